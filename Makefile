@@ -1,0 +1,82 @@
+# Taskpilot — build, run, test, benchmark and format.
+#
+#   make run      build (release) and serve on $TASKPILOT_HOST:$TASKPILOT_PORT (SQLite by default)
+#   make build    debug build of everything, tests included
+#   make test     one debug build, then every suite in TEST_SUITES (PostgreSQL started for them)
+#   make bench    release build, then scripts/bench.py against SQLite and a throwaway PostgreSQL
+#   make format   rewrite Sources/ Tests/ Package.swift with swift-format (.swift-format)
+#   make lint     check formatting, strictly
+#   make clean    remove build products (keeps dependency checkouts and ./data)
+#
+# TASKPILOT_* environment variables pass through to the binary, e.g.
+#   TASKPILOT_PORT=9000 make run        (ARGS='...' adds flags to `taskpilot serve`)
+
+SWIFT ?= swift
+# Extra arguments for `taskpilot serve` (make run) and for scripts/bench.py (make bench).
+ARGS ?=
+BENCH_ARGS ?=
+
+RELEASE_BIN := .build/release/taskpilot
+# The debug executable that `make build`/`make test` produce; later suites drive this one.
+DEBUG_BIN := .build/debug/taskpilot
+
+# ---------------------------------------------------------------------------------------------
+# Test suites run by `make test`, in this order, after ONE `swift build --build-tests`.
+# To add a suite (python-driven browser, MCP, Kafka, fuzzing tests, ...):
+#   1. add its Debian packages to TEST_PACKAGES in scripts/bootstrap.sh (and PyPI ones to its own
+#      setup step),
+#   2. write a target `test-NAME` below that runs against $(DEBUG_BIN) without building,
+#   3. append it here:  TEST_SUITES += test-NAME
+# All suites run even when one fails; `make test` fails if any did.
+TEST_SUITES := test-swift
+# ---------------------------------------------------------------------------------------------
+
+.DEFAULT_GOAL := build
+
+.PHONY: help run build build-release test test-deps $(TEST_SUITES) bench format lint clean
+
+help:
+	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
+
+run:
+	scripts/bootstrap.sh run
+	$(SWIFT) build -c release --product taskpilot
+	./$(RELEASE_BIN) serve $(ARGS)
+
+build:
+	$(SWIFT) build --build-tests
+
+build-release:
+	$(SWIFT) build -c release --product taskpilot
+
+test-deps:
+	scripts/bootstrap.sh test
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	@failed=""; \
+	for suite in $(TEST_SUITES); do \
+		echo "==> make $$suite" >&2; \
+		$(MAKE) --no-print-directory $$suite || failed="$$failed $$suite"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "==> FAILED:$$failed" >&2; exit 1; fi
+
+# Swift unit and integration tests (swift-testing runs them in parallel). Uses the existing build:
+# run `make build` first when calling this target on its own.
+test-swift:
+	scripts/with-postgres.sh $(SWIFT) test --skip-build
+
+bench:
+	scripts/bootstrap.sh bench
+	$(SWIFT) build -c release --product taskpilot
+	scripts/with-postgres.sh python3 scripts/bench.py --binary $(RELEASE_BIN) $(BENCH_ARGS)
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	$(SWIFT) package clean
+	rm -rf scripts/__pycache__

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import Logging
+import HTTPTypes
+import TaskpilotCore
+
+/// Register, log in, the current user, and personal API tokens.
+struct AccountController: Sendable {
+    let users: any UserRepository
+    let tokens: any APITokenRepository
+    let credentials: Credentials
+    let limiter: LoginRateLimiter
+    let maxBodyBytes: Int
+
+    /// `/auth/register` and `/auth/login`, open to anyone.
+    func addPublicRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("auth/register", use: register)
+        group.post("auth/login", use: login)
+    }
+
+    /// `/auth/me` and `/tokens`.
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.get("auth/me") { _, context in UserDTO(context.user) }
+        group.patch("auth/me", use: updateMe)
+        group.post("tokens", use: createToken)
+        group.get("tokens") { _, context in ListDTO(try await tokens.list(userID: context.user.id).map { APITokenDTO(token: $0, secret: nil) }) }
+        group.delete("tokens/:id") { _, context in
+            try await tokens.delete(id: try context.parameters.uuid("id"), userID: context.user.id)
+            return Response(status: .noContent)
+        }
+    }
+
+    func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<AuthDTO> {
+        var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        var email: String?
+        if let raw = fields.string("email") {
+            switch AccountRules.email(raw) {
+            case .success(let value): email = value
+            case .failure(let error): fields.fail("email", error.message)
+            }
+        } else if !fields.has("email") || fields.isNull("email") {
+            fields.fail("email", "is required")
+        }
+        let password = fields.string("password")
+        if let password {
+            if let error = AccountRules.password(password) { fields.fail("password", error.message) }
+        } else if !fields.has("password") || fields.isNull("password") {
+            fields.fail("password", "is required (at least \(AccountRules.minPasswordLength) characters)")
+        }
+        var name = ""
+        if let raw = fields.string("name") {
+            switch AccountRules.name(raw) {
+            case .success(let value): name = value
+            case .failure(let error): fields.fail("name", error.message)
+            }
+        }
+        var timezone = "UTC"
+        if let raw = fields.string("timezone") {
+            switch AccountRules.timezone(raw) {
+            case .success(let value): timezone = value
+            case .failure(let error): fields.fail("timezone", error.message)
+            }
+        }
+        guard fields.errors.isEmpty, let email, let password else { throw TaskpilotError.validationFailed(fields.errors) }
+        let hash = try await credentials.hashPassword(password)
+        let user = try await users.create(email: email, name: name, passwordHash: hash, timezone: timezone, now: Date())
+        let issued = try await credentials.accessToken(for: user)
+        context.logger.info("account created", metadata: ["user_id": .string(user.id.uuidString.lowercased())])
+        return EditedResponse(
+            status: .created, response: AuthDTO(user: UserDTO(user), token: issued.token, expires_at: Timestamp.format(issued.expiresAt)))
+    }
+
+    func login(_ request: Request, context: AppRequestContext) async throws -> AuthDTO {
+        var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        let rawEmail = fields.string("email")
+        let password = fields.string("password")
+        if rawEmail == nil && fields.errors.isEmpty { fields.fail("email", "is required") }
+        if password == nil && !fields.errors.contains(where: { $0.field == "password" }) { fields.fail("password", "is required") }
+        guard fields.errors.isEmpty, let rawEmail, let password else { throw TaskpilotError.validationFailed(fields.errors) }
+        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let client = request.headers[.forwardedFor]?.split(separator: ",").first.map(String.init) ?? "direct"
+        let keys = ["email:\(email)", "client:\(client)"]
+        try await limiter.check(keys)
+        let found = try await users.credentials(email: email)
+        let matches = try await credentials.verifyPassword(password, hash: found?.1 ?? Credentials.decoyHash)
+        guard let (user, _) = found, matches else {
+            await limiter.recordFailure(keys)
+            context.logger.notice("login failed", metadata: ["client": .string(client)])
+            throw TaskpilotError.unauthorized("The email or password is wrong.")
+        }
+        await limiter.reset(keys[0])
+        let issued = try await credentials.accessToken(for: user)
+        return AuthDTO(user: UserDTO(user), token: issued.token, expires_at: Timestamp.format(issued.expiresAt))
+    }
+
+    func updateMe(_ request: Request, context: AuthenticatedContext) async throws -> UserDTO {
+        var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        var name: String?
+        var timezone: String?
+        if let raw = fields.string("name") {
+            switch AccountRules.name(raw) {
+            case .success(let value): name = value
+            case .failure(let error): fields.fail("name", error.message)
+            }
+        }
+        if let raw = fields.string("timezone") {
+            switch AccountRules.timezone(raw) {
+            case .success(let value): timezone = value
+            case .failure(let error): fields.fail("timezone", error.message)
+            }
+        }
+        guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
+        return UserDTO(try await users.update(id: context.user.id, name: name, timezone: timezone))
+    }
+
+    func createToken(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<APITokenDTO> {
+        var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        let name = fields.string("name")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let name, name.isEmpty || name.count > 100 {
+            fields.fail("name", "must be 1 to 100 characters")
+        } else if name == nil && fields.errors.isEmpty {
+            fields.fail("name", "is required, e.g. \"laptop CLI\"")
+        }
+        let days = fields.int("expires_in_days", in: 1...3650)
+        guard fields.errors.isEmpty, let name else { throw TaskpilotError.validationFailed(fields.errors) }
+        let now = Date()
+        let (secret, prefix) = Credentials.newAPIToken()
+        let token = try await tokens.create(
+            userID: context.user.id, name: name, secretHash: Credentials.hash(secret), prefix: prefix,
+            expiresAt: days.map { now.addingTimeInterval(Double($0) * 86_400) }, now: now)
+        return EditedResponse(status: .created, response: APITokenDTO(token: token, secret: secret))
+    }
+}

@@ -1,0 +1,71 @@
+public import Foundation
+import HummingbirdBcrypt
+public import Logging
+public import TaskpilotCore
+public import TaskpilotStore
+
+/// Operator tasks run from the command line against the configured database.
+public struct Administration: Sendable {
+    private let settings: Settings
+    private let logger: Logger
+
+    /// Tasks against the database of these settings.
+    public init(settings: Settings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs pending migrations (or reverts the last batch) and returns what was applied.
+    public func migrate(revert: Bool) async throws -> [String] {
+        try await withDatabase { database in
+            if revert {
+                try await database.revertLastBatch()
+                return []
+            }
+            return try await database.migrate()
+        }
+    }
+
+    /// Creates an account with validated fields.
+    public func createUser(email rawEmail: String, password: String, name: String, timezone rawTimezone: String) async throws -> User {
+        var errors: [FieldError] = []
+        var email = ""
+        switch AccountRules.email(rawEmail) {
+        case .success(let value): email = value
+        case .failure(let error): errors.append(error)
+        }
+        if let error = AccountRules.password(password) { errors.append(error) }
+        var timezone = "UTC"
+        switch AccountRules.timezone(rawTimezone) {
+        case .success(let value): timezone = value
+        case .failure(let error): errors.append(error)
+        }
+        guard errors.isEmpty else { throw TaskpilotError.validationFailed(errors) }
+        let hash = Bcrypt.hash(password, cost: settings.bcryptCost)
+        return try await withDatabase { database in
+            try await database.migrate()
+            return try await SQLAccountRepository(database: database).create(
+                email: email, name: name, passwordHash: hash, timezone: timezone, now: Date())
+        }
+    }
+
+    /// Every account.
+    public func listUsers() async throws -> [User] {
+        try await withDatabase { database in
+            try await database.migrate()
+            return try await SQLAccountRepository(database: database).all()
+        }
+    }
+
+    private func withDatabase<T: Sendable>(_ body: (TaskpilotDatabase) async throws -> T) async throws -> T {
+        let database = try await TaskpilotDatabase(location: settings.database, logger: logger, maxConnections: 2)
+        do {
+            let result = try await body(database)
+            await database.shutdown()
+            return result
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,97 @@
+public import Configuration
+import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+import ServiceLifecycle
+import TaskpilotCore
+public import TaskpilotStore
+
+/// Everything `serve` is made of, so tests can reach the parts they check.
+public struct TaskpilotServer: Sendable {
+    /// The HTTP application, ready to run.
+    public let application: Application<RouterResponder<AppRequestContext>>
+    /// The database it writes to.
+    public let database: TaskpilotDatabase
+}
+
+/// Builds the server from configuration: settings, database and migrations, credentials, routes.
+public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    try await buildServer(settings: try Settings(reader: reader), logger: logger).application
+}
+
+/// Builds the server from settings.
+public func buildServer(settings: Settings, logger: Logger? = nil, metrics: ServerMetrics = ServerMetrics()) async throws -> TaskpilotServer {
+    var logger = logger ?? Logger(label: "taskpilot")
+    logger.logLevel = settings.logLevel
+    let database = try await TaskpilotDatabase(location: settings.database, logger: logger)
+    let applied = try await database.migrate()
+    if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
+    let secret = try settings.jwtSecret ?? JWTSecretStore.secret(for: settings)
+    let accounts = SQLAccountRepository(database: database)
+    let credentials = await Credentials(
+        secret: secret, lifetime: settings.jwtLifetime, bcryptCost: settings.bcryptCost, users: accounts, tokens: accounts)
+    let router = buildRouter(
+        database: database, credentials: credentials, tasks: SQLTaskRepository(database: database), accounts: accounts,
+        settings: settings, metrics: metrics)
+    let address = settings.host
+    let port = settings.port
+    let startLogger = logger
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot"),
+        onServerRunning: { channel in
+            let bound = channel.localAddress?.port ?? port
+            startLogger.notice("Taskpilot is ready", metadata: ["url": .string("http://\(address):\(bound)"), "database": .string(settings.database.redacted)])
+        },
+        logger: logger)
+    application.addServices(database)
+    return TaskpilotServer(application: application, database: database)
+}
+
+/// The routes and middleware of the HTTP API.
+func buildRouter(
+    database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, settings: Settings,
+    metrics: ServerMetrics
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        ObservabilityMiddleware(metrics: metrics)
+        ErrorMiddleware<AppRequestContext>()
+    }
+    OperationsController(database: database, metrics: metrics).addRoutes(to: router)
+    let accountController = AccountController(
+        users: accounts, tokens: accounts, credentials: credentials,
+        limiter: LoginRateLimiter(limit: settings.loginAttempts, window: settings.loginWindow), maxBodyBytes: settings.maxBodyBytes)
+    let taskController = TaskController(tasks: tasks, maxBodyBytes: settings.maxBodyBytes)
+
+    let v1 = router.group("api/v1")
+    accountController.addPublicRoutes(to: v1)
+    let authenticated = v1.add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
+    accountController.addRoutes(to: authenticated)
+    taskController.addRoutes(to: authenticated)
+
+    let compatibility = router.group("api").add(middleware: AuthenticationMiddleware(credentials: credentials))
+        .group(context: AuthenticatedContext.self)
+    CompatibilityController(taskController: taskController).addRoutes(to: compatibility)
+    return router
+}
+
+/// The JWT secret of the embedded default: generated once and kept in the data folder, so tokens survive restarts.
+enum JWTSecretStore {
+    static func secret(for settings: Settings) throws -> String {
+        guard case .sqliteFile = settings.database else {
+            // An in-memory database lives as long as the process; so may its secret.
+            return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        }
+        let folder = URL(fileURLWithPath: settings.dataDirectory)
+        let file = folder.appendingPathComponent("jwt-secret")
+        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.count >= 32 {
+            return existing
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        FileManager.default.createFile(atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        return secret
+    }
+}

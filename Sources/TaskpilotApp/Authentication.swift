@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+import JWTKit
+import NIOPosix
+import TaskpilotCore
+
+/// The claims of an access token.
+struct AccessTokenPayload: JWTPayload {
+    var sub: SubjectClaim
+    var exp: ExpirationClaim
+    var iat: IssuedAtClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
+
+/// Issues and checks credentials: HS256 access tokens, personal API tokens and bcrypt passwords.
+struct Credentials: Sendable {
+    let keys: JWTKeyCollection
+    let lifetime: Duration
+    let bcryptCost: UInt8
+    let users: any UserRepository
+    let tokens: any APITokenRepository
+
+    /// The marker that starts every personal API token, so a token can be told from a JWT at a glance.
+    static let apiTokenMarker = "tp_"
+
+    init(secret: String, lifetime: Duration, bcryptCost: UInt8, users: any UserRepository, tokens: any APITokenRepository) async {
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.lifetime = lifetime
+        self.bcryptCost = bcryptCost
+        self.users = users
+        self.tokens = tokens
+    }
+
+    /// A signed access token for the user and when it expires.
+    func accessToken(for user: User, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
+        let expiresAt = now.addingTimeInterval(Double(lifetime.components.seconds))
+        let payload = AccessTokenPayload(sub: .init(value: user.id.uuidString.lowercased()), exp: .init(value: expiresAt), iat: .init(value: now))
+        return (try await keys.sign(payload), expiresAt)
+    }
+
+    /// The user a bearer token (JWT or personal API token) belongs to.
+    func authenticate(bearer token: String, now: Date = Date()) async throws -> User {
+        if token.hasPrefix(Self.apiTokenMarker) {
+            guard let record = try await tokens.authenticate(secretHash: Self.hash(token), now: now) else {
+                throw TaskpilotError.unauthorized("This API token is unknown, revoked or expired; create a new one.")
+            }
+            return try await users.user(id: record.userID)
+        }
+        let payload: AccessTokenPayload
+        do {
+            payload = try await keys.verify(token, as: AccessTokenPayload.self)
+        } catch {
+            throw TaskpilotError.unauthorized("The access token is invalid or expired; log in again.")
+        }
+        guard let id = UUID(uuidString: payload.sub.value) else {
+            throw TaskpilotError.unauthorized("The access token is invalid; log in again.")
+        }
+        return try await users.user(id: id)
+    }
+
+    /// A new personal API token secret and its display prefix.
+    static func newAPIToken() -> (secret: String, prefix: String) {
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let body = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "A").replacingOccurrences(of: "/", with: "B")
+            .replacingOccurrences(of: "=", with: "")
+        let secret = apiTokenMarker + body
+        return (secret, String(secret.prefix(10)))
+    }
+
+    /// The stored form of a token secret: SHA-256, hex. Secrets are long and random, so a fast hash is enough.
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A bcrypt hash of the password, computed off the event loop.
+    func hashPassword(_ password: String) async throws -> String {
+        let cost = bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Whether the password matches the hash, computed off the event loop.
+    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which emails exist.
+    static let decoyHash = Bcrypt.hash("decoy-password-for-timing", cost: 10)
+}
+
+/// Sets the request's identity from `Authorization: Bearer …`; a bad token is refused at once.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let credentials: Credentials
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw TaskpilotError.unauthorized("Use Authorization: Bearer <token>.")
+        }
+        var context = context
+        context.identity = try await credentials.authenticate(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        return try await next(request, context)
+    }
+}
+
+/// Counts failed logins per key in a sliding window; in memory, per replica.
+actor LoginRateLimiter {
+    private let limit: Int
+    private let window: Duration
+    private var failures: [String: [ContinuousClock.Instant]] = [:]
+
+    init(limit: Int, window: Duration) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Throws `rateLimited` when any of the keys has used up its failures.
+    func check(_ keys: [String]) throws {
+        let now = ContinuousClock.now
+        for key in keys {
+            let recent = (failures[key] ?? []).filter { now - $0 < window }
+            failures[key] = recent.isEmpty ? nil : recent
+            if recent.count >= limit, let oldest = recent.first {
+                let wait = window - (now - oldest)
+                throw TaskpilotError.rateLimited(retryAfter: max(1, Int(wait.components.seconds) + 1))
+            }
+        }
+    }
+
+    /// Records a failed attempt under every key.
+    func recordFailure(_ keys: [String]) {
+        let now = ContinuousClock.now
+        for key in keys { failures[key, default: []].append(now) }
+        if failures.count > 100_000 { failures = failures.filter { now - ($0.value.last ?? now) < window } }
+    }
+
+    /// Forgets the failures of a key after a successful login.
+    func reset(_ key: String) { failures[key] = nil }
+}

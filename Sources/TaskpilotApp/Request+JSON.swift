@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TaskpilotCore
+
+extension Request {
+    /// Reads the body as a JSON object, refusing bodies over `limit` bytes.
+    func jsonObject(limit: Int) async throws -> [String: JSONValue] {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw TaskpilotError.payloadTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw TaskpilotError.payloadTooLarge(limit: limit)
+        }
+        return try JSONValue.parseObject(Data(buffer.readableBytesView))
+    }
+
+    /// The query parameters as a dictionary (the last value of a repeated name wins).
+    var queryParameters: [String: String] {
+        var parameters: [String: String] = [:]
+        for (key, value) in uri.queryParameters { parameters[String(key)] = String(value) }
+        return parameters
+    }
+}
+
+extension Parameters {
+    /// A path parameter that must be a positive 64-bit integer id.
+    func taskID(_ name: String = "id") throws -> Int64 {
+        guard let text = get(name), let id = Int64(text), id > 0 else {
+            throw TaskpilotError.invalidParameter(field: name, message: "must be a positive whole number")
+        }
+        return id
+    }
+
+    /// A path parameter that must be a UUID.
+    func uuid(_ name: String) throws -> UUID {
+        guard let text = get(name), let id = UUID(uuidString: text) else {
+            throw TaskpilotError.invalidParameter(field: name, message: "must be a UUID")
+        }
+        return id
+    }
+}

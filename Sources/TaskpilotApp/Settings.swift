@@ -1,0 +1,107 @@
+public import Configuration
+import SystemPackage
+public import Foundation
+public import Logging
+public import TaskpilotStore
+
+/// Every setting of the server, read once from the environment, `.env`, flags or a test's in-memory provider.
+public struct Settings: Sendable {
+    /// The event bus that carries events.
+    public enum EventBus: String, Sendable { case inprocess, kafka, dapr }
+    /// The log line format.
+    public enum LogFormat: String, Sendable { case text, json }
+
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    public var eventBus: EventBus
+    /// The HS256 secret; nil means "generate one and keep it in the data folder" (embedded default only).
+    public var jwtSecret: String?
+    /// How long an access token from login or register lives.
+    public var jwtLifetime: Duration
+    public var dataDirectory: String
+    public var maxBodyBytes: Int
+    public var bcryptCost: UInt8
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    /// Failed logins allowed per email and per client within ``loginWindow``.
+    public var loginAttempts: Int
+    public var loginWindow: Duration
+
+    /// A setting is missing or invalid; the message names the environment variable.
+    public struct Invalid: Error, CustomStringConvertible {
+        /// The environment variable.
+        public let key: String
+        /// What is wrong and what is accepted.
+        public let problem: String
+        /// One line for the operator.
+        public var description: String { "\(key): \(problem)" }
+    }
+
+    /// Reads the settings; throws ``Invalid`` naming the first bad key.
+    public init(reader: ConfigReader) throws(Invalid) {
+        func text(_ key: String) -> String? {
+            guard let value = reader.string(forKey: ConfigKey(key)), !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            return value.trimmingCharacters(in: .whitespaces)
+        }
+        func envName(_ key: String) -> String { key.uppercased().replacingOccurrences(of: ".", with: "_") }
+        func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws(Invalid) -> Int {
+            guard let raw = text(key) else { return fallback }
+            guard let value = Int(raw), range.contains(value) else {
+                throw Invalid(key: envName(key), problem: "'\(raw)' is not a whole number between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return value
+        }
+        func choice<T: RawRepresentable<String>>(_ key: String, default fallback: T, _ all: [T]) throws(Invalid) -> T {
+            guard let raw = text(key) else { return fallback }
+            guard let value = T(rawValue: raw.lowercased()) else {
+                throw Invalid(key: envName(key), problem: "'\(raw)' is not one of \(all.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+
+        host = text("taskpilot.host") ?? "127.0.0.1"
+        port = try integer("taskpilot.port", default: 8080, in: 0...65535)
+        dataDirectory = text("taskpilot.data.dir") ?? "./data"
+        let url = text("taskpilot.database.url") ?? "sqlite://\(dataDirectory)/taskpilot.sqlite"
+        guard let location = DatabaseLocation(url: url) else {
+            throw Invalid(key: "TASKPILOT_DATABASE_URL", problem: "'\(url)' is not sqlite://PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB")
+        }
+        database = location
+        eventBus = try choice("taskpilot.event.bus", default: .inprocess, [.inprocess, .kafka, .dapr])
+        if eventBus != .inprocess {
+            throw Invalid(key: "TASKPILOT_EVENT_BUS", problem: "'\(eventBus.rawValue)' is not available in this build yet; use inprocess")
+        }
+        jwtSecret = text("taskpilot.jwt.secret")
+        if let secret = jwtSecret, secret.utf8.count < 32 {
+            throw Invalid(key: "TASKPILOT_JWT_SECRET", problem: "must be at least 32 characters (e.g. the output of `openssl rand -hex 32`)")
+        }
+        if jwtSecret == nil, case .postgres = database {
+            throw Invalid(
+                key: "TASKPILOT_JWT_SECRET",
+                problem: "is required with PostgreSQL, so that every replica signs and accepts the same tokens (e.g. `openssl rand -hex 32`)")
+        }
+        jwtLifetime = .seconds(try integer("taskpilot.jwt.lifetime", default: 7 * 86_400, in: 60...(365 * 86_400)))
+        maxBodyBytes = try integer("taskpilot.max.body.bytes", default: 1_048_576, in: 1024...(64 * 1_048_576))
+        bcryptCost = UInt8(try integer("taskpilot.bcrypt.cost", default: 12, in: 4...16))
+        let level = try choice("taskpilot.log.level", default: LevelName.info, LevelName.allCases)
+        logLevel = level.level
+        logFormat = try choice("taskpilot.log.format", default: .text, [.text, .json])
+        loginAttempts = try integer("taskpilot.login.attempts", default: 10, in: 1...100_000)
+        loginWindow = .seconds(try integer("taskpilot.login.window", default: 900, in: 1...86_400))
+    }
+
+    private enum LevelName: String, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+        var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+    }
+
+    /// The environment, a `.env` file in the working directory if there is one, and nothing else.
+    public static func environmentReader() async throws -> ConfigReader {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
+        if FileManager.default.fileExists(atPath: ".env") {
+            providers.append(try await EnvironmentVariablesProvider(environmentFilePath: ".env"))
+        }
+        return ConfigReader(providers: providers)
+    }
+}

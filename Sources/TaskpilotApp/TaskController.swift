@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TaskpilotCore
+
+/// The task routes of API v1 and the shared handlers the compatibility routes reuse.
+struct TaskController: Sendable {
+    let tasks: any TaskRepository
+    let maxBodyBytes: Int
+
+    /// `/tasks`, `/tasks/{id}`, `/tasks/{id}/complete|reopen`, `/tasks/bulk` and `/tags`.
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.get("tasks", use: list)
+        group.post("tasks", use: create)
+        group.post("tasks/bulk", use: bulk)
+        group.get("tasks/:id", use: get)
+        group.patch("tasks/:id", use: update)
+        group.delete("tasks/:id", use: delete)
+        group.post("tasks/:id/complete") { request, context in
+            try await setStatus(.completed, request: request, context: context)
+        }
+        group.post("tasks/:id/reopen") { request, context in
+            try await setStatus(.pending, request: request, context: context)
+        }
+        group.get("tags", use: tags)
+    }
+
+    func list(_ request: Request, context: AuthenticatedContext) async throws -> TaskListDTO {
+        let user = context.user
+        let query = try TaskQuery(parameters: request.queryParameters, timeZone: user.timeZone)
+        let now = Date()
+        let page = try await tasks.list(query, userID: user.id, now: now)
+        return TaskListDTO(items: page.items.map { TaskDTO($0, now: now, timeZone: user.timeZone) }, nextCursor: page.nextCursor?.encoded)
+    }
+
+    func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<TaskDTO> {
+        let user = context.user
+        let changes = try TaskChanges(json: try await request.jsonObject(limit: maxBodyBytes), timeZone: user.timeZone)
+        let now = Date()
+        let draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
+        let task = try await tasks.create(draft)
+        return EditedResponse(
+            status: .created, headers: [.location: "/api/v1/tasks/\(task.id)"], response: TaskDTO(task, now: now, timeZone: user.timeZone))
+    }
+
+    func get(_ request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
+        let now = Date()
+        let task = try await tasks.get(id: try context.parameters.taskID(), userID: context.user.id, now: now)
+        return TaskDTO(task, now: now, timeZone: context.user.timeZone)
+    }
+
+    func update(_ request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
+        let user = context.user
+        let id = try context.parameters.taskID()
+        let changes = try TaskChanges(json: try await request.jsonObject(limit: maxBodyBytes), timeZone: user.timeZone)
+        let now = Date()
+        let task = try await tasks.update(id: id, userID: user.id, changes: changes, now: now, timeZone: user.timeZone)
+        return TaskDTO(task, now: now, timeZone: user.timeZone)
+    }
+
+    func delete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        _ = try await tasks.delete(id: try context.parameters.taskID(), userID: context.user.id)
+        return Response(status: .noContent)
+    }
+
+    func setStatus(_ status: TaskStatus, request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
+        let user = context.user
+        let now = Date()
+        let task = try await tasks.update(
+            id: try context.parameters.taskID(), userID: user.id, changes: TaskChanges(status: status), now: now, timeZone: user.timeZone)
+        return TaskDTO(task, now: now, timeZone: user.timeZone)
+    }
+
+    func bulk(_ request: Request, context: AuthenticatedContext) async throws -> BulkResultDTO {
+        let user = context.user
+        var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        let actionName = fields.string("action")
+        let action = actionName.flatMap { BulkAction(rawValue: $0.lowercased()) }
+        if actionName != nil && action == nil || actionName == nil && fields.errors.isEmpty {
+            fields.fail("action", "must be one of complete, reopen, delete")
+        }
+        var filter = TaskFilter()
+        switch (fields.has("ids") && !fields.isNull("ids"), fields.has("filter") && !fields.isNull("filter")) {
+        case (true, true):
+            fields.fail("ids", "give either ids or filter, not both")
+        case (false, false):
+            fields.fail("ids", "give ids (a list of task ids) or filter (list parameters such as {\"status\": \"completed\"})")
+        case (true, false):
+            if let items = fields.array("ids") {
+                var ids: [Int64] = []
+                for (index, item) in items.enumerated() {
+                    guard case .number(let number) = item, number.rounded() == number, number >= 1, number < 9e15 else {
+                        fields.fail("ids[\(index)]", "must be a positive whole number")
+                        continue
+                    }
+                    ids.append(Int64(number))
+                }
+                if items.count > 1000 { fields.fail("ids", "at most 1000 ids per request") }
+                filter.ids = ids
+            }
+        case (false, true):
+            if let object = fields.objectValue("filter") {
+                var parameters: [String: String] = [:]
+                for (key, value) in object {
+                    switch value {
+                    case .string(let text): parameters[key] = text
+                    case .bool(let flag): parameters[key] = flag ? "true" : "false"
+                    case .number(let number): parameters[key] = String(number)
+                    case .array(let items): parameters[key] = items.compactMap { if case .string(let text) = $0 { text } else { nil } }.joined(separator: ",")
+                    case .null: continue
+                    case .object: fields.fail("filter.\(key)", "must be a string, boolean or list")
+                    }
+                }
+                do {
+                    filter = try TaskFilter(parameters: parameters, timeZone: user.timeZone)
+                } catch {
+                    if case .invalidParameter(let field, let message) = error { fields.fail("filter.\(field)", message) }
+                }
+            }
+        }
+        guard fields.errors.isEmpty, let action else { throw TaskpilotError.validationFailed(fields.errors) }
+        let affected = try await tasks.bulk(action, filter: filter, userID: user.id, now: Date())
+        return BulkResultDTO(affected: affected)
+    }
+
+    func tags(_ request: Request, context: AuthenticatedContext) async throws -> ListDTO<TagCount> {
+        ListDTO(try await tasks.tags(userID: context.user.id))
+    }
+}

@@ -1,0 +1,140 @@
+public import Foundation
+
+/// A date read from input: an instant, or a calendar day (which makes a task all-day).
+public enum ParsedDate: Sendable, Equatable {
+    /// An exact instant.
+    case instant(Date)
+    /// A calendar day, resolved to the start of that day in the user's time zone.
+    case day(Date)
+
+    /// The instant, whatever the kind.
+    public var date: Date {
+        switch self {
+        case .instant(let date), .day(let date): date
+        }
+    }
+}
+
+/// Reads and writes the timestamp formats of the API.
+public enum Timestamp {
+    /// Reads RFC 3339 (`2026-12-01T09:00:00Z`, offsets, fractional seconds), a local date-time without an
+    /// offset (taken in `timeZone`), or a plain date `2026-12-01` (the start of that day in `timeZone`).
+    public static func parse(_ text: String, timeZone: TimeZone) -> ParsedDate? {
+        let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        var index = 0
+        func digits(_ count: Int) -> Int? {
+            guard index + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[index..<index + count] {
+                guard byte >= 48 && byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            index += count
+            return value
+        }
+        func expect(_ characters: String) -> Bool {
+            guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
+            index += 1
+            return true
+        }
+        guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2) else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), (1...9999).contains(year) else { return nil }
+        let calendar = Calendar.taskpilot(timeZone)
+        if index == bytes.count {
+            guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar),
+                let date = calendar.date(from: DateComponents(year: year, month: month, day: day))
+            else { return nil }
+            return .day(date)
+        }
+        guard expect("Tt "), let hour = digits(2), expect(":"), let minute = digits(2) else { return nil }
+        var second = 0
+        var nanosecond = 0
+        if index < bytes.count && bytes[index] == UInt8(ascii: ":") {
+            index += 1
+            guard let value = digits(2) else { return nil }
+            second = value
+            if index < bytes.count && (bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",")) {
+                index += 1
+                var fraction = 0
+                var scale = 1_000_000_000
+                let start = index
+                while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                    if scale > 1 {
+                        scale /= 10
+                        fraction += Int(bytes[index] - 48) * scale
+                    }
+                    index += 1
+                }
+                guard index > start else { return nil }
+                nanosecond = fraction
+            }
+        }
+        guard hour <= 23, minute <= 59, second <= 60 else { return nil }
+        var zone: TimeZone = timeZone
+        if index < bytes.count {
+            if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") {
+                index += 1
+                zone = TimeZone(secondsFromGMT: 0)!
+            } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+                index += 1
+                guard let offsetHours = digits(2) else { return nil }
+                _ = expect(":")
+                guard let offsetMinutes = digits(2), offsetHours <= 23, offsetMinutes <= 59,
+                    let offsetZone = TimeZone(secondsFromGMT: sign * (offsetHours * 3600 + offsetMinutes * 60))
+                else { return nil }
+                zone = offsetZone
+            }
+        }
+        guard index == bytes.count else { return nil }
+        var zoned = calendar
+        zoned.timeZone = zone
+        let components = DateComponents(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59), nanosecond: nanosecond)
+        guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar),
+            let date = zoned.date(from: components)
+        else { return nil }
+        return .instant(date)
+    }
+
+    /// Formats an instant as RFC 3339 in UTC with millisecond precision when needed, e.g. `2026-12-01T09:00:00Z`.
+    public static func format(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = Int64((Double(milliseconds) / 1000).rounded(.down))
+        let fraction = Int(milliseconds - seconds * 1000)
+        var days = seconds / 86_400
+        var remainder = seconds % 86_400
+        if remainder < 0 {
+            remainder += 86_400
+            days -= 1
+        }
+        // Civil-from-days (Howard Hinnant's algorithm), avoiding a formatter per call.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        var result = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+        result += "\(pad(remainder / 3600, 2)):\(pad(remainder % 3600 / 60, 2)):\(pad(remainder % 60, 2))"
+        if fraction != 0 { result += "." + pad(Int64(fraction), 3) }
+        return result + "Z"
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the stored form of instants.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    /// The instant `milliseconds` after 1970.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}

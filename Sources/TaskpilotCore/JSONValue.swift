@@ -1,0 +1,172 @@
+public import Foundation
+
+/// Any JSON value, so input can be checked field by field with precise messages.
+public enum JSONValue: Sendable, Equatable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 9e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Parses a JSON document whose top level must be an object.
+    public static func parseObject(_ data: Data) throws(TaskpilotError) -> [String: JSONValue] {
+        guard !data.isEmpty else { throw .invalidJSON("the request body is empty; send a JSON object") }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw .invalidJSON("the request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw .invalidJSON("the request body must be a JSON object") }
+        return object
+    }
+
+    /// A short name of the JSON type, for messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Reads typed fields from a JSON object, collecting one error per bad field.
+public struct JSONFields {
+    /// The object being read.
+    public let object: [String: JSONValue]
+    /// The path prefix of reported fields, e.g. `recurrence.`.
+    public let prefix: String
+    /// The errors found so far.
+    public private(set) var errors: [FieldError] = []
+
+    /// Starts reading an object.
+    public init(_ object: [String: JSONValue], prefix: String = "") {
+        self.object = object
+        self.prefix = prefix
+    }
+
+    /// Whether the key is present (even as null).
+    public func has(_ key: String) -> Bool { object[key] != nil }
+
+    /// Whether the key is present and null.
+    public func isNull(_ key: String) -> Bool { object[key] == .null }
+
+    /// Records an error for a field.
+    public mutating func fail(_ key: String, _ message: String) {
+        errors.append(FieldError(prefix + key, message))
+    }
+
+    /// Appends errors found elsewhere.
+    public mutating func append(_ more: [FieldError]) { errors.append(contentsOf: more) }
+
+    /// A string field; nil when absent or null.
+    public mutating func string(_ key: String) -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .string(let text) = value else {
+            fail(key, "must be a string, not \(value.typeName)")
+            return nil
+        }
+        return text
+    }
+
+    /// A boolean field; nil when absent or null.
+    public mutating func bool(_ key: String) -> Bool? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else {
+            fail(key, "must be true or false, not \(value.typeName)")
+            return nil
+        }
+        return flag
+    }
+
+    /// An integer field within a range; nil when absent or null.
+    public mutating func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .number(let number) = value, number.rounded() == number, abs(number) < 9e15 else {
+            fail(key, "must be a whole number, not \(value.typeName)")
+            return nil
+        }
+        guard range.contains(Int(number)) else {
+            fail(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+            return nil
+        }
+        return Int(number)
+    }
+
+    /// An array field; nil when absent or null.
+    public mutating func array(_ key: String) -> [JSONValue]? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .array(let items) = value else {
+            fail(key, "must be an array, not \(value.typeName)")
+            return nil
+        }
+        return items
+    }
+
+    /// An object field; nil when absent or null.
+    public mutating func objectValue(_ key: String) -> [String: JSONValue]? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .object(let fields) = value else {
+            fail(key, "must be an object, not \(value.typeName)")
+            return nil
+        }
+        return fields
+    }
+
+    /// A field that is a string or an array of strings (comma lists allowed), e.g. tags or priorities.
+    public mutating func stringList(_ key: String) -> [String]? {
+        guard let value = object[key], value != .null else { return nil }
+        switch value {
+        case .string(let text):
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .array(let items):
+            var strings: [String] = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let text) = item else {
+                    fail("\(key)[\(index)]", "must be a string, not \(item.typeName)")
+                    continue
+                }
+                strings.append(text)
+            }
+            return strings
+        default:
+            fail(key, "must be an array of strings, not \(value.typeName)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,130 @@
+public import Foundation
+
+extension RecurrenceRule {
+    /// The rule as RFC 5545 RRULE text, e.g. `FREQ=MONTHLY;BYMONTHDAY=1`.
+    public var rrule: String {
+        var parts = ["FREQ=\(frequency.rruleName)"]
+        if interval != 1 { parts.append("INTERVAL=\(interval)") }
+        if !byWeekday.isEmpty { parts.append("BYDAY=" + byWeekday.map(\.code).joined(separator: ",")) }
+        if !byMonthDay.isEmpty { parts.append("BYMONTHDAY=" + byMonthDay.map(String.init).joined(separator: ",")) }
+        if let until { parts.append("UNTIL=" + Self.rruleDateFormat.format(until)) }
+        if let count { parts.append("COUNT=\(count)") }
+        return parts.joined(separator: ";")
+    }
+
+    private static let rruleDateFormat = Date.VerbatimFormatStyle(
+        format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
+        timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian))
+
+    /// Reads RRULE text (with or without the `RRULE:` prefix); fails with field errors under `field`.
+    public init(rrule text: String, field: String = "recurrence.rrule") throws(TaskpilotError) {
+        var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.uppercased().hasPrefix("RRULE:") { body.removeFirst(6) }
+        var frequency: RecurrenceFrequency?
+        var rule = RecurrenceRule(frequency: .daily)
+        for part in body.split(separator: ";") where !part.isEmpty {
+            let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { throw .invalid(field, "'\(part)' is not NAME=VALUE") }
+            let (name, value) = (pair[0].uppercased(), pair[1])
+            switch name {
+            case "FREQ":
+                guard let parsed = RecurrenceFrequency(rawValue: value.lowercased()) else {
+                    throw .invalid(field, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+                }
+                frequency = parsed
+            case "INTERVAL":
+                guard let number = Int(value) else { throw .invalid(field, "INTERVAL must be a number") }
+                rule.interval = number
+            case "BYDAY":
+                rule.byWeekday = try value.split(separator: ",").map { code throws(TaskpilotError) in
+                    guard let day = Weekday(parsing: String(code)) else { throw .invalid(field, "BYDAY has an unknown day '\(code)'") }
+                    return day
+                }
+            case "BYMONTHDAY":
+                rule.byMonthDay = try value.split(separator: ",").map { day throws(TaskpilotError) in
+                    guard let number = Int(day) else { throw .invalid(field, "BYMONTHDAY must be numbers") }
+                    return number
+                }
+            case "UNTIL":
+                guard let date = Self.parseRRuleDate(value) else { throw .invalid(field, "UNTIL must look like 20261231T235959Z or 20261231") }
+                rule.until = date
+            case "COUNT":
+                guard let number = Int(value) else { throw .invalid(field, "COUNT must be a number") }
+                rule.count = number
+            case "WKST":
+                continue
+            default:
+                throw .invalid(field, "\(name) is not supported; use FREQ, INTERVAL, BYDAY, BYMONTHDAY, UNTIL or COUNT")
+            }
+        }
+        guard let frequency else { throw .invalid(field, "FREQ is required, e.g. FREQ=WEEKLY;BYDAY=MO") }
+        rule.frequency = frequency
+        self = rule
+    }
+
+    private static func parseRRuleDate(_ text: String) -> Date? {
+        let digits = text.filter(\.isNumber)
+        guard digits.count == 8 || digits.count == 14 else { return nil }
+        let numbers = Array(digits)
+        func number(_ range: Range<Int>) -> Int? { Int(String(numbers[range])) }
+        var components = DateComponents(
+            timeZone: TimeZone(identifier: "UTC"), year: number(0..<4), month: number(4..<6), day: number(6..<8))
+        if digits.count == 14 {
+            components.hour = number(8..<10)
+            components.minute = number(10..<12)
+            components.second = number(12..<14)
+        } else {
+            components.hour = 23
+            components.minute = 59
+            components.second = 59
+        }
+        guard components.isValidDate(in: Calendar(identifier: .gregorian)) else { return nil }
+        return Calendar.taskpilot(TimeZone(identifier: "UTC")!).date(from: components)
+    }
+
+    /// The rule as a sentence, e.g. "every month on the 1st" or "every 2 weeks on Monday and Friday".
+    public func text(timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
+        var sentence: String
+        let unit = frequency.unit
+        if frequency == .weekly && interval == 1 && byWeekday == Weekday.workdays {
+            sentence = "every weekday"
+        } else {
+            sentence = interval == 1 ? "every \(unit)" : "every \(interval) \(unit)s"
+            if frequency == .daily && interval == 1 { sentence = "every day" }
+            if frequency == .weekly && !byWeekday.isEmpty {
+                sentence += " on " + Self.list(byWeekday.map(\.name))
+            }
+            if (frequency == .monthly || frequency == .yearly) && !byMonthDay.isEmpty {
+                sentence += " on the " + Self.list(byMonthDay.map(Self.ordinalDay))
+            }
+        }
+        if fromCompletion { sentence += " after completion" }
+        if let count { sentence += count == 1 ? ", once" : ", \(count) times" }
+        if let until {
+            let style = Date.FormatStyle(date: .abbreviated, time: .omitted, locale: Locale(identifier: "en_US"), timeZone: timeZone)
+            sentence += " until " + until.formatted(style)
+        }
+        return sentence
+    }
+
+    static func ordinalDay(_ day: Int) -> String {
+        if day == -1 { return "last day" }
+        let suffix: String
+        switch (day % 10, day % 100) {
+        case (_, 11...13): suffix = "th"
+        case (1, _): suffix = "st"
+        case (2, _): suffix = "nd"
+        case (3, _): suffix = "rd"
+        default: suffix = "th"
+        }
+        return "\(day)\(suffix)"
+    }
+
+    static func list(_ items: [String]) -> String {
+        switch items.count {
+        case 0: ""
+        case 1: items[0]
+        default: items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
+        }
+    }
+}

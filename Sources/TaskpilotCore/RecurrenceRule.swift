@@ -1,0 +1,171 @@
+public import Foundation
+
+/// How often a recurring task repeats.
+public enum RecurrenceFrequency: String, Sendable, Codable, CaseIterable {
+    case daily, weekly, monthly, yearly
+
+    var rruleName: String { rawValue.uppercased() }
+    var unit: String {
+        switch self {
+        case .daily: "day"
+        case .weekly: "week"
+        case .monthly: "month"
+        case .yearly: "year"
+        }
+    }
+}
+
+/// A repetition rule: the subset of RFC 5545 RRULE that a task manager needs, plus "from completion".
+public struct RecurrenceRule: Sendable, Equatable, Hashable {
+    /// The unit of repetition.
+    public var frequency: RecurrenceFrequency
+    /// Every how many units, at least 1.
+    public var interval: Int
+    /// For weekly rules, the days of the week; empty means the weekday of the previous occurrence.
+    public var byWeekday: [Weekday]
+    /// For monthly and yearly rules, the days of the month (1…31, or -1 for the last day); empty means the previous day.
+    public var byMonthDay: [Int]
+    /// No occurrence after this instant.
+    public var until: Date?
+    /// At most this many occurrences in the series.
+    public var count: Int?
+    /// Count the interval from the completion time instead of the previous due date (Todoist's `every!`).
+    public var fromCompletion: Bool
+
+    /// Creates a rule; call ``validate(field:)`` before storing it.
+    public init(
+        frequency: RecurrenceFrequency, interval: Int = 1, byWeekday: [Weekday] = [], byMonthDay: [Int] = [],
+        until: Date? = nil, count: Int? = nil, fromCompletion: Bool = false
+    ) {
+        self.frequency = frequency
+        self.interval = interval
+        self.byWeekday = byWeekday
+        self.byMonthDay = byMonthDay
+        self.until = until
+        self.count = count
+        self.fromCompletion = fromCompletion
+    }
+
+    /// The largest accepted interval.
+    public static let maxInterval = 1000
+
+    /// Field errors of this rule, with `field` as the prefix of their paths.
+    public func validate(field: String = "recurrence") -> [FieldError] {
+        var errors: [FieldError] = []
+        if interval < 1 || interval > Self.maxInterval {
+            errors.append(FieldError("\(field).interval", "must be between 1 and \(Self.maxInterval)"))
+        }
+        if !byWeekday.isEmpty && frequency != .weekly {
+            errors.append(FieldError("\(field).by_weekday", "is only allowed with the weekly frequency"))
+        }
+        if !byMonthDay.isEmpty && frequency != .monthly && frequency != .yearly {
+            errors.append(FieldError("\(field).by_month_day", "is only allowed with the monthly or yearly frequency"))
+        }
+        if byMonthDay.contains(where: { !(1...31).contains($0) && $0 != -1 }) {
+            errors.append(FieldError("\(field).by_month_day", "days must be between 1 and 31, or -1 for the last day of the month"))
+        }
+        if frequency == .yearly && byMonthDay.count > 1 {
+            errors.append(FieldError("\(field).by_month_day", "a yearly rule takes at most one day of the month"))
+        }
+        if let count, count < 1 || count > 100_000 {
+            errors.append(FieldError("\(field).count", "must be between 1 and 100000"))
+        }
+        if until != nil && count != nil {
+            errors.append(FieldError("\(field).count", "give either until or count, not both"))
+        }
+        return errors
+    }
+
+    /// The rule with duplicate days removed and days sorted; a monthly or yearly rule counted from the
+    /// due date remembers the due date's day, so that "the 31st" stays the 31st after a short month.
+    public func normalized(anchor: Date?, timeZone: TimeZone) -> RecurrenceRule {
+        var rule = self
+        rule.byWeekday = Array(Set(byWeekday)).sorted()
+        rule.byMonthDay = Array(Set(byMonthDay)).sorted { Self.sortKey($0) < Self.sortKey($1) }
+        if let anchor, !fromCompletion, rule.byMonthDay.isEmpty, frequency == .monthly || frequency == .yearly {
+            rule.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: anchor)]
+        }
+        return rule
+    }
+
+    private static func sortKey(_ day: Int) -> Int { day == -1 ? 32 : day }
+
+    /// The next due date of a series after an occurrence due at `previousDue` was completed at `completedAt`;
+    /// `occurrence` is the number of the completed occurrence (1 for the first). Nil when the series ends.
+    public func nextDue(previousDue: Date, completedAt: Date, occurrence: Int, timeZone: TimeZone) -> Date? {
+        if let count, occurrence >= count { return nil }
+        let reference = fromCompletion ? completedAt : previousDue
+        guard let next = nextOccurrence(after: reference, timeOfDayFrom: previousDue, timeZone: timeZone) else { return nil }
+        if let until, next > until { return nil }
+        return next
+    }
+
+    /// The first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the local
+    /// time of day of `timeOfDayFrom` (or of `reference` when nil).
+    public func nextOccurrence(after reference: Date, timeOfDayFrom: Date? = nil, timeZone: TimeZone) -> Date? {
+        let calendar = Calendar.taskpilot(timeZone)
+        let day = calendar.dateComponents([.year, .month, .day, .weekday], from: reference)
+        let time = calendar.dateComponents([.hour, .minute, .second], from: timeOfDayFrom ?? reference)
+        guard let year = day.year, let month = day.month, let dayOfMonth = day.day, let weekday = day.weekday else { return nil }
+        let step = max(1, interval)
+
+        func make(_ year: Int, _ month: Int, _ day: Int) -> Date? {
+            calendar.date(
+                from: DateComponents(
+                    timeZone: timeZone, year: year, month: month, day: day,
+                    hour: time.hour, minute: time.minute, second: time.second))
+        }
+        func addingDays(_ days: Int) -> Date? {
+            guard let start = make(year, month, dayOfMonth),
+                let shifted = calendar.date(byAdding: .day, value: days, to: calendar.startOfDay(for: start))
+            else { return nil }
+            let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
+            return make(parts.year!, parts.month!, parts.day!)
+        }
+
+        switch frequency {
+        case .daily:
+            return addingDays(step)
+        case .weekly:
+            let current = Weekday(calendarWeekday: weekday)
+            let days = byWeekday.isEmpty ? [current] : byWeekday.sorted()
+            if let later = days.first(where: { $0 > current }) {
+                return addingDays(later.rawValue - current.rawValue)
+            }
+            // Jump to the first listed day of the week `step` weeks on.
+            return addingDays(7 * step - (current.rawValue - days[0].rawValue))
+        case .monthly, .yearly:
+            let monthStep = frequency == .monthly ? step : 12 * step
+            let days = byMonthDay.isEmpty ? [dayOfMonth] : byMonthDay
+            // Within the current month first, then every `monthStep` months; 2,400 steps covers 200 years.
+            for index in 0...2400 {
+                let monthIndex = (year * 12 + month - 1) + index * monthStep
+                let (candidateYear, candidateMonth) = (monthIndex / 12, monthIndex % 12 + 1)
+                let length = Self.daysInMonth(year: candidateYear, month: candidateMonth, calendar: calendar)
+                let resolved = Set(days.map { $0 < 0 ? max(1, length + $0 + 1) : min($0, length) }).sorted()
+                let candidates = index == 0 ? resolved.filter { $0 > dayOfMonth } : resolved
+                if let first = candidates.first { return make(candidateYear, candidateMonth, first) }
+            }
+            return nil
+        }
+    }
+
+    /// The number of days in a month of the Gregorian calendar.
+    public static func daysInMonth(year: Int, month: Int, calendar: Calendar) -> Int {
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: 1)),
+            let range = calendar.range(of: .day, in: .month, for: date)
+        else { return 30 }
+        return range.count
+    }
+}
+
+extension Calendar {
+    /// The Gregorian calendar in a time zone, weeks starting on Monday.
+    public static func taskpilot(_ timeZone: TimeZone) -> Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        calendar.firstWeekday = 2
+        calendar.locale = Locale(identifier: "en_US_POSIX")
+        return calendar
+    }
+}

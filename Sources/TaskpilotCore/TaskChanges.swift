@@ -1,0 +1,275 @@
+public import Foundation
+
+/// A set or clear of an optional field; nil around it means "leave unchanged".
+public enum FieldChange<Value: Sendable & Equatable>: Sendable, Equatable {
+    case set(Value)
+    case clear
+}
+
+/// Validated input that creates or changes a task; nil fields are left as they are.
+public struct TaskChanges: Sendable, Equatable {
+    public var title: String?
+    public var description: String?
+    public var status: TaskStatus?
+    public var priority: TaskPriority?
+    public var tags: [String]?
+    public var due: FieldChange<ParsedDate>?
+    public var allDay: Bool?
+    public var reminders: [ReminderTrigger]?
+    public var recurrence: FieldChange<RecurrenceRule>?
+
+    /// No change at all.
+    public init(
+        title: String? = nil, description: String? = nil, status: TaskStatus? = nil, priority: TaskPriority? = nil,
+        tags: [String]? = nil, due: FieldChange<ParsedDate>? = nil, allDay: Bool? = nil, reminders: [ReminderTrigger]? = nil,
+        recurrence: FieldChange<RecurrenceRule>? = nil
+    ) {
+        self.title = title
+        self.description = description
+        self.status = status
+        self.priority = priority
+        self.tags = tags
+        self.due = due
+        self.allDay = allDay
+        self.reminders = reminders
+        self.recurrence = recurrence
+    }
+
+    /// Limits of DESIGN §3.
+    public static let maxTitleLength = 200
+    public static let maxDescriptionLength = 4000
+    public static let maxTagLength = 40
+    public static let maxTags = 20
+    public static let maxReminders = 10
+
+    /// Reads the task fields of a JSON object (`due_at`, `due` and `completed` are accepted as aliases); dates
+    /// without an offset are taken in `timeZone`. Throws every field error at once.
+    public init(json object: [String: JSONValue], timeZone: TimeZone) throws(TaskpilotError) {
+        self.init()
+        var fields = JSONFields(object)
+        if fields.has("title") {
+            if fields.isNull("title") {
+                fields.fail("title", "is required and cannot be null")
+            } else if let raw = fields.string("title") {
+                let title = Self.normalizeTitle(raw)
+                if title.isEmpty {
+                    fields.fail("title", "must not be empty")
+                } else if title.count > Self.maxTitleLength {
+                    fields.fail("title", "must be at most \(Self.maxTitleLength) characters (got \(title.count))")
+                } else {
+                    self.title = title
+                }
+            }
+        }
+        if fields.has("description") {
+            let text = fields.string("description") ?? ""
+            if text.count > Self.maxDescriptionLength {
+                fields.fail("description", "must be at most \(Self.maxDescriptionLength) characters (got \(text.count))")
+            } else {
+                description = text
+            }
+        }
+        if let text = fields.string("status") {
+            if let value = TaskStatus(rawValue: text.lowercased()) {
+                status = value
+            } else {
+                fields.fail("status", "must be one of pending, completed")
+            }
+        }
+        if let done = fields.bool("completed") {
+            if let status, status != (done ? .completed : .pending) {
+                fields.fail("completed", "contradicts status")
+            }
+            status = done ? .completed : .pending
+        }
+        if fields.has("priority") {
+            if fields.isNull("priority") {
+                priority = TaskPriority.none
+            } else if let text = fields.string("priority") {
+                if let value = TaskPriority(parsing: text) {
+                    priority = value
+                } else {
+                    fields.fail("priority", "must be one of none, low, medium, high, urgent")
+                }
+            }
+        }
+        if fields.has("tags") {
+            if fields.isNull("tags") {
+                tags = []
+            } else if let list = fields.stringList("tags") {
+                switch Self.normalizeTags(list) {
+                case .success(let normalized): tags = normalized
+                case .failure(let error): fields.fail("tags", error.message)
+                }
+            }
+        }
+        let dueKey = fields.has("due_at") ? "due_at" : "due"
+        if fields.has(dueKey) {
+            if fields.isNull(dueKey) {
+                due = .clear
+            } else if let text = fields.string(dueKey) {
+                if let parsed = Timestamp.parse(text, timeZone: timeZone) {
+                    due = .set(parsed)
+                } else {
+                    fields.fail(dueKey, "must be an RFC 3339 date-time like 2026-12-01T09:00:00Z or a date like 2026-12-01")
+                }
+            }
+        }
+        allDay = fields.bool("all_day")
+        if fields.has("reminders") {
+            if fields.isNull("reminders") {
+                reminders = []
+            } else if let items = fields.array("reminders") {
+                if items.count > Self.maxReminders {
+                    fields.fail("reminders", "at most \(Self.maxReminders) reminders per task")
+                } else {
+                    var triggers: [ReminderTrigger] = []
+                    for (index, item) in items.enumerated() {
+                        if let trigger = Self.reminder(item, field: "reminders[\(index)]", timeZone: timeZone, fields: &fields) {
+                            triggers.append(trigger)
+                        }
+                    }
+                    reminders = triggers
+                }
+            }
+        }
+        if fields.has("recurrence") {
+            if fields.isNull("recurrence") {
+                recurrence = .clear
+            } else if let value = fields.object["recurrence"] {
+                if let rule = Self.recurrence(value, timeZone: timeZone, fields: &fields) {
+                    recurrence = .set(rule)
+                }
+            }
+        }
+        guard fields.errors.isEmpty else { throw .validationFailed(fields.errors) }
+    }
+
+    static func normalizeTitle(_ raw: String) -> String {
+        raw.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Lowercases tags, strips a leading `#`, removes duplicates and checks the limits.
+    public static func normalizeTags(_ raw: [String]) -> Result<[String], FieldError> {
+        var seen = Set<String>()
+        var tags: [String] = []
+        for item in raw {
+            var tag = item.trimmingCharacters(in: .whitespaces).lowercased()
+            while tag.hasPrefix("#") { tag.removeFirst() }
+            guard !tag.isEmpty else { return .failure(FieldError("tags", "tags must not be empty")) }
+            guard tag.count <= maxTagLength else {
+                return .failure(FieldError("tags", "tag '\(tag.prefix(20))…' is longer than \(maxTagLength) characters"))
+            }
+            guard tag.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:+&".contains($0) }) else {
+                return .failure(FieldError("tags", "tag '\(tag)' may hold only letters, digits and - _ . / : + &"))
+            }
+            if seen.insert(tag).inserted { tags.append(tag) }
+        }
+        guard tags.count <= maxTags else { return .failure(FieldError("tags", "at most \(maxTags) tags per task")) }
+        return .success(tags.sorted())
+    }
+
+    private static func reminder(_ value: JSONValue, field: String, timeZone: TimeZone, fields: inout JSONFields) -> ReminderTrigger? {
+        if case .number = value {
+            var wrapper = JSONFields(["offset_minutes": value], prefix: field + ".")
+            let minutes = wrapper.int("offset_minutes", in: 0...525_600)
+            fields.append(wrapper.errors)
+            return minutes.map { .beforeDue(minutes: $0) }
+        }
+        guard case .object(let object) = value else {
+            fields.fail(field, "must be an object like {\"offset_minutes\": 60} or {\"at\": \"2026-12-01T08:00:00Z\"}")
+            return nil
+        }
+        var item = JSONFields(object, prefix: field + ".")
+        let minutes = item.int("offset_minutes", in: 0...525_600)
+        let at = item.string("at")
+        defer { fields.append(item.errors) }
+        switch (minutes, at) {
+        case (let minutes?, nil):
+            return .beforeDue(minutes: minutes)
+        case (nil, let text?):
+            guard let parsed = Timestamp.parse(text, timeZone: timeZone) else {
+                item.fail("at", "must be an RFC 3339 date-time like 2026-12-01T08:00:00Z")
+                return nil
+            }
+            return .at(parsed.date)
+        case (.some, .some):
+            item.fail("offset_minutes", "give either offset_minutes or at, not both")
+            return nil
+        case (nil, nil):
+            if item.errors.isEmpty { item.fail("offset_minutes", "give offset_minutes (minutes before the due date) or at") }
+            return nil
+        }
+    }
+
+    private static func recurrence(_ value: JSONValue, timeZone: TimeZone, fields: inout JSONFields) -> RecurrenceRule? {
+        if case .string(let text) = value {
+            do {
+                return try RecurrenceRule(rrule: text, field: "recurrence")
+            } catch {
+                if case .validationFailed(let errors) = error { fields.append(errors) }
+                return nil
+            }
+        }
+        guard case .object(let object) = value else {
+            fields.fail("recurrence", "must be an object like {\"frequency\": \"weekly\", \"by_weekday\": [\"MO\"]} or null")
+            return nil
+        }
+        var item = JSONFields(object, prefix: "recurrence.")
+        defer { fields.append(item.errors) }
+        var rule: RecurrenceRule
+        if let text = item.string("rrule"), item.string("frequency") == nil {
+            do {
+                rule = try RecurrenceRule(rrule: text)
+            } catch {
+                if case .validationFailed(let errors) = error { item.append(errors) }
+                return nil
+            }
+        } else {
+            guard let name = item.string("frequency") else {
+                if item.errors.isEmpty { item.fail("frequency", "is required: daily, weekly, monthly or yearly") }
+                return nil
+            }
+            guard let frequency = RecurrenceFrequency(rawValue: name.lowercased()) else {
+                item.fail("frequency", "must be one of daily, weekly, monthly, yearly")
+                return nil
+            }
+            rule = RecurrenceRule(frequency: frequency)
+        }
+        if let interval = item.int("interval", in: 1...RecurrenceRule.maxInterval) { rule.interval = interval }
+        if let days = item.stringList("by_weekday") {
+            var weekdays: [Weekday] = []
+            for day in days {
+                if let weekday = Weekday(parsing: day) {
+                    weekdays.append(weekday)
+                } else {
+                    item.fail("by_weekday", "'\(day)' is not a weekday; use MO, TU, WE, TH, FR, SA, SU")
+                }
+            }
+            rule.byWeekday = weekdays
+        }
+        if let days = item.array("by_month_day") {
+            var monthDays: [Int] = []
+            for (index, day) in days.enumerated() {
+                var wrapper = JSONFields(["by_month_day[\(index)]": day], prefix: "recurrence.")
+                if let number = wrapper.int("by_month_day[\(index)]", in: -1...31) { monthDays.append(number) }
+                item.append(wrapper.errors)
+            }
+            rule.byMonthDay = monthDays
+        }
+        if let text = item.string("until") {
+            if let parsed = Timestamp.parse(text, timeZone: timeZone) {
+                switch parsed {
+                case .instant(let date): rule.until = date
+                case .day(let start): rule.until = start.addingTimeInterval(86_399)
+                }
+            } else {
+                item.fail("until", "must be an RFC 3339 date-time or a date like 2026-12-31")
+            }
+        }
+        if let count = item.int("count", in: 1...100_000) { rule.count = count }
+        if let flag = item.bool("from_completion") { rule.fromCompletion = flag }
+        item.append(rule.validate())
+        return item.errors.isEmpty ? rule : nil
+    }
+}

@@ -1,0 +1,79 @@
+public import Foundation
+
+extension TaskItem {
+    /// A blank pending task of a user, the starting point of a create.
+    public static func blank(userID: UUID, now: Date) -> TaskItem {
+        TaskItem(id: 0, userID: userID, title: "", createdAt: now, updatedAt: now)
+    }
+
+    /// The task with `changes` applied and checked as a whole (e.g. a recurrence needs a due date).
+    /// Reminder ids of new reminders are 0; the store assigns them.
+    public func applying(_ changes: TaskChanges, now: Date, timeZone: TimeZone) throws(TaskpilotError) -> TaskItem {
+        var task = self
+        var errors: [FieldError] = []
+        if let title = changes.title { task.title = title }
+        if task.title.isEmpty { errors.append(FieldError("title", "is required")) }
+        if let description = changes.description { task.description = description }
+        if let priority = changes.priority { task.priority = priority }
+        if let tags = changes.tags { task.tags = tags }
+        let calendar = Calendar.taskpilot(timeZone)
+        switch changes.due {
+        case .set(.instant(let date))?:
+            task.dueAt = date
+            task.allDay = changes.allDay ?? false
+        case .set(.day(let date))?:
+            task.dueAt = date
+            task.allDay = changes.allDay ?? true
+        case .clear?:
+            task.dueAt = nil
+            task.allDay = false
+        case nil:
+            if let allDay = changes.allDay { task.allDay = allDay }
+        }
+        if task.allDay {
+            if let due = task.dueAt {
+                task.dueAt = calendar.startOfDay(for: due)
+            } else if changes.allDay == true {
+                errors.append(FieldError("all_day", "needs a due date (due_at)"))
+            }
+        }
+        if let status = changes.status, status != task.status {
+            task.status = status
+            task.completedAt = status == .completed ? now : nil
+        }
+        let oldDue = dueAt
+        if let triggers = changes.reminders {
+            task.reminders = triggers.map { Reminder(id: 0, trigger: $0, fireAt: $0.fireDate(dueAt: task.dueAt), firedAt: nil) }
+        } else if oldDue != task.dueAt {
+            // A new due date re-arms relative reminders.
+            task.reminders = task.reminders.map { reminder in
+                guard case .beforeDue = reminder.trigger else { return reminder }
+                return Reminder(id: 0, trigger: reminder.trigger, fireAt: reminder.trigger.fireDate(dueAt: task.dueAt), firedAt: nil)
+            }
+        }
+        if task.dueAt == nil, task.reminders.contains(where: { if case .beforeDue = $0.trigger { true } else { false } }) {
+            errors.append(FieldError("reminders", "a reminder relative to the due date needs a due date (due_at)"))
+        }
+        switch changes.recurrence {
+        case .set(let rule)?: task.recurrence = rule
+        case .clear?: task.recurrence = nil
+        case nil: break
+        }
+        if let rule = task.recurrence {
+            if task.dueAt == nil {
+                errors.append(FieldError("recurrence", "a recurring task needs a due date (due_at)"))
+            } else if changes.recurrence != nil || oldDue != task.dueAt {
+                task.recurrence = rule.normalized(anchor: task.dueAt, timeZone: timeZone)
+                if changes.recurrence == nil, case .monthly = rule.frequency, !rule.fromCompletion, let due = task.dueAt,
+                    rule.byMonthDay.count == 1, rule.byMonthDay != [-1]
+                {
+                    // Moving the due date of a monthly task moves its day of the month with it.
+                    task.recurrence?.byMonthDay = [calendar.component(.day, from: due)]
+                }
+            }
+        }
+        guard errors.isEmpty else { throw .validationFailed(errors) }
+        task.updatedAt = now
+        return task
+    }
+}

@@ -1,0 +1,111 @@
+public import Foundation
+
+/// When a reminder fires: some minutes before the due date, or at a fixed instant.
+public enum ReminderTrigger: Sendable, Equatable, Hashable {
+    /// Minutes before the task's due date.
+    case beforeDue(minutes: Int)
+    /// A fixed instant.
+    case at(Date)
+
+    /// The instant the reminder fires for a task due at `dueAt`; nil for a relative reminder without a due date.
+    public func fireDate(dueAt: Date?) -> Date? {
+        switch self {
+        case .beforeDue(let minutes): dueAt.map { $0.addingTimeInterval(-Double(minutes) * 60) }
+        case .at(let date): date
+        }
+    }
+}
+
+/// A reminder of a task.
+public struct Reminder: Sendable, Equatable {
+    /// The stored id.
+    public var id: Int64
+    /// When it fires, relative or absolute.
+    public var trigger: ReminderTrigger
+    /// The computed instant it fires.
+    public var fireAt: Date?
+    /// When it fired, if it has.
+    public var firedAt: Date?
+
+    /// Creates a reminder.
+    public init(id: Int64, trigger: ReminderTrigger, fireAt: Date?, firedAt: Date?) {
+        self.id = id
+        self.trigger = trigger
+        self.fireAt = fireAt
+        self.firedAt = firedAt
+    }
+}
+
+/// A task as stored: the aggregate of a task row, its tags and its reminders.
+public struct TaskItem: Sendable, Equatable {
+    /// The task id, unique across users.
+    public var id: Int64
+    /// The owner.
+    public var userID: UUID
+    public var title: String
+    public var description: String
+    public var status: TaskStatus
+    public var priority: TaskPriority
+    /// Lowercase tags, sorted.
+    public var tags: [String]
+    /// The due instant; for all-day tasks the start of the day in the owner's time zone.
+    public var dueAt: Date?
+    public var allDay: Bool
+    public var reminders: [Reminder]
+    public var recurrence: RecurrenceRule?
+    /// The id of the first task of a recurring series.
+    public var seriesID: Int64?
+    /// The 1-based number of this occurrence in its series.
+    public var occurrence: Int
+    public var completedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// Creates a task value.
+    public init(
+        id: Int64, userID: UUID, title: String, description: String = "", status: TaskStatus = .pending,
+        priority: TaskPriority = .none, tags: [String] = [], dueAt: Date? = nil, allDay: Bool = false,
+        reminders: [Reminder] = [], recurrence: RecurrenceRule? = nil, seriesID: Int64? = nil, occurrence: Int = 1,
+        completedAt: Date? = nil, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.userID = userID
+        self.title = title
+        self.description = description
+        self.status = status
+        self.priority = priority
+        self.tags = tags
+        self.dueAt = dueAt
+        self.allDay = allDay
+        self.reminders = reminders
+        self.recurrence = recurrence
+        self.seriesID = seriesID
+        self.occurrence = occurrence
+        self.completedAt = completedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Whether the task is pending and its due time (the end of the day, for all-day tasks) has passed.
+    public func isOverdue(now: Date) -> Bool {
+        guard status == .pending, let dueAt else { return false }
+        return TaskItem.overdueThreshold(now: now, allDay: allDay) > dueAt
+    }
+
+    /// The due instant before which a pending task is overdue at `now`.
+    public static func overdueThreshold(now: Date, allDay: Bool) -> Date {
+        allDay ? now.addingTimeInterval(-86_400) : now
+    }
+}
+
+/// How many pending and completed tasks carry a tag.
+public struct TagCount: Sendable, Equatable, Codable {
+    public var name: String
+    public var count: Int
+
+    /// Creates a tag count.
+    public init(name: String, count: Int) {
+        self.name = name
+        self.count = count
+    }
+}

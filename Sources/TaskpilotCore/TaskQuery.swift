@@ -1,0 +1,237 @@
+public import Foundation
+
+/// A field tasks can be sorted on.
+public enum TaskSortField: String, Sendable, CaseIterable {
+    case dueAt = "due_at"
+    case priority
+    case title
+    case createdAt = "created_at"
+    case updatedAt = "updated_at"
+}
+
+/// One sort key with its direction.
+public struct TaskSort: Sendable, Equatable {
+    public var field: TaskSortField
+    public var descending: Bool
+
+    /// Creates a sort key.
+    public init(_ field: TaskSortField, descending: Bool = false) {
+        self.field = field
+        self.descending = descending
+    }
+}
+
+/// Which tasks to select: the filters of the list endpoint, bulk actions and the assistant.
+public struct TaskFilter: Sendable, Equatable {
+    /// nil selects every status.
+    public var status: TaskStatus?
+    /// Any of these priorities; empty means any.
+    public var priorities: [TaskPriority] = []
+    /// All of these tags.
+    public var tags: [String] = []
+    /// Full-text words over title and description.
+    public var text: String?
+    public var dueBefore: Date?
+    public var dueAfter: Date?
+    /// Only pending tasks whose due time has passed.
+    public var overdue: Bool?
+    /// Only these ids.
+    public var ids: [Int64]?
+
+    /// Selects everything.
+    public init(status: TaskStatus? = nil) { self.status = status }
+
+    /// The words of the full-text query: letters and digits only, at most 16 words.
+    public var searchTerms: [String] {
+        guard let text else { return [] }
+        return text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).prefix(16).map(String.init)
+    }
+}
+
+/// A page request of the task list.
+public struct TaskQuery: Sendable, Equatable {
+    public var filter: TaskFilter
+    public var sort: [TaskSort]
+    public var limit: Int
+    public var cursor: TaskCursor?
+
+    /// The default and the largest page size.
+    public static let defaultLimit = 50
+    public static let maxLimit = 500
+    /// The default order: newest first.
+    public static let defaultSort = [TaskSort(.createdAt, descending: true)]
+
+    /// Creates a query.
+    public init(filter: TaskFilter = TaskFilter(), sort: [TaskSort] = TaskQuery.defaultSort, limit: Int = TaskQuery.defaultLimit, cursor: TaskCursor? = nil) {
+        self.filter = filter
+        self.sort = sort
+        self.limit = limit
+        self.cursor = cursor
+    }
+
+    /// Reads the list query parameters of DESIGN §4; dates without an offset are taken in `timeZone`.
+    public init(parameters: [String: String], timeZone: TimeZone, allowCursor: Bool = true) throws(TaskpilotError) {
+        self.init()
+        filter = try TaskFilter(parameters: parameters, timeZone: timeZone)
+        if let text = parameters["sort"], !text.isEmpty {
+            sort = try Self.parseSort(text)
+        }
+        if let text = parameters["limit"] {
+            guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
+                throw .invalidParameter(field: "limit", message: "must be a whole number between 1 and \(Self.maxLimit)")
+            }
+            limit = value
+        }
+        if allowCursor, let text = parameters["cursor"], !text.isEmpty {
+            guard let cursor = TaskCursor(encoded: text), cursor.values.count == sort.count else {
+                throw .invalidParameter(field: "cursor", message: "is not a cursor of this listing; start again without it")
+            }
+            self.cursor = cursor
+        }
+    }
+
+    /// Reads `due_at:asc,priority:desc`.
+    public static func parseSort(_ text: String) throws(TaskpilotError) -> [TaskSort] {
+        var keys: [TaskSort] = []
+        for part in text.split(separator: ",") {
+            let pieces = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            var name = pieces[0]
+            var descending = false
+            if name.hasPrefix("-") {
+                name.removeFirst()
+                descending = true
+            }
+            guard let field = TaskSortField(rawValue: name) else {
+                throw .invalidParameter(
+                    field: "sort", message: "unknown field '\(name)'; use due_at, priority, title, created_at or updated_at")
+            }
+            if pieces.count == 2 {
+                guard pieces[1] == "asc" || pieces[1] == "desc" else {
+                    throw .invalidParameter(field: "sort", message: "direction must be asc or desc, not '\(pieces[1])'")
+                }
+                descending = pieces[1] == "desc"
+            }
+            guard !keys.contains(where: { $0.field == field }) else {
+                throw .invalidParameter(field: "sort", message: "field '\(name)' is listed twice")
+            }
+            keys.append(TaskSort(field, descending: descending))
+        }
+        guard !keys.isEmpty else { throw .invalidParameter(field: "sort", message: "must name at least one field") }
+        return keys
+    }
+}
+
+extension TaskFilter {
+    /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after` and `overdue`.
+    public init(parameters: [String: String], timeZone: TimeZone) throws(TaskpilotError) {
+        self.init()
+        switch parameters["status"]?.lowercased() {
+        case nil, "", "all": status = nil
+        case "pending", "open", "active", "incomplete": status = .pending
+        case "completed", "done": status = .completed
+        case let other?:
+            throw .invalidParameter(field: "status", message: "must be all, pending or completed, not '\(other)'")
+        }
+        if let text = parameters["priority"], !text.isEmpty {
+            priorities = try text.split(separator: ",").map { name throws(TaskpilotError) in
+                guard let priority = TaskPriority(parsing: String(name)) else {
+                    throw .invalidParameter(field: "priority", message: "unknown priority '\(name)'; use none, low, medium, high, urgent")
+                }
+                return priority
+            }
+        }
+        if let text = parameters["tags"] ?? parameters["tag"], !text.isEmpty {
+            switch TaskChanges.normalizeTags(text.split(separator: ",").map(String.init)) {
+            case .success(let list): tags = list
+            case .failure(let error): throw .invalidParameter(field: "tags", message: error.message)
+            }
+        }
+        if let text = parameters["q"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard text.count <= 200 else { throw .invalidParameter(field: "q", message: "must be at most 200 characters") }
+            self.text = text
+        }
+        dueBefore = try Self.date(parameters, "due_before", timeZone: timeZone, endOfDay: false)
+        dueAfter = try Self.date(parameters, "due_after", timeZone: timeZone, endOfDay: false)
+        if let text = parameters["overdue"]?.lowercased(), !text.isEmpty {
+            switch text {
+            case "true", "1", "yes": overdue = true
+            case "false", "0", "no": overdue = false
+            default: throw .invalidParameter(field: "overdue", message: "must be true or false")
+            }
+        }
+    }
+
+    private static func date(_ parameters: [String: String], _ key: String, timeZone: TimeZone, endOfDay: Bool) throws(TaskpilotError) -> Date? {
+        guard let text = parameters[key], !text.isEmpty else { return nil }
+        guard let parsed = Timestamp.parse(text, timeZone: timeZone) else {
+            throw .invalidParameter(field: key, message: "must be an RFC 3339 date-time like 2026-12-01T09:00:00Z or a date like 2026-12-01")
+        }
+        return parsed.date
+    }
+}
+
+/// A position in a sorted listing: the sort values and id of the last task of the previous page.
+public struct TaskCursor: Sendable, Equatable, Codable {
+    /// One value per sort key: an integer or a string.
+    public var values: [CursorValue]
+    /// The id of the last task.
+    public var id: Int64
+
+    /// A sort value.
+    public enum CursorValue: Sendable, Equatable, Codable {
+        case int(Int64)
+        case string(String)
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self) {
+                self = .int(number)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .int(let value): try container.encode(value)
+            case .string(let value): try container.encode(value)
+            }
+        }
+    }
+
+    /// Creates a cursor.
+    public init(values: [CursorValue], id: Int64) {
+        self.values = values
+        self.id = id
+    }
+
+    /// Reads the opaque base64url form.
+    public init?(encoded: String) {
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard encoded.count <= 2048, let data = Data(base64Encoded: base64),
+            let cursor = try? JSONDecoder().decode(TaskCursor.self, from: data)
+        else { return nil }
+        self = cursor
+    }
+
+    /// The opaque base64url form.
+    public var encoded: String {
+        let data = (try? JSONEncoder().encode(self)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// One page of tasks and the cursor of the next page, nil on the last page.
+public struct TaskPage: Sendable, Equatable {
+    public var items: [TaskItem]
+    public var nextCursor: TaskCursor?
+
+    /// Creates a page.
+    public init(items: [TaskItem], nextCursor: TaskCursor?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}

@@ -1,0 +1,92 @@
+public import Foundation
+
+/// An account.
+public struct User: Sendable, Equatable {
+    public var id: UUID
+    /// Lowercase email, unique.
+    public var email: String
+    public var name: String
+    /// The IANA time zone that dates without an offset and "today" are read in.
+    public var timezone: String
+    public var createdAt: Date
+
+    /// Creates a user value.
+    public init(id: UUID, email: String, name: String, timezone: String, createdAt: Date) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.timezone = timezone
+        self.createdAt = createdAt
+    }
+
+    /// The user's time zone (UTC if the stored name is no longer known).
+    public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")! }
+}
+
+/// A personal API token as listed (never with its secret).
+public struct APIToken: Sendable, Equatable {
+    public var id: UUID
+    public var userID: UUID
+    public var name: String
+    /// The first characters of the secret, to recognise it.
+    public var prefix: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var lastUsedAt: Date?
+
+    /// Creates a token value.
+    public init(id: UUID, userID: UUID, name: String, prefix: String, createdAt: Date, expiresAt: Date?, lastUsedAt: Date?) {
+        self.id = id
+        self.userID = userID
+        self.name = name
+        self.prefix = prefix
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// Validation of account fields.
+public enum AccountRules {
+    /// The shortest accepted password.
+    public static let minPasswordLength = 10
+    /// The longest accepted password (bcrypt reads 72 bytes; longer input is refused rather than cut silently).
+    public static let maxPasswordBytes = 72
+
+    /// The normalised email, or a field error.
+    public static func email(_ raw: String) -> Result<String, FieldError> {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix("."), !email.contains(where: { $0.isWhitespace })
+        else { return .failure(FieldError("email", "must be an email address like ada@example.com")) }
+        return .success(email)
+    }
+
+    /// A field error if the password is too short or too long.
+    public static func password(_ password: String) -> FieldError? {
+        if password.count < minPasswordLength {
+            return FieldError("password", "must be at least \(minPasswordLength) characters")
+        }
+        if password.utf8.count > maxPasswordBytes {
+            return FieldError("password", "must be at most \(maxPasswordBytes) bytes")
+        }
+        return nil
+    }
+
+    /// The canonical IANA name of a time zone, or a field error.
+    public static func timezone(_ raw: String) -> Result<String, FieldError> {
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 64, let zone = TimeZone(identifier: name),
+            name.contains("/") || name == "UTC" || name == "GMT" || zone.identifier == name
+        else { return .failure(FieldError("timezone", "must be an IANA time zone like Europe/Paris or UTC")) }
+        return .success(zone.identifier)
+    }
+
+    /// The trimmed display name, or a field error.
+    public static func name(_ raw: String) -> Result<String, FieldError> {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard name.count <= 100 else { return .failure(FieldError("name", "must be at most 100 characters")) }
+        return .success(name)
+    }
+}

@@ -1,0 +1,44 @@
+public import Foundation
+
+/// Where the data lives, read from `TASKPILOT_DATABASE_URL`.
+public enum DatabaseLocation: Sendable, Equatable {
+    /// A SQLite file (created with its folder if missing).
+    case sqliteFile(String)
+    /// A private in-memory SQLite database, for tests.
+    case sqliteMemory
+    /// A PostgreSQL server URL (`postgres://user:password@host:5432/db`).
+    case postgres(String)
+
+    /// Reads `sqlite://./data/taskpilot.sqlite`, `sqlite:///var/lib/taskpilot.sqlite`, `sqlite::memory:` or `postgres://…`.
+    public init?(url: String) {
+        let text = url.trimmingCharacters(in: .whitespaces)
+        if text == "sqlite::memory:" || text == "sqlite://:memory:" {
+            self = .sqliteMemory
+        } else if text.hasPrefix("sqlite://") {
+            let path = String(text.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { return nil }
+            self = .sqliteFile(path)
+        } else if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { return nil }
+            self = .sqliteFile(path)
+        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            guard URLComponents(string: text)?.host?.isEmpty == false else { return nil }
+            self = .postgres(text)
+        } else {
+            return nil
+        }
+    }
+
+    /// The URL with any password hidden, for logs.
+    public var redacted: String {
+        switch self {
+        case .sqliteFile(let path): return "sqlite://\(path)"
+        case .sqliteMemory: return "sqlite::memory:"
+        case .postgres(let url):
+            guard var components = URLComponents(string: url), components.password != nil else { return url }
+            components.password = "***"
+            return components.string ?? "postgres://…"
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import FluentKit
+public import Foundation
+import SQLKit
+public import TaskpilotCore
+
+/// Users and personal API tokens in SQL.
+public struct SQLAccountRepository: UserRepository, APITokenRepository {
+    private let store: TaskpilotDatabase
+
+    /// A repository over the database.
+    public init(database: TaskpilotDatabase) {
+        self.store = database
+    }
+
+    public func create(email: String, name: String, passwordHash: String, timezone: String, now: Date) async throws -> User {
+        let user = User(id: UUID(), email: email, name: name, timezone: timezone, createdAt: Date(millisecondsSince1970: now.millisecondsSince1970))
+        let conflict = TaskpilotError.conflict(code: "email_taken", message: "An account with this email already exists; log in instead.")
+        if try await store.sql.raw("SELECT id FROM users WHERE email = \(bind: email)").first() != nil { throw conflict }
+        do {
+            try await store.sql.raw(
+                """
+                INSERT INTO users (id, email, name, password_hash, timezone, created_at)
+                VALUES (\(bind: user.id.storageKey), \(bind: email), \(bind: name), \(bind: passwordHash), \(bind: timezone), \(bind: now.millisecondsSince1970))
+                """
+            ).run()
+        } catch {
+            // Two sign-ups with one email racing: the unique index decides.
+            if try await store.sql.raw("SELECT id FROM users WHERE email = \(bind: email)").first() != nil { throw conflict }
+            throw error
+        }
+        return user
+    }
+
+    public func user(id: UUID) async throws -> User {
+        guard let row = try await store.sql.raw("SELECT * FROM users WHERE id = \(bind: id.storageKey)").first() else {
+            throw TaskpilotError.unauthorized("The account of this token no longer exists.")
+        }
+        return try Self.user(from: row)
+    }
+
+    public func credentials(email: String) async throws -> (User, String)? {
+        guard let row = try await store.sql.raw("SELECT * FROM users WHERE email = \(bind: email)").first() else { return nil }
+        return (try Self.user(from: row), try row.decode(column: "password_hash", as: String.self))
+    }
+
+    public func update(id: UUID, name: String?, timezone: String?) async throws -> User {
+        if let name { try await store.sql.raw("UPDATE users SET name = \(bind: name) WHERE id = \(bind: id.storageKey)").run() }
+        if let timezone { try await store.sql.raw("UPDATE users SET timezone = \(bind: timezone) WHERE id = \(bind: id.storageKey)").run() }
+        return try await user(id: id)
+    }
+
+    public func all() async throws -> [User] {
+        try await store.sql.raw("SELECT * FROM users ORDER BY created_at, email").all().map(Self.user(from:))
+    }
+
+    private static func user(from row: any SQLRow) throws -> User {
+        User(
+            id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+            email: try row.decode(column: "email", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            timezone: try row.decode(column: "timezone", as: String.self),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    // MARK: - API tokens
+
+    public func create(userID: UUID, name: String, secretHash: String, prefix: String, expiresAt: Date?, now: Date) async throws -> APIToken {
+        let token = APIToken(
+            id: UUID(), userID: userID, name: name, prefix: prefix, createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
+            expiresAt: expiresAt.map { Date(millisecondsSince1970: $0.millisecondsSince1970) }, lastUsedAt: nil)
+        try await store.sql.raw(
+            """
+            INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at)
+            VALUES (\(bind: token.id.storageKey), \(bind: userID.storageKey), \(bind: name), \(bind: secretHash), \(bind: prefix),
+                \(bind: now.millisecondsSince1970), \(bind: expiresAt?.millisecondsSince1970))
+            """
+        ).run()
+        return token
+    }
+
+    public func list(userID: UUID) async throws -> [APIToken] {
+        try await store.sql.raw("SELECT * FROM api_tokens WHERE user_id = \(bind: userID.storageKey) ORDER BY created_at DESC, id")
+            .all().map(Self.token(from:))
+    }
+
+    public func delete(id: UUID, userID: UUID) async throws {
+        let rows = try await store.sql.raw(
+            "DELETE FROM api_tokens WHERE id = \(bind: id.storageKey) AND user_id = \(bind: userID.storageKey) RETURNING id"
+        ).all()
+        guard !rows.isEmpty else { throw TaskpilotError.notFound("Token \(id.storageKey) was not found.") }
+    }
+
+    public func authenticate(secretHash: String, now: Date) async throws -> APIToken? {
+        guard let row = try await store.sql.raw("SELECT * FROM api_tokens WHERE token_hash = \(bind: secretHash)").first() else { return nil }
+        let token = try Self.token(from: row)
+        if let expiresAt = token.expiresAt, expiresAt <= now { return nil }
+        // Recording every use would turn each read into a write; once a minute is precise enough.
+        if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try await store.sql.raw(
+                "UPDATE api_tokens SET last_used_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: token.id.storageKey)"
+            ).run()
+        }
+        return token
+    }
+
+    private static func token(from row: any SQLRow) throws -> APIToken {
+        APIToken(
+            id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+            userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+            name: try row.decode(column: "name", as: String.self),
+            prefix: try row.decode(column: "prefix", as: String.self),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)))
+    }
+}

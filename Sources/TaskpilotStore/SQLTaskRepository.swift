@@ -1,0 +1,321 @@
+import FluentKit
+public import Foundation
+import SQLKit
+public import TaskpilotCore
+
+/// Tasks in SQLite or PostgreSQL through SQLKit; every statement is scoped by `user_id`.
+public struct SQLTaskRepository: TaskRepository {
+    private let store: TaskpilotDatabase
+
+    /// A repository over the database.
+    public init(database: TaskpilotDatabase) {
+        self.store = database
+    }
+
+    private static let columns: SQLQueryString = """
+        t.id, t.user_id, t.title, t.description, t.status, t.priority, t.tags, t.due_at, t.all_day, t.recurrence,
+        t.recurrence_from_completion, t.series_id, t.occurrence, t.completed_at, t.created_at, t.updated_at
+        """
+
+    public func create(_ task: TaskItem) async throws -> TaskItem {
+        try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            let row = try await sql.raw(
+                """
+                INSERT INTO tasks (user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
+                    recurrence_from_completion, series_id, occurrence, completed_at, created_at, updated_at)
+                VALUES (\(bind: task.userID.storageKey), \(bind: task.title), \(bind: task.description), \(bind: task.status.rawValue),
+                    \(bind: task.priority.rank), \(bind: task.tags.joined(separator: ",")), \(bind: task.dueAt?.millisecondsSince1970),
+                    \(bind: task.allDay ? 1 : 0), \(bind: task.recurrence?.rrule), \(bind: task.recurrence?.fromCompletion == true ? 1 : 0),
+                    \(bind: task.seriesID), \(bind: task.occurrence), \(bind: task.completedAt?.millisecondsSince1970),
+                    \(bind: task.createdAt.millisecondsSince1970), \(bind: task.updatedAt.millisecondsSince1970))
+                RETURNING id
+                """
+            ).first()
+            guard let id = try row?.decode(column: "id", as: Int64.self) else { throw DatabaseSetupError("the insert returned no id") }
+            if task.recurrence != nil && task.seriesID == nil {
+                try await sql.raw("UPDATE tasks SET series_id = \(bind: id) WHERE id = \(bind: id)").run()
+            }
+            try await Self.writeTags(task.tags, taskID: id, userID: task.userID, on: sql, replacing: false)
+            try await Self.writeReminders(task.reminders, taskID: id, userID: task.userID, on: sql, replacing: false)
+            return try await Self.fetch(id: id, userID: task.userID, on: sql, lock: false)
+        }
+    }
+
+    public func get(id: Int64, userID: UUID, now: Date) async throws -> TaskItem {
+        try await Self.fetch(id: id, userID: userID, on: store.sql, lock: false)
+    }
+
+    public func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem {
+        let lock = store.flavor == .postgres
+        return try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: lock)
+            let next = try current.applying(changes, now: now, timeZone: timeZone)
+            var seriesID = next.seriesID
+            if next.recurrence != nil && seriesID == nil { seriesID = id }
+            try await sql.raw(
+                """
+                UPDATE tasks SET title = \(bind: next.title), description = \(bind: next.description), status = \(bind: next.status.rawValue),
+                    priority = \(bind: next.priority.rank), tags = \(bind: next.tags.joined(separator: ",")),
+                    due_at = \(bind: next.dueAt?.millisecondsSince1970), all_day = \(bind: next.allDay ? 1 : 0),
+                    recurrence = \(bind: next.recurrence?.rrule), recurrence_from_completion = \(bind: next.recurrence?.fromCompletion == true ? 1 : 0),
+                    series_id = \(bind: seriesID), completed_at = \(bind: next.completedAt?.millisecondsSince1970),
+                    updated_at = \(bind: next.updatedAt.millisecondsSince1970)
+                WHERE id = \(bind: id) AND user_id = \(bind: userID.storageKey)
+                """
+            ).run()
+            if next.tags != current.tags {
+                try await Self.writeTags(next.tags, taskID: id, userID: userID, on: sql, replacing: true)
+            }
+            if next.reminders != current.reminders {
+                try await Self.writeReminders(next.reminders, taskID: id, userID: userID, on: sql, replacing: true)
+            }
+            return try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
+        }
+    }
+
+    public func delete(id: Int64, userID: UUID) async throws -> TaskItem {
+        try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
+            try await sql.raw("DELETE FROM tasks WHERE id = \(bind: id) AND user_id = \(bind: userID.storageKey)").run()
+            return current
+        }
+    }
+
+    public func list(_ query: TaskQuery, userID: UUID, now: Date) async throws -> TaskPage {
+        let sql = store.sql
+        let keys = query.sort.map { SortKey(sort: $0) }
+        var statement: SQLQueryString = "SELECT \(Self.columns)"
+        for (index, key) in keys.enumerated() {
+            statement += ", \(unsafeRaw: key.expression) AS s\(unsafeRaw: String(index))"
+        }
+        statement += " FROM tasks t WHERE " + filterClause(query.filter, userID: userID, now: now)
+        if let cursor = query.cursor {
+            statement += " AND " + Self.cursorClause(keys: keys, cursor: cursor)
+        }
+        let idDirection = keys.first?.descending == true ? "DESC" : "ASC"
+        let order = keys.enumerated().map { "s\($0.offset) \($0.element.descending ? "DESC" : "ASC")" } + ["t.id \(idDirection)"]
+        statement += " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
+        let rows = try await sql.raw(statement).all()
+        var tasks = try rows.prefix(query.limit).map(Self.task(from:))
+        try await Self.attachReminders(to: &tasks, on: sql)
+        var next: TaskCursor?
+        if rows.count > query.limit, let last = rows.prefix(query.limit).last, let lastTask = tasks.last {
+            let values = try keys.enumerated().map { index, key -> TaskCursor.CursorValue in
+                key.isText
+                    ? .string(try last.decode(column: "s\(index)", as: String.self))
+                    : .int(try last.decode(column: "s\(index)", as: Int64.self))
+            }
+            next = TaskCursor(values: values, id: lastTask.id)
+        }
+        return TaskPage(items: tasks, nextCursor: next)
+    }
+
+    public func bulk(_ action: BulkAction, filter: TaskFilter, userID: UUID, now: Date) async throws -> Int {
+        let selection: SQLQueryString = "SELECT t.id FROM tasks t WHERE " + filterClause(filter, userID: userID, now: now)
+        let nowMS = now.millisecondsSince1970
+        let statement: SQLQueryString
+        switch action {
+        case .complete:
+            statement = """
+                UPDATE tasks SET status = 'completed', completed_at = \(bind: nowMS), updated_at = \(bind: nowMS)
+                WHERE user_id = \(bind: userID.storageKey) AND status <> 'completed' AND id IN (\(selection)) RETURNING id
+                """
+        case .reopen:
+            statement = """
+                UPDATE tasks SET status = 'pending', completed_at = NULL, updated_at = \(bind: nowMS)
+                WHERE user_id = \(bind: userID.storageKey) AND status <> 'pending' AND id IN (\(selection)) RETURNING id
+                """
+        case .delete:
+            statement = "DELETE FROM tasks WHERE user_id = \(bind: userID.storageKey) AND id IN (\(selection)) RETURNING id"
+        }
+        return try await store.database.transaction { database in
+            try await (database as! any SQLDatabase).raw(statement).all().count
+        }
+    }
+
+    public func tags(userID: UUID) async throws -> [TagCount] {
+        let rows = try await store.sql.raw(
+            """
+            SELECT tag, COUNT(*) AS uses FROM task_tags WHERE user_id = \(bind: userID.storageKey)
+            GROUP BY tag ORDER BY uses DESC, tag ASC
+            """
+        ).all()
+        return try rows.map { TagCount(name: try $0.decode(column: "tag", as: String.self), count: try $0.decode(column: "uses", as: Int.self)) }
+    }
+
+    // MARK: - SQL pieces
+
+    private struct SortKey {
+        let expression: String
+        let descending: Bool
+        let isText: Bool
+
+        init(sort: TaskSort) {
+            descending = sort.descending
+            isText = sort.field == .title
+            switch sort.field {
+            // Tasks without a due date come last in both directions.
+            case .dueAt: expression = sort.descending ? "COALESCE(t.due_at, -9223372036854775807)" : "COALESCE(t.due_at, 9223372036854775807)"
+            case .priority: expression = "t.priority"
+            case .title: expression = "lower(t.title)"
+            case .createdAt: expression = "t.created_at"
+            case .updatedAt: expression = "t.updated_at"
+            }
+        }
+    }
+
+    /// Rows strictly after the cursor in the (keys…, id) order.
+    private static func cursorClause(keys: [SortKey], cursor: TaskCursor) -> SQLQueryString {
+        func bound(_ value: TaskCursor.CursorValue) -> SQLQueryString {
+            switch value {
+            case .int(let number): "\(bind: number)"
+            case .string(let text): "\(bind: text)"
+            }
+        }
+        let idDescending = keys.first?.descending == true
+        var columns: [(expression: String, descending: Bool, value: SQLQueryString)] = zip(keys, cursor.values).map {
+            ($0.expression, $0.descending, bound($1))
+        }
+        columns.append(("t.id", idDescending, "\(bind: cursor.id)"))
+        var alternatives: [SQLQueryString] = []
+        for index in columns.indices {
+            var parts: [SQLQueryString] = columns[..<index].map { "\(unsafeRaw: $0.expression) = " + $0.value }
+            let column = columns[index]
+            parts.append("\(unsafeRaw: column.expression) \(unsafeRaw: column.descending ? "<" : ">") " + column.value)
+            alternatives.append("(" + parts.joined(separator: " AND ") + ")")
+        }
+        return "(" + alternatives.joined(separator: " OR ") + ")"
+    }
+
+    private func filterClause(_ filter: TaskFilter, userID: UUID, now: Date) -> SQLQueryString {
+        var parts: [SQLQueryString] = ["t.user_id = \(bind: userID.storageKey)"]
+        if let status = filter.status { parts.append("t.status = \(bind: status.rawValue)") }
+        if !filter.priorities.isEmpty { parts.append("t.priority IN (\(binds: filter.priorities.map(\.rank)))") }
+        if !filter.tags.isEmpty {
+            parts.append(
+                """
+                t.id IN (SELECT task_id FROM task_tags WHERE user_id = \(bind: userID.storageKey) AND tag IN (\(binds: filter.tags))
+                GROUP BY task_id HAVING COUNT(*) = \(bind: filter.tags.count))
+                """)
+        }
+        if filter.text != nil {
+            let terms = filter.searchTerms
+            if terms.isEmpty {
+                parts.append("1 = 0")
+            } else if store.flavor == .sqlite {
+                let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
+                parts.append("t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH \(bind: match))")
+            } else {
+                let query = terms.map { "\($0):*" }.joined(separator: " & ")
+                parts.append("t.search @@ to_tsquery('simple', \(bind: query))")
+            }
+        }
+        if let before = filter.dueBefore { parts.append("t.due_at < \(bind: before.millisecondsSince1970)") }
+        if let after = filter.dueAfter { parts.append("t.due_at >= \(bind: after.millisecondsSince1970)") }
+        if let overdue = filter.overdue {
+            let nowMS = now.millisecondsSince1970
+            let dayMS = TaskItem.overdueThreshold(now: now, allDay: true).millisecondsSince1970
+            let condition: SQLQueryString = """
+                (t.status = 'pending' AND t.due_at IS NOT NULL AND ((t.all_day = 0 AND t.due_at < \(bind: nowMS)) \
+                OR (t.all_day = 1 AND t.due_at < \(bind: dayMS))))
+                """
+            parts.append(overdue ? condition : "NOT " + condition)
+        }
+        if let ids = filter.ids {
+            parts.append(ids.isEmpty ? "1 = 0" : "t.id IN (\(binds: ids))")
+        }
+        return parts.joined(separator: " AND ")
+    }
+
+    // MARK: - Reading and writing rows
+
+    static func fetch(id: Int64, userID: UUID, on sql: any SQLDatabase, lock: Bool) async throws -> TaskItem {
+        let suffix: SQLQueryString = lock ? " FOR UPDATE" : ""
+        guard let row = try await sql.raw("SELECT \(columns) FROM tasks t WHERE t.id = \(bind: id) AND t.user_id = \(bind: userID.storageKey)" + suffix).first()
+        else { throw TaskpilotError.notFound("Task \(id) was not found.") }
+        var tasks = [try task(from: row)]
+        try await attachReminders(to: &tasks, on: sql)
+        return tasks[0]
+    }
+
+    static func task(from row: any SQLRow) throws -> TaskItem {
+        let tags = try row.decode(column: "tags", as: String.self)
+        var recurrence: RecurrenceRule?
+        if let text = try row.decode(column: "recurrence", as: String?.self) {
+            recurrence = try? RecurrenceRule(rrule: text)
+            recurrence?.fromCompletion = try row.decode(column: "recurrence_from_completion", as: Int.self) != 0
+        }
+        return TaskItem(
+            id: try row.decode(column: "id", as: Int64.self),
+            userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+            title: try row.decode(column: "title", as: String.self),
+            description: try row.decode(column: "description", as: String.self),
+            status: TaskStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+            priority: TaskPriority(rank: try row.decode(column: "priority", as: Int.self)) ?? .none,
+            tags: tags.isEmpty ? [] : tags.split(separator: ",").map(String.init),
+            dueAt: try row.decode(column: "due_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            allDay: try row.decode(column: "all_day", as: Int.self) != 0,
+            recurrence: recurrence,
+            seriesID: try row.decode(column: "series_id", as: Int64?.self),
+            occurrence: try row.decode(column: "occurrence", as: Int.self),
+            completedAt: try row.decode(column: "completed_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self)))
+    }
+
+    static func attachReminders(to tasks: inout [TaskItem], on sql: any SQLDatabase) async throws {
+        guard !tasks.isEmpty else { return }
+        let rows = try await sql.raw(
+            "SELECT id, task_id, offset_minutes, at, fire_at, fired_at FROM reminders WHERE task_id IN (\(binds: tasks.map(\.id))) ORDER BY id"
+        ).all()
+        guard !rows.isEmpty else { return }
+        var byTask: [Int64: [Reminder]] = [:]
+        for row in rows {
+            let trigger: ReminderTrigger
+            if let minutes = try row.decode(column: "offset_minutes", as: Int?.self) {
+                trigger = .beforeDue(minutes: minutes)
+            } else {
+                trigger = .at(Date(millisecondsSince1970: try row.decode(column: "at", as: Int64?.self) ?? 0))
+            }
+            let reminder = Reminder(
+                id: try row.decode(column: "id", as: Int64.self), trigger: trigger,
+                fireAt: try row.decode(column: "fire_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+                firedAt: try row.decode(column: "fired_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)))
+            byTask[try row.decode(column: "task_id", as: Int64.self), default: []].append(reminder)
+        }
+        for index in tasks.indices { tasks[index].reminders = byTask[tasks[index].id] ?? [] }
+    }
+
+    static func writeTags(_ tags: [String], taskID: Int64, userID: UUID, on sql: any SQLDatabase, replacing: Bool) async throws {
+        if replacing { try await sql.raw("DELETE FROM task_tags WHERE task_id = \(bind: taskID)").run() }
+        guard !tags.isEmpty else { return }
+        let values: [SQLQueryString] = tags.map { "(\(bind: taskID), \(bind: userID.storageKey), \(bind: $0))" }
+        try await sql.raw("INSERT INTO task_tags (task_id, user_id, tag) VALUES " + values.joined(separator: ", ")).run()
+    }
+
+    static func writeReminders(_ reminders: [Reminder], taskID: Int64, userID: UUID, on sql: any SQLDatabase, replacing: Bool) async throws {
+        if replacing { try await sql.raw("DELETE FROM reminders WHERE task_id = \(bind: taskID)").run() }
+        guard !reminders.isEmpty else { return }
+        let values: [SQLQueryString] = reminders.map { reminder in
+            var minutes: Int?
+            var at: Int64?
+            switch reminder.trigger {
+            case .beforeDue(let offset): minutes = offset
+            case .at(let date): at = date.millisecondsSince1970
+            }
+            return """
+                (\(bind: taskID), \(bind: userID.storageKey), \(bind: minutes), \(bind: at), \(bind: reminder.fireAt?.millisecondsSince1970),
+                \(bind: reminder.firedAt?.millisecondsSince1970))
+                """
+        }
+        try await sql.raw("INSERT INTO reminders (task_id, user_id, offset_minutes, at, fire_at, fired_at) VALUES " + values.joined(separator: ", ")).run()
+    }
+}
+
+extension UUID {
+    /// The stored form: lowercase text.
+    var storageKey: String { uuidString.lowercased() }
+}

@@ -1,0 +1,131 @@
+public import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+public import Logging
+import NIOCore
+import NIOPosix
+public import SQLKit
+public import ServiceLifecycle
+
+/// The SQL dialect in use; the few statements that differ switch on it.
+public enum SQLFlavor: Sendable {
+    case sqlite, postgres
+}
+
+/// The database connection pool of the process, its migrations, and a `Service` that closes it on shutdown.
+public final class TaskpilotDatabase: Service, Sendable {
+    /// The database of every query.
+    public let database: any Database
+    /// The dialect.
+    public let flavor: SQLFlavor
+    private let databases: Databases
+    private let eventLoopGroup: MultiThreadedEventLoopGroup?
+    private let logger: Logger
+
+    /// Opens a pool on the location; SQLite runs in WAL mode with a busy timeout over one connection.
+    public init(location: DatabaseLocation, logger: Logger, maxConnections: Int = 8) async throws {
+        self.logger = logger
+        let group: any EventLoopGroup
+        switch location {
+        case .sqliteFile(let path):
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // One event loop gives one connection: SQLite takes one writer at a time, and the pragmas below
+            // are per connection.
+            let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            eventLoopGroup = own
+            group = own
+            databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
+            databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+            flavor = .sqlite
+        case .sqliteMemory:
+            let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            eventLoopGroup = own
+            group = own
+            databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
+            databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+            flavor = .sqlite
+        case .postgres(let url):
+            eventLoopGroup = nil
+            group = MultiThreadedEventLoopGroup.singleton
+            databases = Databases(threadPool: NIOThreadPool.singleton, on: group)
+            let configuration = try SQLPostgresConfiguration(url: url)
+            databases.use(
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: max(1, maxConnections / 2), sqlLogLevel: .trace),
+                as: .psql)
+            flavor = .postgres
+        }
+        guard let database = databases.database(logger: logger, on: group.any()) else {
+            throw DatabaseSetupError("the database pool could not be created")
+        }
+        self.database = database
+        if flavor == .sqlite {
+            try await sql.raw("PRAGMA journal_mode=WAL").run()
+            try await sql.raw("PRAGMA busy_timeout=5000").run()
+            try await sql.raw("PRAGMA synchronous=NORMAL").run()
+            try await sql.raw("PRAGMA foreign_keys=ON").run()
+        }
+    }
+
+    /// The database as SQLKit sees it.
+    public var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Runs the migrations that have not run yet; returns the names of those it ran.
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        let migrations = Migrations()
+        migrations.add(TaskpilotMigrations.all)
+        let migrator = Migrator(
+            databaseFactory: { [database] _ in database }, migrations: migrations, on: database.eventLoop, migrationLogLevel: .info)
+        try await migrator.setupIfNeeded().get()
+        let before = try await appliedMigrations()
+        try await migrator.prepareBatch().get()
+        let after = try await appliedMigrations()
+        return after.filter { !before.contains($0) }
+    }
+
+    /// Undoes the last batch of migrations.
+    public func revertLastBatch() async throws {
+        let migrations = Migrations()
+        migrations.add(TaskpilotMigrations.all)
+        let migrator = Migrator(
+            databaseFactory: { [database] _ in database }, migrations: migrations, on: database.eventLoop, migrationLogLevel: .info)
+        try await migrator.revertLastBatch().get()
+    }
+
+    private func appliedMigrations() async throws -> [String] {
+        try await sql.raw("SELECT name FROM _fluent_migrations ORDER BY batch, name").all().map { try $0.decode(column: "name", as: String.self) }
+    }
+
+    /// Whether the database answers a trivial query.
+    public func ping() async -> Bool {
+        do {
+            _ = try await sql.raw("SELECT 1 AS one").first()
+            return true
+        } catch {
+            logger.warning("database ping failed", metadata: ["error": "\(String(describing: error))"])
+            return false
+        }
+    }
+
+    /// Closes the pool.
+    public func shutdown() async {
+        await databases.shutdownAsync()
+        try? await eventLoopGroup?.shutdownGracefully()
+    }
+
+    /// Waits for graceful shutdown, then closes the pool.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+}
+
+/// The database could not be opened.
+public struct DatabaseSetupError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import TaskpilotApp
+import TaskpilotCore
+
+@main
+struct Taskpilot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "taskpilot",
+        abstract: "A self-hostable task manager with an AI assistant.",
+        subcommands: [Serve.self, Migrate.self, UserCommand.self])
+}
+
+/// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong.
+func loadSettings() async throws -> Settings {
+    do {
+        return try Settings(reader: try await Settings.environmentReader())
+    } catch let error as Settings.Invalid {
+        FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+/// Sets up logging once for the process, as the settings say.
+func bootstrapLogging(_ settings: Settings) -> Logger {
+    let level = settings.logLevel
+    switch settings.logFormat {
+    case .json:
+        LoggingSystem.bootstrap { label in
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    case .text:
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+    var logger = Logger(label: "taskpilot")
+    logger.logLevel = level
+    return logger
+}
+
+/// Turns a domain error into one line on standard error and exit code 1.
+func report(_ error: any Error) -> ExitCode {
+    let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+    FileHandle.standardError.write(Data("taskpilot: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (API, web app and workers) as the environment configures it.")
+
+    func run() async throws {
+        let settings = try await loadSettings()
+        let logger = bootstrapLogging(settings)
+        let metrics = ServerMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        let server: TaskpilotServer
+        do {
+            server = try await buildServer(settings: settings, logger: logger, metrics: metrics)
+        } catch {
+            logger.critical("start-up failed", metadata: ["error": .string(String(describing: error))])
+            throw report(error)
+        }
+        try await server.application.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations (or revert the last batch) and exit.")
+
+    @Flag(help: "Revert the last batch of migrations instead.")
+    var revert = false
+
+    func run() async throws {
+        let settings = try await loadSettings()
+        let logger = bootstrapLogging(settings)
+        do {
+            let applied = try await Administration(settings: settings, logger: logger).migrate(revert: revert)
+            if revert {
+                print("Reverted the last batch of migrations.")
+            } else {
+                print(applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
+            }
+        } catch {
+            throw report(error)
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage accounts (operators).", subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account.")
+
+        @Option(help: "The email address to log in with.") var email: String
+        @Option(help: "The display name.") var name: String = ""
+        @Option(help: "The IANA time zone, e.g. Europe/Paris.") var timezone: String = "UTC"
+        @Option(help: "The password (at least 10 characters); read from standard input when omitted.") var password: String?
+
+        func run() async throws {
+            let settings = try await loadSettings()
+            let logger = bootstrapLogging(settings)
+            var secret = password
+            if secret == nil {
+                if isatty(STDIN_FILENO) != 0 { FileHandle.standardError.write(Data("Password: ".utf8)) }
+                secret = readLine(strippingNewline: true)
+            }
+            do {
+                let user = try await Administration(settings: settings, logger: logger).createUser(
+                    email: email, password: secret ?? "", name: name, timezone: timezone)
+                print("Created \(user.email) (\(user.id.uuidString.lowercased())).")
+            } catch {
+                throw report(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts.")
+
+        func run() async throws {
+            let settings = try await loadSettings()
+            let logger = bootstrapLogging(settings)
+            do {
+                let users = try await Administration(settings: settings, logger: logger).listUsers()
+                print("ID                                    EMAIL                          NAME                 TIMEZONE")
+                for user in users {
+                    let row = [user.id.uuidString.lowercased(), user.email, user.name, user.timezone]
+                    print(zip(row, [38, 31, 21, 0]).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined())
+                }
+                if users.isEmpty { print("(no accounts yet: create one with `taskpilot user create --email you@example.com`)") }
+            } catch {
+                throw report(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bootstrap.sh MODE — make sure this machine has what MODE needs, installing what is missing.
+#
+#   run    build and serve Taskpilot (SQLite is bundled: only the Swift toolchain is needed)
+#   test   the test suites (a throwaway PostgreSQL 15 cluster, see scripts/with-postgres.sh)
+#   bench  the benchmark (PostgreSQL and wrk, see scripts/bench.py)
+#
+# Idempotent and quiet when everything is present. Missing Debian packages are installed with
+# apt-get (with sudo when not root); `apt-get update` runs at most once, and only when something
+# is missing. To need a new package, add it to the list of the mode(s) below.
+set -euo pipefail
+
+# Debian packages per mode. Later suites add theirs here (e.g. chromium chromium-driver for the
+# browser tests).
+RUN_PACKAGES=()
+TEST_PACKAGES=(postgresql)
+BENCH_PACKAGES=(postgresql wrk)
+
+usage() {
+    echo "usage: $0 run|test|bench" >&2
+    exit 2
+}
+
+[[ $# -eq 1 ]] || usage
+mode=$1
+case "$mode" in
+    run) packages=("${RUN_PACKAGES[@]}") ;;
+    test) packages=("${TEST_PACKAGES[@]}") ;;
+    bench) packages=("${BENCH_PACKAGES[@]}") ;;
+    *) usage ;;
+esac
+
+fail() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+# Tools that no package list of ours installs: the Swift toolchain comes from swift.org and
+# python3 drives the helper scripts.
+command -v swift >/dev/null 2>&1 ||
+    fail "'swift' is not on PATH; install a Swift 6.2+ toolchain (https://www.swift.org/install/) and put its usr/bin on PATH"
+command -v python3 >/dev/null 2>&1 ||
+    fail "'python3' is not on PATH; install it (Debian: apt-get install python3)"
+
+missing=()
+for pkg in ${packages[@]+"${packages[@]}"}; do
+    if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed$'; then
+        missing+=("$pkg")
+    fi
+done
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+    command -v apt-get >/dev/null 2>&1 ||
+        fail "missing packages (${missing[*]}) and no apt-get to install them; install them by hand"
+    sudo_cmd=()
+    if [[ $(id -u) -ne 0 ]]; then
+        command -v sudo >/dev/null 2>&1 ||
+            fail "missing packages (${missing[*]}); run as root or install sudo, or install them by hand"
+        sudo_cmd=(sudo)
+    fi
+    echo "==> installing Debian packages for '$mode': ${missing[*]}" >&2
+    ${sudo_cmd[@]+"${sudo_cmd[@]}"} apt-get update -qq >&2
+    ${sudo_cmd[@]+"${sudo_cmd[@]}"} env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >&2
+    echo "==> installed: ${missing[*]}" >&2
+fi
