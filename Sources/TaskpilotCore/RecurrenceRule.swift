@@ -109,18 +109,21 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         guard let year = day.year, let month = day.month, let dayOfMonth = day.day, let weekday = day.weekday else { return nil }
         let step = max(1, interval)
 
+        // Noon exists on every day in every zone; wall-clock times inside a daylight-saving gap move forward.
+        func noon(_ year: Int, _ month: Int, _ day: Int) -> Date? {
+            calendar.date(from: DateComponents(timeZone: timeZone, year: year, month: month, day: day, hour: 12))
+        }
         func make(_ year: Int, _ month: Int, _ day: Int) -> Date? {
-            calendar.date(
-                from: DateComponents(
-                    timeZone: timeZone, year: year, month: month, day: day,
-                    hour: time.hour, minute: time.minute, second: time.second))
+            guard let midday = noon(year, month, day) else { return nil }
+            return calendar.date(
+                bySettingHour: time.hour ?? 0, minute: time.minute ?? 0, second: time.second ?? 0, of: midday, matchingPolicy: .nextTime)
+                ?? midday
         }
         func addingDays(_ days: Int) -> Date? {
-            guard let start = make(year, month, dayOfMonth),
-                let shifted = calendar.date(byAdding: .day, value: days, to: calendar.startOfDay(for: start))
-            else { return nil }
+            guard let start = noon(year, month, dayOfMonth), let shifted = calendar.date(byAdding: .day, value: days, to: start) else { return nil }
             let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
-            return make(parts.year!, parts.month!, parts.day!)
+            guard let year = parts.year, let month = parts.month, let day = parts.day else { return nil }
+            return make(year, month, day)
         }
 
         switch frequency {

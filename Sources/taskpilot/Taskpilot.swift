@@ -50,7 +50,7 @@ func bootstrapLogging(_ settings: Settings) -> Logger {
 
 /// Turns a domain error into one line on standard error and exit code 1.
 func report(_ error: any Error) -> ExitCode {
-    let message = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
+    let message = (error as? any LocalizedError)?.errorDescription ?? String(describing: error)
     FileHandle.standardError.write(Data("taskpilot: \(message)\n".utf8))
     return ExitCode(1)
 }

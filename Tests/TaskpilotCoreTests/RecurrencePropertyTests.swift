@@ -1,0 +1,110 @@
+import Foundation
+import PropertyBased
+import Testing
+
+@testable import TaskpilotCore
+
+/// Properties of `nextOccurrence` over random instants, zones and rules.
+@Suite("Recurrence properties")
+struct RecurrencePropertyTests {
+    /// Cases per property; `TASKPILOT_PROPERTY_RUNS` raises it for a deep soak.
+    static let runs = Int(ProcessInfo.processInfo.environment["TASKPILOT_PROPERTY_RUNS"] ?? "") ?? 300
+    static let zones = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Auckland"]
+    /// 2000-01-01 to 2099-12-31.
+    static let instants = Gen.int(in: 946_684_800...4_102_358_400)
+
+    /// Calendar days between the local dates of two instants (not elapsed time: a day can be 23 or 25 hours).
+    static func daysBetween(_ start: Date, _ end: Date, _ calendar: Calendar) -> Int {
+        func dayNumber(_ date: Date) -> Int {
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC")!
+            let midnight = utc.date(from: DateComponents(year: parts.year, month: parts.month, day: parts.day))!
+            return Int(midnight.timeIntervalSince1970 / 86_400)
+        }
+        return dayNumber(end) - dayNumber(start)
+    }
+
+    @Test("daily: the next occurrence is `interval` calendar days later")
+    func daily() async {
+        await propertyCheck(count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...40)) { seconds, zoneIndex, interval in
+            let timeZone = zone(Self.zones[zoneIndex])
+            let calendar = Calendar.taskpilot(timeZone)
+            let reference = Date(timeIntervalSince1970: Double(seconds))
+            let next = RecurrenceRule(frequency: .daily, interval: interval).nextOccurrence(after: reference, timeZone: timeZone)
+            #expect(next.map { $0 > reference } == true)
+            #expect(next.map { Self.daysBetween(reference, $0, calendar) } == interval)
+        }
+    }
+
+    @Test("weekly: the next occurrence falls on a listed weekday within `interval` weeks")
+    func weekly() async {
+        await propertyCheck(
+            count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...4), Gen.int(in: 1...127)
+        ) { seconds, zoneIndex, interval, mask in
+            let timeZone = zone(Self.zones[zoneIndex])
+            let calendar = Calendar.taskpilot(timeZone)
+            let days = Weekday.allCases.filter { mask & (1 << ($0.rawValue - 1)) != 0 }
+            let reference = Date(timeIntervalSince1970: Double(seconds))
+            let rule = RecurrenceRule(frequency: .weekly, interval: interval, byWeekday: days)
+            guard let next = rule.nextOccurrence(after: reference, timeZone: timeZone) else {
+                Issue.record("no next occurrence")
+                return
+            }
+            #expect(next > reference)
+            #expect(days.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: next))))
+            #expect((1...(7 * interval)).contains(Self.daysBetween(reference, next, calendar)))
+        }
+    }
+
+    @Test("monthly: the next occurrence is on the listed day, clamped to the month's length")
+    func monthly() async {
+        await propertyCheck(
+            count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...12), Gen.int(in: -1...31)
+        ) { seconds, zoneIndex, interval, rawDay in
+            let day = rawDay == 0 ? 1 : rawDay
+            let timeZone = zone(Self.zones[zoneIndex])
+            let calendar = Calendar.taskpilot(timeZone)
+            let reference = Date(timeIntervalSince1970: Double(seconds))
+            guard let next = RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [day]).nextOccurrence(after: reference, timeZone: timeZone)
+            else {
+                Issue.record("no next occurrence")
+                return
+            }
+            let parts = calendar.dateComponents([.year, .month, .day], from: next)
+            let length = RecurrenceRule.daysInMonth(year: parts.year!, month: parts.month!, calendar: calendar)
+            #expect(next > reference)
+            #expect(parts.day == (day == -1 ? length : min(day, length)))
+            let start = calendar.dateComponents([.year, .month], from: reference)
+            let months = (parts.year! - start.year!) * 12 + parts.month! - start.month!
+            #expect(months == 0 || months == interval)
+        }
+    }
+
+    @Test("zones without daylight saving keep the exact wall-clock time")
+    func timeOfDay() async {
+        let fixed = ["UTC", "Asia/Kolkata", "Asia/Tokyo"]
+        await propertyCheck(count: Self.runs, input: Self.instants, Gen.int(in: 0..<fixed.count), Gen.int(in: 0..<4)) { seconds, zoneIndex, kind in
+            let timeZone = zone(fixed[zoneIndex])
+            let reference = Date(timeIntervalSince1970: Double(seconds))
+            let rule = RecurrenceRule(frequency: RecurrenceFrequency.allCases[kind]).normalized(anchor: reference, timeZone: timeZone)
+            let next = rule.nextOccurrence(after: reference, timeZone: timeZone)
+            #expect(next.map { wallClock($0, timeZone).suffix(5) } == wallClock(reference, timeZone).suffix(5))
+        }
+    }
+
+    @Test("RRULE text reads back to the same rule")
+    func rruleRoundTrip() async {
+        await propertyCheck(
+            count: Self.runs, input: Gen.int(in: 0..<4), Gen.int(in: 1...1000), Gen.int(in: 0...127), Gen.int(in: -1...31), Gen.int(in: 0...50)
+        ) { kind, interval, mask, day, count in
+            let frequency = RecurrenceFrequency.allCases[kind]
+            let rule = RecurrenceRule(
+                frequency: frequency, interval: interval,
+                byWeekday: frequency == .weekly ? Weekday.allCases.filter { mask & (1 << ($0.rawValue - 1)) != 0 } : [],
+                byMonthDay: (frequency == .monthly || frequency == .yearly) && day != 0 ? [day] : [], count: count == 0 ? nil : count)
+            #expect(rule.validate().isEmpty)
+            #expect((try? RecurrenceRule(rrule: rule.rrule)) == rule)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+@testable import TaskpilotCore
+
+@Suite("Recurrence rules")
+struct RecurrenceRuleTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let rule: RecurrenceRule
+        let zone: String
+        let from: String
+        let expected: String
+        var testDescription: String { "\(rule.rrule) from \(from) in \(zone) → \(expected)" }
+    }
+
+    static let cases: [Case] = [
+        // Month ends: the 31st clamps to the last day of shorter months and comes back after them.
+        Case(rule: .init(frequency: .monthly, byMonthDay: [31]), zone: "UTC", from: "2026-01-31T09:00", expected: "2026-02-28 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [31]), zone: "UTC", from: "2026-02-28T09:00", expected: "2026-03-31 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [31]), zone: "UTC", from: "2026-03-31T09:00", expected: "2026-04-30 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [30]), zone: "UTC", from: "2027-01-30T09:00", expected: "2027-02-28 09:00"),
+        // Leap years.
+        Case(rule: .init(frequency: .monthly, byMonthDay: [31]), zone: "UTC", from: "2028-01-31T09:00", expected: "2028-02-29 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [29]), zone: "UTC", from: "2027-01-29T08:00", expected: "2027-02-28 08:00"),
+        Case(rule: .init(frequency: .yearly, byMonthDay: [29]), zone: "UTC", from: "2028-02-29T10:00", expected: "2029-02-28 10:00"),
+        Case(rule: .init(frequency: .yearly, byMonthDay: [29]), zone: "UTC", from: "2031-02-28T10:00", expected: "2032-02-29 10:00"),
+        Case(rule: .init(frequency: .yearly), zone: "UTC", from: "2026-03-05T07:15", expected: "2027-03-05 07:15"),
+        Case(rule: .init(frequency: .yearly, interval: 4), zone: "UTC", from: "2024-02-29T07:15", expected: "2028-02-29 07:15"),
+        // The last day of the month.
+        Case(rule: .init(frequency: .monthly, byMonthDay: [-1]), zone: "UTC", from: "2026-04-30T18:00", expected: "2026-05-31 18:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [-1]), zone: "UTC", from: "2026-01-31T18:00", expected: "2026-02-28 18:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [-1]), zone: "UTC", from: "2028-01-15T18:00", expected: "2028-01-31 18:00"),
+        // Several days of the month, and intervals.
+        Case(rule: .init(frequency: .monthly, byMonthDay: [1]), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-12-01 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [1, 15]), zone: "UTC", from: "2026-12-01T09:00", expected: "2026-12-15 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [1, 15]), zone: "UTC", from: "2026-12-15T09:00", expected: "2027-01-01 09:00"),
+        Case(rule: .init(frequency: .monthly, interval: 3, byMonthDay: [30]), zone: "UTC", from: "2026-11-30T09:00", expected: "2027-02-28 09:00"),
+        Case(rule: .init(frequency: .monthly, interval: 12, byMonthDay: [15]), zone: "UTC", from: "2026-06-15T09:00", expected: "2027-06-15 09:00"),
+        // Daily, across the year end.
+        Case(rule: .init(frequency: .daily), zone: "UTC", from: "2026-12-31T23:30", expected: "2027-01-01 23:30"),
+        Case(rule: .init(frequency: .daily, interval: 3), zone: "UTC", from: "2026-02-27T06:00", expected: "2026-03-02 06:00"),
+        Case(rule: .init(frequency: .daily, interval: 3), zone: "UTC", from: "2028-02-27T06:00", expected: "2028-03-01 06:00"),
+        // Weekly.
+        Case(rule: .init(frequency: .weekly), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-11-30 09:00"),
+        Case(rule: .init(frequency: .weekly, byWeekday: [.monday, .wednesday, .friday]), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-11-25 09:00"),
+        Case(rule: .init(frequency: .weekly, byWeekday: [.monday, .wednesday, .friday]), zone: "UTC", from: "2026-11-27T09:00", expected: "2026-11-30 09:00"),
+        Case(rule: .init(frequency: .weekly, interval: 2, byWeekday: [.monday]), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-12-07 09:00"),
+        Case(rule: .init(frequency: .weekly, interval: 2, byWeekday: [.monday, .thursday]), zone: "UTC", from: "2026-11-26T09:00", expected: "2026-12-07 09:00"),
+        Case(rule: .init(frequency: .weekly, byWeekday: Weekday.workdays), zone: "UTC", from: "2026-11-27T09:00", expected: "2026-11-30 09:00"),
+        Case(rule: .init(frequency: .weekly, byWeekday: Weekday.workdays), zone: "UTC", from: "2026-11-28T09:00", expected: "2026-11-30 09:00"),
+        Case(rule: .init(frequency: .weekly, byWeekday: [.sunday]), zone: "UTC", from: "2026-11-29T20:00", expected: "2026-12-06 20:00"),
+        Case(rule: .init(frequency: .weekly, byWeekday: [.sunday]), zone: "UTC", from: "2026-12-31T20:00", expected: "2027-01-03 20:00"),
+        // Daylight saving: the wall-clock time stays, the UTC offset moves.
+        Case(rule: .init(frequency: .daily), zone: "America/New_York", from: "2026-10-31T09:00", expected: "2026-11-01 09:00"),
+        Case(rule: .init(frequency: .daily), zone: "America/New_York", from: "2026-03-07T09:00", expected: "2026-03-08 09:00"),
+        Case(rule: .init(frequency: .daily), zone: "Europe/Berlin", from: "2026-03-28T09:00", expected: "2026-03-29 09:00"),
+        Case(rule: .init(frequency: .weekly), zone: "Europe/Berlin", from: "2026-10-20T08:30", expected: "2026-10-27 08:30"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [25]), zone: "Europe/London", from: "2026-03-25T07:00", expected: "2026-04-25 07:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [1]), zone: "Australia/Sydney", from: "2026-09-01T09:00", expected: "2026-10-01 09:00"),
+        Case(rule: .init(frequency: .monthly, byMonthDay: [1]), zone: "Australia/Sydney", from: "2026-10-01T09:00", expected: "2026-11-01 09:00"),
+    ]
+
+    @Test("next occurrence", arguments: cases)
+    func nextOccurrence(_ example: Case) throws {
+        let timeZone = zone(example.zone)
+        let reference = local(example.from, timeZone)
+        let next = try #require(example.rule.nextOccurrence(after: reference, timeZone: timeZone))
+        #expect(wallClock(next, timeZone) == example.expected)
+    }
+
+    @Test("DST changes keep the local time, so the UTC instant moves by the offset change")
+    func daylightSavingMovesUTC() throws {
+        let newYork = zone("America/New_York")
+        let next = try #require(RecurrenceRule(frequency: .daily).nextOccurrence(after: local("2026-10-31T09:00", newYork), timeZone: newYork))
+        #expect(Timestamp.format(next) == "2026-11-01T14:00:00Z")
+    }
+
+    @Test("a time inside the spring-forward gap lands on the right day")
+    func springForwardGap() throws {
+        let berlin = zone("Europe/Berlin")
+        let reference = local("2026-03-28T02:30", berlin)
+        let next = try #require(RecurrenceRule(frequency: .daily).nextOccurrence(after: reference, timeZone: berlin))
+        #expect(wallClock(next, berlin).hasPrefix("2026-03-29"))
+        #expect(next > reference)
+    }
+
+    @Test("the series ends at count and at until")
+    func seriesEnds() {
+        let rule = RecurrenceRule(frequency: .daily, count: 3)
+        let due = local("2026-11-23T09:00")
+        #expect(rule.nextDue(previousDue: due, completedAt: due, occurrence: 2, timeZone: zone("UTC")) != nil)
+        #expect(rule.nextDue(previousDue: due, completedAt: due, occurrence: 3, timeZone: zone("UTC")) == nil)
+        let until = RecurrenceRule(frequency: .weekly, until: local("2026-12-01T00:00"))
+        #expect(until.nextDue(previousDue: due, completedAt: due, occurrence: 1, timeZone: zone("UTC")) == local("2026-11-30T09:00"))
+        #expect(until.nextDue(previousDue: local("2026-11-30T09:00"), completedAt: due, occurrence: 2, timeZone: zone("UTC")) == nil)
+    }
+
+    @Test("from completion counts from the completion day and keeps the due time of day")
+    func fromCompletion() {
+        let rule = RecurrenceRule(frequency: .daily, interval: 2, fromCompletion: true)
+        let next = rule.nextDue(
+            previousDue: local("2026-11-20T09:00"), completedAt: local("2026-11-23T15:00"), occurrence: 1, timeZone: zone("UTC"))
+        #expect(next == local("2026-11-25T09:00"))
+        let monthly = RecurrenceRule(frequency: .monthly, fromCompletion: true)
+        #expect(
+            monthly.nextDue(previousDue: local("2026-01-10T09:00"), completedAt: local("2026-01-31T20:00"), occurrence: 1, timeZone: zone("UTC"))
+                == local("2026-02-28T09:00"))
+    }
+
+    @Test("a monthly rule remembers the due day, so the 31st survives February")
+    func normalizationKeepsDay() throws {
+        let utc = zone("UTC")
+        let rule = RecurrenceRule(frequency: .monthly).normalized(anchor: local("2026-01-31T09:00"), timeZone: utc)
+        #expect(rule.byMonthDay == [31])
+        let february = try #require(rule.nextOccurrence(after: local("2026-01-31T09:00"), timeZone: utc))
+        let march = try #require(rule.nextOccurrence(after: february, timeZone: utc))
+        #expect(wallClock(march) == "2026-03-31 09:00")
+    }
+
+    @Test(
+        "RRULE text",
+        arguments: [
+            (RecurrenceRule(frequency: .monthly, byMonthDay: [1]), "FREQ=MONTHLY;BYMONTHDAY=1"),
+            (RecurrenceRule(frequency: .daily), "FREQ=DAILY"),
+            (RecurrenceRule(frequency: .weekly, interval: 2, byWeekday: [.monday, .thursday]), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"),
+            (RecurrenceRule(frequency: .monthly, byMonthDay: [-1], count: 12), "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12"),
+            (RecurrenceRule(frequency: .yearly, until: local("2030-12-31T23:59:59")), "FREQ=YEARLY;UNTIL=20301231T235959Z"),
+        ])
+    func rruleText(_ rule: RecurrenceRule, _ text: String) throws {
+        #expect(rule.rrule == text)
+        #expect(try RecurrenceRule(rrule: text) == rule)
+        #expect(try RecurrenceRule(rrule: "RRULE:" + text.lowercased()) == rule)
+    }
+
+    @Test(
+        "human sentence",
+        arguments: [
+            (RecurrenceRule(frequency: .monthly, byMonthDay: [1]), "every month on the 1st"),
+            (RecurrenceRule(frequency: .monthly, byMonthDay: [-1]), "every month on the last day"),
+            (RecurrenceRule(frequency: .monthly, byMonthDay: [2, 23]), "every month on the 2nd and 23rd"),
+            (RecurrenceRule(frequency: .monthly, byMonthDay: [11, 12, 13]), "every month on the 11th, 12th and 13th"),
+            (RecurrenceRule(frequency: .daily), "every day"),
+            (RecurrenceRule(frequency: .daily, interval: 3), "every 3 days"),
+            (RecurrenceRule(frequency: .weekly, byWeekday: Weekday.workdays), "every weekday"),
+            (RecurrenceRule(frequency: .weekly, interval: 2, byWeekday: [.monday]), "every 2 weeks on Monday"),
+            (RecurrenceRule(frequency: .weekly, byWeekday: [.tuesday, .friday]), "every week on Tuesday and Friday"),
+            (RecurrenceRule(frequency: .weekly, interval: 2, fromCompletion: true), "every 2 weeks after completion"),
+            (RecurrenceRule(frequency: .yearly, count: 5), "every year, 5 times"),
+            (RecurrenceRule(frequency: .daily, until: local("2026-12-31T12:00")), "every day until Dec 31, 2026"),
+        ])
+    func sentence(_ rule: RecurrenceRule, _ text: String) {
+        #expect(rule.text() == text)
+    }
+
+    @Test(
+        "invalid RRULE text is refused with a message",
+        arguments: ["", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;BYSETPOS=1", "INTERVAL=2", "FREQ"])
+    func invalidRRule(_ text: String) {
+        #expect(throws: TaskpilotError.self) { try RecurrenceRule(rrule: text) }
+    }
+
+    @Test("validation names the bad fields")
+    func validation() {
+        #expect(RecurrenceRule(frequency: .daily, interval: 0).validate().map(\.field) == ["recurrence.interval"])
+        #expect(RecurrenceRule(frequency: .daily, byWeekday: [.monday]).validate().map(\.field) == ["recurrence.by_weekday"])
+        #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [32]).validate().map(\.field) == ["recurrence.by_month_day"])
+        #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [0]).validate().map(\.field) == ["recurrence.by_month_day"])
+        #expect(RecurrenceRule(frequency: .daily, until: Date(), count: 2).validate().map(\.field) == ["recurrence.count"])
+        #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [1, -1]).validate().isEmpty)
+    }
+}

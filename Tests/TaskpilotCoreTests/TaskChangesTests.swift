@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+@testable import TaskpilotCore
+
+@Suite("Task input")
+struct TaskChangesTests {
+    let utc = zone("UTC")
+    let owner = UUID()
+    let now = local("2026-11-23T12:00:00Z")
+
+    func parse(_ json: String, zone: TimeZone = zone("UTC")) throws -> TaskChanges {
+        try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: zone)
+    }
+
+    func fields(of json: String) -> [String] {
+        do {
+            _ = try parse(json)
+            return []
+        } catch {
+            if case .validationFailed(let errors) = error as? TaskpilotError { return errors.map(\.field) }
+            return ["<\(error)>"]
+        }
+    }
+
+    func create(_ json: String) throws -> TaskItem {
+        try TaskItem.blank(userID: owner, now: now).applying(try parse(json), now: now, timeZone: utc)
+    }
+
+    @Test("a full task reads every field")
+    func fullTask() throws {
+        let task = try create(
+            """
+            {"title": "  Pay\\nrent  ", "description": "flat 3", "priority": "p1", "tags": ["Home", "#bills", "home"],
+             "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}, {"at": "2026-11-30T18:00:00Z"}],
+             "recurrence": {"frequency": "monthly", "by_month_day": [1]}}
+            """)
+        #expect(task.title == "Pay rent")
+        #expect(task.priority == .urgent)
+        #expect(task.tags == ["bills", "home"])
+        #expect(task.dueAt == local("2026-12-01T09:00:00Z"))
+        #expect(task.reminders.map(\.fireAt) == [local("2026-12-01T08:00:00Z"), local("2026-11-30T18:00:00Z")])
+        #expect(task.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
+    }
+
+    @Test(
+        "bad input names the field",
+        arguments: [
+            (#"{"title": ""}"#, ["title"]),
+            (#"{"title": "   "}"#, ["title"]),
+            (#"{"title": null}"#, ["title"]),
+            (#"{"title": 42}"#, ["title"]),
+            ("{\"title\": \"\(String(repeating: "x", count: 201))\"}", ["title"]),
+            ("{\"title\": \"a\", \"description\": \"\(String(repeating: "x", count: 4001))\"}", ["description"]),
+            (#"{"title": "a", "priority": "huge"}"#, ["priority"]),
+            (#"{"title": "a", "priority": 3}"#, ["priority"]),
+            (#"{"title": "a", "status": "done-ish"}"#, ["status"]),
+            (#"{"title": "a", "completed": "yes"}"#, ["completed"]),
+            (#"{"title": "a", "tags": "a b"}"#, ["tags"]),
+            (#"{"title": "a", "tags": [1]}"#, ["tags[0]"]),
+            (#"{"title": "a", "tags": [""]}"#, ["tags"]),
+            ("{\"title\": \"a\", \"tags\": [\"\(String(repeating: "t", count: 41))\"]}", ["tags"]),
+            (#"{"title": "a", "tags": ["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21"]}"#, ["tags"]),
+            (#"{"title": "a", "due_at": "next week"}"#, ["due_at"]),
+            (#"{"title": "a", "due_at": 1764579600}"#, ["due_at"]),
+            (#"{"title": "a", "all_day": "no"}"#, ["all_day"]),
+            (#"{"title": "a", "reminders": {"offset_minutes": 5}}"#, ["reminders"]),
+            (#"{"title": "a", "reminders": [{"offset_minutes": -5}]}"#, ["reminders[0].offset_minutes"]),
+            (#"{"title": "a", "reminders": [{"offset_minutes": 5, "at": "2026-12-01T09:00:00Z"}]}"#, ["reminders[0].offset_minutes"]),
+            (#"{"title": "a", "reminders": [{}]}"#, ["reminders[0].offset_minutes"]),
+            (#"{"title": "a", "reminders": ["soon"]}"#, ["reminders[0]"]),
+            (#"{"title": "a", "reminders": [{"at": "later"}]}"#, ["reminders[0].at"]),
+            (#"{"title": "a", "recurrence": {"frequency": "hourly"}}"#, ["recurrence.frequency"]),
+            (#"{"title": "a", "recurrence": {}}"#, ["recurrence.frequency"]),
+            (#"{"title": "a", "recurrence": {"frequency": "daily", "interval": 0}}"#, ["recurrence.interval"]),
+            (#"{"title": "a", "recurrence": {"frequency": "daily", "interval": 1.5}}"#, ["recurrence.interval"]),
+            (#"{"title": "a", "recurrence": {"frequency": "weekly", "by_weekday": ["funday"]}}"#, ["recurrence.by_weekday"]),
+            (#"{"title": "a", "recurrence": {"frequency": "monthly", "by_month_day": [0]}}"#, ["recurrence.by_month_day"]),
+            (#"{"title": "a", "recurrence": {"frequency": "monthly", "by_month_day": [40]}}"#, ["recurrence.by_month_day[0]"]),
+            (#"{"title": "a", "recurrence": "FREQ=SECONDLY"}"#, ["recurrence"]),
+            (#"{"title": "a", "recurrence": 7}"#, ["recurrence"]),
+            (#"{"title": 1, "priority": "x", "due_at": "y"}"#, ["title", "priority", "due_at"]),
+        ])
+    func badInput(_ json: String, _ expected: [String]) {
+        #expect(fields(of: json) == expected)
+    }
+
+    @Test("rules that need the whole task: recurrence and relative reminders need a due date")
+    func wholeTaskRules() {
+        #expect(throws: TaskpilotError.self) { try create(#"{"title": "a", "recurrence": {"frequency": "daily"}}"#) }
+        #expect(throws: TaskpilotError.self) { try create(#"{"title": "a", "reminders": [{"offset_minutes": 10}]}"#) }
+        #expect(throws: TaskpilotError.self) { try create(#"{"description": "no title"}"#) }
+        #expect(throws: TaskpilotError.self) { try create(#"{"title": "a", "all_day": true}"#) }
+    }
+
+    @Test("a plain date makes an all-day task at the start of the user's day")
+    func allDay() throws {
+        let tokyo = zone("Asia/Tokyo")
+        let changes = try parse(#"{"title": "a", "due_at": "2026-12-01"}"#, zone: tokyo)
+        let task = try TaskItem.blank(userID: owner, now: now).applying(changes, now: now, timeZone: tokyo)
+        #expect(task.allDay)
+        #expect(task.dueAt == local("2026-11-30T15:00:00Z"))
+        #expect(task.isOverdue(now: local("2026-12-01T14:00:00Z")) == false)
+        #expect(task.isOverdue(now: local("2026-12-01T15:00:01Z")))
+    }
+
+    @Test("changing the due date re-arms relative reminders and moves a monthly day")
+    func rearm() throws {
+        var task = try create(
+            #"{"title": "a", "due_at": "2026-12-10T09:00:00Z", "reminders": [{"offset_minutes": 30}], "recurrence": {"frequency": "monthly"}}"#)
+        #expect(task.recurrence?.byMonthDay == [10])
+        task.reminders[0].id = 5
+        task.reminders[0].firedAt = now
+        let moved = try task.applying(try parse(#"{"due_at": "2026-12-12T09:00:00Z"}"#), now: now, timeZone: utc)
+        #expect(moved.reminders.first?.fireAt == local("2026-12-12T08:30:00Z"))
+        #expect(moved.reminders.first?.firedAt == nil)
+        #expect(moved.recurrence?.byMonthDay == [12])
+        let cleared = try task.applying(try parse(#"{"due_at": null, "recurrence": null, "reminders": []}"#), now: now, timeZone: utc)
+        #expect(cleared.dueAt == nil && cleared.recurrence == nil && cleared.reminders.isEmpty)
+    }
+
+    @Test("completing stamps completed_at and reopening clears it")
+    func completion() throws {
+        let task = try create(#"{"title": "a"}"#)
+        let done = try task.applying(TaskChanges(status: .completed), now: now, timeZone: utc)
+        #expect(done.completedAt == now)
+        let reopened = try done.applying(TaskChanges(status: .pending), now: now, timeZone: utc)
+        #expect(reopened.completedAt == nil && reopened.status == .pending)
+    }
+
+    @Test("malformed JSON is refused before any field is read", arguments: ["", "{", "[1,2]", "\"text\"", "{\"title\": }", "null"])
+    func malformed(_ body: String) {
+        #expect(throws: TaskpilotError.self) { try JSONValue.parseObject(Data(body.utf8)) }
+    }
+}

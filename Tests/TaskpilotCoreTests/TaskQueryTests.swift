@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@testable import TaskpilotCore
+
+@Suite("List queries")
+struct TaskQueryTests {
+    @Test("every parameter is read")
+    func parameters() throws {
+        let query = try TaskQuery(
+            parameters: [
+                "status": "pending", "priority": "high,urgent", "tags": "Work,#home", "q": "invoice march", "due_before": "2026-12-01",
+                "due_after": "2026-11-01T00:00:00Z", "overdue": "true", "sort": "due_at:asc,priority:desc", "limit": "20",
+            ], timeZone: zone("UTC"))
+        #expect(query.filter.status == .pending)
+        #expect(query.filter.priorities == [.high, .urgent])
+        #expect(query.filter.tags == ["home", "work"])
+        #expect(query.filter.searchTerms == ["invoice", "march"])
+        #expect(query.filter.overdue == true)
+        #expect(query.sort == [TaskSort(.dueAt), TaskSort(.priority, descending: true)])
+        #expect(query.limit == 20)
+    }
+
+    @Test("defaults: every status, newest first, 50 per page")
+    func defaults() throws {
+        let query = try TaskQuery(parameters: [:], timeZone: zone("UTC"))
+        #expect(query.filter.status == nil)
+        #expect(query.sort == TaskQuery.defaultSort)
+        #expect(query.limit == 50)
+    }
+
+    @Test(
+        "bad parameters are refused with the parameter's name",
+        arguments: [
+            ("status", "maybe"), ("priority", "p9"), ("sort", "colour:asc"), ("sort", "title:sideways"), ("sort", "title,title"),
+            ("limit", "0"), ("limit", "501"), ("limit", "ten"), ("due_before", "soon"), ("due_after", "2026-02-30"), ("overdue", "perhaps"),
+            ("cursor", "not-a-cursor"), ("tags", "a b"),
+        ])
+    func refused(_ name: String, _ value: String) {
+        #expect {
+            try TaskQuery(parameters: [name: value], timeZone: zone("UTC"))
+        } throws: { error in
+            guard case .invalidParameter(let field, _) = error as? TaskpilotError else { return false }
+            return field == name
+        }
+    }
+
+    @Test("a cursor survives its opaque encoding")
+    func cursorRoundTrip() {
+        let cursor = TaskCursor(values: [.int(-9_223_372_036_854_775_807), .string("ünïcode / title")], id: 42)
+        #expect(TaskCursor(encoded: cursor.encoded) == cursor)
+    }
+
+    @Test("full-text terms keep letters and digits only")
+    func searchTerms() {
+        var filter = TaskFilter()
+        filter.text = "\"Rent\" OR *; DROP TABLE tasks -- café 2026"
+        #expect(filter.searchTerms == ["rent", "or", "drop", "table", "tasks", "café", "2026"])
+    }
+}
