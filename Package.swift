@@ -97,6 +97,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TaskpilotTestSupport",
+            dependencies: [
+                "TaskpilotStore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Tests/TaskpilotTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TaskpilotCoreTests",
             dependencies: [
@@ -110,7 +121,9 @@ let package = Package(
             dependencies: [
                 "TaskpilotCore",
                 "TaskpilotStore",
+                "TaskpilotTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -121,6 +134,7 @@ let package = Package(
                 "TaskpilotAPI",
                 "TaskpilotCore",
                 "TaskpilotStore",
+                "TaskpilotTestSupport",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,0 +1,207 @@
+import Foundation
+import SQLKit
+import TaskpilotCore
+import TaskpilotStore
+import TaskpilotTestSupport
+import Testing
+
+@Suite("Task storage")
+struct TaskRepositoryTests {
+    let utc = TimeZone(identifier: "UTC")!
+    let now = Date(timeIntervalSince1970: 1_795_435_200)  // 2026-11-23T12:00:00Z
+
+    func makeUser(_ database: TaskpilotDatabase, _ email: String = "\(UUID().uuidString.prefix(8))@example.com") async throws -> User {
+        try await SQLAccountRepository(database: database).create(email: email, name: "", passwordHash: "x", timezone: "UTC", now: now)
+    }
+
+    func add(_ tasks: SQLTaskRepository, _ user: User, _ json: String, at time: Date? = nil) async throws -> TaskItem {
+        let moment = time ?? now
+        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
+        return try await tasks.create(try TaskItem.blank(userID: user.id, now: moment).applying(changes, now: moment, timeZone: utc))
+    }
+
+    @Test("a task is stored and read back with its tags, reminders and rule", arguments: TestBackend.available)
+    func roundTrip(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            let created = try await add(
+                tasks, user,
+                #"{"title": "Pay rent", "description": "flat", "priority": "high", "tags": ["home", "bills"], "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}], "recurrence": {"frequency": "monthly", "by_month_day": [1]}}"#
+            )
+            let read = try await tasks.get(id: created.id, userID: user.id, now: now)
+            #expect(read == created)
+            #expect(read.tags == ["bills", "home"])
+            #expect(read.reminders.count == 1 && read.reminders[0].id > 0)
+            #expect(read.seriesID == created.id)
+            #expect(read.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
+        }
+    }
+
+    @Test("another user's task does not exist for you", arguments: TestBackend.available)
+    func scoping(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let alice = try await makeUser(database)
+            let bob = try await makeUser(database)
+            let task = try await add(tasks, alice, #"{"title": "secret", "tags": ["private"]}"#)
+            await #expect(throws: TaskpilotError.notFound("Task \(task.id) was not found.")) { try await tasks.get(id: task.id, userID: bob.id, now: now) }
+            await #expect(throws: TaskpilotError.self) {
+                try await tasks.update(id: task.id, userID: bob.id, changes: TaskChanges(title: "mine"), now: now, timeZone: utc)
+            }
+            await #expect(throws: TaskpilotError.self) { try await tasks.delete(id: task.id, userID: bob.id) }
+            #expect(try await tasks.list(TaskQuery(), userID: bob.id, now: now).items.isEmpty)
+            #expect(try await tasks.tags(userID: bob.id).isEmpty)
+            #expect(try await tasks.bulk(.delete, filter: TaskFilter(), userID: bob.id, now: now) == 0)
+            #expect(try await tasks.get(id: task.id, userID: alice.id, now: now).title == "secret")
+        }
+    }
+
+    @Test("updates replace tags and reminders atomically; delete removes them", arguments: TestBackend.available)
+    func updateAndDelete(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            let task = try await add(tasks, user, #"{"title": "a", "tags": ["x", "y"], "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 5}]}"#)
+            let changes = try TaskChanges(
+                json: try JSONValue.parseObject(Data(#"{"tags": ["z"], "due_at": "2026-12-02T09:00:00Z"}"#.utf8)), timeZone: utc)
+            let updated = try await tasks.update(id: task.id, userID: user.id, changes: changes, now: now, timeZone: utc)
+            #expect(updated.tags == ["z"])
+            #expect(updated.reminders.map(\.fireAt) == [Timestamp.parse("2026-12-02T08:55:00Z", timeZone: utc)?.date])
+            #expect(try await tasks.tags(userID: user.id) == [TagCount(name: "z", count: 1)])
+            _ = try await tasks.delete(id: task.id, userID: user.id)
+            let leftovers = try await database.sql.raw("SELECT COUNT(*) AS n FROM reminders").first()?.decode(column: "n", as: Int.self)
+            #expect(leftovers == 0)
+            #expect(try await tasks.tags(userID: user.id).isEmpty)
+        }
+    }
+
+    @Test("a failed write leaves nothing behind", arguments: TestBackend.available)
+    func atomicity(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            // A tag list with a duplicate violates the (task_id, tag) key after the task row is inserted.
+            var draft = TaskItem.blank(userID: user.id, now: now)
+            draft.title = "half-written"
+            draft.tags = ["dup", "dup"]
+            await #expect(throws: (any Error).self) { try await tasks.create(draft) }
+            let rows = try await database.sql.raw("SELECT COUNT(*) AS n FROM tasks").first()?.decode(column: "n", as: Int.self)
+            #expect(rows == 0)
+        }
+    }
+
+    @Test("filters: status, priority, all listed tags, due range, overdue, full text", arguments: TestBackend.available)
+    func filters(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            let other = try await makeUser(database)
+            let rent = try await add(tasks, user, #"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2026-12-01T09:00:00Z"}"#)
+            let report = try await add(tasks, user, #"{"title": "Quarterly report", "description": "Send the invoice totals", "priority": "high", "tags": ["work"], "due_at": "2026-11-20T09:00:00Z"}"#)
+            let milk = try await add(tasks, user, #"{"title": "Buy milk", "tags": ["home"], "status": "completed"}"#)
+            let yesterday = try await add(tasks, user, #"{"title": "All-day thing", "due_at": "2026-11-22"}"#)
+            let today = try await add(tasks, user, #"{"title": "Today all day", "due_at": "2026-11-23"}"#)
+            _ = try await add(tasks, other, #"{"title": "Pay rent too", "tags": ["home", "bills"]}"#)
+
+            func ids(_ parameters: [String: String]) async throws -> Set<Int64> {
+                let query = try TaskQuery(parameters: parameters, timeZone: utc)
+                return Set(try await tasks.list(query, userID: user.id, now: now).items.map(\.id))
+            }
+            #expect(try await ids([:]).count == 5)
+            #expect(try await ids(["status": "completed"]) == [milk.id])
+            #expect(try await ids(["priority": "high,urgent"]) == [rent.id, report.id])
+            #expect(try await ids(["tags": "home"]) == [rent.id, milk.id])
+            #expect(try await ids(["tags": "home,bills"]) == [rent.id])
+            #expect(try await ids(["due_before": "2026-11-25T00:00:00Z"]) == [report.id, yesterday.id, today.id])
+            #expect(try await ids(["due_after": "2026-11-25"]) == [rent.id])
+            #expect(try await ids(["overdue": "true"]) == [report.id, yesterday.id])
+            #expect(try await ids(["overdue": "false"]) == [rent.id, milk.id, today.id])
+            #expect(try await ids(["q": "rent"]) == [rent.id])
+            #expect(try await ids(["q": "INVOICE"]) == [report.id])
+            #expect(try await ids(["q": "quart"]) == [report.id])
+            #expect(try await ids(["q": "send totals"]) == [report.id])
+            #expect(try await ids(["q": "rent milk"]).isEmpty)
+            #expect(try await ids(["q": "\"'); DROP TABLE tasks; --"]).isEmpty)
+            #expect(try await ids(["q": "***"]).isEmpty)
+            #expect(try await ids(["q": "pay", "status": "pending", "tags": "bills"]) == [rent.id])
+        }
+    }
+
+    @Test("sorting, with tasks without a due date last either way", arguments: TestBackend.available)
+    func sorting(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            let b = try await add(tasks, user, #"{"title": "b", "priority": "low", "due_at": "2026-12-02T09:00:00Z"}"#)
+            let a = try await add(tasks, user, #"{"title": "A", "priority": "urgent", "due_at": "2026-12-03T09:00:00Z"}"#)
+            let c = try await add(tasks, user, #"{"title": "c", "priority": "low"}"#)
+            func order(_ sort: String) async throws -> [Int64] {
+                let query = try TaskQuery(parameters: ["sort": sort], timeZone: utc)
+                return try await tasks.list(query, userID: user.id, now: now).items.map(\.id)
+            }
+            #expect(try await order("due_at:asc") == [b.id, a.id, c.id])
+            #expect(try await order("due_at:desc") == [a.id, b.id, c.id])
+            #expect(try await order("title") == [a.id, b.id, c.id])
+            #expect(try await order("priority:desc,title:desc") == [a.id, c.id, b.id])
+            #expect(try await order("created_at:asc") == [b.id, a.id, c.id])
+        }
+    }
+
+    @Test("cursor pages cover every task once, even while tasks are added", arguments: TestBackend.available)
+    func pagination(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            var expected: Set<Int64> = []
+            for index in 0..<23 {
+                let due = index % 4 == 0 ? "null" : "\"2026-12-\(String(format: "%02d", index % 5 + 1))T09:00:00Z\""
+                let priority = ["none", "low", "high"][index % 3]
+                let task = try await add(tasks, user, "{\"title\": \"task \(index % 7)\", \"due_at\": \(due), \"priority\": \"\(priority)\"}")
+                expected.insert(task.id)
+            }
+            for sort in ["due_at:asc", "due_at:desc,priority:asc", "title:asc,created_at:desc", "priority:desc", "created_at:desc"] {
+                var seen: [Int64] = []
+                var query = try TaskQuery(parameters: ["sort": sort, "limit": "4"], timeZone: utc)
+                var pages = 0
+                repeat {
+                    let page = try await tasks.list(query, userID: user.id, now: now)
+                    seen += page.items.map(\.id)
+                    query.cursor = page.nextCursor
+                    pages += 1
+                    if pages == 2 {
+                        // A task added mid-listing may or may not appear, but nothing may repeat or go missing.
+                        _ = try await add(tasks, user, #"{"title": "late arrival"}"#)
+                    }
+                } while query.cursor != nil && pages < 50
+                let original = seen.filter(expected.contains)
+                #expect(Set(original) == expected, "sort \(sort)")
+                #expect(original.count == expected.count, "sort \(sort): no duplicates")
+                #expect(Set(seen).count == seen.count, "sort \(sort): no duplicates")
+            }
+        }
+    }
+
+    @Test("bulk actions report what they changed", arguments: TestBackend.available)
+    func bulk(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            let a = try await add(tasks, user, #"{"title": "a", "tags": ["x"]}"#)
+            let b = try await add(tasks, user, #"{"title": "b", "tags": ["x"]}"#)
+            _ = try await add(tasks, user, #"{"title": "c"}"#)
+            var byTag = TaskFilter()
+            byTag.tags = ["x"]
+            #expect(try await tasks.bulk(.complete, filter: byTag, userID: user.id, now: now) == 2)
+            #expect(try await tasks.bulk(.complete, filter: byTag, userID: user.id, now: now) == 0)
+            #expect(try await tasks.get(id: a.id, userID: user.id, now: now).completedAt == now)
+            var byID = TaskFilter()
+            byID.ids = [b.id, 999_999]
+            #expect(try await tasks.bulk(.reopen, filter: byID, userID: user.id, now: now) == 1)
+            #expect(try await tasks.bulk(.delete, filter: TaskFilter(status: .completed), userID: user.id, now: now) == 1)
+            #expect(try await tasks.list(TaskQuery(), userID: user.id, now: now).items.count == 2)
+            // The full-text index follows deletes.
+            #expect(try await tasks.list(try TaskQuery(parameters: ["q": "a"], timeZone: utc), userID: user.id, now: now).items.isEmpty)
+        }
+    }
+}
