@@ -110,10 +110,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Counts failed logins per key in a sliding window; in memory, per replica.
+/// Counts failed logins per key in a sliding window; in memory, per replica. A client address gets
+/// `clientFactor` times the failures of one email, so one address can host several people.
 actor LoginRateLimiter {
     private let limit: Int
     private let window: Duration
+    private let clientFactor = 5
     private var failures: [String: [ContinuousClock.Instant]] = [:]
 
     init(limit: Int, window: Duration) {
@@ -127,7 +129,8 @@ actor LoginRateLimiter {
         for key in keys {
             let recent = (failures[key] ?? []).filter { now - $0 < window }
             failures[key] = recent.isEmpty ? nil : recent
-            if recent.count >= limit, let oldest = recent.first {
+            let allowed = key.hasPrefix("client:") ? limit * clientFactor : limit
+            if recent.count >= allowed, let oldest = recent.first {
                 let wait = window - (now - oldest)
                 throw TaskpilotError.rateLimited(retryAfter: max(1, Int(wait.components.seconds) + 1))
             }

@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import TaskpilotTestSupport
+import Testing
+
+@Suite("Accounts and tokens API")
+struct AccountAPITests {
+    @Test("register, me, update me, log in", arguments: TestBackend.available)
+    func accountLifecycle(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, auth) = try await api.registered(email: "Ada@Example.com", timezone: "Europe/Paris")
+            #expect(auth.user.email == "ada@example.com")
+            #expect(auth.user.timezone == "Europe/Paris")
+            let current: UserBody = try await me.get("/api/v1/auth/me").decode()
+            #expect(current.id == auth.user.id)
+            let updated: UserBody = try await me.patch("/api/v1/auth/me", #"{"name": "Ada L.", "timezone": "America/New_York"}"#).decode()
+            #expect(updated.name == "Ada L." && updated.timezone == "America/New_York")
+            let login = try await api.post("/api/v1/auth/login", #"{"email": "ADA@example.com ", "password": "correct horse battery"}"#)
+            #expect(login.status == .ok)
+            let again: AuthBody = try login.decode()
+            #expect(again.user.timezone == "America/New_York")
+        }
+    }
+
+    @Test("sign-up mistakes get field errors", arguments: TestBackend.available)
+    func registerValidation(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let cases: [(String, HTTPResponse.Status, String, [String])] = [
+                (#"{"email": "not-an-email", "password": "long enough pw"}"#, .unprocessableContent, "validation_failed", ["email"]),
+                (#"{"email": "a@b.co", "password": "short"}"#, .unprocessableContent, "validation_failed", ["password"]),
+                (#"{"email": "a@b.co", "password": "long enough pw", "timezone": "Mars/Olympus"}"#, .unprocessableContent, "validation_failed", ["timezone"]),
+                (#"{"password": "long enough pw"}"#, .unprocessableContent, "validation_failed", ["email"]),
+                (#"{"email": 5, "password": ["x"]}"#, .unprocessableContent, "validation_failed", ["email", "password"]),
+                (#"{"email": "a@b.co", "password": "long enough pw""#, .badRequest, "invalid_json", []),
+                ("", .badRequest, "invalid_json", []),
+            ]
+            for (body, status, code, fields) in cases {
+                let response = try await api.post("/api/v1/auth/register", body)
+                #expect(response.status == status, "\(body): \(response.text)")
+                #expect(response.error?.code == code, "\(body)")
+                #expect((response.error?.details ?? []).map(\.field) == fields, "\(body)")
+            }
+            _ = try await api.registered(email: "taken@example.com")
+            let duplicate = try await api.post("/api/v1/auth/register", #"{"email": "TAKEN@example.com", "password": "another long one"}"#)
+            #expect(duplicate.status == .conflict)
+            #expect(duplicate.error?.code == "email_taken")
+        }
+    }
+
+    @Test("wrong credentials are 401, and repeated failures are rate-limited", arguments: TestBackend.available)
+    func loginFailures(_ backend: TestBackend) async throws {
+        try await withAPI(backend, settings: ["taskpilot.login.attempts": "3"]) { api in
+            _ = try await api.registered(email: "bob@example.com")
+            for _ in 0..<3 {
+                let response = try await api.post("/api/v1/auth/login", #"{"email": "bob@example.com", "password": "wrong password!"}"#)
+                #expect(response.status == .unauthorized)
+                #expect(response.error?.code == "unauthorized")
+            }
+            let limited = try await api.post("/api/v1/auth/login", #"{"email": "bob@example.com", "password": "correct horse battery"}"#)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.error?.code == "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+            // Another email from the same client is still heard, up to five times the per-email limit.
+            let unknown = try await api.post("/api/v1/auth/login", #"{"email": "nobody@example.com", "password": "whatever123"}"#)
+            #expect(unknown.status == .unauthorized)
+            for _ in 0..<11 {
+                _ = try await api.post("/api/v1/auth/login", #"{"email": "carol-\#(UUID().uuidString.prefix(4))@example.com", "password": "whatever123"}"#)
+            }
+            let client = try await api.post("/api/v1/auth/login", #"{"email": "dave@example.com", "password": "whatever123"}"#)
+            #expect(client.status == .tooManyRequests)
+        }
+    }
+
+    @Test("bad or missing credentials are refused on every protected route", arguments: TestBackend.available)
+    func authentication(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let forged = String(me.token!.dropLast(2)) + "xx"
+            let otherKey =
+                "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzMzQxMzdlMi1mNjk4LTQ0MTUtYjAxMC03MGU0MzM1MTA5MGYiLCJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTc5NTQzMjk0Mn0.9-BpOapKdlyQXlaMp9fQaQiVRifPmgG0HPJDpiNQTTA"
+            for headers: HTTPFields in [[:], [.authorization: "Bearer nonsense"], [.authorization: "Basic abc"], [.authorization: "Bearer \(forged)"],
+                [.authorization: "Bearer \(otherKey)"], [.authorization: "Bearer tp_notarealtoken"]]
+            {
+                for path in ["/api/v1/auth/me", "/api/v1/tasks", "/api/v1/tags", "/api/v1/tokens"] {
+                    let response = try await APIClient(client: api.client).send(.get, path, headers: headers)
+                    #expect(response.status == .unauthorized, "\(path) with \(headers)")
+                    #expect(response.error?.code == "unauthorized")
+                }
+            }
+        }
+    }
+
+    @Test("personal API tokens: shown once, listed without secret, accepted, revocable", arguments: TestBackend.available)
+    func apiTokens(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, auth) = try await api.registered()
+            let created = try await me.post("/api/v1/tokens", #"{"name": "laptop CLI", "expires_in_days": 30}"#)
+            #expect(created.status == .created)
+            let token: TokenBody = try created.decode()
+            let secret = try #require(token.token)
+            #expect(secret.hasPrefix(token.prefix))
+            #expect(token.expires_at != nil)
+            let listed: [TokenBody] = try await me.get("/api/v1/tokens").decode()
+            #expect(listed.map(\.id) == [token.id])
+            #expect(listed.allSatisfy { $0.token == nil })
+            #expect(!listed[0].prefix.isEmpty)
+
+            let viaToken = APIClient(client: api.client, token: secret)
+            let whoami: UserBody = try await viaToken.get("/api/v1/auth/me").decode()
+            #expect(whoami.id == auth.user.id)
+            _ = try await viaToken.createTask(#"{"title": "made with a token"}"#)
+
+            let (other, _) = try await api.registered()
+            #expect(try await other.delete("/api/v1/tokens/\(token.id)").status == .notFound)
+            #expect(try await me.delete("/api/v1/tokens/not-a-uuid").status == .badRequest)
+            #expect(try await me.delete("/api/v1/tokens/\(token.id)").status == .noContent)
+            #expect(try await viaToken.get("/api/v1/auth/me").status == .unauthorized)
+
+            for body in [#"{}"#, #"{"name": ""}"#, #"{"name": "x", "expires_in_days": 0}"#, #"{"name": "x", "expires_in_days": "7"}"#] {
+                #expect(try await me.post("/api/v1/tokens", body).status == .unprocessableContent, "\(body)")
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import TaskpilotTestSupport
+import Testing
+
+@Suite("Phase II/III compatibility routes")
+struct CompatibilityAPITests {
+    @Test("the same tasks through /api/{user_id}/tasks", arguments: TestBackend.available)
+    func compatibleRoutes(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, auth) = try await api.registered()
+            let base = "/api/\(auth.user.id)/tasks"
+            let created = try await me.post(base, #"{"title": "Buy milk", "description": "2 litres"}"#)
+            #expect(created.status == .created)
+            let task: TaskBody = try created.decode()
+            let listed: [TaskBody] = try await me.get(base).decode()
+            #expect(listed == [task])
+            let fetched: TaskBody = try await me.get("\(base)/\(task.id)").decode()
+            #expect(fetched == task)
+            let updated: TaskBody = try await me.send(.put, "\(base)/\(task.id)", json: #"{"title": "Buy oat milk"}"#).decode()
+            #expect(updated.title == "Buy oat milk" && updated.description == "2 litres")
+            let toggled: TaskBody = try await me.send(.patch, "\(base)/\(task.id)/complete").decode()
+            #expect(toggled.completed)
+            let back: TaskBody = try await me.send(.patch, "\(base)/\(task.id)/complete").decode()
+            #expect(!back.completed)
+            let v1: TaskBody = try await me.get("/api/v1/tasks/\(task.id)").decode()
+            #expect(v1.title == "Buy oat milk")
+            #expect(try await me.delete("\(base)/\(task.id)").status == .noContent)
+            #expect(try await me.get(base).text == "[]")
+        }
+    }
+
+    @Test("a user id that is not yours is 403", arguments: TestBackend.available)
+    func otherUsersPath(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (alice, aliceAuth) = try await api.registered()
+            let (mallory, _) = try await api.registered()
+            let task = try await alice.createTask(#"{"title": "private"}"#)
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/api/\(aliceAuth.user.id)/tasks"), (.post, "/api/\(aliceAuth.user.id)/tasks"),
+                (.get, "/api/\(aliceAuth.user.id)/tasks/\(task.id)"), (.delete, "/api/\(aliceAuth.user.id)/tasks/\(task.id)"),
+                (.patch, "/api/\(aliceAuth.user.id)/tasks/\(task.id)/complete"), (.get, "/api/not-a-uuid/tasks"),
+            ] {
+                let response = try await mallory.send(method, path, json: method == .post ? #"{"title": "x"}"# : nil)
+                #expect(response.status == .forbidden, "\(method) \(path)")
+                #expect(response.error?.code == "forbidden")
+            }
+            #expect(try await APIClient(client: api.client).get("/api/\(aliceAuth.user.id)/tasks").status == .unauthorized)
+            let intact: TaskBody = try await alice.get("/api/v1/tasks/\(task.id)").decode()
+            #expect(intact == task)
+        }
+    }
+}

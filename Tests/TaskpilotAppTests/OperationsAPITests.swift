@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import TaskpilotAPI
+import TaskpilotTestSupport
+import Testing
+import Yams
+
+@Suite("Health, metrics and the OpenAPI contract")
+struct OperationsAPITests {
+    @Test("health, readiness and metrics", arguments: TestBackend.available)
+    func health(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let live = try await api.get("/health/live")
+            #expect(live.status == .ok && live.text == #"{"status":"ok"}"#)
+            let ready = try await api.get("/health/ready")
+            #expect(ready.status == .ok)
+            #expect(ready.text.contains(#""database":"ok""#))
+            let (me, _) = try await api.registered()
+            _ = try await me.get("/api/v1/tasks")
+            _ = try await me.get("/api/v1/tasks/abc")
+            let metrics = try await api.get("/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            #expect(metrics.text.contains(#"http_requests_total{method="GET",route="/api/v1/tasks",status="200"}"#))
+            #expect(metrics.text.contains(#"route="/api/v1/tasks/{id}",status="400""#))
+            #expect(metrics.text.contains("http_request_duration_seconds_bucket"))
+            #expect(ready.headers[.init("X-Request-Id")!]?.isEmpty == false)
+            let echoed = try await api.send(.get, "/health/live", headers: [.init("X-Request-Id")!: "trace-me-42"])
+            #expect(echoed.headers[.init("X-Request-Id")!] == "trace-me-42")
+        }
+    }
+
+    @Test("every documented operation exists and answers a documented status with the documented fields")
+    func contract() async throws {
+        try await withAPI(.sqlite) { api in
+            let document = try #require(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
+            #expect((document["openapi"] as? String)?.hasPrefix("3.1") == true)
+            let paths = try #require(document["paths"] as? [String: Any])
+            let schemas = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any]) ?? [:]
+            var checked = 0
+            let (me, auth) = try await api.registered(email: "contract@example.com")
+            for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+                guard let operations = item as? [String: Any] else { continue }
+                for (method, value) in operations {
+                    guard let operation = value as? [String: Any], let httpMethod = HTTPRequest.Method(method.uppercased()),
+                        let responses = operation["responses"] as? [String: Any]
+                    else { continue }
+                    let operationID = operation["operationId"] as? String ?? "\(method) \(path)"
+                    let task = try await me.createTask(#"{"title": "contract task", "tags": ["c"]}"#)
+                    let token: TokenBody = try await me.post("/api/v1/tokens", #"{"name": "contract"}"#).decode()
+                    let uri = path.replacingOccurrences(of: "{user_id}", with: auth.user.id)
+                        .replacingOccurrences(of: "{id}", with: path.hasPrefix("/api/v1/tokens") ? token.id : String(task.id))
+                    let body = Self.body(for: operationID, taskID: task.id)
+                    let response = try await me.send(httpMethod, uri, json: body)
+                    let documented = Set(responses.keys)
+                    #expect(documented.contains(String(response.status.code)), "\(operationID): \(response.status.code) \(response.text.prefix(200))")
+                    #expect(!(response.status == .notFound && response.error?.message.hasPrefix("No route") == true), "\(operationID) has no route")
+                    if let schema = Self.jsonSchema(responses[String(response.status.code)], schemas: schemas), response.status.code < 300 {
+                        let object = try JSONSerialization.jsonObject(with: response.body)
+                        let target = (object as? [Any])?.first ?? object
+                        if let dictionary = target as? [String: Any], let required = Self.required(schema, schemas: schemas) {
+                            let missing = required.filter { dictionary[$0] == nil }
+                            #expect(missing.isEmpty, "\(operationID) is missing documented fields \(missing)")
+                        }
+                    }
+                    checked += 1
+                }
+            }
+            #expect(checked >= 26)
+        }
+    }
+
+    static func body(for operationID: String, taskID: Int64) -> String? {
+        switch operationID {
+        case "register": #"{"email": "contract-\#(UUID().uuidString.prefix(6))@example.com", "password": "long enough pw"}"#
+        case "login": #"{"email": "contract@example.com", "password": "correct horse battery"}"#
+        case "updateMe": #"{"name": "Contract"}"#
+        case "createToken": #"{"name": "another"}"#
+        case "createTask", "compatCreateTask": #"{"title": "created by the contract test"}"#
+        case "updateTask", "compatUpdateTask": #"{"title": "renamed"}"#
+        case "bulkTasks": #"{"action": "complete", "ids": [\#(taskID)]}"#
+        default: nil
+        }
+    }
+
+    /// The JSON schema of a documented response, following `$ref`s to components.
+    static func jsonSchema(_ response: Any?, schemas: [String: Any]) -> [String: Any]? {
+        guard var response = response as? [String: Any] else { return nil }
+        if let reference = response["$ref"] as? String, reference.hasPrefix("#/components/responses/") {
+            return nil
+        }
+        response = response["content"] as? [String: Any] ?? [:]
+        guard let media = response["application/json"] as? [String: Any], let schema = media["schema"] as? [String: Any] else { return nil }
+        return resolve(schema, schemas: schemas)
+    }
+
+    static func resolve(_ schema: [String: Any], schemas: [String: Any]) -> [String: Any] {
+        if let reference = schema["$ref"] as? String, let name = reference.split(separator: "/").last,
+            let target = schemas[String(name)] as? [String: Any]
+        {
+            return resolve(target, schemas: schemas)
+        }
+        if schema["type"] as? String == "array", let items = schema["items"] as? [String: Any] { return resolve(items, schemas: schemas) }
+        return schema
+    }
+
+    static func required(_ schema: [String: Any], schemas: [String: Any]) -> [String]? {
+        if let required = schema["required"] as? [String] { return required }
+        if let parts = schema["allOf"] as? [[String: Any]] {
+            return parts.flatMap { required(resolve($0, schemas: schemas), schemas: schemas) ?? [] }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import HTTPTypes
+import TaskpilotTestSupport
+import Testing
+
+@Suite("Tasks API")
+struct TaskAPITests {
+    @Test("create, read, update, complete, reopen, delete", arguments: TestBackend.available)
+    func lifecycle(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let response = try await me.post(
+                "/api/v1/tasks",
+                #"{"title": "Pay rent", "priority": "high", "tags": ["Home"], "due_at": "2026-12-01T09:00", "reminders": [{"offset_minutes": 60}], "recurrence": {"frequency": "monthly", "by_month_day": [1]}}"#
+            )
+            #expect(response.status == .created)
+            let task: TaskBody = try response.decode()
+            #expect(response.headers[.location] == "/api/v1/tasks/\(task.id)")
+            #expect(task.due_at == "2026-12-01T08:00:00Z")
+            #expect(task.tags == ["home"])
+            #expect(task.reminders.first?.fire_at == "2026-12-01T07:00:00Z")
+            #expect(task.recurrence?.text == "every month on the 1st")
+            #expect(task.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
+            #expect(task.series_id == task.id && task.occurrence == 1)
+            #expect(task.status == "pending" && !task.completed && task.completed_at == nil)
+
+            let read: TaskBody = try await me.get("/api/v1/tasks/\(task.id)").decode()
+            #expect(read == task)
+
+            let patched: TaskBody = try await me.patch("/api/v1/tasks/\(task.id)", #"{"title": "Pay the rent", "due_at": null, "recurrence": null, "reminders": []}"#).decode()
+            #expect(patched.title == "Pay the rent" && patched.due_at == nil && patched.recurrence == nil && patched.reminders.isEmpty)
+            #expect(patched.priority == "high")
+
+            let done: TaskBody = try await me.post("/api/v1/tasks/\(task.id)/complete", "").decode()
+            #expect(done.completed && done.status == "completed" && done.completed_at != nil)
+            let reopened: TaskBody = try await me.post("/api/v1/tasks/\(task.id)/reopen", "").decode()
+            #expect(!reopened.completed && reopened.completed_at == nil)
+
+            #expect(try await me.delete("/api/v1/tasks/\(task.id)").status == .noContent)
+            let gone = try await me.get("/api/v1/tasks/\(task.id)")
+            #expect(gone.status == .notFound)
+            #expect(gone.error?.code == "not_found")
+        }
+    }
+
+    @Test("list filters, sorts and pages through the API", arguments: TestBackend.available)
+    func listing(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let rent = try await me.createTask(#"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2099-12-01T09:00:00Z"}"#)
+            let report = try await me.createTask(#"{"title": "Write report", "description": "invoice totals", "priority": "high", "tags": ["work"], "due_at": "2020-01-01T09:00:00Z"}"#)
+            let milk = try await me.createTask(#"{"title": "Buy milk", "tags": ["home"], "completed": true}"#)
+
+            func ids(_ query: String) async throws -> [Int64] {
+                let response = try await me.get("/api/v1/tasks?\(query)")
+                #expect(response.status == .ok, "\(query): \(response.text)")
+                return try response.decode(TaskListBody.self).items.map(\.id)
+            }
+            #expect(try await ids("").count == 3)
+            #expect(try await ids("status=pending&sort=due_at:asc") == [report.id, rent.id])
+            #expect(try await ids("status=completed") == [milk.id])
+            #expect(try await ids("priority=high,urgent&sort=priority:desc") == [rent.id, report.id])
+            #expect(try await ids("tags=home&sort=title:asc") == [milk.id, rent.id])
+            #expect(try await ids("tags=home,bills") == [rent.id])
+            #expect(try await ids("q=invoice") == [report.id])
+            #expect(try await ids("overdue=true") == [report.id])
+            #expect(try await ids("due_before=2030-01-01&due_after=2019-01-01T00:00:00Z") == [report.id])
+            let overdue: TaskListBody = try await me.get("/api/v1/tasks?overdue=true").decode()
+            #expect(overdue.items.first?.overdue == true)
+
+            let first: TaskListBody = try await me.get("/api/v1/tasks?sort=title:asc&limit=2").decode()
+            #expect(first.items.map(\.id) == [milk.id, rent.id])
+            let cursor = try #require(first.next_cursor)
+            let second: TaskListBody = try await me.get("/api/v1/tasks?sort=title:asc&limit=2&cursor=\(cursor)").decode()
+            #expect(second.items.map(\.id) == [report.id])
+            #expect(second.next_cursor == nil)
+
+            let tags: [TagBody] = try await me.get("/api/v1/tags").decode()
+            #expect(tags == [TagBody(name: "home", count: 2), TagBody(name: "bills", count: 1), TagBody(name: "work", count: 1)])
+        }
+    }
+
+    @Test("bulk actions by ids and by filter", arguments: TestBackend.available)
+    func bulk(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let a = try await me.createTask(#"{"title": "a", "tags": ["x"]}"#)
+            let b = try await me.createTask(#"{"title": "b", "tags": ["x"]}"#)
+            _ = try await me.createTask(#"{"title": "c"}"#)
+            let completed = try await me.post("/api/v1/tasks/bulk", #"{"action": "complete", "ids": [\#(a.id), \#(b.id)]}"#)
+            #expect(completed.status == .ok)
+            #expect(completed.text == #"{"affected":2}"#)
+            let deleted = try await me.post("/api/v1/tasks/bulk", #"{"action": "delete", "filter": {"status": "completed", "tags": ["x"]}}"#)
+            #expect(deleted.text == #"{"affected":2}"#)
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.map(\.title) == ["c"])
+            for body in [
+                #"{"action": "explode", "ids": [1]}"#, #"{"ids": [1]}"#, #"{"action": "delete"}"#, #"{"action": "delete", "ids": [1], "filter": {}}"#,
+                #"{"action": "delete", "ids": ["1"]}"#, #"{"action": "delete", "filter": {"status": "sideways"}}"#,
+            ] {
+                let response = try await me.post("/api/v1/tasks/bulk", body)
+                #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
+            }
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+
+    @Test("another user's tasks answer 404 and stay untouched", arguments: TestBackend.available)
+    func isolation(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (alice, _) = try await api.registered()
+            let (mallory, _) = try await api.registered()
+            let task = try await alice.createTask(#"{"title": "alice's secret", "tags": ["private"]}"#)
+            let attempts: [(HTTPRequest.Method, String, String?)] = [
+                (.get, "/api/v1/tasks/\(task.id)", nil), (.patch, "/api/v1/tasks/\(task.id)", #"{"title": "pwned"}"#),
+                (.delete, "/api/v1/tasks/\(task.id)", nil), (.post, "/api/v1/tasks/\(task.id)/complete", nil),
+                (.post, "/api/v1/tasks/\(task.id)/reopen", nil),
+            ]
+            for (method, path, body) in attempts {
+                let response = try await mallory.send(method, path, json: body)
+                #expect(response.status == .notFound, "\(method) \(path)")
+            }
+            #expect(try await mallory.post("/api/v1/tasks/bulk", #"{"action": "delete", "ids": [\#(task.id)]}"#).text == #"{"affected":0}"#)
+            #expect(try await mallory.post("/api/v1/tasks/bulk", #"{"action": "complete", "filter": {}}"#).text == #"{"affected":0}"#)
+            #expect(try await mallory.get("/api/v1/tasks?q=secret").decode(TaskListBody.self).items.isEmpty)
+            #expect(try await mallory.get("/api/v1/tags").text == "[]")
+            let intact: TaskBody = try await alice.get("/api/v1/tasks/\(task.id)").decode()
+            #expect(intact == task)
+        }
+    }
+
+    @Test("bad input gets the documented 4xx and stores nothing", arguments: TestBackend.available)
+    func badInput(_ backend: TestBackend) async throws {
+        try await withAPI(backend, settings: ["taskpilot.max.body.bytes": "4096"]) { api in
+            let (me, _) = try await api.registered()
+            let existing = try await me.createTask(#"{"title": "keep me"}"#)
+            let huge = "{\"title\": \"x\", \"description\": \"\(String(repeating: "y", count: 5000))\"}"
+            let cases: [(HTTPRequest.Method, String, String?, HTTPResponse.Status, String)] = [
+                (.post, "/api/v1/tasks", "{not json", .badRequest, "invalid_json"),
+                (.post, "/api/v1/tasks", "[]", .badRequest, "invalid_json"),
+                (.post, "/api/v1/tasks", "", .badRequest, "invalid_json"),
+                (.post, "/api/v1/tasks", #"{"title": 12}"#, .unprocessableContent, "validation_failed"),
+                (.post, "/api/v1/tasks", #"{"description": "no title"}"#, .unprocessableContent, "validation_failed"),
+                (.post, "/api/v1/tasks", #"{"title": "a", "priority": "critical-ish"}"#, .unprocessableContent, "validation_failed"),
+                (.post, "/api/v1/tasks", #"{"title": "a", "due_at": "someday"}"#, .unprocessableContent, "validation_failed"),
+                (.post, "/api/v1/tasks", #"{"title": "a", "recurrence": {"frequency": "daily"}}"#, .unprocessableContent, "validation_failed"),
+                (.post, "/api/v1/tasks", #"{"title": "a", "reminders": [{"offset_minutes": 99999999}], "due_at": "2026-12-01"}"#, .unprocessableContent, "validation_failed"),
+                (.post, "/api/v1/tasks", huge, .contentTooLarge, "payload_too_large"),
+                (.patch, "/api/v1/tasks/\(existing.id)", #"{"title": ""}"#, .unprocessableContent, "validation_failed"),
+                (.patch, "/api/v1/tasks/\(existing.id)", #"{"tags": "a,b c"}"#, .unprocessableContent, "validation_failed"),
+                (.patch, "/api/v1/tasks/\(existing.id)", "nope", .badRequest, "invalid_json"),
+                (.patch, "/api/v1/tasks/\(existing.id)", huge, .contentTooLarge, "payload_too_large"),
+                (.get, "/api/v1/tasks/abc", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks/-1", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks/99999999999999999999999", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks/987654321", nil, .notFound, "not_found"),
+                (.delete, "/api/v1/tasks/987654321", nil, .notFound, "not_found"),
+                (.post, "/api/v1/tasks/987654321/complete", nil, .notFound, "not_found"),
+                (.get, "/api/v1/tasks?sort=colour", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?sort=due_at:sideways", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?status=maybe", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?priority=p7", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?limit=0", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?limit=100000", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?due_before=tomorrow", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?overdue=perhaps", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/tasks?cursor=garbage", nil, .badRequest, "invalid_parameter"),
+                (.get, "/api/v1/nothing-here", nil, .notFound, "not_found"),
+            ]
+            for (method, path, body, status, code) in cases {
+                let response = try await me.send(method, path, json: body)
+                #expect(response.status == status, "\(method) \(path) \(body?.prefix(60) ?? ""): \(response.text.prefix(300))")
+                #expect(response.error?.code == code, "\(method) \(path)")
+                #expect(response.error?.message.isEmpty == false)
+            }
+            let remaining: TaskListBody = try await me.get("/api/v1/tasks").decode()
+            #expect(remaining.items == [existing])
+        }
+    }
+}
