@@ -57,7 +57,14 @@ func buildRouter(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         ObservabilityMiddleware(metrics: metrics)
+        SecurityHeadersMiddleware()
         ErrorMiddleware<AppRequestContext>()
+    }
+    if let web = settings.webDirectory {
+        // Files are served when no route matches; no-cache plus the ETag makes browsers revalidate cheaply.
+        router.add(
+            middleware: FileMiddleware(
+                web, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true, logger: Logger(label: "taskpilot.web")))
     }
     OperationsController(database: database, metrics: metrics).addRoutes(to: router)
     let accountController = AccountController(

@@ -20,6 +20,8 @@ public struct Settings: Sendable {
     /// How long an access token from login or register lives.
     public var jwtLifetime: Duration
     public var dataDirectory: String
+    /// The folder of the web app's static files; nil when none was found (the API still runs).
+    public var webDirectory: String?
     public var maxBodyBytes: Int
     public var bcryptCost: UInt8
     public var logLevel: Logger.Level
@@ -87,8 +89,26 @@ public struct Settings: Sendable {
         let level = try choice("taskpilot.log.level", default: LevelName.info, LevelName.allCases)
         logLevel = level.level
         logFormat = try choice("taskpilot.log.format", default: .text, [.text, .json])
+        if let folder = text("taskpilot.web.dir") {
+            guard FileManager.default.fileExists(atPath: folder + "/index.html") else {
+                throw Invalid(key: "TASKPILOT_WEB_DIR", problem: "'\(folder)' holds no index.html; point it at the web/ folder of Taskpilot")
+            }
+            webDirectory = folder
+        } else {
+            webDirectory = Self.defaultWebDirectory()
+        }
         loginAttempts = try integer("taskpilot.login.attempts", default: 10, in: 1...100_000)
         loginWindow = .seconds(try integer("taskpilot.login.window", default: 900, in: 1...86_400))
+    }
+
+    /// `./web` when run from the repository, else `web` beside or above the executable (`.build/release/../../web`).
+    static func defaultWebDirectory() -> String? {
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [
+            URL(fileURLWithPath: "web"), executable.appendingPathComponent("web"), executable.appendingPathComponent("../share/taskpilot/web"),
+            executable.appendingPathComponent("../../web"),
+        ]
+        return candidates.map(\.standardizedFileURL.path).first { FileManager.default.fileExists(atPath: $0 + "/index.html") }
     }
 
     private enum LevelName: String, CaseIterable {
