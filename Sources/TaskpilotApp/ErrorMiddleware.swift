@@ -67,15 +67,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return encoder
-    }()
-
     static func response(status: HTTPResponse.Status, code: String, message: String, details: [FieldError]?, headers: HTTPFields = [:]) -> Response {
         let body = ErrorBody(error: .init(code: code, message: message, details: details))
-        let data = (try? encoder.encode(body)) ?? Data()
+        let data = (try? AppRequestContext.encoder.encode(body)) ?? Data()
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
