@@ -13,6 +13,8 @@ struct TaskController: Sendable {
         group.get("tasks", use: list)
         group.post("tasks", use: create)
         group.post("tasks/bulk", use: bulk)
+        group.post("tasks/quick", use: quickAdd)
+        group.post("tasks/quick/preview", use: quickAddPreview)
         group.get("tasks/:id", use: get)
         group.patch("tasks/:id", use: update)
         group.delete("tasks/:id", use: delete)
@@ -41,6 +43,43 @@ struct TaskController: Sendable {
         let task = try await tasks.create(draft)
         return EditedResponse(
             status: .created, headers: [.location: "/api/v1/tasks/\(task.id)"], response: TaskDTO(task, now: now, timeZone: user.timeZone))
+    }
+
+    /// `POST /tasks/quick {"text"}`: natural-language quick add.
+    func quickAdd(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<TaskDTO> {
+        let user = context.user
+        let now = Date()
+        let parsed = try await quickAddText(request).map { QuickAddParser(now: now, timeZone: user.timeZone).parse($0) }!
+        var changes = parsed.changes
+        if parsed.title.isEmpty {
+            throw TaskpilotError.invalid("text", "has no words left for a title once the date and options are read; add what the task is")
+        }
+        changes.title = String(parsed.title.prefix(TaskChanges.maxTitleLength))
+        let draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
+        let task = try await tasks.create(draft)
+        return EditedResponse(
+            status: .created, headers: [.location: "/api/v1/tasks/\(task.id)"], response: TaskDTO(task, now: now, timeZone: user.timeZone))
+    }
+
+    /// `POST /tasks/quick/preview {"text"}`: what quick add would create, without saving it.
+    func quickAddPreview(_ request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
+        let user = context.user
+        let now = Date()
+        let parsed = try await quickAddText(request).map { QuickAddParser(now: now, timeZone: user.timeZone).parse($0) }!
+        var changes = parsed.changes
+        changes.title = parsed.title.isEmpty ? "-" : String(parsed.title.prefix(TaskChanges.maxTitleLength))
+        var draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
+        draft.title = parsed.title
+        return TaskDTO(draft, now: now, timeZone: user.timeZone)
+    }
+
+    private func quickAddText(_ request: Request) async throws -> String? {
+        var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        let text = fields.string("text")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if fields.errors.isEmpty && (text ?? "").isEmpty { fields.fail("text", "is required, e.g. \"Pay rent every month on the 1st 9am p1 #home\"") }
+        if let text, text.count > 1000 { fields.fail("text", "must be at most 1000 characters") }
+        guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
+        return text
     }
 
     func get(_ request: Request, context: AuthenticatedContext) async throws -> TaskDTO {

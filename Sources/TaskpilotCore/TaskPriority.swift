@@ -21,14 +21,14 @@ public enum TaskPriority: String, Sendable, Codable, CaseIterable, Comparable {
         self = priority
     }
 
-    /// Reads a priority the way people write it: a name, `p1`–`p4` (Todoist style, p1 is urgent) or `!high`.
+    /// Reads a priority the way people write it: a name, `p1`–`p4` (Todoist style, p1 is urgent, p2 high, p3 medium, p4 none) or `!high`.
     public init?(parsing text: String) {
         var value = text.trimmingCharacters(in: .whitespaces).lowercased()
         if value.hasPrefix("!") { value.removeFirst() }
         switch value {
         case "none", "no", "p4", "0": self = .none
-        case "low", "p3", "1": self = .low
-        case "medium", "normal", "med", "2": self = .medium
+        case "low", "1": self = .low
+        case "medium", "normal", "med", "p3", "2": self = .medium
         case "high", "p2", "3": self = .high
         case "urgent", "highest", "critical", "p1", "4": self = .urgent
         default: return nil

@@ -177,3 +177,32 @@ struct TaskAPITests {
         }
     }
 }
+
+@Suite("Quick add API")
+struct QuickAddAPITests {
+    @Test("quick add creates the task it previews", arguments: TestBackend.available)
+    func quickAdd(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let text = #"{"text": "Pay rent every month on the 1st 9am p1 #home remind me 1 day before"}"#
+            let preview = try await me.post("/api/v1/tasks/quick/preview", text)
+            #expect(preview.status == .ok)
+            let previewed: TaskBody = try preview.decode()
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.isEmpty)
+            let created = try await me.post("/api/v1/tasks/quick", text)
+            #expect(created.status == .created)
+            let task: TaskBody = try created.decode()
+            #expect(task.title == "Pay rent" && previewed.title == "Pay rent")
+            #expect(task.priority == "urgent" && task.tags == ["home"])
+            #expect(task.recurrence?.text == "every month on the 1st")
+            #expect(task.due_at == previewed.due_at)
+            #expect(task.due_at?.hasSuffix("T08:00:00Z") == true)
+            #expect(task.reminders.map(\.offset_minutes) == [1440])
+            for body in [#"{}"#, #"{"text": ""}"#, #"{"text": 5}"#, #"{"text": "tomorrow 9am"}"#] {
+                let response = try await me.post("/api/v1/tasks/quick", body)
+                #expect(response.status == .unprocessableContent, "\(body)")
+            }
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+}

@@ -1,0 +1,552 @@
+import Foundation
+
+/// The words of the input, with the ones already understood marked.
+struct Tokens {
+    /// Words as typed.
+    let raw: [String]
+    /// Words lowercased, without surrounding punctuation.
+    let words: [String]
+    private var consumed: [Bool]
+
+    init(_ text: String) {
+        raw = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        words = raw.map { word in
+            var clean = word.lowercased()
+            while let last = clean.last, ",.;?)".contains(last) { clean.removeLast() }
+            while let first = clean.first, "(".contains(first) { clean.removeFirst() }
+            return clean
+        }
+        consumed = Array(repeating: false, count: raw.count)
+    }
+
+    var count: Int { raw.count }
+
+    func word(_ index: Int) -> String? { index < words.count && index >= 0 && !consumed[index] ? words[index] : nil }
+
+    func isConsumed(_ index: Int) -> Bool { consumed[index] }
+
+    func matches(_ sequence: [String], at index: Int) -> Bool {
+        sequence.enumerated().allSatisfy { word(index + $0.offset) == $0.element }
+    }
+
+    mutating func consume(_ range: Range<Int>) {
+        for index in range where index < consumed.count { consumed[index] = true }
+    }
+
+    /// The words not understood, with dangling connectors ("on", "at", "by") trimmed from the ends.
+    func remainingTitle() -> String {
+        var kept = raw.indices.filter { !consumed[$0] }.map { raw[$0] }
+        let connectors: Set<String> = ["on", "at", "by", "due", "for", "in", "from", "starting", "and", "-", "–", ",", "to"]
+        while let last = kept.last, connectors.contains(last.lowercased().trimmingCharacters(in: .punctuationCharacters)) || last == "-" {
+            kept.removeLast()
+        }
+        var title = kept.joined(separator: " ")
+        while let last = title.last, ",;:".contains(last) { title.removeLast() }
+        return title.trimmingCharacters(in: .whitespaces)
+    }
+}
+
+extension QuickAddParser {
+    static let months: [String: Int] = [
+        "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6,
+        "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
+        "november": 11, "dec": 12, "december": 12,
+    ]
+    static let numberWords: [String: Int] = [
+        "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+        "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45, "couple": 2,
+    ]
+    static let dayOrdinals: [String: Int] = [
+        "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    ]
+
+    /// A positive count: digits or a small number word.
+    static func count(_ word: String?) -> Int? {
+        guard let word else { return nil }
+        if let number = Int(word), number > 0, number < 10_000 { return number }
+        return numberWords[word]
+    }
+
+    /// `1st`, `2nd`, `15th`, `31`, `first` → the day of the month.
+    static func ordinal(_ word: String?) -> Int? {
+        guard var word else { return nil }
+        if let day = dayOrdinals[word] { return day }
+        for suffix in ["st", "nd", "rd", "th"] where word.hasSuffix(suffix) {
+            word.removeLast(2)
+            break
+        }
+        guard let day = Int(word), (1...31).contains(day) else { return nil }
+        return day
+    }
+
+    /// A weekday name; abbreviations only when `allowShort`, because "sat" and "sun" are also words.
+    static func weekday(_ word: String?, allowShort: Bool) -> Weekday? {
+        guard let word, word.count >= 3 else { return nil }
+        let singular = word.hasSuffix("s") && word.count > 6 ? String(word.dropLast()) : word
+        if let day = Weekday.allCases.first(where: { $0.name.lowercased() == singular }) { return day }
+        guard allowShort else { return nil }
+        let short: [String: Weekday] = [
+            "mon": .monday, "tue": .tuesday, "tues": .tuesday, "wed": .wednesday, "thu": .thursday, "thur": .thursday, "thurs": .thursday,
+            "fri": .friday, "sat": .saturday, "sun": .sunday,
+        ]
+        return short[singular]
+    }
+
+    /// Minutes in a unit word, for "2 hours before" and "in 30 minutes".
+    static func minutes(unit word: String?) -> Int? {
+        switch word {
+        case "minute", "minutes", "min", "mins", "m": 1
+        case "hour", "hours", "hr", "hrs", "h": 60
+        case "day", "days", "d": 1440
+        case "week", "weeks", "wk", "wks": 10_080
+        default: nil
+        }
+    }
+
+    // MARK: - Tags and priority
+
+    func matchTag(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard let word = tokens.word(index), word.hasPrefix("#"), word.count > 1 else { return nil }
+        guard case .success(let tags) = TaskChanges.normalizeTags([word]), let tag = tags.first else { return nil }
+        if !found.tags.contains(tag) { found.tags.append(tag) }
+        return 1
+    }
+
+    func matchPriority(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard let word = tokens.word(index) else { return nil }
+        switch word {
+        case "p1", "p2", "p3", "p4", "!!!", "!!":
+            found.priority = word == "!!!" ? .urgent : word == "!!" ? .high : TaskPriority(parsing: word)
+            return 1
+        default: break
+        }
+        if word.hasPrefix("!"), word.count > 1, let priority = TaskPriority(parsing: word) {
+            found.priority = priority
+            return 1
+        }
+        if word == "priority", let priority = tokens.word(index + 1).flatMap(TaskPriority.init(parsing:)) {
+            found.priority = priority
+            return 2
+        }
+        if let priority = TaskPriority(parsing: word), priority != .none, ["high", "low", "medium", "urgent"].contains(word),
+            tokens.word(index + 1) == "priority"
+        {
+            found.priority = priority
+            return 2
+        }
+        return nil
+    }
+
+    // MARK: - Reminders
+
+    /// "remind me 2 hours before", "remind me 30 minutes early", "remind me at 8am", "reminder 1 day before".
+    func matchReminder(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        var start = index
+        if tokens.matches(["remind", "me"], at: index) {
+            start += 2
+        } else if tokens.word(index) == "reminder" || tokens.word(index) == "alert" {
+            start += 1
+        } else {
+            return nil
+        }
+        let cursor = start
+        if let amount = Self.count(tokens.word(cursor)), let unit = Self.minutes(unit: tokens.word(cursor + 1)),
+            ["before", "early", "earlier", "ahead", "prior"].contains(tokens.word(cursor + 2) ?? "")
+        {
+            found.reminders.append(.beforeDue(minutes: amount * unit))
+            return cursor + 3 - index
+        }
+        if let (compact, unit) = Self.compactDuration(tokens.word(cursor)), ["before", "early", "earlier", "ahead"].contains(tokens.word(cursor + 1) ?? "") {
+            found.reminders.append(.beforeDue(minutes: compact * unit))
+            return cursor + 2 - index
+        }
+        if tokens.word(cursor) == "at", let (clock, used) = clock(tokens, cursor + 1, requireMarker: false) {
+            if let due = found.day, let date = date(due, clock) {
+                found.reminders.append(.at(date))
+            } else {
+                found.reminders.append(.at(date(today, clock).map { $0 > now ? $0 : date(today.adding(days: 1, calendar), clock)! } ?? now))
+            }
+            return cursor + 1 + used - index
+        }
+        return nil
+    }
+
+    /// `30m`, `2h`, `1d` → (30, 1), (2, 60), (1, 1440).
+    static func compactDuration(_ word: String?) -> (Int, Int)? {
+        guard let word, let last = word.last, let number = Int(word.dropLast()), number > 0 else { return nil }
+        switch last {
+        case "m": return (number, 1)
+        case "h": return (number, 60)
+        case "d": return (number, 1440)
+        case "w": return (number, 10_080)
+        default: return nil
+        }
+    }
+
+    // MARK: - Recurrence
+
+    func matchRecurrence(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard found.rule == nil, let word = tokens.word(index) else { return nil }
+        var rule: RecurrenceRule
+        var cursor = index + 1
+        switch word {
+        case "daily": rule = RecurrenceRule(frequency: .daily)
+        case "weekly":
+            rule = RecurrenceRule(frequency: .weekly)
+            if tokens.word(cursor) == "on", let (days, used) = weekdayList(tokens, cursor + 1) {
+                rule.byWeekday = days
+                cursor += 1 + used
+            }
+        case "monthly": rule = RecurrenceRule(frequency: .monthly)
+        case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
+        case "on" where tokens.word(index + 1) == "weekdays" || tokens.word(index + 1) == "weekends":
+            rule = RecurrenceRule(frequency: .weekly, byWeekday: tokens.word(index + 1) == "weekdays" ? Weekday.workdays : [.saturday, .sunday])
+            cursor = index + 2
+        case "every", "every!", "each":
+            guard let (parsed, used) = ruleAfterEvery(tokens, index + 1) else { return nil }
+            rule = parsed
+            rule.fromCompletion = word == "every!"
+            cursor = index + 1 + used
+        case "on", "the":
+            // "on the 1st of every month", "the 15th of each month"
+            var position = index
+            if word == "on" { position += 1 }
+            if tokens.word(position) == "the" { position += 1 }
+            guard position > index, let day = Self.ordinal(tokens.word(position)), tokens.word(position + 1) == "of",
+                ["every", "each"].contains(tokens.word(position + 2) ?? ""), tokens.word(position + 3) == "month"
+            else { return nil }
+            rule = RecurrenceRule(frequency: .monthly, byMonthDay: [day])
+            cursor = position + 4
+        default:
+            return nil
+        }
+        // Endings: "until Dec 31", "for 5 times", "5 times", "at 9am" (kept for the due time).
+        if tokens.word(cursor) == "until", let (day, used) = explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1) {
+            rule.until = date(day, Clock(hour: 23, minute: 59)).map { $0.addingTimeInterval(59) }
+            cursor += 1 + used
+        }
+        var countStart = cursor
+        if tokens.word(countStart) == "for" { countStart += 1 }
+        if let times = Self.count(tokens.word(countStart)), tokens.word(countStart + 1) == "times" {
+            rule.count = times
+            cursor = countStart + 2
+        }
+        guard rule.validate().isEmpty else { return nil }
+        found.rule = rule
+        return cursor - index
+    }
+
+    /// The rule after "every": "day", "3 days", "other week", "weekday", "monday and friday", "month on the 1st", "15th".
+    func ruleAfterEvery(_ tokens: Tokens, _ start: Int) -> (RecurrenceRule, Int)? {
+        var cursor = start
+        var interval = 1
+        if tokens.word(cursor) == "other" {
+            interval = 2
+            cursor += 1
+        } else if let number = Self.count(tokens.word(cursor)), tokens.word(cursor) != "a", tokens.word(cursor) != "an",
+            Self.minutes(unit: tokens.word(cursor + 1)) != nil || ["month", "months", "year", "years"].contains(tokens.word(cursor + 1) ?? "")
+        {
+            interval = number
+            cursor += 1
+        }
+        guard let unit = tokens.word(cursor) else { return nil }
+        switch unit {
+        case "day", "days":
+            return (RecurrenceRule(frequency: .daily, interval: interval), cursor + 1 - start)
+        case "morning", "evening", "night", "afternoon":
+            return nil
+        case "weekday", "weekdays", "workday", "workdays", "business":
+            let used = unit == "business" && tokens.word(cursor + 1) == "day" ? 2 : 1
+            return (RecurrenceRule(frequency: .weekly, interval: interval, byWeekday: Weekday.workdays), cursor + used - start)
+        case "weekend", "weekends":
+            return (RecurrenceRule(frequency: .weekly, interval: interval, byWeekday: [.saturday, .sunday]), cursor + 1 - start)
+        case "week", "weeks":
+            var rule = RecurrenceRule(frequency: .weekly, interval: interval)
+            var next = cursor + 1
+            if tokens.word(next) == "on", let (days, used) = weekdayList(tokens, next + 1) {
+                rule.byWeekday = days
+                next += 1 + used
+            }
+            return (rule, next - start)
+        case "month", "months":
+            var rule = RecurrenceRule(frequency: .monthly, interval: interval)
+            var next = cursor + 1
+            if let (days, used) = monthDays(tokens, next) {
+                rule.byMonthDay = days
+                next += used
+            }
+            return (rule, next - start)
+        case "year", "years":
+            return (RecurrenceRule(frequency: .yearly, interval: interval), cursor + 1 - start)
+        case "last":
+            // "every last day of the month"
+            guard tokens.word(cursor + 1) == "day" else { return nil }
+            var next = cursor + 2
+            if tokens.matches(["of", "the", "month"], at: next) { next += 3 } else if tokens.matches(["of", "month"], at: next) { next += 2 }
+            return (RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [-1]), next - start)
+        default:
+            if let (days, used) = weekdayList(tokens, cursor) {
+                return (RecurrenceRule(frequency: .weekly, interval: interval, byWeekday: days), cursor + used - start)
+            }
+            if let day = Self.ordinal(unit), unit != String(day) || tokens.word(cursor + 1) == "of" {
+                var next = cursor + 1
+                if tokens.matches(["of", "the", "month"], at: next) { next += 3 } else if tokens.matches(["of", "month"], at: next) { next += 2 }
+                return (RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [day]), next - start)
+            }
+            return nil
+        }
+    }
+
+    /// "monday", "mon, wed and fri", "tuesday & thursday".
+    func weekdayList(_ tokens: Tokens, _ start: Int) -> ([Weekday], Int)? {
+        var days: [Weekday] = []
+        var cursor = start
+        while let day = Self.weekday(tokens.word(cursor), allowShort: true) {
+            days.append(day)
+            cursor += 1
+            if ["and", "&", ","].contains(tokens.word(cursor) ?? ""), Self.weekday(tokens.word(cursor + 1), allowShort: true) != nil {
+                cursor += 1
+            }
+        }
+        return days.isEmpty ? nil : (days, cursor - start)
+    }
+
+    /// "on the 1st", "on the 1st and 15th", "on the last day".
+    func monthDays(_ tokens: Tokens, _ start: Int) -> ([Int], Int)? {
+        var cursor = start
+        guard tokens.word(cursor) == "on" else { return nil }
+        cursor += 1
+        if tokens.word(cursor) == "the" { cursor += 1 }
+        if tokens.word(cursor) == "last", tokens.word(cursor + 1) == "day" { return ([-1], cursor + 2 - start) }
+        var days: [Int] = []
+        while let day = Self.ordinal(tokens.word(cursor)) {
+            days.append(day)
+            cursor += 1
+            if ["and", "&", ","].contains(tokens.word(cursor) ?? ""), Self.ordinal(tokens.word(cursor + 1)) != nil { cursor += 1 }
+        }
+        return days.isEmpty ? nil : (days, cursor - start)
+    }
+
+    // MARK: - Dates
+
+    /// "in 3 days", "in 2 weeks", "in an hour", "in 30 minutes".
+    func matchInstant(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard found.instant == nil, found.day == nil, tokens.word(index) == "in" else { return nil }
+        var amount = Self.count(tokens.word(index + 1))
+        var unitIndex = index + 2
+        if tokens.word(index + 1) == "a", tokens.word(index + 2) == "couple", tokens.word(index + 3) == "of" {
+            amount = 2
+            unitIndex = index + 4
+        }
+        guard let amount, let unitWord = tokens.word(unitIndex) else { return nil }
+        switch unitWord {
+        case "day", "days":
+            found.day = today.adding(days: amount, calendar)
+        case "week", "weeks":
+            found.day = today.adding(days: 7 * amount, calendar)
+        case "month", "months":
+            found.day = today.adding(months: amount, calendar)
+        case "year", "years":
+            found.day = today.adding(months: 12 * amount, calendar)
+        default:
+            guard let unit = Self.minutes(unit: unitWord), unit < 1440 else { return nil }
+            found.instant = now.addingTimeInterval(Double(amount * unit * 60))
+        }
+        return unitIndex + 1 - index
+    }
+
+    func matchDay(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard found.day == nil, found.instant == nil else { return nil }
+        var start = index
+        if ["on", "by", "due", "before", "starting", "from"].contains(tokens.word(index) ?? "") { start += 1 }
+        if let (day, used) = relativeDay(tokens, start) ?? explicitDay(tokens, start) {
+            found.day = day
+            if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
+            return start + used - index
+        }
+        return nil
+    }
+
+    /// today, tonight, tomorrow, day after tomorrow, next week, next month, monday, next friday, this weekend, end of month.
+    func relativeDay(_ tokens: Tokens, _ start: Int) -> (Day, Int)? {
+        guard let word = tokens.word(start) else { return nil }
+        switch word {
+        case "today", "tod", "tonight": return (today, 1)
+        case "tomorrow", "tmr", "tmrw", "tomorow", "tommorow": return (today.adding(days: 1, calendar), 1)
+        case "yesterday": return (today.adding(days: -1, calendar), 1)
+        case "day" where tokens.matches(["day", "after", "tomorrow"], at: start): return (today.adding(days: 2, calendar), 3)
+        case "end" where tokens.matches(["end", "of", "month"], at: start) || tokens.matches(["end", "of", "the", "month"], at: start):
+            let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
+            return (Day(year: today.year, month: today.month, day: length), tokens.word(start + 2) == "the" ? 4 : 3)
+        case "end" where tokens.matches(["end", "of", "week"], at: start) || tokens.matches(["end", "of", "the", "week"], at: start):
+            return (nextWeekday(.friday, includeToday: true), tokens.word(start + 2) == "the" ? 4 : 3)
+        case "eom":
+            let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
+            return (Day(year: today.year, month: today.month, day: length), 1)
+        case "eow": return (nextWeekday(.friday, includeToday: true), 1)
+        case "next", "this", "coming":
+            let next = tokens.word(start + 1)
+            if word == "next" && next == "week" { return (nextWeekday(.monday, includeToday: false), 2) }
+            if word == "next" && next == "month" {
+                let shifted = today.adding(months: 1, calendar)
+                return (Day(year: shifted.year, month: shifted.month, day: 1), 2)
+            }
+            if word == "next" && next == "year" {
+                return (Day(year: today.year + 1, month: 1, day: 1), 2)
+            }
+            if next == "weekend" {
+                let saturday = nextWeekday(.saturday, includeToday: word != "next")
+                return (word == "next" && today.weekday(calendar) == .saturday ? saturday : saturday, 2)
+            }
+            if let day = Self.weekday(next, allowShort: true) {
+                // "next friday" is the Friday of next week (weeks start on Monday); "this friday" the coming one.
+                guard word == "next" else { return (nextWeekday(day, includeToday: true), 2) }
+                return (nextWeekday(.monday, includeToday: false).adding(days: day.rawValue - 1, calendar), 2)
+            }
+            return nil
+        case "weekend": return (nextWeekday(.saturday, includeToday: true), 1)
+        default:
+            let allowShort = start > 0 && ["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "")
+            if let day = Self.weekday(word, allowShort: allowShort), !word.hasSuffix("s") || word.count <= 6 {
+                return (nextWeekday(day, includeToday: true), 1)
+            }
+            return nil
+        }
+    }
+
+    /// The next date on a weekday; today counts only if `includeToday`.
+    func nextWeekday(_ weekday: Weekday, includeToday: Bool) -> Day {
+        let current = today.weekday(calendar)
+        var delta = (weekday.rawValue - current.rawValue + 7) % 7
+        if delta == 0 && !includeToday { delta = 7 }
+        return today.adding(days: delta, calendar)
+    }
+
+    /// "Dec 1", "December 1st 2027", "1 Dec", "1st of December", "2026-12-01", "the 15th", "on the 15th".
+    func explicitDay(_ tokens: Tokens, _ start: Int) -> (Day, Int)? {
+        guard let word = tokens.word(start) else { return nil }
+        if case .day(let date)? = Timestamp.parse(word, timeZone: timeZone) { return (Day(date, calendar), 1) }
+        // Month first.
+        if let month = Self.months[word], let day = Self.ordinal(tokens.word(start + 1)) {
+            let (year, usedYear) = explicitYear(tokens.word(start + 2))
+            return resolve(month: month, day: day, year: year).map { ($0, 2 + usedYear) }
+        }
+        // Day first.
+        if let day = Self.ordinal(word) {
+            var cursor = start + 1
+            if tokens.word(cursor) == "of" { cursor += 1 }
+            if let month = Self.months[tokens.word(cursor) ?? ""] {
+                let (year, usedYear) = explicitYear(tokens.word(cursor + 1))
+                return resolve(month: month, day: day, year: year).map { ($0, cursor + 1 + usedYear - start) }
+            }
+        }
+        // "the 15th": the next 15th.
+        if word == "the", let day = Self.ordinal(tokens.word(start + 1)), tokens.word(start + 1).map({ Int($0) == nil }) == true,
+            tokens.word(start + 2) != "of"
+        {
+            var candidate = today
+            for _ in 0..<3 {
+                let length = RecurrenceRule.daysInMonth(year: candidate.year, month: candidate.month, calendar: calendar)
+                if day <= length, candidate.month != today.month || day > today.day {
+                    return (Day(year: candidate.year, month: candidate.month, day: day), 2)
+                }
+                candidate = Day(year: candidate.year, month: candidate.month, day: 1).adding(months: 1, calendar)
+            }
+        }
+        return nil
+    }
+
+    func explicitYear(_ word: String?) -> (Int?, Int) {
+        guard let word, word.count == 4, let year = Int(word), (1970...2200).contains(year) else { return (nil, 0) }
+        return (year, 1)
+    }
+
+    /// A month and day without a year means the next such date (this year, or next year if it has passed).
+    func resolve(month: Int, day: Int, year: Int?) -> Day? {
+        let year = year ?? (month > today.month || (month == today.month && day >= today.day) ? today.year : today.year + 1)
+        guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar) else { return nil }
+        return Day(year: year, month: month, day: day)
+    }
+
+    // MARK: - Times
+
+    static let partOfDay: [String: Clock] = [
+        "morning": Clock(hour: 9, minute: 0), "afternoon": Clock(hour: 14, minute: 0), "evening": Clock(hour: 18, minute: 0),
+        "night": Clock(hour: 21, minute: 0),
+    ]
+
+    func matchClock(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        var start = index
+        let hasAt = tokens.word(index) == "at" || tokens.word(index) == "@"
+        if hasAt { start += 1 }
+        if tokens.matches(["in", "the", "morning"], at: index) || tokens.matches(["in", "the", "evening"], at: index)
+            || tokens.matches(["in", "the", "afternoon"], at: index)
+        {
+            let part = tokens.word(index + 2)!
+            setClock(part == "morning" ? Clock(hour: 9, minute: 0) : part == "afternoon" ? Clock(hour: 14, minute: 0) : Clock(hour: 18, minute: 0), &found)
+            return 3
+        }
+        if let part = tokens.word(index + 1), tokens.word(index) == "this", let clock = Self.partOfDay[part] {
+            found.day = found.day ?? today
+            setClock(clock, &found)
+            return 2
+        }
+        if found.day != nil, let part = tokens.word(index), let clock = Self.partOfDay[part] {
+            setClock(clock, &found)
+            return 1
+        }
+        if tokens.matches(["at", "night"], at: index) {
+            setClock(Clock(hour: 21, minute: 0), &found)
+            return 2
+        }
+        guard let (clock, used) = clock(tokens, start, requireMarker: !hasAt) else { return nil }
+        setClock(clock, &found)
+        return start + used - index
+    }
+
+    private func setClock(_ clock: Clock, _ found: inout Findings) {
+        if found.clock == nil { found.clock = clock }
+    }
+
+    /// "5pm", "5 pm", "5:30pm", "17:30", "noon", "midnight"; bare hours ("at 5") only after "at".
+    func clock(_ tokens: Tokens, _ start: Int, requireMarker: Bool) -> (Clock, Int)? {
+        guard var word = tokens.word(start) else { return nil }
+        switch word {
+        case "noon", "midday": return (Clock(hour: 12, minute: 0), 1)
+        case "midnight": return (Clock(hour: 23, minute: 59), 1)
+        case "morning" where !requireMarker: return (Clock(hour: 9, minute: 0), 1)
+        case "evening" where !requireMarker: return (Clock(hour: 18, minute: 0), 1)
+        default: break
+        }
+        var used = 1
+        var meridiem: String?
+        for suffix in ["am", "pm", "a.m", "p.m", "a.m.", "p.m."] where word.hasSuffix(suffix) && word.count > suffix.count {
+            meridiem = String(suffix.prefix(1))
+            word.removeLast(suffix.count)
+            break
+        }
+        if meridiem == nil, let next = tokens.word(start + 1), ["am", "pm", "a.m", "p.m", "a.m.", "p.m."].contains(next) {
+            meridiem = String(next.prefix(1))
+            used = 2
+        }
+        let parts = word.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let hour = Int(parts[0]), parts[0].count <= 2 else { return nil }
+        var minute = 0
+        if parts.count == 2 {
+            guard parts[1].count == 2, let value = Int(parts[1]), (0...59).contains(value) else { return nil }
+            minute = value
+        }
+        if let meridiem {
+            guard (1...12).contains(hour) else { return nil }
+            let base = hour % 12
+            return (Clock(hour: meridiem == "p" ? base + 12 : base, minute: minute), used)
+        }
+        if parts.count == 2 {
+            guard (0...23).contains(hour) else { return nil }
+            return (Clock(hour: hour, minute: minute), used)
+        }
+        // A bare number is a time only after "at": "at 5" means 5 pm when that is the likelier working hour.
+        guard !requireMarker, (0...23).contains(hour) else { return nil }
+        return (Clock(hour: (1...7).contains(hour) ? hour + 12 : hour, minute: 0), used)
+    }
+}

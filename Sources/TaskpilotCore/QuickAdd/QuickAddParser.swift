@@ -1,0 +1,189 @@
+public import Foundation
+
+/// What quick add understood in a line of text.
+public struct QuickAddResult: Sendable, Equatable {
+    /// The words that were not understood, in order.
+    public var title: String
+    public var priority: TaskPriority?
+    public var tags: [String] = []
+    /// The due instant (the start of the day for all-day tasks).
+    public var dueAt: Date?
+    public var allDay = false
+    public var recurrence: RecurrenceRule?
+    public var reminders: [ReminderTrigger] = []
+
+    /// The result as task changes, ready for `TaskItem.applying`.
+    public var changes: TaskChanges {
+        TaskChanges(
+            title: title, priority: priority, tags: tags.isEmpty ? nil : tags.sorted(),
+            due: dueAt.map { .set(allDay ? .day($0) : .instant($0)) }, allDay: dueAt == nil ? nil : allDay,
+            reminders: reminders.isEmpty ? nil : reminders, recurrence: recurrence.map { .set($0) })
+    }
+}
+
+/// Reads task text the way Todoist users type it: "Pay rent every month on the 1st 9am p1 #home".
+///
+/// Dates and times are read in the user's time zone relative to `now`. Whatever is not understood stays in
+/// the title: the parser never guesses.
+public struct QuickAddParser: Sendable {
+    public let now: Date
+    public let timeZone: TimeZone
+    let calendar: Calendar
+
+    /// A parser for a user's zone at a moment.
+    public init(now: Date, timeZone: TimeZone) {
+        self.now = now
+        self.timeZone = timeZone
+        calendar = Calendar.taskpilot(timeZone)
+    }
+
+    /// A calendar day without a time.
+    struct Day: Equatable {
+        var year: Int
+        var month: Int
+        var day: Int
+    }
+
+    /// A wall-clock time.
+    struct Clock: Equatable {
+        var hour: Int
+        var minute: Int
+    }
+
+    /// What the matchers found so far.
+    struct Findings {
+        var day: Day?
+        var clock: Clock?
+        var instant: Date?
+        var rule: RecurrenceRule?
+        var ruleClock: Clock?
+        var reminders: [ReminderTrigger] = []
+        var wantsDueReminder = false
+        var priority: TaskPriority?
+        var tags: [String] = []
+    }
+
+    /// Words that, first in the text, name the thing rather than schedule it.
+    static let titleLeadWords: Set<String> = ["daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays"]
+
+    /// Parses one line of text.
+    public func parse(_ text: String) -> QuickAddResult {
+        var tokens = Tokens(text)
+        var found = Findings()
+        if tokens.matches(["remind", "me", "to"], at: 0) {
+            tokens.consume(0..<3)
+            found.wantsDueReminder = true
+        }
+        var index = 0
+        while index < tokens.count {
+            if tokens.isConsumed(index) {
+                index += 1
+                continue
+            }
+            // A lone schedule word that starts the text is part of the title ("Daily standup", "Weekend trip").
+            if index == 0, tokens.count > 1, Self.titleLeadWords.contains(tokens.word(0) ?? "") {
+                index += 1
+                continue
+            }
+            let used =
+                matchTag(&tokens, index, &found) ?? matchPriority(&tokens, index, &found) ?? matchReminder(&tokens, index, &found)
+                ?? matchRecurrence(&tokens, index, &found) ?? matchInstant(&tokens, index, &found) ?? matchDay(&tokens, index, &found)
+                ?? matchClock(&tokens, index, &found)
+            if let used, used > 0 {
+                tokens.consume(index..<(index + used))
+                index += used
+            } else {
+                index += 1
+            }
+        }
+        var title = tokens.remainingTitle()
+        if found.wantsDueReminder, let first = title.first {
+            title = first.uppercased() + title.dropFirst()
+        }
+        return resolve(found, title: title)
+    }
+
+    // MARK: - Composition
+
+    func resolve(_ found: Findings, title: String) -> QuickAddResult {
+        var result = QuickAddResult(title: title, priority: found.priority, tags: found.tags)
+        let clock = found.clock ?? found.ruleClock
+        if let instant = found.instant {
+            result.dueAt = instant
+        } else if let day = found.day {
+            result.dueAt = date(day, clock)
+            result.allDay = clock == nil
+        } else if let rule = found.rule {
+            result.dueAt = firstOccurrence(of: rule, clock: clock)
+            result.allDay = clock == nil
+        } else if let clock {
+            let today = date(self.today, clock)
+            result.dueAt = today.flatMap { $0 > now ? $0 : date(self.today.adding(days: 1, calendar), clock) }
+        }
+        if let rule = found.rule {
+            result.recurrence = rule.normalized(anchor: result.dueAt, timeZone: timeZone)
+        }
+        result.reminders = found.reminders
+        if found.wantsDueReminder && result.reminders.isEmpty && result.dueAt != nil {
+            result.reminders = [.beforeDue(minutes: 0)]
+        }
+        if result.dueAt == nil {
+            // A reminder relative to a due date means nothing without one.
+            result.reminders.removeAll { if case .beforeDue = $0 { true } else { false } }
+        }
+        return result
+    }
+
+    var today: Day { Day(now, calendar) }
+
+    func date(_ day: Day, _ clock: Clock?) -> Date? {
+        let noon = calendar.date(from: DateComponents(timeZone: timeZone, year: day.year, month: day.month, day: day.day, hour: 12))
+        guard let noon else { return nil }
+        guard let clock else { return calendar.startOfDay(for: noon) }
+        return calendar.date(bySettingHour: clock.hour, minute: clock.minute, second: 0, of: noon, matchingPolicy: .nextTime)
+    }
+
+    /// The first due date of a new recurring task: today if the rule includes today (and the time is still ahead).
+    func firstOccurrence(of rule: RecurrenceRule, clock: Clock?) -> Date? {
+        guard let startToday = date(today, clock ?? Clock(hour: 0, minute: 0)) else { return nil }
+        var candidate: Date?
+        let includesToday: Bool
+        switch rule.frequency {
+        case .daily: includesToday = true
+        case .weekly:
+            includesToday = rule.byWeekday.isEmpty || rule.byWeekday.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: now)))
+        case .monthly, .yearly:
+            let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
+            includesToday = rule.byMonthDay.isEmpty || rule.byMonthDay.contains { ($0 < 0 ? length : min($0, length)) == today.day }
+        }
+        if includesToday && (clock == nil || startToday > now) {
+            candidate = startToday
+        } else {
+            // The series starts at the first matching day; the interval counts from there.
+            var first = rule
+            first.interval = 1
+            candidate = first.nextOccurrence(after: startToday, timeZone: timeZone)
+        }
+        return candidate
+    }
+}
+
+extension QuickAddParser.Day {
+    init(_ date: Date, _ calendar: Calendar) {
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        self.init(year: parts.year!, month: parts.month!, day: parts.day!)
+    }
+
+    func adding(days: Int = 0, months: Int = 0, _ calendar: Calendar) -> Self {
+        var components = DateComponents(year: year, month: month, day: day, hour: 12)
+        components.timeZone = calendar.timeZone
+        let base = calendar.date(from: components)!
+        let shifted = calendar.date(byAdding: DateComponents(month: months, day: days), to: base)!
+        return Self(shifted, calendar)
+    }
+
+    func weekday(_ calendar: Calendar) -> Weekday {
+        let date = calendar.date(from: DateComponents(timeZone: calendar.timeZone, year: year, month: month, day: day, hour: 12))!
+        return Weekday(calendarWeekday: calendar.component(.weekday, from: date))
+    }
+}

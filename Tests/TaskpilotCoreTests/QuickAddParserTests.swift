@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+
+@testable import TaskpilotCore
+
+@Suite("Quick add")
+struct QuickAddParserTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let text: String
+        let title: String
+        var due: String? = nil
+        var priority: TaskPriority? = nil
+        var tags: [String] = []
+        var rrule: String? = nil
+        var fromCompletion = false
+        var reminders: [Int] = []
+        var testDescription: String { text }
+    }
+
+    /// Monday 23 November 2026, 10:00 in Paris.
+    static let now = local("2026-11-23T10:00", zone("Europe/Paris"))
+
+    static let cases: [Case] = [
+        Case(text: "Pay rent every month on the 1st 9am p1 #home", title: "Pay rent", due: "2026-12-01 09:00", priority: .urgent, tags: ["home"], rrule: "FREQ=MONTHLY;BYMONTHDAY=1"),
+        Case(text: "buy milk tomorrow at 5pm", title: "buy milk", due: "2026-11-24 17:00"),
+        Case(text: "meeting next tuesday 14:30", title: "meeting", due: "2026-12-01 14:30"),
+        Case(text: "Call Ann in 3 days", title: "Call Ann", due: "2026-11-26"),
+        Case(text: "Send report by Friday", title: "Send report", due: "2026-11-27"),
+        Case(text: "Send report by fri", title: "Send report", due: "2026-11-27"),
+        Case(text: "Stand-up every weekday at 9:30", title: "Stand-up", due: "2026-11-24 09:30", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        Case(text: "Gym every other monday 7am", title: "Gym", due: "2026-11-30 07:00", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"),
+        Case(text: "Water plants every 3 days", title: "Water plants", due: "2026-11-23", rrule: "FREQ=DAILY;INTERVAL=3"),
+        Case(text: "Review every month on the last day", title: "Review", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
+        Case(text: "Backup every! 2 weeks", title: "Backup", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=2", fromCompletion: true),
+        Case(text: "Call mom p2", title: "Call mom", priority: .high),
+        Case(text: "Fix bug !high #work #Urgent", title: "Fix bug", priority: .high, tags: ["urgent", "work"]),
+        Case(text: "Submit taxes remind me 2 hours before tomorrow 5pm", title: "Submit taxes", due: "2026-11-24 17:00", reminders: [120]),
+        Case(text: "remind me to pay rent on the 1st of every month at 9am", title: "Pay rent", due: "2026-12-01 09:00", rrule: "FREQ=MONTHLY;BYMONTHDAY=1", reminders: [0]),
+        Case(text: "Read chapter 5", title: "Read chapter 5"),
+        Case(text: "Buy 2 apples", title: "Buy 2 apples"),
+        Case(text: "Meet at the cafe", title: "Meet at the cafe"),
+        Case(text: "Call Bob at 5", title: "Call Bob", due: "2026-11-23 17:00"),
+        Case(text: "Lunch at noon", title: "Lunch", due: "2026-11-23 12:00"),
+        Case(text: "Dentist Dec 3 at 10:15am", title: "Dentist", due: "2026-12-03 10:15"),
+        Case(text: "Trip 1st of March", title: "Trip", due: "2027-03-01"),
+        Case(text: "Party on 2026-12-31 at 20:00", title: "Party", due: "2026-12-31 20:00"),
+        Case(text: "Pay bills on the 15th", title: "Pay bills", due: "2026-12-15"),
+        Case(text: "Plan today", title: "Plan", due: "2026-11-23"),
+        Case(text: "Movie tonight", title: "Movie", due: "2026-11-23 20:00"),
+        Case(text: "Report end of month", title: "Report", due: "2026-11-30"),
+        Case(text: "Clean every saturday", title: "Clean", due: "2026-11-28", rrule: "FREQ=WEEKLY;BYDAY=SA"),
+        Case(text: "Yoga every tue and thu at 18:00", title: "Yoga", due: "2026-11-24 18:00", rrule: "FREQ=WEEKLY;BYDAY=TU,TH"),
+        Case(text: "Invoice every 15th", title: "Invoice", due: "2026-12-15", rrule: "FREQ=MONTHLY;BYMONTHDAY=15"),
+        Case(text: "Call in 2 hours", title: "Call", due: "2026-11-23 12:00"),
+        Case(text: "Daily standup daily at 9am", title: "Daily standup", due: "2026-11-24 09:00", rrule: "FREQ=DAILY"),
+        Case(text: "Pay rent monthly", title: "Pay rent", due: "2026-11-23", rrule: "FREQ=MONTHLY;BYMONTHDAY=23"),
+        Case(text: "Renew passport every year until Dec 31 2030", title: "Renew passport", due: "2026-11-23", rrule: "FREQ=YEARLY;BYMONTHDAY=23;UNTIL=20301231T225959Z"),
+        Case(text: "Take pills every day for 10 times", title: "Take pills", due: "2026-11-23", rrule: "FREQ=DAILY;COUNT=10"),
+        Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
+        Case(text: "Something next month", title: "Something", due: "2026-12-01"),
+        Case(text: "x #tag1 #Tag1", title: "x", tags: ["tag1"]),
+        Case(text: "Email p5", title: "Email p5"),
+        Case(text: "Weekend trip this weekend", title: "Weekend trip", due: "2026-11-28"),
+        Case(text: "the 50th thing", title: "the 50th thing"),
+        Case(text: "in a week check results", title: "check results", due: "2026-11-30"),
+        Case(text: "Dinner at 7pm tomorrow", title: "Dinner", due: "2026-11-24 19:00"),
+        Case(text: "call at 25:00", title: "call at 25:00"),
+        Case(text: "alarm 7am every day", title: "alarm", due: "2026-11-24 07:00", rrule: "FREQ=DAILY"),
+        Case(text: "Report by eow", title: "Report", due: "2026-11-27"),
+        Case(text: "priority high fix the sink", title: "fix the sink", priority: .high),
+        Case(text: "Buy milk @ 6pm", title: "Buy milk", due: "2026-11-23 18:00"),
+        Case(text: "Standup on weekdays at 9 with the team", title: "Standup with the team", due: "2026-11-24 09:00", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        Case(text: "Pay rent every month on the 1st and 15th", title: "Pay rent", due: "2026-12-01", rrule: "FREQ=MONTHLY;BYMONTHDAY=1,15"),
+        Case(text: "Check logs every 2 days at 8pm", title: "Check logs", due: "2026-11-23 20:00", rrule: "FREQ=DAILY;INTERVAL=2"),
+        Case(text: "Newsletter every week on friday", title: "Newsletter", due: "2026-11-27", rrule: "FREQ=WEEKLY;BYDAY=FR"),
+        Case(text: "Haircut every! 6 weeks", title: "Haircut", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=6", fromCompletion: true),
+        Case(text: "Quarterly report every 3 months on the 1st", title: "Quarterly report", due: "2026-12-01", rrule: "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1"),
+        Case(text: "Anniversary every year", title: "Anniversary", due: "2026-11-23", rrule: "FREQ=YEARLY;BYMONTHDAY=23"),
+        Case(text: "Team sync every mon, wed, fri 10:30", title: "Team sync", due: "2026-11-23 10:30", rrule: "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+        Case(text: "Flight December 24th 6:45am", title: "Flight", due: "2026-12-24 06:45"),
+        Case(text: "Flight 24 dec 2027", title: "Flight", due: "2027-12-24"),
+        Case(text: "Meeting this friday at 3pm", title: "Meeting", due: "2026-11-27 15:00"),
+        Case(text: "Meeting next friday", title: "Meeting", due: "2026-12-04"),
+        Case(text: "Meeting monday", title: "Meeting", due: "2026-11-23"),
+        Case(text: "Meeting on sunday", title: "Meeting", due: "2026-11-29"),
+        Case(text: "Read 30 pages in the evening", title: "Read 30 pages", due: "2026-11-23 18:00"),
+        Case(text: "Call dad tmrw morning", title: "Call dad", due: "2026-11-24 09:00"),
+        Case(text: "Tidy up this evening", title: "Tidy up", due: "2026-11-23 18:00"),
+        Case(text: "Weekly review weekly on friday", title: "Weekly review", due: "2026-11-27", rrule: "FREQ=WEEKLY;BYDAY=FR"),
+        Case(text: "Tomorrow call mom", title: "call mom", due: "2026-11-24"),
+        Case(text: "Ship it day after tomorrow", title: "Ship it", due: "2026-11-25"),
+        Case(text: "Pay invoice #bills p3 due friday", title: "Pay invoice", due: "2026-11-27", priority: .medium, tags: ["bills"]),
+        Case(text: "Backup remind me 30m before tomorrow 8am", title: "Backup", due: "2026-11-24 08:00", reminders: [30]),
+        Case(text: "Call the bank in 45 minutes", title: "Call the bank", due: "2026-11-23 10:45"),
+        Case(text: "Check in 1 hour", title: "Check", due: "2026-11-23 11:00"),
+        Case(text: "Sat with the cat", title: "Sat with the cat"),
+        Case(text: "May the force be with you", title: "May the force be with you"),
+        Case(text: "March 5 protest", title: "protest", due: "2027-03-05"),
+        Case(text: "Every little thing", title: "Every little thing"),
+        Case(text: "Renew domain in 2 months", title: "Renew domain", due: "2027-01-23"),
+        Case(text: "remind me to call Alice", title: "Call Alice"),
+        Case(text: "Pay 1.5k to John on the 30th", title: "Pay 1.5k to John", due: "2026-11-30"),
+        Case(text: "Run every day at 6:30am #health !medium", title: "Run", due: "2026-11-24 06:30", priority: .medium, tags: ["health"], rrule: "FREQ=DAILY"),
+        Case(text: "Bins every other week on tuesday", title: "Bins", due: "2026-11-24", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"),
+        Case(text: "Payroll every last day of the month", title: "Payroll", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
+        Case(text: "Midnight snack at midnight", title: "Midnight snack", due: "2026-11-23 23:59"),
+        Case(text: "Plan trip 2026-12-05", title: "Plan trip", due: "2026-12-05"),
+        Case(text: "Birthday party Feb 30", title: "Birthday party Feb 30"),
+    ]
+
+    @Test("phrases people type", arguments: cases)
+    func phrases(_ example: Case) {
+        let paris = zone("Europe/Paris")
+        let result = QuickAddParser(now: Self.now, timeZone: paris).parse(example.text)
+        #expect(result.title == example.title)
+        let due = result.dueAt.map { result.allDay ? String(wallClock($0, paris).prefix(10)) : wallClock($0, paris) }
+        #expect(due == example.due)
+        #expect(result.priority == example.priority)
+        #expect(result.tags.sorted() == example.tags.sorted())
+        #expect(result.recurrence?.rrule == example.rrule)
+        #expect((result.recurrence?.fromCompletion ?? false) == example.fromCompletion)
+        #expect(result.reminders == example.reminders.map { .beforeDue(minutes: $0) })
+    }
+
+    @Test("every weekday name and prefix, from every day of a week")
+    func weekdaysFromEveryDay() {
+        let utc = zone("UTC")
+        for offset in 0..<7 {
+            let now = local("2026-11-23T10:00").addingTimeInterval(Double(offset) * 86_400)
+            let parser = QuickAddParser(now: now, timeZone: utc)
+            let todayIndex = (offset % 7) + 1  // Monday is 1
+            for day in Weekday.allCases {
+                let ahead = (day.rawValue - todayIndex + 7) % 7
+                let plain = parser.parse("Task \(day.name)")
+                #expect(plain.title == "Task")
+                #expect(plain.dueAt == Calendar.taskpilot(utc).startOfDay(for: now).addingTimeInterval(Double(ahead) * 86_400), "\(day.name) from day \(offset)")
+                let next = parser.parse("Task next \(day.name.lowercased())")
+                let mondayNextWeek = 7 - (todayIndex - 1)
+                #expect(
+                    next.dueAt == Calendar.taskpilot(utc).startOfDay(for: now).addingTimeInterval(Double(mondayNextWeek + day.rawValue - 1) * 86_400),
+                    "next \(day.name) from day \(offset)")
+                let every = parser.parse("Task every \(day.name) at 11:00")
+                #expect(every.recurrence?.byWeekday == [day])
+                #expect(every.dueAt.map { Calendar.taskpilot(utc).component(.weekday, from: $0) } == day.calendarWeekday)
+                #expect(every.dueAt.map { $0 > now } == true)
+            }
+        }
+    }
+
+    @Test("every month name with a day, before and after today")
+    func monthNames() {
+        let utc = zone("UTC")
+        let parser = QuickAddParser(now: local("2026-06-15T10:00"), timeZone: utc)
+        let names = ["jan", "february", "Mar", "april", "May", "jun", "July", "aug", "sept", "October", "nov", "DEC"]
+        for (index, name) in names.enumerated() {
+            let month = index + 1
+            let year = month <= 6 ? 2027 : 2026
+            for text in ["Thing \(name) 10", "Thing 10 \(name)", "Thing 10th of \(name)", "Thing on \(name) 10th"] {
+                let result = parser.parse(text)
+                #expect(result.title == "Thing", "\(text)")
+                #expect(result.dueAt.map { wallClock($0, utc) } == String(format: "%04d-%02d-10 00:00", year, month), "\(text)")
+                #expect(result.allDay)
+            }
+        }
+    }
+
+    @Test("dates follow the user's zone: 'tomorrow' just after midnight, DST days, month ends")
+    func edgeDates() {
+        let paris = zone("Europe/Paris")
+        let afterMidnight = QuickAddParser(now: local("2026-11-24T00:30", paris), timeZone: paris).parse("call tomorrow 9am")
+        #expect(afterMidnight.dueAt.map { wallClock($0, paris) } == "2026-11-25 09:00")
+        let berlin = zone("Europe/Berlin")
+        let dst = QuickAddParser(now: local("2026-03-28T10:00", berlin), timeZone: berlin).parse("standup tomorrow 9am")
+        #expect(dst.dueAt.map(Timestamp.format) == "2026-03-29T07:00:00Z")
+        let monthEnd = QuickAddParser(now: local("2026-01-31T10:00"), timeZone: zone("UTC")).parse("pay in 1 month")
+        #expect(monthEnd.dueAt.map { wallClock($0) } == "2026-02-28 00:00")
+        let leap = QuickAddParser(now: local("2028-02-10T10:00"), timeZone: zone("UTC")).parse("pay end of month")
+        #expect(leap.dueAt.map { wallClock($0) } == "2028-02-29 00:00")
+        let newYear = QuickAddParser(now: local("2026-12-31T22:00"), timeZone: zone("UTC")).parse("party tomorrow")
+        #expect(newYear.dueAt.map { wallClock($0) } == "2027-01-01 00:00")
+        let tokyo = zone("Asia/Tokyo")
+        let lateEvening = QuickAddParser(now: local("2026-11-23T16:00:00Z"), timeZone: tokyo).parse("report today")
+        #expect(lateEvening.dueAt.map { wallClock($0, tokyo) } == "2026-11-24 00:00")
+    }
+
+    @Test("the result becomes a valid task")
+    func toTask() throws {
+        let paris = zone("Europe/Paris")
+        let result = QuickAddParser(now: Self.now, timeZone: paris).parse("Pay rent every month on the 1st 9am p1 #home remind me 1 day before")
+        let task = try TaskItem.blank(userID: UUID(), now: Self.now).applying(result.changes, now: Self.now, timeZone: paris)
+        #expect(task.title == "Pay rent")
+        #expect(task.recurrence?.text() == "every month on the 1st")
+        #expect(task.reminders.first?.fireAt.map { wallClock($0, paris) } == "2026-11-30 09:00")
+        #expect(task.tags == ["home"])
+    }
+}
