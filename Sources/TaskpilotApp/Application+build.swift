@@ -4,6 +4,8 @@ public import Hummingbird
 public import Logging
 import NIOCore
 import ServiceLifecycle
+import AsyncHTTPClient
+import TaskpilotAssistant
 import TaskpilotCore
 public import TaskpilotStore
 
@@ -31,9 +33,17 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let accounts = SQLAccountRepository(database: database)
     let credentials = await Credentials(
         secret: secret, lifetime: settings.jwtLifetime, bcryptCost: settings.bcryptCost, users: accounts, tokens: accounts)
+    let tasks = SQLTaskRepository(database: database)
+    let agent = settings.llmBaseURL.map { url in
+        LLMAgent(
+            configuration: .init(baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout),
+            logger: logger)
+    }
+    logger.info("assistant mode", metadata: ["mode": .string(agent == nil ? "offline interpreter" : "language model \(settings.llmModel)")])
+    let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks, agent: agent)
     let router = buildRouter(
-        database: database, credentials: credentials, tasks: SQLTaskRepository(database: database), accounts: accounts,
-        settings: settings, metrics: metrics)
+        database: database, credentials: credentials, tasks: tasks, accounts: accounts, chat: chat,
+        conversations: SQLConversationRepository(database: database), settings: settings, metrics: metrics)
     let address = settings.host
     let port = settings.port
     let startLogger = logger
@@ -51,8 +61,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
 
 /// The routes and middleware of the HTTP API.
 func buildRouter(
-    database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, settings: Settings,
-    metrics: ServerMetrics
+    database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, chat: ChatService,
+    conversations: any ConversationRepository, settings: Settings, metrics: ServerMetrics
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -77,10 +87,17 @@ func buildRouter(
     let authenticated = v1.add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
     accountController.addRoutes(to: authenticated)
     taskController.addRoutes(to: authenticated)
+    let chatController = ChatController(
+        chat: chat, conversations: conversations, limiter: ChatRateLimiter(perMinute: settings.chatPerMinute), maxBodyBytes: settings.maxBodyBytes)
+    chatController.addRoutes(to: authenticated)
+
+    let mcp = router.group("mcp").add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
+    MCPController(tasks: tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)
 
     let compatibility = router.group("api").add(middleware: AuthenticationMiddleware(credentials: credentials))
         .group(context: AuthenticatedContext.self)
     CompatibilityController(taskController: taskController).addRoutes(to: compatibility)
+    chatController.addCompatibilityRoutes(to: compatibility)
     return router
 }
 

@@ -26,6 +26,13 @@ public struct Settings: Sendable {
     public var bcryptCost: UInt8
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
+    /// The OpenAI-compatible Chat Completions endpoint; nil runs the offline interpreter.
+    public var llmBaseURL: String?
+    public var llmAPIKey: String?
+    public var llmModel: String
+    public var llmTimeout: Duration
+    /// Chat messages a user may send per minute.
+    public var chatPerMinute: Int
     /// Failed logins allowed per email and per client within ``loginWindow``.
     public var loginAttempts: Int
     public var loginWindow: Duration
@@ -97,6 +104,16 @@ public struct Settings: Sendable {
         } else {
             webDirectory = Self.defaultWebDirectory()
         }
+        llmBaseURL = text("taskpilot.llm.base.url")
+        if let url = llmBaseURL {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw Invalid(key: "TASKPILOT_LLM_BASE_URL", problem: "'\(url)' is not an http(s) URL like https://api.openai.com/v1")
+            }
+        }
+        llmAPIKey = text("taskpilot.llm.api.key")
+        llmModel = text("taskpilot.llm.model") ?? "gpt-4o-mini"
+        llmTimeout = .seconds(try integer("taskpilot.llm.timeout", default: 60, in: 1...600))
+        chatPerMinute = try integer("taskpilot.chat.per.minute", default: 30, in: 1...10_000)
         loginAttempts = try integer("taskpilot.login.attempts", default: 10, in: 1...100_000)
         loginWindow = .seconds(try integer("taskpilot.login.window", default: 900, in: 1...86_400))
     }

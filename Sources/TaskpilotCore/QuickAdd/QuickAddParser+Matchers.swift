@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The words of the input, with the ones already understood marked.
 struct Tokens {
@@ -93,7 +93,7 @@ extension QuickAddParser {
     }
 
     /// Minutes in a unit word, for "2 hours before" and "in 30 minutes".
-    static func minutes(unit word: String?) -> Int? {
+    public static func minutes(unit word: String?) -> Int? {
         switch word {
         case "minute", "minutes", "min", "mins", "m": 1
         case "hour", "hours", "hr", "hrs", "h": 60

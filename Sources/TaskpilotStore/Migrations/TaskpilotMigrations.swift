@@ -7,6 +7,7 @@ enum TaskpilotMigrations {
         M0001CreateAccounts(),
         M0002CreateTasks(),
         M0003CreateTaskSearch(),
+        M0004CreateConversations(),
     ]
 }
 

@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MCP
+import NIOCore
+import TaskpilotAssistant
+import TaskpilotCore
+
+/// MCP over Streamable HTTP at `/mcp`, stateless: every POST is answered by a fresh MCP server bound to the caller,
+/// so any replica can take any request and the user always comes from the credentials.
+struct MCPController: Sendable {
+    let tasks: any TaskRepository
+    let maxBodyBytes: Int
+
+    static let instructions = """
+        Taskpilot manages the user's tasks. Use list_tasks to find task ids before changing a task. Dates without an offset are \
+        read in the user's time zone. bulk_tasks deletes of more than \(TaskTools.confirmationThreshold) tasks need confirm: true.
+        """
+
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.post(use: handle)
+        group.get { _, _ in Self.methodNotAllowed() }
+        group.delete { _, _ in Self.methodNotAllowed() }
+    }
+
+    static func methodNotAllowed() -> Response {
+        var response = ErrorMiddleware<AppRequestContext>.response(
+            status: .methodNotAllowed, code: "method_not_allowed", message: "This MCP endpoint is stateless: send JSON-RPC with POST.", details: nil)
+        response.headers[.allow] = "POST"
+        return response
+    }
+
+    func handle(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw TaskpilotError.payloadTooLarge(limit: maxBodyBytes)
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let transport = StatelessHTTPServerTransport(
+            validationPipeline: StandardValidationPipeline(validators: [
+                AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
+            ]),
+            logger: context.logger)
+        let server = Server(
+            name: "taskpilot", version: "1.0.0", title: "Taskpilot", instructions: Self.instructions,
+            capabilities: .init(tools: .init(listChanged: false)))
+        let user = context.user
+        let tasks = self.tasks
+        await server.withMethodHandler(ListTools.self) { _ in
+            ListTools.Result(tools: TaskTools.all.map(Self.tool))
+        }
+        await server.withMethodHandler(CallTool.self) { parameters in
+            guard let tool = TaskTools.named(parameters.name) else {
+                return CallTool.Result(content: [.text("Unknown tool '\(parameters.name)'.")], isError: true)
+            }
+            let arguments = try Self.json(parameters.arguments ?? [:])
+            let result: JSONValue
+            do {
+                result = try await tool.call(arguments, context: ToolContext(user: user, tasks: tasks, source: .mcp))
+            } catch {
+                return CallTool.Result(content: [.text((error as? ToolError)?.message ?? "\(error)")], isError: true)
+            }
+            // Structured content must be an object; list results are wrapped.
+            let structured = try Self.value(result.objectValue == nil ? ["result": result] : result)
+            return try CallTool.Result(content: [.text(result.jsonText)], structuredContent: structured)
+        }
+        try await server.start(transport: transport)
+        let answer = await transport.handleRequest(
+            MCP.HTTPRequest(method: "POST", headers: headers, body: Data(buffer.readableBytesView), path: "/mcp"))
+        await server.stop()
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }
+        }
+        let body = answer.bodyData.map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+        return Response(status: .init(code: answer.statusCode), headers: fields, body: .init(byteBuffer: body))
+    }
+
+    static func tool(_ tool: AssistantTool) -> Tool {
+        Tool(
+            name: tool.name, description: tool.description, inputSchema: (try? value(tool.inputSchema)) ?? .object([:]),
+            annotations: .init(readOnlyHint: tool.readOnly, destructiveHint: tool.destructive, idempotentHint: nil, openWorldHint: false))
+    }
+
+    static func value(_ json: JSONValue) throws -> Value {
+        try JSONDecoder().decode(Value.self, from: try JSONEncoder().encode(json))
+    }
+
+    static func json(_ arguments: [String: Value]) throws -> [String: JSONValue] {
+        try JSONDecoder().decode([String: JSONValue].self, from: try JSONEncoder().encode(arguments))
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import TaskpilotCore
+
+extension OfflineInterpreter {
+    // MARK: - Finding the task a sentence means
+
+    /// What a reference like "the report", "task 12" or "it" points to.
+    enum Resolution {
+        case task(TaskItem)
+        case ambiguous([TaskItem])
+        case missing(String)
+    }
+
+    static let pronouns: Set<String> = ["it", "that", "this", "this one", "that one", "the task", "that task", "this task", "the last one", "same"]
+    static let stopwords: Set<String> = ["the", "a", "an", "my", "task", "to", "for", "of", "on", "one", "todo", "item", "about"]
+
+    /// Resolves a reference within the user's own tasks, preferring a status when several match.
+    func resolve(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> Resolution {
+        let context = turn.context
+        var phrase = reference.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        for article in ["the ", "my ", "our "] where phrase.hasPrefix(article) { phrase.removeFirst(article.count) }
+        for suffix in [" task", " todo", " one"] where phrase.hasSuffix(suffix) && phrase.count > suffix.count { phrase.removeLast(suffix.count) }
+        if Self.pronouns.contains(phrase) || Self.pronouns.contains(reference.lowercased()) || phrase.isEmpty {
+            guard let focus = turn.focus else { return .missing("Which task do you mean? Give its name or id (e.g. “task 12”).") }
+            return await lookup(focus, context: context)
+        }
+        let idText = phrase.replacingOccurrences(of: "task", with: "").replacingOccurrences(of: "number", with: "")
+            .replacingOccurrences(of: "no.", with: "").replacingOccurrences(of: "#", with: "").trimmingCharacters(in: .whitespaces)
+        if let id = Int64(idText), id > 0 { return await lookup(id, context: context) }
+        var query = TaskQuery(filter: TaskFilter(), sort: [TaskSort(.updatedAt, descending: true)], limit: TaskQuery.maxLimit)
+        query.filter.status = nil
+        guard let tasks = try? await context.tasks.list(query, userID: context.user.id, now: context.now).items, !tasks.isEmpty else {
+            return .missing("You don't have any tasks yet.")
+        }
+        let words = phrase.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).filter { !Self.stopwords.contains($0) }
+        guard !words.isEmpty else { return .missing("Which task do you mean? Give its name or id.") }
+        var scored: [(task: TaskItem, score: Int)] = []
+        for task in tasks {
+            let title = task.title.lowercased()
+            if title == phrase {
+                scored.append((task, 1000))
+                continue
+            }
+            let titleWords = title.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+            let matched = words.filter { word in titleWords.contains { $0 == word || ($0.hasPrefix(word) && word.count >= 3) } }
+            guard matched.count == words.count else { continue }
+            var score = 100 * matched.count - abs(titleWords.count - words.count)
+            if let status, task.status == status { score += 50 }
+            scored.append((task, score))
+        }
+        guard let best = scored.map(\.score).max() else {
+            return .missing("I couldn't find a task matching “\(Self.clip(reference))”. Say “list tasks” to see them.")
+        }
+        let top = scored.filter { $0.score == best }.map(\.task)
+        return top.count == 1 ? .task(top[0]) : .ambiguous(top)
+    }
+
+    private func lookup(_ id: Int64, context: ToolContext) async -> Resolution {
+        do {
+            return .task(try await context.tasks.get(id: id, userID: context.user.id, now: context.now))
+        } catch {
+            return .missing("I couldn't find task \(id). Say “list tasks” to see your tasks and their ids.")
+        }
+    }
+
+    /// Resolves the reference and runs `body` on the task, or explains what is missing.
+    func act(
+        on reference: String, prefer status: TaskStatus?, turn: inout Turn, _ body: (TaskItem, inout Turn) async -> AssistantReply
+    ) async -> AssistantReply {
+        switch await resolve(reference, prefer: status, turn: turn) {
+        case .task(let task):
+            return await body(task, &turn)
+        case .ambiguous(let tasks):
+            let items = tasks.prefix(8).map(TaskTools.listItem)
+            let table = Self.table(Array(items), zone: turn.context.user.timeZone, now: turn.context.now)
+            return turn.reply(
+                "Several tasks match “\(Self.clip(reference))”. Which one do you mean? Answer with its id, e.g. “task \(tasks[0].id)”.\n\n\(table)",
+                focus: nil)
+        case .missing(let message):
+            return turn.reply(message)
+        }
+    }
+
+    // MARK: - Reading sentences
+
+    /// The text without courtesy words and trailing punctuation.
+    static func normalize(_ message: String) -> String {
+        var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        text = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        var changed = true
+        while changed {
+            changed = false
+            for prefix in ["please ", "pls ", "can you ", "could you ", "would you ", "will you ", "hey assistant, ", "ok ", "okay ", "now ", "also ", "and "]
+            where text.lowercased().hasPrefix(prefix) && text.count > prefix.count {
+                text.removeFirst(prefix.count)
+                changed = true
+            }
+            for suffix in [" please", " for me", " thanks", " thank you"] where text.lowercased().hasSuffix(suffix) && text.count > suffix.count {
+                text.removeLast(suffix.count)
+                changed = true
+            }
+            while let last = text.last, ".!?".contains(last), text.count > 1 {
+                text.removeLast()
+                changed = true
+            }
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The first capture group of the first matching pattern, taken from the original text (keeps capitals).
+    static func capture(_ lower: String, _ original: String, _ patterns: [String]) -> String? {
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+                let match = regex.firstMatch(in: original, range: NSRange(original.startIndex..., in: original)), match.numberOfRanges > 1,
+                let range = Range(match.range(at: 1), in: original)
+            else { continue }
+            let value = String(original[range]).trimmingCharacters(in: .whitespaces)
+            if !value.isEmpty { return value }
+        }
+        return nil
+    }
+
+    /// The first two capture groups of the first matching pattern.
+    static func captures(_ lower: String, _ original: String, _ patterns: [String]) -> (String, String)? {
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+                let match = regex.firstMatch(in: original, range: NSRange(original.startIndex..., in: original)), match.numberOfRanges > 2,
+                let first = Range(match.range(at: 1), in: original), let second = Range(match.range(at: 2), in: original)
+            else { continue }
+            let values = (String(original[first]).trimmingCharacters(in: .whitespaces), String(original[second]).trimmingCharacters(in: .whitespaces))
+            if !values.0.isEmpty && !values.1.isEmpty { return values }
+        }
+        return nil
+    }
+
+    // MARK: - Writing replies
+
+    /// A Markdown table of list_tasks items.
+    static func table(_ items: [JSONValue], zone: TimeZone, now: Date) -> String {
+        var lines = ["| ID | Task | Due | Priority | Tags |", "|---:|---|---|---|---|"]
+        for item in items {
+            let id = item["id"]?.int64Value.map(String.init) ?? "?"
+            var title = escape(item["title"]?.stringValue ?? "")
+            if item["completed"] == .bool(true) { title = "~~\(title)~~" }
+            var due = "—"
+            if let text = item["due_at"]?.stringValue, let date = Timestamp.parse(text, timeZone: zone)?.date {
+                let calendar = Calendar.taskpilot(zone)
+                let allDay = calendar.component(.hour, from: date) == 0 && calendar.component(.minute, from: date) == 0
+                due = formatDue(date, allDay: allDay, zone: zone, now: now)
+                if item["completed"] != .bool(true), date < now && !allDay || allDay && date.addingTimeInterval(86_400) <= now {
+                    due += " ⚠️ overdue"
+                }
+            }
+            let priority = item["priority"]?.stringValue.flatMap { $0 == "none" ? nil : $0 } ?? "—"
+            let tags = (item["tags"]?.arrayValue ?? []).compactMap(\.stringValue).map { "#" + $0 }.joined(separator: " ")
+            lines.append("| \(id) | \(title) | \(due) | \(priority) | \(tags.isEmpty ? "—" : tags) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "today 17:00", "tomorrow", "Tue 1 Dec 09:00", "1 Dec 2027".
+    static func formatDue(_ date: Date, allDay: Bool, zone: TimeZone, now: Date) -> String {
+        let calendar = Calendar.taskpilot(zone)
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
+        let time = allDay ? "" : " " + date.formatted(Date.VerbatimFormatStyle(format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", timeZone: zone, calendar: calendar))
+        switch days {
+        case 0: return "today" + time
+        case 1: return "tomorrow" + time
+        case -1: return "yesterday" + time
+        default:
+            let sameYear = calendar.component(.year, from: date) == calendar.component(.year, from: now)
+            let style = Date.VerbatimFormatStyle(
+                format: sameYear ? "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)" : "\(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits)",
+                locale: Locale(identifier: "en_US_POSIX"), timeZone: zone, calendar: calendar)
+            return date.formatted(style) + time
+        }
+    }
+
+    /// "due tomorrow 17:00, repeats every week on Monday, priority high, #home".
+    static func describe(_ task: TaskItem, zone: TimeZone) -> String {
+        var parts: [String] = []
+        if let due = task.dueAt { parts.append("due " + formatDue(due, allDay: task.allDay, zone: zone, now: Date())) }
+        if let rule = task.recurrence { parts.append("repeats " + rule.text(timeZone: zone)) }
+        if task.priority != .none { parts.append("priority \(task.priority.rawValue)") }
+        if !task.tags.isEmpty { parts.append(task.tags.map { "#" + $0 }.joined(separator: " ")) }
+        if !task.reminders.isEmpty {
+            parts.append("\(plural(task.reminders.count, "reminder"))")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    static func localDate(_ date: Date, _ zone: TimeZone) -> String {
+        let parts = Calendar.taskpilot(zone).dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
+    /// Markdown-safe text for a table cell or bold span.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "*", with: "\\*").replacingOccurrences(of: "_", with: "\\_")
+            .replacingOccurrences(of: "`", with: "\\`")
+    }
+
+    static func clip(_ text: String) -> String { text.count > 80 ? String(text.prefix(77)) + "…" : text }
+
+    static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
+    static func verbPast(_ action: String) -> String {
+        switch action {
+        case "delete": "deleted"
+        case "complete": "completed"
+        default: "reopened"
+        }
+    }
+}

@@ -1,0 +1,581 @@
+public import Foundation
+public import TaskpilotCore
+
+/// The assistant's answer to one message.
+public struct AssistantReply: Sendable, Equatable {
+    /// Markdown for the user.
+    public var text: String
+    /// The tools it called, in order.
+    public var toolCalls: [ToolCallRecord]
+    /// What to remember for the next turn.
+    public var state: JSONValue?
+
+    /// A reply.
+    public init(text: String, toolCalls: [ToolCallRecord] = [], state: JSONValue? = nil) {
+        self.text = text
+        self.toolCalls = toolCalls
+        self.state = state
+    }
+}
+
+/// Understands the common task commands without a language model, deterministically, through the same tools.
+public struct OfflineInterpreter: Sendable {
+    /// An interpreter.
+    public init() {}
+
+    /// Answers one message, given the conversation so far (oldest first).
+    public func respond(to message: String, history: [ChatMessage], context: ToolContext) async -> AssistantReply {
+        var turn = Turn(context: context, previous: history.last { $0.role == .assistant }?.state)
+        let text = Self.normalize(message)
+        let lower = text.lowercased()
+        if lower.isEmpty { return AssistantReply(text: Self.helpText) }
+        if let pending = turn.previous?["pending"], let reply = await confirmation(lower, pending: pending, turn: &turn) { return reply }
+        // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
+        let intents = Self.isQuestion(lower) ? [Self.intents[0], Self.intents[1], { $0.list }] : Self.intents
+        for intent in intents {
+            if let reply = await intent(self)(text, lower, &turn) { return reply }
+        }
+        return AssistantReply(
+            text: "I'm not sure what you mean by “\(Self.clip(message))”. Nothing was changed.\n\n" + Self.examples,
+            toolCalls: turn.calls, state: turn.carriedState)
+    }
+
+    typealias Intent = @Sendable (OfflineInterpreter) -> (String, String, inout Turn) async -> AssistantReply?
+
+    /// The intents in the order they are tried: specific commands before the broad "add" and "list".
+    static let intents: [Intent] = [
+        { $0.greeting }, { $0.help }, { $0.bulk }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
+        { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
+    ]
+
+    static func isQuestion(_ lower: String) -> Bool {
+        let first = lower.split(separator: " ").first.map(String.init) ?? ""
+        return ["what", "what's", "whats", "which", "how", "when", "is", "are", "do", "does", "any", "anything", "show", "list", "who"].contains(first)
+    }
+
+    // MARK: - Turn bookkeeping
+
+    /// The tool calls and state of the reply being built.
+    struct Turn {
+        let context: ToolContext
+        let previous: JSONValue?
+        var calls: [ToolCallRecord] = []
+
+        /// The task the conversation talked about last.
+        var focus: Int64? { previous?["focus"]?.arrayValue?.first?.int64Value }
+
+        /// The previous state minus any pending confirmation.
+        var carriedState: JSONValue? {
+            guard let focus = previous?["focus"] else { return nil }
+            return .object(["focus": focus])
+        }
+
+        /// Runs a tool and records the call; a tool error is recorded and returned as the failure.
+        mutating func run(_ name: String, _ arguments: [String: JSONValue]) async -> Result<JSONValue, ToolError> {
+            guard let tool = TaskTools.named(name) else { return .failure(ToolError("Unknown tool \(name).")) }
+            do {
+                let result = try await tool.call(arguments, context: context)
+                calls.append(ToolCallRecord(name: name, arguments: .object(arguments), result: result))
+                return .success(result)
+            } catch {
+                calls.append(ToolCallRecord(name: name, arguments: .object(arguments), result: .object(["error": .string(error.message)])))
+                return .failure(error)
+            }
+        }
+
+        func reply(_ text: String, focus ids: [Int64]? = nil, pending: JSONValue? = nil) -> AssistantReply {
+            var state: [String: JSONValue] = [:]
+            if let ids { state["focus"] = .array(ids.map { .number(Double($0)) }) } else if let old = previous?["focus"] { state["focus"] = old }
+            if let pending { state["pending"] = pending }
+            return AssistantReply(text: text, toolCalls: calls, state: state.isEmpty ? nil : .object(state))
+        }
+    }
+
+    // MARK: - Greetings and help
+
+    static let examples = """
+        Try for example:
+        - **add** pay rent every month on the 1st 9am p1 #home
+        - **what's due this week?** · **show overdue tasks** · **list tasks tagged work**
+        - **complete** the report · **move it to friday 3pm** · **make it high priority**
+        - **delete completed tasks**
+        """
+
+    static let helpText = """
+        I can manage your tasks. Tell me what to do in plain words:
+
+        | You say | I do |
+        |---|---|
+        | add buy milk tomorrow 5pm #home | create a task with a due date and tags |
+        | remind me to pay rent on the 1st of every month at 9am | a recurring task with a reminder |
+        | what's due today? · show overdue tasks · how many tasks do I have? | list or count tasks |
+        | search for invoice · list tasks tagged work | search and filter |
+        | complete task 12 · mark the report as done | complete a task by id or by name |
+        | move it to friday · make it urgent · tag it with work | change the task we just talked about |
+        | rename the report to Q4 report · delete the dentist task | rename or delete |
+        | delete completed tasks · mark all tasks complete | bulk actions (I ask before deleting many) |
+        """
+
+    func greeting(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let words = Set(lower.split(separator: " ").map(String.init))
+        let greetings: Set<String> = ["hi", "hello", "hey", "hiya", "howdy", "yo", "morning", "evening", "greetings", "bonjour", "hallo", "hola"]
+        if lower.hasPrefix("thank") || lower == "thx" || lower == "ty" || lower == "cheers" {
+            return turn.reply("You're welcome! Anything else for your list?")
+        }
+        guard words.count <= 4, !words.isDisjoint(with: greetings) || lower.hasPrefix("good morning") || lower.hasPrefix("good evening")
+            || lower.hasPrefix("good afternoon")
+        else { return nil }
+        let name = turn.context.user.name.split(separator: " ").first.map { " \($0)" } ?? ""
+        return turn.reply("Hello\(name)! I'm your Taskpilot assistant.\n\n" + Self.examples)
+    }
+
+    func help(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let asks = ["help", "?", "what can you do", "how does this work", "commands", "what do you do", "how do i use this", "usage"]
+        guard asks.contains(where: { lower == $0 || lower.hasPrefix($0 + " ") }) else { return nil }
+        return turn.reply(Self.helpText)
+    }
+
+    // MARK: - Confirmation
+
+    func confirmation(_ lower: String, pending: JSONValue, turn: inout Turn) async -> AssistantReply? {
+        let yes: Set<String> = ["yes", "y", "yep", "yeah", "sure", "ok", "okay", "confirm", "do it", "go ahead", "yes please", "yes, delete them", "delete them"]
+        let no: Set<String> = ["no", "n", "nope", "cancel", "stop", "don't", "never mind", "nevermind", "abort"]
+        if no.contains(lower) {
+            return turn.reply("Okay, I left your tasks as they are.")
+        }
+        guard yes.contains(lower), let action = pending["action"]?.stringValue else { return nil }
+        var arguments: [String: JSONValue] = ["action": .string(action), "confirm": true]
+        arguments["filter"] = pending["filter"] ?? .object([:])
+        switch await turn.run("bulk_tasks", arguments) {
+        case .success(let result):
+            let affected = result["affected"]?.int64Value ?? 0
+            return turn.reply("Done: \(Self.verbPast(action)) \(Self.plural(Int(affected), "task")).")
+        case .failure(let error):
+            return turn.reply("That didn't work: \(error.message)")
+        }
+    }
+
+    // MARK: - Adding
+
+    static let addPrefixes = [
+        "add a new task to ", "add a new task ", "add a task to ", "add a task: ", "add a task ", "add task: ", "add task ", "add todo ", "add to do ",
+        "add ", "create a new task to ", "create a task to ", "create a task: ", "create a task ", "create task ", "create ", "new task: ", "new task ",
+        "new todo ", "todo: ", "todo ", "to do: ", "to-do: ", "remember to ", "i need to ", "i have to ", "i must ", "i should ", "schedule ",
+        "put ", "make a task to ", "make a task ", "note to ", "task: ",
+    ]
+
+    func add(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        var body: String?
+        if lower.hasPrefix("remind me to ") || lower.hasPrefix("remind me ") && !lower.hasPrefix("remind me about") {
+            body = text
+        } else if let prefix = Self.addPrefixes.first(where: { lower.hasPrefix($0) }) {
+            body = String(text.dropFirst(prefix.count))
+        }
+        guard var body else { return nil }
+        for suffix in [" to my list", " to my tasks", " to the list", " to my to-do list", " to my todo list", " to the todo list"]
+        where body.lowercased().hasSuffix(suffix) {
+            body.removeLast(suffix.count)
+        }
+        let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(body)
+        guard !parsed.title.isEmpty else {
+            return turn.reply("What should the task be called? For example: “add call the dentist tomorrow 10am”.")
+        }
+        var arguments: [String: JSONValue] = ["title": .string(parsed.title)]
+        if let due = parsed.dueAt {
+            arguments["due"] = .string(parsed.allDay ? Self.localDate(due, turn.context.user.timeZone) : Timestamp.format(due))
+        }
+        if let priority = parsed.priority { arguments["priority"] = .string(priority.rawValue) }
+        if !parsed.tags.isEmpty { arguments["tags"] = .array(parsed.tags.map { .string($0) }) }
+        if let rule = parsed.recurrence {
+            arguments["recurrence"] = .string(rule.rrule)
+        }
+        if !parsed.reminders.isEmpty {
+            arguments["reminders"] = .array(parsed.reminders.map { trigger in
+                switch trigger {
+                case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
+                case .at(let date): .object(["at": .string(Timestamp.format(date))])
+                }
+            })
+        }
+        if let rule = parsed.recurrence, rule.fromCompletion {
+            // RRULE text cannot carry "from completion"; the tool reads the words.
+            arguments["recurrence"] = .string("every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: ""))
+        }
+        switch await turn.run("add_task", arguments) {
+        case .success(let result):
+            guard let id = result["task_id"]?.int64Value else { return turn.reply("The task was not created.") }
+            let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
+            let details = task.map { Self.describe($0, zone: turn.context.user.timeZone) } ?? ""
+            return turn.reply("Added **\(Self.escape(parsed.title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")", focus: [id])
+        case .failure(let error):
+            return turn.reply("I couldn't add that task: \(error.message)")
+        }
+    }
+
+    // MARK: - Listing
+
+    func list(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let starters = [
+            "list", "show", "display", "what", "which", "how many", "do i have", "have i", "any ", "find", "search", "give me", "tasks", "my tasks",
+            "get ", "view", "count", "is there", "are there", "anything", "when", "tell me",
+        ]
+        guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
+        let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
+        let (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
+        var listArguments = arguments
+        listArguments["limit"] = .number(counting ? 100 : 50)
+        switch await turn.run("list_tasks", listArguments) {
+        case .success(let result):
+            let items = result.arrayValue ?? []
+            let ids = items.compactMap { $0["id"]?.int64Value }
+            if counting {
+                let count = items.count >= 100 ? "at least 100" : String(items.count)
+                let noun = items.count == 1 ? description.replacingOccurrences(of: "tasks", with: "task") : description
+                return turn.reply("You have \(count) \(noun).", focus: ids.count == 1 ? ids : nil)
+            }
+            guard !items.isEmpty else { return turn.reply("You have no \(description). 🎉") }
+            let table = Self.table(items, zone: turn.context.user.timeZone, now: turn.context.now)
+            let heading =
+                items.count == 1
+                ? "Here is your only \(description.replacingOccurrences(of: "tasks", with: "task")):" : "Here are your \(items.count) \(description):"
+            return turn.reply(heading + "\n\n" + table, focus: ids)
+        case .failure(let error):
+            return turn.reply("I couldn't list your tasks: \(error.message)")
+        }
+    }
+
+    /// The list_tasks arguments a sentence asks for, and words that describe the selection ("pending tasks due today").
+    static func filterArguments(_ lower: String, original: String, zone: TimeZone, now: Date) -> ([String: JSONValue], String) {
+        var arguments: [String: JSONValue] = [:]
+        var words: [String] = []
+        let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "
+        func has(_ phrase: String) -> Bool { padded.contains(" " + phrase + " ") }
+        if has("not done") || has("left") || has("remaining") || has("open") || has("incomplete") || has("unfinished") || has("pending")
+            || has("to do")
+        {
+            arguments["status"] = "pending"
+        } else if has("completed") || has("done") || has("finished") || has("complete") {
+            arguments["status"] = "completed"
+            words.append("completed")
+        } else if has("all") || has("every") || has("everything") {
+            arguments["status"] = "all"
+        }
+        if has("urgent") || has("p1") {
+            arguments["priority"] = "urgent"
+            words.append("urgent")
+        } else if has("high priority") || has("high-priority") || has("important") || has("high") {
+            arguments["priority"] = "high,urgent"
+            words.append("high-priority")
+        } else if has("low priority") || has("low-priority") {
+            arguments["priority"] = "low"
+            words.append("low-priority")
+        } else if has("medium priority") {
+            arguments["priority"] = "medium"
+            words.append("medium-priority")
+        }
+        var tags: [String] = original.split(separator: " ").filter { $0.hasPrefix("#") && $0.count > 1 }.map {
+            String($0.dropFirst()).lowercased().trimmingCharacters(in: .punctuationCharacters)
+        }
+        for marker in ["tagged ", "tagged with ", "with tag ", "with the tag ", "labelled ", "labeled ", "tag "] {
+            if let range = padded.range(of: " " + marker) {
+                let rest = padded[range.upperBound...].split(separator: " ")
+                if let tag = rest.first.map({ String($0).trimmingCharacters(in: .punctuationCharacters) }), !tag.isEmpty, tag != "with" {
+                    tags.append(tag.hasPrefix("#") ? String(tag.dropFirst()) : tag)
+                }
+                break
+            }
+        }
+        if !tags.isEmpty {
+            arguments["tags"] = .array(Array(Set(tags)).sorted().map { .string($0) })
+        }
+        let calendar = Calendar.taskpilot(zone)
+        let startOfToday = calendar.startOfDay(for: now)
+        func day(_ offset: Int) -> Date { calendar.date(byAdding: .day, value: offset, to: startOfToday)! }
+        var due = ""
+        if has("overdue") || has("late") || has("past due") || has("missed") {
+            arguments["overdue"] = true
+            due = "overdue "
+        } else if has("today") || has("tonight") {
+            arguments["due_before"] = .string(Timestamp.format(day(1)))
+            due = " due today"
+        } else if has("tomorrow") {
+            arguments["due_after"] = .string(Timestamp.format(day(1)))
+            arguments["due_before"] = .string(Timestamp.format(day(2)))
+            due = " due tomorrow"
+        } else if has("this week") || has("week") && !has("next week") {
+            let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue
+            arguments["due_before"] = .string(Timestamp.format(day(8 - weekday)))
+            due = " due this week"
+        } else if has("next week") {
+            let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue
+            arguments["due_after"] = .string(Timestamp.format(day(8 - weekday)))
+            arguments["due_before"] = .string(Timestamp.format(day(15 - weekday)))
+            due = " due next week"
+        } else if has("this month") || has("month") {
+            let parts = calendar.dateComponents([.year, .month], from: now)
+            let next = calendar.date(byAdding: .month, value: 1, to: calendar.date(from: parts)!)!
+            arguments["due_before"] = .string(Timestamp.format(next))
+            due = " due this month"
+        }
+        for marker in ["search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ", "that mention "] {
+            if let range = lower.range(of: marker) {
+                var query = String(original[range.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+                for filler in ["tasks ", "task ", "my ", "the "] where query.lowercased().hasPrefix(filler) {
+                    query.removeFirst(filler.count)
+                }
+                if !query.isEmpty && !["tasks", "my tasks", "task"].contains(query.lowercased()) {
+                    arguments["query"] = .string(query)
+                    due += " matching “\(query)”"
+                }
+                break
+            }
+        }
+        let status = arguments["status"]?.stringValue
+        if status == "pending" || status == nil {
+            if status == nil { arguments["status"] = "pending" }
+            words.insert("pending", at: 0)
+        }
+        if due.hasPrefix("overdue") {
+            words.insert("overdue", at: 0)
+            words.removeAll { $0 == "pending" }
+            due = ""
+        }
+        if status == "all" { words.removeAll { $0 == "pending" } }
+        var description = (words + ["tasks"]).joined(separator: " ") + due
+        if let tags = arguments["tags"]?.arrayValue?.compactMap(\.stringValue), !tags.isEmpty {
+            description += " tagged " + tags.map { "#" + $0 }.joined(separator: ", ")
+        }
+        return (arguments, description)
+    }
+
+    // MARK: - Bulk
+
+    func bulk(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let action: BulkAction
+        if lower.range(of: #"^(delete|remove|clear|clean up|purge|wipe|get rid of)\b"#, options: .regularExpression) != nil {
+            action = .delete
+        } else if lower.range(of: #"^(mark|set|complete|finish|check off|tick off|close)\b"#, options: .regularExpression) != nil,
+            lower.range(of: #"\b(not done|incomplete|pending|undone|open)\b"#, options: .regularExpression) == nil
+        {
+            action = .complete
+        } else if lower.range(of: #"^(reopen|uncomplete|mark)\b"#, options: .regularExpression) != nil {
+            action = .reopen
+        } else {
+            return nil
+        }
+        let padded = " " + lower + " "
+        let isBulk =
+            lower.range(of: #"\b(all|every|everything)\b"#, options: .regularExpression) != nil
+            || lower.range(of: #"^(delete|remove|clear|clean up|purge)( all| the| my)* (completed|done|finished|overdue)( tasks)?$"#, options: .regularExpression) != nil
+            || padded.contains(" tasks ")
+        guard isBulk else { return nil }
+        var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
+        // "delete all tasks" means every status; "complete all tasks" only the pending ones.
+        if action == .delete, arguments["status"]?.stringValue == "pending", !padded.contains(" pending ") && !padded.contains(" open ") {
+            arguments["status"] = "all"
+            description = description.replacingOccurrences(of: "pending ", with: "")
+        }
+        if action == .reopen { arguments["status"] = "completed" }
+        if action == .complete && arguments["status"]?.stringValue != "completed" { arguments["status"] = "pending" }
+        var counting = arguments
+        counting["limit"] = 100
+        guard case .success(let listed) = await turn.run("list_tasks", counting) else { return turn.reply("I couldn't look up those tasks.") }
+        let count = listed.arrayValue?.count ?? 0
+        guard count > 0 else { return turn.reply("There are no \(description) to \(action.rawValue).") }
+        let everything = arguments.keys.filter { $0 != "status" }.isEmpty && arguments["status"]?.stringValue == "all"
+        if action == .delete && (count > TaskTools.confirmationThreshold || everything) {
+            let pending: JSONValue = .object(["action": .string(action.rawValue), "filter": .object(arguments)])
+            let preview = Self.table(Array((listed.arrayValue ?? []).prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
+            let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
+            return turn.reply(
+                "This will permanently delete **\(count >= 100 ? "100 or more" : String(count))** \(description):\n\n\(preview)\(more)\n\nReply **yes** to delete them or **no** to keep them.",
+                pending: pending)
+        }
+        switch await turn.run("bulk_tasks", ["action": .string(action.rawValue), "filter": .object(arguments), "confirm": true]) {
+        case .success(let result):
+            let affected = Int(result["affected"]?.int64Value ?? 0)
+            return turn.reply("Done: \(Self.verbPast(action.rawValue)) \(Self.plural(affected, "task")).")
+        case .failure(let error):
+            return turn.reply("That didn't work: \(error.message)")
+        }
+    }
+
+    // MARK: - Single-task commands
+
+    func complete(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let patterns = [
+            #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$"#, #"^(?:complete|finish|finished|check off|tick off|close|done with)\s+(.+)$"#,
+            #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+)$"#, #"^(.+?)\s+is\s+(?:done|finished|complete|completed)$"#,
+        ]
+        guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+            switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
+            case .success: return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func reopen(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let patterns = [
+            #"^(?:reopen|re-open|uncomplete|undo)\s+(.+)$"#, #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:not done|incomplete|pending|undone|open|not completed)$"#,
+        ]
+        guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        return await act(on: reference, prefer: .completed, turn: &turn) { task, turn in
+            switch await turn.run("reopen_task", ["task_id": .number(Double(task.id))]) {
+            case .success: return turn.reply("Reopened **\(Self.escape(task.title))**.", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func delete(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let patterns = [#"^(?:delete|remove|drop|erase|trash|get rid of|cancel)\s+(.+)$"#]
+        guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+            switch await turn.run("delete_task", ["task_id": .number(Double(task.id))]) {
+            case .success: return turn.reply("Deleted **\(Self.escape(task.title))**.", focus: [])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func rename(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let patterns = [
+            #"^(?:rename|retitle)\s+(.+?)\s+(?:to|as)\s+(.+)$"#, #"^change\s+the\s+(?:title|name)\s+of\s+(.+?)\s+to\s+(.+)$"#,
+            #"^(?:change|set)\s+(.+?)(?:'s)?\s+(?:title|name)\s+to\s+(.+)$"#,
+        ]
+        guard let (reference, newTitle) = Self.captures(lower, text, patterns) else { return nil }
+        let title = newTitle.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ "))
+        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+            switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "title": .string(title)]) {
+            case .success: return turn.reply("Renamed **\(Self.escape(task.title))** to **\(Self.escape(title))**.", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func reschedule(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let clearing = [#"^(?:remove|clear|delete)\s+the\s+due\s+date\s+(?:of|from|on)\s+(.+)$"#]
+        if let reference = Self.capture(lower, text, clearing) {
+            return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+                switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .null]) {
+                case .success: return turn.reply("**\(Self.escape(task.title))** no longer has a due date.", focus: [task.id])
+                case .failure(let error): return turn.reply(error.message)
+                }
+            }
+        }
+        let patterns = [
+            #"^(?:move|reschedule|postpone|push|defer|shift|delay)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
+            #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#, #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
+            #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#, #"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#,
+        ]
+        guard let (reference, when) = Self.captures(lower, text, patterns) else { return nil }
+        let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(when)
+        guard let due = parsed.dueAt, parsed.title.isEmpty else {
+            return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow 5pm”, “next friday” or “Dec 3 at 10am”.")
+        }
+        let value = parsed.allDay ? Self.localDate(due, turn.context.user.timeZone) : Timestamp.format(due)
+        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+            switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .string(value)]) {
+            case .success:
+                let label = Self.formatDue(due, allDay: parsed.allDay, zone: turn.context.user.timeZone, now: turn.context.now)
+                return turn.reply("Moved **\(Self.escape(task.title))** to \(label).", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func prioritize(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let level = #"(urgent|high|medium|normal|low|none|no|p1|p2|p3|p4|top|important)"#
+        let patterns = [
+            #"^(?:make|set|mark|change)\s+(.+?)\s+(?:to\s+|as\s+)?(?:a\s+)?"# + level + #"(?:\s+priority)?$"#,
+            #"^(?:set|change)\s+the\s+priority\s+of\s+(.+?)\s+to\s+"# + level + "$", #"^(.+?)\s+is\s+(?:now\s+)?"# + level + #"(?:\s+priority)?$"#,
+            #"^(?:prioriti[sz]e)\s+(.+)$"#,
+        ]
+        guard let match = Self.captures(lower, text, patterns) ?? Self.capture(lower, text, [patterns[3]]).map({ ($0, "high") }) else { return nil }
+        let word = match.1.lowercased()
+        let priority: TaskPriority =
+            switch word {
+            case "top", "urgent", "p1": .urgent
+            case "important", "high", "p2": .high
+            case "medium", "normal", "p3": .medium
+            case "low": .low
+            default: .none
+            }
+        return await act(on: match.0, prefer: .pending, turn: &turn) { task, turn in
+            switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "priority": .string(priority.rawValue)]) {
+            case .success: return turn.reply("**\(Self.escape(task.title))** is now \(priority == .none ? "without priority" : "**\(priority.rawValue)** priority").", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func tagging(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let adding = [
+            #"^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$"#, #"^add\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+(.+)$"#,
+            #"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+(.+)$"#,
+        ]
+        let removing = [#"^(?:untag|unlabel)\s+(.+?)\s+(?:from\s+)?(.+)$"#, #"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+(.+)$"#]
+        var isRemoval = false
+        var reference: String
+        var tagText: String
+        if let (first, second) = Self.captures(lower, text, Array(adding.prefix(1))) {
+            (reference, tagText) = (first, second)
+        } else if let (first, second) = Self.captures(lower, text, Array(adding.dropFirst())) {
+            (tagText, reference) = (first, second)
+        } else if let (first, second) = Self.captures(lower, text, Array(removing.prefix(1))) {
+            (reference, tagText, isRemoval) = (first, second, true)
+            if reference.hasPrefix("#") { (reference, tagText) = (tagText, reference) }
+        } else if let (first, second) = Self.captures(lower, text, Array(removing.dropFirst())) {
+            (tagText, reference, isRemoval) = (first, second, true)
+        } else {
+            return nil
+        }
+        let tags = tagText.replacingOccurrences(of: " and ", with: ",").split(whereSeparator: { $0 == "," || $0 == " " }).map {
+            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "#\"'“” ")).lowercased()
+        }.filter { !$0.isEmpty && $0 != "tag" && $0 != "tags" }
+        guard !tags.isEmpty else { return turn.reply("Which tag? For example: “tag the report with work”.") }
+        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+            let next = isRemoval ? task.tags.filter { !tags.contains($0) } : Array(Set(task.tags + tags)).sorted()
+            switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "tags": .array(next.map { .string($0) })]) {
+            case .success:
+                let list = tags.map { "#" + $0 }.joined(separator: ", ")
+                return turn.reply(isRemoval ? "Removed \(list) from **\(Self.escape(task.title))**." : "Tagged **\(Self.escape(task.title))** with \(list).", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    func reminder(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let patterns = [
+            #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+(\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
+            #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+((?:at|on|tomorrow|today|next|in)\b.+)$"#,
+            #"^(?:set|add)\s+(?:a\s+)?reminder\s+(?:for|to|on)\s+(.+?)\s+((?:\d+\s*\w+\s+(?:before|early))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
+        ]
+        guard let (reference, when) = Self.captures(lower, text, patterns) else { return nil }
+        var arguments: [String: JSONValue] = [:]
+        let relative = when.lowercased().range(of: #"^(\d+)\s*(minutes?|mins?|hours?|hrs?|days?|weeks?)"#, options: .regularExpression)
+        if let relative {
+            let parts = when.lowercased()[relative].split(whereSeparator: { $0 == " " })
+            let digits = String(when.lowercased()[relative].prefix { $0.isNumber })
+            let unitWord = parts.count > 1 ? String(parts[1]) : String(when.lowercased()[relative].drop { $0.isNumber })
+            let unit = QuickAddParser.minutes(unit: unitWord) ?? 1
+            arguments["offset_minutes"] = .number(Double((Int(digits) ?? 0) * unit))
+        } else {
+            var words = when
+            if words.lowercased().hasPrefix("at ") { words.removeFirst(3) }
+            arguments["at"] = .string(words)
+        }
+        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+            arguments["task_id"] = .number(Double(task.id))
+            switch await turn.run("set_reminder", arguments) {
+            case .success(let result):
+                let fire = result["fire_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: turn.context.user.timeZone)?.date }
+                let label = fire.map { Self.formatDue($0, allDay: false, zone: turn.context.user.timeZone, now: turn.context.now) } ?? "its due time"
+                return turn.reply("I'll remind you about **\(Self.escape(task.title))** \(label).", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+}
