@@ -29,6 +29,7 @@ DEBUG_BIN := .build/debug/taskpilot
 #   3. append it here:  TEST_SUITES += test-NAME
 # All suites run even when one fails; `make test` fails if any did.
 TEST_SUITES := test-swift
+TEST_SUITES += test-mcp
 # ---------------------------------------------------------------------------------------------
 
 .DEFAULT_GOAL := build
@@ -65,6 +66,10 @@ test: test-deps
 # run `make build` first when calling this target on its own.
 test-swift:
 	scripts/with-postgres.sh $(SWIFT) test --skip-build
+
+# MCP over Streamable HTTP and stdio, driven by the official MCP Python SDK against the debug binary.
+test-mcp:
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -c tests/mcp/pytest.ini tests/mcp
 
 bench:
 	scripts/bootstrap.sh bench

@@ -76,6 +76,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TaskpilotClient",
+            dependencies: [
+                "TaskpilotCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TaskpilotApp",
             dependencies: [
                 "TaskpilotCore",
@@ -104,6 +115,7 @@ let package = Package(
             name: "taskpilot",
             dependencies: [
                 "TaskpilotApp",
+                "TaskpilotClient",
                 "TaskpilotStore",
                 "TaskpilotCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

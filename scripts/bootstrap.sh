@@ -64,3 +64,25 @@ if [[ ${#missing[@]} -gt 0 ]]; then
         apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >&2
     echo "==> installed: ${missing[*]}" >&2
 fi
+
+# PyPI packages of the Python-driven suites (tests/requirements.txt), installed only when one is missing.
+if [[ $mode == test ]]; then
+    requirements="$(cd "$(dirname "$0")/.." && pwd)/tests/requirements.txt"
+    if [[ -f $requirements ]] && ! python3 - "$requirements" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version, PackageNotFoundError
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, _, wanted = line.partition("==")
+    try:
+        if wanted and version(name) != wanted:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+PY
+        echo "==> installing PyPI packages from tests/requirements.txt" >&2
+        python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$requirements" >&2
+    fi
+fi

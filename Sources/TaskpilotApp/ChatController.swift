@@ -85,6 +85,10 @@ struct ChatController: Sendable {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
         let message = fields.string("message")
         if message == nil && fields.errors.isEmpty { fields.fail("message", "is required, e.g. \"what's due today?\"") }
+        if let message, message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { fields.fail("message", "must not be empty") }
+        if let message, message.count > ChatService.maxMessageLength {
+            fields.fail("message", "must be at most \(ChatService.maxMessageLength) characters")
+        }
         var conversationID: UUID?
         if let raw = fields.string("conversation_id") {
             if let id = UUID(uuidString: raw) { conversationID = id } else { fields.fail("conversation_id", "must be a conversation id (a UUID)") }

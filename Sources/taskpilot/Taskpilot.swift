@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import Prometheus
 import TaskpilotApp
+import TaskpilotClient
 import TaskpilotCore
 
 @main
@@ -13,7 +14,7 @@ struct Taskpilot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskpilot",
         abstract: "A self-hostable task manager with an AI assistant.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self])
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, MCPCommand.self])
 }
 
 /// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong.
@@ -144,5 +145,20 @@ struct UserCommand: AsyncParsableCommand {
                 throw report(error)
             }
         }
+    }
+}
+
+struct MCPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Serve MCP over stdio for a local AI agent, relayed to the server (TASKPILOT_SERVER_URL, TASKPILOT_TOKEN).")
+
+    func run() async throws {
+        let configuration = ClientConfiguration.load()
+        guard configuration.token != nil else {
+            FileHandle.standardError.write(Data("taskpilot mcp: no token; set TASKPILOT_TOKEN to a personal API token or run `taskpilot login`\n".utf8))
+            throw ExitCode(2)
+        }
+        try await MCPStdioBridge(configuration: configuration).run()
     }
 }

@@ -1,0 +1,91 @@
+"""A real Taskpilot server for Python-driven suites: started on a free loopback port, stopped at the end."""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`taskpilot serve` on SQLite in a temporary folder."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self.binary = os.environ.get("TASKPILOT_BIN", str(REPO / ".build" / "debug" / "taskpilot"))
+        if not os.path.isabs(self.binary):
+            self.binary = str(REPO / self.binary)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.folder = tempfile.mkdtemp(prefix="taskpilot-pytest-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TASKPILOT_")}
+        env.update(
+            TASKPILOT_HOST="127.0.0.1",
+            TASKPILOT_PORT=str(self.port),
+            TASKPILOT_DATA_DIR=self.folder,
+            TASKPILOT_DATABASE_URL=f"sqlite://{self.folder}/taskpilot.sqlite",
+            TASKPILOT_JWT_SECRET=secrets.token_hex(32),
+            TASKPILOT_BCRYPT_COST="4",
+            TASKPILOT_LOG_LEVEL="warning",
+        )
+        env.update(extra_env or {})
+        self.log = open(os.path.join(self.folder, "server.log"), "w")
+        self.process = subprocess.Popen([self.binary, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"taskpilot serve exited: {self.logs()}")
+            try:
+                with urllib.request.urlopen(self.url + "/health/ready", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("taskpilot serve did not become ready in 30 s")
+
+    def logs(self) -> str:
+        self.log.flush()
+        return Path(self.folder, "server.log").read_text()[-4000:]
+
+    def request(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, object]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read().decode()
+                return response.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            text = error.read().decode()
+            return error.code, json.loads(text) if text else None
+
+    def register(self, email: str, timezone: str = "UTC") -> dict:
+        status, body = self.request("POST", "/api/v1/auth/register", {"email": email, "password": "correct horse battery", "timezone": timezone})
+        assert status == 201, body
+        return body  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)

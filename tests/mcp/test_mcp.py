@@ -1,0 +1,115 @@
+"""The MCP server, driven by the official MCP Python SDK over Streamable HTTP (/mcp) and stdio (`taskpilot mcp`)."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest_server import Server  # noqa: E402
+
+EXPECTED_TOOLS = {
+    "add_task", "list_tasks", "complete_task", "delete_task", "update_task", "reopen_task", "bulk_tasks", "set_reminder", "list_tags",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = Server()
+    yield running
+    running.stop()
+
+
+def result_json(result):
+    assert result.content, result
+    return json.loads(result.content[0].text)
+
+
+async def exercise_every_tool(session: ClientSession, server: Server, other_token: str) -> None:
+    init = await session.initialize()
+    assert init.server_info.name == "taskpilot"
+    tools = await session.list_tools()
+    names = {tool.name for tool in tools.tools}
+    assert names == EXPECTED_TOOLS
+    for tool in tools.tools:
+        assert tool.description and tool.input_schema["type"] == "object"
+
+    created = result_json(await session.call_tool("add_task", {
+        "title": "Pay rent", "due": "2026-12-01T09:00:00Z", "priority": "high", "tags": ["home"], "recurrence": "every month on the 1st",
+    }))
+    assert created["status"] == "created" and created["title"] == "Pay rent"
+    task_id = created["task_id"]
+
+    listed = result_json(await session.call_tool("list_tasks", {"tags": ["home"]}))
+    assert [item["id"] for item in listed] == [task_id]
+    assert listed[0]["priority"] == "high" and listed[0]["due_at"] == "2026-12-01T09:00:00Z"
+
+    updated = result_json(await session.call_tool("update_task", {"task_id": task_id, "title": "Pay the rent", "due": "2026-12-01"}))
+    assert updated == {"task_id": task_id, "status": "updated", "title": "Pay the rent"}
+
+    reminder = result_json(await session.call_tool("set_reminder", {"task_id": task_id, "offset_minutes": 60}))
+    assert reminder["status"] == "reminder_set" and reminder["fire_at"]
+
+    assert result_json(await session.call_tool("complete_task", {"task_id": task_id}))["status"] == "completed"
+    assert result_json(await session.call_tool("reopen_task", {"task_id": task_id}))["status"] == "reopened"
+    tags = result_json(await session.call_tool("list_tags", {}))
+    assert tags == [{"name": "home", "count": 1}] or tags == {"result": [{"name": "home", "count": 1}]}
+
+    # Another user's task does not exist for this session, and this user's does not for theirs.
+    status, other_task = server.request("POST", "/api/v1/tasks", {"title": "not yours"}, token=other_token)
+    assert status == 201
+    denied = await session.call_tool("complete_task", {"task_id": other_task["id"]})
+    assert denied.is_error
+    status, still = server.request("GET", f"/api/v1/tasks/{other_task['id']}", token=other_token)
+    assert status == 200 and still["completed"] is False
+
+    # Bad arguments are tool errors with a message, not protocol failures.
+    bad = await session.call_tool("add_task", {"title": "", "priority": "huge"})
+    assert bad.is_error and "priority" in bad.content[0].text
+    assert (await session.call_tool("update_task", {"task_id": "abc"})).is_error
+
+    for index in range(4):
+        await session.call_tool("add_task", {"title": f"bulk {index}", "tags": ["bulk"]})
+    asked = result_json(await session.call_tool("bulk_tasks", {"action": "delete", "filter": {"tags": ["bulk"]}}))
+    assert asked["status"] == "confirmation_required" and asked["count"] == 4
+    done = result_json(await session.call_tool("bulk_tasks", {"action": "delete", "filter": {"tags": ["bulk"]}, "confirm": True}))
+    assert done["affected"] == 4
+
+    deleted = result_json(await session.call_tool("delete_task", {"task_id": task_id}))
+    assert deleted["status"] == "deleted"
+    assert result_json(await session.call_tool("list_tasks", {"status": "all"})) in ([], {"result": []})
+
+
+async def test_streamable_http(server):
+    alice = server.register("alice-http@example.com")
+    bob = server.register("bob-http@example.com")
+    client = create_mcp_http_client(headers={"Authorization": f"Bearer {alice['token']}"})
+    async with streamable_http_client(server.url + "/mcp", http_client=client) as streams:
+        read, write = streams[0], streams[1]
+        async with ClientSession(read, write) as session:
+            await exercise_every_tool(session, server, bob["token"])
+
+
+async def test_stdio_with_personal_token(server):
+    alice = server.register("alice-stdio@example.com")
+    bob = server.register("bob-stdio@example.com")
+    status, token = server.request("POST", "/api/v1/tokens", {"name": "mcp"}, token=alice["token"])
+    assert status == 201
+    parameters = StdioServerParameters(
+        command=server.binary, args=["mcp"], env={"TASKPILOT_SERVER_URL": server.url, "TASKPILOT_TOKEN": token["token"], "HOME": server.folder},
+    )
+    async with stdio_client(parameters) as (read, write):
+        async with ClientSession(read, write) as session:
+            await exercise_every_tool(session, server, bob["token"])
+
+
+async def test_http_requires_credentials(server):
+    client = create_mcp_http_client(headers={"Authorization": "Bearer not-a-token"})
+    with pytest.raises(Exception):
+        async with streamable_http_client(server.url + "/mcp", http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
