@@ -36,8 +36,17 @@ public struct LLMAgent: Sendable {
     let client: HTTPClient
     let logger: Logger
 
-    /// An agent using a shared HTTP client.
-    public init(configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
+    /// The process-wide client for providers: a refused or unreachable provider fails at once (our own retries
+    /// with backoff apply) instead of being retried by the pool until the request deadline.
+    public static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// An agent using the process-wide provider client.
+    public init(configuration: Configuration, client: HTTPClient = LLMAgent.httpClient, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.logger = logger

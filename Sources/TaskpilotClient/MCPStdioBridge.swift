@@ -10,8 +10,16 @@ public struct MCPStdioBridge: Sendable {
     let configuration: ClientConfiguration
     let client: HTTPClient
 
+    /// A client that reports an unreachable server at once instead of retrying until the deadline.
+    public static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// A bridge to the configured server.
-    public init(configuration: ClientConfiguration, client: HTTPClient = .shared) {
+    public init(configuration: ClientConfiguration, client: HTTPClient = MCPStdioBridge.httpClient) {
         self.configuration = configuration
         self.client = client
     }
