@@ -79,6 +79,9 @@ struct OperationsAPITests {
         case "createTask", "compatCreateTask": #"{"title": "created by the contract test"}"#
         case "updateTask", "compatUpdateTask": #"{"title": "renamed"}"#
         case "bulkTasks": #"{"action": "complete", "ids": [\#(taskID)]}"#
+        case "quickAddTask", "previewQuickAdd": #"{"text": "Call Ann tomorrow 9am p2 #family"}"#
+        case "chat", "compatChat": #"{"message": "what's due this week?"}"#
+        case "mcp": #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#
         default: nil
         }
     }
