@@ -30,6 +30,9 @@ DEBUG_BIN := .build/debug/taskpilot
 # All suites run even when one fails; `make test` fails if any did.
 TEST_SUITES := test-swift
 TEST_SUITES += test-mcp
+TEST_SUITES += test-cli
+TEST_SUITES += test-browser
+TEST_SUITES += test-deploy
 # ---------------------------------------------------------------------------------------------
 
 .DEFAULT_GOAL := build
@@ -70,6 +73,19 @@ test-swift:
 # MCP over Streamable HTTP and stdio, driven by the official MCP Python SDK against the debug binary.
 test-mcp:
 	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -c tests/mcp/pytest.ini tests/mcp
+
+# The web app in headless Chromium (Debian chromium + chromium-driver) driven by selenium, against the debug binary.
+test-browser:
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q tests/browser
+
+# Deployment files (Dockerfile, Helm chart, Dapr, workflows, compose, alerts, dashboard, docs) checked
+# with real linters: no build, no Docker, no cluster. tests/deploy/check.sh installs its own tools.
+test-deploy:
+	tests/deploy/check.sh
+
+# The client commands (login, add, list, show, done, edit, rm, tags, chat) against a running server.
+test-cli:
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider tests/cli
 
 bench:
 	scripts/bootstrap.sh bench

@@ -14,7 +14,10 @@ struct Taskpilot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskpilot",
         abstract: "A self-hostable task manager with an AI assistant.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, MCPCommand.self])
+        subcommands: [
+            Serve.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Add.self, List.self, Show.self, Done.self, Reopen.self,
+            Edit.self, Remove.self, Tags.self, Chat.self,
+        ])
 }
 
 /// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong.
@@ -99,7 +102,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage accounts (operators).", subcommands: [Create.self, List.self])
+        commandName: "user", abstract: "Manage accounts (operators).", subcommands: [Create.self, ListUsers.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account.")
@@ -127,8 +130,8 @@ struct UserCommand: AsyncParsableCommand {
         }
     }
 
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List accounts.")
+    struct ListUsers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List accounts.")
 
         func run() async throws {
             let settings = try await loadSettings()

@@ -1,0 +1,90 @@
+public import AsyncHTTPClient
+public import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+public import TaskpilotCore
+
+/// A failed call, with a message that says what to do next.
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    /// The HTTP status, when the server answered.
+    public let status: Int?
+
+    init(_ description: String, status: Int? = nil) {
+        self.description = description
+        self.status = status
+    }
+}
+
+/// The HTTP API as the CLI uses it: JSON in, JSON out, errors turned into sentences.
+public struct TaskpilotHTTPClient: Sendable {
+    public let configuration: ClientConfiguration
+    let client: HTTPClient
+
+    /// A client of the configured server.
+    public init(configuration: ClientConfiguration, client: HTTPClient = MCPStdioBridge.httpClient) {
+        self.configuration = configuration
+        self.client = client
+    }
+
+    /// Calls the API; `body` is sent as JSON. Throws `ClientError` with the server's message on a non-2xx status.
+    @discardableResult
+    public func call(_ method: String, _ path: String, body: JSONValue? = nil, token: String? = nil, authenticated: Bool = true) async throws(ClientError)
+        -> JSONValue
+    {
+        var request = HTTPClientRequest(url: configuration.serverURL + path)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Accept", value: "application/json")
+        if authenticated {
+            guard let bearer = token ?? configuration.token else {
+                throw ClientError("not logged in: run `taskpilot login`, or set TASKPILOT_TOKEN to a personal API token")
+            }
+            request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.jsonText))
+        }
+        let status: Int
+        let text: String
+        do {
+            let response = try await client.execute(request, timeout: .seconds(120))
+            status = Int(response.status.code)
+            text = String(buffer: try await response.body.collect(upTo: 32 * 1024 * 1024))
+        } catch {
+            throw ClientError("cannot reach the server at \(configuration.serverURL): is `taskpilot serve` running there? (\(error))")
+        }
+        let json = text.isEmpty ? JSONValue.null : (JSONValue.parse(text) ?? .string(text))
+        guard (200..<300).contains(status) else {
+            let message = json["error"]?["message"]?.stringValue ?? "HTTP \(status)"
+            let details = (json["error"]?["details"]?.arrayValue ?? []).compactMap { detail -> String? in
+                guard let field = detail["field"]?.stringValue, let text = detail["message"]?.stringValue else { return nil }
+                return "\(field): \(text)"
+            }
+            var sentence = message
+            if status == 401 { sentence += " — run `taskpilot login` (or check TASKPILOT_TOKEN)" }
+            if details.count > 1 { sentence += " (" + details.joined(separator: "; ") + ")" }
+            throw ClientError(sentence, status: status)
+        }
+        return json
+    }
+
+    /// Percent-encodes a query value.
+    public static func query(_ parameters: [(String, String?)]) -> String {
+        let pairs = parameters.compactMap { name, value -> String? in
+            guard let value, !value.isEmpty else { return nil }
+            let encoded = value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value
+            return "\(name)=\(encoded)"
+        }
+        return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
+    }
+}
+
+extension CharacterSet {
+    static let urlQueryValueAllowed: CharacterSet = {
+        var set = CharacterSet.urlQueryAllowed
+        set.remove(charactersIn: "&=+?#")
+        return set
+    }()
+}
