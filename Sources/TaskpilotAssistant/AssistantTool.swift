@@ -1,11 +1,6 @@
 public import Foundation
 public import TaskpilotCore
 
-/// Where a change came from, recorded with events and audit entries.
-public enum ChangeSource: String, Sendable {
-    case api, assistant, mcp, system
-}
-
 /// Everything a tool may use: the user comes from the credentials, never from the arguments.
 public struct ToolContext: Sendable {
     public let user: User

@@ -6,10 +6,26 @@ public import TaskpilotCore
 /// Tasks in SQLite or PostgreSQL through SQLKit; every statement is scoped by `user_id`.
 public struct SQLTaskRepository: TaskRepository {
     private let store: TaskpilotDatabase
+    private let source: ChangeSource
+    private let signal: OutboxSignal?
 
-    /// A repository over the database.
-    public init(database: TaskpilotDatabase) {
+    /// A repository over the database whose changes are recorded as coming from `source`; `signal` wakes the relay.
+    public init(database: TaskpilotDatabase, source: ChangeSource = .api, signal: OutboxSignal? = nil) {
         self.store = database
+        self.source = source
+        self.signal = signal
+    }
+
+    /// The same repository recording changes as coming from another source.
+    public func from(_ source: ChangeSource) -> SQLTaskRepository {
+        SQLTaskRepository(database: store, source: source, signal: signal)
+    }
+
+    /// Commits `body` and then wakes the relay.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let result = try await store.database.transaction { database in try await body(database as! any SQLDatabase) }
+        signal?.notify()
+        return result
     }
 
     private static let columns: SQLQueryString = """
@@ -18,8 +34,8 @@ public struct SQLTaskRepository: TaskRepository {
         """
 
     public func create(_ task: TaskItem) async throws -> TaskItem {
-        try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        let source = self.source
+        return try await write { sql in
             let row = try await sql.raw(
                 """
                 INSERT INTO tasks (user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
@@ -38,7 +54,9 @@ public struct SQLTaskRepository: TaskRepository {
             }
             try await Self.writeTags(task.tags, taskID: id, userID: task.userID, on: sql, replacing: false)
             try await Self.writeReminders(task.reminders, taskID: id, userID: task.userID, on: sql, replacing: false)
-            return try await Self.fetch(id: id, userID: task.userID, on: sql, lock: false)
+            let created = try await Self.fetch(id: id, userID: task.userID, on: sql, lock: false)
+            try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt), on: sql, now: created.updatedAt)
+            return created
         }
     }
 
@@ -48,8 +66,8 @@ public struct SQLTaskRepository: TaskRepository {
 
     public func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem {
         let lock = store.flavor == .postgres
-        return try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        let source = self.source
+        return try await write { sql in
             let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: lock)
             let next = try current.applying(changes, now: now, timeZone: timeZone)
             var seriesID = next.seriesID
@@ -71,15 +89,21 @@ public struct SQLTaskRepository: TaskRepository {
             if next.reminders != current.reminders {
                 try await Self.writeReminders(next.reminders, taskID: id, userID: userID, on: sql, replacing: true)
             }
-            return try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
+            let updated = try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
+            let kind: TaskEventKind =
+                current.status == updated.status ? .updated : updated.status == .completed ? .completed : .reopened
+            try await OutboxWriter.append(OutboxEvent.taskChange(kind, task: updated, before: current, source: source, now: now), on: sql, now: now)
+            return updated
         }
     }
 
     public func delete(id: Int64, userID: UUID) async throws -> TaskItem {
-        try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        let source = self.source
+        return try await write { sql in
             let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
             try await sql.raw("DELETE FROM tasks WHERE id = \(bind: id) AND user_id = \(bind: userID.storageKey)").run()
+            let now = Date()
+            try await OutboxWriter.append(OutboxEvent.taskChange(.deleted, task: current, before: current, source: source, now: now), on: sql, now: now)
             return current
         }
     }
@@ -114,25 +138,47 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     public func bulk(_ action: BulkAction, filter: TaskFilter, userID: UUID, now: Date) async throws -> Int {
-        let selection: SQLQueryString = "SELECT t.id FROM tasks t WHERE " + filterClause(filter, userID: userID, now: now)
-        let nowMS = now.millisecondsSince1970
-        let statement: SQLQueryString
+        var selection: SQLQueryString = "SELECT t.id FROM tasks t WHERE " + filterClause(filter, userID: userID, now: now)
         switch action {
-        case .complete:
-            statement = """
-                UPDATE tasks SET status = 'completed', completed_at = \(bind: nowMS), updated_at = \(bind: nowMS)
-                WHERE user_id = \(bind: userID.storageKey) AND status <> 'completed' AND id IN (\(selection)) RETURNING id
-                """
-        case .reopen:
-            statement = """
-                UPDATE tasks SET status = 'pending', completed_at = NULL, updated_at = \(bind: nowMS)
-                WHERE user_id = \(bind: userID.storageKey) AND status <> 'pending' AND id IN (\(selection)) RETURNING id
-                """
-        case .delete:
-            statement = "DELETE FROM tasks WHERE user_id = \(bind: userID.storageKey) AND id IN (\(selection)) RETURNING id"
+        case .complete: selection += " AND t.status <> 'completed'"
+        case .reopen: selection += " AND t.status <> 'pending'"
+        case .delete: break
         }
-        return try await store.database.transaction { database in
-            try await (database as! any SQLDatabase).raw(statement).all().count
+        let query = selection
+        let nowMS = now.millisecondsSince1970
+        let source = self.source
+        return try await write { sql in
+            let ids = try await sql.raw(query).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !ids.isEmpty else { return 0 }
+            var before: [TaskItem] = []
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                before += try await Self.fetchMany(ids: chunk, userID: userID, on: sql)
+                let scope: SQLQueryString = "user_id = \(bind: userID.storageKey) AND id IN (\(binds: chunk))"
+                switch action {
+                case .complete:
+                    try await sql.raw("UPDATE tasks SET status = 'completed', completed_at = \(bind: nowMS), updated_at = \(bind: nowMS) WHERE " + scope).run()
+                case .reopen:
+                    try await sql.raw("UPDATE tasks SET status = 'pending', completed_at = NULL, updated_at = \(bind: nowMS) WHERE " + scope).run()
+                case .delete:
+                    try await sql.raw("DELETE FROM tasks WHERE " + scope).run()
+                }
+            }
+            var events: [OutboxEvent] = []
+            for task in before {
+                var after = task
+                let kind: TaskEventKind
+                switch action {
+                case .complete:
+                    (after.status, after.completedAt, after.updatedAt, kind) = (.completed, Date(millisecondsSince1970: nowMS), Date(millisecondsSince1970: nowMS), .completed)
+                case .reopen:
+                    (after.status, after.completedAt, after.updatedAt, kind) = (.pending, nil, Date(millisecondsSince1970: nowMS), .reopened)
+                case .delete:
+                    kind = .deleted
+                }
+                events += OutboxEvent.taskChange(kind, task: after, before: task, source: source, now: now)
+            }
+            try await OutboxWriter.append(events, on: sql, now: now)
+            return ids.count
         }
     }
 
@@ -239,6 +285,15 @@ public struct SQLTaskRepository: TaskRepository {
         var tasks = [try task(from: row)]
         try await attachReminders(to: &tasks, on: sql)
         return tasks[0]
+    }
+
+    static func fetchMany(ids: [Int64], userID: UUID, on sql: any SQLDatabase) async throws -> [TaskItem] {
+        guard !ids.isEmpty else { return [] }
+        var tasks = try await sql.raw(
+            "SELECT \(columns) FROM tasks t WHERE t.user_id = \(bind: userID.storageKey) AND t.id IN (\(binds: ids)) ORDER BY t.id"
+        ).all().map(task(from:))
+        try await attachReminders(to: &tasks, on: sql)
+        return tasks
     }
 
     static func task(from row: any SQLRow) throws -> TaskItem {

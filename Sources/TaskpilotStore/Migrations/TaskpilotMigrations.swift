@@ -8,6 +8,7 @@ enum TaskpilotMigrations {
         M0002CreateTasks(),
         M0003CreateTaskSearch(),
         M0004CreateConversations(),
+        M0005CreateEvents(),
     ]
 }
 

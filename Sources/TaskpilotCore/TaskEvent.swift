@@ -1,0 +1,116 @@
+public import Foundation
+
+/// Where a change came from, recorded with events and audit entries.
+public enum ChangeSource: String, Sendable, Codable {
+    case api, assistant, mcp, system
+}
+
+/// What happened to a task.
+public enum TaskEventKind: String, Sendable, Codable, CaseIterable {
+    case created, updated, completed, reopened, deleted
+}
+
+/// The topics of DESIGN §5 (before any configured prefix).
+public enum EventTopic: String, Sendable, CaseIterable {
+    case taskEvents = "task-events"
+    case reminders = "reminders"
+    case taskUpdates = "task-updates"
+}
+
+/// An event waiting in the outbox or travelling on a bus: a CloudEvents 1.0 JSON envelope with its topic and key.
+public struct OutboxEvent: Sendable, Equatable {
+    /// The outbox row id (0 before it is stored).
+    public var sequence: Int64
+    public var topic: EventTopic
+    /// The partition key: the task id, so events of one task stay in order.
+    public var key: String
+    /// The CloudEvents envelope.
+    public var envelope: JSONValue
+
+    /// An event.
+    public init(sequence: Int64 = 0, topic: EventTopic, key: String, envelope: JSONValue) {
+        self.sequence = sequence
+        self.topic = topic
+        self.key = key
+        self.envelope = envelope
+    }
+
+    /// The CloudEvents id.
+    public var id: String { envelope["id"]?.stringValue ?? "" }
+    /// The CloudEvents type, e.g. `taskpilot.task.completed`.
+    public var type: String { envelope["type"]?.stringValue ?? "" }
+    /// The payload.
+    public var data: JSONValue { envelope["data"] ?? .null }
+
+    /// A CloudEvents 1.0 envelope.
+    public static func cloudEvent(type: String, subject: String, time: Date, data: JSONValue) -> JSONValue {
+        [
+            "specversion": "1.0", "id": .string(UUID().uuidString.lowercased()), "source": "/taskpilot", "type": .string(type),
+            "subject": .string(subject), "time": .string(Timestamp.format(time)), "datacontenttype": "application/json", "data": data,
+        ]
+    }
+
+    /// The two events of a task change: `task-events` for workers and audit, `task-updates` for live updates.
+    public static func taskChange(
+        _ kind: TaskEventKind, task: TaskItem, before: TaskItem?, source: ChangeSource, now: Date
+    ) -> [OutboxEvent] {
+        let taskJSON = task.apiJSON(now: now, timeZone: TimeZone(identifier: "UTC")!)
+        var data: [String: JSONValue] = [
+            "event_type": .string(kind.rawValue), "task_id": .number(Double(task.id)), "task_data": taskJSON,
+            "user_id": .string(task.userID.uuidString.lowercased()), "timestamp": .string(Timestamp.format(now)), "source": .string(source.rawValue),
+        ]
+        if let before { data["previous"] = before.apiJSON(now: now, timeZone: TimeZone(identifier: "UTC")!) }
+        let key = String(task.id)
+        let taskEvent = OutboxEvent(
+            topic: .taskEvents, key: key,
+            envelope: cloudEvent(type: "taskpilot.task.\(kind.rawValue)", subject: "task/\(task.id)", time: now, data: .object(data)))
+        let update = OutboxEvent(
+            topic: .taskUpdates, key: key,
+            envelope: cloudEvent(
+                type: "taskpilot.task.changed", subject: "task/\(task.id)", time: now,
+                data: [
+                    "task_id": .number(Double(task.id)), "user_id": .string(task.userID.uuidString.lowercased()), "change": .string(kind.rawValue),
+                    "task": taskJSON,
+                ]))
+        return [taskEvent, update]
+    }
+}
+
+/// Storage of the transactional outbox, read by the relay.
+public protocol OutboxStore: Sendable {
+    /// The oldest unpublished events, in order; on PostgreSQL rows locked by another relay are skipped.
+    func claimUnpublished(limit: Int, publish: @escaping @Sendable ([OutboxEvent]) async throws -> Int) async throws -> Int
+    /// How many events wait to be published.
+    func depth() async throws -> Int
+    /// Forgets published events older than the cutoff.
+    func prune(publishedBefore cutoff: Date) async throws -> Int
+}
+
+/// Publishing stopped after some events of a batch: those are done, the error says why the rest are not.
+public struct PartialPublish: Error {
+    /// How many events, from the start of the batch, were published.
+    public let published: Int
+    /// Why the next one failed.
+    public let underlying: any Error
+
+    /// A partial publish.
+    public init(published: Int, underlying: any Error) {
+        self.published = published
+        self.underlying = underlying
+    }
+}
+
+/// Wakes the outbox relay as soon as a transaction that wrote events commits (polling covers other processes).
+public final class OutboxSignal: Sendable {
+    /// The wake-ups.
+    public let wakeUps: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    /// A signal whose stream keeps only the latest wake-up.
+    public init() {
+        (wakeUps, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Something was written to the outbox.
+    public func notify() { continuation.yield() }
+}

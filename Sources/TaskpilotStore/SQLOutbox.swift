@@ -1,0 +1,81 @@
+import FluentKit
+public import Foundation
+import SQLKit
+public import TaskpilotCore
+
+/// Writes events in the caller's transaction and hands them to the relay.
+enum OutboxWriter {
+    /// Appends events to the outbox on the transaction's connection.
+    static func append(_ events: [OutboxEvent], on sql: any SQLDatabase, now: Date) async throws {
+        // Chunks keep each statement well under the bind-parameter limits of both dialects.
+        for start in stride(from: 0, to: events.count, by: 500) {
+            let values: [SQLQueryString] = events[start..<min(start + 500, events.count)].map {
+                "(\(bind: $0.topic.rawValue), \(bind: $0.key), \(bind: $0.envelope.jsonText), \(bind: now.millisecondsSince1970))"
+            }
+            try await sql.raw("INSERT INTO outbox (topic, event_key, event, created_at) VALUES " + values.joined(separator: ", ")).run()
+        }
+    }
+}
+
+/// The outbox as the relay reads it.
+public struct SQLOutboxStore: OutboxStore {
+    private let store: TaskpilotDatabase
+
+    /// The outbox of the database.
+    public init(database: TaskpilotDatabase) { store = database }
+
+    public func claimUnpublished(limit: Int, publish: @escaping @Sendable ([OutboxEvent]) async throws -> Int) async throws -> Int {
+        guard store.flavor == .postgres else {
+            // SQLite has one writer and one process: no lock is needed, and holding its only connection while
+            // in-process handlers write would stall them.
+            return try await relay(on: store.sql, limit: limit, publish: publish)
+        }
+        // One relay at a time across replicas (an advisory lock held by the transaction), so events keep their order.
+        return try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            let locked = try await sql.raw("SELECT pg_try_advisory_xact_lock(7140001) AS locked").first()?.decode(column: "locked", as: Bool.self)
+            guard locked == true else { return 0 }
+            return try await relay(on: sql, limit: limit, publish: publish)
+        }
+    }
+
+    private func relay(on sql: any SQLDatabase, limit: Int, publish: @Sendable ([OutboxEvent]) async throws -> Int) async throws -> Int {
+        let rows = try await sql.raw(
+            "SELECT id, topic, event_key, event FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(bind: limit)"
+        ).all()
+        let events: [OutboxEvent] = try rows.compactMap { row in
+            guard let topic = EventTopic(rawValue: try row.decode(column: "topic", as: String.self)),
+                let envelope = JSONValue.parse(try row.decode(column: "event", as: String.self))
+            else { return nil }
+            return OutboxEvent(
+                sequence: try row.decode(column: "id", as: Int64.self), topic: topic, key: try row.decode(column: "event_key", as: String.self),
+                envelope: envelope)
+        }
+        guard !events.isEmpty else { return 0 }
+        // Publish in order; what was published before a failure is marked, the rest waits for the next attempt.
+        let published: Int
+        do {
+            published = try await publish(events)
+        } catch let failure as PartialPublish {
+            try await mark(events.prefix(failure.published).map(\.sequence), on: sql)
+            throw failure.underlying
+        }
+        try await mark(events.prefix(published).map(\.sequence), on: sql)
+        return published
+    }
+
+    private func mark(_ ids: [Int64], on sql: any SQLDatabase) async throws {
+        guard !ids.isEmpty else { return }
+        try await sql.raw("UPDATE outbox SET published_at = \(bind: Date().millisecondsSince1970) WHERE id IN (\(binds: ids))").run()
+    }
+
+    public func depth() async throws -> Int {
+        try await store.sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL").first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    public func prune(publishedBefore cutoff: Date) async throws -> Int {
+        try await store.sql.raw(
+            "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < \(bind: cutoff.millisecondsSince1970) RETURNING id"
+        ).all().count
+    }
+}
