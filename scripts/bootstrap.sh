@@ -13,7 +13,7 @@ set -euo pipefail
 # Debian packages per mode. Later suites add theirs here (e.g. chromium chromium-driver for the
 # browser tests).
 RUN_PACKAGES=()
-TEST_PACKAGES=(postgresql)
+TEST_PACKAGES=(postgresql chromium chromium-driver prometheus)
 BENCH_PACKAGES=(postgresql wrk)
 
 usage() {

@@ -1,0 +1,288 @@
+// Bootstrap and routing: signed out → log in / sign up; signed in → the app with its views
+// (#/inbox, #/today, #/upcoming, #/overdue, #/completed, #/tag/NAME), keyboard shortcuts and live updates.
+
+import * as api from "./api.js";
+import { $, $$, isTyping, toast, toastError } from "./dom.js";
+import { setTimeZone, timeZone, todayKey } from "./dates.js";
+import { initAuth, resetAuthForms, showAuth } from "./views/auth.js";
+import * as tasks from "./views/tasks.js";
+import { initTaskDialog, openTaskDialog } from "./views/taskDialog.js";
+import { focusQuickAdd, initQuickAdd, setQuickAddFeatures } from "./views/quickAdd.js";
+import { chatAvailable, initChat, isChatOpen, resetChat, setChatFeatures, toggleChat } from "./views/chat.js";
+import * as notifications from "./views/notifications.js";
+
+const VIEWS = ["inbox", "today", "upcoming", "overdue", "completed"];
+let started = false;
+let authMessage = null;
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+function parseHash() {
+  const match = /^#\/([^/?]*)\/?([^?]*)/.exec(location.hash || "");
+  return match ? { page: match[1], arg: decodeURIComponent(match[2] || "") } : { page: "", arg: "" };
+}
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function route() {
+  const { page, arg } = parseHash();
+  if (!api.token()) {
+    stopApp();
+    showScreen("auth");
+    if (page !== "login" && page !== "signup") history.replaceState(null, "", "#/login");
+    showAuth(page === "signup" ? "signup" : "login", authMessage);
+    authMessage = null;
+    return;
+  }
+  if (!started) startApp();
+  if (page === "tag" && arg) {
+    tasks.showView("tag", arg);
+  } else if (VIEWS.includes(page)) {
+    tasks.showView(page);
+  } else {
+    history.replaceState(null, "", "#/inbox");
+    tasks.showView("inbox");
+  }
+  setNav(false);
+}
+
+function showScreen(name) {
+  $("#auth-screen").hidden = name !== "auth";
+  $("#app-screen").hidden = name !== "app";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+function startApp() {
+  started = true;
+  showScreen("app");
+  showUser(api.currentUser());
+  api
+    .me()
+    .then(showUser)
+    .catch(() => {});
+  tasks.refreshTags();
+  api.capabilities().then((found) => {
+    if (!started) return;
+    setQuickAddFeatures(found);
+    setChatFeatures(found);
+    notifications.setNotificationFeatures(found);
+    if (found.live) api.live.start({ probe: found.live !== "listed" });
+  });
+}
+
+function stopApp() {
+  if (!started) return;
+  started = false;
+  api.live.stop();
+  tasks.resetTasks();
+  resetChat();
+  notifications.resetNotifications();
+  for (const dialog of $$("dialog[open]")) dialog.close();
+}
+
+function showUser(user) {
+  if (!user) return;
+  setTimeZone(user.timezone);
+  const name = user.name || user.email.split("@")[0];
+  $("#account-name").textContent = name;
+  $("#account-email").textContent = user.email;
+  $("#account-zone").textContent = timeZone().replace(/_/g, " ");
+  const initials = name
+    .split(/[\s._-]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0].toUpperCase())
+    .join("");
+  $("#avatar").textContent = initials || "?";
+}
+
+function logOut(message) {
+  api.clearSession();
+  stopApp();
+  resetAuthForms();
+  authMessage = message || null;
+  go("#/login");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live updates
+
+function onLiveEvent(event) {
+  if (event.type.startsWith("task.")) tasks.applyEvent(event);
+  else if (event.type === "reminder.due" || event.type === "notification") notifications.handleEvent(event);
+}
+
+function onLiveStatus(status, info) {
+  const indicator = $("#live-status");
+  indicator.hidden = status === "off" || status === "unavailable";
+  indicator.dataset.state = status;
+  const label = { live: "Live", connecting: "Connecting…", offline: "Reconnecting…", off: "Offline" }[status] || status;
+  indicator.querySelector(".live-label").textContent = label;
+  indicator.title = status === "live" ? "Changes from other devices appear instantly" : "Live updates paused; reconnecting";
+  if (status === "live" && info.reconnected) {
+    // Events sent while we were away are gone: catch up.
+    tasks.reload();
+    tasks.refreshTags();
+    notifications.load();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening tasks
+
+function newTask() {
+  const { page, arg } = parseHash();
+  const defaults = {};
+  if (page === "today") defaults.due_date = todayKey();
+  if (page === "tag" && arg) defaults.tags = [arg];
+  openTaskDialog(null, defaults);
+}
+
+async function openTaskById(id) {
+  try {
+    openTaskDialog(await api.getTask(id));
+  } catch (error) {
+    toastError(error, "Couldn’t open the task");
+  }
+}
+
+function taskSaved(task, created) {
+  const shown = tasks.upsertTask(task);
+  tasks.scheduleTagRefresh();
+  if (created) toast(shown ? `Added “${task.title}”` : `Added “${task.title}” — it’s not in this view`, { kind: "success" });
+  else toast(`Saved “${task.title}”`, { kind: "success" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Navigation drawer (phones), menus
+
+function setNav(open) {
+  document.body.classList.toggle("nav-open", open);
+  $("#scrim").hidden = !open;
+  $("#nav-toggle").setAttribute("aria-expanded", String(open));
+}
+
+function openHelp() {
+  $("#account-menu").open = false;
+  $("#help-dialog").showModal();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyboard shortcuts
+
+let pendingG = 0;
+
+function onKeydown(event) {
+  if (!started || $("#app-screen").hidden) return;
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (document.querySelector("dialog[open]")) return;
+  if (event.key === "Escape") {
+    if (isTyping(event.target)) return;
+    if (notifications.isPanelOpen()) notifications.togglePanel(false);
+    else if ($("#account-menu").open) $("#account-menu").open = false;
+    else if ($("#filter-priority").open) $("#filter-priority").open = false;
+    else if (document.body.classList.contains("nav-open")) setNav(false);
+    else if (isChatOpen()) toggleChat(false);
+    else tasks.escape();
+    return;
+  }
+  if (isTyping(event.target)) return;
+
+  if (pendingG && Date.now() - pendingG < 1500) {
+    pendingG = 0;
+    const target = { i: "inbox", t: "today", u: "upcoming", o: "overdue", c: "completed" }[event.key];
+    if (target) {
+      event.preventDefault();
+      go("#/" + target);
+      return;
+    }
+  }
+  pendingG = 0;
+
+  const actions = {
+    "/": () => {
+      const search = $("#search-input");
+      search.focus();
+      search.select();
+    },
+    n: newTask,
+    q: focusQuickAdd,
+    c: () => chatAvailable() && toggleChat(),
+    "?": openHelp,
+    j: () => tasks.moveFocus(1),
+    k: () => tasks.moveFocus(-1),
+    e: () => tasks.editFocused(),
+    x: () => tasks.selectFocused(),
+    d: () => tasks.completeFocused(),
+    g: () => (pendingG = Date.now()),
+  };
+  const action = actions[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+function init() {
+  api.onUnauthorized(() => logOut("Your session has ended. Please log in again."));
+  initAuth({ signedIn: () => go("#/inbox") });
+  tasks.initTasks({ edit: (task) => openTaskDialog(task) });
+  initTaskDialog({ saved: taskSaved, deleted: (id) => tasks.removeTask(id), tagNames: () => tasks.tagNames() });
+  initQuickAdd({ created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task)), edit: (task) => openTaskDialog(task) });
+  initChat({
+    toolsRan: () => {
+      // Live updates bring the changes too; a reload also covers a connection that is still catching up.
+      tasks.reload();
+      tasks.scheduleTagRefresh();
+    },
+  });
+  notifications.initNotifications({ openTask: openTaskById });
+  api.live.onEvent(onLiveEvent);
+  api.live.onStatus(onLiveStatus);
+
+  $("#new-task-btn").addEventListener("click", newTask);
+  $("#logout-btn").addEventListener("click", () => logOut());
+  $("#shortcuts-btn").addEventListener("click", openHelp);
+  $("#help-link").addEventListener("click", openHelp);
+  for (const button of $$("#help-dialog [data-close]")) button.addEventListener("click", () => $("#help-dialog").close());
+  $("#nav-toggle").addEventListener("click", () => setNav(!document.body.classList.contains("nav-open")));
+  $("#scrim").addEventListener("click", () => setNav(false));
+  $("#sidebar").addEventListener("click", (event) => {
+    if (event.target.closest("a")) setNav(false);
+  });
+  document.addEventListener("click", (event) => {
+    const menu = $("#account-menu");
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  // Light-dismiss for dialogs: a click on the backdrop closes them.
+  for (const dialog of $$("dialog")) {
+    dialog.addEventListener("mousedown", (event) => {
+      if (event.target === dialog) {
+        const box = dialog.getBoundingClientRect();
+        const inside = event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
+        if (!inside) dialog.close();
+      }
+    });
+  }
+  document.addEventListener("keydown", onKeydown);
+  window.addEventListener("storage", (event) => {
+    // Logged out (or in as someone else) in another tab.
+    if (event.key === "taskpilot.token") {
+      stopApp();
+      route();
+    }
+  });
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+init();

@@ -1,0 +1,170 @@
+// Small DOM helpers shared by the views: element building (text only, never HTML strings), icons,
+// toasts and the confirm dialog.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/**
+ * Builds an element. `attrs` keys: `class`, `text`, `dataset` (object), `on` (object of listeners),
+ * booleans (`hidden`, `disabled`…) and any other attribute. Children are nodes or strings (as text).
+ */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "on") for (const [name, handler] of Object.entries(value)) node.addEventListener(name, handler);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** An icon from the sprite in index.html (decorative: hidden from assistive technology). */
+export function icon(name, className = "") {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", ("icon " + className).trim());
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const use = document.createElementNS(SVG_NS, "use");
+  use.setAttribute("href", "#i-" + name);
+  svg.append(use);
+  return svg;
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+/** True when keyboard input goes to a text field (shortcuts must stay out of the way). */
+export function isTyping(target) {
+  if (!target || !(target instanceof Element)) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName;
+  if (tag === "TEXTAREA" || tag === "SELECT") return true;
+  if (tag !== "INPUT") return false;
+  return !["checkbox", "radio", "button", "submit", "reset", "range", "color"].includes(target.type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Toasts
+
+/** Shows a short message; `action` is `{label, run}` (e.g. Undo). `kind` is info | error | success. */
+export function toast(message, { kind = "info", action, timeout = 5000 } = {}) {
+  const region = document.getElementById("toasts");
+  const item = el("div", { class: `toast toast-${kind}` });
+  item.append(icon(kind === "error" ? "alert" : kind === "success" ? "check" : "bell"), el("span", { class: "toast-text", text: message }));
+  if (action) {
+    item.append(
+      el("button", {
+        type: "button",
+        class: "toast-action",
+        text: action.label,
+        on: {
+          click: () => {
+            dismiss();
+            action.run();
+          },
+        },
+      }),
+    );
+  }
+  item.append(el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", on: { click: () => dismiss() } }, icon("x")));
+  region.append(item);
+  while (region.children.length > 4) region.firstElementChild.remove();
+  let timer = setTimeout(dismiss, timeout);
+  item.addEventListener("mouseenter", () => clearTimeout(timer));
+  item.addEventListener("mouseleave", () => (timer = setTimeout(dismiss, 2000)));
+  function dismiss() {
+    clearTimeout(timer);
+    item.classList.add("leaving");
+    setTimeout(() => item.remove(), 160);
+  }
+  return dismiss;
+}
+
+/** Shows an API or network error as a toast. */
+export function toastError(error, fallback = "Something went wrong") {
+  if (error && error.name === "AbortError") return;
+  console.warn(fallback, error);
+  toast((error && error.message) || fallback, { kind: "error" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Confirm dialog
+
+/** Asks a yes/no question in the confirm dialog; resolves true when confirmed. */
+export function confirmAction({ title, text, confirm = "Delete" }) {
+  const dialog = document.getElementById("confirm-dialog");
+  document.getElementById("confirm-title").textContent = title;
+  document.getElementById("confirm-text").textContent = text;
+  document.getElementById("confirm-ok").textContent = confirm;
+  dialog.returnValue = "";
+  return new Promise((resolve) => {
+    const onClose = () => {
+      // A close event of an earlier round can arrive after the dialog was shown again: not ours.
+      if (dialog.open) return;
+      dialog.removeEventListener("close", onClose);
+      resolve(dialog.returnValue === "ok");
+    };
+    dialog.addEventListener("close", onClose);
+    dialog.showModal();
+    document.getElementById("confirm-cancel").focus();
+  });
+}
+
+/** Sets field errors (`[{field, message}]`) on `[data-field]` elements of `form` and its general error box. */
+export function showFormErrors(form, error) {
+  clearFormErrors(form);
+  const box = form.querySelector(".form-error");
+  const unplaced = [];
+  for (const detail of (error && error.details) || []) {
+    const root = String(detail.field || "").split(/[.[]/)[0];
+    const slot = form.querySelector(`.field-error[data-field="${CSS.escape(root)}"]`);
+    if (slot) {
+      slot.textContent = (slot.textContent ? slot.textContent + " " : "") + humanField(detail.field) + " " + detail.message;
+      slot.hidden = false;
+      const input = slot.closest(".field")?.querySelector("input, textarea, select");
+      if (input) input.setAttribute("aria-invalid", "true");
+    } else {
+      unplaced.push(humanField(detail.field) + " " + detail.message);
+    }
+  }
+  if (box) {
+    const placed = ((error && error.details) || []).length - unplaced.length;
+    const message = unplaced.length ? unplaced.join(". ") : placed ? "Please check the highlighted fields." : error?.message || "Something went wrong.";
+    box.textContent = message;
+    box.hidden = false;
+  }
+}
+
+export function clearFormErrors(form) {
+  for (const slot of form.querySelectorAll(".field-error")) {
+    slot.textContent = "";
+    slot.hidden = true;
+  }
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  const box = form.querySelector(".form-error");
+  if (box) {
+    box.textContent = "";
+    box.hidden = true;
+  }
+}
+
+function humanField(field) {
+  const text = String(field || "")
+    .replace(/_at\b/, "")
+    .replace(/[._]/g, " ")
+    .replace(/\[(\d+)\]/g, (_, n) => ` ${Number(n) + 1}`)
+    .trim();
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : "";
+}

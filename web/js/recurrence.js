@@ -1,0 +1,79 @@
+// Recurrence rules in the browser: the same sentence the server writes in `recurrence.text`
+// ("every week on Monday and Friday", "every month on the last day", "every 3 days after completion"),
+// so the editor can preview a rule before it is saved.
+
+import { timeZone } from "./dates.js";
+
+export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+const NAMES = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
+const UNITS = { daily: "day", weekly: "week", monthly: "month", yearly: "year" };
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** The unit word of a frequency: day, week, month, year. */
+export function unitOf(frequency) {
+  return UNITS[frequency] || "day";
+}
+
+/** "1st", "2nd", "23rd", "last day" (for -1). */
+export function ordinalDay(day) {
+  if (day === -1) return "last day";
+  const tens = day % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : { 1: "st", 2: "nd", 3: "rd" }[day % 10] || "th";
+  return `${day}${suffix}`;
+}
+
+/** "a", "a and b", "a, b and c". */
+export function listWords(items) {
+  if (items.length <= 1) return items.join("");
+  return items.slice(0, -1).join(", ") + " and " + items[items.length - 1];
+}
+
+/**
+ * The rule as the server stores it after saving: days deduplicated and sorted, and a monthly or yearly
+ * rule without days (not counted from completion) anchored on the due date's day (`anchorDay`, 1–31).
+ */
+export function normalize(rule, anchorDay) {
+  const byWeekday = WEEKDAYS.filter((code) => (rule.by_weekday || []).includes(code));
+  let byMonthDay = Array.from(new Set(rule.by_month_day || [])).sort((a, b) => (a === -1 ? 32 : a) - (b === -1 ? 32 : b));
+  if (anchorDay && !rule.from_completion && byMonthDay.length === 0 && (rule.frequency === "monthly" || rule.frequency === "yearly")) {
+    byMonthDay = [anchorDay];
+  }
+  return { ...rule, interval: rule.interval || 1, by_weekday: byWeekday, by_month_day: byMonthDay };
+}
+
+/** The sentence of a rule, e.g. "every 2 weeks on Monday and Friday, 10 times". `until` is shown as "Dec 31, 2026". */
+export function describe(rule) {
+  if (!rule || !rule.frequency) return "";
+  const interval = Number(rule.interval) || 1;
+  const unit = unitOf(rule.frequency);
+  const weekdays = WEEKDAYS.filter((code) => (rule.by_weekday || []).includes(code));
+  const monthDays = rule.by_month_day || [];
+  let sentence;
+  if (rule.frequency === "weekly" && interval === 1 && weekdays.join() === "MO,TU,WE,TH,FR") {
+    sentence = "every weekday";
+  } else {
+    sentence = interval === 1 ? `every ${unit}` : `every ${interval} ${unit}s`;
+    if (rule.frequency === "daily" && interval === 1) sentence = "every day";
+    if (rule.frequency === "weekly" && weekdays.length) sentence += " on " + listWords(weekdays.map((code) => NAMES[code]));
+    if ((rule.frequency === "monthly" || rule.frequency === "yearly") && monthDays.length) {
+      sentence += " on the " + listWords(monthDays.map(ordinalDay));
+    }
+  }
+  if (rule.from_completion) sentence += " after completion";
+  if (rule.count) sentence += Number(rule.count) === 1 ? ", once" : `, ${rule.count} times`;
+  if (rule.until) sentence += " until " + untilText(rule.until);
+  return sentence;
+}
+
+function untilText(until) {
+  // A plain date ("2026-12-31") or an instant; either way the calendar day is what the user picked.
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until);
+  if (match) return `${MONTHS[Number(match[2]) - 1]} ${Number(match[3])}, ${match[1]}`;
+  const date = new Date(until);
+  return new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: timeZone() }).format(date);
+}
+
+/** Capitalized for display: "Every week on Monday". */
+export function sentenceCase(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}

@@ -1,0 +1,88 @@
+// Log in and sign up.
+
+import * as api from "../api.js";
+import { $, clearFormErrors, showFormErrors } from "../dom.js";
+import { browserTimeZone } from "../dates.js";
+
+let onSignedIn = () => {};
+
+/** Wires both forms; `signedIn(user)` runs after a successful log in or sign up. */
+export function initAuth({ signedIn }) {
+  onSignedIn = signedIn;
+  $("#login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit(event.currentTarget, () =>
+      api.login({ email: $("#login-email").value.trim(), password: $("#login-password").value }),
+    );
+  });
+  $("#signup-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const password = $("#signup-password").value;
+    if (password.length < 10) {
+      showFormErrors(form, { details: [{ field: "password", message: "must be at least 10 characters" }] });
+      $("#signup-password").focus();
+      return;
+    }
+    submit(form, () =>
+      api.register({
+        email: $("#signup-email").value.trim(),
+        password,
+        name: $("#signup-name").value.trim(),
+        timezone: browserTimeZone(),
+      }),
+    );
+  });
+}
+
+/** Empties both forms (after a log out). */
+export function resetAuthForms() {
+  $("#login-form").reset();
+  $("#signup-form").reset();
+}
+
+/** Shows the log-in form (`mode` "login") or the sign-up form ("signup"). */
+export function showAuth(mode, message) {
+  const login = mode !== "signup";
+  $("#login-form").hidden = !login;
+  $("#signup-form").hidden = login;
+  const form = login ? $("#login-form") : $("#signup-form");
+  clearFormErrors(form);
+  // Passwords never linger in a form that was left.
+  $("#login-password").value = "";
+  $("#signup-password").value = "";
+  if (message) {
+    const box = form.querySelector(".form-error");
+    box.textContent = message;
+    box.hidden = false;
+  }
+  const first = login ? $("#login-email") : $("#signup-name");
+  requestAnimationFrame(() => first.focus());
+}
+
+async function submit(form, action) {
+  clearFormErrors(form);
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  form.setAttribute("aria-busy", "true");
+  try {
+    const user = await action();
+    form.reset();
+    onSignedIn(user);
+  } catch (error) {
+    let message = error.message;
+    if (error.status === 401) message = "That email and password don’t match an account.";
+    else if (error.status === 409) message = "An account with this email already exists. Log in instead?";
+    else if (error.status === 429) {
+      message = `Too many attempts. Try again in ${error.retryAfter || 60} seconds.`;
+    }
+    showFormErrors(form, error.details.length ? error : { message });
+    if (!error.details.length) {
+      const box = form.querySelector(".form-error");
+      box.textContent = message;
+    }
+  } finally {
+    button.disabled = false;
+    form.removeAttribute("aria-busy");
+  }
+}

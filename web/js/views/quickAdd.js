@@ -1,0 +1,159 @@
+// The quick-add bar: natural-language input ("Pay rent every month on the 1st 9am p1 #home") with a
+// live preview of what the server understood, saved with Enter. Without the quick-add endpoint the
+// bar still adds a task, using the text as its title.
+
+import * as api from "../api.js";
+import { $, el, icon, toast, toastError } from "../dom.js";
+import { describeDue } from "../dates.js";
+import { sentenceCase } from "../recurrence.js";
+
+const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" };
+
+let features = { quickAdd: false, quickPreview: false };
+let timer = null;
+let controller = null;
+let hooks = { created: () => {}, edit: () => {} };
+
+/** Wires the bar; `created(task)` is told about each new task, `edit(task)` opens the dialog. */
+export function initQuickAdd({ created, edit }) {
+  hooks = { created, edit };
+  const input = $("#quick-input");
+  input.addEventListener("input", () => schedulePreview());
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      if (input.value) {
+        input.value = "";
+        hidePreview();
+      } else {
+        input.blur();
+      }
+    }
+  });
+  $("#quick-add").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+}
+
+/** Applies the server's capabilities. */
+export function setQuickAddFeatures(found) {
+  features = { quickAdd: found.quickAdd, quickPreview: found.quickPreview };
+  syncPlaceholder();
+}
+
+const narrow = window.matchMedia("(max-width: 600px)");
+narrow.addEventListener("change", () => syncPlaceholder());
+
+function syncPlaceholder() {
+  $("#quick-input").placeholder =
+    features.quickAdd && !narrow.matches ? "Add a task — try “Pay rent every month on the 1st 9am p1 #home”" : "Add a task";
+}
+
+export function focusQuickAdd() {
+  const input = $("#quick-input");
+  input.focus();
+  input.select();
+}
+
+function schedulePreview() {
+  clearTimeout(timer);
+  const text = $("#quick-input").value.trim();
+  if (!features.quickPreview || !text) {
+    hidePreview();
+    return;
+  }
+  timer = setTimeout(() => preview(text), 220);
+}
+
+async function preview(text) {
+  if (controller) controller.abort();
+  controller = new AbortController();
+  const mine = controller;
+  try {
+    const understood = await api.quickPreview(text, mine.signal);
+    if (mine !== controller || $("#quick-input").value.trim() !== text) return;
+    showPreview(understood);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    if (error.status === 404) {
+      api.disableFeature("quickPreview");
+      features.quickPreview = false;
+    }
+    hidePreview();
+  }
+}
+
+function hidePreview() {
+  clearTimeout(timer);
+  if (controller) controller.abort();
+  controller = null;
+  const box = $("#quick-preview");
+  box.hidden = true;
+  box.replaceChildren();
+}
+
+function showPreview(task) {
+  const box = $("#quick-preview");
+  const parts = [el("span", { class: "qp-label" }, icon("sparkle"), "Will add")];
+  parts.push(el("strong", { class: "qp-title", text: task.title || "(no title)" }));
+  const due = describeDue({ due_at: task.due_at, all_day: task.all_day, overdue: false });
+  if (due) parts.push(el("span", { class: `qp-chip due due-${due.state}`, title: due.title }, icon("calendar"), due.text));
+  if (task.recurrence) parts.push(el("span", { class: "qp-chip repeat" }, icon("repeat"), sentenceCase(task.recurrence.text || "repeats")));
+  if (task.priority && task.priority !== "none") {
+    parts.push(el("span", { class: `prio-badge p-${task.priority}` }, icon("flag"), PRIORITY_LABELS[task.priority]));
+  }
+  for (const tag of task.tags || []) parts.push(el("span", { class: "tag-chip" }, el("span", { "aria-hidden": "true", text: "#" }), tag));
+  const reminders = task.reminders || [];
+  if (reminders.length) {
+    const text = reminders
+      .map((reminder) => (reminder.offset_minutes != null ? offsetText(reminder.offset_minutes) : "at a set time"))
+      .join(", ");
+    parts.push(el("span", { class: "qp-chip" }, icon("bell"), "Remind " + text));
+  }
+  parts.push(el("span", { class: "qp-hint" }, el("kbd", { text: "Enter" }), " to add"));
+  box.replaceChildren(...parts);
+  box.hidden = false;
+}
+
+function offsetText(minutes) {
+  if (minutes === 0) return "at due time";
+  if (minutes % 1440 === 0) return `${minutes / 1440} d before`;
+  if (minutes % 60 === 0) return `${minutes / 60} h before`;
+  return `${minutes} min before`;
+}
+
+async function submit() {
+  const input = $("#quick-input");
+  const text = input.value.trim();
+  if (!text) return;
+  const button = $("#quick-submit");
+  button.disabled = true;
+  try {
+    let task;
+    if (features.quickAdd) {
+      try {
+        task = await api.quickAdd(text);
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        api.disableFeature("quickAdd");
+        features.quickAdd = false;
+        task = await api.createTask({ title: text });
+      }
+    } else {
+      task = await api.createTask({ title: text });
+    }
+    input.value = "";
+    hidePreview();
+    const shown = hooks.created(task);
+    toast(shown ? `Added “${task.title}”` : `Added “${task.title}” — it’s not in this view`, {
+      kind: "success",
+      action: { label: "Edit", run: () => hooks.edit(task) },
+    });
+  } catch (error) {
+    toastError(error, "Couldn’t add the task");
+  } finally {
+    button.disabled = false;
+    input.focus();
+  }
+}

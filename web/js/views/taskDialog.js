@@ -1,0 +1,447 @@
+// The create / edit dialog: title, description, due date and time (or all day), priority, tags,
+// reminders and a recurrence editor that previews the rule's sentence as it is edited.
+
+import * as api from "../api.js";
+import { $, $$, clearFormErrors, confirmAction, el, icon, showFormErrors, toast, toastError } from "../dom.js";
+import { addDays, dayKey, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
+import { WEEKDAYS, describe, normalize, sentenceCase, unitOf } from "../recurrence.js";
+
+const REMINDER_OFFSETS = [
+  [0, "At the due time"],
+  [5, "5 minutes before"],
+  [15, "15 minutes before"],
+  [30, "30 minutes before"],
+  [60, "1 hour before"],
+  [120, "2 hours before"],
+  [1440, "1 day before"],
+  [2880, "2 days before"],
+  [10080, "1 week before"],
+];
+
+let dialog;
+let form;
+let editing = null;
+let tags = [];
+let monthDaysUntouched = null;
+let reminderSeq = 0;
+let hooks = { saved: () => {}, deleted: () => {}, tagNames: () => [] };
+
+/** Wires the dialog. `saved(task, created)` and `deleted(id)` report what happened. */
+export function initTaskDialog({ saved, deleted, tagNames }) {
+  hooks = { saved, deleted, tagNames };
+  dialog = $("#task-dialog");
+  form = $("#task-form");
+
+  for (const button of $$("[data-close]", dialog)) button.addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    save();
+  });
+  dialog.addEventListener("close", () => {
+    // The event is queued: the dialog may already be open again for another task.
+    if (!dialog.open) editing = null;
+  });
+
+  $("#task-all-day").addEventListener("change", syncDue);
+  $("#task-due-time").addEventListener("input", () => {
+    if ($("#task-due-time").value) $("#task-all-day").checked = false;
+    if ($("#task-due-time").value && !$("#task-due-date").value) $("#task-due-date").value = todayKey();
+    syncDue();
+  });
+  $("#task-due-date").addEventListener("input", () => {
+    syncDue();
+    syncRepeat();
+  });
+  for (const button of $$("#due-shortcuts [data-due]")) {
+    button.addEventListener("click", () => {
+      const today = todayKey();
+      const choice = button.dataset.due;
+      const date = { today, tomorrow: addDays(today, 1), "next-week": addDays(today, 8 - weekdayOf(today)), none: "" }[choice];
+      $("#task-due-date").value = date;
+      if (!date) {
+        $("#task-due-time").value = "";
+        $("#task-all-day").checked = false;
+      } else if (!$("#task-due-time").value) {
+        $("#task-all-day").checked = true;
+      }
+      syncDue();
+      syncRepeat();
+    });
+  }
+
+  // Tags: chips plus a text field; Enter, comma or space adds the typed tag.
+  const tagInput = $("#task-tags");
+  tagInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === "," || (event.key === " " && tagInput.value.trim())) {
+      if (tagInput.value.trim()) {
+        event.preventDefault();
+        addTags(tagInput.value);
+        tagInput.value = "";
+      } else if (event.key === "Enter") {
+        // An empty tag field: Enter submits the form as usual.
+      } else {
+        event.preventDefault();
+      }
+    } else if (event.key === "Backspace" && !tagInput.value && tags.length) {
+      tags.pop();
+      renderTags();
+    }
+  });
+  tagInput.addEventListener("input", () => {
+    if (/[,\s]/.test(tagInput.value)) {
+      const parts = tagInput.value.split(/[,\s]+/);
+      const rest = parts.pop();
+      addTags(parts.join(","));
+      tagInput.value = rest;
+    }
+  });
+  tagInput.addEventListener("blur", () => {
+    if (tagInput.value.trim()) {
+      addTags(tagInput.value);
+      tagInput.value = "";
+    }
+  });
+  $("#tag-editor").addEventListener("click", (event) => {
+    const remove = event.target.closest("[data-remove-tag]");
+    if (remove) {
+      tags = tags.filter((tag) => tag !== remove.dataset.removeTag);
+      renderTags();
+      tagInput.focus();
+    } else if (event.target === event.currentTarget) {
+      tagInput.focus();
+    }
+  });
+
+  $("#add-reminder").addEventListener("click", () => {
+    const row = addReminderRow({ offset_minutes: $("#task-due-date").value ? 0 : null, at: null });
+    row.querySelector("select").focus();
+  });
+
+  $("#repeat-frequency").addEventListener("change", () => {
+    if ($("#repeat-frequency").value === "weekly" && !$$("#repeat-weekly input:checked").length) {
+      const anchor = $("#task-due-date").value || todayKey();
+      const code = WEEKDAYS[weekdayOf(anchor) - 1];
+      $(`#repeat-weekly input[value="${code}"]`).checked = true;
+    }
+    syncRepeat();
+  });
+  for (const input of $$("#repeat-group input, #repeat-ends")) {
+    input.addEventListener("input", syncRepeat);
+    input.addEventListener("change", syncRepeat);
+  }
+  for (const input of $$('#repeat-monthly input, #repeat-month-day')) {
+    input.addEventListener("change", () => (monthDaysUntouched = null));
+  }
+  $("#repeat-month-day").addEventListener("focus", () => {
+    $('#repeat-monthly input[value="day"]').checked = true;
+    syncRepeat();
+  });
+
+  $("#task-delete").addEventListener("click", async () => {
+    if (!editing) return;
+    const task = editing;
+    const ok = await confirmAction({ title: "Delete task?", text: `“${task.title}” will be deleted. This can’t be undone.` });
+    if (!ok) return;
+    try {
+      await api.deleteTask(task.id);
+      dialog.close();
+      hooks.deleted(task.id);
+      toast(`Deleted “${task.title}”`);
+    } catch (error) {
+      toastError(error, "Couldn’t delete the task");
+    }
+  });
+}
+
+/** Opens the dialog for `task`, or for a new task (with optional `defaults` such as {title}). */
+export function openTaskDialog(task = null, defaults = {}) {
+  editing = task;
+  clearFormErrors(form);
+  const source = task || { title: "", description: "", priority: "none", tags: [], due_at: null, all_day: false, reminders: [], recurrence: null, ...defaults };
+  $("#task-dialog-title").textContent = task ? "Edit task" : "New task";
+  $("#task-save").textContent = task ? "Save" : "Add task";
+  $("#task-delete").hidden = !task;
+  $("#task-title").value = source.title || "";
+  $("#task-description").value = source.description || "";
+  $("#task-priority").value = source.priority || "none";
+  tags = [...(source.tags || [])];
+  $("#task-tags").value = "";
+  renderTags();
+  refreshSuggestions();
+
+  if (source.due_at) {
+    const due = new Date(source.due_at);
+    $("#task-due-date").value = dayKey(due);
+    $("#task-due-time").value = source.all_day ? "" : timeKey(due);
+    $("#task-all-day").checked = Boolean(source.all_day);
+  } else if (source.due_date) {
+    $("#task-due-date").value = source.due_date;
+    $("#task-due-time").value = "";
+    $("#task-all-day").checked = true;
+  } else {
+    $("#task-due-date").value = "";
+    $("#task-due-time").value = "";
+    $("#task-all-day").checked = false;
+  }
+  syncDue();
+
+  $("#reminder-list").replaceChildren();
+  for (const reminder of source.reminders || []) addReminderRow(reminder);
+
+  fillRecurrence(source.recurrence, source.due_at ? dayKey(new Date(source.due_at)) : null);
+
+  const meta = $("#task-meta");
+  meta.replaceChildren();
+  if (task) {
+    const parts = [`Created ${timeAgo(task.created_at)}`, `updated ${timeAgo(task.updated_at)}`];
+    if (task.recurrence && task.occurrence > 1) parts.push(`occurrence ${task.occurrence} of this series`);
+    if (task.completed_at) parts.push(`completed ${timeAgo(task.completed_at)}`);
+    meta.textContent = parts.join(" · ");
+  }
+  if (!dialog.open) dialog.showModal();
+  const title = $("#task-title");
+  title.focus();
+  if (task) title.setSelectionRange(title.value.length, title.value.length);
+}
+
+export function isOpen() {
+  return dialog && dialog.open;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Due date
+
+function syncDue() {
+  const allDay = $("#task-all-day").checked;
+  const time = $("#task-due-time");
+  time.disabled = allDay;
+  if (allDay) time.value = "";
+  for (const button of $$("#due-shortcuts [data-due]")) {
+    const today = todayKey();
+    const value = $("#task-due-date").value;
+    const target = { today, tomorrow: addDays(today, 1), "next-week": addDays(today, 8 - weekdayOf(today)), none: "" }[button.dataset.due];
+    button.setAttribute("aria-pressed", String(value === target));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tags
+
+function addTags(text) {
+  for (const raw of text.split(/[,\s]+/)) {
+    const tag = raw.trim().replace(/^#+/, "").toLowerCase();
+    if (tag && !tags.includes(tag)) tags.push(tag);
+  }
+  renderTags();
+}
+
+function renderTags() {
+  $("#tag-editor-chips").replaceChildren(
+    ...tags.map((tag) =>
+      el(
+        "li",
+        { class: "tag-chip editable" },
+        el("span", { text: "#" + tag }),
+        el("button", { type: "button", class: "chip-remove", "aria-label": `Remove tag ${tag}`, dataset: { removeTag: tag } }, icon("x")),
+      ),
+    ),
+  );
+}
+
+function refreshSuggestions() {
+  $("#tag-suggestions").replaceChildren(...hooks.tagNames().map((name) => el("option", { value: name })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reminders
+
+function minutesLabel(minutes) {
+  if (minutes === 0) return "At the due time";
+  if (minutes % 10080 === 0) return `${minutes / 10080} week${minutes === 10080 ? "" : "s"} before`;
+  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? "" : "s"} before`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? "" : "s"} before`;
+  return `${minutes} minutes before`;
+}
+
+function addReminderRow(reminder) {
+  const index = ++reminderSeq;
+  const select = el("select", { class: "rem-kind", id: `reminder-kind-${index}`, "aria-label": "Remind me" });
+  const offsets = [...REMINDER_OFFSETS];
+  if (reminder.offset_minutes != null && !offsets.some(([minutes]) => minutes === reminder.offset_minutes)) {
+    offsets.push([reminder.offset_minutes, minutesLabel(reminder.offset_minutes)]);
+    offsets.sort((a, b) => a[0] - b[0]);
+  }
+  for (const [minutes, label] of offsets) select.append(el("option", { value: String(minutes), text: label }));
+  select.append(el("option", { value: "at", text: "At a specific time…" }));
+  const at = el("input", { type: "datetime-local", class: "rem-at", "aria-label": "Reminder time" });
+  if (reminder.at) {
+    select.value = "at";
+    const date = new Date(reminder.at);
+    at.value = `${dayKey(date)}T${timeKey(date)}`;
+  } else if (reminder.offset_minutes != null) {
+    select.value = String(reminder.offset_minutes);
+  } else {
+    select.value = "at";
+    at.value = `${addDays(todayKey(), 1)}T09:00`;
+  }
+  const sync = () => {
+    at.hidden = select.value !== "at";
+  };
+  select.addEventListener("change", () => {
+    if (select.value === "at" && !at.value) at.value = `${$("#task-due-date").value || addDays(todayKey(), 1)}T09:00`;
+    sync();
+  });
+  sync();
+  const row = el(
+    "li",
+    { class: "reminder-row" },
+    icon("bell", "muted-icon"),
+    select,
+    at,
+    el("button", { type: "button", class: "icon-btn", "aria-label": "Remove reminder", on: { click: () => row.remove() } }, icon("x")),
+  );
+  $("#reminder-list").append(row);
+  return row;
+}
+
+function readReminders() {
+  return $$("#reminder-list .reminder-row").flatMap((row) => {
+    const kind = row.querySelector(".rem-kind").value;
+    if (kind === "at") {
+      const value = row.querySelector(".rem-at").value;
+      return value ? [{ at: value }] : [];
+    }
+    return [{ offset_minutes: Number(kind) }];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recurrence
+
+function fillRecurrence(rule, dueKey) {
+  $("#repeat-frequency").value = rule ? rule.frequency : "";
+  $("#repeat-interval").value = String(rule ? rule.interval || 1 : 1);
+  for (const box of $$("#repeat-weekly input")) box.checked = Boolean(rule && (rule.by_weekday || []).includes(box.value));
+  const days = rule ? rule.by_month_day || [] : [];
+  const dueDay = dueKey ? Number(dueKey.slice(8, 10)) : null;
+  let mode = "due";
+  if (days.length === 1 && days[0] === -1) mode = "last";
+  else if (days.length === 1 && days[0] !== dueDay) mode = "day";
+  $(`#repeat-monthly input[value="${mode}"]`).checked = true;
+  $("#repeat-month-day").value = String(days.length && days[0] > 0 ? days[0] : dueDay || 1);
+  monthDaysUntouched = days.length > 1 ? days : null;
+  $("#repeat-from-completion").checked = Boolean(rule && rule.from_completion);
+  $("#repeat-ends").value = rule && rule.until ? "until" : rule && rule.count ? "count" : "never";
+  $("#repeat-until").value = rule && rule.until ? dayKey(new Date(rule.until)) : "";
+  $("#repeat-count").value = String(rule && rule.count ? rule.count : 10);
+  syncRepeat();
+}
+
+/** The rule as edited, in the API's shape, or null for "never". */
+function readRecurrence() {
+  const frequency = $("#repeat-frequency").value;
+  if (!frequency) return null;
+  const interval = Math.max(1, Math.min(999, parseInt($("#repeat-interval").value, 10) || 1));
+  let byMonthDay = [];
+  if (frequency === "monthly") {
+    const mode = $('#repeat-monthly input[name="month-mode"]:checked').value;
+    if (monthDaysUntouched) byMonthDay = monthDaysUntouched;
+    else if (mode === "last") byMonthDay = [-1];
+    else if (mode === "day") byMonthDay = [Math.max(1, Math.min(31, parseInt($("#repeat-month-day").value, 10) || 1))];
+  }
+  const ends = $("#repeat-ends").value;
+  return {
+    frequency,
+    interval,
+    by_weekday: frequency === "weekly" ? $$("#repeat-weekly input:checked").map((box) => box.value) : [],
+    by_month_day: byMonthDay,
+    from_completion: $("#repeat-from-completion").checked,
+    until: ends === "until" && $("#repeat-until").value ? $("#repeat-until").value : null,
+    count: ends === "count" ? Math.max(1, parseInt($("#repeat-count").value, 10) || 1) : null,
+  };
+}
+
+function syncRepeat() {
+  const frequency = $("#repeat-frequency").value;
+  const fieldset = $("#repeat-frequency").closest("fieldset");
+  fieldset.classList.toggle("repeating", Boolean(frequency));
+  $("#repeat-weekly").hidden = frequency !== "weekly";
+  $("#repeat-monthly").hidden = frequency !== "monthly";
+  const interval = parseInt($("#repeat-interval").value, 10) || 1;
+  $("#repeat-unit").textContent = unitOf(frequency) + (interval === 1 ? "" : "s");
+  const ends = $("#repeat-ends").value;
+  $("#repeat-until-field").hidden = ends !== "until";
+  $("#repeat-count-field").hidden = ends !== "count";
+  const text = $("#recurrence-text");
+  const rule = readRecurrence();
+  if (!rule) {
+    text.hidden = true;
+    text.textContent = "";
+    return;
+  }
+  const due = $("#task-due-date").value;
+  const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null));
+  text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(sentence) }));
+  if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
+  else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(due)}` }));
+  text.hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+function payload() {
+  const date = $("#task-due-date").value;
+  const time = $("#task-due-time").value;
+  const allDay = $("#task-all-day").checked || !time;
+  const pendingTag = $("#task-tags").value.trim();
+  if (pendingTag) {
+    addTags(pendingTag);
+    $("#task-tags").value = "";
+  }
+  return {
+    title: $("#task-title").value.trim(),
+    description: $("#task-description").value,
+    priority: $("#task-priority").value,
+    tags: [...tags],
+    due_at: date ? (allDay ? date : `${date}T${time}`) : null,
+    all_day: date ? allDay : false,
+    reminders: readReminders(),
+    recurrence: readRecurrence(),
+  };
+}
+
+async function save() {
+  clearFormErrors(form);
+  const fields = payload();
+  if (!fields.title) {
+    showFormErrors(form, { details: [{ field: "title", message: "is required" }] });
+    $("#task-title").focus();
+    return;
+  }
+  if (fields.recurrence && !fields.due_at) {
+    showFormErrors(form, { details: [{ field: "recurrence", message: "needs a due date: pick the first one above" }] });
+    $("#task-due-date").focus();
+    return;
+  }
+  const button = $("#task-save");
+  const original = editing;
+  button.disabled = true;
+  try {
+    const task = original ? await api.updateTask(original.id, fields) : await api.createTask(fields);
+    dialog.close();
+    hooks.saved(task, !original);
+  } catch (error) {
+    if (error.status === 404 && original) {
+      dialog.close();
+      hooks.deleted(original.id);
+      toast("That task no longer exists.", { kind: "error" });
+    } else {
+      showFormErrors(form, error);
+      const invalid = form.querySelector("[aria-invalid]");
+      if (invalid) invalid.focus();
+    }
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,0 +1,852 @@
+// The task list: views (Inbox, Today, Upcoming, Overdue, Completed, a tag), search, filters, sort,
+// paging, completion, multi-select with bulk actions, and live changes applied in place.
+
+import * as api from "../api.js";
+import { $, $$, confirmAction, el, icon, toast, toastError } from "../dom.js";
+import { dayKey, describeDue, dueRange, groupLabel, longDate, todayKey } from "../dates.js";
+import { sentenceCase } from "../recurrence.js";
+
+const PAGE_SIZE = 50;
+const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low", none: "No priority" };
+const PRIORITY_RANK = { none: 0, low: 1, medium: 2, high: 3, urgent: 4 };
+
+const VIEWS = {
+  inbox: { title: "Inbox", status: "pending", due: "", sort: "created_at:desc", empty: ["Inbox zero", "Nothing left to do. Add a task above, or press n."] },
+  today: { title: "Today", status: "pending", due: "today", sort: "due_at:asc", empty: ["Nothing due today", "Enjoy the free time — or plan something with q."] },
+  upcoming: { title: "Upcoming", status: "pending", due: "upcoming", sort: "due_at:asc", empty: ["Nothing scheduled", "Tasks with a due date from today on show up here."] },
+  overdue: { title: "Overdue", status: "pending", due: "overdue", sort: "due_at:asc", empty: ["Nothing overdue", "You’re on top of things."] },
+  completed: { title: "Completed", status: "completed", due: "", sort: "updated_at:desc", empty: ["Nothing completed yet", "Finished tasks land here."] },
+  tag: { title: "", status: "pending", due: "", sort: "created_at:desc", empty: ["No open tasks here", "Tag a task to see it in this list."] },
+};
+
+const state = {
+  view: "inbox",
+  tag: "",
+  filters: { status: "pending", priorities: [], tag: "", due: "", sort: "created_at:desc", q: "" },
+  items: [],
+  nextCursor: null,
+  loading: false,
+  loaded: false,
+  error: null,
+  selected: new Set(),
+  selecting: false,
+  controller: null,
+  seq: 0,
+  tags: [],
+};
+
+let hooks = { edit: () => {} };
+
+// The newest version seen of each task (its updated_at in ms; Infinity once deleted), so that an older
+// snapshot (a late event, a delayed update, a page fetched before a change) never overwrites a newer one.
+const versions = new Map();
+// Changes that arrived while a page was loading, applied again on top of that page.
+const changedWhileLoading = new Map();
+
+function versionOf(task) {
+  return Date.parse(task.updated_at) || 0;
+}
+
+function isStale(task) {
+  const known = versions.get(task.id);
+  return known !== undefined && versionOf(task) < known;
+}
+
+function remember(task) {
+  versions.set(task.id, Math.max(versions.get(task.id) ?? 0, versionOf(task)));
+}
+let tagListeners = [];
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+/** Wires the list; `edit(task)` opens the task dialog. */
+export function initTasks({ edit }) {
+  hooks.edit = edit;
+
+  $("#filter-status").addEventListener("change", (event) => setFilter({ status: event.target.value }));
+  $("#filter-tag").addEventListener("change", (event) => setFilter({ tag: event.target.value }));
+  $("#filter-due").addEventListener("change", (event) => setFilter({ due: event.target.value }));
+  $("#filter-sort").addEventListener("change", (event) => setFilter({ sort: event.target.value }));
+  for (const box of $$("#filter-priority input")) {
+    box.addEventListener("change", () => setFilter({ priorities: $$("#filter-priority input:checked").map((input) => input.value) }));
+  }
+  $("#clear-filters").addEventListener("click", () => resetFilters());
+  $("#filters-toggle").addEventListener("click", (event) => {
+    const open = !$("#filters").classList.contains("open");
+    $("#filters").classList.toggle("open", open);
+    event.currentTarget.setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("click", (event) => {
+    const menu = $("#filter-priority");
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+
+  let searchTimer = null;
+  const search = $("#search-input");
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => setFilter({ q: search.value.trim() }), 200);
+  });
+  $("#search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(searchTimer);
+    setFilter({ q: search.value.trim() });
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      if (search.value) {
+        search.value = "";
+        setFilter({ q: "" });
+      } else {
+        search.blur();
+      }
+    }
+  });
+
+  $("#load-more").addEventListener("click", () => load({ append: true }));
+  if ("IntersectionObserver" in window) {
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && state.nextCursor && !state.loading) load({ append: true });
+    });
+    observer.observe($("#load-more"));
+  }
+
+  $("#select-mode").addEventListener("click", () => setSelecting(!state.selecting));
+  $("#select-all").addEventListener("change", (event) => {
+    state.selected = event.target.checked ? new Set(state.items.map((task) => task.id)) : new Set();
+    render();
+  });
+  $("#bulk-complete").addEventListener("click", () => bulk("complete"));
+  $("#bulk-reopen").addEventListener("click", () => bulk("reopen"));
+  $("#bulk-delete").addEventListener("click", () => bulk("delete"));
+  $("#bulk-cancel").addEventListener("click", () => setSelecting(false));
+
+  const list = $("#task-list");
+  list.addEventListener("change", onListChange);
+  list.addEventListener("click", onListClick);
+  list.addEventListener("keydown", onListKeydown);
+}
+
+/** Shows a view: inbox, today, upcoming, overdue, completed, or tag with `tag`. Resets filters to the view's. */
+export function showView(view, tag = "") {
+  state.view = VIEWS[view] ? view : "inbox";
+  state.tag = state.view === "tag" ? tag : "";
+  const preset = VIEWS[state.view];
+  state.filters = { status: preset.status, priorities: [], tag: state.tag, due: preset.due, sort: preset.sort, q: "" };
+  $("#search-input").value = "";
+  state.selected.clear();
+  state.selecting = false;
+  for (const link of $$("#sidebar a[data-view], #tag-list a")) {
+    const active = state.view === "tag" ? link.dataset.tag === state.tag : link.dataset.view === state.view;
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const title = state.view === "tag" ? "#" + state.tag : preset.title;
+  $("#view-title").textContent = title;
+  syncControls();
+  state.items = [];
+  state.loaded = false;
+  load();
+  scheduleTagRefresh();
+  refreshOverdueBanner();
+}
+
+/** In Today, a banner counts the overdue tasks (they are not due today, but want attention). */
+async function refreshOverdueBanner() {
+  const banner = $("#overdue-banner");
+  if (state.view !== "today") {
+    banner.hidden = true;
+    return;
+  }
+  try {
+    const page = await api.listTasks({ status: "pending", overdue: "true", limit: 100, sort: "due_at:asc" });
+    if (state.view !== "today") return;
+    const count = page.items.length;
+    $("#overdue-banner-text").textContent =
+      count === 0 ? "" : `${count}${page.next_cursor ? "+" : ""} overdue ${count === 1 ? "task" : "tasks"} from earlier days`;
+    banner.hidden = count === 0;
+  } catch {
+    banner.hidden = true;
+  }
+}
+
+/** Forgets everything loaded (on log out). */
+export function resetTasks() {
+  if (state.controller) state.controller.abort();
+  state.seq++;
+  state.items = [];
+  state.nextCursor = null;
+  state.loaded = false;
+  state.loading = false;
+  state.selected.clear();
+  state.selecting = false;
+  versions.clear();
+  changedWhileLoading.clear();
+  $("#task-list").replaceChildren();
+}
+
+/** Reloads the current list from the first page (keeps filters). */
+export function reload() {
+  return load();
+}
+
+export function currentView() {
+  return state.view;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+function presetFilters() {
+  const preset = VIEWS[state.view];
+  return { status: preset.status, priorities: [], tag: state.tag, due: preset.due, sort: preset.sort, q: "" };
+}
+
+function setFilter(changes) {
+  Object.assign(state.filters, changes);
+  syncControls();
+  load();
+}
+
+function resetFilters() {
+  state.filters = presetFilters();
+  $("#search-input").value = "";
+  syncControls();
+  load();
+}
+
+function isFiltered() {
+  const preset = presetFilters();
+  const current = state.filters;
+  return (
+    current.status !== preset.status ||
+    current.priorities.length > 0 ||
+    current.tag !== preset.tag ||
+    current.due !== preset.due ||
+    current.sort !== preset.sort ||
+    current.q !== ""
+  );
+}
+
+function syncControls() {
+  const filters = state.filters;
+  $("#filter-status").value = filters.status;
+  $("#filter-due").value = filters.due;
+  $("#filter-sort").value = filters.sort;
+  ensureTagOption(filters.tag);
+  $("#filter-tag").value = filters.tag;
+  for (const box of $$("#filter-priority input")) box.checked = filters.priorities.includes(box.value);
+  const priorities = filters.priorities;
+  $("#filter-priority-value").textContent =
+    priorities.length === 0 ? "Any" : priorities.length === 1 ? PRIORITY_LABELS[priorities[0]] : `${priorities.length} selected`;
+  $("#filter-priority").classList.toggle("active", priorities.length > 0);
+  for (const [id, active] of [
+    ["#filter-status", filters.status !== VIEWS[state.view].status],
+    ["#filter-tag", filters.tag !== state.tag],
+    ["#filter-due", filters.due !== VIEWS[state.view].due],
+    ["#filter-sort", filters.sort !== VIEWS[state.view].sort],
+  ]) {
+    $(id).closest(".filter").classList.toggle("active", active);
+  }
+  $("#clear-filters").hidden = !isFiltered();
+}
+
+/** The list parameters of API v1 for the current filters. */
+function query() {
+  const filters = state.filters;
+  const params = { status: filters.status, sort: filters.sort, limit: PAGE_SIZE };
+  if (filters.priorities.length) params.priority = filters.priorities.join(",");
+  if (filters.tag) params.tags = filters.tag;
+  if (filters.q) params.q = filters.q;
+  Object.assign(params, dueRange(filters.due));
+  return params;
+}
+
+/** Whether a task belongs in the current list (the server's filter, approximated for live changes). */
+function matches(task, params) {
+  if (params.status === "pending" && task.completed) return false;
+  if (params.status === "completed" && !task.completed) return false;
+  if (params.priority && !params.priority.split(",").includes(task.priority)) return false;
+  if (params.tags && !params.tags.split(",").every((tag) => task.tags.includes(tag))) return false;
+  const due = task.due_at ? Date.parse(task.due_at) : null;
+  if (params.due_after && (due === null || due < Date.parse(params.due_after))) return false;
+  if (params.due_before && (due === null || due >= Date.parse(params.due_before))) return false;
+  if (params.overdue === "true" && !task.overdue) return false;
+  if (params.q) {
+    const haystack = `${task.title} ${task.description} ${task.tags.join(" ")}`.toLowerCase();
+    if (!params.q.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word.replace(/\*$/, "")))) return false;
+  }
+  return true;
+}
+
+function sortValue(task, field) {
+  switch (field) {
+    case "due_at":
+      return task.due_at ? Date.parse(task.due_at) : null;
+    case "priority":
+      return PRIORITY_RANK[task.priority] ?? 0;
+    case "title":
+      return task.title.toLowerCase();
+    default:
+      return Date.parse(task[field]);
+  }
+}
+
+/** The server's order: each key in turn (tasks without a due date last), then the id. */
+function compare(a, b) {
+  const keys = state.filters.sort.split(",").map((part) => part.split(":"));
+  for (const [field, direction] of keys) {
+    const left = sortValue(a, field);
+    const right = sortValue(b, field);
+    if (left === right) continue;
+    if (left === null) return 1;
+    if (right === null) return -1;
+    const order = left < right ? -1 : 1;
+    return direction === "desc" ? -order : order;
+  }
+  const descending = keys[0] && keys[0][1] === "desc";
+  return descending ? b.id - a.id : a.id - b.id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+async function load({ append = false } = {}) {
+  if (append && (!state.nextCursor || state.loading)) return;
+  if (state.controller) state.controller.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const seq = ++state.seq;
+  const params = query();
+  if (append) params.cursor = state.nextCursor;
+  state.loading = true;
+  state.error = null;
+  $("#task-section").setAttribute("aria-busy", "true");
+  if (!append && !state.loaded) renderSkeleton();
+  updateFooter();
+  try {
+    const page = await api.listTasks(params, controller.signal);
+    if (seq !== state.seq) return;
+    const fresh = page.items.filter((task) => !isStale(task));
+    for (const task of fresh) remember(task);
+    state.items = append ? dedupe(state.items.concat(fresh)) : fresh;
+    state.nextCursor = page.next_cursor || null;
+    state.loaded = true;
+    // Changes that happened while the page was on its way win over it.
+    for (const task of changedWhileLoading.values()) placeTask(task);
+    changedWhileLoading.clear();
+    state.items.sort(compare);
+    if (!append) {
+      const visible = new Set(state.items.map((task) => task.id));
+      state.selected = new Set([...state.selected].filter((id) => visible.has(id)));
+    }
+  } catch (error) {
+    if (error.name === "AbortError" || seq !== state.seq) return;
+    state.error = error;
+    if (error.status !== 401) toastError(error, "Couldn’t load tasks");
+  } finally {
+    if (seq === state.seq) {
+      state.loading = false;
+      state.controller = null;
+      $("#task-section").setAttribute("aria-busy", "false");
+      render();
+    }
+  }
+}
+
+function dedupe(tasks) {
+  const seen = new Set();
+  return tasks.filter((task) => (seen.has(task.id) ? false : seen.add(task.id)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changes from elsewhere (the dialog, quick add, the assistant, other tabs over the WebSocket)
+
+/** Puts a created or changed task in its place, or takes it out when it no longer belongs here. */
+export function upsertTask(task, { flash = true } = {}) {
+  if (isStale(task)) return state.items.some((item) => item.id === task.id);
+  remember(task);
+  if (state.loading) changedWhileLoading.set(task.id, task);
+  const changed = placeTask(task);
+  if (!changed) return false;
+  state.items.sort(compare);
+  render();
+  const belongs = state.items.some((item) => item.id === task.id);
+  if (flash && belongs) flashRow(task.id);
+  return belongs;
+}
+
+/** Puts `task` where it belongs in the loaded items (or out); returns whether the items changed. */
+function placeTask(task) {
+  const index = state.items.findIndex((item) => item.id === task.id);
+  if (versions.get(task.id) === Infinity) {
+    if (index >= 0) state.items.splice(index, 1);
+    return index >= 0;
+  }
+  const belongs = matches(task, query());
+  if (index >= 0) {
+    if (belongs) state.items[index] = task;
+    else {
+      state.items.splice(index, 1);
+      state.selected.delete(task.id);
+    }
+    return true;
+  }
+  if (!belongs) return false;
+  const last = state.items[state.items.length - 1];
+  // Beyond the last loaded row the task belongs to a page not loaded yet.
+  if (state.nextCursor && last && compare(task, last) > 0) return false;
+  state.items.push(task);
+  return true;
+}
+
+export function removeTask(id) {
+  versions.set(id, Infinity);
+  changedWhileLoading.delete(id);
+  const index = state.items.findIndex((item) => item.id === id);
+  if (index < 0) return;
+  state.items.splice(index, 1);
+  state.selected.delete(id);
+  render();
+}
+
+/** Applies a live event: task.created|updated|completed|reopened|deleted. */
+let bannerTimer = null;
+
+export function applyEvent(event) {
+  if (state.view === "today") {
+    clearTimeout(bannerTimer);
+    bannerTimer = setTimeout(refreshOverdueBanner, 300);
+  }
+  const task = event.task;
+  if (event.type === "task.deleted") {
+    removeTask(task ? task.id : event.task_id);
+  } else if (task && typeof task.id === "number") {
+    upsertTask(task);
+  }
+  scheduleTagRefresh();
+}
+
+function flashRow(id) {
+  const row = $(`#task-list .task[data-id="${id}"]`);
+  if (!row) return;
+  row.classList.remove("flash");
+  void row.offsetWidth;
+  row.classList.add("flash");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+function renderSkeleton() {
+  const list = $("#task-list");
+  const group = el("ul", { class: "task-items skeleton", "aria-hidden": "true" });
+  for (let i = 0; i < 5; i++) group.append(el("li", { class: "task skeleton-row" }, el("span", { class: "sk-circle" }), el("span", { class: "sk-line" })));
+  list.replaceChildren(group);
+  $("#list-empty").hidden = true;
+}
+
+function render() {
+  const list = $("#task-list");
+  const active = document.activeElement;
+  const activeRow = active && active.closest ? active.closest("#task-list .task") : null;
+  const focus = activeRow ? { id: activeRow.dataset.id, role: active.dataset.role || "row" } : null;
+
+  const groups = [];
+  const grouped = state.filters.sort.startsWith("due_at:asc") && state.view !== "today" && state.items.length > 0;
+  if (grouped) {
+    let current = null;
+    for (const task of state.items) {
+      const key = task.due_at ? dayKey(new Date(task.due_at)) : "";
+      const label = task.overdue && key < todayKey() ? "Overdue" : groupLabel(key);
+      if (!current || current.label !== label) {
+        current = { label, overdue: label === "Overdue", tasks: [] };
+        groups.push(current);
+      }
+      current.tasks.push(task);
+    }
+  } else {
+    groups.push({ label: null, tasks: state.items });
+  }
+
+  const sections = groups.map((group, index) => {
+    const items = el("ul", { class: "task-items" }, group.tasks.map(taskRow));
+    if (!group.label) return items;
+    const headingId = `group-${index}`;
+    items.setAttribute("aria-labelledby", headingId);
+    return el(
+      "section",
+      { class: "task-group" + (group.overdue ? " overdue-group" : "") },
+      el("h2", { class: "group-title", id: headingId }, group.label, el("span", { class: "group-count", text: String(group.tasks.length) })),
+      items,
+    );
+  });
+  list.replaceChildren(...(state.items.length ? sections : []));
+  list.classList.toggle("selecting", state.selecting);
+
+  const empty = $("#list-empty");
+  empty.hidden = !(state.loaded && !state.loading && state.items.length === 0 && !state.error);
+  if (!empty.hidden) {
+    const [title, text] = isFiltered()
+      ? ["No matching tasks", "Try another search, or reset the filters."]
+      : VIEWS[state.view].empty;
+    $("#empty-title").textContent = state.view === "tag" && !isFiltered() ? `No open tasks tagged #${state.tag}` : title;
+    $("#empty-text").textContent = text;
+  }
+
+  updateSubtitle();
+  updateFooter();
+  updateBulkBar();
+
+  if (focus) {
+    const row = $(`#task-list .task[data-id="${focus.id}"]`);
+    const target = row && (focus.role === "row" ? row : row.querySelector(`[data-role="${focus.role}"]`));
+    if (target) target.focus({ preventScroll: true });
+  }
+}
+
+function updateSubtitle() {
+  const sub = $("#view-sub");
+  const count = state.items.length;
+  const counted = state.loaded ? `${count}${state.nextCursor ? "+" : ""} ${count === 1 && !state.nextCursor ? "task" : "tasks"}` : "";
+  if (state.view === "today") sub.textContent = longDate(todayKey()) + (counted ? " · " + counted : "");
+  else sub.textContent = counted;
+}
+
+function updateFooter() {
+  const more = $("#load-more");
+  more.hidden = !state.nextCursor;
+  more.disabled = state.loading;
+  more.textContent = state.loading && state.loaded ? "Loading…" : "Load more";
+  const status = $("#list-status");
+  status.replaceChildren();
+  if (state.error) {
+    status.append(
+      "Couldn’t load tasks. ",
+      el("button", { type: "button", class: "link-btn", text: "Retry", on: { click: () => load() } }),
+    );
+  } else if (state.loaded && !state.nextCursor && state.items.length > 8) {
+    status.textContent = "That’s everything.";
+  }
+}
+
+function taskRow(task) {
+  const selected = state.selected.has(task.id);
+  const row = el("li", {
+    class: `task p-${task.priority}${task.completed ? " done" : ""}${selected ? " selected" : ""}`,
+    dataset: { id: String(task.id) },
+    tabindex: "-1",
+  });
+  row.append(
+    el("input", {
+      type: "checkbox",
+      class: "select-box",
+      "aria-label": `Select “${task.title}”`,
+      checked: selected,
+      dataset: { role: "select" },
+    }),
+    el("input", {
+      type: "checkbox",
+      class: "complete-box",
+      "aria-label": task.completed ? `Reopen “${task.title}”` : `Complete “${task.title}”`,
+      checked: task.completed,
+      dataset: { role: "complete" },
+    }),
+  );
+
+  const main = el("div", { class: "task-main" });
+  main.append(el("button", { type: "button", class: "task-title", text: task.title, dataset: { role: "title" } }));
+  if (task.description) main.append(el("p", { class: "task-desc", text: task.description.split("\n")[0] }));
+
+  const meta = el("div", { class: "task-meta" });
+  const due = describeDue(task);
+  if (due) {
+    meta.append(
+      el(
+        "span",
+        { class: `meta due due-${due.state}`, title: due.title + (task.overdue ? " — overdue" : "") },
+        icon("calendar"),
+        el("time", { datetime: task.due_at, text: due.text }),
+        task.overdue ? el("span", { class: "sr-only", text: " (overdue)" }) : null,
+      ),
+    );
+  }
+  if (task.recurrence) {
+    meta.append(el("span", { class: "meta repeat", title: sentenceCase(task.recurrence.text || "") }, icon("repeat"), el("span", { class: "repeat-text", text: task.recurrence.text || "repeats" })));
+  }
+  const pending = (task.reminders || []).filter((reminder) => !reminder.fired_at);
+  if (pending.length) {
+    meta.append(el("span", { class: "meta reminders", title: `${pending.length} reminder${pending.length > 1 ? "s" : ""}` }, icon("bell"), el("span", { class: "sr-only", text: "Reminders: " }), String(pending.length)));
+  }
+  for (const tag of task.tags) {
+    meta.append(el("a", { class: "tag-chip", href: `#/tag/${encodeURIComponent(tag)}`, dataset: { tag } }, el("span", { "aria-hidden": "true", text: "#" }), tag));
+  }
+  if (meta.childElementCount) main.append(meta);
+  row.append(main);
+
+  if (task.priority !== "none") {
+    row.append(el("span", { class: `prio-badge p-${task.priority}`, title: `Priority: ${PRIORITY_LABELS[task.priority]}` }, icon("flag"), PRIORITY_LABELS[task.priority]));
+  }
+  row.append(
+    el(
+      "div",
+      { class: "task-actions" },
+      el("button", { type: "button", class: "icon-btn", "aria-label": `Edit “${task.title}”`, dataset: { role: "edit" } }, icon("edit")),
+      el("button", { type: "button", class: "icon-btn danger", "aria-label": `Delete “${task.title}”`, dataset: { role: "delete" } }, icon("trash")),
+    ),
+  );
+  return row;
+}
+
+function taskOf(element) {
+  const row = element.closest(".task");
+  if (!row) return null;
+  return state.items.find((task) => String(task.id) === row.dataset.id) || null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row interactions
+
+function onListChange(event) {
+  const target = event.target;
+  const task = taskOf(target);
+  if (!task) return;
+  if (target.dataset.role === "select") {
+    toggleSelected(task.id, target.checked);
+  } else if (target.dataset.role === "complete") {
+    setCompleted(task, target.checked);
+  }
+}
+
+function onListClick(event) {
+  const target = event.target.closest("button, a");
+  if (!target) {
+    // Clicking the row's empty space focuses it, so keyboard shortcuts apply to it.
+    const row = event.target.closest(".task");
+    if (row && !event.target.closest("input")) row.focus({ preventScroll: true });
+    return;
+  }
+  const task = taskOf(target);
+  if (!task) return;
+  if (target.dataset.role === "title" || target.dataset.role === "edit") hooks.edit(task);
+  else if (target.dataset.role === "delete") deleteOne(task);
+}
+
+function onListKeydown(event) {
+  const row = event.target.closest(".task");
+  if (!row || event.target !== row) return;
+  if (event.key === "Enter") {
+    event.preventDefault();
+    const task = taskOf(row);
+    if (task) hooks.edit(task);
+  } else if (event.key === " ") {
+    event.preventDefault();
+    const task = taskOf(row);
+    if (task) toggleSelected(task.id, !state.selected.has(task.id));
+  }
+}
+
+function toggleSelected(id, on) {
+  if (on) state.selected.add(id);
+  else state.selected.delete(id);
+  if (on) state.selecting = true;
+  render();
+}
+
+function setSelecting(on) {
+  state.selecting = on;
+  if (!on) state.selected.clear();
+  render();
+  if (on) {
+    const first = $("#task-list .select-box");
+    if (first) first.focus();
+  }
+}
+
+function updateBulkBar() {
+  const bar = $("#bulk-bar");
+  const count = state.selected.size;
+  bar.hidden = !state.selecting;
+  $("#select-mode").setAttribute("aria-pressed", String(state.selecting));
+  $("#bulk-count").textContent = `${count} selected`;
+  const all = $("#select-all");
+  all.checked = count > 0 && count === state.items.length;
+  all.indeterminate = count > 0 && count < state.items.length;
+  const selectedTasks = state.items.filter((task) => state.selected.has(task.id));
+  $("#bulk-complete").hidden = selectedTasks.length > 0 && selectedTasks.every((task) => task.completed);
+  $("#bulk-reopen").hidden = !selectedTasks.some((task) => task.completed);
+  for (const button of $$("#bulk-bar .bulk-actions button:not(#bulk-cancel)")) button.disabled = count === 0;
+}
+
+async function setCompleted(task, completed) {
+  const row = $(`#task-list .task[data-id="${task.id}"]`);
+  if (row) row.classList.toggle("done", completed);
+  try {
+    const updated = completed ? await api.completeTask(task.id) : await api.reopenTask(task.id);
+    // Let the check mark be seen before the row leaves the list.
+    setTimeout(() => upsertTask(updated, { flash: false }), matches(updated, query()) ? 0 : 350);
+    if (completed) {
+      toast(`Completed “${task.title}”`, {
+        kind: "success",
+        action: { label: "Undo", run: () => api.reopenTask(task.id).then((t) => upsertTask(t)).catch(toastError) },
+      });
+      // The next occurrence of a repeating task is created by the server; pick it up.
+      if (task.recurrence && api.live.status !== "live") setTimeout(() => load(), 700);
+    }
+    scheduleTagRefresh();
+  } catch (error) {
+    if (row) row.classList.toggle("done", !completed);
+    const box = row && row.querySelector(".complete-box");
+    if (box) box.checked = !completed;
+    toastError(error, "Couldn’t update the task");
+  }
+}
+
+async function deleteOne(task) {
+  const ok = await confirmAction({ title: "Delete task?", text: `“${task.title}” will be deleted. This can’t be undone.`, confirm: "Delete" });
+  if (!ok) return;
+  try {
+    await api.deleteTask(task.id);
+    removeTask(task.id);
+    toast(`Deleted “${task.title}”`);
+    scheduleTagRefresh();
+  } catch (error) {
+    toastError(error, "Couldn’t delete the task");
+  }
+}
+
+async function bulk(action) {
+  const ids = [...state.selected];
+  if (!ids.length) return;
+  const noun = ids.length === 1 ? "task" : "tasks";
+  if (action === "delete") {
+    const ok = await confirmAction({ title: `Delete ${ids.length} ${noun}?`, text: `The selected ${noun} will be deleted. This can’t be undone.`, confirm: "Delete" });
+    if (!ok) return;
+  }
+  try {
+    const result = await api.bulkTasks(action, ids);
+    const affected = result ? result.affected : ids.length;
+    const verb = { complete: "Completed", reopen: "Reopened", delete: "Deleted" }[action];
+    state.selected.clear();
+    state.selecting = false;
+    toast(`${verb} ${affected} ${affected === 1 ? "task" : "tasks"}`, {
+      kind: "success",
+      action:
+        action === "complete"
+          ? { label: "Undo", run: () => api.bulkTasks("reopen", ids).then(() => load()).catch(toastError) }
+          : undefined,
+    });
+    await load();
+    scheduleTagRefresh();
+  } catch (error) {
+    toastError(error, "Couldn’t update the tasks");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyboard helpers for app.js
+
+function rows() {
+  return $$("#task-list .task");
+}
+
+/** Moves the focus to the next (1) or previous (-1) task. */
+export function moveFocus(delta) {
+  const all = rows();
+  if (!all.length) return;
+  const current = document.activeElement && document.activeElement.closest ? document.activeElement.closest("#task-list .task") : null;
+  let index = current ? all.indexOf(current) + delta : delta > 0 ? 0 : all.length - 1;
+  index = Math.max(0, Math.min(all.length - 1, index));
+  all[index].focus();
+  all[index].scrollIntoView({ block: "nearest" });
+}
+
+function focusedTask() {
+  const row = document.activeElement && document.activeElement.closest ? document.activeElement.closest("#task-list .task") : null;
+  return row ? taskOf(row) : null;
+}
+
+export function editFocused() {
+  const task = focusedTask();
+  if (task) hooks.edit(task);
+  return Boolean(task);
+}
+
+export function selectFocused() {
+  const task = focusedTask();
+  if (task) toggleSelected(task.id, !state.selected.has(task.id));
+  return Boolean(task);
+}
+
+export function completeFocused() {
+  const task = focusedTask();
+  if (task) setCompleted(task, !task.completed);
+  return Boolean(task);
+}
+
+/** Escape in the list: leaves selection mode. Returns whether it did something. */
+export function escape() {
+  if (state.selecting) {
+    setSelecting(false);
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tags (sidebar, filter and the dialog's suggestions)
+
+let tagTimer = null;
+export function scheduleTagRefresh() {
+  clearTimeout(tagTimer);
+  tagTimer = setTimeout(refreshTags, 300);
+}
+
+export async function refreshTags() {
+  try {
+    const tags = await api.listTags();
+    state.tags = Array.isArray(tags) ? tags : [];
+  } catch (error) {
+    if (error.status !== 401) console.warn("tags", error);
+    return;
+  }
+  const list = $("#tag-list");
+  list.replaceChildren(
+    ...state.tags.map((tag) =>
+      el(
+        "li",
+        {},
+        el(
+          "a",
+          { href: `#/tag/${encodeURIComponent(tag.name)}`, dataset: { tag: tag.name }, "aria-current": state.view === "tag" && state.tag === tag.name ? "page" : null },
+          icon("hash"),
+          el("span", { class: "nav-text", text: tag.name }),
+          el("span", { class: "nav-count", text: String(tag.count), "aria-label": `${tag.count} tasks` }),
+        ),
+      ),
+    ),
+  );
+  $("#tag-empty").hidden = state.tags.length > 0;
+  const select = $("#filter-tag");
+  const value = state.filters.tag;
+  select.replaceChildren(el("option", { value: "", text: "Any" }), ...state.tags.map((tag) => el("option", { value: tag.name, text: "#" + tag.name })));
+  ensureTagOption(value);
+  select.value = value;
+  for (const listener of tagListeners) listener(state.tags.map((tag) => tag.name));
+}
+
+function ensureTagOption(name) {
+  const select = $("#filter-tag");
+  if (name && !Array.from(select.options).some((option) => option.value === name)) select.append(el("option", { value: name, text: "#" + name }));
+}
+
+/** `listener(names)` whenever the tag list is refreshed. */
+export function onTags(listener) {
+  tagListeners.push(listener);
+}
+
+export function tagNames() {
+  return state.tags.map((tag) => tag.name);
+}
