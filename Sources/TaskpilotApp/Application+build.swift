@@ -5,9 +5,12 @@ public import Logging
 import NIOCore
 import ServiceLifecycle
 import AsyncHTTPClient
+import HummingbirdWebSocket
 import TaskpilotAssistant
 import TaskpilotCore
+import TaskpilotEvents
 public import TaskpilotStore
+import TaskpilotWorkers
 
 /// Everything `serve` is made of, so tests can reach the parts they check.
 public struct TaskpilotServer: Sendable {
@@ -33,36 +36,53 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let accounts = SQLAccountRepository(database: database)
     let credentials = await Credentials(
         secret: secret, lifetime: settings.jwtLifetime, bcryptCost: settings.bcryptCost, users: accounts, tokens: accounts)
-    let tasks = SQLTaskRepository(database: database)
+    let signal = OutboxSignal()
+    let bus = InProcessEventBus()
+    let tasks = SQLTaskRepository(database: database, source: .api, signal: signal)
+    let workflow = SQLWorkflowStore(database: database, signal: signal)
     let agent = settings.llmBaseURL.map { url in
         LLMAgent(
             configuration: .init(baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout),
             logger: logger)
     }
     logger.info("assistant mode", metadata: ["mode": .string(agent == nil ? "offline interpreter" : "language model \(settings.llmModel)")])
-    let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks, agent: agent)
+    let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks.from(.assistant), agent: agent)
+
+    // Workers run in this process as TASKPILOT_WORKERS says; the realtime fan-out always does.
+    if settings.workers.contains(WorkerRole.recurring.rawValue) { await RecurringWorker.register(on: bus, store: workflow, logger: logger) }
+    if settings.workers.contains(WorkerRole.audit.rawValue) { await AuditWorker.register(on: bus, store: workflow) }
+    if settings.workers.contains(WorkerRole.notifications.rawValue) { await NotificationWorker.register(on: bus, store: workflow) }
+    let hub = RealtimeHub()
+    await bus.subscribe(topic: .taskUpdates, group: "taskpilot-realtime-\(UUID().uuidString.prefix(8))") { event in await hub.deliver(event) }
+    var services: [any Service] = [OutboxRelay(store: SQLOutboxStore(database: database), bus: bus, signal: signal, logger: logger)]
+    if settings.workers.contains(WorkerRole.reminders.rawValue) { services.append(ReminderScheduler(store: workflow, logger: logger)) }
+    logger.info("workers", metadata: ["in_process": .array(settings.workers.sorted().map { .string($0) })])
+
     let router = buildRouter(
         database: database, credentials: credentials, tasks: tasks, accounts: accounts, chat: chat,
-        conversations: SQLConversationRepository(database: database), settings: settings, metrics: metrics)
+        conversations: SQLConversationRepository(database: database), activity: workflow, settings: settings, metrics: metrics)
     let address = settings.host
     let port = settings.port
     let startLogger = logger
     var application = Application(
         router: router,
+        server: RealtimeHub.serverBuilder(hub: hub, credentials: credentials),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port
             startLogger.notice("Taskpilot is ready", metadata: ["url": .string("http://\(address):\(bound)"), "database": .string(settings.database.redacted)])
         },
         logger: logger)
+    // Services stop in reverse order: the relay and the scheduler before the database.
     application.addServices(database)
+    application.addServices(services)
     return TaskpilotServer(application: application, database: database)
 }
 
 /// The routes and middleware of the HTTP API.
 func buildRouter(
     database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, chat: ChatService,
-    conversations: any ConversationRepository, settings: Settings, metrics: ServerMetrics
+    conversations: any ConversationRepository, activity: any ActivityRepository, settings: Settings, metrics: ServerMetrics
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -90,9 +110,10 @@ func buildRouter(
     let chatController = ChatController(
         chat: chat, conversations: conversations, limiter: ChatRateLimiter(perMinute: settings.chatPerMinute), maxBodyBytes: settings.maxBodyBytes)
     chatController.addRoutes(to: authenticated)
+    ActivityController(activity: activity, tasks: tasks).addRoutes(to: authenticated)
 
     let mcp = router.group("mcp").add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
-    MCPController(tasks: tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)
+    MCPController(tasks: (tasks as? SQLTaskRepository)?.from(.mcp) ?? tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)
 
     let compatibility = router.group("api").add(middleware: AuthenticationMiddleware(credentials: credentials))
         .group(context: AuthenticatedContext.self)

@@ -31,6 +31,8 @@ public struct Settings: Sendable {
     public var llmAPIKey: String?
     public var llmModel: String
     public var llmTimeout: Duration
+    /// The worker roles that run inside `serve`.
+    public var workers: Set<String>
     /// Chat messages a user may send per minute.
     public var chatPerMinute: Int
     /// Failed logins allowed per email and per client within ``loginWindow``.
@@ -113,6 +115,22 @@ public struct Settings: Sendable {
         llmAPIKey = text("taskpilot.llm.api.key")
         llmModel = text("taskpilot.llm.model") ?? "gpt-4o-mini"
         llmTimeout = .seconds(try integer("taskpilot.llm.timeout", default: 60, in: 1...600))
+        let roles: Set<String> = ["recurring", "reminders", "notifications", "audit"]
+        if let list = text("taskpilot.workers") {
+            let named = Set(list.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            if named == ["none"] {
+                workers = []
+            } else if named == ["all"] {
+                workers = roles
+            } else {
+                guard named.isSubset(of: roles) else {
+                    throw Invalid(key: "TASKPILOT_WORKERS", problem: "'\(list)' names an unknown role; use a comma list of recurring, reminders, notifications, audit (or all, none)")
+                }
+                workers = named
+            }
+        } else {
+            workers = eventBus == .inprocess ? roles : []
+        }
         chatPerMinute = try integer("taskpilot.chat.per.minute", default: 30, in: 1...10_000)
         loginAttempts = try integer("taskpilot.login.attempts", default: 10, in: 1...100_000)
         loginWindow = .seconds(try integer("taskpilot.login.window", default: 900, in: 1...86_400))

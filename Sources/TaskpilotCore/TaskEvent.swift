@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Where a change came from, recorded with events and audit entries.
 public enum ChangeSource: String, Sendable, Codable {
@@ -102,15 +103,59 @@ public struct PartialPublish: Error {
 
 /// Wakes the outbox relay as soon as a transaction that wrote events commits (polling covers other processes).
 public final class OutboxSignal: Sendable {
-    /// The wake-ups.
-    public let wakeUps: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-
-    /// A signal whose stream keeps only the latest wake-up.
-    public init() {
-        (wakeUps, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
     }
 
+    private let state = Mutex(State())
+
+    /// A signal.
+    public init() {}
+
     /// Something was written to the outbox.
-    public func notify() { continuation.yield() }
+    public func notify() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns after the next notification (at once if one is pending), or after `timeout`.
+    public func wait(upTo timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.nextNotification() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func nextNotification() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    // The cancellation handler may already have run: then nobody would resume a stored waiter.
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
 }

@@ -36,24 +36,7 @@ public struct SQLTaskRepository: TaskRepository {
     public func create(_ task: TaskItem) async throws -> TaskItem {
         let source = self.source
         return try await write { sql in
-            let row = try await sql.raw(
-                """
-                INSERT INTO tasks (user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
-                    recurrence_from_completion, series_id, occurrence, completed_at, created_at, updated_at)
-                VALUES (\(bind: task.userID.storageKey), \(bind: task.title), \(bind: task.description), \(bind: task.status.rawValue),
-                    \(bind: task.priority.rank), \(bind: task.tags.joined(separator: ",")), \(bind: task.dueAt?.millisecondsSince1970),
-                    \(bind: task.allDay ? 1 : 0), \(bind: task.recurrence?.rrule), \(bind: task.recurrence?.fromCompletion == true ? 1 : 0),
-                    \(bind: task.seriesID), \(bind: task.occurrence), \(bind: task.completedAt?.millisecondsSince1970),
-                    \(bind: task.createdAt.millisecondsSince1970), \(bind: task.updatedAt.millisecondsSince1970))
-                RETURNING id
-                """
-            ).first()
-            guard let id = try row?.decode(column: "id", as: Int64.self) else { throw DatabaseSetupError("the insert returned no id") }
-            if task.recurrence != nil && task.seriesID == nil {
-                try await sql.raw("UPDATE tasks SET series_id = \(bind: id) WHERE id = \(bind: id)").run()
-            }
-            try await Self.writeTags(task.tags, taskID: id, userID: task.userID, on: sql, replacing: false)
-            try await Self.writeReminders(task.reminders, taskID: id, userID: task.userID, on: sql, replacing: false)
+            let id = try await Self.insert(task, on: sql)
             let created = try await Self.fetch(id: id, userID: task.userID, on: sql, lock: false)
             try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt), on: sql, now: created.updatedAt)
             return created
@@ -285,6 +268,29 @@ public struct SQLTaskRepository: TaskRepository {
         var tasks = [try task(from: row)]
         try await attachReminders(to: &tasks, on: sql)
         return tasks[0]
+    }
+
+    /// Inserts a task with its tags and reminders; a recurring task without a series starts its own.
+    static func insert(_ task: TaskItem, on sql: any SQLDatabase) async throws -> Int64 {
+        let row = try await sql.raw(
+            """
+            INSERT INTO tasks (user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
+                recurrence_from_completion, series_id, occurrence, completed_at, created_at, updated_at)
+            VALUES (\(bind: task.userID.storageKey), \(bind: task.title), \(bind: task.description), \(bind: task.status.rawValue),
+                \(bind: task.priority.rank), \(bind: task.tags.joined(separator: ",")), \(bind: task.dueAt?.millisecondsSince1970),
+                \(bind: task.allDay ? 1 : 0), \(bind: task.recurrence?.rrule), \(bind: task.recurrence?.fromCompletion == true ? 1 : 0),
+                \(bind: task.seriesID), \(bind: task.occurrence), \(bind: task.completedAt?.millisecondsSince1970),
+                \(bind: task.createdAt.millisecondsSince1970), \(bind: task.updatedAt.millisecondsSince1970))
+            RETURNING id
+            """
+        ).first()
+        guard let id = try row?.decode(column: "id", as: Int64.self) else { throw DatabaseSetupError("the insert returned no id") }
+        if task.recurrence != nil && task.seriesID == nil {
+            try await sql.raw("UPDATE tasks SET series_id = \(bind: id) WHERE id = \(bind: id)").run()
+        }
+        try await writeTags(task.tags, taskID: id, userID: task.userID, on: sql, replacing: false)
+        try await writeReminders(task.reminders, taskID: id, userID: task.userID, on: sql, replacing: false)
+        return id
     }
 
     static func fetchMany(ids: [Int64], userID: UUID, on sql: any SQLDatabase) async throws -> [TaskItem] {

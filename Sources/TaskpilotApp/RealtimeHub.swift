@@ -1,0 +1,108 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import HummingbirdCore
+import Logging
+import Metrics
+import NIOCore
+import TaskpilotCore
+import TaskpilotEvents
+
+/// Holds this replica's WebSocket sessions and pushes each `task-updates` event to the owner's sessions.
+actor RealtimeHub {
+    private var sessions: [UUID: [UUID: WebSocketOutboundWriter]] = [:]
+    private let gauge = Gauge(label: "taskpilot_websocket_sessions")
+
+    func add(user: UUID, session: UUID, writer: WebSocketOutboundWriter) {
+        sessions[user, default: [:]][session] = writer
+        gauge.record(sessions.values.reduce(0) { $0 + $1.count })
+    }
+
+    func remove(user: UUID, session: UUID) {
+        sessions[user]?[session] = nil
+        if sessions[user]?.isEmpty == true { sessions[user] = nil }
+        gauge.record(sessions.values.reduce(0) { $0 + $1.count })
+    }
+
+    func writers(for user: UUID) -> [WebSocketOutboundWriter] { Array(sessions[user]?.values ?? [:].values) }
+
+    /// The WebSocket messages of one `task-updates` event.
+    static func messages(for event: OutboxEvent) -> [JSONValue] {
+        let data = event.data
+        switch event.type {
+        case "taskpilot.task.changed":
+            let change = data["change"]?.stringValue ?? "updated"
+            return [["type": .string("task.\(change)"), "task_id": data["task_id"] ?? .null, "task": data["task"] ?? .null]]
+        case "taskpilot.notification.created":
+            var reminder = data.objectValue ?? [:]
+            reminder["type"] = "reminder.due"
+            reminder["user_id"] = nil
+            reminder["change"] = nil
+            return [.object(reminder), ["type": "notification", "notification": data["notification"] ?? .null]]
+        default:
+            return []
+        }
+    }
+
+    /// Pushes an event to its owner's open sessions; a session that cannot take it is dropped by its own loop.
+    func deliver(_ event: OutboxEvent) async {
+        guard let user = event.data["user_id"]?.stringValue.flatMap(UUID.init(uuidString:)) else { return }
+        let targets = writers(for: user)
+        guard !targets.isEmpty else { return }
+        for message in Self.messages(for: event) {
+            for writer in targets { try? await writer.write(.text(message.jsonText)) }
+        }
+    }
+
+    /// The server builder: `/api/v1/ws` upgrades when a valid token comes as `access_token` or in `Sec-WebSocket-Protocol`.
+    static func serverBuilder(hub: RealtimeHub, credentials: Credentials, heartbeat: Duration = .seconds(25)) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade { request, _, logger in
+            guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else { return .dontUpgrade }
+            guard let user = try? await credentials.authenticate(bearer: token) else { return .dontUpgrade }
+            var headers: HTTPFields = [:]
+            if let protocolHeader { headers[.secWebSocketProtocol] = protocolHeader }
+            return .upgrade(headers) { inbound, outbound, _ in
+                let session = UUID()
+                await hub.add(user: user.id, session: session, writer: outbound)
+                defer { Task { await hub.remove(user: user.id, session: session) } }
+                try await outbound.write(.text(JSONValue.object(["type": "hello", "user_id": .string(user.id.uuidString.lowercased())]).jsonText))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: heartbeat)
+                            try await outbound.write(.text(#"{"type":"heartbeat"}"#))
+                        }
+                    }
+                    group.addTask {
+                        // Clients may send anything (e.g. pings); the session ends when they close.
+                        for try await _ in inbound.messages(maxSize: 64 * 1024) {}
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+                logger.debug("websocket closed", metadata: ["user_id": .string(user.id.uuidString.lowercased())])
+            }
+        }
+    }
+
+    /// The token of an upgrade request and the subprotocol to echo, if it came as one.
+    static func bearer(_ request: HTTPRequest) -> (String, String?)? {
+        if let path = request.path, let query = path.split(separator: "?", maxSplits: 1).dropFirst().first {
+            for pair in query.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0] == "access_token" {
+                    return (String(parts[1]).removingPercentEncoding ?? String(parts[1]), nil)
+                }
+            }
+        }
+        if let header = request.headerFields[.secWebSocketProtocol] {
+            let items = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if items.count >= 2, ["bearer", "access_token"].contains(items[0].lowercased()) { return (items[1], items[0]) }
+        }
+        if let authorization = request.headerFields[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            return (String(authorization.dropFirst(7)), nil)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+public import Logging
+import Metrics
+public import ServiceLifecycle
+public import TaskpilotCore
+
+/// Publishes the outbox to the bus, in order, marking what was published; retries with backoff while the bus fails.
+public struct OutboxRelay: Service {
+    let store: any OutboxStore
+    let bus: any EventBus
+    let signal: OutboxSignal
+    let logger: Logger
+    /// How often to look for events written by other processes.
+    let pollInterval: Duration
+
+    /// A relay from the store to the bus.
+    public init(store: any OutboxStore, bus: any EventBus, signal: OutboxSignal, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+        self.store = store
+        self.bus = bus
+        self.signal = signal
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        var backoff: Duration = .zero
+        var lastDepthCheck = ContinuousClock.now - .seconds(10)
+        let depth = Gauge(label: "taskpilot_outbox_depth")
+        let failures = Counter(label: "taskpilot_outbox_publish_failures_total")
+        let latency = Metrics.Timer(label: "taskpilot_outbox_publish_duration_seconds")
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let bus = self.bus
+                let published = try await store.claimUnpublished(limit: 200) { events in
+                    var done = 0
+                    for event in events {
+                        let started = ContinuousClock.now
+                        do {
+                            try await bus.publish(event)
+                        } catch {
+                            throw PartialPublish(published: done, underlying: error)
+                        }
+                        latency.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
+                        done += 1
+                    }
+                    return done
+                }
+                if backoff != .zero { logger.notice("event bus reachable again; outbox publishing resumed") }
+                backoff = .zero
+                if ContinuousClock.now - lastDepthCheck > .seconds(5) {
+                    depth.record(try await store.depth())
+                    lastDepthCheck = .now
+                }
+                if published == 200 { continue }
+            } catch {
+                failures.increment()
+                backoff = min(max(backoff * 2, .milliseconds(100)), .seconds(30))
+                logger.warning(
+                    "publishing from the outbox failed; will retry", metadata: ["error": .string(String(describing: error)), "retry_in": .string("\(backoff)")])
+                try? await Task.sleep(for: backoff)
+                continue
+            }
+            await signal.wait(upTo: pollInterval)
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Double { Double(components.seconds) * 1e9 + Double(components.attoseconds) / 1e9 }
+}

@@ -1,0 +1,220 @@
+import FluentKit
+public import Foundation
+import SQLKit
+public import TaskpilotCore
+
+/// What the workers write: next occurrences, fired reminders, notifications and the audit log, each once per event.
+public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
+    private let store: TaskpilotDatabase
+    private let signal: OutboxSignal?
+
+    /// The workflow tables of the database; `signal` wakes the relay after writes that queue events.
+    public init(database: TaskpilotDatabase, signal: OutboxSignal? = nil) {
+        self.store = database
+        self.signal = signal
+    }
+
+    /// Runs `body` in a transaction unless `consumer` already handled `eventID`; returns nil when it had.
+    private func once<T: Sendable>(
+        consumer: String, eventID: String, now: Date, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T? {
+        let result: T? = try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            let claimed = try await sql.raw(
+                """
+                INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (\(bind: consumer), \(bind: eventID), \(bind: now.millisecondsSince1970))
+                ON CONFLICT DO NOTHING RETURNING consumer
+                """
+            ).all()
+            guard !claimed.isEmpty else { return nil }
+            return try await body(sql)
+        }
+        signal?.notify()
+        return result
+    }
+
+    public func createNextOccurrence(afterCompletionEvent event: OutboxEvent, consumer: String, now: Date) async throws -> TaskItem? {
+        guard let taskID = event.data["task_id"]?.int64Value, let userText = event.data["user_id"]?.stringValue,
+            let userID = UUID(uuidString: userText)
+        else { return nil }
+        let outcome: TaskItem?? = try await once(consumer: consumer, eventID: event.id, now: now) { sql in
+            guard let completed = try? await SQLTaskRepository.fetch(id: taskID, userID: userID, on: sql, lock: false),
+                let rule = completed.recurrence, let due = completed.dueAt
+            else { return nil }
+            let seriesID = completed.seriesID ?? completed.id
+            // A completion that was undone and redone must not roll the series forward twice.
+            let existing = try await sql.raw(
+                "SELECT id FROM tasks WHERE series_id = \(bind: seriesID) AND occurrence > \(bind: completed.occurrence) LIMIT 1"
+            ).first()
+            guard existing == nil else { return nil }
+            let zoneName = try await sql.raw("SELECT timezone FROM users WHERE id = \(bind: userID.storageKey)").first()?.decode(
+                column: "timezone", as: String.self)
+            let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+            let completedAt = completed.completedAt ?? now
+            guard let nextDue = rule.nextDue(previousDue: due, completedAt: completedAt, occurrence: completed.occurrence, timeZone: zone) else {
+                return nil
+            }
+            var next = TaskItem(
+                id: 0, userID: userID, title: completed.title, description: completed.description, priority: completed.priority,
+                tags: completed.tags, dueAt: nextDue, allDay: completed.allDay, recurrence: rule, seriesID: seriesID,
+                occurrence: completed.occurrence + 1, createdAt: now, updatedAt: now)
+            next.reminders = completed.reminders.compactMap { reminder in
+                guard case .beforeDue = reminder.trigger else { return nil }
+                return Reminder(id: 0, trigger: reminder.trigger, fireAt: reminder.trigger.fireDate(dueAt: nextDue), firedAt: nil)
+            }
+            let id = try await SQLTaskRepository.insert(next, on: sql)
+            let created = try await SQLTaskRepository.fetch(id: id, userID: userID, on: sql, lock: false)
+            try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: .system, now: now), on: sql, now: now)
+            return created
+        }
+        return outcome ?? nil
+    }
+
+    public func fireDueReminders(now: Date, limit: Int) async throws -> [FiredReminder] {
+        let lock: SQLQueryString = store.flavor == .postgres ? " FOR UPDATE OF r SKIP LOCKED" : ""
+        let fired: [FiredReminder] = try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            let rows = try await sql.raw(
+                """
+                SELECT r.id, r.task_id, r.fire_at, r.user_id, t.title, t.due_at FROM reminders r JOIN tasks t ON t.id = r.task_id
+                WHERE r.fired_at IS NULL AND r.fire_at IS NOT NULL AND r.fire_at <= \(bind: now.millisecondsSince1970) AND t.status = 'pending'
+                ORDER BY r.fire_at LIMIT \(bind: limit)
+                """ + lock
+            ).all()
+            guard !rows.isEmpty else { return [] }
+            var fired: [FiredReminder] = []
+            var events: [OutboxEvent] = []
+            for row in rows {
+                let reminderID = try row.decode(column: "id", as: Int64.self)
+                let taskID = try row.decode(column: "task_id", as: Int64.self)
+                let fireAt = Date(millisecondsSince1970: try row.decode(column: "fire_at", as: Int64.self))
+                let due = try row.decode(column: "due_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+                fired.append(FiredReminder(reminderID: reminderID, taskID: taskID, fireAt: fireAt, firedAt: now))
+                events.append(
+                    OutboxEvent(
+                        topic: .reminders, key: String(taskID),
+                        envelope: OutboxEvent.cloudEvent(
+                            type: "taskpilot.reminder.due", subject: "task/\(taskID)", time: now,
+                            data: [
+                                "task_id": .number(Double(taskID)), "title": .string(try row.decode(column: "title", as: String.self)),
+                                "due_at": due.map { .string(Timestamp.format($0)) } ?? .null, "remind_at": .string(Timestamp.format(fireAt)),
+                                "user_id": .string(try row.decode(column: "user_id", as: String.self)), "reminder_id": .number(Double(reminderID)),
+                            ])))
+            }
+            try await sql.raw(
+                "UPDATE reminders SET fired_at = \(bind: now.millisecondsSince1970) WHERE id IN (\(binds: fired.map(\.reminderID)))"
+            ).run()
+            try await OutboxWriter.append(events, on: sql, now: now)
+            return fired
+        }
+        if !fired.isEmpty { signal?.notify() }
+        return fired
+    }
+
+    public func nextReminderTime() async throws -> Date? {
+        try await store.sql.raw(
+            """
+            SELECT MIN(r.fire_at) AS next FROM reminders r JOIN tasks t ON t.id = r.task_id
+            WHERE r.fired_at IS NULL AND r.fire_at IS NOT NULL AND t.status = 'pending'
+            """
+        ).first()?.decode(column: "next", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+    }
+
+    public func recordReminderNotification(_ event: OutboxEvent, consumer: String, now: Date) async throws -> AppNotification? {
+        guard let userText = event.data["user_id"]?.stringValue, let userID = UUID(uuidString: userText) else { return nil }
+        let taskID = event.data["task_id"]?.int64Value
+        let title = event.data["title"]?.stringValue ?? "Reminder"
+        var body = "Reminder"
+        if let due = event.data["due_at"]?.stringValue { body = "Due \(due)" }
+        let text = body
+        let outcome: AppNotification?? = try await once(consumer: consumer, eventID: event.id, now: now) { sql in
+            let row = try await sql.raw(
+                """
+                INSERT INTO notifications (user_id, kind, task_id, title, body, created_at)
+                VALUES (\(bind: userID.storageKey), 'reminder', \(bind: taskID), \(bind: title), \(bind: text), \(bind: now.millisecondsSince1970))
+                RETURNING id
+                """
+            ).first()
+            let notification = AppNotification(
+                id: try row?.decode(column: "id", as: Int64.self) ?? 0, userID: userID, kind: "reminder", taskID: taskID, title: title, body: text,
+                createdAt: Date(millisecondsSince1970: now.millisecondsSince1970), readAt: nil)
+            var data = event.data.objectValue ?? [:]
+            data["notification"] = notification.json
+            data["change"] = "notification"
+            try await OutboxWriter.append(
+                [
+                    OutboxEvent(
+                        topic: .taskUpdates, key: String(taskID ?? 0),
+                        envelope: OutboxEvent.cloudEvent(type: "taskpilot.notification.created", subject: "user/\(userText)", time: now, data: .object(data)))
+                ], on: sql, now: now)
+            return notification
+        }
+        return outcome ?? nil
+    }
+
+    public func recordAudit(_ event: OutboxEvent) async throws -> Bool {
+        let data = event.data
+        guard let taskID = data["task_id"]?.int64Value, let user = data["user_id"]?.stringValue else { return false }
+        let action = data["event_type"]?.stringValue ?? "updated"
+        let source = data["source"]?.stringValue ?? "api"
+        let at = data["timestamp"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: TimeZone(identifier: "UTC")!)?.date } ?? Date()
+        let before = action == "created" ? nil : data["previous"]
+        let after = action == "deleted" ? nil : data["task_data"]
+        let rows = try await store.sql.raw(
+            """
+            INSERT INTO audit_log (user_id, actor, source, action, task_id, before_state, after_state, event_id, at)
+            VALUES (\(bind: user), \(bind: source == "system" ? "system" : user), \(bind: source), \(bind: action), \(bind: taskID),
+                \(bind: before?.jsonText), \(bind: after?.jsonText), \(bind: event.id), \(bind: at.millisecondsSince1970))
+            ON CONFLICT DO NOTHING RETURNING id
+            """
+        ).all()
+        return !rows.isEmpty
+    }
+
+    // MARK: - Reading
+
+    public func notifications(userID: UUID, unreadOnly: Bool, limit: Int) async throws -> [AppNotification] {
+        let unread: SQLQueryString = unreadOnly ? " AND read_at IS NULL" : ""
+        return try await store.sql.raw(
+            "SELECT * FROM notifications WHERE user_id = \(bind: userID.storageKey)" + unread + " ORDER BY id DESC LIMIT \(bind: limit)"
+        ).all().map(Self.notification(from:))
+    }
+
+    public func markRead(notificationID: Int64, userID: UUID, now: Date) async throws -> AppNotification {
+        try await store.sql.raw(
+            """
+            UPDATE notifications SET read_at = \(bind: now.millisecondsSince1970)
+            WHERE id = \(bind: notificationID) AND user_id = \(bind: userID.storageKey) AND read_at IS NULL
+            """
+        ).run()
+        guard
+            let row = try await store.sql.raw(
+                "SELECT * FROM notifications WHERE id = \(bind: notificationID) AND user_id = \(bind: userID.storageKey)"
+            ).first()
+        else { throw TaskpilotError.notFound("Notification \(notificationID) was not found.") }
+        return try Self.notification(from: row)
+    }
+
+    public func history(taskID: Int64, userID: UUID) async throws -> [AuditEntry] {
+        try await store.sql.raw(
+            "SELECT * FROM audit_log WHERE user_id = \(bind: userID.storageKey) AND task_id = \(bind: taskID) ORDER BY at, id"
+        ).all().map { row in
+            AuditEntry(
+                id: try row.decode(column: "id", as: Int64.self), taskID: taskID, action: try row.decode(column: "action", as: String.self),
+                source: try row.decode(column: "source", as: String.self), actor: try row.decode(column: "actor", as: String.self),
+                before: try row.decode(column: "before_state", as: String?.self).flatMap(JSONValue.parse),
+                after: try row.decode(column: "after_state", as: String?.self).flatMap(JSONValue.parse),
+                eventID: try row.decode(column: "event_id", as: String.self),
+                at: Date(millisecondsSince1970: try row.decode(column: "at", as: Int64.self)))
+        }
+    }
+
+    private static func notification(from row: any SQLRow) throws -> AppNotification {
+        AppNotification(
+            id: try row.decode(column: "id", as: Int64.self), userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+            kind: try row.decode(column: "kind", as: String.self), taskID: try row.decode(column: "task_id", as: Int64?.self),
+            title: try row.decode(column: "title", as: String.self), body: try row.decode(column: "body", as: String.self),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            readAt: try row.decode(column: "read_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)))
+    }
+}
