@@ -31,6 +31,7 @@ DEBUG_BIN := .build/debug/taskpilot
 TEST_SUITES := test-swift
 TEST_SUITES += test-mcp
 TEST_SUITES += test-cli
+TEST_SUITES += test-events
 TEST_SUITES += test-browser
 TEST_SUITES += test-deploy
 # ---------------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ test-mcp:
 
 # The web app in headless Chromium (Debian chromium + chromium-driver) driven by selenium, against the debug binary.
 test-browser:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q tests/browser
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider tests/browser
 
 # Deployment files (Dockerfile, Helm chart, Dapr, workflows, compose, alerts, dashboard, docs) checked
 # with real linters: no build, no Docker, no cluster. tests/deploy/check.sh installs its own tools.
@@ -86,6 +87,10 @@ test-deploy:
 # The client commands (login, add, list, show, done, edit, rm, tags, chat) against a running server.
 test-cli:
 	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider tests/cli
+
+# Live updates over a real WebSocket client, recurring tasks, reminders, notifications and history (embedded default).
+test-events:
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/events/pytest.ini tests/events
 
 bench:
 	scripts/bootstrap.sh bench

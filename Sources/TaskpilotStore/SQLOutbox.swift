@@ -25,21 +25,31 @@ public struct SQLOutboxStore: OutboxStore {
     public init(database: TaskpilotDatabase) { store = database }
 
     public func claimUnpublished(limit: Int, publish: @escaping @Sendable ([OutboxEvent]) async throws -> Int) async throws -> Int {
-        guard store.flavor == .postgres else {
+        let outcome: RelayOutcome
+        if store.flavor == .postgres {
+            // One relay at a time across replicas (an advisory lock held by the transaction), so events keep their order.
+            outcome = try await store.database.transaction { database in
+                let sql = database as! any SQLDatabase
+                let locked = try await sql.raw("SELECT pg_try_advisory_xact_lock(7140001) AS locked").first()?.decode(column: "locked", as: Bool.self)
+                guard locked == true else { return RelayOutcome(published: 0, failure: nil) }
+                return try await relay(on: sql, limit: limit, publish: publish)
+            }
+        } else {
             // SQLite has one writer and one process: no lock is needed, and holding its only connection while
             // in-process handlers write would stall them.
-            return try await relay(on: store.sql, limit: limit, publish: publish)
+            outcome = try await relay(on: store.sql, limit: limit, publish: publish)
         }
-        // One relay at a time across replicas (an advisory lock held by the transaction), so events keep their order.
-        return try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
-            let locked = try await sql.raw("SELECT pg_try_advisory_xact_lock(7140001) AS locked").first()?.decode(column: "locked", as: Bool.self)
-            guard locked == true else { return 0 }
-            return try await relay(on: sql, limit: limit, publish: publish)
-        }
+        // The marks are committed before a failure is reported, so nothing published is published again.
+        if let failure = outcome.failure { throw failure }
+        return outcome.published
     }
 
-    private func relay(on sql: any SQLDatabase, limit: Int, publish: @Sendable ([OutboxEvent]) async throws -> Int) async throws -> Int {
+    private struct RelayOutcome: Sendable {
+        let published: Int
+        let failure: (any Error)?
+    }
+
+    private func relay(on sql: any SQLDatabase, limit: Int, publish: @Sendable ([OutboxEvent]) async throws -> Int) async throws -> RelayOutcome {
         let rows = try await sql.raw(
             "SELECT id, topic, event_key, event FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(bind: limit)"
         ).all()
@@ -51,17 +61,18 @@ public struct SQLOutboxStore: OutboxStore {
                 sequence: try row.decode(column: "id", as: Int64.self), topic: topic, key: try row.decode(column: "event_key", as: String.self),
                 envelope: envelope)
         }
-        guard !events.isEmpty else { return 0 }
+        guard !events.isEmpty else { return RelayOutcome(published: 0, failure: nil) }
         // Publish in order; what was published before a failure is marked, the rest waits for the next attempt.
-        let published: Int
         do {
-            published = try await publish(events)
+            let published = try await publish(events)
+            try await mark(events.prefix(published).map(\.sequence), on: sql)
+            return RelayOutcome(published: published, failure: nil)
         } catch let failure as PartialPublish {
             try await mark(events.prefix(failure.published).map(\.sequence), on: sql)
-            throw failure.underlying
+            return RelayOutcome(published: failure.published, failure: failure.underlying)
+        } catch {
+            return RelayOutcome(published: 0, failure: error)
         }
-        try await mark(events.prefix(published).map(\.sequence), on: sql)
-        return published
     }
 
     private func mark(_ ids: [Int64], on sql: any SQLDatabase) async throws {

@@ -72,16 +72,26 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
 
     public func fireDueReminders(now: Date, limit: Int) async throws -> [FiredReminder] {
         let lock: SQLQueryString = store.flavor == .postgres ? " FOR UPDATE OF r SKIP LOCKED" : ""
+        let nowMS = now.millisecondsSince1970
         let fired: [FiredReminder] = try await store.database.transaction { database in
             let sql = database as! any SQLDatabase
+            // Claiming with one UPDATE first takes the write lock at once (SQLite) and skips rows another
+            // scheduler holds (PostgreSQL), so each reminder fires exactly once.
+            let claimed = try await sql.raw(
+                """
+                UPDATE reminders SET fired_at = \(bind: nowMS) WHERE id IN (
+                    SELECT r.id FROM reminders r JOIN tasks t ON t.id = r.task_id
+                    WHERE r.fired_at IS NULL AND r.fire_at IS NOT NULL AND r.fire_at <= \(bind: nowMS) AND t.status = 'pending'
+                    ORDER BY r.fire_at LIMIT \(bind: limit)
+                """ + lock + ") RETURNING id"
+            ).all().map { try $0.decode(column: "id", as: Int64.self) }
+            guard !claimed.isEmpty else { return [] }
             let rows = try await sql.raw(
                 """
                 SELECT r.id, r.task_id, r.fire_at, r.user_id, t.title, t.due_at FROM reminders r JOIN tasks t ON t.id = r.task_id
-                WHERE r.fired_at IS NULL AND r.fire_at IS NOT NULL AND r.fire_at <= \(bind: now.millisecondsSince1970) AND t.status = 'pending'
-                ORDER BY r.fire_at LIMIT \(bind: limit)
-                """ + lock
+                WHERE r.id IN (\(binds: claimed)) ORDER BY r.fire_at, r.id
+                """
             ).all()
-            guard !rows.isEmpty else { return [] }
             var fired: [FiredReminder] = []
             var events: [OutboxEvent] = []
             for row in rows {
@@ -101,9 +111,6 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                                 "user_id": .string(try row.decode(column: "user_id", as: String.self)), "reminder_id": .number(Double(reminderID)),
                             ])))
             }
-            try await sql.raw(
-                "UPDATE reminders SET fired_at = \(bind: now.millisecondsSince1970) WHERE id IN (\(binds: fired.map(\.reminderID)))"
-            ).run()
             try await OutboxWriter.append(events, on: sql, now: now)
             return fired
         }

@@ -1,0 +1,216 @@
+import Foundation
+import SQLKit
+import TaskpilotCore
+import TaskpilotStore
+import TaskpilotTestSupport
+import Testing
+
+@Suite("Workflow storage: outbox, next occurrences, reminders, audit")
+struct WorkflowStoreTests {
+    let utc = TimeZone(identifier: "UTC")!
+
+    func user(_ database: TaskpilotDatabase) async throws -> User {
+        try await SQLAccountRepository(database: database).create(
+            email: "\(UUID().uuidString.prefix(8))@example.com",
+            name: "",
+            passwordHash: "x",
+            timezone: "UTC",
+            now: Date()
+        )
+    }
+
+    func task(_ tasks: SQLTaskRepository, _ owner: User, _ json: String, now: Date = Date()) async throws -> TaskItem {
+        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
+        return try await tasks.create(try TaskItem.blank(userID: owner.id, now: now).applying(changes, now: now, timeZone: utc))
+    }
+
+    /// Everything in the outbox, published or not.
+    func outbox(_ database: TaskpilotDatabase) async throws -> [OutboxEvent] {
+        try await database.sql.raw("SELECT id, topic, event_key, event FROM outbox ORDER BY id").all().map { row in
+            OutboxEvent(
+                sequence: try row.decode(column: "id", as: Int64.self),
+                topic: EventTopic(rawValue: try row.decode(column: "topic", as: String.self))!,
+                key: try row.decode(column: "event_key", as: String.self),
+                envelope: JSONValue.parse(try row.decode(column: "event", as: String.self))!
+            )
+        }
+    }
+
+    @Test("every change writes its events in the same transaction, in order", arguments: TestBackend.available)
+    func outboxEvents(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database, source: .mcp)
+            let owner = try await user(database)
+            let created = try await task(tasks, owner, #"{"title": "a", "tags": ["x"]}"#)
+            _ = try await tasks.update(id: created.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
+            _ = try await tasks.bulk(.reopen, filter: TaskFilter(), userID: owner.id, now: Date())
+            _ = try await tasks.delete(id: created.id, userID: owner.id)
+            let events = try await outbox(database)
+            let taskEvents = events.filter { $0.topic == .taskEvents }
+            #expect(taskEvents.map(\.type) == ["created", "completed", "reopened", "deleted"].map { "taskpilot.task.\($0)" })
+            #expect(events.filter { $0.topic == .taskUpdates }.count == 4)
+            #expect(taskEvents.allSatisfy { $0.data["source"] == "mcp" && $0.key == String(created.id) && $0.envelope["specversion"] == "1.0" })
+            #expect(Set(events.map(\.id)).count == events.count)
+            // A failed write queues nothing.
+            var bad = TaskItem.blank(userID: owner.id, now: Date())
+            bad.title = "dup"
+            bad.tags = ["d", "d"]
+            await #expect(throws: (any Error).self) { try await tasks.create(bad) }
+            #expect(try await outbox(database).count == events.count)
+        }
+    }
+
+    @Test("the relay marks what it published and keeps the rest after a failure", arguments: TestBackend.available)
+    func relayMarks(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let owner = try await user(database)
+            for index in 0..<3 { _ = try await task(tasks, owner, "{\"title\": \"t\(index)\"}") }
+            let store = SQLOutboxStore(database: database)
+            #expect(try await store.depth() == 6)
+            struct Down: Error {}
+            await #expect(throws: Down.self) {
+                try await store.claimUnpublished(limit: 100) { _ in throw PartialPublish(published: 2, underlying: Down()) }
+            }
+            #expect(try await store.depth() == 4)
+            let published = try await store.claimUnpublished(limit: 100) { events in events.count }
+            #expect(published == 4)
+            #expect(try await store.depth() == 0)
+        }
+    }
+
+    @Test("one next occurrence per completion, whatever the redelivery", arguments: TestBackend.available)
+    func nextOccurrenceOnce(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let workflow = SQLWorkflowStore(database: database)
+            let owner = try await user(database)
+            let first = try await task(
+                tasks,
+                owner,
+                #"{"title": "rent", "due_at": "2026-01-31T09:00:00Z", "recurrence": {"frequency": "monthly"}, "reminders": [{"offset_minutes": 30}, {"at": "2026-01-30T10:00:00Z"}]}"#
+            )
+            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
+            let completion = try #require(try await outbox(database).first { $0.type == "taskpilot.task.completed" })
+            let results = try await withThrowingTaskGroup(of: TaskItem?.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date()) }
+                }
+                return try await group.reduce(into: [TaskItem?]()) { $0.append($1) }
+            }
+            let created = results.compactMap { $0 }
+            #expect(created.count == 1)
+            let next = try #require(created.first)
+            #expect(next.occurrence == 2 && next.seriesID == first.id)
+            #expect(next.dueAt.map(Timestamp.format) == "2026-02-28T09:00:00Z")
+            #expect(next.reminders.count == 1 && next.reminders[0].fireAt.map(Timestamp.format) == "2026-02-28T08:30:00Z")
+            // A second completion (after a reopen) is a new event, but occurrence 2 exists already.
+            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .pending), now: Date(), timeZone: utc)
+            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
+            let again = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
+            #expect(again.id != completion.id)
+            #expect(try await workflow.createNextOccurrence(afterCompletionEvent: again, consumer: "recurring", now: Date()) == nil)
+            #expect(try await tasks.list(TaskQuery(), userID: owner.id, now: Date()).items.count == 2)
+        }
+    }
+
+    @Test("a series ends at its count", arguments: TestBackend.available)
+    func seriesEnds(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let workflow = SQLWorkflowStore(database: database)
+            let owner = try await user(database)
+            let only = try await task(
+                tasks,
+                owner,
+                #"{"title": "once", "due_at": "2026-01-01T09:00:00Z", "recurrence": {"frequency": "daily", "count": 1}}"#
+            )
+            _ = try await tasks.update(id: only.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
+            let completion = try #require(try await outbox(database).first { $0.type == "taskpilot.task.completed" })
+            #expect(try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date()) == nil)
+        }
+    }
+
+    @Test("due reminders fire once, catching up on missed ones; two schedulers never fire one twice", arguments: TestBackend.available)
+    func remindersOnce(_ backend: TestBackend) async throws {
+        try await backend.withFreshDatabaseURL { url in
+            let location = DatabaseLocation(url: url)!
+            let first = try await TaskpilotDatabase(location: location, logger: TestBackend.logger)
+            try await first.migrate()
+            let second: TaskpilotDatabase
+            do {
+                second = try await TaskpilotDatabase(location: location, logger: TestBackend.logger)
+            } catch {
+                await first.shutdown()
+                throw error
+            }
+            do {
+                try await fireConcurrently(first, second)
+            } catch {
+                await first.shutdown()
+                await second.shutdown()
+                throw error
+            }
+            await first.shutdown()
+            await second.shutdown()
+        }
+    }
+
+    func fireConcurrently(_ first: TaskpilotDatabase, _ second: TaskpilotDatabase) async throws {
+        let tasks = SQLTaskRepository(database: first)
+        let owner = try await user(first)
+        let past = Date().addingTimeInterval(-3600)
+        for index in 0..<60 {
+            _ = try await task(
+                tasks,
+                owner,
+                "{\"title\": \"r\(index)\", \"due_at\": \"\(Timestamp.format(past.addingTimeInterval(Double(index))))\", \"reminders\": [{\"offset_minutes\": 0}]}"
+            )
+        }
+        _ = try await task(
+            tasks,
+            owner,
+            "{\"title\": \"later\", \"due_at\": \"\(Timestamp.format(Date().addingTimeInterval(3600)))\", \"reminders\": [{\"offset_minutes\": 0}]}"
+        )
+        let fired = try await withThrowingTaskGroup(of: [FiredReminder].self) { group in
+            for database in [first, second, first, second] {
+                group.addTask {
+                    var all: [FiredReminder] = []
+                    while true {
+                        let batch = try await SQLWorkflowStore(database: database).fireDueReminders(now: Date(), limit: 7)
+                        if batch.isEmpty { break }
+                        all += batch
+                    }
+                    return all
+                }
+            }
+            return try await group.reduce(into: [FiredReminder]()) { $0 += $1 }
+        }
+        #expect(fired.count == 60)
+        #expect(Set(fired.map(\.reminderID)).count == 60)
+        let events = try await outbox(first).filter { $0.topic == .reminders }
+        #expect(events.count == 60 && Set(events.compactMap { $0.data["reminder_id"]?.int64Value }).count == 60)
+        #expect(try await SQLWorkflowStore(database: first).nextReminderTime() != nil)
+    }
+
+    @Test("audit entries are stored once per event and only for their owner", arguments: TestBackend.available)
+    func audit(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database, source: .assistant)
+            let workflow = SQLWorkflowStore(database: database)
+            let owner = try await user(database)
+            let stranger = try await user(database)
+            let item = try await task(tasks, owner, #"{"title": "audited"}"#)
+            _ = try await tasks.update(id: item.id, userID: owner.id, changes: TaskChanges(title: "renamed"), now: Date(), timeZone: utc)
+            for event in try await outbox(database) where event.topic == .taskEvents {
+                #expect(try await workflow.recordAudit(event))
+                #expect(try await workflow.recordAudit(event) == false)
+            }
+            let history = try await workflow.history(taskID: item.id, userID: owner.id)
+            #expect(history.map(\.action) == ["created", "updated"])
+            #expect(history.allSatisfy { $0.source == "assistant" })
+            #expect(history[1].before?["title"] == "audited" && history[1].after?["title"] == "renamed")
+            #expect(try await workflow.history(taskID: item.id, userID: stranger.id).isEmpty)
+        }
+    }
+}

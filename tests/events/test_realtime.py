@@ -1,0 +1,138 @@
+"""Live updates, recurring tasks, reminders, notifications and history on the embedded default, through a real
+WebSocket client and the HTTP API."""
+
+import asyncio
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest_server import Server  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = Server()
+    yield running
+    running.stop()
+
+
+def soon(seconds: float) -> str:
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def next_message(socket, kinds: set[str], timeout: float = 5.0) -> dict:
+    """The next message of one of these types, skipping heartbeats and others."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        assert remaining > 0, f"no {kinds} message within {timeout} s"
+        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        if message["type"] in kinds:
+            return message
+
+
+async def test_changes_reach_open_sessions_of_the_owner_only(server):
+    alice = server.register("alice-ws@example.com")
+    bob = server.register("bob-ws@example.com")
+    async with websockets.connect(f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token={alice['token']}") as first, \
+            websockets.connect(f"ws://127.0.0.1:{server.port}/api/v1/ws", subprotocols=["bearer", alice["token"]]) as second, \
+            websockets.connect(f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token={bob['token']}") as other:
+        for socket in (first, second, other):
+            assert (await next_message(socket, {"hello"}))["type"] == "hello"
+        status, task = server.request("POST", "/api/v1/tasks", {"title": "live one"}, token=alice["token"])
+        assert status == 201
+        for socket in (first, second):
+            created = await next_message(socket, {"task.created"})
+            assert created["task"]["id"] == task["id"] and created["task"]["title"] == "live one"
+        server.request("PATCH", f"/api/v1/tasks/{task['id']}", {"priority": "high"}, token=alice["token"])
+        assert (await next_message(first, {"task.updated"}))["task"]["priority"] == "high"
+        server.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=alice["token"])
+        assert (await next_message(first, {"task.completed"}))["task"]["completed"] is True
+        server.request("DELETE", f"/api/v1/tasks/{task['id']}", token=alice["token"])
+        assert (await next_message(first, {"task.deleted"}))["task_id"] == task["id"]
+        # Bob's session saw none of it.
+        with pytest.raises(asyncio.TimeoutError):
+            await next_message(other, {"task.created", "task.updated", "task.completed", "task.deleted"}, timeout=0.7)
+
+
+async def test_a_bad_token_gets_no_socket(server):
+    for url in (f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token=nonsense", f"ws://127.0.0.1:{server.port}/api/v1/ws"):
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(url):
+                pass
+
+
+async def test_recurring_task_rolls_forward_once_and_history_records_it(server):
+    user = server.register("recurring@example.com", timezone="Europe/Paris")
+    token = user["token"]
+    async with websockets.connect(f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token={token}") as socket:
+        await next_message(socket, {"hello"})
+        status, task = server.request("POST", "/api/v1/tasks", {
+            "title": "Pay rent", "due_at": "2026-01-31T09:00", "tags": ["home"], "priority": "high",
+            "recurrence": {"frequency": "monthly"}, "reminders": [{"offset_minutes": 60}],
+        }, token=token)
+        assert status == 201 and task["recurrence"]["by_month_day"] == [31]
+        await next_message(socket, {"task.created"})
+        server.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=token)
+        created = await next_message(socket, {"task.created"})
+        following = created["task"]
+        assert following["series_id"] == task["id"] and following["occurrence"] == 2
+        assert following["due_at"] == "2026-02-28T08:00:00Z"  # 09:00 in Paris on the last day of February
+        assert following["tags"] == ["home"] and following["priority"] == "high"
+        assert [r["offset_minutes"] for r in following["reminders"]] == [60]
+        # Reopening and completing again does not create a second occurrence 2.
+        server.request("POST", f"/api/v1/tasks/{task['id']}/reopen", token=token)
+        server.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=token)
+        await next_message(socket, {"task.completed"})
+        await asyncio.sleep(0.5)
+        status, page = server.request("GET", "/api/v1/tasks?status=all&tags=home", token=token)
+        assert sorted(item["occurrence"] for item in page["items"]) == [1, 2]
+    status, history = server.request("GET", f"/api/v1/tasks/{task['id']}/history", token=token)
+    assert status == 200
+    assert [entry["action"] for entry in history] == ["created", "completed", "reopened", "completed"]
+    assert history[0]["source"] == "api" and history[0]["after"]["title"] == "Pay rent"
+    status, system = server.request("GET", f"/api/v1/tasks/{following['id']}/history", token=token)
+    assert [(entry["action"], entry["source"], entry["actor"]) for entry in system] == [("created", "system", "system")]
+
+
+async def test_a_due_reminder_arrives_live_and_as_a_notification(server):
+    user = server.register("reminder@example.com")
+    token = user["token"]
+    async with websockets.connect(f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token={token}") as socket:
+        await next_message(socket, {"hello"})
+        status, task = server.request("POST", "/api/v1/tasks", {
+            "title": "Call the bank", "due_at": soon(1.5), "reminders": [{"offset_minutes": 0}],
+        }, token=token)
+        assert status == 201
+        reminder = await next_message(socket, {"reminder.due"}, timeout=6)
+        assert reminder["task_id"] == task["id"] and reminder["title"] == "Call the bank"
+        notification = await next_message(socket, {"notification"})
+        assert notification["notification"]["title"] == "Call the bank"
+    status, notifications = server.request("GET", "/api/v1/notifications", token=token)
+    assert [n["title"] for n in notifications] == ["Call the bank"] and notifications[0]["read_at"] is None
+    status, read = server.request("POST", f"/api/v1/notifications/{notifications[0]['id']}/read", token=token)
+    assert status == 200 and read["read_at"]
+    other = server.register("nosy@example.com")
+    status, _ = server.request("POST", f"/api/v1/notifications/{notifications[0]['id']}/read", token=other["token"])
+    assert status == 404
+    status, mine = server.request("GET", "/api/v1/notifications?unread=true", token=token)
+    assert mine == []
+    # The reminder fired exactly once.
+    status, again = server.request("GET", f"/api/v1/tasks/{task['id']}", token=token)
+    assert again["reminders"][0]["fired_at"]
+    await asyncio.sleep(1.0)
+    status, notifications = server.request("GET", "/api/v1/notifications", token=token)
+    assert len(notifications) == 1
+
+
+async def test_history_is_private(server):
+    alice = server.register("alice-history@example.com")
+    bob = server.register("bob-history@example.com")
+    status, task = server.request("POST", "/api/v1/tasks", {"title": "mine"}, token=alice["token"])
+    status, _ = server.request("GET", f"/api/v1/tasks/{task['id']}/history", token=bob["token"])
+    assert status == 404
