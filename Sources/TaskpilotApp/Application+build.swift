@@ -42,7 +42,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let workflow = SQLWorkflowStore(database: database, signal: signal)
     let agent = settings.llmBaseURL.map { url in
         LLMAgent(
-            configuration: .init(baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout),
+            configuration: .init(
+                baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout, maxTokens: settings.llmMaxTokens),
             logger: logger)
     }
     logger.info("assistant mode", metadata: ["mode": .string(agent == nil ? "offline interpreter" : "language model \(settings.llmModel)")])

@@ -31,6 +31,7 @@ public struct Settings: Sendable {
     public var llmAPIKey: String?
     public var llmModel: String
     public var llmTimeout: Duration
+    public var llmMaxTokens: Int
     /// The worker roles that run inside `serve`.
     public var workers: Set<String>
     /// Chat messages a user may send per minute.
@@ -115,6 +116,7 @@ public struct Settings: Sendable {
         llmAPIKey = text("taskpilot.llm.api.key")
         llmModel = text("taskpilot.llm.model") ?? "gpt-4o-mini"
         llmTimeout = .seconds(try integer("taskpilot.llm.timeout", default: 60, in: 1...600))
+        llmMaxTokens = try integer("taskpilot.llm.max.tokens", default: 1024, in: 16...100_000)
         let roles: Set<String> = ["recurring", "reminders", "notifications", "audit"]
         if let list = text("taskpilot.workers") {
             let named = Set(list.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

@@ -20,15 +20,20 @@ public struct LLMAgent: Sendable {
         public var maxSteps: Int
         /// Attempts per request on 429, 5xx and connection errors.
         public var maxAttempts: Int
+        /// The longest answer per request, so a runaway model cannot stall a chat.
+        public var maxTokens: Int
 
         /// A configuration with sensible limits.
-        public init(baseURL: String, apiKey: String?, model: String, timeout: Duration = .seconds(60), maxSteps: Int = 6, maxAttempts: Int = 3) {
+        public init(baseURL: String, apiKey: String?, model: String, timeout: Duration = .seconds(60), maxSteps: Int = 6, maxAttempts: Int = 3,
+            maxTokens: Int = 1024
+        ) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.apiKey = apiKey
             self.model = model
             self.timeout = timeout
             self.maxSteps = maxSteps
             self.maxAttempts = maxAttempts
+            self.maxTokens = maxTokens
         }
     }
 
@@ -155,6 +160,7 @@ public struct LLMAgent: Sendable {
         }
         let body: JSONValue = [
             "model": .string(configuration.model), "messages": .array(messages), "tools": .array(tools), "tool_choice": "auto", "temperature": .number(0.2),
+            "max_tokens": .number(Double(configuration.maxTokens)),
         ]
         var request = HTTPClientRequest(url: configuration.baseURL + "/chat/completions")
         request.method = .POST

@@ -180,7 +180,9 @@ public struct OfflineInterpreter: Sendable {
         guard !parsed.title.isEmpty else {
             return turn.reply("What should the task be called? For example: “add call the dentist tomorrow 10am”.")
         }
-        var arguments: [String: JSONValue] = ["title": .string(parsed.title)]
+        // A task list reads better with capitalised titles; the rest stays as typed.
+        let title = parsed.title.prefix(1).uppercased() + parsed.title.dropFirst()
+        var arguments: [String: JSONValue] = ["title": .string(title)]
         if let due = parsed.dueAt {
             arguments["due"] = .string(parsed.allDay ? Self.localDate(due, turn.context.user.timeZone) : Timestamp.format(due))
         }
@@ -206,7 +208,7 @@ public struct OfflineInterpreter: Sendable {
             guard let id = result["task_id"]?.int64Value else { return turn.reply("The task was not created.") }
             let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
             let details = task.map { Self.describe($0, zone: turn.context.user.timeZone) } ?? ""
-            return turn.reply("Added **\(Self.escape(parsed.title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")", focus: [id])
+            return turn.reply("Added **\(Self.escape(title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")", focus: [id])
         case .failure(let error):
             return turn.reply("I couldn't add that task: \(error.message)")
         }

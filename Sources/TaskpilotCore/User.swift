@@ -80,7 +80,8 @@ public enum AccountRules {
         guard !name.isEmpty, name.count <= 64, let zone = TimeZone(identifier: name),
             name.contains("/") || name == "UTC" || name == "GMT" || zone.identifier == name
         else { return .failure(FieldError("timezone", "must be an IANA time zone like Europe/Paris or UTC")) }
-        return .success(zone.identifier)
+        // Keep the name as given: Foundation reports "UTC" as "GMT", which is not what the user chose.
+        return .success(name)
     }
 
     /// The trimmed display name, or a field error.

@@ -131,10 +131,12 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
         guard let userText = event.data["user_id"]?.stringValue, let userID = UUID(uuidString: userText) else { return nil }
         let taskID = event.data["task_id"]?.int64Value
         let title = event.data["title"]?.stringValue ?? "Reminder"
-        var body = "Reminder"
-        if let due = event.data["due_at"]?.stringValue { body = "Due \(due)" }
-        let text = body
+        let due = event.data["due_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: TimeZone(identifier: "UTC")!)?.date }
         let outcome: AppNotification?? = try await once(consumer: consumer, eventID: event.id, now: now) { sql in
+            let zoneName = try await sql.raw("SELECT timezone FROM users WHERE id = \(bind: userID.storageKey)").first()?.decode(
+                column: "timezone", as: String.self)
+            let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+            let text = due.map { "Due " + Self.describe($0, zone: zone, now: now) } ?? "Reminder"
             let row = try await sql.raw(
                 """
                 INSERT INTO notifications (user_id, kind, task_id, title, body, created_at)
@@ -213,6 +215,23 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 after: try row.decode(column: "after_state", as: String?.self).flatMap(JSONValue.parse),
                 eventID: try row.decode(column: "event_id", as: String.self),
                 at: Date(millisecondsSince1970: try row.decode(column: "at", as: Int64.self)))
+        }
+    }
+
+    /// "today 17:00", "tomorrow 09:00", "Tue 1 Dec 09:00" in the user's zone.
+    static func describe(_ date: Date, zone: TimeZone, now: Date) -> String {
+        let calendar = Calendar.taskpilot(zone)
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        switch days {
+        case 0: return "today " + time
+        case 1: return "tomorrow " + time
+        default:
+            let style = Date.VerbatimFormatStyle(
+                format: "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)", locale: Locale(identifier: "en_US_POSIX"),
+                timeZone: zone, calendar: calendar)
+            return date.formatted(style) + " " + time
         }
     }
 

@@ -68,7 +68,9 @@ class Shooter:
         """Moves the pointer over the page title, so no row shows its hover state."""
         ActionChains(self.driver).move_to_element(self.driver.find_element(By.ID, "view-title")).perform()
 
-    def shot(self, name):
+    def shot(self, name, keep_toasts=False):
+        if not keep_toasts:
+            self.driver.execute_script("document.getElementById('toasts').replaceChildren()")
         path = self.out / f"{name}.png"
         self.driver.save_screenshot(str(path))
         print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
@@ -132,13 +134,33 @@ class Shooter:
             d.execute_script("const log = document.getElementById('chat-log'); log.scrollTop = log.scrollHeight")
             self.rest_pointer()
             self.shot("chat")
+            d.find_element(By.ID, "chat-close").click()
+
+        if self.server.has_endpoint("GET", "/api/v1/notifications", token=token):
+            soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)).replace(microsecond=0)
+            stamp = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
+            self.server.api("POST", "/api/v1/tasks", {"title": "Stand up and stretch", "due_at": stamp(soon + dt.timedelta(minutes=15)),
+                                                       "reminders": [{"at": stamp(soon)}]}, token=token)
+            try:
+                self.wait(lambda drv: drv.find_element(By.ID, "notif-count").is_displayed(), 15)
+                time.sleep(0.3)
+                d.find_element(By.ID, "notif-btn").click()
+                self.visible("#notif-panel")
+                self.rest_pointer()
+                time.sleep(0.3)
+                self.shot("notifications", keep_toasts=True)
+                d.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+            except Exception as error:  # the reminder did not arrive: no picture, not a failure of the script
+                print(f"skipped notifications: {error.__class__.__name__}")
 
         self.viewport(1280, 800)
         set_color_scheme(d, "dark")
+        self.go("#/upcoming")
         if chat:
-            self.go("#/inbox")
-        else:
-            self.go("#/upcoming")
+            d.find_element(By.ID, "chat-btn").click()
+            self.visible("#chat-panel")
+            time.sleep(0.3)
+        self.rest_pointer()
         self.shot("dark")
         if chat:
             d.find_element(By.ID, "chat-close").click()

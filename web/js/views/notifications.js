@@ -112,7 +112,7 @@ function render() {
             "span",
             { class: "notif-text" },
             el("strong", { text: item.title || "Notification" }),
-            item.body ? el("span", { class: "notif-body", text: item.body }) : null,
+            item.body ? el("span", { class: "notif-body", text: friendlyTimes(item.body) }) : null,
             el("time", { datetime: item.created_at, text: timeAgo(item.created_at) }),
           ),
           item.read_at ? null : el("span", { class: "unread-dot", "aria-label": "unread" }),
@@ -120,6 +120,14 @@ function render() {
       ),
     ),
   );
+}
+
+/** Timestamps inside server-written text ("Due 2026-12-01T09:00:00Z") as the user reads dates ("Due Tomorrow 9:00 AM"). */
+function friendlyTimes(text) {
+  return String(text).replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g, (stamp) => {
+    const due = describeDue({ due_at: stamp, all_day: false, overdue: false });
+    return due ? due.text : stamp;
+  });
 }
 
 async function markRead(item) {
@@ -153,7 +161,8 @@ export function handleEvent(event) {
     if (item && item.kind === "reminder") remind(item.title, item.body, item.task_id, `reminder-${item.task_id}`);
   } else if (event.type === "reminder.due") {
     const task = event.task || {};
-    const due = task.due_at ? describeDue(task) : null;
+    const dueAt = task.due_at || event.due_at;
+    const due = dueAt ? describeDue({ due_at: dueAt, all_day: Boolean(task.all_day), overdue: false }) : null;
     remind(task.title || event.title || "Reminder", due ? `Due ${due.text}` : "", task.id ?? event.task_id, `reminder-${task.id ?? event.task_id}`);
     load();
   }
@@ -166,13 +175,13 @@ function remind(title, body, taskId, tag) {
   const now = Date.now();
   if (recent.has(tag) && now - recent.get(tag) < 60000) return;
   recent.set(tag, now);
-  toast(`Reminder: ${title}${body ? " — " + body : ""}`, {
+  toast(`Reminder: ${title}${body ? " — " + friendlyTimes(body) : ""}`, {
     timeout: 10000,
     action: taskId ? { label: "Open", run: () => hooks.openTask(taskId) } : undefined,
   });
   if ("Notification" in window && Notification.permission === "granted") {
     try {
-      const notification = new Notification(title, { body: body || "Reminder from Taskpilot", tag, icon: "/img/logo.svg" });
+      const notification = new Notification(title, { body: body ? friendlyTimes(body) : "Reminder from Taskpilot", tag, icon: "/img/logo.svg" });
       notification.onclick = () => {
         window.focus();
         if (taskId) hooks.openTask(taskId);

@@ -192,10 +192,6 @@ export function reload() {
   return load();
 }
 
-export function currentView() {
-  return state.view;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Filters
 
