@@ -32,6 +32,7 @@ TEST_SUITES := test-swift
 TEST_SUITES += test-mcp
 TEST_SUITES += test-cli
 TEST_SUITES += test-events
+TEST_SUITES += test-llm
 TEST_SUITES += test-browser
 TEST_SUITES += test-deploy
 # ---------------------------------------------------------------------------------------------

@@ -61,14 +61,14 @@ class Server:
         self.log.flush()
         return Path(self.folder, "server.log").read_text()[-4000:]
 
-    def request(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, object]:
+    def request(self, method: str, path: str, body: dict | None = None, token: str | None = None, timeout: float = 30) -> tuple[int, object]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 text = response.read().decode()
                 return response.status, json.loads(text) if text else None
         except urllib.error.HTTPError as error:

@@ -43,7 +43,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let agent = settings.llmBaseURL.map { url in
         LLMAgent(
             configuration: .init(
-                baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout, maxTokens: settings.llmMaxTokens),
+                baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout, maxSteps: settings.llmMaxSteps,
+                maxTokens: settings.llmMaxTokens, firstToolChoice: settings.llmToolChoice),
             logger: logger)
     }
     logger.info("assistant mode", metadata: ["mode": .string(agent == nil ? "offline interpreter" : "language model \(settings.llmModel)")])

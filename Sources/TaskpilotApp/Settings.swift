@@ -32,6 +32,8 @@ public struct Settings: Sendable {
     public var llmModel: String
     public var llmTimeout: Duration
     public var llmMaxTokens: Int
+    public var llmMaxSteps: Int
+    public var llmToolChoice: String
     /// The worker roles that run inside `serve`.
     public var workers: Set<String>
     /// Chat messages a user may send per minute.
@@ -117,6 +119,12 @@ public struct Settings: Sendable {
         llmModel = text("taskpilot.llm.model") ?? "gpt-4o-mini"
         llmTimeout = .seconds(try integer("taskpilot.llm.timeout", default: 60, in: 1...600))
         llmMaxTokens = try integer("taskpilot.llm.max.tokens", default: 1024, in: 16...100_000)
+        llmMaxSteps = try integer("taskpilot.llm.max.steps", default: 6, in: 1...50)
+        llmToolChoice = text("taskpilot.llm.tool.choice")?.lowercased() ?? "auto"
+        let tools = ["add_task", "list_tasks", "complete_task", "delete_task", "update_task", "reopen_task", "bulk_tasks", "set_reminder", "list_tags"]
+        guard (["auto", "required", "none"] + tools).contains(llmToolChoice) else {
+            throw Invalid(key: "TASKPILOT_LLM_TOOL_CHOICE", problem: "'\(llmToolChoice)' is not auto, required, none or a tool name")
+        }
         let roles: Set<String> = ["recurring", "reminders", "notifications", "audit"]
         if let list = text("taskpilot.workers") {
             let named = Set(list.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

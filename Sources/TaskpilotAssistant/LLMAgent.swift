@@ -22,10 +22,13 @@ public struct LLMAgent: Sendable {
         public var maxAttempts: Int
         /// The longest answer per request, so a runaway model cannot stall a chat.
         public var maxTokens: Int
+        /// `tool_choice` of the first request of a turn: `auto`, `required`, `none`, or a tool name to force that tool;
+        /// later steps use `auto`. Forcing helps small models that otherwise never call a tool.
+        public var firstToolChoice: String
 
         /// A configuration with sensible limits.
         public init(baseURL: String, apiKey: String?, model: String, timeout: Duration = .seconds(60), maxSteps: Int = 6, maxAttempts: Int = 3,
-            maxTokens: Int = 1024
+            maxTokens: Int = 1024, firstToolChoice: String = "auto"
         ) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.apiKey = apiKey
@@ -34,6 +37,7 @@ public struct LLMAgent: Sendable {
             self.maxSteps = maxSteps
             self.maxAttempts = maxAttempts
             self.maxTokens = maxTokens
+            self.firstToolChoice = firstToolChoice
         }
     }
 
@@ -71,10 +75,10 @@ public struct LLMAgent: Sendable {
         }
         messages.append(["role": "user", "content": .string(message)])
         var calls: [ToolCallRecord] = []
-        for _ in 0..<configuration.maxSteps {
+        for step in 0..<configuration.maxSteps {
             let answer: JSONValue
             do {
-                answer = try await complete(messages)
+                answer = try await complete(messages, toolChoice: step == 0 ? configuration.firstToolChoice : "auto")
             } catch let error as ProviderError {
                 Counter(label: "taskpilot_llm_errors_total", dimensions: [("reason", error.reason)]).increment()
                 logger.error("language model request failed", metadata: ["reason": .string(error.reason), "detail": .string(error.detail)])
@@ -148,18 +152,23 @@ public struct LLMAgent: Sendable {
             """
     }
 
+    /// The wire form of a tool choice: the keywords as strings, a tool name as a named function.
+    static func toolChoice(_ choice: String) -> JSONValue {
+        ["auto", "required", "none"].contains(choice) ? .string(choice) : ["type": "function", "function": ["name": .string(choice)]]
+    }
+
     static func fallbackSummary(_ calls: [ToolCallRecord]) -> String {
         guard !calls.isEmpty else { return "I have no answer to that." }
         return "I ran: " + calls.map { "`\($0.name)`" }.joined(separator: ", ") + "."
     }
 
     /// One Chat Completions request with retries; returns the assistant message.
-    func complete(_ messages: [JSONValue]) async throws -> JSONValue {
+    func complete(_ messages: [JSONValue], toolChoice: String) async throws -> JSONValue {
         let tools: [JSONValue] = TaskTools.all.map { tool in
             ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.inputSchema]]
         }
         let body: JSONValue = [
-            "model": .string(configuration.model), "messages": .array(messages), "tools": .array(tools), "tool_choice": "auto", "temperature": .number(0.2),
+            "model": .string(configuration.model), "messages": .array(messages), "tools": .array(tools), "tool_choice": Self.toolChoice(toolChoice), "temperature": .number(0.2),
             "max_tokens": .number(Double(configuration.maxTokens)),
         ]
         var request = HTTPClientRequest(url: configuration.baseURL + "/chat/completions")

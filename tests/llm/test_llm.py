@@ -51,7 +51,8 @@ def model_url():
 def server(model_url):
     running = Server({
         "TASKPILOT_LLM_BASE_URL": model_url, "TASKPILOT_LLM_MODEL": "gemma-3-270m", "TASKPILOT_LLM_TIMEOUT": "180",
-        "TASKPILOT_LLM_MAX_TOKENS": "256", "TASKPILOT_LOG_LEVEL": "info",
+        "TASKPILOT_LLM_MAX_TOKENS": "256", "TASKPILOT_LLM_TOOL_CHOICE": "add_task", "TASKPILOT_LLM_MAX_STEPS": "3",
+        "TASKPILOT_LOG_LEVEL": "info",
     })
     yield running
     running.stop()
@@ -73,7 +74,7 @@ def test_chat_round_trip_with_a_real_model(server):
         body = {"message": prompt}
         if conversation:
             body["conversation_id"] = conversation
-        status, reply = server.request("POST", "/api/v1/chat", body, token=alice["token"])
+        status, reply = server.request("POST", "/api/v1/chat", body, token=alice["token"], timeout=600)
         assert status == 200, reply
         assert isinstance(reply["response"], str) and reply["response"].strip()
         conversation = reply["conversation_id"]
@@ -92,5 +93,13 @@ def test_chat_round_trip_with_a_real_model(server):
     assert status == 200 and still["title"] == "bob's private task"
     status, page = server.request("GET", "/api/v1/tasks?status=all", token=bob["token"])
     assert [item["title"] for item in page["items"]] == ["bob's private task"]
+    # The first step of each turn forces add_task (llama-cpp-python takes a named function, not "required"), so the
+    # tool-call protocol is exercised whatever the model would have chosen.
+    assert calls, "the model made no tool call"
+    for call in calls:
+        result = call["result"]
+        if isinstance(result, dict) and "task_id" in result and "error" not in result:
+            status, task = server.request("GET", f"/api/v1/tasks/{result['task_id']}", token=alice["token"])
+            assert status in (200, 404)  # deleted later in the conversation, or Alice's
     print(f"\nmodel made {len(calls)} tool calls: {[c['name'] for c in calls]}")
     print(json.dumps(calls, indent=1)[:2000])
