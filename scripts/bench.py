@@ -433,6 +433,14 @@ def wrk_script(scenario: str, token: str, ids: list[int]) -> str:
             '  return wrk.format("POST", "/api/v1/tasks", nil, body)',
             "end",
         ]
+    elif scenario == "chat":
+        # One message of a new conversation to the offline interpreter: parse, list through the tool, store both messages.
+        lines += [
+            'wrk.headers["Content-Type"] = "application/json"',
+            'wrk.method = "POST"',
+            'wrk.path = "/api/v1/chat"',
+            f"wrk.body = {lua_string(json.dumps({'message': CHAT_MESSAGE}))}",
+        ]
     else:
         raise ValueError(scenario)
     return "\n".join(lines) + "\n"
@@ -527,7 +535,11 @@ SCENARIOS = {
     "list": "filtered list",
     "search": "full-text search",
     "create": "create task",
+    "chat": "chat message",
 }
+
+# The chat scenario's message: a question the offline interpreter answers with a list_tasks call and a table.
+CHAT_MESSAGE = "what's due this week?"
 
 
 def sanity_check(api: Api, scenario: str, token: str, ids: list[int]) -> str:
@@ -542,6 +554,9 @@ def sanity_check(api: Api, scenario: str, token: str, ids: list[int]) -> str:
         if scenario == "search" and isinstance(items, list):
             matching = sum(1 for t in items if SEARCH_WORD in (t.get("title", "") + " " + t.get("description", "")).lower())
             detail += f", {matching} mention {SEARCH_WORD!r}"
+    elif scenario == "chat":
+        status, body = api.request("POST", "/api/v1/chat", {"message": CHAT_MESSAGE}, token=token)
+        detail = f"{len(body.get('tool_calls', []))} tool call(s)" if isinstance(body, dict) else "no reply"
     else:
         body_json = {"title": "sanity check", "priority": "high", "tags": ["work", "bench"], "due_at": "2026-12-01T09:00:00Z"}
         status, body = api.request("POST", "/api/v1/tasks", body_json, token=token)
@@ -582,6 +597,8 @@ def bench_backend(args: argparse.Namespace, backend: str, database_url: str | No
             "TASKPILOT_DATABASE_URL": database_url,
             "TASKPILOT_JWT_SECRET": secrets.token_hex(32),
             "TASKPILOT_LOG_LEVEL": "warning",
+            # The benchmark sends far more chat messages than a person could.
+            "TASKPILOT_CHAT_PER_MINUTE": "10000",
             "TASKPILOT_DATA_DIR": data_dir,
         }
     )
@@ -712,7 +729,7 @@ def main() -> int:
     parser.add_argument("--complete-fraction", type=float, default=0.3, help="share of loaded tasks then completed")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait after loading (event workers catch up)")
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
-    parser.add_argument("--scenarios", default="get,list,search,create", help="comma-separated, run in this order: " + ",".join(SCENARIOS))
+    parser.add_argument("--scenarios", default="get,list,search,chat,create", help="comma-separated, run in this order: " + ",".join(SCENARIOS))
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra environment for the server")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")

@@ -58,14 +58,6 @@ public struct Administration: Sendable {
     }
 
     private func withDatabase<T: Sendable>(_ body: (TaskpilotDatabase) async throws -> T) async throws -> T {
-        let database = try await TaskpilotDatabase(location: settings.database, logger: logger, maxConnections: 2)
-        do {
-            let result = try await body(database)
-            await database.shutdown()
-            return result
-        } catch {
-            await database.shutdown()
-            throw error
-        }
+        try await TaskpilotDatabase.using(settings.database, logger: logger, maxConnections: 2, body)
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import TaskpilotCore
 
 /// A task as the API shows it (DESIGN §4).
-struct TaskDTO: ResponseEncodable, Sendable {
+struct TaskDTO: ResponseGenerator, Encodable, Sendable {
     let task: TaskItem
     let now: Date
     let timeZone: TimeZone
@@ -17,10 +19,25 @@ struct TaskDTO: ResponseEncodable, Sendable {
     func encode(to encoder: any Encoder) throws {
         try task.apiJSON(now: now, timeZone: timeZone).encode(to: encoder)
     }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONBody.response(task.apiJSON(now: now, timeZone: timeZone))
+    }
+}
+
+/// JSON responses written directly from `JSONValue`, for the hot list and task paths.
+enum JSONBody {
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var text = ""
+        text.reserveCapacity(4096)
+        value.write(into: &text)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
 }
 
 /// A page of tasks.
-struct TaskListDTO: ResponseEncodable, Sendable {
+struct TaskListDTO: ResponseGenerator, Sendable {
     let items: [TaskDTO]
     let nextCursor: String?
 
@@ -29,10 +46,11 @@ struct TaskListDTO: ResponseEncodable, Sendable {
         case nextCursor = "next_cursor"
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONBody.response([
+            "items": .array(items.map { $0.task.apiJSON(now: $0.now, timeZone: $0.timeZone) }),
+            "next_cursor": nextCursor.map { .string($0) } ?? .null,
+        ])
     }
 }
 

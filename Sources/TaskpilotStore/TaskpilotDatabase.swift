@@ -85,6 +85,21 @@ public final class TaskpilotDatabase: Service, Sendable {
         return after.filter { !before.contains($0) }
     }
 
+    /// Opens a pool for the duration of `body` and always closes it.
+    public static func using<T: Sendable>(
+        _ location: DatabaseLocation, logger: Logger, maxConnections: Int = 8, _ body: (TaskpilotDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await TaskpilotDatabase(location: location, logger: logger, maxConnections: maxConnections)
+        do {
+            let result = try await body(database)
+            await database.shutdown()
+            return result
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
     /// Undoes the last batch of migrations.
     public func revertLastBatch() async throws {
         let migrations = Migrations()

@@ -46,7 +46,7 @@ struct ChatAPITests {
             let first = try await me.chat("add pay rent every month on the 1st 9am p1 #home")
             let id = first.conversation_id
             #expect(first.tool_calls.map(\.name) == ["add_task"])
-            #expect(first.response.contains("pay rent"))
+            #expect(first.response.contains("Pay rent"))
             let tasks = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items
             #expect(tasks.count == 1 && tasks[0].recurrence?.text == "every month on the 1st" && tasks[0].priority == "urgent")
 

@@ -59,15 +59,9 @@ public enum TestBackend: String, Sendable, CaseIterable {
     /// A migrated database for one test.
     public func withDatabase<T: Sendable>(_ body: (TaskpilotDatabase) async throws -> T) async throws -> T {
         try await withFreshDatabaseURL { url in
-            let database = try await TaskpilotDatabase(location: DatabaseLocation(url: url)!, logger: Self.logger)
-            do {
+            try await TaskpilotDatabase.using(DatabaseLocation(url: url)!, logger: Self.logger) { database in
                 try await database.migrate()
-                let result = try await body(database)
-                await database.shutdown()
-                return result
-            } catch {
-                await database.shutdown()
-                throw error
+                return try await body(database)
             }
         }
     }

@@ -9,6 +9,7 @@ enum TaskpilotMigrations {
         M0003CreateTaskSearch(),
         M0004CreateConversations(),
         M0005CreateEvents(),
+        M0006IndexDueOrder(),
     ]
 }
 
