@@ -110,7 +110,9 @@ struct AccountController: Sendable {
             }
         }
         guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
-        return UserDTO(try await users.update(id: context.user.id, name: name, timezone: timezone))
+        let updated = try await users.update(id: context.user.id, name: name, timezone: timezone)
+        await credentials.cache.forget(updated.id)
+        return UserDTO(updated)
     }
 
     func createToken(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<APITokenDTO> {

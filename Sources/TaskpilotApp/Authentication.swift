@@ -24,6 +24,7 @@ struct Credentials: Sendable {
     let bcryptCost: UInt8
     let users: any UserRepository
     let tokens: any APITokenRepository
+    let cache = UserCache()
 
     /// The marker that starts every personal API token, so a token can be told from a JWT at a glance.
     static let apiTokenMarker = "tp_"
@@ -61,7 +62,10 @@ struct Credentials: Sendable {
         guard let id = UUID(uuidString: payload.sub.value) else {
             throw TaskpilotError.unauthorized("The access token is invalid; log in again.")
         }
-        return try await users.user(id: id)
+        if let cached = await cache.user(id) { return cached }
+        let user = try await users.user(id: id)
+        await cache.store(user)
+        return user
     }
 
     /// A new personal API token secret and its display prefix.
@@ -91,6 +95,25 @@ struct Credentials: Sendable {
 
     /// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which emails exist.
     static let decoyHash = Bcrypt.hash("decoy-password-for-timing", cost: 10)
+}
+
+/// Users of recent access tokens, kept a few seconds so a burst of requests reads the account once. Changes made
+/// here are applied at once; another replica's show within the time to live.
+actor UserCache {
+    private var entries: [UUID: (user: User, stored: ContinuousClock.Instant)] = [:]
+    private let lifetime: Duration = .seconds(5)
+
+    func user(_ id: UUID) -> User? {
+        guard let entry = entries[id], ContinuousClock.now - entry.stored < lifetime else { return nil }
+        return entry.user
+    }
+
+    func store(_ user: User) {
+        if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
+        entries[user.id] = (user, .now)
+    }
+
+    func forget(_ id: UUID) { entries[id] = nil }
 }
 
 /// Sets the request's identity from `Authorization: Bearer …`; a bad token is refused at once.
