@@ -223,12 +223,9 @@ public struct SQLTaskRepository: TaskRepository {
         var parts: [SQLQueryString] = ["t.user_id = \(bind: userID.storageKey)"]
         if let status = filter.status { parts.append("t.status = \(bind: status.rawValue)") }
         if !filter.priorities.isEmpty { parts.append("t.priority IN (\(binds: filter.priorities.map(\.rank)))") }
-        if !filter.tags.isEmpty {
-            parts.append(
-                """
-                t.id IN (SELECT task_id FROM task_tags WHERE user_id = \(bind: userID.storageKey) AND tag IN (\(binds: filter.tags))
-                GROUP BY task_id HAVING COUNT(*) = \(bind: filter.tags.count))
-                """)
+        // One primary-key probe per tag and candidate row: cheap while a sorted index scan looks for the first page.
+        for tag in filter.tags {
+            parts.append("EXISTS (SELECT 1 FROM task_tags tt WHERE tt.task_id = t.id AND tt.tag = \(bind: tag))")
         }
         if filter.text != nil {
             let terms = filter.searchTerms
