@@ -83,10 +83,10 @@ def test_task_lifecycle(server, home):
 def test_chat_one_message_and_interactive(server, home):
     login(server, home)
     one = run(server, home, "chat", "add", "water the plants tomorrow 8am")
-    assert one.returncode == 0 and "water the plants" in one.stdout
+    assert one.returncode == 0 and "water the plants" in one.stdout.lower()
     session = run(server, home, "chat", stdin="what's due tomorrow?\nmake it urgent\nexit\n")
     assert session.returncode == 0, session.stderr
-    assert "water the plants" in session.stdout and "urgent" in session.stdout
+    assert "water the plants" in session.stdout.lower() and "urgent" in session.stdout
 
 
 def test_errors_are_clear_and_non_zero(server, home):
