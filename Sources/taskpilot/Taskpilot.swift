@@ -66,7 +66,17 @@ struct Serve: AsyncParsableCommand {
         let settings = try await loadSettings()
         let logger = bootstrapLogging(settings)
         let metrics = ServerMetrics()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        var factory = PrometheusMetricsFactory(registry: metrics.registry)
+        // Reminder lateness is alerted on at one minute, so its buckets must reach well past that.
+        factory.durationHistogramBuckets["taskpilot_reminder_lateness_seconds"] = [
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+            .seconds(60), .seconds(120), .seconds(300), .seconds(900),
+        ]
+        factory.durationHistogramBuckets["taskpilot_llm_request_duration_seconds"] = [
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60),
+            .seconds(120),
+        ]
+        MetricsSystem.bootstrap(factory)
         let server: TaskpilotServer
         do {
             server = try await buildServer(settings: settings, logger: logger, metrics: metrics)
