@@ -190,7 +190,8 @@ public enum TaskTools {
         readOnly: true, destructive: false
     ) { arguments, context in
         var query = try filter(arguments, context: context, defaultStatus: "pending")
-        if arguments["sort"] == nil { query.sort = [TaskSort(.dueAt), TaskSort(.priority, descending: true)] }
+        // Soonest due first; a single key lets the database read the page in index order.
+        if arguments["sort"] == nil { query.sort = [TaskSort(.dueAt)] }
         query.limit = min(query.limit, 100)
         let page = try await context.tasks.list(query, userID: context.user.id, now: context.now)
         return .array(page.items.map(listItem))
