@@ -127,18 +127,16 @@ func buildRouter(
 /// The JWT secret of the embedded default: generated once and kept in the data folder, so tokens survive restarts.
 enum JWTSecretStore {
     static func secret(for settings: Settings) throws -> String {
-        guard case .sqliteFile = settings.database else {
-            // An in-memory database lives as long as the process; so may its secret.
-            return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        }
+        let fresh = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        // An in-memory database lives as long as the process; so may its secret.
+        guard case .sqliteFile = settings.database else { return fresh }
         let folder = URL(fileURLWithPath: settings.dataDirectory)
         let file = folder.appendingPathComponent("jwt-secret")
         if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.count >= 32 {
             return existing
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        FileManager.default.createFile(atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-        return secret
+        FileManager.default.createFile(atPath: file.path, contents: Data(fresh.utf8), attributes: [.posixPermissions: 0o600])
+        return fresh
     }
 }

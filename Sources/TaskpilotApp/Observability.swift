@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 public import Logging
 public import Prometheus
+import TaskpilotCore
 
 /// The Prometheus registry of the process and the HTTP metrics written to it.
 public final class ServerMetrics: Sendable {
@@ -90,7 +91,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var object: [String: Any] = [
-            "ts": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "msg": event.message.description,
+            "ts": Timestamp.format(Date()), "level": event.level.rawValue, "msg": event.message.description,
             "logger": label,
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = Self.plain(value) }

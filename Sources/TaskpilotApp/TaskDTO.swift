@@ -41,11 +41,6 @@ struct TaskListDTO: ResponseGenerator, Sendable {
     let items: [TaskDTO]
     let nextCursor: String?
 
-    enum Keys: String, CodingKey {
-        case items
-        case nextCursor = "next_cursor"
-    }
-
     func response(from request: Request, context: some RequestContext) throws -> Response {
         JSONBody.response([
             "items": .array(items.map { $0.task.apiJSON(now: $0.now, timeZone: $0.timeZone) }),

@@ -160,20 +160,7 @@ extension OfflineInterpreter {
 
     /// "today 17:00", "tomorrow", "Tue 1 Dec 09:00", "1 Dec 2027".
     static func formatDue(_ date: Date, allDay: Bool, zone: TimeZone, now: Date) -> String {
-        let calendar = Calendar.taskpilot(zone)
-        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
-        let time = allDay ? "" : " " + date.formatted(Date.VerbatimFormatStyle(format: "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", timeZone: zone, calendar: calendar))
-        switch days {
-        case 0: return "today" + time
-        case 1: return "tomorrow" + time
-        case -1: return "yesterday" + time
-        default:
-            let sameYear = calendar.component(.year, from: date) == calendar.component(.year, from: now)
-            let style = Date.VerbatimFormatStyle(
-                format: sameYear ? "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)" : "\(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits)",
-                locale: Locale(identifier: "en_US_POSIX"), timeZone: zone, calendar: calendar)
-            return date.formatted(style) + time
-        }
+        Timestamp.describe(date, allDay: allDay, timeZone: zone, now: now)
     }
 
     /// "due tomorrow 17:00, repeats every week on Monday, priority high, #home".

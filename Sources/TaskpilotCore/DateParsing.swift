@@ -129,6 +129,29 @@ public enum Timestamp {
     }
 }
 
+extension Timestamp {
+    /// A due date for people, in their zone: "today 17:00", "tomorrow", "Tue 1 Dec 09:00", "1 Dec 2027".
+    public static func describe(_ date: Date, allDay: Bool, timeZone: TimeZone, now: Date) -> String {
+        let calendar = Calendar.taskpilot(timeZone)
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
+        let parts = calendar.dateComponents([.year, .hour, .minute], from: date)
+        let time = allDay ? "" : String(format: " %02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        switch days {
+        case 0: return "today" + time
+        case 1: return "tomorrow" + time
+        case -1: return "yesterday" + time
+        default:
+            let sameYear = parts.year == calendar.component(.year, from: now)
+            let style = Date.VerbatimFormatStyle(
+                format: sameYear
+                    ? "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)"
+                    : "\(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits)",
+                locale: Locale(identifier: "en_US_POSIX"), timeZone: timeZone, calendar: calendar)
+            return date.formatted(style) + time
+        }
+    }
+}
+
 extension Date {
     /// Milliseconds since 1970, the stored form of instants.
     public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }

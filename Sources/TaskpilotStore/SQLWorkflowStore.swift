@@ -136,7 +136,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             let zoneName = try await sql.raw("SELECT timezone FROM users WHERE id = \(bind: userID.storageKey)").first()?.decode(
                 column: "timezone", as: String.self)
             let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-            let text = due.map { "Due " + Self.describe($0, zone: zone, now: now) } ?? "Reminder"
+            let text = due.map { "Due " + Timestamp.describe($0, allDay: false, timeZone: zone, now: now) } ?? "Reminder"
             let row = try await sql.raw(
                 """
                 INSERT INTO notifications (user_id, kind, task_id, title, body, created_at)
@@ -215,23 +215,6 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 after: try row.decode(column: "after_state", as: String?.self).flatMap(JSONValue.parse),
                 eventID: try row.decode(column: "event_id", as: String.self),
                 at: Date(millisecondsSince1970: try row.decode(column: "at", as: Int64.self)))
-        }
-    }
-
-    /// "today 17:00", "tomorrow 09:00", "Tue 1 Dec 09:00" in the user's zone.
-    static func describe(_ date: Date, zone: TimeZone, now: Date) -> String {
-        let calendar = Calendar.taskpilot(zone)
-        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
-        let parts = calendar.dateComponents([.hour, .minute], from: date)
-        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
-        switch days {
-        case 0: return "today " + time
-        case 1: return "tomorrow " + time
-        default:
-            let style = Date.VerbatimFormatStyle(
-                format: "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)", locale: Locale(identifier: "en_US_POSIX"),
-                timeZone: zone, calendar: calendar)
-            return date.formatted(style) + " " + time
         }
     }
 
