@@ -1,0 +1,115 @@
+"""The operator side of the executable: the embedded default from an empty folder, `migrate`, `user create|list`,
+one-line configuration errors and graceful shutdown."""
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import json
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest_server import REPO, free_port  # noqa: E402
+
+BINARY = os.environ.get("TASKPILOT_BIN", str(REPO / ".build" / "debug" / "taskpilot"))
+if not os.path.isabs(BINARY):
+    BINARY = str(REPO / BINARY)
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKPILOT_")}
+    env.update(TASKPILOT_BCRYPT_COST="4", TASKPILOT_LOG_LEVEL="warning")
+    env.update(extra)
+    return env
+
+
+def call(url: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url + path, data=json.dumps(body).encode() if body else None, method="POST" if body else "GET")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def serve(folder: str, port: int) -> subprocess.Popen:
+    """`taskpilot serve` with no configuration but a port, in `folder` as working directory."""
+    process = subprocess.Popen([BINARY, "serve"], cwd=folder, env=environment(TASKPILOT_PORT=str(port)),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("not ready in 20 s")
+
+
+def stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=10)
+
+
+def test_embedded_default_keeps_its_data_and_tokens_across_restarts():
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        first = serve(folder, port)
+        status, auth = call(url, "/api/v1/auth/register", {"email": "ops@example.com", "password": "correct horse battery"})
+        assert status == 201
+        call(url, "/api/v1/tasks", {"title": "survives"}, auth["token"])
+        assert stop(first) == 0, "SIGTERM shuts down gracefully with exit code 0"
+        data = Path(folder, "data")
+        assert (data / "taskpilot.sqlite").exists()
+        assert stat.S_IMODE((data / "jwt-secret").stat().st_mode) == 0o600
+        second = serve(folder, port)
+        try:
+            status, page = call(url, "/api/v1/tasks", token=auth["token"])
+            assert status == 200 and [item["title"] for item in page["items"]] == ["survives"]
+        finally:
+            assert stop(second) == 0
+
+
+def test_migrate_and_user_commands():
+    with tempfile.TemporaryDirectory() as folder:
+        env = environment(TASKPILOT_DATABASE_URL=f"sqlite://{folder}/ops.sqlite")
+        migrated = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+        assert migrated.returncode == 0 and "Applied: 0001_create_accounts" in migrated.stdout
+        again = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0 and "up to date" in again.stdout
+        created = subprocess.run([BINARY, "user", "create", "--email", "Admin@Example.com", "--name", "Admin", "--timezone", "Europe/Paris"],
+                                 env=env, input="long enough password\n", capture_output=True, text=True, timeout=60)
+        assert created.returncode == 0 and "admin@example.com" in created.stdout
+        listed = subprocess.run([BINARY, "user", "list"], env=env, capture_output=True, text=True, timeout=60)
+        assert "admin@example.com" in listed.stdout and "Europe/Paris" in listed.stdout
+        short = subprocess.run([BINARY, "user", "create", "--email", "x@example.com", "--password", "short"],
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert short.returncode == 1 and "password" in short.stderr
+        taken = subprocess.run([BINARY, "user", "create", "--email", "admin@example.com", "--password", "long enough password"],
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert taken.returncode == 1 and "already exists" in taken.stderr
+
+
+def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
+    cases = {
+        "TASKPILOT_PORT": "abc", "TASKPILOT_DATABASE_URL": "mysql://nope", "TASKPILOT_LOG_LEVEL": "loud",
+        "TASKPILOT_JWT_SECRET": "short", "TASKPILOT_WORKERS": "recurring,cooking",
+    }
+    for key, value in cases.items():
+        result = subprocess.run([BINARY, "serve"], env=environment(**{key: value}), capture_output=True, text=True, timeout=30)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2, (key, result.stderr)
+        assert len(lines) == 1 and key in lines[0], (key, lines)
+    missing = subprocess.run([BINARY, "serve"], env=environment(TASKPILOT_DATABASE_URL="postgres://u@127.0.0.1/db"),
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 2 and "TASKPILOT_JWT_SECRET" in missing.stderr
