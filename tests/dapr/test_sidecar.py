@@ -293,7 +293,7 @@ def test_retry_answers_redeliver_with_growing_backoff(stack):
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert len(gaps) == 4
     for gap, expected in zip(gaps, [0.1, 0.2, 0.4, 0.8]):
-        assert expected * 0.9 <= gap < expected + 0.5, gaps
+        assert expected * 0.9 <= gap < expected + 0.8, gaps
     assert [a["outcome"] for a in sidecar.state()["attempts"]] == ["retry"] * 4 + ["success"]
 
 
@@ -378,7 +378,7 @@ def test_a_recurring_job_calls_the_app_with_its_data_until_deleted(stack):
     assert first["name"] == "tick" and first["headers"]["content-type"] == "application/json"
     assert json.loads(first["body"]) == {"kind": "reminders"}
     gaps = [b["time"] - a["time"] for a, b in zip(app.job_calls, app.job_calls[1:3])]
-    assert all(0.15 < gap < 0.45 for gap in gaps), gaps
+    assert all(0.15 < gap < 0.7 for gap in gaps), gaps
     assert call("DELETE", jobs_url(sidecar, "tick"))[0] == 204
     count = len(app.job_calls)
     time.sleep(0.5)
