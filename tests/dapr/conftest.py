@@ -56,10 +56,11 @@ def server_on_port(port: int):
 class Stack:
     """The sidecar stand-in (started first, as daprd is, on the app port chosen here) and `taskpilot serve`."""
 
-    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None, prefix: str = "") -> None:
+    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None, prefix: str = "",
+                 sidecar_options: dict | None = None) -> None:
         self.app_port = conftest_server.free_port()
         self.prefix = prefix
-        self.sidecar = Sidecar(self.app_port, pubsub=PUBSUB, log_file=str(folder / "sidecar.log")).start()
+        self.sidecar = Sidecar(self.app_port, pubsub=PUBSUB, log_file=str(folder / "sidecar.log"), **(sidecar_options or {})).start()
         env = {
             "TASKPILOT_EVENT_BUS": "dapr",
             "TASKPILOT_DAPR_HTTP_ENDPOINT": self.sidecar.url,

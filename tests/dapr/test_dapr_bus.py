@@ -429,3 +429,27 @@ def test_a_topic_prefix_names_every_topic(tmp_path):
         assert set(prefixed.sidecar.state()["topics"]) <= {f"acme.{t}" for t in TOPICS}
     finally:
         prefixed.stop()
+
+
+# --- API tokens -------------------------------------------------------------------------------------------------------
+
+
+def test_api_tokens_guard_both_directions(tmp_path):
+    """Dapr's DAPR_API_TOKEN (app -> sidecar) and APP_API_TOKEN (sidecar -> app), both sent as dapr-api-token."""
+    guarded = Stack(tmp_path, extra_env={"TASKPILOT_DAPR_API_TOKEN": "to-the-sidecar", "TASKPILOT_DAPR_APP_TOKEN": "to-the-app"},
+                    sidecar_options={"dapr_api_token": "to-the-sidecar", "app_api_token": "to-the-app"})
+    try:
+        assert len(guarded.sidecar.state()["subscriptions"]) == len(TOPICS)
+        user = guarded.server.register("tokens@example.com")
+        status, task = guarded.server.request("POST", "/api/v1/tasks", {"title": "guarded"}, token=user["token"])
+        [event] = wait_events(guarded, "task-events", task["id"], 1)  # published with the token, delivered with the other
+        assert history(guarded, task["id"], user["token"], 1)[0]["action"] == "created"
+        guarded.sidecar.wait_until(lambda s: s["jobs"][JOB]["succeeded"] >= 1, 5, "a job callback with the token")
+        # Without the token the app refuses the sidecar's routes, and the sidecar the app's calls.
+        assert call("GET", guarded.server.url + "/dapr/subscribe")[0] == 401
+        assert call("POST", guarded.server.url + "/dapr/events/task-events", json.dumps(event).encode(),
+                    {"Content-Type": "application/cloudevents+json"})[0] == 401
+        assert call("POST", f"{guarded.server.url}/job/{JOB}", b"")[0] == 401
+        assert call("POST", f"{guarded.sidecar.url}/v1.0/publish/{PUBSUB}/task-events", {"a": 1})[0] == 401
+    finally:
+        guarded.stop()
