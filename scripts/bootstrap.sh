@@ -12,9 +12,10 @@ set -euo pipefail
 
 # Debian packages per mode. Later suites add theirs here (e.g. chromium chromium-driver for the
 # browser tests).
-RUN_PACKAGES=()
-TEST_PACKAGES=(postgresql chromium chromium-driver prometheus)
-BENCH_PACKAGES=(postgresql wrk)
+# librdkafka-dev: the Kafka bus links librdkafka (the binary always needs it, whatever the bus).
+RUN_PACKAGES=(librdkafka-dev pkg-config)
+TEST_PACKAGES=(librdkafka-dev pkg-config postgresql chromium chromium-driver prometheus nginx)
+BENCH_PACKAGES=(librdkafka-dev pkg-config postgresql wrk)
 
 usage() {
     echo "usage: $0 run|test|bench" >&2

@@ -25,11 +25,12 @@ def free_port() -> int:
 class Server:
     """`taskpilot serve` on SQLite in a temporary folder."""
 
-    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None, command: list[str] | None = None, port: int | None = None) -> None:
         self.binary = os.environ.get("TASKPILOT_BIN", str(REPO / ".build" / "debug" / "taskpilot"))
         if not os.path.isabs(self.binary):
             self.binary = str(REPO / self.binary)
-        self.port = free_port()
+        self.port = port or free_port()
+        self.command = command or ["serve"]
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = tempfile.mkdtemp(prefix="taskpilot-pytest-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TASKPILOT_")}
@@ -43,19 +44,29 @@ class Server:
             TASKPILOT_LOG_LEVEL="warning",
         )
         env.update(extra_env or {})
-        self.log = open(os.path.join(self.folder, "server.log"), "w")
-        self.process = subprocess.Popen([self.binary, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.env = env
+        self.log = open(os.path.join(self.folder, "server.log"), "a")
+        self.start()
+
+    def start(self) -> None:
+        """Starts the process (again, after `kill`) and waits until it is ready."""
+        self.process = subprocess.Popen([self.binary, *self.command], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"taskpilot serve exited: {self.logs()}")
+                raise RuntimeError(f"taskpilot {' '.join(self.command)} exited: {self.logs()}")
             try:
                 with urllib.request.urlopen(self.url + "/health/ready", timeout=1) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("taskpilot serve did not become ready in 30 s")
+        raise RuntimeError(f"taskpilot {' '.join(self.command)} did not become ready in 30 s: {self.logs()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, nothing flushed."""
+        self.process.kill()
+        self.process.wait(timeout=10)
 
     def logs(self) -> str:
         self.log.flush()

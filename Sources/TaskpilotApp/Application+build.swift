@@ -37,7 +37,7 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let credentials = await Credentials(
         secret: secret, lifetime: settings.jwtLifetime, bcryptCost: settings.bcryptCost, users: accounts, tokens: accounts)
     let signal = OutboxSignal()
-    let bus = InProcessEventBus()
+    let events = try EventBackbone(settings: settings, database: database, signal: signal, logger: logger)
     let tasks = SQLTaskRepository(database: database, source: .api, signal: signal)
     let workflow = SQLWorkflowStore(database: database, signal: signal)
     let agent = settings.llmBaseURL.map { url in
@@ -51,18 +51,16 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks.from(.assistant), agent: agent)
 
     // Workers run in this process as TASKPILOT_WORKERS says; the realtime fan-out always does.
-    if settings.workers.contains(WorkerRole.recurring.rawValue) { await RecurringWorker.register(on: bus, store: workflow, logger: logger) }
-    if settings.workers.contains(WorkerRole.audit.rawValue) { await AuditWorker.register(on: bus, store: workflow) }
-    if settings.workers.contains(WorkerRole.notifications.rawValue) { await NotificationWorker.register(on: bus, store: workflow) }
+    let roles = settings.workers.compactMap(WorkerRole.init(rawValue:))
     let hub = RealtimeHub()
-    await bus.subscribe(topic: .taskUpdates, group: "taskpilot-realtime-\(UUID().uuidString.prefix(8))") { event in await hub.deliver(event) }
-    var services: [any Service] = [OutboxRelay(store: SQLOutboxStore(database: database), bus: bus, signal: signal, logger: logger)]
-    if settings.workers.contains(WorkerRole.reminders.rawValue) { services.append(ReminderScheduler(store: workflow, logger: logger)) }
-    logger.info("workers", metadata: ["in_process": .array(settings.workers.sorted().map { .string($0) })])
+    await events.bus.subscribeLive(topic: .taskUpdates) { event in await hub.deliver(event) }
+    let services = await events.services(running: roles)
+    logger.info("workers", metadata: ["in_process": .array(settings.workers.sorted().map { .string($0) }), "event_bus": .string(settings.eventBus.rawValue)])
 
     let router = buildRouter(
         database: database, credentials: credentials, tasks: tasks, accounts: accounts, chat: chat,
         conversations: SQLConversationRepository(database: database), activity: workflow, settings: settings, metrics: metrics)
+    events.addRoutes(to: router)
     let address = settings.host
     let port = settings.port
     let startLogger = logger

@@ -8,6 +8,8 @@ public import TaskpilotStore
 public struct Settings: Sendable {
     /// The event bus that carries events.
     public enum EventBus: String, Sendable { case inprocess, kafka, dapr }
+    /// What wakes the reminder scheduler: its own look at the database, or a Dapr job calling back.
+    public enum ReminderScheduler: String, Sendable { case database, daprJobs = "dapr-jobs" }
     /// The log line format.
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -15,6 +17,22 @@ public struct Settings: Sendable {
     public var port: Int
     public var database: DatabaseLocation
     public var eventBus: EventBus
+    /// Kafka bootstrap servers (`host:port,…`), required with the Kafka bus.
+    public var kafkaBrokers: String?
+    /// Put in front of every topic name (several installations can share one broker).
+    public var topicPrefix: String
+    /// Partitions of the topics Taskpilot creates (events of one task always share a partition).
+    public var kafkaPartitions: Int
+    /// The Dapr sidecar's HTTP API.
+    public var daprEndpoint: String
+    /// The Dapr pub/sub component.
+    public var daprPubsub: String
+    /// Sent to the sidecar as `dapr-api-token` (Dapr's DAPR_API_TOKEN), when it requires one.
+    public var daprAPIToken: String?
+    /// Required from the sidecar on `/dapr/*` and `/job/*` (Dapr's APP_API_TOKEN), when set.
+    public var daprAppToken: String?
+    /// What drives the reminder scheduler.
+    public var reminderScheduler: ReminderScheduler
     /// The HS256 secret; nil means "generate one and keep it in the data folder" (embedded default only).
     public var jwtSecret: String?
     /// How long an access token from login or register lives.
@@ -83,8 +101,32 @@ public struct Settings: Sendable {
         }
         database = location
         eventBus = try choice("taskpilot.event.bus", default: .inprocess, [.inprocess, .kafka, .dapr])
-        if eventBus != .inprocess {
-            throw Invalid(key: "TASKPILOT_EVENT_BUS", problem: "'\(eventBus.rawValue)' is not available in this build yet; use inprocess")
+        topicPrefix = text("taskpilot.topic.prefix") ?? ""
+        guard topicPrefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }), topicPrefix.count <= 100 else {
+            throw Invalid(key: "TASKPILOT_TOPIC_PREFIX", problem: "'\(topicPrefix)' may hold only letters, digits, '.', '_' and '-'")
+        }
+        kafkaBrokers = text("taskpilot.kafka.brokers")
+        if eventBus == .kafka {
+            guard let brokers = kafkaBrokers else {
+                throw Invalid(key: "TASKPILOT_KAFKA_BROKERS", problem: "is required with TASKPILOT_EVENT_BUS=kafka (host:port[,host:port…])")
+            }
+            let valid = brokers.split(separator: ",").allSatisfy { broker in
+                let parts = broker.trimmingCharacters(in: .whitespaces).split(separator: ":")
+                return parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (1...65535).contains($0) } == true
+            }
+            guard valid else { throw Invalid(key: "TASKPILOT_KAFKA_BROKERS", problem: "'\(brokers)' is not a comma list of host:port") }
+        }
+        kafkaPartitions = try integer("taskpilot.kafka.partitions", default: 3, in: 1...1000)
+        daprEndpoint = text("taskpilot.dapr.http.endpoint") ?? "http://127.0.0.1:3500"
+        guard let daprURL = URL(string: daprEndpoint), ["http", "https"].contains(daprURL.scheme?.lowercased() ?? ""), daprURL.host != nil else {
+            throw Invalid(key: "TASKPILOT_DAPR_HTTP_ENDPOINT", problem: "'\(daprEndpoint)' is not an http(s) URL like http://127.0.0.1:3500")
+        }
+        daprPubsub = text("taskpilot.dapr.pubsub") ?? "taskpilot-pubsub"
+        daprAPIToken = text("taskpilot.dapr.api.token")
+        daprAppToken = text("taskpilot.dapr.app.token")
+        reminderScheduler = try choice("taskpilot.reminder.scheduler", default: .database, [.database, .daprJobs])
+        if reminderScheduler == .daprJobs && eventBus != .dapr {
+            throw Invalid(key: "TASKPILOT_REMINDER_SCHEDULER", problem: "dapr-jobs needs TASKPILOT_EVENT_BUS=dapr")
         }
         jwtSecret = text("taskpilot.jwt.secret")
         if let secret = jwtSecret, secret.utf8.count < 32 {

@@ -85,6 +85,9 @@ public protocol OutboxStore: Sendable {
     func depth() async throws -> Int
     /// Forgets published events older than the cutoff.
     func prune(publishedBefore cutoff: Date) async throws -> Int
+    /// Marks events published since `cutoff` as unpublished again, so the relay sends them once more in order (after
+    /// a broker lost them; consumers drop the ones they already handled). Returns how many.
+    func replay(publishedSince cutoff: Date) async throws -> Int
 }
 
 /// Publishing stopped after some events of a batch: those are done, the error says why the rest are not.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 import Metrics
 public import ServiceLifecycle
@@ -22,9 +22,26 @@ public struct OutboxRelay: Service {
         self.pollInterval = pollInterval
     }
 
+    /// How long published events stay in the outbox: long enough to replay what a broker lost.
+    public static let retention: TimeInterval = 86_400
+    /// How far back a replay reaches after a broker lost acknowledged events.
+    public static let replayWindow: TimeInterval = 900
+
+    /// Publishes the events of the last ``replayWindow`` again (the broker lost them); consumers drop repeats.
+    public static func replay(store: any OutboxStore, signal: OutboxSignal, logger: Logger) async {
+        do {
+            let count = try await store.replay(publishedSince: Date().addingTimeInterval(-replayWindow))
+            logger.notice("replaying events the broker lost", metadata: ["events": "\(count)"])
+            signal.notify()
+        } catch {
+            logger.error("could not replay events from the outbox", metadata: ["error": "\(error)"])
+        }
+    }
+
     public func run() async throws {
         var backoff: Duration = .zero
         var lastDepthCheck = ContinuousClock.now - .seconds(10)
+        var lastPrune = ContinuousClock.now
         let depth = Gauge(label: "taskpilot_outbox_depth")
         let failures = Counter(label: "taskpilot_outbox_publish_failures_total")
         let latency = Metrics.Timer(label: "taskpilot_outbox_publish_duration_seconds")
@@ -32,17 +49,9 @@ public struct OutboxRelay: Service {
             do {
                 let bus = self.bus
                 let published = try await store.claimUnpublished(limit: 200) { events in
-                    var done = 0
-                    for event in events {
-                        let started = ContinuousClock.now
-                        do {
-                            try await bus.publish(event)
-                        } catch {
-                            throw PartialPublish(published: done, underlying: error)
-                        }
-                        latency.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds))
-                        done += 1
-                    }
+                    let started = ContinuousClock.now
+                    let done = try await bus.publish(batch: events)
+                    if done > 0 { latency.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds) / Int64(done)) }
                     return done
                 }
                 if backoff != .zero { logger.notice("event bus reachable again; outbox publishing resumed") }
@@ -51,10 +60,15 @@ public struct OutboxRelay: Service {
                     depth.record(try await store.depth())
                     lastDepthCheck = .now
                 }
+                if ContinuousClock.now - lastPrune > .seconds(600) {
+                    lastPrune = .now
+                    let pruned = try await store.prune(publishedBefore: Date().addingTimeInterval(-Self.retention))
+                    if pruned > 0 { logger.debug("outbox pruned", metadata: ["events": "\(pruned)"]) }
+                }
                 if published == 200 { continue }
             } catch {
                 failures.increment()
-                backoff = min(max(backoff * 2, .milliseconds(100)), .seconds(30))
+                backoff = min(max(backoff * 2, .milliseconds(100)), .seconds(10))
                 logger.warning(
                     "publishing from the outbox failed; will retry", metadata: ["error": .string(String(describing: error)), "retry_in": .string("\(backoff)")])
                 try? await Task.sleep(for: backoff)

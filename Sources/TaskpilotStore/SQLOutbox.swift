@@ -89,4 +89,10 @@ public struct SQLOutboxStore: OutboxStore {
             "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < \(bind: cutoff.millisecondsSince1970) RETURNING id"
         ).all().count
     }
+
+    public func replay(publishedSince cutoff: Date) async throws -> Int {
+        try await store.sql.raw(
+            "UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL AND published_at >= \(bind: cutoff.millisecondsSince1970) RETURNING id"
+        ).all().count
+    }
 }

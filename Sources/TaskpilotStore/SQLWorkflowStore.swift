@@ -38,8 +38,9 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             let userID = UUID(uuidString: userText)
         else { return nil }
         let outcome: TaskItem?? = try await once(consumer: consumer, eventID: event.id, now: now) { sql in
+            // The database, not the event, decides: the task must exist for that user and still be completed.
             guard let completed = try? await SQLTaskRepository.fetch(id: taskID, userID: userID, on: sql, lock: false),
-                let rule = completed.recurrence, let due = completed.dueAt
+                completed.status == .completed, let rule = completed.recurrence, let due = completed.dueAt
             else { return nil }
             let seriesID = completed.seriesID ?? completed.id
             // A completion that was undone and redone must not roll the series forward twice.

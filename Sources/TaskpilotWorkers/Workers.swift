@@ -67,16 +67,9 @@ public struct ReminderScheduler: Service {
     }
 
     public func run() async throws {
-        let lateness = Metrics.Timer(label: "taskpilot_reminder_lateness_seconds")
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let now = Date()
-                let fired = try await store.fireDueReminders(now: now, limit: 100)
-                for reminder in fired {
-                    lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(reminder.fireAt)) * 1e9))
-                }
-                if !fired.isEmpty { logger.info("reminders fired", metadata: ["count": .stringConvertible(fired.count)]) }
-                if fired.count == 100 { continue }
+                if try await fireDue() == Self.batch { continue }
                 var sleep = maxSleep
                 if let next = try await store.nextReminderTime() {
                     let wait = next.timeIntervalSinceNow
@@ -88,5 +81,20 @@ public struct ReminderScheduler: Service {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// The most reminders fired per look.
+    public static let batch = 100
+
+    /// Fires the reminders that are due now (up to one batch) and returns how many; also what a Dapr job calls.
+    public func fireDue() async throws -> Int {
+        let now = Date()
+        let fired = try await store.fireDueReminders(now: now, limit: Self.batch)
+        let lateness = Metrics.Timer(label: "taskpilot_reminder_lateness_seconds")
+        for reminder in fired {
+            lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(reminder.fireAt)) * 1e9))
+        }
+        if !fired.isEmpty { logger.info("reminders fired", metadata: ["count": .stringConvertible(fired.count)]) }
+        return fired.count
     }
 }

@@ -8,6 +8,7 @@ import Prometheus
 import TaskpilotApp
 import TaskpilotClient
 import TaskpilotCore
+import TaskpilotWorkers
 
 @main
 struct Taskpilot: AsyncParsableCommand {
@@ -15,7 +16,7 @@ struct Taskpilot: AsyncParsableCommand {
         commandName: "taskpilot",
         abstract: "A self-hostable task manager with an AI assistant.",
         subcommands: [
-            Serve.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Add.self, List.self, Show.self, Done.self, Reopen.self,
+            Serve.self, Worker.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Add.self, List.self, Show.self, Done.self, Reopen.self,
             Edit.self, Remove.self, Tags.self, Chat.self,
         ])
 }
@@ -65,18 +66,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try await loadSettings()
         let logger = bootstrapLogging(settings)
-        let metrics = ServerMetrics()
-        var factory = PrometheusMetricsFactory(registry: metrics.registry)
-        // Reminder lateness is alerted on at one minute, so its buckets must reach well past that.
-        factory.durationHistogramBuckets["taskpilot_reminder_lateness_seconds"] = [
-            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
-            .seconds(60), .seconds(120), .seconds(300), .seconds(900),
-        ]
-        factory.durationHistogramBuckets["taskpilot_llm_request_duration_seconds"] = [
-            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60),
-            .seconds(120),
-        ]
-        MetricsSystem.bootstrap(factory)
+        let metrics = bootstrapMetrics()
         let server: TaskpilotServer
         do {
             server = try await buildServer(settings: settings, logger: logger, metrics: metrics)
@@ -86,6 +76,55 @@ struct Serve: AsyncParsableCommand {
         }
         try await server.application.runService()
     }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one worker role in its own process, consuming from the shared event bus (TASKPILOT_EVENT_BUS=kafka or dapr).",
+        discussion: "Serves /health/live, /health/ready and /metrics on TASKPILOT_HOST:TASKPILOT_PORT. Stops gracefully on SIGTERM.")
+
+    @Argument(help: "One of: \(WorkerRole.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var role: String
+
+    func validate() throws {
+        guard WorkerRole(rawValue: role.lowercased()) != nil else {
+            throw ValidationError("'\(role)' is not a worker role; use one of \(WorkerRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        let settings = try await loadSettings()
+        let logger = bootstrapLogging(settings)
+        let metrics = bootstrapMetrics()
+        let application: any ApplicationProtocol
+        do {
+            application = try await buildWorker(role: WorkerRole(rawValue: role.lowercased())!, settings: settings, logger: logger, metrics: metrics)
+        } catch let error as Settings.Invalid {
+            FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        } catch {
+            logger.critical("start-up failed", metadata: ["error": .string(String(describing: error))])
+            throw report(error)
+        }
+        try await application.runService()
+    }
+}
+
+/// Prometheus metrics for the process, with histogram buckets that fit what they measure.
+func bootstrapMetrics() -> ServerMetrics {
+    let metrics = ServerMetrics()
+    var factory = PrometheusMetricsFactory(registry: metrics.registry)
+    // Reminder lateness is alerted on at one minute, so its buckets must reach well past that.
+    factory.durationHistogramBuckets["taskpilot_reminder_lateness_seconds"] = [
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+        .seconds(60), .seconds(120), .seconds(300), .seconds(900),
+    ]
+    factory.durationHistogramBuckets["taskpilot_llm_request_duration_seconds"] = [
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60),
+        .seconds(120),
+    ]
+    MetricsSystem.bootstrap(factory)
+    return metrics
 }
 
 struct Migrate: AsyncParsableCommand {
