@@ -54,15 +54,18 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     if settings.workers.contains(WorkerRole.recurring.rawValue) { await RecurringWorker.register(on: bus, store: workflow, logger: logger) }
     if settings.workers.contains(WorkerRole.audit.rawValue) { await AuditWorker.register(on: bus, store: workflow) }
     if settings.workers.contains(WorkerRole.notifications.rawValue) { await NotificationWorker.register(on: bus, store: workflow) }
+    let webhooks = SQLWebhookStore(database: database, signal: signal)
+    let notificationServices = await registerDeliveries(on: bus, webhooks: webhooks, database: database, settings: settings, logger: logger)
     let hub = RealtimeHub()
     await bus.subscribe(topic: .taskUpdates, group: "taskpilot-realtime-\(UUID().uuidString.prefix(8))") { event in await hub.deliver(event) }
     var services: [any Service] = [OutboxRelay(store: SQLOutboxStore(database: database), bus: bus, signal: signal, logger: logger)]
     if settings.workers.contains(WorkerRole.reminders.rawValue) { services.append(ReminderScheduler(store: workflow, logger: logger)) }
+    services += notificationServices
     logger.info("workers", metadata: ["in_process": .array(settings.workers.sorted().map { .string($0) })])
 
     let router = buildRouter(
         database: database, credentials: credentials, tasks: tasks, accounts: accounts, chat: chat,
-        conversations: SQLConversationRepository(database: database), activity: workflow, settings: settings, metrics: metrics)
+        conversations: SQLConversationRepository(database: database), activity: workflow, webhooks: webhooks, settings: settings, metrics: metrics)
     let address = settings.host
     let port = settings.port
     let startLogger = logger
@@ -84,7 +87,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
 /// The routes and middleware of the HTTP API.
 func buildRouter(
     database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, chat: ChatService,
-    conversations: any ConversationRepository, activity: any ActivityRepository, settings: Settings, metrics: ServerMetrics
+    conversations: any ConversationRepository, activity: any ActivityRepository, webhooks: any WebhookRepository, settings: Settings,
+    metrics: ServerMetrics
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -113,6 +117,7 @@ func buildRouter(
         chat: chat, conversations: conversations, limiter: ChatRateLimiter(perMinute: settings.chatPerMinute), maxBodyBytes: settings.maxBodyBytes)
     chatController.addRoutes(to: authenticated)
     ActivityController(activity: activity, tasks: tasks).addRoutes(to: authenticated)
+    WebhookController(webhooks: webhooks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: authenticated)
 
     let mcp = router.group("mcp").add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
     MCPController(tasks: (tasks as? SQLTaskRepository)?.from(.mcp) ?? tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)
