@@ -12,7 +12,12 @@ public struct EmailWorker: Sendable {
     public static func register(on bus: any EventBus, queue: any EmailQueue, signal: OutboxSignal, logger: Logger) async {
         await bus.subscribe(topic: .reminders, group: "taskpilot-email") { event in
             guard event.type == "taskpilot.reminder.due" else { return }
-            if try await queue.enqueueReminderEmail(for: event, now: Date()) {
+            let queued = try await queue.enqueueReminderEmail(for: event, now: Date())
+            Counter(
+                label: "taskpilot_events_consumed_total",
+                dimensions: [("topic", "reminders"), ("consumer", "taskpilot-email"), ("outcome", queued ? "ok" : "duplicate")]
+            ).increment()
+            if queued {
                 logger.debug("reminder email queued", metadata: ["event_id": .string(event.id)])
                 signal.notify()
             }

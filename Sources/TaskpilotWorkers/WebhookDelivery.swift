@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Crypto
-public import Foundation
+import Foundation
 public import Logging
 import Metrics
 import NIOCore
@@ -34,6 +34,8 @@ public struct WebhookWorker: Sendable {
             await bus.subscribe(topic: topic, group: "taskpilot-webhooks") { event in
                 guard WebhookRules.eventName(ofType: event.type) != nil else { return }
                 let queued = try await store.enqueueWebhookDeliveries(for: event, now: Date())
+                Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", topic.rawValue), ("consumer", "taskpilot-webhooks"), ("outcome", "ok")])
+                    .increment()
                 if queued > 0 {
                     logger.debug("webhook deliveries queued", metadata: ["event_id": .string(event.id), "count": .stringConvertible(queued)])
                     signal.notify()

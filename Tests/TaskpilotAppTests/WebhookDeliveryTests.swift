@@ -196,6 +196,31 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("two delivery services over one database send each delivery once", arguments: TestBackend.available)
+    func replicas(_ backend: TestBackend) async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.serve { url in
+            try await withService(backend) { database, store, user in
+                let second = WebhookDeliveryService(
+                    store: SQLWebhookStore(database: database), signal: OutboxSignal(), policy: Self.fast, logger: TestBackend.logger)
+                let running = Task { try await second.run() }
+                defer { running.cancel() }
+                _ = try await store.create(userID: user.id, url: url, events: ["task.created"], secret: "whsec_x", now: Date())
+                for taskID in 1...30 {
+                    _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: user, taskID: taskID), now: Date())
+                }
+                try await eventually("30 deliveries") { await receiver.received.count >= 30 }
+                try await Task.sleep(for: .milliseconds(300))
+                let got = await receiver.received
+                #expect(got.count == 30)
+                #expect(Set(got.compactMap { $0.header("X-Taskpilot-Delivery") }).count == 30)
+                #expect(try await deliveries(database).allSatisfy { $0.status == "delivered" && $0.attempt == 1 })
+                running.cancel()
+                _ = await running.result
+            }
+        }
+    }
+
     @Test("a slow receiver times out without holding up another", arguments: [TestBackend.sqlite])
     func slowReceiver(_ backend: TestBackend) async throws {
         var policy = Self.fast
