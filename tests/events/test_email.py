@@ -138,3 +138,31 @@ def test_wrong_credentials_send_nothing_and_keep_in_app_notifications(smtp):
         assert status == 200 and [n["title"] for n in notifications] == ["Water plants"]
     finally:
         server.stop()
+
+
+def test_smtps_sends_over_tls_from_the_first_byte(certificate):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, ssl_context=context, authenticator=mailbox.authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    server = Server({
+        "TASKPILOT_SMTP_URL": f"smtps://{USER}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{port}?tls_verify=false",
+        "TASKPILOT_SMTP_FROM": "bot@taskpilot.test",
+    })
+    try:
+        user = server.register("dora@example.com")
+        server.request("POST", "/api/v1/tasks", {"title": "Café ☕ with Ann", "due_at": soon(1), "reminders": [{"offset_minutes": 0}]},
+                       token=user["token"])
+        assert wait_for(lambda: mailbox.messages, 15), server.logs()
+        time.sleep(1)
+        assert len(mailbox.messages) == 1
+        message = mailbox.messages[0]["message"]
+        assert mailbox.messages[0]["authenticated"] and message["To"] == "dora@example.com"
+        assert message["Subject"] == "Reminder: Café ☕ with Ann"
+        assert message.get_content().startswith("Café ☕ with Ann")
+    finally:
+        server.stop()
+        controller.stop()
