@@ -72,6 +72,15 @@ def soon(seconds: float) -> str:
     return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def remind(server: Server, email_address: str, title: str, seconds: float) -> tuple[dict, dict]:
+    """A new user and a task of theirs whose reminder fires in `seconds`."""
+    user = server.register(email_address)
+    status, task = server.request("POST", "/api/v1/tasks", {"title": title, "due_at": soon(seconds), "reminders": [{"offset_minutes": 0}]},
+                                  token=user["token"])
+    assert status == 201, task
+    return user, task
+
+
 def wait_for(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,12 +97,8 @@ def test_a_due_reminder_sends_exactly_one_email_over_starttls_with_auth(smtp):
         "TASKPILOT_SMTP_FROM": "Taskpilot <bot@taskpilot.test>",
     })
     try:
-        user = server.register("ann@example.com")
+        user, task = remind(server, "ann@example.com", "Call the bank", 1.5)
         other = server.register("bob@example.com")
-        status, task = server.request("POST", "/api/v1/tasks", {
-            "title": "Call the bank", "due_at": soon(1.5), "reminders": [{"offset_minutes": 0}],
-        }, token=user["token"])
-        assert status == 201, task
         server.request("POST", "/api/v1/tasks", {"title": "Bob's own task"}, token=other["token"])
         assert wait_for(lambda: mailbox.messages, 15), f"no email arrived; server log:\n{server.logs()}"
         time.sleep(1.5)
@@ -125,9 +130,7 @@ def test_wrong_credentials_send_nothing_and_keep_in_app_notifications(smtp):
         "TASKPILOT_LOG_LEVEL": "info",
     })
     try:
-        user = server.register("carol@example.com")
-        server.request("POST", "/api/v1/tasks", {"title": "Water plants", "due_at": soon(1), "reminders": [{"offset_minutes": 0}]},
-                       token=user["token"])
+        user, _ = remind(server, "carol@example.com", "Water plants", 1)
         assert wait_for(lambda: mailbox.logins, 15), server.logs()
         assert wait_for(lambda: "reminder email failed" in server.logs(), 10), server.logs()
         assert mailbox.messages == []
@@ -153,9 +156,7 @@ def test_smtps_sends_over_tls_from_the_first_byte(certificate):
         "TASKPILOT_SMTP_FROM": "bot@taskpilot.test",
     })
     try:
-        user = server.register("dora@example.com")
-        server.request("POST", "/api/v1/tasks", {"title": "Café ☕ with Ann", "due_at": soon(1), "reminders": [{"offset_minutes": 0}]},
-                       token=user["token"])
+        remind(server, "dora@example.com", "Café ☕ with Ann", 1)
         assert wait_for(lambda: mailbox.messages, 15), server.logs()
         time.sleep(1)
         assert len(mailbox.messages) == 1
