@@ -39,7 +39,6 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let signal = OutboxSignal()
     let events = try EventBackbone(settings: settings, database: database, signal: signal, logger: logger)
     let tasks = SQLTaskRepository(database: database, source: .api, signal: signal)
-    let workflow = SQLWorkflowStore(database: database, signal: signal)
     let agent = settings.llmBaseURL.map { url in
         LLMAgent(
             configuration: .init(
@@ -59,7 +58,7 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
 
     let router = buildRouter(
         database: database, credentials: credentials, tasks: tasks, accounts: accounts, chat: chat,
-        conversations: SQLConversationRepository(database: database), activity: workflow, settings: settings, metrics: metrics)
+        conversations: SQLConversationRepository(database: database), activity: events.workflow, webhooks: events.webhooks, settings: settings, metrics: metrics)
     events.addRoutes(to: router)
     let address = settings.host
     let port = settings.port
@@ -82,7 +81,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
 /// The routes and middleware of the HTTP API.
 func buildRouter(
     database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, chat: ChatService,
-    conversations: any ConversationRepository, activity: any ActivityRepository, settings: Settings, metrics: ServerMetrics
+    conversations: any ConversationRepository, activity: any ActivityRepository, webhooks: any WebhookRepository, settings: Settings,
+    metrics: ServerMetrics
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -111,6 +111,7 @@ func buildRouter(
         chat: chat, conversations: conversations, limiter: ChatRateLimiter(perMinute: settings.chatPerMinute), maxBodyBytes: settings.maxBodyBytes)
     chatController.addRoutes(to: authenticated)
     ActivityController(activity: activity, tasks: tasks).addRoutes(to: authenticated)
+    WebhookController(webhooks: webhooks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: authenticated)
 
     let mcp = router.group("mcp").add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
     MCPController(tasks: (tasks as? SQLTaskRepository)?.from(.mcp) ?? tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)

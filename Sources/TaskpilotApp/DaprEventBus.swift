@@ -67,8 +67,10 @@ final class DaprEventBus: EventBus {
 
     /// Delivery of one CloudEvent from the sidecar; returns the Dapr status.
     func deliver(topic name: String, body: ByteBuffer) async -> String {
+        // Dapr adds the topic it delivered from; with a type, it must match the route.
         guard let topic = EventTopic(rawValue: name), let envelope = JSONValue.parse(String(buffer: body)),
-            envelope["id"]?.stringValue?.isEmpty == false, envelope["type"]?.stringValue?.hasPrefix("taskpilot.") == true
+            envelope["id"]?.stringValue?.isEmpty == false, let type = envelope["type"]?.stringValue, topic.carries(type: type),
+            envelope["topic"]?.stringValue.map({ $0 == topic.name(prefix: topicPrefix) }) ?? true
         else {
             logger.error("dropping a delivery that is not a Taskpilot CloudEvent", metadata: ["topic": .string(name)])
             return "DROP"

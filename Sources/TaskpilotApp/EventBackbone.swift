@@ -19,6 +19,8 @@ struct EventBackbone: Sendable {
     let signal: OutboxSignal
     let logger: Logger
     let reminders: ReminderScheduler
+    let webhooks: SQLWebhookStore
+    let database: TaskpilotDatabase
     let settings: Settings
 
     init(settings: Settings, database: TaskpilotDatabase, signal: OutboxSignal, logger: Logger) throws {
@@ -27,6 +29,8 @@ struct EventBackbone: Sendable {
         self.settings = settings
         workflow = SQLWorkflowStore(database: database, signal: signal)
         reminders = ReminderScheduler(store: workflow, logger: logger)
+        webhooks = SQLWebhookStore(database: database, signal: signal)
+        self.database = database
         let outbox = SQLOutboxStore(database: database)
         self.outbox = outbox
         switch settings.eventBus {
@@ -62,6 +66,9 @@ struct EventBackbone: Sendable {
         if roles.contains(.notifications) { await NotificationWorker.register(on: bus, store: workflow) }
         var services: [any Service] = busService.map { [$0] } ?? []
         services.append(OutboxRelay(store: outbox, bus: bus, signal: signal, logger: logger))
+        if roles.contains(.notifications) {
+            services += await registerDeliveries(on: bus, webhooks: webhooks, database: database, settings: settings, logger: logger)
+        }
         if roles.contains(.reminders) {
             if settings.reminderScheduler == .daprJobs, let dapr = bus as? DaprEventBus {
                 services.append(DaprJobRegistration(bus: dapr, job: Self.reminderJob, every: "1s"))

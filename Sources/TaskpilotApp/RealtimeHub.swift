@@ -35,11 +35,14 @@ actor RealtimeHub {
             let change = data["change"]?.stringValue ?? "updated"
             return [["type": .string("task.\(change)"), "task_id": data["task_id"] ?? .null, "task": data["task"] ?? .null]]
         case "taskpilot.notification.created":
+            let notification: JSONValue = ["type": "notification", "notification": data["notification"] ?? .null]
+            // Only a reminder's notification is also a `reminder.due` message; others (a disabled webhook) are just notifications.
+            guard data["notification"]?["kind"]?.stringValue == "reminder" else { return [notification] }
             var reminder = data.objectValue ?? [:]
             reminder["type"] = "reminder.due"
             reminder["user_id"] = nil
             reminder["change"] = nil
-            return [.object(reminder), ["type": "notification", "notification": data["notification"] ?? .null]]
+            return [.object(reminder), notification]
         default:
             return []
         }

@@ -3,6 +3,7 @@ import SystemPackage
 public import Foundation
 public import Logging
 public import TaskpilotStore
+public import TaskpilotWorkers
 
 /// Every setting of the server, read once from the environment, `.env`, flags or a test's in-memory provider.
 public struct Settings: Sendable {
@@ -59,6 +60,12 @@ public struct Settings: Sendable {
     /// Failed logins allowed per email and per client within ``loginWindow``.
     public var loginAttempts: Int
     public var loginWindow: Duration
+    /// Reminder emails over SMTP (`TASKPILOT_SMTP_URL`); nil sends none.
+    public var smtp: SMTPConfiguration?
+    /// The sender of emails (`TASKPILOT_SMTP_FROM`); set whenever ``smtp`` is.
+    public var smtpFrom: String?
+    /// The first retry delay of webhooks and emails; later ones scale with it (5 s → 5 s, 30 s, 2 min, 10 min, 1 h).
+    public var deliveryRetryBase: Duration
 
     /// A setting is missing or invalid; the message names the environment variable.
     public struct Invalid: Error, CustomStringConvertible {
@@ -186,6 +193,22 @@ public struct Settings: Sendable {
         chatPerMinute = try integer("taskpilot.chat.per.minute", default: 30, in: 1...10_000)
         loginAttempts = try integer("taskpilot.login.attempts", default: 10, in: 1...100_000)
         loginWindow = .seconds(try integer("taskpilot.login.window", default: 900, in: 1...86_400))
+        if let url = text("taskpilot.smtp.url") {
+            do {
+                smtp = try SMTPConfiguration(url: url)
+            } catch {
+                throw Invalid(key: "TASKPILOT_SMTP_URL", problem: error.description)
+            }
+            guard let from = text("taskpilot.smtp.from"), from.contains("@"), !from.contains("\n"), !from.contains("\r") else {
+                throw Invalid(key: "TASKPILOT_SMTP_FROM", problem: "is required with TASKPILOT_SMTP_URL: the sender, e.g. Taskpilot <taskpilot@example.com>")
+            }
+            smtpFrom = from
+        }
+        let retryBase = text("taskpilot.delivery.retry.base") ?? "5"
+        guard let seconds = Double(retryBase), (0.01...3600).contains(seconds) else {
+            throw Invalid(key: "TASKPILOT_DELIVERY_RETRY_BASE", problem: "'\(retryBase)' is not a number of seconds between 0.01 and 3600")
+        }
+        deliveryRetryBase = .milliseconds(Int(seconds * 1000))
     }
 
     /// `./web` when run from the repository, else `web` beside or above the executable (`.build/release/../../web`).

@@ -41,6 +41,15 @@ extension EventTopic {
     /// The topic name on the bus, with the configured prefix.
     public func name(prefix: String) -> String { prefix + rawValue }
 
+    /// Whether a CloudEvent of this type belongs on this topic (anything else is dropped, never handled).
+    public func carries(type: String) -> Bool {
+        switch self {
+        case .taskEvents: type.hasPrefix("taskpilot.task.") && type != "taskpilot.task.changed"
+        case .reminders: type.hasPrefix("taskpilot.reminder.")
+        case .taskUpdates: type == "taskpilot.task.changed" || type.hasPrefix("taskpilot.notification.")
+        }
+    }
+
     /// The topic of a name on the bus, or nil when it is not one of ours.
     public init?(name: String, prefix: String) {
         guard name.hasPrefix(prefix) else { return nil }

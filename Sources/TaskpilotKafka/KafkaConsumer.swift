@@ -137,9 +137,9 @@ final class KafkaConsumer: Sendable {
     private static func event(in message: rd_kafka_message_t, topic: EventTopic) -> OutboxEvent? {
         guard let payload = message.payload else { return nil }
         let text = String(decoding: UnsafeRawBufferPointer(start: payload, count: message.len), as: UTF8.self)
-        guard let envelope = JSONValue.parse(text), envelope["id"]?.stringValue?.isEmpty == false, envelope["type"]?.stringValue != nil else {
-            return nil
-        }
+        guard let envelope = JSONValue.parse(text), envelope["id"]?.stringValue?.isEmpty == false, let type = envelope["type"]?.stringValue,
+            topic.carries(type: type)
+        else { return nil }
         var key = ""
         if let keyBytes = message.key { key = String(decoding: UnsafeRawBufferPointer(start: keyBytes, count: message.key_len), as: UTF8.self) }
         return OutboxEvent(topic: topic, key: key, envelope: envelope)

@@ -138,26 +138,10 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 column: "timezone", as: String.self)
             let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
             let text = due.map { "Due " + Timestamp.describe($0, allDay: false, timeZone: zone, now: now) } ?? "Reminder"
-            let row = try await sql.raw(
-                """
-                INSERT INTO notifications (user_id, kind, task_id, title, body, created_at)
-                VALUES (\(bind: userID.storageKey), 'reminder', \(bind: taskID), \(bind: title), \(bind: text), \(bind: now.millisecondsSince1970))
-                RETURNING id
-                """
-            ).first()
-            let notification = AppNotification(
-                id: try row?.decode(column: "id", as: Int64.self) ?? 0, userID: userID, kind: "reminder", taskID: taskID, title: title, body: text,
-                createdAt: Date(millisecondsSince1970: now.millisecondsSince1970), readAt: nil)
             var data = event.data.objectValue ?? [:]
-            data["notification"] = notification.json
             data["change"] = "notification"
-            try await OutboxWriter.append(
-                [
-                    OutboxEvent(
-                        topic: .taskUpdates, key: String(taskID ?? 0),
-                        envelope: OutboxEvent.cloudEvent(type: "taskpilot.notification.created", subject: "user/\(userText)", time: now, data: .object(data)))
-                ], on: sql, now: now)
-            return notification
+            return try await Self.insertNotification(
+                userID: userID, kind: "reminder", taskID: taskID, title: title, body: text, eventData: data, on: sql, now: now)
         }
         return outcome ?? nil
     }
@@ -179,6 +163,34 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             """
         ).all()
         return !rows.isEmpty
+    }
+
+    /// Stores an in-app notification and queues its live update (`taskpilot.notification.created` on `task-updates`), in the
+    /// caller's transaction; `eventData` is the update's payload, to which the notification is added.
+    static func insertNotification(
+        userID: UUID, kind: String, taskID: Int64?, title: String, body: String, eventData: [String: JSONValue], on sql: any SQLDatabase, now: Date
+    ) async throws -> AppNotification {
+        let row = try await sql.raw(
+            """
+            INSERT INTO notifications (user_id, kind, task_id, title, body, created_at)
+            VALUES (\(bind: userID.storageKey), \(bind: kind), \(bind: taskID), \(bind: title), \(bind: body), \(bind: now.millisecondsSince1970))
+            RETURNING id
+            """
+        ).first()
+        let notification = AppNotification(
+            id: try row?.decode(column: "id", as: Int64.self) ?? 0, userID: userID, kind: kind, taskID: taskID, title: title, body: body,
+            createdAt: Date(millisecondsSince1970: now.millisecondsSince1970), readAt: nil)
+        var data = eventData
+        data["user_id"] = .string(userID.storageKey)
+        data["notification"] = notification.json
+        try await OutboxWriter.append(
+            [
+                OutboxEvent(
+                    topic: .taskUpdates, key: String(taskID ?? 0),
+                    envelope: OutboxEvent.cloudEvent(
+                        type: "taskpilot.notification.created", subject: "user/\(userID.storageKey)", time: now, data: .object(data)))
+            ], on: sql, now: now)
+        return notification
     }
 
     // MARK: - Reading

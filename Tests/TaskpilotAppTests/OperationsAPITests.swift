@@ -48,8 +48,12 @@ struct OperationsAPITests {
                     let operationID = operation["operationId"] as? String ?? "\(method) \(path)"
                     let task = try await me.createTask(#"{"title": "contract task", "tags": ["c"]}"#)
                     let token: TokenBody = try await me.post("/api/v1/tokens", #"{"name": "contract"}"#).decode()
-                    let uri = path.replacingOccurrences(of: "{user_id}", with: auth.user.id)
-                        .replacingOccurrences(of: "{id}", with: path.hasPrefix("/api/v1/tokens") ? token.id : String(task.id))
+                    var id = path.hasPrefix("/api/v1/tokens") ? token.id : String(task.id)
+                    if path.hasPrefix("/api/v1/webhooks/") {
+                        let webhook = try await me.post("/api/v1/webhooks", #"{"url": "https://example.com/contract"}"#)
+                        id = (try JSONSerialization.jsonObject(with: webhook.body) as? [String: Any])?["id"] as? String ?? ""
+                    }
+                    let uri = path.replacingOccurrences(of: "{user_id}", with: auth.user.id).replacingOccurrences(of: "{id}", with: id)
                     let body = Self.body(for: operationID, taskID: task.id)
                     let response = try await me.send(httpMethod, uri, json: body)
                     let documented = Set(responses.keys)
@@ -76,6 +80,7 @@ struct OperationsAPITests {
         case "login": #"{"email": "contract@example.com", "password": "correct horse battery"}"#
         case "updateMe": #"{"name": "Contract"}"#
         case "createToken": #"{"name": "another"}"#
+        case "createWebhook": #"{"url": "https://example.com/hooks/contract", "events": ["task.created"]}"#
         case "createTask", "compatCreateTask": #"{"title": "created by the contract test"}"#
         case "updateTask", "compatUpdateTask": #"{"title": "renamed"}"#
         case "bulkTasks": #"{"action": "complete", "ids": [\#(taskID)]}"#

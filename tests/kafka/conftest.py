@@ -62,8 +62,23 @@ class Deployment:
             if last:
                 return last
             time.sleep(every)
-        logs = "\n".join(f"--- {name}\n{worker.logs()[-1500:]}" for name, worker in {"api": self.api, **self.workers}.items())
-        raise AssertionError(f"timed out waiting for {what}; last value {last!r}\n{logs}")
+        raise AssertionError(f"timed out waiting for {what}; last value {last!r}")
+
+    def __enter__(self) -> "Deployment":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if error is not None:
+            print(self.all_logs())
+        self.stop()
+
+    def all_logs(self) -> str:
+        """Each process's log without the per-request lines."""
+        parts = []
+        for name, process in {"api": self.api, **self.workers}.items():
+            lines = [line for line in Path(process.folder, "server.log").read_text().splitlines() if " request" not in line and "Migrat" not in line]
+            parts.append(f"--- {name}\n" + "\n".join(lines[-60:]))
+        return "\n".join(parts)
 
     def stop(self) -> None:
         for worker in self.workers.values():

@@ -64,9 +64,21 @@ async def next_message(socket, kinds: set[str], timeout: float = 15.0) -> dict:
             return message
 
 
+async def until(socket, done, timeout: float = 20.0) -> list[dict]:
+    """Collects messages (without heartbeats) until `done(messages)` holds."""
+    seen: list[dict] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done(seen):
+        remaining = deadline - asyncio.get_running_loop().time()
+        assert remaining > 0, f"gave up after {timeout} s; received {[(m['type'], m.get('task', {}).get('id')) for m in seen]}"
+        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        if message["type"] != "heartbeat":
+            seen.append(message)
+    return seen
+
+
 async def test_the_workers_run_as_processes_of_their_own(broker):
-    deployment = Deployment(broker)
-    try:
+    with Deployment(broker) as deployment:
         token = deployment.api.register("kafka-e2e@example.com", timezone="Europe/Paris")["token"]
         async with websockets.connect(f"ws://127.0.0.1:{deployment.api.port}/api/v1/ws?access_token={token}") as socket:
             await next_message(socket, {"hello"})
@@ -74,13 +86,16 @@ async def test_the_workers_run_as_processes_of_their_own(broker):
                 "title": "Pay rent", "due_at": "2026-01-31T09:00", "tags": ["home"], "recurrence": {"frequency": "monthly"},
             }, token=token)
             assert status == 201
-            # Live updates travel API → outbox → Kafka (task-updates) → the API's fan-out consumer → the socket.
-            assert (await next_message(socket, {"task.created"}))["task"]["id"] == task["id"]
+            # Live updates travel API → outbox → Kafka (task-updates) → the API's fan-out consumer → the socket. Order
+            # is kept per task (the partition key), not across tasks, so collect until everything has arrived.
             deployment.api.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=token)
-            assert (await next_message(socket, {"task.completed"}))["task"]["id"] == task["id"]
-            # The recurring worker (its own process) creates the next occurrence once; it arrives live too.
-            following = (await next_message(socket, {"task.created"}))["task"]
-            assert following["series_id"] == task["id"] and following["occurrence"] == 2
+            seen = await until(socket, lambda seen: {("task.created", task["id"]), ("task.completed", task["id"])} <= {
+                (m["type"], m["task"]["id"]) for m in seen if "task" in m} and any(
+                m["type"] == "task.created" and m["task"]["series_id"] == task["id"] and m["task"]["occurrence"] == 2 for m in seen))
+            mine = [m["type"] for m in seen if m.get("task", {}).get("id") == task["id"]]
+            assert mine == ["task.created", "task.completed"]
+            # The recurring worker (its own process) created the next occurrence once; it arrived live too.
+            following = next(m["task"] for m in seen if m["type"] == "task.created" and m["task"]["series_id"] == task["id"] and m["task"]["occurrence"] == 2)
             assert following["due_at"] == "2026-02-28T08:00:00Z"
             # The reminder scheduler and the notification worker (two more processes) deliver a reminder once.
             status, reminded = deployment.api.request("POST", "/api/v1/tasks", {
@@ -105,8 +120,6 @@ async def test_the_workers_run_as_processes_of_their_own(broker):
         assert [event["type"] for _, event in mine] == ["taskpilot.task.created", "taskpilot.task.completed"]
         assert all(key == str(task["id"]) and event["specversion"] == "1.0" and event["data"]["task_id"] == task["id"] for key, event in mine)
         assert mine[1][1]["data"]["source"] == "api" and mine[1][1]["data"]["task_data"]["completed"] is True
-    finally:
-        deployment.stop()
 
 
 def complete_in_background(deployment: Deployment, token: str, ids: list[int], pause: float) -> threading.Thread:
@@ -145,8 +158,7 @@ def assert_exactly_once(deployment: Deployment, token: str, ids: list[int]) -> N
 
 
 def test_a_broker_outage_during_a_burst_loses_and_doubles_nothing(broker):
-    deployment = Deployment(broker)
-    try:
+    with Deployment(broker) as deployment:
         token = deployment.api.register("kafka-outage@example.com")["token"]
         ids = create_recurring(deployment, token, 45)
         worker = complete_in_background(deployment, token, ids, pause=0.05)
@@ -156,13 +168,10 @@ def test_a_broker_outage_during_a_burst_loses_and_doubles_nothing(broker):
         broker.start()
         worker.join()
         assert_exactly_once(deployment, token, ids)
-    finally:
-        deployment.stop()
 
 
 def test_a_worker_killed_mid_stream_resumes_without_loss_or_doubles(broker):
-    deployment = Deployment(broker)
-    try:
+    with Deployment(broker) as deployment:
         token = deployment.api.register("kafka-kill@example.com")["token"]
         ids = create_recurring(deployment, token, 45)
         worker = complete_in_background(deployment, token, ids, pause=0.04)
@@ -174,13 +183,10 @@ def test_a_worker_killed_mid_stream_resumes_without_loss_or_doubles(broker):
         deployment.workers["audit"].start()
         worker.join()
         assert_exactly_once(deployment, token, ids)
-    finally:
-        deployment.stop()
 
 
 def test_two_reminder_schedulers_fire_each_reminder_once(broker):
-    deployment = Deployment(broker, workers=("notifications",))
-    try:
+    with Deployment(broker, workers=("notifications",)) as deployment:
         deployment.add_worker("reminders", name="scheduler-1")
         deployment.add_worker("reminders", name="scheduler-2")
         token = deployment.api.register("kafka-reminders@example.com")["token"]
@@ -196,5 +202,3 @@ def test_two_reminder_schedulers_fire_each_reminder_once(broker):
         time.sleep(1.5)
         status, notifications = deployment.api.request("GET", "/api/v1/notifications?limit=100", token=token)
         assert sorted(n["title"] for n in notifications) == sorted(titles)
-    finally:
-        deployment.stop()

@@ -10,6 +10,7 @@ enum TaskpilotMigrations {
         M0004CreateConversations(),
         M0005CreateEvents(),
         M0006IndexDueOrder(),
+        M0007CreateDeliveries(),
     ]
 }
 

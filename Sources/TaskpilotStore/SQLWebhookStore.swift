@@ -1,0 +1,164 @@
+import FluentKit
+public import Foundation
+import SQLKit
+public import TaskpilotCore
+
+/// Webhooks and their delivery queue.
+public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
+    private let store: TaskpilotDatabase
+    private let signal: OutboxSignal?
+
+    /// The webhook tables of the database; `signal` wakes the relay after a disabled webhook's notification is queued.
+    public init(database: TaskpilotDatabase, signal: OutboxSignal? = nil) {
+        self.store = database
+        self.signal = signal
+    }
+
+    // MARK: - The API
+
+    public func create(userID: UUID, url: String, events: [String], secret: String, now: Date) async throws -> Webhook {
+        let webhook = Webhook(id: UUID(), userID: userID, url: url, events: events, failures: 0, disabledAt: nil, createdAt: now)
+        let lock: SQLQueryString = store.flavor == .postgres ? " FOR UPDATE" : ""
+        try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            // Locking the user row makes the count and the insert one step for concurrent requests of that user.
+            _ = try await sql.raw("SELECT id FROM users WHERE id = \(bind: userID.storageKey)" + lock).first()
+            let count = try await sql.raw("SELECT COUNT(*) AS n FROM webhooks WHERE user_id = \(bind: userID.storageKey)").first()?.decode(
+                column: "n", as: Int.self) ?? 0
+            guard count < WebhookRules.maxPerUser else {
+                throw TaskpilotError.invalid("webhooks", "you already have \(WebhookRules.maxPerUser) webhooks, the most allowed; delete one first")
+            }
+            try await sql.raw(
+                """
+                INSERT INTO webhooks (id, user_id, url, secret, events, failures, created_at)
+                VALUES (\(bind: webhook.id.storageKey), \(bind: userID.storageKey), \(bind: url), \(bind: secret),
+                    \(bind: JSONValue.array(events.map(JSONValue.string)).jsonText), 0, \(bind: now.millisecondsSince1970))
+                """
+            ).run()
+        }
+        return webhook
+    }
+
+    public func list(userID: UUID) async throws -> [Webhook] {
+        try await store.sql.raw("SELECT * FROM webhooks WHERE user_id = \(bind: userID.storageKey) ORDER BY created_at, id").all().map(Self.webhook(from:))
+    }
+
+    public func delete(id: UUID, userID: UUID) async throws {
+        let rows = try await store.sql.raw(
+            "DELETE FROM webhooks WHERE id = \(bind: id.storageKey) AND user_id = \(bind: userID.storageKey) RETURNING id"
+        ).all()
+        guard !rows.isEmpty else { throw Self.notFound(id) }
+    }
+
+    public func enable(id: UUID, userID: UUID) async throws -> Webhook {
+        guard
+            let row = try await store.sql.raw(
+                """
+                UPDATE webhooks SET disabled_at = NULL, failures = 0 WHERE id = \(bind: id.storageKey) AND user_id = \(bind: userID.storageKey)
+                RETURNING *
+                """
+            ).first()
+        else { throw Self.notFound(id) }
+        return try Self.webhook(from: row)
+    }
+
+    // MARK: - Deliveries
+
+    public func enqueueWebhookDeliveries(for event: OutboxEvent, now: Date) async throws -> Int {
+        guard let name = WebhookRules.eventName(ofType: event.type), let user = event.data["user_id"]?.stringValue.flatMap(UUID.init(uuidString:))
+        else { return 0 }
+        let targets = try await store.sql.raw(
+            "SELECT id, events FROM webhooks WHERE user_id = \(bind: user.storageKey) AND disabled_at IS NULL"
+        ).all().filter { row in
+            let events = try row.decode(column: "events", as: String.self)
+            return JSONValue.parse(events)?.arrayValue?.contains(.string(name)) == true
+        }
+        var queued = 0
+        for target in targets {
+            let webhookID = try target.decode(column: "id", as: String.self)
+            let rows = try await store.sql.raw(
+                """
+                INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, attempt, status, next_attempt_at, created_at)
+                VALUES (\(bind: UUID().storageKey), \(bind: webhookID), \(bind: event.id), \(bind: name), \(bind: event.envelope.jsonText), 0, 'pending',
+                    \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
+                ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id
+                """
+            ).all()
+            queued += rows.count
+        }
+        return queued
+    }
+
+    public func claimDueWebhookDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [PendingWebhookDelivery] {
+        let ids = try await SQLDeliveryQueue.claim(
+            table: "webhook_deliveries", join: "JOIN webhooks w ON w.id = d.webhook_id AND w.disabled_at IS NULL", now: now, limit: limit,
+            lease: lease, on: store)
+        guard !ids.isEmpty else { return [] }
+        return try await store.sql.raw(
+            """
+            SELECT d.id, d.webhook_id, d.event_type, d.payload, d.attempt, w.user_id, w.url, w.secret
+            FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id IN (\(binds: ids)) ORDER BY d.next_attempt_at, d.id
+            """
+        ).all().map { row in
+            PendingWebhookDelivery(
+                id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+                webhookID: UUID(uuidString: try row.decode(column: "webhook_id", as: String.self)) ?? UUID(),
+                userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+                url: try row.decode(column: "url", as: String.self), secret: try row.decode(column: "secret", as: String.self),
+                event: try row.decode(column: "event_type", as: String.self), payload: try row.decode(column: "payload", as: String.self),
+                attempt: try row.decode(column: "attempt", as: Int.self))
+        }
+    }
+
+    public func recordWebhookAttempt(_ delivery: PendingWebhookDelivery, _ attempt: DeliveryAttempt, disableAfter: Int, now: Date) async throws
+        -> AppNotification?
+    {
+        let webhookID = delivery.webhookID.storageKey
+        let notification: AppNotification? = try await store.database.transaction { database in
+            let sql = database as! any SQLDatabase
+            try await SQLDeliveryQueue.record(table: "webhook_deliveries", id: delivery.id.storageKey, attempt, now: now, on: sql)
+            if attempt.succeeded {
+                try await sql.raw("UPDATE webhooks SET failures = 0 WHERE id = \(bind: webhookID) AND failures <> 0").run()
+                return nil
+            }
+            guard attempt.retryAt == nil else { return nil }
+            // The delivery exhausted its retries: one more consecutive failure of the webhook.
+            guard
+                let row = try await sql.raw(
+                    "UPDATE webhooks SET failures = failures + 1 WHERE id = \(bind: webhookID) AND disabled_at IS NULL RETURNING failures, url, user_id"
+                ).first(),
+                try row.decode(column: "failures", as: Int.self) >= disableAfter
+            else { return nil }
+            try await sql.raw("UPDATE webhooks SET disabled_at = \(bind: now.millisecondsSince1970) WHERE id = \(bind: webhookID)").run()
+            try await sql.raw(
+                """
+                UPDATE webhook_deliveries SET status = 'skipped', error = 'the webhook was disabled'
+                WHERE webhook_id = \(bind: webhookID) AND status = 'pending'
+                """
+            ).run()
+            let url = try row.decode(column: "url", as: String.self)
+            let failures = try row.decode(column: "failures", as: Int.self)
+            return try await SQLWorkflowStore.insertNotification(
+                userID: delivery.userID, kind: "webhook.disabled", taskID: nil, title: "Webhook disabled",
+                body: "Taskpilot stopped sending events to \(url) after \(failures) deliveries in a row failed (last error: "
+                    + "\(attempt.error ?? "unknown")). Fix the endpoint, then enable the webhook again.",
+                eventData: ["change": "notification", "webhook_id": .string(webhookID)], on: sql, now: now)
+        }
+        if notification != nil { signal?.notify() }
+        return notification
+    }
+
+    // MARK: - Rows
+
+    private static func notFound(_ id: UUID) -> TaskpilotError { .notFound("Webhook \(id.storageKey) was not found.") }
+
+    private static func webhook(from row: any SQLRow) throws -> Webhook {
+        let events = JSONValue.parse(try row.decode(column: "events", as: String.self))?.arrayValue?.compactMap(\.stringValue) ?? []
+        return Webhook(
+            id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+            userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+            url: try row.decode(column: "url", as: String.self), events: events, failures: try row.decode(column: "failures", as: Int.self),
+            disabledAt: try row.decode(column: "disabled_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTypes
+import TaskpilotTestSupport
+import Testing
+
+struct WebhookBody: Decodable {
+    let id: String
+    let url: String
+    let events: [String]
+    let secret: String?
+    let failures: Int
+    let disabled_at: String?
+    let created_at: String
+}
+
+@Suite("Webhooks API")
+struct WebhookAPITests {
+    @Test("create shows the secret once; list shows the user's own webhooks without secrets; delete removes them", arguments: TestBackend.available)
+    func lifecycle(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let created = try await me.post("/api/v1/webhooks", #"{"url": "https://example.com/hooks/taskpilot"}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let hook: WebhookBody = try created.decode()
+            #expect(hook.url == "https://example.com/hooks/taskpilot" && hook.events == ["reminder.due"])
+            #expect(hook.secret?.hasPrefix("whsec_") == true && hook.secret?.count == 6 + 64)
+            #expect(hook.failures == 0 && hook.disabled_at == nil)
+            let second: WebhookBody = try await me.post(
+                "/api/v1/webhooks", #"{"url": "http://127.0.0.1:9/in", "events": ["task.completed", "task.created", "task.completed"]}"#
+            ).decode()
+            #expect(second.events == ["task.completed", "task.created"])
+            #expect(second.secret != hook.secret)
+
+            let listed = try await me.get("/api/v1/webhooks")
+            #expect(listed.status == .ok)
+            #expect(try listed.decode([WebhookBody].self).map(\.id) == [hook.id, second.id])
+            #expect(!listed.text.contains("whsec_"))
+
+            #expect(try await me.delete("/api/v1/webhooks/\(hook.id)").status == .noContent)
+            #expect(try await me.delete("/api/v1/webhooks/\(hook.id)").status == .notFound)
+            #expect(try await me.get("/api/v1/webhooks").decode([WebhookBody].self).map(\.id) == [second.id])
+        }
+    }
+
+    @Test("bad input is a 422 naming the field, a malformed id a 400", arguments: TestBackend.available)
+    func validation(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let long = "https://example.com/" + String(repeating: "a", count: 2048)
+            let cases: [(String, String)] = [
+                (#"{}"#, "url"),
+                (#"{"url": null}"#, "url"),
+                (#"{"url": 42}"#, "url"),
+                (#"{"url": "ftp://example.com/x"}"#, "url"),
+                (#"{"url": "https://"}"#, "url"),
+                (#"{"url": "not a url"}"#, "url"),
+                (#"{"url": "https://user:pw@example.com/x"}"#, "url"),
+                ("{\"url\": \"\(long)\"}", "url"),
+                (#"{"url": "https://example.com", "events": ["task.exploded"]}"#, "events"),
+                (#"{"url": "https://example.com", "events": []}"#, "events"),
+                (#"{"url": "https://example.com", "events": "task.created"}"#, "events"),
+                (#"{"url": "https://example.com", "events": [1]}"#, "events"),
+            ]
+            for (body, field) in cases {
+                let response = try await me.post("/api/v1/webhooks", body)
+                #expect(response.status == .unprocessableContent, "\(body.prefix(80)): \(response.status)")
+                #expect(response.error?.code == "validation_failed")
+                #expect(response.error?.details?.map(\.field) == [field], "\(body.prefix(80)): \(response.text.prefix(300))")
+            }
+            #expect(try await me.post("/api/v1/webhooks", "[1]").status == .badRequest)
+            #expect(try await me.post("/api/v1/webhooks", "{not json").error?.code == "invalid_json")
+            #expect(try await me.delete("/api/v1/webhooks/42").error?.code == "invalid_parameter")
+            #expect(try await me.post("/api/v1/webhooks/nope/enable", "{}").status == .badRequest)
+            #expect(try await me.get("/api/v1/webhooks").decode([WebhookBody].self).isEmpty)
+            #expect(try await APIClient(client: api.client).get("/api/v1/webhooks").status == .unauthorized)
+        }
+    }
+
+    @Test("another user's webhook is 404 and stays; each user has at most 20", arguments: TestBackend.available)
+    func isolationAndLimit(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (alice, _) = try await api.registered()
+            let (bob, _) = try await api.registered()
+            let hook: WebhookBody = try await alice.post("/api/v1/webhooks", #"{"url": "https://alice.example.com/in"}"#).decode()
+            #expect(try await bob.get("/api/v1/webhooks").decode([WebhookBody].self).isEmpty)
+            #expect(try await bob.delete("/api/v1/webhooks/\(hook.id)").status == .notFound)
+            #expect(try await bob.post("/api/v1/webhooks/\(hook.id)/enable", "{}").status == .notFound)
+            #expect(try await alice.get("/api/v1/webhooks").decode([WebhookBody].self).map(\.id) == [hook.id])
+            let enabled = try await alice.post("/api/v1/webhooks/\(hook.id)/enable", "{}")
+            #expect(enabled.status == .ok)
+            #expect(try enabled.decode(WebhookBody.self).secret == nil)
+
+            for index in 1..<20 {
+                #expect(try await alice.post("/api/v1/webhooks", "{\"url\": \"https://alice.example.com/\(index)\"}").status == .created)
+            }
+            let over = try await alice.post("/api/v1/webhooks", #"{"url": "https://alice.example.com/21"}"#)
+            #expect(over.status == .unprocessableContent)
+            #expect(over.error?.details?.first?.field == "webhooks")
+            #expect(try await bob.post("/api/v1/webhooks", #"{"url": "https://bob.example.com/1"}"#).status == .created)
+        }
+    }
+}
