@@ -1,5 +1,7 @@
 """A real Taskpilot server for Python-driven suites: started on a free loopback port, stopped at the end."""
 
+import asyncio
+import datetime
 import json
 import os
 import secrets
@@ -100,3 +102,19 @@ class Server:
                 self.process.kill()
         self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def soon(seconds: float) -> str:
+    """An instant `seconds` from now, as the API takes it."""
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def next_message(socket, kinds: set[str], timeout: float = 5.0) -> dict:
+    """The next WebSocket message of one of these types, skipping heartbeats and others."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        assert remaining > 0, f"no {kinds} message within {timeout} s"
+        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
+        if message["type"] in kinds:
+            return message

@@ -29,6 +29,7 @@ public func buildApplication(reader: ConfigReader, logger: Logger? = nil) async 
 public func buildServer(settings: Settings, logger: Logger? = nil, metrics: ServerMetrics = ServerMetrics()) async throws -> TaskpilotServer {
     var logger = logger ?? Logger(label: "taskpilot")
     logger.logLevel = settings.logLevel
+    try settings.requireSharedSecret()
     let database = try await TaskpilotDatabase(location: settings.database, logger: logger)
     let applied = try await database.migrate()
     if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }

@@ -139,11 +139,6 @@ public struct Settings: Sendable {
         if let secret = jwtSecret, secret.utf8.count < 32 {
             throw Invalid(key: "TASKPILOT_JWT_SECRET", problem: "must be at least 32 characters (e.g. the output of `openssl rand -hex 32`)")
         }
-        if jwtSecret == nil, case .postgres = database {
-            throw Invalid(
-                key: "TASKPILOT_JWT_SECRET",
-                problem: "is required with PostgreSQL, so that every replica signs and accepts the same tokens (e.g. `openssl rand -hex 32`)")
-        }
         jwtLifetime = .seconds(try integer("taskpilot.jwt.lifetime", default: 7 * 86_400, in: 60...(365 * 86_400)))
         maxBodyBytes = try integer("taskpilot.max.body.bytes", default: 1_048_576, in: 1024...(64 * 1_048_576))
         bcryptCost = UInt8(try integer("taskpilot.bcrypt.cost", default: 12, in: 4...16))
@@ -209,6 +204,16 @@ public struct Settings: Sendable {
             throw Invalid(key: "TASKPILOT_DELIVERY_RETRY_BASE", problem: "'\(retryBase)' is not a number of seconds between 0.01 and 3600")
         }
         deliveryRetryBase = .milliseconds(Int(seconds * 1000))
+    }
+
+    /// What serving the API needs beyond the settings themselves: with PostgreSQL (several replicas), a JWT secret
+    /// they share. Workers and `migrate` sign nothing, so they do not ask for one.
+    public func requireSharedSecret() throws(Invalid) {
+        if jwtSecret == nil, case .postgres = database {
+            throw Invalid(
+                key: "TASKPILOT_JWT_SECRET",
+                problem: "is required with PostgreSQL, so that every replica signs and accepts the same tokens (e.g. `openssl rand -hex 32`)")
+        }
     }
 
     /// `./web` when run from the repository, else `web` beside or above the executable (`.build/release/../../web`).

@@ -74,14 +74,31 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// Runs the migrations that have not run yet; returns the names of those it ran.
     @discardableResult
     public func migrate() async throws -> [String] {
+        guard flavor == .postgres else { return try await migrate(on: database) }
+        // Replicas and workers starting together take turns: one migrates, the others then find nothing to do.
+        return try await database.withConnection { connection in
+            let sql = connection as! any SQLDatabase
+            try await sql.raw("SELECT pg_advisory_lock(7140002)").run()
+            do {
+                let applied = try await self.migrate(on: connection)
+                try await sql.raw("SELECT pg_advisory_unlock(7140002)").run()
+                return applied
+            } catch {
+                try? await sql.raw("SELECT pg_advisory_unlock(7140002)").run()
+                throw error
+            }
+        }
+    }
+
+    private func migrate(on database: any Database) async throws -> [String] {
         let migrations = Migrations()
         migrations.add(TaskpilotMigrations.all)
         let migrator = Migrator(
-            databaseFactory: { [database] _ in database }, migrations: migrations, on: database.eventLoop, migrationLogLevel: .info)
+            databaseFactory: { _ in database }, migrations: migrations, on: database.eventLoop, migrationLogLevel: .info)
         try await migrator.setupIfNeeded().get()
-        let before = try await appliedMigrations()
+        let before = try await appliedMigrations(on: database)
         try await migrator.prepareBatch().get()
-        let after = try await appliedMigrations()
+        let after = try await appliedMigrations(on: database)
         return after.filter { !before.contains($0) }
     }
 
@@ -109,8 +126,8 @@ public final class TaskpilotDatabase: Service, Sendable {
         try await migrator.revertLastBatch().get()
     }
 
-    private func appliedMigrations() async throws -> [String] {
-        try await sql.raw("SELECT name FROM _fluent_migrations ORDER BY batch, name").all().map { try $0.decode(column: "name", as: String.self) }
+    private func appliedMigrations(on database: any Database) async throws -> [String] {
+        try await (database as! any SQLDatabase).raw("SELECT name FROM _fluent_migrations ORDER BY batch, name").all().map { try $0.decode(column: "name", as: String.self) }
     }
 
     /// Whether the database answers a trivial query.

@@ -21,10 +21,13 @@ struct Taskpilot: AsyncParsableCommand {
         ])
 }
 
-/// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong.
-func loadSettings() async throws -> Settings {
+/// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong; `serving` also asks
+/// for what the API needs (a shared JWT secret with PostgreSQL).
+func loadSettings(serving: Bool = false) async throws -> Settings {
     do {
-        return try Settings(reader: try await Settings.environmentReader())
+        let settings = try Settings(reader: try await Settings.environmentReader())
+        if serving { try settings.requireSharedSecret() }
+        return settings
     } catch let error as Settings.Invalid {
         FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
         throw ExitCode(2)
@@ -64,7 +67,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (API, web app and workers) as the environment configures it.")
 
     func run() async throws {
-        let settings = try await loadSettings()
+        let settings = try await loadSettings(serving: true)
         let logger = bootstrapLogging(settings)
         let metrics = bootstrapMetrics()
         let server: TaskpilotServer

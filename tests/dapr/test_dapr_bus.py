@@ -22,6 +22,7 @@ import pytest
 import websockets
 
 from conftest import PUBSUB, Stack, call
+from conftest_server import next_message, soon
 from sidecar import parse_schedule
 
 TOPICS = ["task-events", "reminders", "task-updates"]
@@ -37,10 +38,6 @@ def stack(tmp_path_factory):
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-
-
-def soon(seconds: float) -> str:
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def events_of(state: dict, topic: str, task_id: int) -> list[dict]:
@@ -75,17 +72,6 @@ def api(stack: Stack, method: str, path: str, token: str, body=None):
 def history(stack: Stack, task_id: int, token: str, count: int, timeout: float = 10) -> list[dict]:
     return poll(lambda: api(stack, "GET", f"/api/v1/tasks/{task_id}/history", token)[1],
                 lambda h: isinstance(h, list) and len(h) >= count, timeout, f"{count} history entries of task {task_id}")
-
-
-async def next_message(socket, kinds: set[str], timeout: float = 5.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        remaining = deadline - asyncio.get_running_loop().time()
-        if remaining <= 0:
-            raise asyncio.TimeoutError(f"no {kinds} message within {timeout} s")
-        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
-        if message["type"] in kinds:
-            return message
 
 
 # --- subscriptions --------------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ suite proves nothing. Each behaviour here is one the app relies on (or must surv
 
 import datetime
 import json
-import os
 import signal
 import subprocess
 import sys

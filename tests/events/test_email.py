@@ -1,6 +1,5 @@
 """Reminder emails from a real `taskpilot serve` to a real SMTP server (aiosmtpd) that requires STARTTLS and AUTH."""
 
-import datetime
 import email
 import email.policy
 import ssl
@@ -16,7 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_server import Server, free_port  # noqa: E402
+from conftest_server import Server, free_port, soon  # noqa: E402
 
 USER, PASSWORD = "taskpilot-bot", "s3cret pass"
 
@@ -66,10 +65,6 @@ def smtp(request, certificate):
     controller.start()
     yield mailbox, port
     controller.stop()
-
-
-def soon(seconds: float) -> str:
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def remind(server: Server, email_address: str, title: str, seconds: float) -> tuple[dict, dict]:

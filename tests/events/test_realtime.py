@@ -2,8 +2,6 @@
 WebSocket client and the HTTP API."""
 
 import asyncio
-import datetime
-import json
 import sys
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import pytest
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_server import Server  # noqa: E402
+from conftest_server import Server, next_message, soon  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -19,21 +17,6 @@ def server():
     running = Server()
     yield running
     running.stop()
-
-
-def soon(seconds: float) -> str:
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-async def next_message(socket, kinds: set[str], timeout: float = 5.0) -> dict:
-    """The next message of one of these types, skipping heartbeats and others."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        remaining = deadline - asyncio.get_running_loop().time()
-        assert remaining > 0, f"no {kinds} message within {timeout} s"
-        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
-        if message["type"] in kinds:
-            return message
 
 
 async def test_changes_reach_open_sessions_of_the_owner_only(server):

@@ -1,6 +1,5 @@
 """Signed webhook deliveries from a real `taskpilot serve` to a real HTTP receiver, verified as a receiver would."""
 
-import datetime
 import hashlib
 import hmac
 import json
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest_server import Server  # noqa: E402
+from conftest_server import Server, soon  # noqa: E402
 
 
 class Receiver:
@@ -62,10 +61,6 @@ def server():
     running = Server({"TASKPILOT_DELIVERY_RETRY_BASE": "0.1"})
     yield running
     running.stop()
-
-
-def soon(seconds: float) -> str:
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_task_and_reminder_events_arrive_signed(server):

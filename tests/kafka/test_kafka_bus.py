@@ -3,7 +3,6 @@
 
 import asyncio
 import collections
-import datetime
 import json
 import threading
 import time
@@ -11,11 +10,12 @@ import time
 import websockets
 from confluent_kafka import Consumer
 
-from conftest import Deployment
+import sys
+from pathlib import Path
 
-
-def soon(seconds: float) -> str:
-    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import Deployment  # noqa: E402
+from conftest_server import next_message, soon  # noqa: E402
 
 
 def all_tasks(deployment: Deployment, token: str) -> list[dict]:
@@ -52,16 +52,6 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30) -
     finally:
         consumer.close()
     return messages
-
-
-async def next_message(socket, kinds: set[str], timeout: float = 15.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        remaining = deadline - asyncio.get_running_loop().time()
-        assert remaining > 0, f"no {kinds} message within {timeout} s"
-        message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
-        if message["type"] in kinds:
-            return message
 
 
 async def until(socket, done, timeout: float = 20.0) -> list[dict]:
