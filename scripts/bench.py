@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""bench.py — benchmark a Taskpilot server binary with wrk, on SQLite and on PostgreSQL.
+"""bench.py — benchmark a Taskpilot server binary with wrk, on SQLite and on PostgreSQL, and its events on each bus.
 
 Usage:
     python3 scripts/bench.py --binary .build/release/taskpilot [--users 4] [--tasks-per-user 10000]
-                             [--duration 5]
+                             [--duration 5] [--scenarios get,list,search,chat,create,events]
 
 For each backend — SQLite in a temp dir, and PostgreSQL when TASKPILOT_TEST_POSTGRES_URL is set
 (scripts/with-postgres.sh sets it; its `public` schema is dropped and recreated first) — this:
@@ -18,9 +18,14 @@ For each backend — SQLite in a temp dir, and PostgreSQL when TASKPILOT_TEST_PO
   4. stops the server (SIGTERM, SIGKILL after 5 s), measuring the shutdown, and measures the
      ready time of a restart on the loaded database.
 
+The scenario `events` (scripts/bench_events.py) measures the event backbone on the buses of --event-buses
+(inprocess, kafka, dapr): task.created delivered per second over the WebSocket, completion → next occurrence
+p50/p99, and reminder lateness p99 against the targets of DESIGN §9; `--scenarios events` runs only that part.
+
 Progress goes to stderr; the result is a Markdown report on stdout (and JSON with --json).
-Exits non-zero when a backend or scenario failed or any request got a non-2xx answer or a socket
-error. Needs Python 3.11 (stdlib only) and `wrk` (Debian package; scripts/bootstrap.sh bench).
+Exits non-zero when a backend, bus or scenario failed or any request got a non-2xx answer or a socket
+error. The HTTP scenarios need Python 3.11 (stdlib only) and `wrk` (Debian package; scripts/bootstrap.sh bench);
+`events` needs the PyPI packages of tests/requirements.txt (scripts/bootstrap.sh test installs them).
 Sends traffic only to 127.0.0.1, bounded in time.
 """
 
@@ -537,6 +542,8 @@ SCENARIOS = {
     "create": "create task",
     "chat": "chat message",
 }
+# Not a wrk scenario: the event benchmark of scripts/bench_events.py.
+EVENTS = "events"
 
 # The chat scenario's message: a question the offline interpreter answers with a list_tasks call and a table.
 CHAT_MESSAGE = "what's due this week?"
@@ -681,9 +688,13 @@ def report(args: argparse.Namespace, machine: dict[str, Any], results: list[Back
         "## Taskpilot benchmark",
         "",
         f"- Machine: {machine['nproc']} CPUs (nproc), {machine['cpu_model']}, {machine['mem_gib']} GiB RAM, Linux {machine['kernel']}",
+        f"- Binary: {args.binary}",
+    ]
+    if not results:
+        return "\n".join(out) + "\n"
+    out += [
         f"- Data: {args.users} users × {args.tasks_per_user} tasks ({args.complete_fraction:.0%} completed, ~1% mention "
         f"{SEARCH_WORD!r}); wrk {args.duration} s per run ({machine['wrk']}), requests as user 1",
-        f"- Binary: {args.binary}",
         "",
         "| backend | scenario | clients | req/s | p50 ms | p99 ms | errors |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -729,17 +740,33 @@ def main() -> int:
     parser.add_argument("--complete-fraction", type=float, default=0.3, help="share of loaded tasks then completed")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait after loading (event workers catch up)")
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
-    parser.add_argument("--scenarios", default="get,list,search,chat,create", help="comma-separated, run in this order: " + ",".join(SCENARIOS))
+    parser.add_argument(
+        "--scenarios", default=f"get,list,search,chat,create,{EVENTS}", help="comma-separated, run in this order: " + ",".join([*SCENARIOS, EVENTS])
+    )
+    parser.add_argument("--event-buses", default="inprocess,kafka,dapr", help="events: comma-separated buses")
+    parser.add_argument("--event-tasks", type=int, default=1000, help="events: tasks created for the throughput figure")
+    parser.add_argument("--event-samples", type=int, default=100, help="events: recurring tasks completed one at a time")
+    parser.add_argument("--event-reminders", type=int, default=200, help="events: reminders for the lateness figures")
+    parser.add_argument("--reminder-spread", type=float, default=10.0, help="events: seconds over which the reminders fall due")
+    parser.add_argument("--reminder-lead", type=float, default=4.0, help="events: seconds from creating the reminders to the first")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra environment for the server")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, server logs, Lua scripts)")
     args = parser.parse_args()
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    run_events = EVENTS in args.scenarios
+    args.scenarios = [s for s in args.scenarios if s != EVENTS]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()] if args.scenarios else []
+    args.event_buses = [b.strip() for b in args.event_buses.split(",") if b.strip()]
     for s in args.scenarios:
         if s not in SCENARIOS:
-            parser.error(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
+            parser.error(f"unknown scenario {s!r}; known: {', '.join([*SCENARIOS, EVENTS])}")
+    for b in args.event_buses:
+        if b not in ("inprocess", "kafka", "dapr"):
+            parser.error(f"unknown bus {b!r}")
+    if min(args.event_tasks, args.event_samples, args.event_reminders) < 1 or args.reminder_spread <= 0 or args.reminder_lead <= 0:
+        parser.error("--event-tasks, --event-samples, --event-reminders must be at least 1, --reminder-spread and --reminder-lead above 0")
     for b in backends:
         if b not in ("sqlite", "postgres"):
             parser.error(f"unknown backend {b!r}")
@@ -750,8 +777,8 @@ def main() -> int:
     if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
         parser.error(f"--binary {args.binary}: not an executable file (build it: swift build -c release --product taskpilot)")
     args.binary = os.path.abspath(args.binary)
-    wrk = shutil.which("wrk")
-    if not wrk:
+    wrk = shutil.which("wrk") or ""
+    if backends and not wrk:
         print("error: wrk is not on PATH (Debian package 'wrk'; scripts/bootstrap.sh bench installs it)", file=sys.stderr)
         return 1
     postgres_url = os.environ.get("TASKPILOT_TEST_POSTGRES_URL")
@@ -763,9 +790,15 @@ def main() -> int:
     log(f"machine: {machine['nproc']} CPUs, {machine['cpu_model']}")
     workdir = tempfile.mkdtemp(prefix="taskpilot-bench.")
     results: list[BackendResult] = []
+    event_results: list[Any] = []
     try:
         for backend in backends:
             results.append(bench_backend(args, backend, postgres_url, workdir, wrk))
+        if run_events:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import bench_events
+
+            event_results = bench_events.run(args)
     except KeyboardInterrupt:
         log("interrupted")
         return 130
@@ -776,14 +809,25 @@ def main() -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     text = report(args, machine, results)
+    if run_events:
+        text += "\n" + bench_events.report(event_results, args)
     print(text, end="", flush=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "args": {k: v for k, v in vars(args).items()}, "results": [asdict(r) for r in results]}, f, indent=2)
-    failed = any(r.failure for r in results) or any(row.note or row.errors for r in results for row in r.rows)
+            json.dump(
+                {
+                    "machine": machine,
+                    "args": {k: v for k, v in vars(args).items()},
+                    "results": [asdict(r) for r in results],
+                    "events": [asdict(r) for r in event_results],
+                },
+                f,
+                indent=2,
+            )
+    failed = any(r.failure for r in [*results, *event_results]) or any(row.note or row.errors for r in results for row in r.rows)
     if failed:
         log("some runs failed or got errors (see the report)")
-    return 1 if failed or not results else 0
+    return 1 if failed or not (results or event_results) else 0
 
 
 if __name__ == "__main__":
