@@ -34,6 +34,7 @@ TEST_SUITES += test-cli
 TEST_SUITES += test-events
 TEST_SUITES += test-kafka
 TEST_SUITES += test-dapr
+TEST_SUITES += test-cluster
 TEST_SUITES += test-llm
 TEST_SUITES += test-browser
 TEST_SUITES += test-deploy

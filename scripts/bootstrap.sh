@@ -67,7 +67,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # PyPI packages of the Python-driven suites (tests/requirements.txt), installed only when one is missing.
-if [[ $mode == test ]]; then
+if [[ $mode == test || $mode == bench ]]; then
     requirements="$(cd "$(dirname "$0")/.." && pwd)/tests/requirements.txt"
     if [[ -f $requirements ]] && ! python3 - "$requirements" <<'PY' 2>/dev/null; then
 import sys

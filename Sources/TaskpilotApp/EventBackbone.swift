@@ -42,8 +42,8 @@ struct EventBackbone: Sendable {
                 brokers: settings.kafkaBrokers ?? "", topicPrefix: settings.topicPrefix,
                 clientID: "taskpilot-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
                 partitions: Int32(settings.kafkaPartitions))
-            let kafka = try KafkaEventBus(configuration: configuration, logger: logger) {
-                Task { await OutboxRelay.replay(store: outbox, signal: signal, logger: logger) }
+            let kafka = try KafkaEventBus(configuration: configuration, epochs: outbox, logger: logger) {
+                await OutboxRelay.replay(store: outbox, signal: signal, logger: logger)
             }
             bus = kafka
             busService = kafka

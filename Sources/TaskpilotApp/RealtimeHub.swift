@@ -13,6 +13,9 @@ import TaskpilotEvents
 actor RealtimeHub {
     private var sessions: [UUID: [UUID: WebSocketOutboundWriter]] = [:]
     private let gauge = Gauge(label: "taskpilot_websocket_sessions")
+    /// Ids of the events pushed lately: a bus delivers at least once (and replays after a broker lost its log), a
+    /// browser should see each change once.
+    private var recent = RecentIDs(capacity: 50_000)
 
     func add(user: UUID, session: UUID, writer: WebSocketOutboundWriter) {
         sessions[user, default: [:]][session] = writer
@@ -50,6 +53,7 @@ actor RealtimeHub {
 
     /// Pushes an event to its owner's open sessions; a session that cannot take it is dropped by its own loop.
     func deliver(_ event: OutboxEvent) async {
+        guard recent.insert(event.id) else { return }
         guard let user = event.data["user_id"]?.stringValue.flatMap(UUID.init(uuidString:)) else { return }
         let targets = writers(for: user)
         guard !targets.isEmpty else { return }
@@ -107,5 +111,29 @@ actor RealtimeHub {
             return (String(authorization.dropFirst(7)), nil)
         }
         return nil
+    }
+}
+
+/// A bounded set of ids that forgets the oldest first.
+struct RecentIDs {
+    private var members: Set<String> = []
+    private var order: [String] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Adds `id`; false when it was already there.
+    mutating func insert(_ id: String) -> Bool {
+        guard !members.contains(id) else { return false }
+        members.insert(id)
+        if order.count < capacity {
+            order.append(id)
+        } else {
+            members.remove(order[head])
+            order[head] = id
+            head = (head + 1) % capacity
+        }
+        return true
     }
 }

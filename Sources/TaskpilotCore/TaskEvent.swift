@@ -90,6 +90,15 @@ public protocol OutboxStore: Sendable {
     func replay(publishedSince cutoff: Date) async throws -> Int
 }
 
+/// The shared record of each bus's log generation. When a broker comes back without its log, the first process to
+/// notice advances the epoch (and replays the outbox); every process that sees the epoch change rewinds its consumers.
+public protocol BusEpochStore: Sendable {
+    /// The current epoch of `bus`, if one was recorded.
+    func epoch(of bus: String) async throws -> String?
+    /// Sets the epoch of `bus` to `new` if it still is `expected` (nil: none recorded yet); true when this call did.
+    func advanceEpoch(of bus: String, from expected: String?, to new: String) async throws -> Bool
+}
+
 /// Publishing stopped after some events of a batch: those are done, the error says why the rest are not.
 public struct PartialPublish: Error {
     /// How many events, from the start of the batch, were published.

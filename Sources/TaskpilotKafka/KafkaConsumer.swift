@@ -12,6 +12,7 @@ final class KafkaConsumer: Sendable {
     private let loop: BlockingLoop
     /// Referenced by librdkafka's callbacks for as long as the consumer lives.
     private let positions: LivePositions
+    private let rewindRequested = Flag()
 
     /// Joins `group` and starts handling `topic`; `live` consumers start at the end of the log and never commit.
     init(
@@ -25,6 +26,8 @@ final class KafkaConsumer: Sendable {
         values["heartbeat.interval.ms"] = "1000"
         values["max.poll.interval.ms"] = "60000"
         values["enable.partition.eof"] = "false"
+        // Librdkafka's default lets a fetch wait up to 500 ms for more data; events should move at once.
+        values["fetch.wait.max.ms"] = "20"
         let conf = try makeConfiguration(values)
         let positions = LivePositions(live: live)
         self.positions = positions
@@ -55,9 +58,11 @@ final class KafkaConsumer: Sendable {
         logger[metadataKey: "topic"] = .string(name)
         logger[metadataKey: "group"] = .string(group)
         let consumerLogger = logger
+        let rewind = rewindRequested
         loop = BlockingLoop(name: "kafka-\(group)") { loop in
             KafkaConsumer.consume(
-                client: client.pointer, topic: topic, group: group, live: live, positions: positions, handler: handler, loop: loop, logger: consumerLogger)
+                client: client.pointer, topic: topic, group: group, live: live, positions: positions, rewind: rewind, handler: handler, loop: loop,
+                logger: consumerLogger)
             // Leaves the group cleanly so the partitions move to the other members at once.
             rd_kafka_consumer_close(client.pointer)
             rd_kafka_destroy(client.pointer)
@@ -68,16 +73,25 @@ final class KafkaConsumer: Sendable {
     /// Stops after the event in hand (its offset is committed only if it was handled) and leaves the group.
     func stop() async { await loop.stop() }
 
+    /// Reads every assigned partition again from the start (the broker lost its log and starts over: positions from
+    /// before are meaningless). Handlers drop what they already handled.
+    func rewind() {
+        positions.forget()
+        rewindRequested.set()
+    }
+
     private static func consume(
-        client: OpaquePointer, topic: EventTopic, group: String, live: Bool, positions: LivePositions, handler: @escaping EventHandler,
-        loop: BlockingLoop, logger: Logger
+        client: OpaquePointer, topic: EventTopic, group: String, live: Bool, positions: LivePositions, rewind: Flag,
+        handler: @escaping EventHandler, loop: BlockingLoop, logger: Logger
     ) {
-        let consumer = String(group.split(separator: "-").dropFirst().first ?? Substring(group))
+        // The label is the group (docs/metrics.md): summed over processes, the lag of the group.
+        let consumer = group
         let consumed = Counter(label: "taskpilot_events_received_total", dimensions: [("topic", topic.rawValue), ("consumer", consumer)])
         let lagGauge = Gauge(label: "taskpilot_consumer_lag", dimensions: [("topic", topic.rawValue), ("consumer", consumer)])
         var lag: [Int32: Int64] = [:]
         var lastWarning = ContinuousClock.now - .seconds(60)
         while loop.isRunning {
+            if rewind.take() { rewindAssignment(client: client, logger: logger) }
             guard let message = rd_kafka_consumer_poll(client, 200) else { continue }
             defer { rd_kafka_message_destroy(message) }
             let error = message.pointee.err
@@ -122,6 +136,16 @@ final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Assigns the current partitions again, each from the start of its log.
+    private static func rewindAssignment(client: OpaquePointer, logger: Logger) {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(client, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for index in 0..<Int(list.pointee.cnt) { list.pointee.elems[index].offset = beginningOfLog }
+        rd_kafka_assign(client, list)
+        logger.notice("consumer rewound to the start of its partitions", metadata: ["partitions": "\(list.pointee.cnt)"])
+    }
+
     /// Runs the async handler from this thread and waits for it; returns the failure, if any.
     private static func handle(_ event: OutboxEvent, with handler: @escaping EventHandler) -> (any Error)? {
         let done = DispatchSemaphore(value: 0)
@@ -163,10 +187,16 @@ final class KafkaConsumer: Sendable {
 /// the group was forming is missed. Durable consumers start from their committed offsets instead.
 final class LivePositions: Sendable {
     private let live: Bool
-    private let started = Int64(Date().timeIntervalSince1970 * 1000)
+    private let started = Mutex(Int64(Date().timeIntervalSince1970 * 1000))
     private let next = Mutex([Int32: Int64]())
 
     init(live: Bool) { self.live = live }
+
+    /// The broker started a new log: positions from the old one mean nothing, and the new one is read from its start.
+    func forget() {
+        next.withLock { $0.removeAll() }
+        started.withLock { $0 = 0 }
+    }
 
     func consumed(partition: Int32, offset: Int64) {
         guard live else { return }
@@ -183,7 +213,7 @@ final class LivePositions: Sendable {
                 partitions.pointee.elems[index].offset = offset
             } else {
                 // offsets_for_times reads the timestamp from the offset field and writes the offset back.
-                partitions.pointee.elems[index].offset = started
+                partitions.pointee.elems[index].offset = started.withLock { $0 }
                 unknown = true
             }
         }
@@ -199,4 +229,16 @@ final class LivePositions: Sendable {
 extension KafkaConsumer {
     /// `RD_KAFKA_OFFSET_END`.
     static let endOfLog: Int64 = -1
+    /// `RD_KAFKA_OFFSET_BEGINNING`.
+    static let beginningOfLog: Int64 = -2
+}
+
+/// A request raised on one thread and taken once on another.
+final class Flag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func set() { raised.store(true, ordering: .releasing) }
+
+    /// True once per `set()`.
+    func take() -> Bool { raised.exchange(false, ordering: .acquiringAndReleasing) }
 }

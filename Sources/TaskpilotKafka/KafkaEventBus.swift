@@ -1,4 +1,5 @@
 import Foundation
+import TaskpilotCore
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -19,14 +20,20 @@ public final class KafkaEventBus: EventBus, Service {
     private let configuration: KafkaConfiguration
     private let logger: Logger
     private let producer = Mutex<KafkaProducer?>(nil)
-    private let onDataLoss: @Sendable () -> Void
+    private let onDataLoss: @Sendable () async -> Void
+    private let epochs: any BusEpochStore
     private let subscriptions = Mutex([Subscription]())
+    private let consumers = Mutex([KafkaConsumer]())
 
-    /// Connects the producer (lazily: librdkafka reaches the brokers in the background). `onDataLoss` is called when
-    /// a broker comes back without events it had acknowledged, so the outbox can publish them again.
-    public init(configuration: KafkaConfiguration, logger: Logger, onDataLoss: @escaping @Sendable () -> Void) throws {
+    /// Connects the producer (lazily: librdkafka reaches the brokers in the background). When a broker comes back
+    /// without its log, the process that notices first advances the bus epoch in `epochs` and calls `onDataLoss` (the
+    /// outbox publishes recent events again); every process rewinds its consumers when the epoch changes.
+    public init(
+        configuration: KafkaConfiguration, epochs: any BusEpochStore, logger: Logger, onDataLoss: @escaping @Sendable () async -> Void
+    ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.epochs = epochs
         self.onDataLoss = onDataLoss
         try replaceProducer(nil)
     }
@@ -49,30 +56,56 @@ public final class KafkaEventBus: EventBus, Service {
     }
 
     /// Swaps `old` (nil at start) for a fresh producer with a new producer id; the old one is closed in the background.
-    private func replaceProducer(_ old: KafkaProducer?) throws {
-        let fresh = try KafkaProducer(configuration: configuration, logger: logger) { [weak self] in self?.brokerLostData() }
+    @discardableResult
+    private func replaceProducer(_ old: KafkaProducer?) throws -> KafkaProducer {
+        let fresh = try KafkaProducer(configuration: configuration, logger: logger)
         let replaced = producer.withLock { current -> KafkaProducer?? in
             guard current === old else { return .none }
             defer { current = fresh }
             return .some(current)
         }
         switch replaced {
-        case .none: Task { await fresh.close(timeout: .zero) }
+        case .none:
+            Task { await fresh.close(timeout: .zero) }
+            return producer.withLock { $0 } ?? fresh
         case .some(let previous?): Task { await previous.close(timeout: .zero) }
         case .some(nil): break
         }
+        return fresh
     }
 
-    /// A broker forgot what it acknowledged: its idempotence state is gone too, so start a new producer, then have
-    /// the outbox publish recent events again.
-    private func brokerLostData() {
-        Task {
+    /// Every two seconds: is the epoch marker still on the broker, and did another process record a new epoch?
+    private func watchEpoch() async {
+        let bus = "kafka:\(configuration.topicPrefix)"
+        var known: String?
+        while !Task.isCancelled {
             do {
-                try replaceProducer(producer.withLock { $0 })
+                guard let current = producer.withLock({ $0 }) else { return }
+                if known == nil, try await epochs.epoch(of: bus) == nil {
+                    let first = UUID().uuidString.lowercased()
+                    if try await epochs.advanceEpoch(of: bus, from: nil, to: first) { _ = await current.leaveMarker(epoch: first) }
+                }
+                let recorded = try await epochs.epoch(of: bus)
+                if known == nil { known = recorded }
+                if let recorded, await current.markerPresence() == .missing {
+                    let next = UUID().uuidString.lowercased()
+                    if try await epochs.advanceEpoch(of: bus, from: recorded, to: next) {
+                        logger.error(
+                            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, rewinding consumers")
+                        let fresh = try replaceProducer(current)
+                        _ = await fresh.leaveMarker(epoch: next)
+                        await onDataLoss()
+                    }
+                }
+                if let latest = try await epochs.epoch(of: bus), latest != known {
+                    logger.notice("new bus epoch: consumers read their topics again from the start", metadata: ["epoch": .string(latest)])
+                    for consumer in consumers.withLock({ $0 }) { consumer.rewind() }
+                    known = latest
+                }
             } catch {
-                logger.error("could not replace the Kafka producer", metadata: ["error": "\(error)"])
+                logger.warning("could not check the bus epoch; retrying", metadata: ["error": "\(error)"])
             }
-            onDataLoss()
+            try? await Task.sleep(for: .seconds(2))
         }
     }
 
@@ -95,6 +128,8 @@ public final class KafkaEventBus: EventBus, Service {
                     configuration: configuration, topic: subscription.topic, group: subscription.group, live: subscription.live,
                     handler: subscription.handler, logger: logger))
         }
+        self.consumers.withLock { $0 = consumers }
+        let watch = Task { await watchEpoch() }
         logger.info(
             "Kafka bus started",
             metadata: [
@@ -102,6 +137,7 @@ public final class KafkaEventBus: EventBus, Service {
                 "consumers": .array(wanted.map { .string("\($0.group)@\($0.topic.rawValue)") }),
             ])
         try? await gracefulShutdown()
+        watch.cancel()
         for consumer in consumers { await consumer.stop() }
         await producer.withLock { current in
             defer { current = nil }

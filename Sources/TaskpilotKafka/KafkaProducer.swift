@@ -28,19 +28,20 @@ final class KafkaProducer: @unchecked Sendable {
     private let topics = Mutex([String: OpaquePointer]())
     private let logger: Logger
     private var loop: BlockingLoop?
+    /// Fulfilled once the topics were created (or that failed): publishing waits for it.
+    private let ready = Promise<Void>()
+    private let epochTopic: String
     /// Messages queued and not yet reported, so closing can answer every waiting publish.
     private let outstanding = Mutex([ObjectIdentifier: PendingDelivery]())
     /// The producer hit a fatal error or timed out: it must be replaced.
     let failedFatally = Atomic<Bool>(false)
 
-    /// Creates the producer, creates the topics that are missing and leaves an epoch marker on the broker. When the
-    /// marker later disappears, the broker lost its log (a restarted in-memory broker such as tansu, deleted topics):
-    /// the topics are created again and `onDataLoss` is called, so the outbox publishes recent events again.
-    init(configuration: KafkaConfiguration, logger: Logger, onDataLoss: @escaping @Sendable () -> Void) throws {
-        let epochTopic = configuration.topicPrefix + Self.epochTopic
-        let topicNames = EventTopic.allCases.map { $0.name(prefix: configuration.topicPrefix) } + [epochTopic]
+    /// Creates the producer and, on its own thread, the topics that are missing; publishing waits for that.
+    init(configuration: KafkaConfiguration, logger: Logger) throws {
+        let topicNames = EventTopic.allCases.map { $0.name(prefix: configuration.topicPrefix) } + [configuration.topicPrefix + Self.epochTopic]
         let partitions = configuration.partitions
         self.logger = logger
+        epochTopic = configuration.topicPrefix + Self.epochTopic
         var values = configuration.common
         values["enable.idempotence"] = "true"
         values["acks"] = "all"
@@ -54,27 +55,52 @@ final class KafkaProducer: @unchecked Sendable {
         }
         client = try makeClient(RD_KAFKA_PRODUCER, configuration: conf)
         let handle = UncheckedClient(pointer: client)
+        let ready = ready
         loop = BlockingLoop(name: "kafka-producer") { loop in
-            var epoch = EpochMarker(topic: epochTopic)
+            // Topics made here get our partition count; a broker that auto-creates them would pick its own.
             let failures = Self.createTopicsBlocking(client: handle.pointer, names: topicNames, partitions: partitions)
             if !failures.isEmpty { logger.warning("could not create the topics; brokers that auto-create them still work", metadata: ["errors": "\(failures)"]) }
-            epoch.leave(on: handle.pointer)
-            var lastCheck = ContinuousClock.now
-            while loop.isRunning {
-                rd_kafka_poll(handle.pointer, 100)
-                guard ContinuousClock.now - lastCheck > .seconds(2) else { continue }
-                lastCheck = .now
-                guard epoch.isGone(on: handle.pointer) else { continue }
-                logger.error("the broker lost its log (the epoch marker is gone); creating the topics again and replaying recent events from the outbox")
-                _ = Self.createTopicsBlocking(client: handle.pointer, names: topicNames, partitions: partitions)
-                onDataLoss()
-                return
+            ready.fulfil(())
+            while loop.isRunning { rd_kafka_poll(handle.pointer, 100) }
+        }
+    }
+
+    /// Whether the epoch marker is on the broker: gone means the broker lost its log.
+    enum MarkerPresence: Sendable { case present, missing, unknown }
+
+    /// Asks the broker whether the epoch topic holds a marker.
+    func markerPresence() async -> MarkerPresence {
+        await ready.value
+        let handle = UncheckedClient(pointer: client)
+        let topic = epochTopic
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let error = rd_kafka_query_watermark_offsets(handle.pointer, topic, 0, &low, &high, 2000)
+                let presence: MarkerPresence =
+                    switch error {
+                    case RD_KAFKA_RESP_ERR_NO_ERROR: high > 0 ? .present : .missing
+                    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: .missing
+                    default: .unknown
+                    }
+                continuation.resume(returning: presence)
             }
         }
     }
 
+    /// Leaves an epoch marker; true once the broker acknowledged it.
+    func leaveMarker(epoch: String) async -> Bool {
+        await ready.value
+        let marker = OutboxEvent(topic: .taskEvents, key: "epoch", envelope: ["type": "taskpilot.epoch", "epoch": .string(epoch)])
+        guard let pending = try? produce(marker, topic: epochTopic, partition: 0) else { return false }
+        defer { outstanding.withLock { $0[ObjectIdentifier(pending)] = nil } }
+        return await pending.report.value.error == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
     /// Sends events in order and waits for their delivery reports; returns how many, from the start, were delivered.
     func send(_ events: [OutboxEvent], prefix: String) async throws -> Int {
+        await ready.value
         var pending: [PendingDelivery] = []
         var produceFailure: (any Error)?
         for event in events {
@@ -103,7 +129,7 @@ final class KafkaProducer: @unchecked Sendable {
         return pending.count
     }
 
-    private func produce(_ event: OutboxEvent, topic name: String) throws -> PendingDelivery {
+    private func produce(_ event: OutboxEvent, topic name: String, partition: Int32 = KafkaProducer.anyPartition) throws -> PendingDelivery {
         let topic = try topicHandle(name)
         let pending = PendingDelivery(topic: name)
         var payload = Array(event.envelope.jsonText.utf8)
@@ -112,7 +138,7 @@ final class KafkaProducer: @unchecked Sendable {
             let opaque = Unmanaged.passRetained(pending).toOpaque()
             let status = payload.withUnsafeMutableBytes { body in
                 key.withUnsafeBytes { keyBytes in
-                    rd_kafka_produce(topic, Self.anyPartition, Self.copyPayload, body.baseAddress, body.count, keyBytes.baseAddress, keyBytes.count, opaque)
+                    rd_kafka_produce(topic, partition, Self.copyPayload, body.baseAddress, body.count, keyBytes.baseAddress, keyBytes.count, opaque)
                 }
             }
             if status == 0 {
@@ -175,36 +201,6 @@ final class KafkaProducer: @unchecked Sendable {
     static let purgeInFlight: Int32 = 0x2
     /// `RD_KAFKA_MSG_F_COPY`: librdkafka copies the payload, so Swift may free it at once.
     static let copyPayload: Int32 = 0x2
-}
-
-/// A message this producer leaves on the broker, and the check that it is still there.
-struct EpochMarker {
-    let topic: String
-    /// The marker's delivery report: once the broker acknowledged it, an empty topic means the log was lost.
-    private var delivery: PendingDelivery?
-
-    init(topic: String) { self.topic = topic }
-
-    mutating func leave(on client: OpaquePointer) {
-        guard let handle = rd_kafka_topic_new(client, topic, nil) else { return }
-        defer { rd_kafka_topic_destroy(handle) }
-        let pending = PendingDelivery(topic: topic)
-        var payload = Array(#"{"type":"taskpilot.epoch"}"#.utf8)
-        let opaque = Unmanaged.passRetained(pending).toOpaque()
-        let status = payload.withUnsafeMutableBytes { body in
-            rd_kafka_produce(handle, 0, KafkaProducer.copyPayload, body.baseAddress, body.count, nil, 0, opaque)
-        }
-        if status == 0 { delivery = pending } else { Unmanaged<PendingDelivery>.fromOpaque(opaque).release() }
-    }
-
-    /// True when the acknowledged marker is gone (its topic is empty or unknown).
-    func isGone(on client: OpaquePointer) -> Bool {
-        guard delivery?.report.current?.error == RD_KAFKA_RESP_ERR_NO_ERROR else { return false }
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let error = rd_kafka_query_watermark_offsets(client, topic, 0, &low, &high, 1000)
-        return (error == RD_KAFKA_RESP_ERR_NO_ERROR && high == 0) || error == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
-    }
 }
 
 /// A librdkafka client pointer that may cross into the client's own thread.

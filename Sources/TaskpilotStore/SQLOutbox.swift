@@ -17,8 +17,8 @@ enum OutboxWriter {
     }
 }
 
-/// The outbox as the relay reads it.
-public struct SQLOutboxStore: OutboxStore {
+/// The outbox as the relay reads it, and the bus epochs.
+public struct SQLOutboxStore: OutboxStore, BusEpochStore {
     private let store: TaskpilotDatabase
 
     /// The outbox of the database.
@@ -94,5 +94,20 @@ public struct SQLOutboxStore: OutboxStore {
         try await store.sql.raw(
             "UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL AND published_at >= \(bind: cutoff.millisecondsSince1970) RETURNING id"
         ).all().count
+    }
+
+    public func epoch(of bus: String) async throws -> String? {
+        try await store.sql.raw("SELECT epoch FROM bus_epochs WHERE bus = \(bind: bus)").first()?.decode(column: "epoch", as: String.self)
+    }
+
+    public func advanceEpoch(of bus: String, from expected: String?, to new: String) async throws -> Bool {
+        let now = Date().millisecondsSince1970
+        let changed: SQLQueryString =
+            if let expected {
+                "UPDATE bus_epochs SET epoch = \(bind: new), changed_at = \(bind: now) WHERE bus = \(bind: bus) AND epoch = \(bind: expected) RETURNING bus"
+            } else {
+                "INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: bus), \(bind: new), \(bind: now)) ON CONFLICT (bus) DO NOTHING RETURNING bus"
+            }
+        return try await !store.sql.raw(changed).all().isEmpty
     }
 }

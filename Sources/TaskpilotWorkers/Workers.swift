@@ -10,6 +10,11 @@ public enum WorkerRole: String, Sendable, CaseIterable {
     case recurring, reminders, notifications, audit
 }
 
+/// Counts one handled event as docs/metrics.md describes (`consumer` is the consumer group).
+public func recordConsumed(topic: EventTopic, group: String, outcome: String) {
+    Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", topic.rawValue), ("consumer", group), ("outcome", outcome)]).increment()
+}
+
 /// Recurring tasks: on the completion of a recurring task, create exactly one next occurrence.
 public struct RecurringWorker: Sendable {
     static let consumer = "recurring"
@@ -18,11 +23,12 @@ public struct RecurringWorker: Sendable {
     public static func register(on bus: any EventBus, store: any WorkflowStore, logger: Logger) async {
         await bus.subscribe(topic: .taskEvents, group: "taskpilot-recurring") { event in
             guard event.type == "taskpilot.task.completed", event.data["task_data"]?["recurrence"]?.objectValue != nil else { return }
-            if let next = try await store.createNextOccurrence(afterCompletionEvent: event, consumer: consumer, now: Date()) {
-                Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", "task-events"), ("consumer", consumer), ("outcome", "created")])
-                    .increment()
-                logger.info("next occurrence created", metadata: ["task_id": .stringConvertible(next.id), "series_id": .stringConvertible(next.seriesID ?? 0)])
+            guard let next = try await store.createNextOccurrence(afterCompletionEvent: event, consumer: consumer, now: Date()) else {
+                // Already handled, or nothing to create (the series ended, the task was reopened or deleted).
+                return recordConsumed(topic: .taskEvents, group: "taskpilot-recurring", outcome: "duplicate")
             }
+            recordConsumed(topic: .taskEvents, group: "taskpilot-recurring", outcome: "ok")
+            logger.info("next occurrence created", metadata: ["task_id": .stringConvertible(next.id), "series_id": .stringConvertible(next.seriesID ?? 0)])
         }
     }
 }
@@ -33,8 +39,7 @@ public struct AuditWorker: Sendable {
     public static func register(on bus: any EventBus, store: any WorkflowStore) async {
         await bus.subscribe(topic: .taskEvents, group: "taskpilot-audit") { event in
             let stored = try await store.recordAudit(event)
-            Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", "task-events"), ("consumer", "audit"), ("outcome", stored ? "stored" : "duplicate")])
-                .increment()
+            recordConsumed(topic: .taskEvents, group: "taskpilot-audit", outcome: stored ? "ok" : "duplicate")
         }
     }
 }
@@ -46,7 +51,8 @@ public struct NotificationWorker: Sendable {
     /// Subscribes to `reminders`.
     public static func register(on bus: any EventBus, store: any WorkflowStore) async {
         await bus.subscribe(topic: .reminders, group: "taskpilot-notifications") { event in
-            _ = try await store.recordReminderNotification(event, consumer: consumer, now: Date())
+            let stored = try await store.recordReminderNotification(event, consumer: consumer, now: Date())
+            recordConsumed(topic: .reminders, group: "taskpilot-notifications", outcome: stored == nil ? "duplicate" : "ok")
         }
     }
 }

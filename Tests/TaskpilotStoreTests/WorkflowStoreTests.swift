@@ -79,6 +79,46 @@ struct WorkflowStoreTests {
         }
     }
 
+    @Test("a replay publishes the recent events again, in order; older ones stay published", arguments: TestBackend.available)
+    func replay(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let owner = try await user(database)
+            for index in 0..<2 { _ = try await task(tasks, owner, "{\"title\": \"t\(index)\"}") }
+            let store = SQLOutboxStore(database: database)
+            _ = try await store.claimUnpublished(limit: 100) { events in events.count }
+            // Make the first task's events look published long ago.
+            try await database.sql.raw("UPDATE outbox SET published_at = 1000 WHERE id <= 2").run()
+            #expect(try await store.replay(publishedSince: Date().addingTimeInterval(-900)) == 2)
+            let again = try await store.claimUnpublished(limit: 100) { events in
+                #expect(events.map(\.sequence) == [3, 4])
+                return events.count
+            }
+            #expect(again == 2)
+        }
+    }
+
+    @Test("one process advances a bus epoch; the others see the new one", arguments: TestBackend.available)
+    func epochs(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let first = SQLOutboxStore(database: database)
+            let second = SQLOutboxStore(database: database)
+            #expect(try await first.epoch(of: "kafka:") == nil)
+            let firstStart = try await first.advanceEpoch(of: "kafka:", from: nil, to: "a")
+            #expect(firstStart)
+            let secondStart = try await second.advanceEpoch(of: "kafka:", from: nil, to: "b")
+            #expect(!secondStart)
+            #expect(try await second.epoch(of: "kafka:") == "a")
+            // Two processes notice the same loss: only one advances.
+            let firstAdvance = try await first.advanceEpoch(of: "kafka:", from: "a", to: "c")
+            #expect(firstAdvance)
+            let secondAdvance = try await second.advanceEpoch(of: "kafka:", from: "a", to: "d")
+            #expect(!secondAdvance)
+            #expect(try await second.epoch(of: "kafka:") == "c")
+            #expect(try await first.epoch(of: "kafka:other.") == nil)
+        }
+    }
+
     @Test("one next occurrence per completion, whatever the redelivery", arguments: TestBackend.available)
     func nextOccurrenceOnce(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in

@@ -11,6 +11,7 @@ enum TaskpilotMigrations {
         M0005CreateEvents(),
         M0006IndexDueOrder(),
         M0007CreateDeliveries(),
+        M0008CreateBusEpochs(),
     ]
 }
 
