@@ -76,7 +76,7 @@ final class KafkaConsumer: Sendable {
     /// Reads every assigned partition again from the start (the broker lost its log and starts over: positions from
     /// before are meaningless). Handlers drop what they already handled.
     func rewind() {
-        positions.forget()
+        positions.forget(window: .seconds(60))
         rewindRequested.set()
     }
 
@@ -182,20 +182,25 @@ final class KafkaConsumer: Sendable {
     }
 }
 
-/// Where a live consumer (one member, no commits) starts reading a partition it is given: after the last message it
-/// read, or — the first time — at the first message published since the process started, so nothing published while
-/// the group was forming is missed. Durable consumers start from their committed offsets instead.
+/// Where a consumer starts reading the partitions it is given. Durable consumers start from their committed offsets,
+/// except for a while after the broker lost its log: then committed offsets may belong to the old log, so every
+/// assignment starts from the beginning (handlers drop repeats). A live consumer (one member, no commits) starts after
+/// the last message it read, or — the first time — at the first message published since the process started, so
+/// nothing published while the group was forming is missed.
 final class LivePositions: Sendable {
     private let live: Bool
     private let started = Mutex(Int64(Date().timeIntervalSince1970 * 1000))
     private let next = Mutex([Int32: Int64]())
+    private let rewindUntil = Mutex<ContinuousClock.Instant?>(nil)
 
     init(live: Bool) { self.live = live }
 
-    /// The broker started a new log: positions from the old one mean nothing, and the new one is read from its start.
-    func forget() {
+    /// The broker started a new log: positions from the old one mean nothing; for `window`, every assignment
+    /// starts from the beginning of the new log.
+    func forget(window: Duration) {
         next.withLock { $0.removeAll() }
         started.withLock { $0 = 0 }
+        rewindUntil.withLock { $0 = .now + window }
     }
 
     func consumed(partition: Int32, offset: Int64) {
@@ -205,6 +210,11 @@ final class LivePositions: Sendable {
 
     /// Sets the start offset of each partition (called from the rebalance callback, on the consumer's thread).
     func position(client: OpaquePointer, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        if let until = rewindUntil.withLock({ $0 }), ContinuousClock.now < until {
+            for index in 0..<Int(partitions.pointee.cnt) { partitions.pointee.elems[index].offset = KafkaConsumer.beginningOfLog }
+            Logger(label: "taskpilot.kafka").notice("assignment starts from the beginning: the broker started a new log")
+            return
+        }
         guard live else { return }
         let known = next.withLock { $0 }
         var unknown = false

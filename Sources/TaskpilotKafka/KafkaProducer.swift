@@ -25,6 +25,8 @@ final class PendingDelivery: Sendable {
 final class KafkaProducer: @unchecked Sendable {
     // librdkafka handles are thread-safe; the topic handles are guarded by `topics`.
     private let client: OpaquePointer
+    /// Calls into `client` under way, and whether `close` began: it waits for them, and refuses new ones.
+    private let usage = Mutex((calls: 0, closing: false))
     private let topics = Mutex([String: OpaquePointer]())
     private let logger: Logger
     private var loop: BlockingLoop?
@@ -77,7 +79,9 @@ final class KafkaProducer: @unchecked Sendable {
             DispatchQueue.global().async {
                 var low: Int64 = 0
                 var high: Int64 = 0
-                let error = rd_kafka_query_watermark_offsets(handle.pointer, topic, 0, &low, &high, 2000)
+                guard let error = try? self.using({ _ in rd_kafka_query_watermark_offsets(handle.pointer, topic, 0, &low, &high, 2000) }) else {
+                    return continuation.resume(returning: .unknown)
+                }
                 let presence: MarkerPresence =
                     switch error {
                     case RD_KAFKA_RESP_ERR_NO_ERROR: high > 0 ? .present : .missing
@@ -129,7 +133,23 @@ final class KafkaProducer: @unchecked Sendable {
         return pending.count
     }
 
+    /// Runs `body` with the client unless the producer is closing (then it throws: the caller's events are sent again).
+    private func using<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        let admitted = usage.withLock { usage -> Bool in
+            guard !usage.closing else { return false }
+            usage.calls += 1
+            return true
+        }
+        guard admitted else { throw KafkaError("the producer was replaced") }
+        defer { usage.withLock { $0.calls -= 1 } }
+        return try body(client)
+    }
+
     private func produce(_ event: OutboxEvent, topic name: String, partition: Int32 = KafkaProducer.anyPartition) throws -> PendingDelivery {
+        try using { _ in try produceUnguarded(event, topic: name, partition: partition) }
+    }
+
+    private func produceUnguarded(_ event: OutboxEvent, topic name: String, partition: Int32) throws -> PendingDelivery {
         let topic = try topicHandle(name)
         let pending = PendingDelivery(topic: name)
         var payload = Array(event.envelope.jsonText.utf8)
@@ -169,8 +189,11 @@ final class KafkaProducer: @unchecked Sendable {
     /// an error, and the outbox sends them again), then releases the client.
     func close(timeout: Duration = .seconds(5)) async {
         let handle = UncheckedClient(pointer: client)
+        usage.withLock { $0.closing = true }
         let remaining = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
             DispatchQueue.global().async {
+                // Calls already inside librdkafka (a produce, a watermark query) finish first.
+                while self.usage.withLock({ $0.calls }) > 0 { Thread.sleep(forTimeInterval: 0.005) }
                 _ = rd_kafka_flush(handle.pointer, Int32(timeout.components.seconds * 1000))
                 let left = rd_kafka_outq_len(handle.pointer)
                 _ = rd_kafka_purge(handle.pointer, Self.purgeQueued | Self.purgeInFlight)

@@ -196,7 +196,26 @@ def build() -> dict:
                      "(e.g. processed, duplicate, retried, failed).",
                      [(f"sum by (topic, consumer, outcome) (rate(taskpilot_events_consumed_total{sel()}[$__rate_interval]))",
                        "{{consumer}} ← {{topic}}: {{outcome}}")],
-                     "ops", stack=True), 24, 8)
+                     "ops", stack=True), 16, 8)
+    g.add(timeseries("Kafka messages received / s", "taskpilot_events_received_total: what each consumer group "
+                     "received, repeats included (handled or dropped as already handled).",
+                     [(f"sum by (topic, consumer) (rate(taskpilot_events_received_total{sel()}[$__rate_interval]))",
+                       "{{consumer}} ← {{topic}}")],
+                     "ops", stack=True), 8, 8)
+
+    g.row("Deliveries")
+    g.add(timeseries("Webhook deliveries / s", "taskpilot_webhook_deliveries_total by outcome (delivered, retry, "
+                     "failed) and webhooks disabled after repeated failures.",
+                     [(f"sum by (outcome) (rate(taskpilot_webhook_deliveries_total{sel()}[$__rate_interval]))", "{{outcome}}"),
+                      (f"sum(rate(taskpilot_webhooks_disabled_total{sel()}[$__rate_interval]))", "disabled")],
+                     "ops", stack=True), 8, 8)
+    g.add(timeseries("Webhook latency", "One webhook POST, from sending to the answer (or the 10 s timeout).",
+                     [(quantile(0.50, "taskpilot_webhook_delivery_duration_seconds"), "p50"),
+                      (quantile(0.95, "taskpilot_webhook_delivery_duration_seconds"), "p95")],
+                     "s"), 8, 8)
+    g.add(timeseries("Reminder emails / s", "taskpilot_emails_sent_total by outcome (sent, retry, failed).",
+                     [(f"sum by (outcome) (rate(taskpilot_emails_sent_total{sel()}[$__rate_interval]))", "{{outcome}}")],
+                     "ops", stack=True), 8, 8)
 
     g.row("Reminders")
     g.add(timeseries("Reminder lateness", "Fired time minus fire_at. Red line: the 1-minute p99 alert threshold.",
