@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
-import HTTPTypes
 import TaskpilotCore
 
 /// Register, log in, the current user, and personal API tokens.
@@ -67,7 +67,9 @@ struct AccountController: Sendable {
         let issued = try await credentials.accessToken(for: user)
         context.logger.info("account created", metadata: ["user_id": .string(user.id.uuidString.lowercased())])
         return EditedResponse(
-            status: .created, response: AuthDTO(user: UserDTO(user), token: issued.token, expires_at: Timestamp.format(issued.expiresAt)))
+            status: .created,
+            response: AuthDTO(user: UserDTO(user), token: issued.token, expires_at: Timestamp.format(issued.expiresAt))
+        )
     }
 
     func login(_ request: Request, context: AppRequestContext) async throws -> AuthDTO {
@@ -128,8 +130,13 @@ struct AccountController: Sendable {
         let now = Date()
         let (secret, prefix) = Credentials.newAPIToken()
         let token = try await tokens.create(
-            userID: context.user.id, name: name, secretHash: Credentials.hash(secret), prefix: prefix,
-            expiresAt: days.map { now.addingTimeInterval(Double($0) * 86_400) }, now: now)
+            userID: context.user.id,
+            name: name,
+            secretHash: Credentials.hash(secret),
+            prefix: prefix,
+            expiresAt: days.map { now.addingTimeInterval(Double($0) * 86_400) },
+            now: now
+        )
         return EditedResponse(status: .created, response: APITokenDTO(token: token, secret: secret))
     }
 }

@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+// (JSON bodies here use the API's snake_case field names as Swift names.)
 import Foundation
 public import Hummingbird
 import TaskpilotCore
@@ -34,16 +37,29 @@ struct ActivityController: Sendable {
                 // An unknown task and a task with no history yet are told apart.
                 _ = try await tasks.get(id: id, userID: context.user.id, now: Date())
             }
-            return ListDTO(entries.map {
-                AuditDTO(
-                    id: $0.id, task_id: $0.taskID, action: $0.action, source: $0.source, actor: $0.actor, before: $0.before ?? .null,
-                    after: $0.after ?? .null, event_id: $0.eventID, at: Timestamp.format($0.at))
-            })
+            return ListDTO(
+                entries.map {
+                    AuditDTO(
+                        id: $0.id,
+                        task_id: $0.taskID,
+                        action: $0.action,
+                        source: $0.source,
+                        actor: $0.actor,
+                        before: $0.before ?? .null,
+                        after: $0.after ?? .null,
+                        event_id: $0.eventID,
+                        at: Timestamp.format($0.at)
+                    )
+                }
+            )
         }
         group.get("ws") { _, _ -> Response in
             ErrorMiddleware<AppRequestContext>.response(
-                status: .badRequest, code: "upgrade_required",
-                message: "This is the WebSocket endpoint: connect with a WebSocket client and ?access_token=<token>.", details: nil)
+                status: .badRequest,
+                code: "upgrade_required",
+                message: "This is the WebSocket endpoint: connect with a WebSocket client and ?access_token=<token>.",
+                details: nil
+            )
         }
     }
 }

@@ -45,7 +45,12 @@ public struct Administration: Sendable {
         return try await withDatabase { database in
             try await database.migrate()
             return try await SQLAccountRepository(database: database).create(
-                email: email, name: name, passwordHash: hash, timezone: timezone, now: Date())
+                email: email,
+                name: name,
+                passwordHash: hash,
+                timezone: timezone,
+                now: Date()
+            )
         }
     }
 

@@ -1,11 +1,11 @@
+import AsyncHTTPClient
 public import Configuration
 import Foundation
 public import Hummingbird
+import HummingbirdWebSocket
 public import Logging
 import NIOCore
 import ServiceLifecycle
-import AsyncHTTPClient
-import HummingbirdWebSocket
 import TaskpilotAssistant
 import TaskpilotCore
 import TaskpilotEvents
@@ -36,16 +36,28 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let secret = try settings.jwtSecret ?? JWTSecretStore.secret(for: settings)
     let accounts = SQLAccountRepository(database: database)
     let credentials = await Credentials(
-        secret: secret, lifetime: settings.jwtLifetime, bcryptCost: settings.bcryptCost, users: accounts, tokens: accounts)
+        secret: secret,
+        lifetime: settings.jwtLifetime,
+        bcryptCost: settings.bcryptCost,
+        users: accounts,
+        tokens: accounts
+    )
     let signal = OutboxSignal()
     let events = try EventBackbone(settings: settings, database: database, signal: signal, logger: logger)
     let tasks = SQLTaskRepository(database: database, source: .api, signal: signal)
     let agent = settings.llmBaseURL.map { url in
         LLMAgent(
             configuration: .init(
-                baseURL: url, apiKey: settings.llmAPIKey, model: settings.llmModel, timeout: settings.llmTimeout, maxSteps: settings.llmMaxSteps,
-                maxTokens: settings.llmMaxTokens, firstToolChoice: settings.llmToolChoice),
-            logger: logger)
+                baseURL: url,
+                apiKey: settings.llmAPIKey,
+                model: settings.llmModel,
+                timeout: settings.llmTimeout,
+                maxSteps: settings.llmMaxSteps,
+                maxTokens: settings.llmMaxTokens,
+                firstToolChoice: settings.llmToolChoice
+            ),
+            logger: logger
+        )
     }
     logger.info("assistant mode", metadata: ["mode": .string(agent == nil ? "offline interpreter" : "language model \(settings.llmModel)")])
     let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks.from(.assistant), agent: agent)
@@ -55,11 +67,23 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let hub = RealtimeHub()
     await events.bus.subscribeLive(topic: .taskUpdates) { event in await hub.deliver(event) }
     let services = await events.services(running: roles)
-    logger.info("workers", metadata: ["in_process": .array(settings.workers.sorted().map { .string($0) }), "event_bus": .string(settings.eventBus.rawValue)])
+    logger.info(
+        "workers",
+        metadata: ["in_process": .array(settings.workers.sorted().map { .string($0) }), "event_bus": .string(settings.eventBus.rawValue)]
+    )
 
     let router = buildRouter(
-        database: database, credentials: credentials, tasks: tasks, accounts: accounts, chat: chat,
-        conversations: SQLConversationRepository(database: database), activity: events.workflow, webhooks: events.webhooks, settings: settings, metrics: metrics)
+        database: database,
+        credentials: credentials,
+        tasks: tasks,
+        accounts: accounts,
+        chat: chat,
+        conversations: SQLConversationRepository(database: database),
+        activity: events.workflow,
+        webhooks: events.webhooks,
+        settings: settings,
+        metrics: metrics
+    )
     events.addRoutes(to: router)
     let address = settings.host
     let port = settings.port
@@ -70,9 +94,13 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port
-            startLogger.notice("Taskpilot is ready", metadata: ["url": .string("http://\(address):\(bound)"), "database": .string(settings.database.redacted)])
+            startLogger.notice(
+                "Taskpilot is ready",
+                metadata: ["url": .string("http://\(address):\(bound)"), "database": .string(settings.database.redacted)]
+            )
         },
-        logger: logger)
+        logger: logger
+    )
     // Services stop in reverse order: the relay and the scheduler before the database.
     application.addServices(database)
     application.addServices(services)
@@ -81,8 +109,15 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
 
 /// The routes and middleware of the HTTP API.
 func buildRouter(
-    database: TaskpilotDatabase, credentials: Credentials, tasks: any TaskRepository, accounts: SQLAccountRepository, chat: ChatService,
-    conversations: any ConversationRepository, activity: any ActivityRepository, webhooks: any WebhookRepository, settings: Settings,
+    database: TaskpilotDatabase,
+    credentials: Credentials,
+    tasks: any TaskRepository,
+    accounts: SQLAccountRepository,
+    chat: ChatService,
+    conversations: any ConversationRepository,
+    activity: any ActivityRepository,
+    webhooks: any WebhookRepository,
+    settings: Settings,
     metrics: ServerMetrics
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -95,12 +130,21 @@ func buildRouter(
         // Files are served when no route matches; no-cache plus the ETag makes browsers revalidate cheaply.
         router.add(
             middleware: FileMiddleware(
-                web, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true, logger: Logger(label: "taskpilot.web")))
+                web,
+                cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+                searchForIndexHtml: true,
+                logger: Logger(label: "taskpilot.web")
+            )
+        )
     }
     OperationsController(database: database, metrics: metrics).addRoutes(to: router)
     let accountController = AccountController(
-        users: accounts, tokens: accounts, credentials: credentials,
-        limiter: LoginRateLimiter(limit: settings.loginAttempts, window: settings.loginWindow), maxBodyBytes: settings.maxBodyBytes)
+        users: accounts,
+        tokens: accounts,
+        credentials: credentials,
+        limiter: LoginRateLimiter(limit: settings.loginAttempts, window: settings.loginWindow),
+        maxBodyBytes: settings.maxBodyBytes
+    )
     let taskController = TaskController(tasks: tasks, maxBodyBytes: settings.maxBodyBytes)
 
     let v1 = router.group("api/v1")
@@ -109,7 +153,11 @@ func buildRouter(
     accountController.addRoutes(to: authenticated)
     taskController.addRoutes(to: authenticated)
     let chatController = ChatController(
-        chat: chat, conversations: conversations, limiter: ChatRateLimiter(perMinute: settings.chatPerMinute), maxBodyBytes: settings.maxBodyBytes)
+        chat: chat,
+        conversations: conversations,
+        limiter: ChatRateLimiter(perMinute: settings.chatPerMinute),
+        maxBodyBytes: settings.maxBodyBytes
+    )
     chatController.addRoutes(to: authenticated)
     ActivityController(activity: activity, tasks: tasks).addRoutes(to: authenticated)
     WebhookController(webhooks: webhooks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: authenticated)

@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+// (JSON bodies here use the API's snake_case field names as Swift names.)
 import Foundation
 import Hummingbird
 import TaskpilotAssistant
@@ -61,11 +64,20 @@ struct ChatController: Sendable {
             let conversation = try await conversations.conversation(id: try context.parameters.uuid("id"), userID: context.user.id)
             let messages = try await conversations.messages(conversationID: conversation.id, userID: context.user.id, limit: 500)
             return ConversationDetailDTO(
-                id: conversation.id.uuidString.lowercased(), title: conversation.title, created_at: Timestamp.format(conversation.createdAt),
+                id: conversation.id.uuidString.lowercased(),
+                title: conversation.title,
+                created_at: Timestamp.format(conversation.createdAt),
                 updated_at: Timestamp.format(conversation.updatedAt),
                 messages: messages.map {
-                    MessageDTO(id: $0.id, role: $0.role.rawValue, content: $0.content, tool_calls: $0.toolCalls ?? .array([]), created_at: Timestamp.format($0.createdAt))
-                })
+                    MessageDTO(
+                        id: $0.id,
+                        role: $0.role.rawValue,
+                        content: $0.content,
+                        tool_calls: $0.toolCalls ?? .array([]),
+                        created_at: Timestamp.format($0.createdAt)
+                    )
+                }
+            )
         }
         group.delete("conversations/:id") { _, context in
             try await conversations.delete(id: try context.parameters.uuid("id"), userID: context.user.id)
@@ -99,8 +111,10 @@ struct ChatController: Sendable {
         try await limiter.admit(context.user.id)
         let exchange = try await chat.send(message, conversationID: conversationID, user: context.user, source: .assistant)
         return ReplyDTO(
-            conversation_id: exchange.conversationID.uuidString.lowercased(), response: exchange.response,
-            tool_calls: exchange.toolCalls.map { ToolCallDTO(name: $0.name, arguments: $0.arguments, result: $0.result) })
+            conversation_id: exchange.conversationID.uuidString.lowercased(),
+            response: exchange.response,
+            tool_calls: exchange.toolCalls.map { ToolCallDTO(name: $0.name, arguments: $0.arguments, result: $0.result) }
+        )
     }
 }
 

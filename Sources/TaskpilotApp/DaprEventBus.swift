@@ -61,8 +61,12 @@ final class DaprEventBus: EventBus {
         let topics = handlers.withLock { Array($0.keys) }.sorted { $0.rawValue < $1.rawValue }
         return .array(
             topics.map { topic in
-                ["pubsubname": .string(pubsub), "topic": .string(topic.name(prefix: topicPrefix)), "route": .string("/dapr/events/\(topic.rawValue)")]
-            })
+                [
+                    "pubsubname": .string(pubsub), "topic": .string(topic.name(prefix: topicPrefix)),
+                    "route": .string("/dapr/events/\(topic.rawValue)"),
+                ]
+            }
+        )
     }
 
     /// Delivery of one CloudEvent from the sidecar; returns the Dapr status.
@@ -101,7 +105,9 @@ final class DaprEventBus: EventBus {
                 request.body = .bytes(ByteBuffer(string: job.jsonText))
                 let response = try await client.execute(request, timeout: .seconds(10))
                 guard (200..<300).contains(Int(response.status.code)) else {
-                    throw DaprError(description: "HTTP \(response.status.code) \(String(buffer: try await response.body.collect(upTo: 64 * 1024)).prefix(300))")
+                    throw DaprError(
+                        description: "HTTP \(response.status.code) \(String(buffer: try await response.body.collect(upTo: 64 * 1024)).prefix(300))"
+                    )
                 }
                 logger.info("Dapr job scheduled", metadata: ["job": .string(name), "every": .string(interval)])
                 return

@@ -30,13 +30,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .unauthorized: code = "unauthorized"
             default: code = error.status.code < 500 ? "bad_request" : "internal_error"
             }
-            let message = error.body ?? (error.status == .notFound ? "No route matches \(request.method) \(request.uri.path)." : error.status.reasonPhrase)
+            let message =
+                error.body ?? (error.status == .notFound ? "No route matches \(request.method) \(request.uri.path)." : error.status.reasonPhrase)
             return Self.response(status: error.status, code: code, message: message, details: nil, headers: error.headers)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return Self.response(
-                status: .internalServerError, code: "internal_error", message: "Something went wrong on the server; it has been logged.",
-                details: nil)
+                status: .internalServerError,
+                code: "internal_error",
+                message: "Something went wrong on the server; it has been logged.",
+                details: nil
+            )
         }
     }
 
@@ -48,8 +52,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response(status: .badRequest, code: "invalid_parameter", message: "\(field) \(message)", details: [FieldError(field, message)])
         case .validationFailed(let errors):
             response(
-                status: .unprocessableContent, code: "validation_failed",
-                message: errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "), details: errors)
+                status: .unprocessableContent,
+                code: "validation_failed",
+                message: errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "),
+                details: errors
+            )
         case .unauthorized(let message):
             response(status: .unauthorized, code: "unauthorized", message: message, details: nil, headers: [.wwwAuthenticate: "Bearer"])
         case .forbidden(let message):
@@ -62,8 +69,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response(status: .contentTooLarge, code: "payload_too_large", message: "The request body is larger than \(limit) bytes.", details: nil)
         case .rateLimited(let retryAfter):
             response(
-                status: .tooManyRequests, code: "rate_limited", message: "Too many attempts; try again in \(retryAfter) seconds.", details: nil,
-                headers: [.retryAfter: String(retryAfter)])
+                status: .tooManyRequests,
+                code: "rate_limited",
+                message: "Too many attempts; try again in \(retryAfter) seconds.",
+                details: nil,
+                headers: [.retryAfter: String(retryAfter)]
+            )
         }
     }
 

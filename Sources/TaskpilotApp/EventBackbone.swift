@@ -39,9 +39,11 @@ struct EventBackbone: Sendable {
             busService = nil
         case .kafka:
             let configuration = KafkaConfiguration(
-                brokers: settings.kafkaBrokers ?? "", topicPrefix: settings.topicPrefix,
+                brokers: settings.kafkaBrokers ?? "",
+                topicPrefix: settings.topicPrefix,
                 clientID: "taskpilot-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
-                partitions: Int32(settings.kafkaPartitions))
+                partitions: Int32(settings.kafkaPartitions)
+            )
             let kafka = try KafkaEventBus(configuration: configuration, epochs: outbox, logger: logger) {
                 await OutboxRelay.replay(store: outbox, signal: signal, logger: logger)
             }
@@ -49,11 +51,17 @@ struct EventBackbone: Sendable {
             busService = kafka
         case .dapr:
             if settings.daprAppToken == nil {
-                logger.warning("TASKPILOT_DAPR_APP_TOKEN is not set: anything that reaches this port can post to /dapr/* and /job/*; set it with Dapr's APP_API_TOKEN")
+                logger.warning(
+                    "TASKPILOT_DAPR_APP_TOKEN is not set: anything that reaches this port can post to /dapr/* and /job/*; set it with Dapr's APP_API_TOKEN"
+                )
             }
             bus = DaprEventBus(
-                endpoint: settings.daprEndpoint, pubsub: settings.daprPubsub, topicPrefix: settings.topicPrefix, apiToken: settings.daprAPIToken,
-                logger: logger)
+                endpoint: settings.daprEndpoint,
+                pubsub: settings.daprPubsub,
+                topicPrefix: settings.topicPrefix,
+                apiToken: settings.daprAPIToken,
+                logger: logger
+            )
             busService = nil
         }
     }
@@ -87,7 +95,8 @@ struct EventBackbone: Sendable {
         guard let dapr = bus as? DaprEventBus else { return }
         let reminders = reminders
         DaprController<AppRequestContext>(
-            bus: dapr, appToken: settings.daprAppToken,
+            bus: dapr,
+            appToken: settings.daprAppToken,
             jobs: [
                 Self.reminderJob: {
                     while try await reminders.fireDue() == ReminderScheduler.batch {}
@@ -111,7 +120,12 @@ struct DaprJobRegistration: Service {
 
 /// `taskpilot worker <role>`: one worker role in a process of its own, consuming from the shared bus, with
 /// `/health/live`, `/health/ready` and `/metrics` on TASKPILOT_HOST:TASKPILOT_PORT.
-public func buildWorker(role: WorkerRole, settings: Settings, logger: Logger? = nil, metrics: ServerMetrics = ServerMetrics()) async throws
+public func buildWorker(
+    role: WorkerRole,
+    settings: Settings,
+    logger: Logger? = nil,
+    metrics: ServerMetrics = ServerMetrics()
+) async throws
     -> some ApplicationProtocol
 {
     var logger = logger ?? Logger(label: "taskpilot")
@@ -120,7 +134,8 @@ public func buildWorker(role: WorkerRole, settings: Settings, logger: Logger? = 
     guard settings.eventBus != .inprocess else {
         throw Settings.Invalid(
             key: "TASKPILOT_EVENT_BUS",
-            problem: "worker processes need a shared bus (kafka or dapr); with the in-process bus the workers run inside `serve` (TASKPILOT_WORKERS)")
+            problem: "worker processes need a shared bus (kafka or dapr); with the in-process bus the workers run inside `serve` (TASKPILOT_WORKERS)"
+        )
     }
     let database = try await TaskpilotDatabase(location: settings.database, logger: logger)
     let applied = try await database.migrate()
@@ -137,12 +152,17 @@ public func buildWorker(role: WorkerRole, settings: Settings, logger: Logger? = 
     let address = settings.host
     let startLogger = logger
     var application = Application(
-        router: router, configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot-worker"),
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot-worker"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? settings.port
-            startLogger.notice("worker is ready", metadata: ["role": .string(role.rawValue), "health": .string("http://\(address):\(bound)/health/ready")])
+            startLogger.notice(
+                "worker is ready",
+                metadata: ["role": .string(role.rawValue), "health": .string("http://\(address):\(bound)/health/ready")]
+            )
         },
-        logger: logger)
+        logger: logger
+    )
     application.addServices(database)
     application.addServices(services)
     return application

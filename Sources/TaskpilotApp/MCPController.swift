@@ -26,7 +26,11 @@ struct MCPController: Sendable {
 
     static func methodNotAllowed() -> Response {
         var response = ErrorMiddleware<AppRequestContext>.response(
-            status: .methodNotAllowed, code: "method_not_allowed", message: "This MCP endpoint is stateless: send JSON-RPC with POST.", details: nil)
+            status: .methodNotAllowed,
+            code: "method_not_allowed",
+            message: "This MCP endpoint is stateless: send JSON-RPC with POST.",
+            details: nil
+        )
         response.headers[.allow] = "POST"
         return response
     }
@@ -44,10 +48,15 @@ struct MCPController: Sendable {
             validationPipeline: StandardValidationPipeline(validators: [
                 AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
             ]),
-            logger: context.logger)
+            logger: context.logger
+        )
         let server = Server(
-            name: "taskpilot", version: "1.0.0", title: "Taskpilot", instructions: Self.instructions,
-            capabilities: .init(tools: .init(listChanged: false)))
+            name: "taskpilot",
+            version: "1.0.0",
+            title: "Taskpilot",
+            instructions: Self.instructions,
+            capabilities: .init(tools: .init(listChanged: false))
+        )
         let user = context.user
         let tasks = self.tasks
         await server.withMethodHandler(ListTools.self) { _ in
@@ -70,7 +79,8 @@ struct MCPController: Sendable {
         }
         try await server.start(transport: transport)
         let answer = await transport.handleRequest(
-            MCP.HTTPRequest(method: "POST", headers: headers, body: Data(buffer.readableBytesView), path: "/mcp"))
+            MCP.HTTPRequest(method: "POST", headers: headers, body: Data(buffer.readableBytesView), path: "/mcp")
+        )
         await server.stop()
         var fields = HTTPFields()
         for (name, value) in answer.headers {
@@ -82,8 +92,11 @@ struct MCPController: Sendable {
 
     static func tool(_ tool: AssistantTool) -> Tool {
         Tool(
-            name: tool.name, description: tool.description, inputSchema: (try? value(tool.inputSchema)) ?? .object([:]),
-            annotations: .init(readOnlyHint: tool.readOnly, destructiveHint: tool.destructive, idempotentHint: nil, openWorldHint: false))
+            name: tool.name,
+            description: tool.description,
+            inputSchema: (try? value(tool.inputSchema)) ?? .object([:]),
+            annotations: .init(readOnlyHint: tool.readOnly, destructiveHint: tool.destructive, idempotentHint: nil, openWorldHint: false)
+        )
     }
 
     static func value(_ json: JSONValue) throws -> Value {

@@ -29,8 +29,12 @@ public final class ServerMetrics: Sendable {
         ).increment()
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
-                metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by method and route."),
-            labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets
+                metricName: "http_request_duration",
+                unitName: "seconds",
+                helpText: "HTTP request latency by method and route."
+            ),
+            labels: [("method", method), ("route", route)],
+            buckets: Self.latencyBuckets
         ).record(duration)
     }
 
@@ -55,11 +59,13 @@ struct ObservabilityMiddleware: RouterMiddleware {
         metrics.record(method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
         let milliseconds = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
         context.logger.log(
-            level: response.status.code >= 500 ? .error : .info, "request",
+            level: response.status.code >= 500 ? .error : .info,
+            "request",
             metadata: [
                 "method": .string(request.method.rawValue), "path": .string(request.uri.path), "route": .string(route),
                 "status": .stringConvertible(response.status.code), "duration_ms": .string(String(format: "%.2f", milliseconds)),
-            ])
+            ]
+        )
         return response
     }
 

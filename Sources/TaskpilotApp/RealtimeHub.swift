@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import Metrics
 import NIOCore
@@ -65,7 +65,9 @@ actor RealtimeHub {
     /// The server builder: `/api/v1/ws` upgrades when a valid token comes as `access_token` or in `Sec-WebSocket-Protocol`.
     static func serverBuilder(hub: RealtimeHub, credentials: Credentials, heartbeat: Duration = .seconds(25)) -> HTTPServerBuilder {
         .http1WebSocketUpgrade { request, _, logger in
-            guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else { return .dontUpgrade }
+            guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else {
+                return .dontUpgrade
+            }
             guard let user = try? await credentials.authenticate(bearer: token) else { return .dontUpgrade }
             var headers: HTTPFields = [:]
             if let protocolHeader { headers[.secWebSocketProtocol] = protocolHeader }

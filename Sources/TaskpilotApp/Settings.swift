@@ -1,7 +1,7 @@
 public import Configuration
-import SystemPackage
 public import Foundation
 public import Logging
+import SystemPackage
 public import TaskpilotStore
 public import TaskpilotWorkers
 
@@ -10,7 +10,10 @@ public struct Settings: Sendable {
     /// The event bus that carries events.
     public enum EventBus: String, Sendable { case inprocess, kafka, dapr }
     /// What wakes the reminder scheduler: its own look at the database, or a Dapr job calling back.
-    public enum ReminderScheduler: String, Sendable { case database, daprJobs = "dapr-jobs" }
+    public enum ReminderScheduler: String, Sendable {
+        case database
+        case daprJobs = "dapr-jobs"
+    }
     /// The log line format.
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -104,7 +107,10 @@ public struct Settings: Sendable {
         dataDirectory = text("taskpilot.data.dir") ?? "./data"
         let url = text("taskpilot.database.url") ?? "sqlite://\(dataDirectory)/taskpilot.sqlite"
         guard let location = DatabaseLocation(url: url) else {
-            throw Invalid(key: "TASKPILOT_DATABASE_URL", problem: "'\(url)' is not sqlite://PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB")
+            throw Invalid(
+                key: "TASKPILOT_DATABASE_URL",
+                problem: "'\(url)' is not sqlite://PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB"
+            )
         }
         database = location
         eventBus = try choice("taskpilot.event.bus", default: .inprocess, [.inprocess, .kafka, .dapr])
@@ -165,7 +171,9 @@ public struct Settings: Sendable {
         llmMaxTokens = try integer("taskpilot.llm.max.tokens", default: 1024, in: 16...100_000)
         llmMaxSteps = try integer("taskpilot.llm.max.steps", default: 6, in: 1...50)
         llmToolChoice = text("taskpilot.llm.tool.choice")?.lowercased() ?? "auto"
-        let tools = ["add_task", "list_tasks", "complete_task", "delete_task", "update_task", "reopen_task", "bulk_tasks", "set_reminder", "list_tags"]
+        let tools = [
+            "add_task", "list_tasks", "complete_task", "delete_task", "update_task", "reopen_task", "bulk_tasks", "set_reminder", "list_tags",
+        ]
         guard (["auto", "required", "none"] + tools).contains(llmToolChoice) else {
             throw Invalid(key: "TASKPILOT_LLM_TOOL_CHOICE", problem: "'\(llmToolChoice)' is not auto, required, none or a tool name")
         }
@@ -178,7 +186,10 @@ public struct Settings: Sendable {
                 workers = roles
             } else {
                 guard named.isSubset(of: roles) else {
-                    throw Invalid(key: "TASKPILOT_WORKERS", problem: "'\(list)' names an unknown role; use a comma list of recurring, reminders, notifications, audit (or all, none)")
+                    throw Invalid(
+                        key: "TASKPILOT_WORKERS",
+                        problem: "'\(list)' names an unknown role; use a comma list of recurring, reminders, notifications, audit (or all, none)"
+                    )
                 }
                 workers = named
             }
@@ -195,7 +206,10 @@ public struct Settings: Sendable {
                 throw Invalid(key: "TASKPILOT_SMTP_URL", problem: error.description)
             }
             guard let from = text("taskpilot.smtp.from"), from.contains("@"), !from.contains("\n"), !from.contains("\r") else {
-                throw Invalid(key: "TASKPILOT_SMTP_FROM", problem: "is required with TASKPILOT_SMTP_URL: the sender, e.g. Taskpilot <taskpilot@example.com>")
+                throw Invalid(
+                    key: "TASKPILOT_SMTP_FROM",
+                    problem: "is required with TASKPILOT_SMTP_URL: the sender, e.g. Taskpilot <taskpilot@example.com>"
+                )
             }
             smtpFrom = from
         }
@@ -212,7 +226,8 @@ public struct Settings: Sendable {
         if jwtSecret == nil, case .postgres = database {
             throw Invalid(
                 key: "TASKPILOT_JWT_SECRET",
-                problem: "is required with PostgreSQL, so that every replica signs and accepts the same tokens (e.g. `openssl rand -hex 32`)")
+                problem: "is required with PostgreSQL, so that every replica signs and accepts the same tokens (e.g. `openssl rand -hex 32`)"
+            )
         }
     }
 

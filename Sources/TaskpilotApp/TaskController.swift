@@ -42,7 +42,10 @@ struct TaskController: Sendable {
         let draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         let task = try await tasks.create(draft)
         return EditedResponse(
-            status: .created, headers: [.location: "/api/v1/tasks/\(task.id)"], response: TaskDTO(task, now: now, timeZone: user.timeZone))
+            status: .created,
+            headers: [.location: "/api/v1/tasks/\(task.id)"],
+            response: TaskDTO(task, now: now, timeZone: user.timeZone)
+        )
     }
 
     /// `POST /tasks/quick {"text"}`: natural-language quick add.
@@ -58,7 +61,10 @@ struct TaskController: Sendable {
         let draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         let task = try await tasks.create(draft)
         return EditedResponse(
-            status: .created, headers: [.location: "/api/v1/tasks/\(task.id)"], response: TaskDTO(task, now: now, timeZone: user.timeZone))
+            status: .created,
+            headers: [.location: "/api/v1/tasks/\(task.id)"],
+            response: TaskDTO(task, now: now, timeZone: user.timeZone)
+        )
     }
 
     /// `POST /tasks/quick/preview {"text"}`: what quick add would create, without saving it.
@@ -106,7 +112,12 @@ struct TaskController: Sendable {
         let user = context.user
         let now = Date()
         let task = try await tasks.update(
-            id: try context.parameters.taskID(), userID: user.id, changes: TaskChanges(status: status), now: now, timeZone: user.timeZone)
+            id: try context.parameters.taskID(),
+            userID: user.id,
+            changes: TaskChanges(status: status),
+            now: now,
+            timeZone: user.timeZone
+        )
         return TaskDTO(task, now: now, timeZone: user.timeZone)
     }
 
@@ -145,7 +156,8 @@ struct TaskController: Sendable {
                     case .string(let text): parameters[key] = text
                     case .bool(let flag): parameters[key] = flag ? "true" : "false"
                     case .number(let number): parameters[key] = String(number)
-                    case .array(let items): parameters[key] = items.compactMap { if case .string(let text) = $0 { text } else { nil } }.joined(separator: ",")
+                    case .array(let items):
+                        parameters[key] = items.compactMap { if case .string(let text) = $0 { text } else { nil } }.joined(separator: ",")
                     case .null: continue
                     case .object: fields.fail("filter.\(key)", "must be a string, boolean or list")
                     }

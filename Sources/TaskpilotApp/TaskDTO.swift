@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+// (JSON bodies here use the API's snake_case field names as Swift names.)
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -32,7 +35,10 @@ enum JSONBody {
         text.reserveCapacity(4096)
         value.write(into: &text)
         return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 }
 
@@ -81,7 +87,9 @@ struct APITokenDTO: ResponseEncodable, Sendable {
 
     enum Keys: String, CodingKey {
         case id, name, prefix, token
-        case createdAt = "created_at", expiresAt = "expires_at", lastUsedAt = "last_used_at"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -112,4 +120,3 @@ struct ListDTO<Element: Encodable & Sendable>: ResponseEncodable, Sendable {
 struct BulkResultDTO: ResponseEncodable, Sendable {
     let affected: Int
 }
-

@@ -45,7 +45,14 @@ public struct ChatService: Sendable {
         }
         let history = try await conversations.messages(conversationID: conversation.id, userID: user.id, limit: 30)
         _ = try await conversations.append(
-            conversationID: conversation.id, userID: user.id, role: .user, content: text, toolCalls: nil, state: nil, now: now)
+            conversationID: conversation.id,
+            userID: user.id,
+            role: .user,
+            content: text,
+            toolCalls: nil,
+            state: nil,
+            now: now
+        )
         let context = ToolContext(user: user, tasks: tasks, now: now, source: source)
         let reply =
             if let agent {
@@ -54,8 +61,14 @@ public struct ChatService: Sendable {
                 await interpreter.respond(to: text, history: history, context: context)
             }
         _ = try await conversations.append(
-            conversationID: conversation.id, userID: user.id, role: .assistant, content: reply.text,
-            toolCalls: reply.toolCalls.isEmpty ? nil : .array(reply.toolCalls.map(\.json)), state: reply.state, now: Date())
+            conversationID: conversation.id,
+            userID: user.id,
+            role: .assistant,
+            content: reply.text,
+            toolCalls: reply.toolCalls.isEmpty ? nil : .array(reply.toolCalls.map(\.json)),
+            state: reply.state,
+            now: Date()
+        )
         return ChatExchange(conversationID: conversation.id, response: reply.text, toolCalls: reply.toolCalls)
     }
 }

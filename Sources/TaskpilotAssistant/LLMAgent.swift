@@ -27,8 +27,15 @@ public struct LLMAgent: Sendable {
         public var firstToolChoice: String
 
         /// A configuration with sensible limits.
-        public init(baseURL: String, apiKey: String?, model: String, timeout: Duration = .seconds(60), maxSteps: Int = 6, maxAttempts: Int = 3,
-            maxTokens: Int = 1024, firstToolChoice: String = "auto"
+        public init(
+            baseURL: String,
+            apiKey: String?,
+            model: String,
+            timeout: Duration = .seconds(60),
+            maxSteps: Int = 6,
+            maxAttempts: Int = 3,
+            maxTokens: Int = 1024,
+            firstToolChoice: String = "auto"
         ) {
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.apiKey = apiKey
@@ -84,7 +91,9 @@ public struct LLMAgent: Sendable {
                 logger.error("language model request failed", metadata: ["reason": .string(error.reason), "detail": .string(error.detail)])
                 let done = calls.isEmpty ? "Nothing was changed." : "The actions listed below were already carried out."
                 return AssistantReply(
-                    text: "Sorry — I couldn't reach the language model (\(error.reason)). \(done) Please try again in a moment.", toolCalls: calls)
+                    text: "Sorry — I couldn't reach the language model (\(error.reason)). \(done) Please try again in a moment.",
+                    toolCalls: calls
+                )
             } catch {
                 return AssistantReply(text: "Sorry — the language model request failed. Please try again.", toolCalls: calls)
             }
@@ -104,7 +113,9 @@ public struct LLMAgent: Sendable {
             }
         }
         return AssistantReply(
-            text: "I stopped after \(configuration.maxSteps) steps without finishing. " + Self.fallbackSummary(calls), toolCalls: calls)
+            text: "I stopped after \(configuration.maxSteps) steps without finishing. " + Self.fallbackSummary(calls),
+            toolCalls: calls
+        )
     }
 
     /// Runs one tool call; bad names and bad arguments become tool errors the model can read and correct.
@@ -141,8 +152,13 @@ public struct LLMAgent: Sendable {
         let zone = context.user.timeZone
         let local = context.now.formatted(
             Date.VerbatimFormatStyle(
-                format: "\(weekday: .wide) \(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                locale: Locale(identifier: "en_US_POSIX"), timeZone: zone, calendar: Calendar.taskpilot(zone)))
+                format:
+                    "\(weekday: .wide) \(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                locale: Locale(identifier: "en_US_POSIX"),
+                timeZone: zone,
+                calendar: Calendar.taskpilot(zone)
+            )
+        )
         return """
             You are Taskpilot, a task manager assistant. You manage the user's tasks only through the tools.
             The user's time zone is \(zone.identifier); it is now \(local) there (\(Timestamp.format(context.now)) UTC).
@@ -168,7 +184,8 @@ public struct LLMAgent: Sendable {
             ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.inputSchema]]
         }
         let body: JSONValue = [
-            "model": .string(configuration.model), "messages": .array(messages), "tools": .array(tools), "tool_choice": Self.toolChoice(toolChoice), "temperature": .number(0.2),
+            "model": .string(configuration.model), "messages": .array(messages), "tools": .array(tools), "tool_choice": Self.toolChoice(toolChoice),
+            "temperature": .number(0.2),
             "max_tokens": .number(Double(configuration.maxTokens)),
         ]
         var request = HTTPClientRequest(url: configuration.baseURL + "/chat/completions")
@@ -183,7 +200,9 @@ public struct LLMAgent: Sendable {
                 let response = try await client.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
                 let data = try await response.body.collect(upTo: 8 * 1024 * 1024)
                 Timer(label: "taskpilot_llm_request_duration_seconds").recordNanoseconds(
-                    (ContinuousClock.now - started).components.attoseconds / 1_000_000_000 + (ContinuousClock.now - started).components.seconds * 1_000_000_000)
+                    (ContinuousClock.now - started).components.attoseconds / 1_000_000_000 + (ContinuousClock.now - started).components.seconds
+                        * 1_000_000_000
+                )
                 let text = String(buffer: data)
                 switch response.status.code {
                 case 200..<300:

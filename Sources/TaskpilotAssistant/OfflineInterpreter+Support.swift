@@ -65,7 +65,10 @@ extension OfflineInterpreter {
 
     /// Resolves the reference and runs `body` on the task, or explains what is missing.
     func act(
-        on reference: String, prefer status: TaskStatus?, turn: inout Turn, _ body: (TaskItem, inout Turn) async -> AssistantReply
+        on reference: String,
+        prefer status: TaskStatus?,
+        turn: inout Turn,
+        _ body: (TaskItem, inout Turn) async -> AssistantReply
     ) async -> AssistantReply {
         switch await resolve(reference, prefer: status, turn: turn) {
         case .task(let task):
@@ -75,7 +78,8 @@ extension OfflineInterpreter {
             let table = Self.table(Array(items), zone: turn.context.user.timeZone, now: turn.context.now)
             return turn.reply(
                 "Several tasks match “\(Self.clip(reference))”. Which one do you mean? Answer with its id, e.g. “task \(tasks[0].id)”.\n\n\(table)",
-                focus: nil)
+                focus: nil
+            )
         case .missing(let message):
             return turn.reply(message)
         }
@@ -90,7 +94,9 @@ extension OfflineInterpreter {
         var changed = true
         while changed {
             changed = false
-            for prefix in ["please ", "pls ", "can you ", "could you ", "would you ", "will you ", "hey assistant, ", "ok ", "okay ", "now ", "also ", "and "]
+            for prefix in [
+                "please ", "pls ", "can you ", "could you ", "would you ", "will you ", "hey assistant, ", "ok ", "okay ", "now ", "also ", "and ",
+            ]
             where text.lowercased().hasPrefix(prefix) && text.count > prefix.count {
                 text.removeFirst(prefix.count)
                 changed = true

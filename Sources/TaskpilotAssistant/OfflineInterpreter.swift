@@ -37,7 +37,9 @@ public struct OfflineInterpreter: Sendable {
         }
         return AssistantReply(
             text: "I'm not sure what you mean by “\(Self.clip(message))”. Nothing was changed.\n\n" + Self.examples,
-            toolCalls: turn.calls, state: turn.carriedState)
+            toolCalls: turn.calls,
+            state: turn.carriedState
+        )
     }
 
     typealias Intent = @Sendable (OfflineInterpreter) -> (String, String, inout Turn) async -> AssistantReply?
@@ -50,7 +52,9 @@ public struct OfflineInterpreter: Sendable {
 
     static func isQuestion(_ lower: String) -> Bool {
         let first = lower.split(separator: " ").first.map(String.init) ?? ""
-        return ["what", "what's", "whats", "which", "how", "when", "is", "are", "do", "does", "any", "anything", "show", "list", "who"].contains(first)
+        return ["what", "what's", "whats", "which", "how", "when", "is", "are", "do", "does", "any", "anything", "show", "list", "who"].contains(
+            first
+        )
     }
 
     // MARK: - Turn bookkeeping
@@ -122,8 +126,9 @@ public struct OfflineInterpreter: Sendable {
         if lower.hasPrefix("thank") || lower == "thx" || lower == "ty" || lower == "cheers" {
             return turn.reply("You're welcome! Anything else for your list?")
         }
-        guard words.count <= 4, !words.isDisjoint(with: greetings) || lower.hasPrefix("good morning") || lower.hasPrefix("good evening")
-            || lower.hasPrefix("good afternoon")
+        guard words.count <= 4,
+            !words.isDisjoint(with: greetings) || lower.hasPrefix("good morning") || lower.hasPrefix("good evening")
+                || lower.hasPrefix("good afternoon")
         else { return nil }
         let name = turn.context.user.name.split(separator: " ").first.map { " \($0)" } ?? ""
         return turn.reply("Hello\(name)! I'm your Taskpilot assistant.\n\n" + Self.examples)
@@ -138,7 +143,9 @@ public struct OfflineInterpreter: Sendable {
     // MARK: - Confirmation
 
     func confirmation(_ lower: String, pending: JSONValue, turn: inout Turn) async -> AssistantReply? {
-        let yes: Set<String> = ["yes", "y", "yep", "yeah", "sure", "ok", "okay", "confirm", "do it", "go ahead", "yes please", "yes, delete them", "delete them"]
+        let yes: Set<String> = [
+            "yes", "y", "yep", "yeah", "sure", "ok", "okay", "confirm", "do it", "go ahead", "yes please", "yes, delete them", "delete them",
+        ]
         let no: Set<String> = ["no", "n", "nope", "cancel", "stop", "don't", "never mind", "nevermind", "abort"]
         if no.contains(lower) {
             return turn.reply("Okay, I left your tasks as they are.")
@@ -158,8 +165,10 @@ public struct OfflineInterpreter: Sendable {
     // MARK: - Adding
 
     static let addPrefixes = [
-        "add a new task to ", "add a new task ", "add a task to ", "add a task: ", "add a task ", "add task: ", "add task ", "add todo ", "add to do ",
-        "add ", "create a new task to ", "create a task to ", "create a task: ", "create a task ", "create task ", "create ", "new task: ", "new task ",
+        "add a new task to ", "add a new task ", "add a task to ", "add a task: ", "add a task ", "add task: ", "add task ", "add todo ",
+        "add to do ",
+        "add ", "create a new task to ", "create a task to ", "create a task: ", "create a task ", "create task ", "create ", "new task: ",
+        "new task ",
         "new todo ", "todo: ", "todo ", "to do: ", "to-do: ", "remember to ", "i need to ", "i have to ", "i must ", "i should ", "schedule ",
         "put ", "make a task to ", "make a task ", "note to ", "task: ",
     ]
@@ -192,16 +201,20 @@ public struct OfflineInterpreter: Sendable {
             arguments["recurrence"] = .string(rule.rrule)
         }
         if !parsed.reminders.isEmpty {
-            arguments["reminders"] = .array(parsed.reminders.map { trigger in
-                switch trigger {
-                case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
-                case .at(let date): .object(["at": .string(Timestamp.format(date))])
+            arguments["reminders"] = .array(
+                parsed.reminders.map { trigger in
+                    switch trigger {
+                    case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
+                    case .at(let date): .object(["at": .string(Timestamp.format(date))])
+                    }
                 }
-            })
+            )
         }
         if let rule = parsed.recurrence, rule.fromCompletion {
             // RRULE text cannot carry "from completion"; the tool reads the words.
-            arguments["recurrence"] = .string("every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: ""))
+            arguments["recurrence"] = .string(
+                "every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: "")
+            )
         }
         switch await turn.run("add_task", arguments) {
         case .success(let result):
@@ -319,7 +332,10 @@ public struct OfflineInterpreter: Sendable {
             arguments["due_before"] = .string(Timestamp.format(next))
             due = " due this month"
         }
-        for marker in ["search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ", "that mention "] {
+        for marker in [
+            "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
+            "that mention ",
+        ] {
             if let range = lower.range(of: marker) {
                 var query = String(original[range.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
                 for filler in ["tasks ", "task ", "my ", "the "] where query.lowercased().hasPrefix(filler) {
@@ -368,7 +384,10 @@ public struct OfflineInterpreter: Sendable {
         let padded = " " + lower + " "
         let isBulk =
             lower.range(of: #"\b(all|every|everything)\b"#, options: .regularExpression) != nil
-            || lower.range(of: #"^(delete|remove|clear|clean up|purge)( all| the| my)* (completed|done|finished|overdue)( tasks)?$"#, options: .regularExpression) != nil
+            || lower.range(
+                of: #"^(delete|remove|clear|clean up|purge)( all| the| my)* (completed|done|finished|overdue)( tasks)?$"#,
+                options: .regularExpression
+            ) != nil
             || padded.contains(" tasks ")
         guard isBulk else { return nil }
         var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
@@ -391,7 +410,8 @@ public struct OfflineInterpreter: Sendable {
             let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
             return turn.reply(
                 "This will permanently delete **\(count >= 100 ? "100 or more" : String(count))** \(description):\n\n\(preview)\(more)\n\nReply **yes** to delete them or **no** to keep them.",
-                pending: pending)
+                pending: pending
+            )
         }
         switch await turn.run("bulk_tasks", ["action": .string(action.rawValue), "filter": .object(arguments), "confirm": true]) {
         case .success(let result):
@@ -406,7 +426,8 @@ public struct OfflineInterpreter: Sendable {
 
     func complete(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
-            #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$"#, #"^(?:complete|finish|finished|check off|tick off|close|done with)\s+(.+)$"#,
+            #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$"#,
+            #"^(?:complete|finish|finished|check off|tick off|close|done with)\s+(.+)$"#,
             #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+)$"#, #"^(.+?)\s+is\s+(?:done|finished|complete|completed)$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
@@ -420,7 +441,8 @@ public struct OfflineInterpreter: Sendable {
 
     func reopen(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
-            #"^(?:reopen|re-open|uncomplete|undo)\s+(.+)$"#, #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:not done|incomplete|pending|undone|open|not completed)$"#,
+            #"^(?:reopen|re-open|uncomplete|undo)\s+(.+)$"#,
+            #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:not done|incomplete|pending|undone|open|not completed)$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
         return await act(on: reference, prefer: .completed, turn: &turn) { task, turn in
@@ -470,7 +492,8 @@ public struct OfflineInterpreter: Sendable {
         let patterns = [
             #"^(?:move|reschedule|postpone|push|defer|shift|delay)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#, #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
-            #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#, #"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#,
+            #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
+            #"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#,
         ]
         guard let (reference, when) = Self.captures(lower, text, patterns) else { return nil }
         let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(when)
@@ -507,7 +530,11 @@ public struct OfflineInterpreter: Sendable {
             }
         return await act(on: match.0, prefer: .pending, turn: &turn) { task, turn in
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "priority": .string(priority.rawValue)]) {
-            case .success: return turn.reply("**\(Self.escape(task.title))** is now \(priority == .none ? "without priority" : "**\(priority.rawValue)** priority").", focus: [task.id])
+            case .success:
+                return turn.reply(
+                    "**\(Self.escape(task.title))** is now \(priority == .none ? "without priority" : "**\(priority.rawValue)** priority").",
+                    focus: [task.id]
+                )
             case .failure(let error): return turn.reply(error.message)
             }
         }
@@ -543,7 +570,10 @@ public struct OfflineInterpreter: Sendable {
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "tags": .array(next.map { .string($0) })]) {
             case .success:
                 let list = tags.map { "#" + $0 }.joined(separator: ", ")
-                return turn.reply(isRemoval ? "Removed \(list) from **\(Self.escape(task.title))**." : "Tagged **\(Self.escape(task.title))** with \(list).", focus: [task.id])
+                return turn.reply(
+                    isRemoval ? "Removed \(list) from **\(Self.escape(task.title))**." : "Tagged **\(Self.escape(task.title))** with \(list).",
+                    focus: [task.id]
+                )
             case .failure(let error): return turn.reply(error.message)
             }
         }

@@ -72,7 +72,9 @@ public enum TaskTools {
             if case .string(let text) = due, !text.isEmpty, Timestamp.parse(text, timeZone: zone) == nil {
                 let parsed = QuickAddParser(now: context.now, timeZone: zone).parse(text)
                 guard let date = parsed.dueAt, parsed.title.isEmpty else {
-                    throw ToolError("Invalid argument due: '\(text)' is not a date; use 2026-12-01T09:00:00Z, 2026-12-01 or words like \"tomorrow 5pm\".")
+                    throw ToolError(
+                        "Invalid argument due: '\(text)' is not a date; use 2026-12-01T09:00:00Z, 2026-12-01 or words like \"tomorrow 5pm\"."
+                    )
                 }
                 object["due_at"] = .string(parsed.allDay ? String(Timestamp.format(date).prefix(10)) : Timestamp.format(date))
                 if parsed.allDay {
@@ -93,7 +95,8 @@ public enum TaskTools {
             } else if trimmed.uppercased().hasPrefix("FREQ=") || trimmed.uppercased().hasPrefix("RRULE:") {
                 object["recurrence"] = .string(trimmed)
             } else {
-                let words = trimmed.lowercased().hasPrefix("every") || ["daily", "weekly", "monthly", "yearly"].contains(trimmed.lowercased())
+                let words =
+                    trimmed.lowercased().hasPrefix("every") || ["daily", "weekly", "monthly", "yearly"].contains(trimmed.lowercased())
                     ? trimmed : "every " + trimmed
                 guard let rule = QuickAddParser(now: context.now, timeZone: zone).parse(words).recurrence else {
                     throw ToolError("Invalid argument recurrence: '\(text)' is not understood; try \"every monday\" or FREQ=WEEKLY;BYDAY=MO.")
@@ -106,10 +109,12 @@ public enum TaskTools {
         }
         if case .array(let items)? = arguments["reminders"] {
             // Models often send bare numbers of minutes.
-            object["reminders"] = .array(items.map { item in
-                if case .number = item { return .object(["offset_minutes": item]) }
-                return item
-            })
+            object["reminders"] = .array(
+                items.map { item in
+                    if case .number = item { return .object(["offset_minutes": item]) }
+                    return item
+                }
+            )
         }
         if case .string(let text)? = arguments["tags"] {
             object["tags"] = .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
@@ -170,8 +175,11 @@ public enum TaskTools {
             [
                 "title": string("What to do, 1–200 characters."), "description": string("Details, up to 4000 characters."), "due": due,
                 "priority": priority, "tags": tags, "recurrence": recurrence, "reminders": reminders,
-            ], required: ["title"]),
-        readOnly: false, destructive: false
+            ],
+            required: ["title"]
+        ),
+        readOnly: false,
+        destructive: false
     ) { arguments, context in
         let changes = try changes(arguments, context: context)
         let draft = try TaskItem.blank(userID: context.user.id, now: context.now).applying(changes, now: context.now, timeZone: context.user.timeZone)
@@ -184,10 +192,14 @@ public enum TaskTools {
             "List the user's tasks, pending ones by default, with optional filters. Returns [{id, title, completed, priority, due_at, tags}].",
         inputSchema: schema(
             filterProperties.merging([
-                "sort": string("Order, e.g. \"due_at:asc\" or \"priority:desc,due_at:asc\" (fields: due_at, priority, title, created_at, updated_at)."),
+                "sort": string(
+                    "Order, e.g. \"due_at:asc\" or \"priority:desc,due_at:asc\" (fields: due_at, priority, title, created_at, updated_at)."
+                ),
                 "limit": .object(["type": "integer", "minimum": 1, "maximum": 100, "description": "At most this many tasks (default 50)."]),
-            ]) { $1 }),
-        readOnly: true, destructive: false
+            ]) { $1 }
+        ),
+        readOnly: true,
+        destructive: false
     ) { arguments, context in
         var query = try filter(arguments, context: context, defaultStatus: "pending")
         // Soonest due first; a single key lets the database read the page in index order.
@@ -198,26 +210,45 @@ public enum TaskTools {
     }
 
     static let completeTask = AssistantTool(
-        name: "complete_task", description: "Mark a task as completed. Returns {task_id, status: \"completed\", title}.",
-        inputSchema: schema(["task_id": taskID], required: ["task_id"]), readOnly: false, destructive: false
+        name: "complete_task",
+        description: "Mark a task as completed. Returns {task_id, status: \"completed\", title}.",
+        inputSchema: schema(["task_id": taskID], required: ["task_id"]),
+        readOnly: false,
+        destructive: false
     ) { arguments, context in
         let task = try await context.tasks.update(
-            id: try id(arguments), userID: context.user.id, changes: TaskChanges(status: .completed), now: context.now, timeZone: context.user.timeZone)
+            id: try id(arguments),
+            userID: context.user.id,
+            changes: TaskChanges(status: .completed),
+            now: context.now,
+            timeZone: context.user.timeZone
+        )
         return summary(task, status: "completed")
     }
 
     static let reopenTask = AssistantTool(
-        name: "reopen_task", description: "Mark a completed task as pending again. Returns {task_id, status: \"reopened\", title}.",
-        inputSchema: schema(["task_id": taskID], required: ["task_id"]), readOnly: false, destructive: false
+        name: "reopen_task",
+        description: "Mark a completed task as pending again. Returns {task_id, status: \"reopened\", title}.",
+        inputSchema: schema(["task_id": taskID], required: ["task_id"]),
+        readOnly: false,
+        destructive: false
     ) { arguments, context in
         let task = try await context.tasks.update(
-            id: try id(arguments), userID: context.user.id, changes: TaskChanges(status: .pending), now: context.now, timeZone: context.user.timeZone)
+            id: try id(arguments),
+            userID: context.user.id,
+            changes: TaskChanges(status: .pending),
+            now: context.now,
+            timeZone: context.user.timeZone
+        )
         return summary(task, status: "reopened")
     }
 
     static let deleteTask = AssistantTool(
-        name: "delete_task", description: "Delete a task for good. Returns {task_id, status: \"deleted\", title}.",
-        inputSchema: schema(["task_id": taskID], required: ["task_id"]), readOnly: false, destructive: true
+        name: "delete_task",
+        description: "Delete a task for good. Returns {task_id, status: \"deleted\", title}.",
+        inputSchema: schema(["task_id": taskID], required: ["task_id"]),
+        readOnly: false,
+        destructive: true
     ) { arguments, context in
         summary(try await context.tasks.delete(id: try id(arguments), userID: context.user.id), status: "deleted")
     }
@@ -229,12 +260,20 @@ public enum TaskTools {
             [
                 "task_id": taskID, "title": string("New title."), "description": string("New description."), "due": due, "priority": priority,
                 "tags": tags, "recurrence": recurrence, "reminders": reminders,
-            ], required: ["task_id"]),
-        readOnly: false, destructive: false
+            ],
+            required: ["task_id"]
+        ),
+        readOnly: false,
+        destructive: false
     ) { arguments, context in
         let taskID = try id(arguments)
         let task = try await context.tasks.update(
-            id: taskID, userID: context.user.id, changes: try changes(arguments, context: context), now: context.now, timeZone: context.user.timeZone)
+            id: taskID,
+            userID: context.user.id,
+            changes: try changes(arguments, context: context),
+            now: context.now,
+            timeZone: context.user.timeZone
+        )
         return summary(task, status: "updated")
     }
 
@@ -245,10 +284,14 @@ public enum TaskTools {
         inputSchema: schema(
             [
                 "action": string("What to do.", enum: BulkAction.allCases.map(\.rawValue)),
-                "filter": .object(["type": "object", "properties": .object(filterProperties), "description": "Which tasks (status defaults to all)."]),
+                "filter": .object(["type": "object", "properties": .object(filterProperties), "description": "Which tasks (status defaults to all)."]
+                ),
                 "confirm": .object(["type": "boolean", "description": "Set true after the user confirmed a large delete."]),
-            ], required: ["action"]),
-        readOnly: false, destructive: true
+            ],
+            required: ["action"]
+        ),
+        readOnly: false,
+        destructive: true
     ) { arguments, context in
         guard let name = arguments["action"]?.stringValue, let action = BulkAction(rawValue: name.lowercased()) else {
             throw ToolError("Invalid argument action: must be complete, reopen or delete.")
@@ -280,15 +323,20 @@ public enum TaskTools {
                 "task_id": taskID,
                 "offset_minutes": .object(["type": "integer", "minimum": 0, "description": "Minutes before the due date."]),
                 "at": string("An exact time: RFC 3339, a local date-time, or words like \"tomorrow 8am\"."),
-            ], required: ["task_id"]),
-        readOnly: false, destructive: false
+            ],
+            required: ["task_id"]
+        ),
+        readOnly: false,
+        destructive: false
     ) { arguments, context in
         let taskID = try id(arguments)
         let current = try await context.tasks.get(id: taskID, userID: context.user.id, now: context.now)
         var item = JSONFields(arguments)
         let minutes = item.int("offset_minutes", in: 0...525_600)
         let at = item.string("at")
-        guard item.errors.isEmpty else { throw ToolError("Invalid arguments: " + item.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")) }
+        guard item.errors.isEmpty else {
+            throw ToolError("Invalid arguments: " + item.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+        }
         var reminder: JSONValue
         switch (minutes, at) {
         case (let minutes?, nil):
@@ -312,15 +360,24 @@ public enum TaskTools {
             }
         }
         let changes = try TaskChanges(json: ["reminders": .array(existing + [reminder])], timeZone: context.user.timeZone)
-        let task = try await context.tasks.update(id: taskID, userID: context.user.id, changes: changes, now: context.now, timeZone: context.user.timeZone)
+        let task = try await context.tasks.update(
+            id: taskID,
+            userID: context.user.id,
+            changes: changes,
+            now: context.now,
+            timeZone: context.user.timeZone
+        )
         var result = summary(task, status: "reminder_set").objectValue ?? [:]
         result["fire_at"] = task.reminders.last?.fireAt.map { .string(Timestamp.format($0)) } ?? .null
         return .object(result)
     }
 
     static let listTags = AssistantTool(
-        name: "list_tags", description: "The user's tags with how many tasks carry each. Returns [{name, count}].", inputSchema: schema([:]),
-        readOnly: true, destructive: false
+        name: "list_tags",
+        description: "The user's tags with how many tasks carry each. Returns [{name, count}].",
+        inputSchema: schema([:]),
+        readOnly: true,
+        destructive: false
     ) { _, context in
         .array(try await context.tasks.tags(userID: context.user.id).map { .object(["name": .string($0.name), "count": .number(Double($0.count))]) })
     }

@@ -21,14 +21,16 @@ public struct ClientConfiguration: Sendable, Codable, Equatable {
 
     /// The file `taskpilot login` writes: `$XDG_CONFIG_HOME/taskpilot/config.json` or `~/.config/taskpilot/config.json`.
     public static func storeURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".config")
         return base.appendingPathComponent("taskpilot").appendingPathComponent("config.json")
     }
 
     /// The stored login overridden by the environment.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> ClientConfiguration {
-        var configuration = (try? Data(contentsOf: storeURL(environment: environment))).flatMap { try? JSONDecoder().decode(Self.self, from: $0) }
+        var configuration =
+            (try? Data(contentsOf: storeURL(environment: environment))).flatMap { try? JSONDecoder().decode(Self.self, from: $0) }
             ?? ClientConfiguration(serverURL: "http://127.0.0.1:8080", token: nil)
         if let url = environment["TASKPILOT_SERVER_URL"], !url.isEmpty { configuration.serverURL = url.hasSuffix("/") ? String(url.dropLast()) : url }
         if let token = environment["TASKPILOT_TOKEN"], !token.isEmpty { configuration.token = token }
@@ -39,7 +41,10 @@ public struct ClientConfiguration: Sendable, Codable, Equatable {
     public func save(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let url = Self.storeURL(environment: environment)
         try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            at: url.deletingLastPathComponent(),
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)

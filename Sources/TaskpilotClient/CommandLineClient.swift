@@ -27,13 +27,19 @@ public struct CommandLineClient: Sendable {
             return "Logged in to \(server) as \(me["email"]?.stringValue ?? "?") (token stored in \(ClientConfiguration.storeURL().path))."
         }
         guard let email, let password else { throw ClientError("give --email and a password (or --token with a personal API token)") }
-        let auth = try await client.call("POST", "/api/v1/auth/login", body: ["email": .string(email), "password": .string(password)], authenticated: false)
+        let auth = try await client.call(
+            "POST",
+            "/api/v1/auth/login",
+            body: ["email": .string(email), "password": .string(password)],
+            authenticated: false
+        )
         guard let jwt = auth["token"]?.stringValue else { throw ClientError("the server did not return a token") }
         let host = ProcessInfo.processInfo.hostName
         let created = try await client.call("POST", "/api/v1/tokens", body: ["name": .string("CLI on \(host)")], token: jwt)
         configuration.token = created["token"]?.stringValue
         try save(configuration)
-        return "Logged in to \(server) as \(email). A personal API token (\(created["prefix"]?.stringValue ?? "tp_…")…) is stored in \(ClientConfiguration.storeURL().path)."
+        return
+            "Logged in to \(server) as \(email). A personal API token (\(created["prefix"]?.stringValue ?? "tp_…")…) is stored in \(ClientConfiguration.storeURL().path)."
     }
 
     private func save(_ configuration: ClientConfiguration) throws(ClientError) {

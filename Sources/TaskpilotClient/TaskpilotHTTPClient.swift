@@ -30,7 +30,13 @@ public struct TaskpilotHTTPClient: Sendable {
 
     /// Calls the API; `body` is sent as JSON. Throws `ClientError` with the server's message on a non-2xx status.
     @discardableResult
-    public func call(_ method: String, _ path: String, body: JSONValue? = nil, token: String? = nil, authenticated: Bool = true) async throws(ClientError)
+    public func call(
+        _ method: String,
+        _ path: String,
+        body: JSONValue? = nil,
+        token: String? = nil,
+        authenticated: Bool = true
+    ) async throws(ClientError)
         -> JSONValue
     {
         var request = HTTPClientRequest(url: configuration.serverURL + path)

@@ -10,7 +10,8 @@ public struct TerminalOutput: Sendable {
 
     /// Output for standard output.
     public init(timeZone: TimeZone = .current) {
-        colour = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        colour =
+            isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         self.timeZone = timeZone
     }
@@ -92,7 +93,9 @@ public struct TerminalOutput: Sendable {
         let id = task["id"]?.int64Value ?? 0
         let title = task["title"]?.stringValue ?? ""
         var lines = [paint("#" + String(id), "1") + "  " + title]
-        func add(_ label: String, _ value: String) { if !value.isEmpty { lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) } }
+        func add(_ label: String, _ value: String) {
+            if !value.isEmpty { lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
+        }
         add("status", task["status"]?.stringValue ?? "")
         add("due", due(task))
         add("priority", priority(task["priority"]?.stringValue ?? "none"))

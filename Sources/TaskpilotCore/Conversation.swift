@@ -37,7 +37,13 @@ public struct ChatMessage: Sendable, Equatable {
 
     /// Creates a message value.
     public init(
-        id: Int64, conversationID: UUID, role: ChatRole, content: String, toolCalls: JSONValue?, state: JSONValue?, createdAt: Date
+        id: Int64,
+        conversationID: UUID,
+        role: ChatRole,
+        content: String,
+        toolCalls: JSONValue?,
+        state: JSONValue?,
+        createdAt: Date
     ) {
         self.id = id
         self.conversationID = conversationID
@@ -61,7 +67,13 @@ public protocol ConversationRepository: Sendable {
     func messages(conversationID: UUID, userID: UUID, limit: Int) async throws -> [ChatMessage]
     /// Appends a message and marks the conversation active.
     func append(
-        conversationID: UUID, userID: UUID, role: ChatRole, content: String, toolCalls: JSONValue?, state: JSONValue?, now: Date
+        conversationID: UUID,
+        userID: UUID,
+        role: ChatRole,
+        content: String,
+        toolCalls: JSONValue?,
+        state: JSONValue?,
+        now: Date
     ) async throws -> ChatMessage
     /// Deletes the user's conversation and its messages.
     func delete(id: UUID, userID: UUID) async throws

@@ -90,7 +90,14 @@ public enum Timestamp {
         var zoned = calendar
         zoned.timeZone = zone
         let components = DateComponents(
-            year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59), nanosecond: nanosecond)
+            year: year,
+            month: month,
+            day: day,
+            hour: hour,
+            minute: minute,
+            second: min(second, 59),
+            nanosecond: nanosecond
+        )
         guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar),
             let date = zoned.date(from: components)
         else { return nil }
@@ -146,7 +153,10 @@ extension Timestamp {
                 format: sameYear
                     ? "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)"
                     : "\(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits)",
-                locale: Locale(identifier: "en_US_POSIX"), timeZone: timeZone, calendar: calendar)
+                locale: Locale(identifier: "en_US_POSIX"),
+                timeZone: timeZone,
+                calendar: calendar
+            )
             return date.formatted(style) + time
         }
     }

@@ -13,8 +13,11 @@ extension RecurrenceRule {
     }
 
     private static let rruleDateFormat = Date.VerbatimFormatStyle(
-        format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
-        timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian))
+        format:
+            "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
+        timeZone: TimeZone(identifier: "UTC")!,
+        calendar: Calendar(identifier: .gregorian)
+    )
 
     /// Reads RRULE text (with or without the `RRULE:` prefix); fails with field errors under `field`.
     public init(rrule text: String, field: String = "recurrence.rrule") throws(TaskpilotError) {
@@ -68,7 +71,11 @@ extension RecurrenceRule {
         let numbers = Array(digits)
         func number(_ range: Range<Int>) -> Int? { Int(String(numbers[range])) }
         var components = DateComponents(
-            timeZone: TimeZone(identifier: "UTC"), year: number(0..<4), month: number(4..<6), day: number(6..<8))
+            timeZone: TimeZone(identifier: "UTC"),
+            year: number(0..<4),
+            month: number(4..<6),
+            day: number(6..<8)
+        )
         if digits.count == 14 {
             components.hour = number(8..<10)
             components.minute = number(10..<12)

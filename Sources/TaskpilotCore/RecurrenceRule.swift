@@ -34,8 +34,13 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
 
     /// Creates a rule; call ``validate(field:)`` before storing it.
     public init(
-        frequency: RecurrenceFrequency, interval: Int = 1, byWeekday: [Weekday] = [], byMonthDay: [Int] = [],
-        until: Date? = nil, count: Int? = nil, fromCompletion: Bool = false
+        frequency: RecurrenceFrequency,
+        interval: Int = 1,
+        byWeekday: [Weekday] = [],
+        byMonthDay: [Int] = [],
+        until: Date? = nil,
+        count: Int? = nil,
+        fromCompletion: Bool = false
     ) {
         self.frequency = frequency
         self.interval = interval
@@ -116,7 +121,12 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         func make(_ year: Int, _ month: Int, _ day: Int) -> Date? {
             guard let midday = noon(year, month, day) else { return nil }
             return calendar.date(
-                bySettingHour: time.hour ?? 0, minute: time.minute ?? 0, second: time.second ?? 0, of: midday, matchingPolicy: .nextTime)
+                bySettingHour: time.hour ?? 0,
+                minute: time.minute ?? 0,
+                second: time.second ?? 0,
+                of: midday,
+                matchingPolicy: .nextTime
+            )
                 ?? midday
         }
         func addingDays(_ days: Int) -> Date? {

@@ -20,8 +20,14 @@ public struct TaskChanges: Sendable, Equatable {
 
     /// No change at all.
     public init(
-        title: String? = nil, description: String? = nil, status: TaskStatus? = nil, priority: TaskPriority? = nil,
-        tags: [String]? = nil, due: FieldChange<ParsedDate>? = nil, allDay: Bool? = nil, reminders: [ReminderTrigger]? = nil,
+        title: String? = nil,
+        description: String? = nil,
+        status: TaskStatus? = nil,
+        priority: TaskPriority? = nil,
+        tags: [String]? = nil,
+        due: FieldChange<ParsedDate>? = nil,
+        allDay: Bool? = nil,
+        reminders: [ReminderTrigger]? = nil,
         recurrence: FieldChange<RecurrenceRule>? = nil
     ) {
         self.title = title

@@ -53,7 +53,11 @@ public struct OutboxEvent: Sendable, Equatable {
 
     /// The two events of a task change: `task-events` for workers and audit, `task-updates` for live updates.
     public static func taskChange(
-        _ kind: TaskEventKind, task: TaskItem, before: TaskItem?, source: ChangeSource, now: Date
+        _ kind: TaskEventKind,
+        task: TaskItem,
+        before: TaskItem?,
+        source: ChangeSource,
+        now: Date
     ) -> [OutboxEvent] {
         let taskJSON = task.apiJSON(now: now, timeZone: TimeZone(identifier: "UTC")!)
         var data: [String: JSONValue] = [
@@ -63,16 +67,23 @@ public struct OutboxEvent: Sendable, Equatable {
         if let before { data["previous"] = before.apiJSON(now: now, timeZone: TimeZone(identifier: "UTC")!) }
         let key = String(task.id)
         let taskEvent = OutboxEvent(
-            topic: .taskEvents, key: key,
-            envelope: cloudEvent(type: "taskpilot.task.\(kind.rawValue)", subject: "task/\(task.id)", time: now, data: .object(data)))
+            topic: .taskEvents,
+            key: key,
+            envelope: cloudEvent(type: "taskpilot.task.\(kind.rawValue)", subject: "task/\(task.id)", time: now, data: .object(data))
+        )
         let update = OutboxEvent(
-            topic: .taskUpdates, key: key,
+            topic: .taskUpdates,
+            key: key,
             envelope: cloudEvent(
-                type: "taskpilot.task.changed", subject: "task/\(task.id)", time: now,
+                type: "taskpilot.task.changed",
+                subject: "task/\(task.id)",
+                time: now,
                 data: [
                     "task_id": .number(Double(task.id)), "user_id": .string(task.userID.uuidString.lowercased()), "change": .string(kind.rawValue),
                     "task": taskJSON,
-                ]))
+                ]
+            )
+        )
         return [taskEvent, update]
     }
 }

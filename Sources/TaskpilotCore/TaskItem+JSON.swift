@@ -16,14 +16,17 @@ extension TaskItem {
                 "fired_at": time(reminder.firedAt),
             ]
         }
-        let rule: JSONValue = recurrence.map { rule in
-            [
-                "frequency": .string(rule.frequency.rawValue), "interval": .number(Double(rule.interval)),
-                "by_weekday": .array(rule.byWeekday.map { .string($0.code) }), "by_month_day": .array(rule.byMonthDay.map { .number(Double($0)) }),
-                "until": time(rule.until), "count": rule.count.map { .number(Double($0)) } ?? .null, "from_completion": .bool(rule.fromCompletion),
-                "rrule": .string(rule.rrule), "text": .string(rule.text(timeZone: timeZone)),
-            ]
-        } ?? .null
+        let rule: JSONValue =
+            recurrence.map { rule in
+                [
+                    "frequency": .string(rule.frequency.rawValue), "interval": .number(Double(rule.interval)),
+                    "by_weekday": .array(rule.byWeekday.map { .string($0.code) }),
+                    "by_month_day": .array(rule.byMonthDay.map { .number(Double($0)) }),
+                    "until": time(rule.until), "count": rule.count.map { .number(Double($0)) } ?? .null,
+                    "from_completion": .bool(rule.fromCompletion),
+                    "rrule": .string(rule.rrule), "text": .string(rule.text(timeZone: timeZone)),
+                ]
+            } ?? .null
         return [
             "id": .number(Double(id)), "title": .string(title), "description": .string(description), "status": .string(status.rawValue),
             "completed": .bool(status == .completed), "priority": .string(priority.rawValue), "tags": .array(tags.map { .string($0) }),

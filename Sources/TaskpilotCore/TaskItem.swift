@@ -63,10 +63,22 @@ public struct TaskItem: Sendable, Equatable {
 
     /// Creates a task value.
     public init(
-        id: Int64, userID: UUID, title: String, description: String = "", status: TaskStatus = .pending,
-        priority: TaskPriority = .none, tags: [String] = [], dueAt: Date? = nil, allDay: Bool = false,
-        reminders: [Reminder] = [], recurrence: RecurrenceRule? = nil, seriesID: Int64? = nil, occurrence: Int = 1,
-        completedAt: Date? = nil, createdAt: Date, updatedAt: Date
+        id: Int64,
+        userID: UUID,
+        title: String,
+        description: String = "",
+        status: TaskStatus = .pending,
+        priority: TaskPriority = .none,
+        tags: [String] = [],
+        dueAt: Date? = nil,
+        allDay: Bool = false,
+        reminders: [Reminder] = [],
+        recurrence: RecurrenceRule? = nil,
+        seriesID: Int64? = nil,
+        occurrence: Int = 1,
+        completedAt: Date? = nil,
+        createdAt: Date,
+        updatedAt: Date
     ) {
         self.id = id
         self.userID = userID

@@ -62,7 +62,12 @@ public struct TaskQuery: Sendable, Equatable {
     public static let defaultSort = [TaskSort(.createdAt, descending: true)]
 
     /// Creates a query.
-    public init(filter: TaskFilter = TaskFilter(), sort: [TaskSort] = TaskQuery.defaultSort, limit: Int = TaskQuery.defaultLimit, cursor: TaskCursor? = nil) {
+    public init(
+        filter: TaskFilter = TaskFilter(),
+        sort: [TaskSort] = TaskQuery.defaultSort,
+        limit: Int = TaskQuery.defaultLimit,
+        cursor: TaskCursor? = nil
+    ) {
         self.filter = filter
         self.sort = sort
         self.limit = limit
@@ -103,7 +108,9 @@ public struct TaskQuery: Sendable, Equatable {
             }
             guard let field = TaskSortField(rawValue: name) else {
                 throw .invalidParameter(
-                    field: "sort", message: "unknown field '\(name)'; use due_at, priority, title, created_at or updated_at")
+                    field: "sort",
+                    message: "unknown field '\(name)'; use due_at, priority, title, created_at or updated_at"
+                )
             }
             if pieces.count == 2 {
                 guard pieces[1] == "asc" || pieces[1] == "desc" else {

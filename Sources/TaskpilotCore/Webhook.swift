@@ -59,7 +59,12 @@ public enum WebhookRules {
     public static func events(_ raw: [String]) -> Result<[String], FieldError> {
         let unknown = raw.filter { !eventNames.contains($0) }
         guard unknown.isEmpty else {
-            return .failure(FieldError("events", "has unknown event \(unknown.map { "'\($0)'" }.joined(separator: ", ")); use \(eventNames.joined(separator: ", "))"))
+            return .failure(
+                FieldError(
+                    "events",
+                    "has unknown event \(unknown.map { "'\($0)'" }.joined(separator: ", ")); use \(eventNames.joined(separator: ", "))"
+                )
+            )
         }
         guard !raw.isEmpty else { return .failure(FieldError("events", "must name at least one event")) }
         var seen: Set<String> = []
@@ -184,7 +189,12 @@ public protocol WebhookDeliveryStore: Sendable {
     func claimDueWebhookDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [PendingWebhookDelivery]
     /// Records an attempt; after `disableAfter` consecutive exhausted deliveries disables the webhook and notifies the user.
     /// Returns the notification when it did.
-    func recordWebhookAttempt(_ delivery: PendingWebhookDelivery, _ attempt: DeliveryAttempt, disableAfter: Int, now: Date) async throws
+    func recordWebhookAttempt(
+        _ delivery: PendingWebhookDelivery,
+        _ attempt: DeliveryAttempt,
+        disableAfter: Int,
+        now: Date
+    ) async throws
         -> AppNotification?
 }
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// A day of the week, numbered the ISO 8601 way (Monday is 1).
 public enum Weekday: Int, Sendable, CaseIterable, Codable, Comparable {
-    case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
+    case monday = 1
+    case tuesday, wednesday, thursday, friday, saturday, sunday
 
     /// The two-letter RFC 5545 code, e.g. `MO`.
     public var code: String {

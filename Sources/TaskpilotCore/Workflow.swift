@@ -51,7 +51,15 @@ public struct AuditEntry: Sendable, Equatable {
 
     /// An entry.
     public init(
-        id: Int64, taskID: Int64, action: String, source: String, actor: String, before: JSONValue?, after: JSONValue?, eventID: String, at: Date
+        id: Int64,
+        taskID: Int64,
+        action: String,
+        source: String,
+        actor: String,
+        before: JSONValue?,
+        after: JSONValue?,
+        eventID: String,
+        at: Date
     ) {
         self.id = id
         self.taskID = taskID

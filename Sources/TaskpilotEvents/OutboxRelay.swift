@@ -70,7 +70,9 @@ public struct OutboxRelay: Service {
                 failures.increment()
                 backoff = min(max(backoff * 2, .milliseconds(100)), .seconds(10))
                 logger.warning(
-                    "publishing from the outbox failed; will retry", metadata: ["error": .string(String(describing: error)), "retry_in": .string("\(backoff)")])
+                    "publishing from the outbox failed; will retry",
+                    metadata: ["error": .string(String(describing: error)), "retry_in": .string("\(backoff)")]
+                )
                 try? await Task.sleep(for: backoff)
                 continue
             }

@@ -32,7 +32,11 @@ public struct KafkaConfiguration: Sendable {
 
     /// Settings for the given brokers.
     public init(
-        brokers: String, topicPrefix: String = "", clientID: String = "taskpilot", partitions: Int32 = 3, deliveryTimeout: Duration = .seconds(10)
+        brokers: String,
+        topicPrefix: String = "",
+        clientID: String = "taskpilot",
+        partitions: Int32 = 3,
+        deliveryTimeout: Duration = .seconds(10)
     ) {
         self.brokers = brokers
         self.topicPrefix = topicPrefix
@@ -62,7 +66,8 @@ func makeConfiguration(_ values: [String: String]) throws -> OpaquePointer {
         librdkafkaLogger.log(level: level <= 2 ? .error : .debug, "\(line)")
     }
     var message = [CChar](repeating: 0, count: 512)
-    for (key, value) in values.sorted(by: { $0.key < $1.key }) where rd_kafka_conf_set(conf, key, value, &message, message.count) != RD_KAFKA_CONF_OK {
+    for (key, value) in values.sorted(by: { $0.key < $1.key }) where rd_kafka_conf_set(conf, key, value, &message, message.count) != RD_KAFKA_CONF_OK
+    {
         rd_kafka_conf_destroy(conf)
         throw KafkaError("librdkafka rejected \(key)=\(value): \(text(of: message))")
     }

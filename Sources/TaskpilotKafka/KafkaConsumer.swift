@@ -12,11 +12,19 @@ final class KafkaConsumer: Sendable {
     private let loop: BlockingLoop
     /// Referenced by librdkafka's callbacks for as long as the consumer lives.
     private let positions: LivePositions
-    private let rewindRequested = Flag()
+    /// Set when the consumer is dropped without leaving its group.
+    private let abandoned = AtomicFlag()
 
-    /// Joins `group` and starts handling `topic`; `live` consumers start at the end of the log and never commit.
+    /// Joins `group` and starts handling `topic`; `live` consumers never commit. With `newLog`, the broker has just
+    /// started a new log: every assignment of the next minute starts from its beginning.
     init(
-        configuration: KafkaConfiguration, topic: EventTopic, group: String, live: Bool, handler: @escaping EventHandler, logger: Logger
+        configuration: KafkaConfiguration,
+        topic: EventTopic,
+        group: String,
+        live: Bool,
+        newLog: Bool = false,
+        handler: @escaping EventHandler,
+        logger: Logger
     ) throws {
         var values = configuration.common
         values["group.id"] = configuration.topicPrefix + group
@@ -30,13 +38,16 @@ final class KafkaConsumer: Sendable {
         values["fetch.wait.max.ms"] = "20"
         let conf = try makeConfiguration(values)
         let positions = LivePositions(live: live)
+        if newLog { positions.forget(window: .seconds(60)) }
         self.positions = positions
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(positions).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf) { client, error, partitions, opaque in
             guard let client else { return }
             // Eager protocol (range assignor): take the whole new assignment, or give everything back.
             if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-                if let opaque, let partitions { Unmanaged<LivePositions>.fromOpaque(opaque).takeUnretainedValue().position(client: client, partitions) }
+                if let opaque, let partitions {
+                    Unmanaged<LivePositions>.fromOpaque(opaque).takeUnretainedValue().position(client: client, partitions)
+                }
                 rd_kafka_assign(client, partitions)
             } else {
                 rd_kafka_assign(client, nil)
@@ -58,14 +69,26 @@ final class KafkaConsumer: Sendable {
         logger[metadataKey: "topic"] = .string(name)
         logger[metadataKey: "group"] = .string(group)
         let consumerLogger = logger
-        let rewind = rewindRequested
+        let abandoned = abandoned
         loop = BlockingLoop(name: "kafka-\(group)") { loop in
             KafkaConsumer.consume(
-                client: client.pointer, topic: topic, group: group, live: live, positions: positions, rewind: rewind, handler: handler, loop: loop,
-                logger: consumerLogger)
-            // Leaves the group cleanly so the partitions move to the other members at once.
-            rd_kafka_consumer_close(client.pointer)
-            rd_kafka_destroy(client.pointer)
+                client: client.pointer,
+                topic: topic,
+                group: group,
+                live: live,
+                positions: positions,
+                handler: handler,
+                loop: loop,
+                logger: consumerLogger
+            )
+            if abandoned.isSet {
+                // The broker lost its log and with it this member's group: leaving could wait on it forever.
+                rd_kafka_destroy_flags(client.pointer, KafkaConsumer.skipConsumerClose)
+            } else {
+                // Leaves the group cleanly so the partitions move to the other members at once.
+                rd_kafka_consumer_close(client.pointer)
+                rd_kafka_destroy(client.pointer)
+            }
             consumerLogger.debug("consumer closed")
         }
     }
@@ -73,16 +96,21 @@ final class KafkaConsumer: Sendable {
     /// Stops after the event in hand (its offset is committed only if it was handled) and leaves the group.
     func stop() async { await loop.stop() }
 
-    /// Reads every assigned partition again from the start (the broker lost its log and starts over: positions from
-    /// before are meaningless). Handlers drop what they already handled.
-    func rewind() {
-        positions.forget(window: .seconds(60))
-        rewindRequested.set()
+    /// Stops without leaving the group (its coordinator forgot it), in the background.
+    func abandon() {
+        abandoned.set()
+        Task { await loop.stop() }
     }
 
     private static func consume(
-        client: OpaquePointer, topic: EventTopic, group: String, live: Bool, positions: LivePositions, rewind: Flag,
-        handler: @escaping EventHandler, loop: BlockingLoop, logger: Logger
+        client: OpaquePointer,
+        topic: EventTopic,
+        group: String,
+        live: Bool,
+        positions: LivePositions,
+        handler: @escaping EventHandler,
+        loop: BlockingLoop,
+        logger: Logger
     ) {
         // The label is the group (docs/metrics.md): summed over processes, the lag of the group.
         let consumer = group
@@ -91,7 +119,6 @@ final class KafkaConsumer: Sendable {
         var lag: [Int32: Int64] = [:]
         var lastWarning = ContinuousClock.now - .seconds(60)
         while loop.isRunning {
-            if rewind.take() { rewindAssignment(client: client, logger: logger) }
             guard let message = rd_kafka_consumer_poll(client, 200) else { continue }
             defer { rd_kafka_message_destroy(message) }
             let error = message.pointee.err
@@ -99,7 +126,10 @@ final class KafkaConsumer: Sendable {
                 // Transport errors are retried by librdkafka itself; say so once in a while, not per poll.
                 if ContinuousClock.now - lastWarning > .seconds(10) {
                     lastWarning = .now
-                    logger.warning("Kafka consumer error; librdkafka keeps retrying", metadata: ["error": "\(KafkaError(code: error, context: "consume"))"])
+                    logger.warning(
+                        "Kafka consumer error; librdkafka keeps retrying",
+                        metadata: ["error": "\(KafkaError(code: error, context: "consume"))"]
+                    )
                 }
                 continue
             }
@@ -115,7 +145,10 @@ final class KafkaConsumer: Sendable {
                 lagGauge.record(lag.values.reduce(0, +))
             }
             guard let event = Self.event(in: message.pointee, topic: topic) else {
-                logger.error("dropping a message that is not a Taskpilot CloudEvent", metadata: ["offset": "\(message.pointee.offset)", "partition": "\(partition)"])
+                logger.error(
+                    "dropping a message that is not a Taskpilot CloudEvent",
+                    metadata: ["offset": "\(message.pointee.offset)", "partition": "\(partition)"]
+                )
                 if !live { rd_kafka_commit_message(client, message, 1) }
                 continue
             }
@@ -125,7 +158,9 @@ final class KafkaConsumer: Sendable {
                     attempt += 1
                     let wait = Duration.milliseconds(min(5000, 100 << min(attempt, 6)))
                     logger.warning(
-                        "handling an event failed; retrying", metadata: ["event_id": .string(event.id), "attempt": "\(attempt)", "error": "\(failure)"])
+                        "handling an event failed; retrying",
+                        metadata: ["event_id": .string(event.id), "attempt": "\(attempt)", "error": "\(failure)"]
+                    )
                     loop.sleep(wait)
                     continue
                 }
@@ -134,16 +169,6 @@ final class KafkaConsumer: Sendable {
                 break
             }
         }
-    }
-
-    /// Assigns the current partitions again, each from the start of its log.
-    private static func rewindAssignment(client: OpaquePointer, logger: Logger) {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(client, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for index in 0..<Int(list.pointee.cnt) { list.pointee.elems[index].offset = beginningOfLog }
-        rd_kafka_assign(client, list)
-        logger.notice("consumer rewound to the start of its partitions", metadata: ["partitions": "\(list.pointee.cnt)"])
     }
 
     /// Runs the async handler from this thread and waits for it; returns the failure, if any.
@@ -178,7 +203,9 @@ final class KafkaConsumer: Sendable {
             }
         }
         Logger(label: "taskpilot.kafka").info(
-            assigned ? "partitions assigned" : "partitions revoked", metadata: ["partitions": .array(names.map { .string($0) })])
+            assigned ? "partitions assigned" : "partitions revoked",
+            metadata: ["partitions": .array(names.map { .string($0) })]
+        )
     }
 }
 
@@ -236,19 +263,20 @@ final class LivePositions: Sendable {
     }
 }
 
+/// A Boolean shared with the consumer's thread.
+final class AtomicFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func set() { value.store(true, ordering: .releasing) }
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
 extension KafkaConsumer {
+    /// `RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE`.
+    static let skipConsumerClose: Int32 = 0x8
     /// `RD_KAFKA_OFFSET_END`.
     static let endOfLog: Int64 = -1
     /// `RD_KAFKA_OFFSET_BEGINNING`.
     static let beginningOfLog: Int64 = -2
-}
-
-/// A request raised on one thread and taken once on another.
-final class Flag: Sendable {
-    private let raised = Atomic<Bool>(false)
-
-    func set() { raised.store(true, ordering: .releasing) }
-
-    /// True once per `set()`.
-    func take() -> Bool { raised.exchange(false, ordering: .acquiringAndReleasing) }
 }

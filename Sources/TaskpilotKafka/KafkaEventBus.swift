@@ -1,5 +1,4 @@
 import Foundation
-import TaskpilotCore
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -23,13 +22,16 @@ public final class KafkaEventBus: EventBus, Service {
     private let onDataLoss: @Sendable () async -> Void
     private let epochs: any BusEpochStore
     private let subscriptions = Mutex([Subscription]())
-    private let consumers = Mutex([KafkaConsumer]())
+    private let consumers = Mutex([(subscription: Subscription, consumer: KafkaConsumer)]())
 
     /// Connects the producer (lazily: librdkafka reaches the brokers in the background). When a broker comes back
     /// without its log, the process that notices first advances the bus epoch in `epochs` and calls `onDataLoss` (the
     /// outbox publishes recent events again); every process rewinds its consumers when the epoch changes.
     public init(
-        configuration: KafkaConfiguration, epochs: any BusEpochStore, logger: Logger, onDataLoss: @escaping @Sendable () async -> Void
+        configuration: KafkaConfiguration,
+        epochs: any BusEpochStore,
+        logger: Logger,
+        onDataLoss: @escaping @Sendable () async -> Void
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -91,15 +93,16 @@ public final class KafkaEventBus: EventBus, Service {
                     let next = UUID().uuidString.lowercased()
                     if try await epochs.advanceEpoch(of: bus, from: recorded, to: next) {
                         logger.error(
-                            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, rewinding consumers")
+                            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, rewinding consumers"
+                        )
                         let fresh = try replaceProducer(current)
                         _ = await fresh.leaveMarker(epoch: next)
                         await onDataLoss()
                     }
                 }
                 if let latest = try await epochs.epoch(of: bus), latest != known {
-                    logger.notice("new bus epoch: consumers read their topics again from the start", metadata: ["epoch": .string(latest)])
-                    for consumer in consumers.withLock({ $0 }) { consumer.rewind() }
+                    logger.notice("new bus epoch: consumers start over on the new log", metadata: ["epoch": .string(latest)])
+                    try await restartConsumers()
                     known = latest
                 }
             } catch {
@@ -107,6 +110,28 @@ public final class KafkaEventBus: EventBus, Service {
             }
             try? await Task.sleep(for: .seconds(2))
         }
+    }
+
+    /// Replaces every consumer with a new client reading the new log from its beginning: a client that knew the old
+    /// log may keep positions, leader epochs or a group generation the restarted broker never heard of.
+    private func restartConsumers() async throws {
+        let running = consumers.withLock { $0 }
+        for (_, consumer) in running { consumer.abandon() }
+        var fresh: [(subscription: Subscription, consumer: KafkaConsumer)] = []
+        for (subscription, _) in running { fresh.append((subscription, try makeConsumer(subscription, newLog: true))) }
+        consumers.withLock { $0 = fresh }
+    }
+
+    private func makeConsumer(_ subscription: Subscription, newLog: Bool = false) throws -> KafkaConsumer {
+        try KafkaConsumer(
+            configuration: configuration,
+            topic: subscription.topic,
+            group: subscription.group,
+            live: subscription.live,
+            newLog: newLog,
+            handler: subscription.handler,
+            logger: logger
+        )
     }
 
     public func subscribe(topic: EventTopic, group: String, handler: @escaping EventHandler) async {
@@ -121,24 +146,20 @@ public final class KafkaEventBus: EventBus, Service {
     /// Starts the consumers, waits for graceful shutdown, then stops them and flushes the producer.
     public func run() async throws {
         let wanted = subscriptions.withLock { $0 }
-        var consumers: [KafkaConsumer] = []
-        for subscription in wanted {
-            consumers.append(
-                try KafkaConsumer(
-                    configuration: configuration, topic: subscription.topic, group: subscription.group, live: subscription.live,
-                    handler: subscription.handler, logger: logger))
-        }
-        self.consumers.withLock { $0 = consumers }
+        let started = try wanted.map { (subscription: $0, consumer: try makeConsumer($0)) }
+        consumers.withLock { $0 = started }
         let watch = Task { await watchEpoch() }
         logger.info(
             "Kafka bus started",
             metadata: [
                 "brokers": .string(configuration.brokers), "topic_prefix": .string(configuration.topicPrefix),
                 "consumers": .array(wanted.map { .string("\($0.group)@\($0.topic.rawValue)") }),
-            ])
+            ]
+        )
         try? await gracefulShutdown()
         watch.cancel()
-        for consumer in consumers { await consumer.stop() }
+        await watch.value
+        for (_, consumer) in consumers.withLock({ $0 }) { await consumer.stop() }
         await producer.withLock { current in
             defer { current = nil }
             return current

@@ -61,7 +61,9 @@ final class KafkaProducer: @unchecked Sendable {
         loop = BlockingLoop(name: "kafka-producer") { loop in
             // Topics made here get our partition count; a broker that auto-creates them would pick its own.
             let failures = Self.createTopicsBlocking(client: handle.pointer, names: topicNames, partitions: partitions)
-            if !failures.isEmpty { logger.warning("could not create the topics; brokers that auto-create them still work", metadata: ["errors": "\(failures)"]) }
+            if !failures.isEmpty {
+                logger.warning("could not create the topics; brokers that auto-create them still work", metadata: ["errors": "\(failures)"])
+            }
             ready.fulfil(())
             while loop.isRunning { rd_kafka_poll(handle.pointer, 100) }
         }
@@ -168,7 +170,9 @@ final class KafkaProducer: @unchecked Sendable {
             Unmanaged<PendingDelivery>.fromOpaque(opaque).release()
             let error = rd_kafka_last_error()
             // A full local queue drains as delivery reports are served; anything else is a real failure.
-            guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL, attempt < 49 else { throw KafkaError(code: error, context: "could not queue an event for \(name)") }
+            guard error == RD_KAFKA_RESP_ERR__QUEUE_FULL, attempt < 49 else {
+                throw KafkaError(code: error, context: "could not queue an event for \(name)")
+            }
             Thread.sleep(forTimeInterval: 0.01)
         }
         throw KafkaError("the producer queue stayed full")
@@ -201,7 +205,9 @@ final class KafkaProducer: @unchecked Sendable {
                 continuation.resume(returning: left)
             }
         }
-        if remaining > 0 { logger.warning("events left undelivered at shutdown; the outbox publishes them again", metadata: ["count": "\(remaining)"]) }
+        if remaining > 0 {
+            logger.warning("events left undelivered at shutdown; the outbox publishes them again", metadata: ["count": "\(remaining)"])
+        }
         await loop?.stop()
         topics.withLock { topics in
             for handle in topics.values { rd_kafka_topic_destroy(handle) }

@@ -59,15 +59,22 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
             email: try row.decode(column: "email", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             timezone: try row.decode(column: "timezone", as: String.self),
-            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+        )
     }
 
     // MARK: - API tokens
 
     public func create(userID: UUID, name: String, secretHash: String, prefix: String, expiresAt: Date?, now: Date) async throws -> APIToken {
         let token = APIToken(
-            id: UUID(), userID: userID, name: name, prefix: prefix, createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
-            expiresAt: expiresAt.map { Date(millisecondsSince1970: $0.millisecondsSince1970) }, lastUsedAt: nil)
+            id: UUID(),
+            userID: userID,
+            name: name,
+            prefix: prefix,
+            createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
+            expiresAt: expiresAt.map { Date(millisecondsSince1970: $0.millisecondsSince1970) },
+            lastUsedAt: nil
+        )
         try await store.sql.raw(
             """
             INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at)
@@ -111,6 +118,7 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
             prefix: try row.decode(column: "prefix", as: String.self),
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
             expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)))
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+        )
     }
 }

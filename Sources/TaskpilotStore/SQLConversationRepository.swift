@@ -14,8 +14,12 @@ public struct SQLConversationRepository: ConversationRepository {
 
     public func create(userID: UUID, title: String, now: Date) async throws -> Conversation {
         let conversation = Conversation(
-            id: UUID(), userID: userID, title: title, createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
-            updatedAt: Date(millisecondsSince1970: now.millisecondsSince1970))
+            id: UUID(),
+            userID: userID,
+            title: title,
+            createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
+            updatedAt: Date(millisecondsSince1970: now.millisecondsSince1970)
+        )
         try await store.sql.raw(
             """
             INSERT INTO conversations (id, user_id, title, created_at, updated_at)
@@ -55,12 +59,19 @@ public struct SQLConversationRepository: ConversationRepository {
                 content: try row.decode(column: "content", as: String.self),
                 toolCalls: try row.decode(column: "tool_calls", as: String?.self).flatMap(JSONValue.parse),
                 state: try row.decode(column: "state", as: String?.self).flatMap(JSONValue.parse),
-                createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+                createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+            )
         }
     }
 
     public func append(
-        conversationID: UUID, userID: UUID, role: ChatRole, content: String, toolCalls: JSONValue?, state: JSONValue?, now: Date
+        conversationID: UUID,
+        userID: UUID,
+        role: ChatRole,
+        content: String,
+        toolCalls: JSONValue?,
+        state: JSONValue?,
+        now: Date
     ) async throws -> ChatMessage {
         try await store.database.transaction { database in
             let sql = database as! any SQLDatabase
@@ -80,8 +91,14 @@ public struct SQLConversationRepository: ConversationRepository {
                 """
             ).first()
             return ChatMessage(
-                id: try row?.decode(column: "id", as: Int64.self) ?? 0, conversationID: conversationID, role: role, content: content,
-                toolCalls: toolCalls, state: state, createdAt: Date(millisecondsSince1970: now.millisecondsSince1970))
+                id: try row?.decode(column: "id", as: Int64.self) ?? 0,
+                conversationID: conversationID,
+                role: role,
+                content: content,
+                toolCalls: toolCalls,
+                state: state,
+                createdAt: Date(millisecondsSince1970: now.millisecondsSince1970)
+            )
         }
     }
 
@@ -98,6 +115,7 @@ public struct SQLConversationRepository: ConversationRepository {
             userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
             title: try row.decode(column: "title", as: String.self),
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
-            updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self)))
+            updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))
+        )
     }
 }

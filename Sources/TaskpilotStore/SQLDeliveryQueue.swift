@@ -8,7 +8,8 @@ enum SQLDeliveryQueue {
     /// Claims up to `limit` due rows of `table` and returns their ids: one UPDATE moves their next attempt past the lease
     /// and counts the attempt, so a replica that crashes mid-send only delays them; on PostgreSQL rows another replica
     /// is claiming are skipped. `join` narrows the candidates (e.g. to enabled webhooks).
-    static func claim(table: String, join: String = "", now: Date, limit: Int, lease: Duration, on store: TaskpilotDatabase) async throws -> [String] {
+    static func claim(table: String, join: String = "", now: Date, limit: Int, lease: Duration, on store: TaskpilotDatabase) async throws -> [String]
+    {
         let lock = store.flavor == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
         let nowMS = now.millisecondsSince1970
         let leaseMS = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000

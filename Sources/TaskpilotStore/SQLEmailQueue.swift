@@ -42,8 +42,11 @@ public struct SQLEmailQueue: EmailQueue {
             PendingEmail(
                 id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
                 userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
-                to: try row.decode(column: "to_address", as: String.self), subject: try row.decode(column: "subject", as: String.self),
-                body: try row.decode(column: "body", as: String.self), attempt: try row.decode(column: "attempt", as: Int.self))
+                to: try row.decode(column: "to_address", as: String.self),
+                subject: try row.decode(column: "subject", as: String.self),
+                body: try row.decode(column: "body", as: String.self),
+                attempt: try row.decode(column: "attempt", as: Int.self)
+            )
         }
     }
 

@@ -58,8 +58,11 @@ public struct SQLOutboxStore: OutboxStore, BusEpochStore {
                 let envelope = JSONValue.parse(try row.decode(column: "event", as: String.self))
             else { return nil }
             return OutboxEvent(
-                sequence: try row.decode(column: "id", as: Int64.self), topic: topic, key: try row.decode(column: "event_key", as: String.self),
-                envelope: envelope)
+                sequence: try row.decode(column: "id", as: Int64.self),
+                topic: topic,
+                key: try row.decode(column: "event_key", as: String.self),
+                envelope: envelope
+            )
         }
         guard !events.isEmpty else { return RelayOutcome(published: 0, failure: nil) }
         // Publish in order; what was published before a failure is marked, the rest waits for the next attempt.

@@ -38,7 +38,11 @@ public struct SQLTaskRepository: TaskRepository {
         return try await write { sql in
             let id = try await Self.insert(task, on: sql)
             let created = try await Self.fetch(id: id, userID: task.userID, on: sql, lock: false)
-            try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt), on: sql, now: created.updatedAt)
+            try await OutboxWriter.append(
+                OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt),
+                on: sql,
+                now: created.updatedAt
+            )
             return created
         }
     }
@@ -86,7 +90,11 @@ public struct SQLTaskRepository: TaskRepository {
             let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
             try await sql.raw("DELETE FROM tasks WHERE id = \(bind: id) AND user_id = \(bind: userID.storageKey)").run()
             let now = Date()
-            try await OutboxWriter.append(OutboxEvent.taskChange(.deleted, task: current, before: current, source: source, now: now), on: sql, now: now)
+            try await OutboxWriter.append(
+                OutboxEvent.taskChange(.deleted, task: current, before: current, source: source, now: now),
+                on: sql,
+                now: now
+            )
             return current
         }
     }
@@ -139,7 +147,9 @@ public struct SQLTaskRepository: TaskRepository {
                 let scope: SQLQueryString = "user_id = \(bind: userID.storageKey) AND id IN (\(binds: chunk))"
                 switch action {
                 case .complete:
-                    try await sql.raw("UPDATE tasks SET status = 'completed', completed_at = \(bind: nowMS), updated_at = \(bind: nowMS) WHERE " + scope).run()
+                    try await sql.raw(
+                        "UPDATE tasks SET status = 'completed', completed_at = \(bind: nowMS), updated_at = \(bind: nowMS) WHERE " + scope
+                    ).run()
                 case .reopen:
                     try await sql.raw("UPDATE tasks SET status = 'pending', completed_at = NULL, updated_at = \(bind: nowMS) WHERE " + scope).run()
                 case .delete:
@@ -152,7 +162,9 @@ public struct SQLTaskRepository: TaskRepository {
                 let kind: TaskEventKind
                 switch action {
                 case .complete:
-                    (after.status, after.completedAt, after.updatedAt, kind) = (.completed, Date(millisecondsSince1970: nowMS), Date(millisecondsSince1970: nowMS), .completed)
+                    (after.status, after.completedAt, after.updatedAt, kind) = (
+                        .completed, Date(millisecondsSince1970: nowMS), Date(millisecondsSince1970: nowMS), .completed
+                    )
                 case .reopen:
                     (after.status, after.completedAt, after.updatedAt, kind) = (.pending, nil, Date(millisecondsSince1970: nowMS), .reopened)
                 case .delete:
@@ -260,7 +272,9 @@ public struct SQLTaskRepository: TaskRepository {
 
     static func fetch(id: Int64, userID: UUID, on sql: any SQLDatabase, lock: Bool) async throws -> TaskItem {
         let suffix: SQLQueryString = lock ? " FOR UPDATE" : ""
-        guard let row = try await sql.raw("SELECT \(columns) FROM tasks t WHERE t.id = \(bind: id) AND t.user_id = \(bind: userID.storageKey)" + suffix).first()
+        guard
+            let row = try await sql.raw("SELECT \(columns) FROM tasks t WHERE t.id = \(bind: id) AND t.user_id = \(bind: userID.storageKey)" + suffix)
+                .first()
         else { throw TaskpilotError.notFound("Task \(id) was not found.") }
         var tasks = [try task(from: row)]
         try await attachReminders(to: &tasks, on: sql)
@@ -321,7 +335,8 @@ public struct SQLTaskRepository: TaskRepository {
             occurrence: try row.decode(column: "occurrence", as: Int.self),
             completedAt: try row.decode(column: "completed_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
-            updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self)))
+            updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))
+        )
     }
 
     static func attachReminders(to tasks: inout [TaskItem], on sql: any SQLDatabase) async throws {
@@ -339,9 +354,11 @@ public struct SQLTaskRepository: TaskRepository {
                 trigger = .at(Date(millisecondsSince1970: try row.decode(column: "at", as: Int64?.self) ?? 0))
             }
             let reminder = Reminder(
-                id: try row.decode(column: "id", as: Int64.self), trigger: trigger,
+                id: try row.decode(column: "id", as: Int64.self),
+                trigger: trigger,
                 fireAt: try row.decode(column: "fire_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
-                firedAt: try row.decode(column: "fired_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)))
+                firedAt: try row.decode(column: "fired_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+            )
             byTask[try row.decode(column: "task_id", as: Int64.self), default: []].append(reminder)
         }
         for index in tasks.indices { tasks[index].reminders = byTask[tasks[index].id] ?? [] }
@@ -369,7 +386,8 @@ public struct SQLTaskRepository: TaskRepository {
                 \(bind: reminder.firedAt?.millisecondsSince1970))
                 """
         }
-        try await sql.raw("INSERT INTO reminders (task_id, user_id, offset_minutes, at, fire_at, fired_at) VALUES " + values.joined(separator: ", ")).run()
+        try await sql.raw("INSERT INTO reminders (task_id, user_id, offset_minutes, at, fire_at, fired_at) VALUES " + values.joined(separator: ", "))
+            .run()
     }
 }
 

@@ -23,8 +23,11 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
             let sql = database as! any SQLDatabase
             // Locking the user row makes the count and the insert one step for concurrent requests of that user.
             _ = try await sql.raw("SELECT id FROM users WHERE id = \(bind: userID.storageKey)" + lock).first()
-            let count = try await sql.raw("SELECT COUNT(*) AS n FROM webhooks WHERE user_id = \(bind: userID.storageKey)").first()?.decode(
-                column: "n", as: Int.self) ?? 0
+            let count =
+                try await sql.raw("SELECT COUNT(*) AS n FROM webhooks WHERE user_id = \(bind: userID.storageKey)").first()?.decode(
+                    column: "n",
+                    as: Int.self
+                ) ?? 0
             guard count < WebhookRules.maxPerUser else {
                 throw TaskpilotError.invalid("webhooks", "you already have \(WebhookRules.maxPerUser) webhooks, the most allowed; delete one first")
             }
@@ -40,7 +43,9 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
     }
 
     public func list(userID: UUID) async throws -> [Webhook] {
-        try await store.sql.raw("SELECT * FROM webhooks WHERE user_id = \(bind: userID.storageKey) ORDER BY created_at, id").all().map(Self.webhook(from:))
+        try await store.sql.raw("SELECT * FROM webhooks WHERE user_id = \(bind: userID.storageKey) ORDER BY created_at, id").all().map(
+            Self.webhook(from:)
+        )
     }
 
     public func delete(id: UUID, userID: UUID) async throws {
@@ -91,8 +96,13 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
 
     public func claimDueWebhookDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [PendingWebhookDelivery] {
         let ids = try await SQLDeliveryQueue.claim(
-            table: "webhook_deliveries", join: "JOIN webhooks w ON w.id = d.webhook_id AND w.disabled_at IS NULL", now: now, limit: limit,
-            lease: lease, on: store)
+            table: "webhook_deliveries",
+            join: "JOIN webhooks w ON w.id = d.webhook_id AND w.disabled_at IS NULL",
+            now: now,
+            limit: limit,
+            lease: lease,
+            on: store
+        )
         guard !ids.isEmpty else { return [] }
         return try await store.sql.raw(
             """
@@ -104,13 +114,21 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
                 id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
                 webhookID: UUID(uuidString: try row.decode(column: "webhook_id", as: String.self)) ?? UUID(),
                 userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
-                url: try row.decode(column: "url", as: String.self), secret: try row.decode(column: "secret", as: String.self),
-                event: try row.decode(column: "event_type", as: String.self), payload: try row.decode(column: "payload", as: String.self),
-                attempt: try row.decode(column: "attempt", as: Int.self))
+                url: try row.decode(column: "url", as: String.self),
+                secret: try row.decode(column: "secret", as: String.self),
+                event: try row.decode(column: "event_type", as: String.self),
+                payload: try row.decode(column: "payload", as: String.self),
+                attempt: try row.decode(column: "attempt", as: Int.self)
+            )
         }
     }
 
-    public func recordWebhookAttempt(_ delivery: PendingWebhookDelivery, _ attempt: DeliveryAttempt, disableAfter: Int, now: Date) async throws
+    public func recordWebhookAttempt(
+        _ delivery: PendingWebhookDelivery,
+        _ attempt: DeliveryAttempt,
+        disableAfter: Int,
+        now: Date
+    ) async throws
         -> AppNotification?
     {
         let webhookID = delivery.webhookID.storageKey
@@ -139,10 +157,16 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
             let url = try row.decode(column: "url", as: String.self)
             let failures = try row.decode(column: "failures", as: Int.self)
             return try await SQLWorkflowStore.insertNotification(
-                userID: delivery.userID, kind: "webhook.disabled", taskID: nil, title: "Webhook disabled",
+                userID: delivery.userID,
+                kind: "webhook.disabled",
+                taskID: nil,
+                title: "Webhook disabled",
                 body: "Taskpilot stopped sending events to \(url) after \(failures) deliveries in a row failed (last error: "
                     + "\(attempt.error ?? "unknown")). Fix the endpoint, then enable the webhook again.",
-                eventData: ["change": "notification", "webhook_id": .string(webhookID)], on: sql, now: now)
+                eventData: ["change": "notification", "webhook_id": .string(webhookID)],
+                on: sql,
+                now: now
+            )
         }
         if notification != nil { signal?.notify() }
         return notification
@@ -157,8 +181,11 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
         return Webhook(
             id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
             userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
-            url: try row.decode(column: "url", as: String.self), events: events, failures: try row.decode(column: "failures", as: Int.self),
+            url: try row.decode(column: "url", as: String.self),
+            events: events,
+            failures: try row.decode(column: "failures", as: Int.self),
             disabledAt: try row.decode(column: "disabled_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
-            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)))
+            createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+        )
     }
 }

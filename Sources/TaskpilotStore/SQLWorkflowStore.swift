@@ -16,7 +16,10 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
 
     /// Runs `body` in a transaction unless `consumer` already handled `eventID`; returns nil when it had.
     private func once<T: Sendable>(
-        consumer: String, eventID: String, now: Date, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+        consumer: String,
+        eventID: String,
+        now: Date,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T? {
         let result: T? = try await store.database.transaction { database in
             let sql = database as! any SQLDatabase
@@ -49,16 +52,29 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             ).first()
             guard existing == nil else { return nil }
             let zoneName = try await sql.raw("SELECT timezone FROM users WHERE id = \(bind: userID.storageKey)").first()?.decode(
-                column: "timezone", as: String.self)
+                column: "timezone",
+                as: String.self
+            )
             let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
             let completedAt = completed.completedAt ?? now
             guard let nextDue = rule.nextDue(previousDue: due, completedAt: completedAt, occurrence: completed.occurrence, timeZone: zone) else {
                 return nil
             }
             var next = TaskItem(
-                id: 0, userID: userID, title: completed.title, description: completed.description, priority: completed.priority,
-                tags: completed.tags, dueAt: nextDue, allDay: completed.allDay, recurrence: rule, seriesID: seriesID,
-                occurrence: completed.occurrence + 1, createdAt: now, updatedAt: now)
+                id: 0,
+                userID: userID,
+                title: completed.title,
+                description: completed.description,
+                priority: completed.priority,
+                tags: completed.tags,
+                dueAt: nextDue,
+                allDay: completed.allDay,
+                recurrence: rule,
+                seriesID: seriesID,
+                occurrence: completed.occurrence + 1,
+                createdAt: now,
+                updatedAt: now
+            )
             next.reminders = completed.reminders.compactMap { reminder in
                 guard case .beforeDue = reminder.trigger else { return nil }
                 return Reminder(id: 0, trigger: reminder.trigger, fireAt: reminder.trigger.fireDate(dueAt: nextDue), firedAt: nil)
@@ -103,14 +119,20 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 fired.append(FiredReminder(reminderID: reminderID, taskID: taskID, fireAt: fireAt, firedAt: now))
                 events.append(
                     OutboxEvent(
-                        topic: .reminders, key: String(taskID),
+                        topic: .reminders,
+                        key: String(taskID),
                         envelope: OutboxEvent.cloudEvent(
-                            type: "taskpilot.reminder.due", subject: "task/\(taskID)", time: now,
+                            type: "taskpilot.reminder.due",
+                            subject: "task/\(taskID)",
+                            time: now,
                             data: [
                                 "task_id": .number(Double(taskID)), "title": .string(try row.decode(column: "title", as: String.self)),
                                 "due_at": due.map { .string(Timestamp.format($0)) } ?? .null, "remind_at": .string(Timestamp.format(fireAt)),
                                 "user_id": .string(try row.decode(column: "user_id", as: String.self)), "reminder_id": .number(Double(reminderID)),
-                            ])))
+                            ]
+                        )
+                    )
+                )
             }
             try await OutboxWriter.append(events, on: sql, now: now)
             return fired
@@ -135,13 +157,23 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
         let due = event.data["due_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: TimeZone(identifier: "UTC")!)?.date }
         let outcome: AppNotification?? = try await once(consumer: consumer, eventID: event.id, now: now) { sql in
             let zoneName = try await sql.raw("SELECT timezone FROM users WHERE id = \(bind: userID.storageKey)").first()?.decode(
-                column: "timezone", as: String.self)
+                column: "timezone",
+                as: String.self
+            )
             let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
             let text = due.map { "Due " + Timestamp.describe($0, allDay: false, timeZone: zone, now: now) } ?? "Reminder"
             var data = event.data.objectValue ?? [:]
             data["change"] = "notification"
             return try await Self.insertNotification(
-                userID: userID, kind: "reminder", taskID: taskID, title: title, body: text, eventData: data, on: sql, now: now)
+                userID: userID,
+                kind: "reminder",
+                taskID: taskID,
+                title: title,
+                body: text,
+                eventData: data,
+                on: sql,
+                now: now
+            )
         }
         return outcome ?? nil
     }
@@ -168,7 +200,14 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
     /// Stores an in-app notification and queues its live update (`taskpilot.notification.created` on `task-updates`), in the
     /// caller's transaction; `eventData` is the update's payload, to which the notification is added.
     static func insertNotification(
-        userID: UUID, kind: String, taskID: Int64?, title: String, body: String, eventData: [String: JSONValue], on sql: any SQLDatabase, now: Date
+        userID: UUID,
+        kind: String,
+        taskID: Int64?,
+        title: String,
+        body: String,
+        eventData: [String: JSONValue],
+        on sql: any SQLDatabase,
+        now: Date
     ) async throws -> AppNotification {
         let row = try await sql.raw(
             """
@@ -178,18 +217,34 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             """
         ).first()
         let notification = AppNotification(
-            id: try row?.decode(column: "id", as: Int64.self) ?? 0, userID: userID, kind: kind, taskID: taskID, title: title, body: body,
-            createdAt: Date(millisecondsSince1970: now.millisecondsSince1970), readAt: nil)
+            id: try row?.decode(column: "id", as: Int64.self) ?? 0,
+            userID: userID,
+            kind: kind,
+            taskID: taskID,
+            title: title,
+            body: body,
+            createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
+            readAt: nil
+        )
         var data = eventData
         data["user_id"] = .string(userID.storageKey)
         data["notification"] = notification.json
         try await OutboxWriter.append(
             [
                 OutboxEvent(
-                    topic: .taskUpdates, key: String(taskID ?? 0),
+                    topic: .taskUpdates,
+                    key: String(taskID ?? 0),
                     envelope: OutboxEvent.cloudEvent(
-                        type: "taskpilot.notification.created", subject: "user/\(userID.storageKey)", time: now, data: .object(data)))
-            ], on: sql, now: now)
+                        type: "taskpilot.notification.created",
+                        subject: "user/\(userID.storageKey)",
+                        time: now,
+                        data: .object(data)
+                    )
+                )
+            ],
+            on: sql,
+            now: now
+        )
         return notification
     }
 
@@ -222,21 +277,29 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             "SELECT * FROM audit_log WHERE user_id = \(bind: userID.storageKey) AND task_id = \(bind: taskID) ORDER BY at, id"
         ).all().map { row in
             AuditEntry(
-                id: try row.decode(column: "id", as: Int64.self), taskID: taskID, action: try row.decode(column: "action", as: String.self),
-                source: try row.decode(column: "source", as: String.self), actor: try row.decode(column: "actor", as: String.self),
+                id: try row.decode(column: "id", as: Int64.self),
+                taskID: taskID,
+                action: try row.decode(column: "action", as: String.self),
+                source: try row.decode(column: "source", as: String.self),
+                actor: try row.decode(column: "actor", as: String.self),
                 before: try row.decode(column: "before_state", as: String?.self).flatMap(JSONValue.parse),
                 after: try row.decode(column: "after_state", as: String?.self).flatMap(JSONValue.parse),
                 eventID: try row.decode(column: "event_id", as: String.self),
-                at: Date(millisecondsSince1970: try row.decode(column: "at", as: Int64.self)))
+                at: Date(millisecondsSince1970: try row.decode(column: "at", as: Int64.self))
+            )
         }
     }
 
     private static func notification(from row: any SQLRow) throws -> AppNotification {
         AppNotification(
-            id: try row.decode(column: "id", as: Int64.self), userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
-            kind: try row.decode(column: "kind", as: String.self), taskID: try row.decode(column: "task_id", as: Int64?.self),
-            title: try row.decode(column: "title", as: String.self), body: try row.decode(column: "body", as: String.self),
+            id: try row.decode(column: "id", as: Int64.self),
+            userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+            kind: try row.decode(column: "kind", as: String.self),
+            taskID: try row.decode(column: "task_id", as: Int64?.self),
+            title: try row.decode(column: "title", as: String.self),
+            body: try row.decode(column: "body", as: String.self),
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
-            readAt: try row.decode(column: "read_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)))
+            readAt: try row.decode(column: "read_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+        )
     }
 }

@@ -53,7 +53,8 @@ public final class TaskpilotDatabase: Service, Sendable {
             let configuration = try SQLPostgresConfiguration(url: url)
             databases.use(
                 .postgres(configuration: configuration, maxConnectionsPerEventLoop: max(1, maxConnections / 2), sqlLogLevel: .trace),
-                as: .psql)
+                as: .psql
+            )
             flavor = .postgres
         }
         guard let database = databases.database(logger: logger, on: group.any()) else {
@@ -94,7 +95,11 @@ public final class TaskpilotDatabase: Service, Sendable {
         let migrations = Migrations()
         migrations.add(TaskpilotMigrations.all)
         let migrator = Migrator(
-            databaseFactory: { _ in database }, migrations: migrations, on: database.eventLoop, migrationLogLevel: .info)
+            databaseFactory: { _ in database },
+            migrations: migrations,
+            on: database.eventLoop,
+            migrationLogLevel: .info
+        )
         try await migrator.setupIfNeeded().get()
         let before = try await appliedMigrations(on: database)
         try await migrator.prepareBatch().get()
@@ -104,7 +109,10 @@ public final class TaskpilotDatabase: Service, Sendable {
 
     /// Opens a pool for the duration of `body` and always closes it.
     public static func using<T: Sendable>(
-        _ location: DatabaseLocation, logger: Logger, maxConnections: Int = 8, _ body: (TaskpilotDatabase) async throws -> T
+        _ location: DatabaseLocation,
+        logger: Logger,
+        maxConnections: Int = 8,
+        _ body: (TaskpilotDatabase) async throws -> T
     ) async throws -> T {
         let database = try await TaskpilotDatabase(location: location, logger: logger, maxConnections: maxConnections)
         do {
@@ -122,12 +130,18 @@ public final class TaskpilotDatabase: Service, Sendable {
         let migrations = Migrations()
         migrations.add(TaskpilotMigrations.all)
         let migrator = Migrator(
-            databaseFactory: { [database] _ in database }, migrations: migrations, on: database.eventLoop, migrationLogLevel: .info)
+            databaseFactory: { [database] _ in database },
+            migrations: migrations,
+            on: database.eventLoop,
+            migrationLogLevel: .info
+        )
         try await migrator.revertLastBatch().get()
     }
 
     private func appliedMigrations(on database: any Database) async throws -> [String] {
-        try await (database as! any SQLDatabase).raw("SELECT name FROM _fluent_migrations ORDER BY batch, name").all().map { try $0.decode(column: "name", as: String.self) }
+        try await (database as! any SQLDatabase).raw("SELECT name FROM _fluent_migrations ORDER BY batch, name").all().map {
+            try $0.decode(column: "name", as: String.self)
+        }
     }
 
     /// Whether the database answers a trivial query.

@@ -20,31 +20,36 @@ struct DeliveryLoop<Item: Sendable>: Sendable {
     /// Runs until graceful shutdown; items in flight then finish (their own timeouts bound the wait).
     func run() async {
         let inFlight = InFlightCount()
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let free = concurrency - inFlight.value
-                var claimed: [Item] = []
-                if free > 0 {
-                    do {
-                        claimed = try await claim(free)
-                    } catch {
-                        logger.warning("claiming deliveries failed; retrying", metadata: ["error": .string(String(describing: error))])
-                        try? await Task.sleep(for: .seconds(1))
-                        continue
+        // Shutdown wakes the loop at once instead of after its poll interval.
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    let free = concurrency - inFlight.value
+                    var claimed: [Item] = []
+                    if free > 0 {
+                        do {
+                            claimed = try await claim(free)
+                        } catch {
+                            logger.warning("claiming deliveries failed; retrying", metadata: ["error": .string(String(describing: error))])
+                            try? await Task.sleep(for: .seconds(1))
+                            continue
+                        }
                     }
-                }
-                for item in claimed {
-                    inFlight.add(1)
-                    group.addTask {
-                        await send(item)
-                        inFlight.add(-1)
-                        signal.notify()
+                    for item in claimed {
+                        inFlight.add(1)
+                        group.addTask {
+                            await send(item)
+                            inFlight.add(-1)
+                            signal.notify()
+                        }
                     }
+                    // A full batch means more may be due at once.
+                    if free > 0 && claimed.count == free { continue }
+                    await signal.wait(upTo: pollInterval)
                 }
-                // A full batch means more may be due at once.
-                if free > 0 && claimed.count == free { continue }
-                await signal.wait(upTo: pollInterval)
             }
+        } onGracefulShutdown: {
+            signal.notify()
         }
     }
 }

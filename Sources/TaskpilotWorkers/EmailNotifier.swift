@@ -36,7 +36,8 @@ public struct EmailNotifier: Service {
     let logger: Logger
 
     /// A notifier sending as `from` through the server `smtp`.
-    public init(queue: any EmailQueue, smtp: SMTPConfiguration, from: String, retries: RetrySchedule = .email(), signal: OutboxSignal, logger: Logger) {
+    public init(queue: any EmailQueue, smtp: SMTPConfiguration, from: String, retries: RetrySchedule = .email(), signal: OutboxSignal, logger: Logger)
+    {
         self.queue = queue
         self.client = SMTPClient(configuration: smtp)
         self.from = from
@@ -49,7 +50,10 @@ public struct EmailNotifier: Service {
         let queue = queue
         let lease = client.configuration.timeout * 2 + .seconds(30)
         await DeliveryLoop(
-            concurrency: 2, pollInterval: .seconds(1), signal: signal, logger: logger,
+            concurrency: 2,
+            pollInterval: .seconds(1),
+            signal: signal,
+            logger: logger,
             claim: { limit in try await queue.claimDueEmails(now: Date(), limit: limit, lease: lease) },
             send: { email in await send(email) }
         ).run()
@@ -75,7 +79,11 @@ public struct EmailNotifier: Service {
         Counter(label: "taskpilot_emails_sent_total", dimensions: [("outcome", outcome)]).increment()
         metadata["outcome"] = .string(outcome)
         if let error = attempt.error { metadata["error"] = .string(error) }
-        if attempt.succeeded { logger.info("reminder email sent", metadata: metadata) } else { logger.warning("reminder email failed", metadata: metadata) }
+        if attempt.succeeded {
+            logger.info("reminder email sent", metadata: metadata)
+        } else {
+            logger.warning("reminder email failed", metadata: metadata)
+        }
         do {
             try await queue.recordEmailAttempt(email, attempt, now: Date())
         } catch {

@@ -27,8 +27,13 @@ public struct SMTPConfiguration: Sendable, Equatable {
 
     /// A configuration.
     public init(
-        host: String, port: Int, username: String? = nil, password: String? = nil, security: Security = .startTLSIfOffered,
-        verifyCertificate: Bool = true, timeout: Duration = .seconds(30)
+        host: String,
+        port: Int,
+        username: String? = nil,
+        password: String? = nil,
+        security: Security = .startTLSIfOffered,
+        verifyCertificate: Bool = true,
+        timeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -60,7 +65,8 @@ public struct SMTPConfiguration: Sendable, Equatable {
             case ("tls_verify", "true"?): verifyCertificate = true
             default:
                 throw SMTPConfigurationError(
-                    "unknown option '\(item.name)=\(item.value ?? "")'; use starttls=required (smtp://) or tls_verify=false (testing only)")
+                    "unknown option '\(item.name)=\(item.value ?? "")'; use starttls=required (smtp://) or tls_verify=false (testing only)"
+                )
             }
         }
     }
@@ -116,7 +122,8 @@ public struct EmailMessage: Sendable, Equatable {
             encodedBody = body
         } else {
             // Base64 keeps non-ASCII bodies intact without relying on the server's 8BITMIME.
-            let encoded = Data(body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString()
+            let encoded = Data(body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+                .base64EncodedString()
             encodedBody = stride(from: 0, to: encoded.count, by: 76).map { offset in
                 let start = encoded.index(encoded.startIndex, offsetBy: offset)
                 return String(encoded[start..<(encoded.index(start, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex)])
@@ -127,8 +134,10 @@ public struct EmailMessage: Sendable, Equatable {
             "Message-ID: \(messageID)", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: \(ascii ? "7bit" : "base64")",
         ]
-        let lines = (headers + [""] + encodedBody.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        let lines =
+            (headers + [""]
+                + encodedBody.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
         // Dot-stuffing (RFC 5321 §4.5.2): a line that starts with "." gets another, so it cannot end the data.
         return lines.map { $0.hasPrefix(".") ? "." + $0 : $0 }.joined(separator: "\r\n")
     }
@@ -243,7 +252,9 @@ private struct SMTPSession {
         try await expect(220, after: "connect")
         var extensions = try await hello()
         if !secured, extensions["STARTTLS"] != nil || configuration.security == .startTLSRequired {
-            guard extensions["STARTTLS"] != nil else { throw SMTPError.unsupported("the SMTP server does not offer STARTTLS, which starttls=required asks for") }
+            guard extensions["STARTTLS"] != nil else {
+                throw SMTPError.unsupported("the SMTP server does not offer STARTTLS, which starttls=required asks for")
+            }
             _ = try await command("STARTTLS", expecting: 220)
             try await channel.pipeline.addHandler(try SMTPClient.tlsHandler(tls, host: configuration.host), position: .first).get()
             secured = true
@@ -261,7 +272,10 @@ private struct SMTPSession {
 
     /// EHLO, answering the offered extensions by keyword with their parameters.
     mutating func hello() async throws -> [String: [String]] {
-        let reply = try await command("EHLO \(ProcessInfo.processInfo.hostName.isEmpty ? "taskpilot" : ProcessInfo.processInfo.hostName)", expecting: 250)
+        let reply = try await command(
+            "EHLO \(ProcessInfo.processInfo.hostName.isEmpty ? "taskpilot" : ProcessInfo.processInfo.hostName)",
+            expecting: 250
+        )
         var extensions: [String: [String]] = [:]
         for line in reply.dropFirst() {
             let words = line.split(separator: " ").map { String($0).uppercased() }

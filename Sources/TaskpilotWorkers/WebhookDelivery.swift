@@ -34,8 +34,11 @@ public struct WebhookWorker: Sendable {
             await bus.subscribe(topic: topic, group: "taskpilot-webhooks") { event in
                 guard WebhookRules.eventName(ofType: event.type) != nil else { return }
                 let queued = try await store.enqueueWebhookDeliveries(for: event, now: Date())
-                Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", topic.rawValue), ("consumer", "taskpilot-webhooks"), ("outcome", "ok")])
-                    .increment()
+                Counter(
+                    label: "taskpilot_events_consumed_total",
+                    dimensions: [("topic", topic.rawValue), ("consumer", "taskpilot-webhooks"), ("outcome", "ok")]
+                )
+                .increment()
                 if queued > 0 {
                     logger.debug("webhook deliveries queued", metadata: ["event_id": .string(event.id), "count": .stringConvertible(queued)])
                     signal.notify()
@@ -62,7 +65,10 @@ public struct WebhookDeliveryService: Service {
 
         /// A policy; the defaults are production's.
         public init(
-            retries: RetrySchedule = .webhooks(), disableAfter: Int = 5, timeout: Duration = .seconds(10), concurrency: Int = 8,
+            retries: RetrySchedule = .webhooks(),
+            disableAfter: Int = 5,
+            timeout: Duration = .seconds(10),
+            concurrency: Int = 8,
             pollInterval: Duration = .seconds(1)
         ) {
             self.retries = retries
@@ -97,7 +103,10 @@ public struct WebhookDeliveryService: Service {
         // A claim outlives the longest attempt, so a crashed replica's deliveries are retried, not lost.
         let lease = policy.timeout * 3 + .seconds(30)
         await DeliveryLoop(
-            concurrency: policy.concurrency, pollInterval: policy.pollInterval, signal: signal, logger: logger,
+            concurrency: policy.concurrency,
+            pollInterval: policy.pollInterval,
+            signal: signal,
+            logger: logger,
             claim: { limit in try await store.claimDueWebhookDeliveries(now: Date(), limit: limit, lease: lease) },
             send: { delivery in
                 await Self.deliver(delivery, client: client, store: store, policy: policy, logger: logger)
@@ -106,7 +115,8 @@ public struct WebhookDeliveryService: Service {
         try await client.shutdown()
     }
 
-    static func deliver(_ delivery: PendingWebhookDelivery, client: HTTPClient, store: any WebhookDeliveryStore, policy: Policy, logger: Logger) async {
+    static func deliver(_ delivery: PendingWebhookDelivery, client: HTTPClient, store: any WebhookDeliveryStore, policy: Policy, logger: Logger) async
+    {
         let started = ContinuousClock.now
         var result = await post(delivery, client: client, timeout: policy.timeout)
         let now = Date()
@@ -120,7 +130,11 @@ public struct WebhookDeliveryService: Service {
         ]
         if let code = result.responseCode { metadata["status"] = .stringConvertible(code) }
         if let error = result.error { metadata["error"] = .string(error) }
-        if result.succeeded { logger.debug("webhook delivered", metadata: metadata) } else { logger.warning("webhook delivery failed", metadata: metadata) }
+        if result.succeeded {
+            logger.debug("webhook delivered", metadata: metadata)
+        } else {
+            logger.warning("webhook delivery failed", metadata: metadata)
+        }
         do {
             if let notification = try await store.recordWebhookAttempt(delivery, result, disableAfter: policy.disableAfter, now: now) {
                 Counter(label: "taskpilot_webhooks_disabled_total").increment()
@@ -142,7 +156,10 @@ public struct WebhookDeliveryService: Service {
         request.headers.add(name: "X-Taskpilot-Event", value: delivery.event)
         request.headers.add(name: "X-Taskpilot-Delivery", value: delivery.id.uuidString.lowercased())
         request.headers.add(name: "X-Taskpilot-Timestamp", value: String(timestamp))
-        request.headers.add(name: "X-Taskpilot-Signature", value: WebhookSignature.sign(secret: delivery.secret, timestamp: timestamp, body: delivery.payload))
+        request.headers.add(
+            name: "X-Taskpilot-Signature",
+            value: WebhookSignature.sign(secret: delivery.secret, timestamp: timestamp, body: delivery.payload)
+        )
         request.body = .bytes(ByteBuffer(string: delivery.payload))
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))

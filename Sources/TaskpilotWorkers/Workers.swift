@@ -28,7 +28,10 @@ public struct RecurringWorker: Sendable {
                 return recordConsumed(topic: .taskEvents, group: "taskpilot-recurring", outcome: "duplicate")
             }
             recordConsumed(topic: .taskEvents, group: "taskpilot-recurring", outcome: "ok")
-            logger.info("next occurrence created", metadata: ["task_id": .stringConvertible(next.id), "series_id": .stringConvertible(next.seriesID ?? 0)])
+            logger.info(
+                "next occurrence created",
+                metadata: ["task_id": .stringConvertible(next.id), "series_id": .stringConvertible(next.seriesID ?? 0)]
+            )
         }
     }
 }

@@ -38,7 +38,9 @@ struct Login: AsyncParsableCommand {
 
 struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add a task the way you would say it.", discussion: "Example: taskpilot add \"Pay rent every month on the 1st 9am p1 #home\"")
+        abstract: "Add a task the way you would say it.",
+        discussion: "Example: taskpilot add \"Pay rent every month on the 1st 9am p1 #home\""
+    )
 
     @Argument(help: "Quick-add text: title, dates, times, recurrence, p1–p4, #tags, \"remind me 1 hour before\".") var text: [String]
     @OptionGroup var output: OutputOptions
@@ -141,7 +143,8 @@ struct Tags: AsyncParsableCommand {
 
 struct Chat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Talk to the assistant: one message, or an interactive session when none is given.")
+        abstract: "Talk to the assistant: one message, or an interactive session when none is given."
+    )
     @Argument(help: "The message.") var message: [String] = []
 
     func run() async throws {

@@ -16,9 +16,11 @@ struct Taskpilot: AsyncParsableCommand {
         commandName: "taskpilot",
         abstract: "A self-hostable task manager with an AI assistant.",
         subcommands: [
-            Serve.self, Worker.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Add.self, List.self, Show.self, Done.self, Reopen.self,
+            Serve.self, Worker.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Add.self, List.self, Show.self, Done.self,
+            Reopen.self,
             Edit.self, Remove.self, Tags.self, Chat.self,
-        ])
+        ]
+    )
 }
 
 /// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong; `serving` also asks
@@ -84,7 +86,8 @@ struct Serve: AsyncParsableCommand {
 struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one worker role in its own process, consuming from the shared event bus (TASKPILOT_EVENT_BUS=kafka or dapr).",
-        discussion: "Serves /health/live, /health/ready and /metrics on TASKPILOT_HOST:TASKPILOT_PORT. Stops gracefully on SIGTERM.")
+        discussion: "Serves /health/live, /health/ready and /metrics on TASKPILOT_HOST:TASKPILOT_PORT. Stops gracefully on SIGTERM."
+    )
 
     @Argument(help: "One of: \(WorkerRole.allCases.map(\.rawValue).joined(separator: ", ")).")
     var role: String
@@ -154,7 +157,10 @@ struct Migrate: AsyncParsableCommand {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage accounts (operators).", subcommands: [Create.self, ListUsers.self])
+        commandName: "user",
+        abstract: "Manage accounts (operators).",
+        subcommands: [Create.self, ListUsers.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account.")
@@ -174,7 +180,11 @@ struct UserCommand: AsyncParsableCommand {
             }
             do {
                 let user = try await Administration(settings: settings, logger: logger).createUser(
-                    email: email, password: secret ?? "", name: name, timezone: timezone)
+                    email: email,
+                    password: secret ?? "",
+                    name: name,
+                    timezone: timezone
+                )
                 print("Created \(user.email) (\(user.id.uuidString.lowercased())).")
             } catch {
                 throw report(error)
@@ -206,12 +216,15 @@ struct UserCommand: AsyncParsableCommand {
 struct MCPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp",
-        abstract: "Serve MCP over stdio for a local AI agent, relayed to the server (TASKPILOT_SERVER_URL, TASKPILOT_TOKEN).")
+        abstract: "Serve MCP over stdio for a local AI agent, relayed to the server (TASKPILOT_SERVER_URL, TASKPILOT_TOKEN)."
+    )
 
     func run() async throws {
         let configuration = ClientConfiguration.load()
         guard configuration.token != nil else {
-            FileHandle.standardError.write(Data("taskpilot mcp: no token; set TASKPILOT_TOKEN to a personal API token or run `taskpilot login`\n".utf8))
+            FileHandle.standardError.write(
+                Data("taskpilot mcp: no token; set TASKPILOT_TOKEN to a personal API token or run `taskpilot login`\n".utf8)
+            )
             throw ExitCode(2)
         }
         try await MCPStdioBridge(configuration: configuration).run()

@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+// (JSON bodies here use the API's snake_case field names as Swift names.)
 import Configuration
 import Foundation
 import HTTPTypes
@@ -49,9 +52,14 @@ struct APIClient {
     func delete(_ path: String) async throws -> APIResponse { try await send(.delete, path) }
 
     /// Registers a new account and returns a client acting as it.
-    func registered(email: String = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com", timezone: String = "UTC") async throws -> (APIClient, AuthBody) {
+    func registered(
+        email: String = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com",
+        timezone: String = "UTC"
+    ) async throws -> (APIClient, AuthBody) {
         let response = try await APIClient(client: client).post(
-            "/api/v1/auth/register", #"{"email": "\#(email)", "password": "correct horse battery", "name": "Test", "timezone": "\#(timezone)"}"#)
+            "/api/v1/auth/register",
+            #"{"email": "\#(email)", "password": "correct horse battery", "name": "Test", "timezone": "\#(timezone)"}"#
+        )
         #expect(response.status == .created, "register: \(response.text)")
         let auth: AuthBody = try response.decode()
         return (APIClient(client: client, token: auth.token), auth)
@@ -67,7 +75,9 @@ struct APIClient {
 
 /// Runs `body` against a fresh server on the backend.
 func withAPI(
-    _ backend: TestBackend, settings overrides: [String: String] = [:], _ body: @Sendable (APIClient) async throws -> Void
+    _ backend: TestBackend,
+    settings overrides: [String: String] = [:],
+    _ body: @Sendable (APIClient) async throws -> Void
 ) async throws {
     try await backend.withFreshDatabaseURL { url in
         let reader = TestBackend.configReader(databaseURL: url, overrides: overrides)

@@ -28,7 +28,10 @@ struct AccountAPITests {
             let cases: [(String, HTTPResponse.Status, String, [String])] = [
                 (#"{"email": "not-an-email", "password": "long enough pw"}"#, .unprocessableContent, "validation_failed", ["email"]),
                 (#"{"email": "a@b.co", "password": "short"}"#, .unprocessableContent, "validation_failed", ["password"]),
-                (#"{"email": "a@b.co", "password": "long enough pw", "timezone": "Mars/Olympus"}"#, .unprocessableContent, "validation_failed", ["timezone"]),
+                (
+                    #"{"email": "a@b.co", "password": "long enough pw", "timezone": "Mars/Olympus"}"#, .unprocessableContent, "validation_failed",
+                    ["timezone"]
+                ),
                 (#"{"password": "long enough pw"}"#, .unprocessableContent, "validation_failed", ["email"]),
                 (#"{"email": 5, "password": ["x"]}"#, .unprocessableContent, "validation_failed", ["email", "password"]),
                 (#"{"email": "a@b.co", "password": "long enough pw""#, .badRequest, "invalid_json", []),
@@ -64,7 +67,10 @@ struct AccountAPITests {
             let unknown = try await api.post("/api/v1/auth/login", #"{"email": "nobody@example.com", "password": "whatever123"}"#)
             #expect(unknown.status == .unauthorized)
             for _ in 0..<11 {
-                _ = try await api.post("/api/v1/auth/login", #"{"email": "carol-\#(UUID().uuidString.prefix(4))@example.com", "password": "whatever123"}"#)
+                _ = try await api.post(
+                    "/api/v1/auth/login",
+                    #"{"email": "carol-\#(UUID().uuidString.prefix(4))@example.com", "password": "whatever123"}"#
+                )
             }
             let client = try await api.post("/api/v1/auth/login", #"{"email": "dave@example.com", "password": "whatever123"}"#)
             #expect(client.status == .tooManyRequests)
@@ -78,9 +84,10 @@ struct AccountAPITests {
             let forged = String(me.token!.dropLast(2)) + "xx"
             let otherKey =
                 "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzMzQxMzdlMi1mNjk4LTQ0MTUtYjAxMC03MGU0MzM1MTA5MGYiLCJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTc5NTQzMjk0Mn0.9-BpOapKdlyQXlaMp9fQaQiVRifPmgG0HPJDpiNQTTA"
-            for headers: HTTPFields in [[:], [.authorization: "Bearer nonsense"], [.authorization: "Basic abc"], [.authorization: "Bearer \(forged)"],
-                [.authorization: "Bearer \(otherKey)"], [.authorization: "Bearer tp_notarealtoken"]]
-            {
+            for headers: HTTPFields in [
+                [:], [.authorization: "Bearer nonsense"], [.authorization: "Basic abc"], [.authorization: "Bearer \(forged)"],
+                [.authorization: "Bearer \(otherKey)"], [.authorization: "Bearer tp_notarealtoken"],
+            ] {
                 for path in ["/api/v1/auth/me", "/api/v1/tasks", "/api/v1/tags", "/api/v1/tokens"] {
                     let response = try await APIClient(client: api.client).send(.get, path, headers: headers)
                     #expect(response.status == .unauthorized, "\(path) with \(headers)")

@@ -1,8 +1,11 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+// (JSON bodies here use the API's snake_case field names as Swift names.)
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import TaskpilotStore
 import TaskpilotApp
+import TaskpilotStore
 import TaskpilotTestSupport
 import Testing
 
@@ -164,7 +167,10 @@ struct ChatAPITests {
     func restart() async throws {
         try await TestBackend.sqlite.withFreshDatabaseURL { url in
             func serve(_ body: @Sendable (APIClient) async throws -> Void) async throws {
-                let server = try await TaskpilotApp.buildServer(settings: try .init(reader: TestBackend.configReader(databaseURL: url)), logger: TestBackend.logger)
+                let server = try await TaskpilotApp.buildServer(
+                    settings: try .init(reader: TestBackend.configReader(databaseURL: url)),
+                    logger: TestBackend.logger
+                )
                 try await server.application.test(.router) { client in try await body(APIClient(client: client)) }
                 await server.database.shutdown()
             }

@@ -33,8 +33,10 @@ actor ScriptedModel {
 
     static func message(content: String?, calls: [(name: String, arguments: String)]) -> String {
         let toolCalls: [JSONValue] = calls.enumerated().map { index, call in
-            ["id": .string("call_\(index)_\(UUID().uuidString.prefix(6))"), "type": "function",
-             "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
+            [
+                "id": .string("call_\(index)_\(UUID().uuidString.prefix(6))"), "type": "function",
+                "function": ["name": .string(call.name), "arguments": .string(call.arguments)],
+            ]
         }
         var message: [String: JSONValue] = ["role": "assistant", "content": content.map { .string($0) } ?? .null]
         if !toolCalls.isEmpty { message["tool_calls"] = .array(toolCalls) }
@@ -53,12 +55,18 @@ actor ScriptedModel {
             let json = JSONValue.parse(String(buffer: data)) ?? .null
             let (status, text) = await self.next(json)
             return Response(
-                status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
         }
         let port = PortBox()
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in await port.set(channel.localAddress?.port ?? 0) }, logger: TestBackend.logger)
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in await port.set(channel.localAddress?.port ?? 0) },
+            logger: TestBackend.logger
+        )
         let group = ServiceGroup(configuration: .init(services: [app], logger: TestBackend.logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -84,7 +92,10 @@ struct LLMChatTests {
     func withModel(_ steps: [ScriptedModel.Step], _ body: @Sendable (APIClient, ScriptedModel) async throws -> Void) async throws {
         let model = ScriptedModel(steps)
         try await model.serve { url in
-            try await withAPI(.sqlite, settings: ["taskpilot.llm.base.url": url, "taskpilot.llm.model": "scripted", "taskpilot.llm.api.key": "sk-test"]) { api in
+            try await withAPI(
+                .sqlite,
+                settings: ["taskpilot.llm.base.url": url, "taskpilot.llm.model": "scripted", "taskpilot.llm.api.key": "sk-test"]
+            ) { api in
                 try await body(api, model)
             }
         }

@@ -27,7 +27,10 @@ struct TaskAPITests {
             let read: TaskBody = try await me.get("/api/v1/tasks/\(task.id)").decode()
             #expect(read == task)
 
-            let patched: TaskBody = try await me.patch("/api/v1/tasks/\(task.id)", #"{"title": "Pay the rent", "due_at": null, "recurrence": null, "reminders": []}"#).decode()
+            let patched: TaskBody = try await me.patch(
+                "/api/v1/tasks/\(task.id)",
+                #"{"title": "Pay the rent", "due_at": null, "recurrence": null, "reminders": []}"#
+            ).decode()
             #expect(patched.title == "Pay the rent" && patched.due_at == nil && patched.recurrence == nil && patched.reminders.isEmpty)
             #expect(patched.priority == "high")
 
@@ -47,8 +50,12 @@ struct TaskAPITests {
     func listing(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in
             let (me, _) = try await api.registered()
-            let rent = try await me.createTask(#"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2099-12-01T09:00:00Z"}"#)
-            let report = try await me.createTask(#"{"title": "Write report", "description": "invoice totals", "priority": "high", "tags": ["work"], "due_at": "2020-01-01T09:00:00Z"}"#)
+            let rent = try await me.createTask(
+                #"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2099-12-01T09:00:00Z"}"#
+            )
+            let report = try await me.createTask(
+                #"{"title": "Write report", "description": "invoice totals", "priority": "high", "tags": ["work"], "due_at": "2020-01-01T09:00:00Z"}"#
+            )
             let milk = try await me.createTask(#"{"title": "Buy milk", "tags": ["home"], "completed": true}"#)
 
             func ids(_ query: String) async throws -> [Int64] {
@@ -143,7 +150,10 @@ struct TaskAPITests {
                 (.post, "/api/v1/tasks", #"{"title": "a", "priority": "critical-ish"}"#, .unprocessableContent, "validation_failed"),
                 (.post, "/api/v1/tasks", #"{"title": "a", "due_at": "someday"}"#, .unprocessableContent, "validation_failed"),
                 (.post, "/api/v1/tasks", #"{"title": "a", "recurrence": {"frequency": "daily"}}"#, .unprocessableContent, "validation_failed"),
-                (.post, "/api/v1/tasks", #"{"title": "a", "reminders": [{"offset_minutes": 99999999}], "due_at": "2026-12-01"}"#, .unprocessableContent, "validation_failed"),
+                (
+                    .post, "/api/v1/tasks", #"{"title": "a", "reminders": [{"offset_minutes": 99999999}], "due_at": "2026-12-01"}"#,
+                    .unprocessableContent, "validation_failed"
+                ),
                 (.post, "/api/v1/tasks", huge, .contentTooLarge, "payload_too_large"),
                 (.patch, "/api/v1/tasks/\(existing.id)", #"{"title": ""}"#, .unprocessableContent, "validation_failed"),
                 (.patch, "/api/v1/tasks/\(existing.id)", #"{"tags": "a,b c"}"#, .unprocessableContent, "validation_failed"),

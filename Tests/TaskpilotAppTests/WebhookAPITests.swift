@@ -1,3 +1,6 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+// (JSON bodies here use the API's snake_case field names as Swift names.)
 import Foundation
 import HTTPTypes
 import TaskpilotTestSupport
@@ -26,7 +29,8 @@ struct WebhookAPITests {
             #expect(hook.secret?.hasPrefix("whsec_") == true && hook.secret?.count == 6 + 64)
             #expect(hook.failures == 0 && hook.disabled_at == nil)
             let second: WebhookBody = try await me.post(
-                "/api/v1/webhooks", #"{"url": "http://127.0.0.1:9/in", "events": ["task.completed", "task.created", "task.completed"]}"#
+                "/api/v1/webhooks",
+                #"{"url": "http://127.0.0.1:9/in", "events": ["task.completed", "task.created", "task.completed"]}"#
             ).decode()
             #expect(second.events == ["task.completed", "task.created"])
             #expect(second.secret != hook.secret)

@@ -64,17 +64,27 @@ func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: (
 @Suite("Webhook delivery against a real receiver")
 struct WebhookDeliveryTests {
     static let fast = WebhookDeliveryService.Policy(
-        retries: RetrySchedule(delays: [.milliseconds(20), .milliseconds(20), .milliseconds(20)]), disableAfter: 5, timeout: .seconds(2),
-        concurrency: 4, pollInterval: .milliseconds(50))
+        retries: RetrySchedule(delays: [.milliseconds(20), .milliseconds(20), .milliseconds(20)]),
+        disableAfter: 5,
+        timeout: .seconds(2),
+        concurrency: 4,
+        pollInterval: .milliseconds(50)
+    )
 
     /// A database with one user and the delivery service running over it.
     func withService(
-        _ backend: TestBackend, policy: WebhookDeliveryService.Policy = fast,
+        _ backend: TestBackend,
+        policy: WebhookDeliveryService.Policy = fast,
         _ body: @Sendable (TaskpilotDatabase, SQLWebhookStore, User) async throws -> Void
     ) async throws {
         try await backend.withDatabase { database in
             let user = try await SQLAccountRepository(database: database).create(
-                email: "\(UUID().uuidString.prefix(8))@example.com", name: "", passwordHash: "x", timezone: "UTC", now: Date())
+                email: "\(UUID().uuidString.prefix(8))@example.com",
+                name: "",
+                passwordHash: "x",
+                timezone: "UTC",
+                now: Date()
+            )
             let store = SQLWebhookStore(database: database)
             let service = WebhookDeliveryService(store: store, signal: OutboxSignal(), policy: policy, logger: TestBackend.logger)
             let running = Task { try await service.run() }
@@ -87,16 +97,23 @@ struct WebhookDeliveryTests {
 
     func event(_ type: String, user: User, taskID: Int = 7) -> OutboxEvent {
         OutboxEvent(
-            topic: type.contains("reminder") ? .reminders : .taskEvents, key: String(taskID),
+            topic: type.contains("reminder") ? .reminders : .taskEvents,
+            key: String(taskID),
             envelope: OutboxEvent.cloudEvent(
-                type: type, subject: "task/\(taskID)", time: Date(),
-                data: ["task_id": .number(Double(taskID)), "user_id": .string(user.id.uuidString.lowercased()), "title": "Pay rent"]))
+                type: type,
+                subject: "task/\(taskID)",
+                time: Date(),
+                data: ["task_id": .number(Double(taskID)), "user_id": .string(user.id.uuidString.lowercased()), "title": "Pay rent"]
+            )
+        )
     }
 
     func deliveries(_ database: TaskpilotDatabase) async throws -> [(status: String, attempt: Int, code: Int?)] {
         try await database.sql.raw("SELECT status, attempt, response_code FROM webhook_deliveries ORDER BY created_at, id").all().map {
-            (try $0.decode(column: "status", as: String.self), try $0.decode(column: "attempt", as: Int.self),
-             try $0.decode(column: "response_code", as: Int?.self))
+            (
+                try $0.decode(column: "status", as: String.self), try $0.decode(column: "attempt", as: Int.self),
+                try $0.decode(column: "response_code", as: Int?.self)
+            )
         }
     }
 
@@ -105,7 +122,8 @@ struct WebhookDeliveryTests {
         // Computed independently with Python's hmac module.
         #expect(
             WebhookSignature.sign(secret: "whsec_test", timestamp: 1_700_000_000, body: #"{"id":"1"}"#)
-                == "sha256=11bf4466ea17c3df3fd743af0b435368e16b7a05eb8eced85e8c4670767bdec5")
+                == "sha256=11bf4466ea17c3df3fd743af0b435368e16b7a05eb8eced85e8c4670767bdec5"
+        )
         let secret = WebhookSignature.newSecret()
         #expect(secret.hasPrefix("whsec_") && secret.count == 70 && secret != WebhookSignature.newSecret())
     }
@@ -115,7 +133,13 @@ struct WebhookDeliveryTests {
         let receiver = WebhookReceiver()
         try await receiver.serve { url in
             try await withService(backend) { database, store, user in
-                let hook = try await store.create(userID: user.id, url: url, events: ["task.created", "reminder.due"], secret: "whsec_abc", now: Date())
+                let hook = try await store.create(
+                    userID: user.id,
+                    url: url,
+                    events: ["task.created", "reminder.due"],
+                    secret: "whsec_abc",
+                    now: Date()
+                )
                 let created = event("taskpilot.task.created", user: user)
                 #expect(try await store.enqueueWebhookDeliveries(for: created, now: Date()) == 1)
                 #expect(try await store.enqueueWebhookDeliveries(for: created, now: Date()) == 0)
@@ -134,7 +158,9 @@ struct WebhookDeliveryTests {
                 #expect(request.header("X-Taskpilot-Delivery").flatMap(UUID.init(uuidString:)) != nil)
                 let timestamp = try #require(request.header("X-Taskpilot-Timestamp").flatMap(Int.init))
                 #expect(abs(Double(timestamp) - Date().timeIntervalSince1970) < 60)
-                #expect(request.header("X-Taskpilot-Signature") == WebhookSignature.sign(secret: "whsec_abc", timestamp: timestamp, body: request.body))
+                #expect(
+                    request.header("X-Taskpilot-Signature") == WebhookSignature.sign(secret: "whsec_abc", timestamp: timestamp, body: request.body)
+                )
                 #expect(try await deliveries(database).map(\.code) == [204])
                 #expect(try await store.list(userID: user.id).map(\.id) == [hook.id])
             }
@@ -202,7 +228,11 @@ struct WebhookDeliveryTests {
         try await receiver.serve { url in
             try await withService(backend) { database, store, user in
                 let second = WebhookDeliveryService(
-                    store: SQLWebhookStore(database: database), signal: OutboxSignal(), policy: Self.fast, logger: TestBackend.logger)
+                    store: SQLWebhookStore(database: database),
+                    signal: OutboxSignal(),
+                    policy: Self.fast,
+                    logger: TestBackend.logger
+                )
                 let running = Task { try await second.run() }
                 defer { running.cancel() }
                 _ = try await store.create(userID: user.id, url: url, events: ["task.created"], secret: "whsec_x", now: Date())
@@ -238,7 +268,9 @@ struct WebhookDeliveryTests {
                     _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: user), now: Date())
                     try await eventually("the quick one delivered") { await quick.received.count == 1 }
                     #expect(ContinuousClock.now - started < .seconds(1))
-                    try await eventually("the slow one timed out") { try await deliveries(database).map(\.status).sorted() == ["delivered", "failed"] }
+                    try await eventually("the slow one timed out") {
+                        try await deliveries(database).map(\.status).sorted() == ["delivered", "failed"]
+                    }
                     #expect(ContinuousClock.now - started < .seconds(3))
                 }
             }
@@ -253,7 +285,8 @@ struct WebhookDeliveryTests {
                 let (me, _) = try await api.registered()
                 let (other, _) = try await api.registered()
                 let hook: WebhookBody = try await me.post(
-                    "/api/v1/webhooks", "{\"url\": \"\(url)\", \"events\": [\"task.created\", \"task.completed\"]}"
+                    "/api/v1/webhooks",
+                    "{\"url\": \"\(url)\", \"events\": [\"task.created\", \"task.completed\"]}"
                 ).decode()
                 let task = try await me.createTask(#"{"title": "Hooked"}"#)
                 _ = try await other.createTask(#"{"title": "Not mine"}"#)
@@ -265,7 +298,10 @@ struct WebhookDeliveryTests {
                 #expect(Set(got.compactMap { $0.header("X-Taskpilot-Event") }) == ["task.created", "task.completed"])
                 for request in got {
                     let timestamp = try #require(request.header("X-Taskpilot-Timestamp").flatMap(Int.init))
-                    #expect(request.header("X-Taskpilot-Signature") == WebhookSignature.sign(secret: hook.secret ?? "", timestamp: timestamp, body: request.body))
+                    #expect(
+                        request.header("X-Taskpilot-Signature")
+                            == WebhookSignature.sign(secret: hook.secret ?? "", timestamp: timestamp, body: request.body)
+                    )
                     let body = try #require(JSONValue.parse(request.body))
                     #expect(body["data"]?["task_id"]?.int64Value == task.id && body["specversion"] == "1.0")
                 }

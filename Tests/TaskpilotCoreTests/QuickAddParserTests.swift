@@ -21,7 +21,14 @@ struct QuickAddParserTests {
     static let now = local("2026-11-23T10:00", zone("Europe/Paris"))
 
     static let cases: [Case] = [
-        Case(text: "Pay rent every month on the 1st 9am p1 #home", title: "Pay rent", due: "2026-12-01 09:00", priority: .urgent, tags: ["home"], rrule: "FREQ=MONTHLY;BYMONTHDAY=1"),
+        Case(
+            text: "Pay rent every month on the 1st 9am p1 #home",
+            title: "Pay rent",
+            due: "2026-12-01 09:00",
+            priority: .urgent,
+            tags: ["home"],
+            rrule: "FREQ=MONTHLY;BYMONTHDAY=1"
+        ),
         Case(text: "buy milk tomorrow at 5pm", title: "buy milk", due: "2026-11-24 17:00"),
         Case(text: "meeting next tuesday 14:30", title: "meeting", due: "2026-12-01 14:30"),
         Case(text: "Call Ann in 3 days", title: "Call Ann", due: "2026-11-26"),
@@ -35,7 +42,13 @@ struct QuickAddParserTests {
         Case(text: "Call mom p2", title: "Call mom", priority: .high),
         Case(text: "Fix bug !high #work #Urgent", title: "Fix bug", priority: .high, tags: ["urgent", "work"]),
         Case(text: "Submit taxes remind me 2 hours before tomorrow 5pm", title: "Submit taxes", due: "2026-11-24 17:00", reminders: [120]),
-        Case(text: "remind me to pay rent on the 1st of every month at 9am", title: "Pay rent", due: "2026-12-01 09:00", rrule: "FREQ=MONTHLY;BYMONTHDAY=1", reminders: [0]),
+        Case(
+            text: "remind me to pay rent on the 1st of every month at 9am",
+            title: "Pay rent",
+            due: "2026-12-01 09:00",
+            rrule: "FREQ=MONTHLY;BYMONTHDAY=1",
+            reminders: [0]
+        ),
         Case(text: "Read chapter 5", title: "Read chapter 5"),
         Case(text: "Buy 2 apples", title: "Buy 2 apples"),
         Case(text: "Meet at the cafe", title: "Meet at the cafe"),
@@ -54,7 +67,12 @@ struct QuickAddParserTests {
         Case(text: "Call in 2 hours", title: "Call", due: "2026-11-23 12:00"),
         Case(text: "Daily standup daily at 9am", title: "Daily standup", due: "2026-11-24 09:00", rrule: "FREQ=DAILY"),
         Case(text: "Pay rent monthly", title: "Pay rent", due: "2026-11-23", rrule: "FREQ=MONTHLY;BYMONTHDAY=23"),
-        Case(text: "Renew passport every year until Dec 31 2030", title: "Renew passport", due: "2026-11-23", rrule: "FREQ=YEARLY;BYMONTHDAY=23;UNTIL=20301231T225959Z"),
+        Case(
+            text: "Renew passport every year until Dec 31 2030",
+            title: "Renew passport",
+            due: "2026-11-23",
+            rrule: "FREQ=YEARLY;BYMONTHDAY=23;UNTIL=20301231T225959Z"
+        ),
         Case(text: "Take pills every day for 10 times", title: "Take pills", due: "2026-11-23", rrule: "FREQ=DAILY;COUNT=10"),
         Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
         Case(text: "Something next month", title: "Something", due: "2026-12-01"),
@@ -69,12 +87,22 @@ struct QuickAddParserTests {
         Case(text: "Report by eow", title: "Report", due: "2026-11-27"),
         Case(text: "priority high fix the sink", title: "fix the sink", priority: .high),
         Case(text: "Buy milk @ 6pm", title: "Buy milk", due: "2026-11-23 18:00"),
-        Case(text: "Standup on weekdays at 9 with the team", title: "Standup with the team", due: "2026-11-24 09:00", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        Case(
+            text: "Standup on weekdays at 9 with the team",
+            title: "Standup with the team",
+            due: "2026-11-24 09:00",
+            rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+        ),
         Case(text: "Pay rent every month on the 1st and 15th", title: "Pay rent", due: "2026-12-01", rrule: "FREQ=MONTHLY;BYMONTHDAY=1,15"),
         Case(text: "Check logs every 2 days at 8pm", title: "Check logs", due: "2026-11-23 20:00", rrule: "FREQ=DAILY;INTERVAL=2"),
         Case(text: "Newsletter every week on friday", title: "Newsletter", due: "2026-11-27", rrule: "FREQ=WEEKLY;BYDAY=FR"),
         Case(text: "Haircut every! 6 weeks", title: "Haircut", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=6", fromCompletion: true),
-        Case(text: "Quarterly report every 3 months on the 1st", title: "Quarterly report", due: "2026-12-01", rrule: "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1"),
+        Case(
+            text: "Quarterly report every 3 months on the 1st",
+            title: "Quarterly report",
+            due: "2026-12-01",
+            rrule: "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1"
+        ),
         Case(text: "Anniversary every year", title: "Anniversary", due: "2026-11-23", rrule: "FREQ=YEARLY;BYMONTHDAY=23"),
         Case(text: "Team sync every mon, wed, fri 10:30", title: "Team sync", due: "2026-11-23 10:30", rrule: "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
         Case(text: "Flight December 24th 6:45am", title: "Flight", due: "2026-12-24 06:45"),
@@ -100,7 +128,14 @@ struct QuickAddParserTests {
         Case(text: "Renew domain in 2 months", title: "Renew domain", due: "2027-01-23"),
         Case(text: "remind me to call Alice", title: "Call Alice"),
         Case(text: "Pay 1.5k to John on the 30th", title: "Pay 1.5k to John", due: "2026-11-30"),
-        Case(text: "Run every day at 6:30am #health !medium", title: "Run", due: "2026-11-24 06:30", priority: .medium, tags: ["health"], rrule: "FREQ=DAILY"),
+        Case(
+            text: "Run every day at 6:30am #health !medium",
+            title: "Run",
+            due: "2026-11-24 06:30",
+            priority: .medium,
+            tags: ["health"],
+            rrule: "FREQ=DAILY"
+        ),
         Case(text: "Bins every other week on tuesday", title: "Bins", due: "2026-11-24", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"),
         Case(text: "Payroll every last day of the month", title: "Payroll", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
         Case(text: "Midnight snack at midnight", title: "Midnight snack", due: "2026-11-23 23:59"),
@@ -128,17 +163,21 @@ struct QuickAddParserTests {
         for offset in 0..<7 {
             let now = local("2026-11-23T10:00").addingTimeInterval(Double(offset) * 86_400)
             let parser = QuickAddParser(now: now, timeZone: utc)
-            let todayIndex = (offset % 7) + 1  // Monday is 1
+            let todayIndex = (offset % 7) + 1 // Monday is 1
             for day in Weekday.allCases {
                 let ahead = (day.rawValue - todayIndex + 7) % 7
                 let plain = parser.parse("Task \(day.name)")
                 #expect(plain.title == "Task")
-                #expect(plain.dueAt == Calendar.taskpilot(utc).startOfDay(for: now).addingTimeInterval(Double(ahead) * 86_400), "\(day.name) from day \(offset)")
+                #expect(
+                    plain.dueAt == Calendar.taskpilot(utc).startOfDay(for: now).addingTimeInterval(Double(ahead) * 86_400),
+                    "\(day.name) from day \(offset)"
+                )
                 let next = parser.parse("Task next \(day.name.lowercased())")
                 let mondayNextWeek = 7 - (todayIndex - 1)
                 #expect(
                     next.dueAt == Calendar.taskpilot(utc).startOfDay(for: now).addingTimeInterval(Double(mondayNextWeek + day.rawValue - 1) * 86_400),
-                    "next \(day.name) from day \(offset)")
+                    "next \(day.name) from day \(offset)"
+                )
                 let every = parser.parse("Task every \(day.name) at 11:00")
                 #expect(every.recurrence?.byWeekday == [day])
                 #expect(every.dueAt.map { Calendar.taskpilot(utc).component(.weekday, from: $0) } == day.calendarWeekday)

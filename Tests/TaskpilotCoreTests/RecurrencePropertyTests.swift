@@ -27,7 +27,10 @@ struct RecurrencePropertyTests {
 
     @Test("daily: the next occurrence is `interval` calendar days later")
     func daily() async {
-        await propertyCheck(count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...40)) { seconds, zoneIndex, interval in
+        await propertyCheck(count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...40)) {
+            seconds,
+            zoneIndex,
+            interval in
             let timeZone = zone(Self.zones[zoneIndex])
             let calendar = Calendar.taskpilot(timeZone)
             let reference = Date(timeIntervalSince1970: Double(seconds))
@@ -40,7 +43,11 @@ struct RecurrencePropertyTests {
     @Test("weekly: the next occurrence falls on a listed weekday within `interval` weeks")
     func weekly() async {
         await propertyCheck(
-            count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...4), Gen.int(in: 1...127)
+            count: Self.runs,
+            input: Self.instants,
+            Gen.int(in: 0..<Self.zones.count),
+            Gen.int(in: 1...4),
+            Gen.int(in: 1...127)
         ) { seconds, zoneIndex, interval, mask in
             let timeZone = zone(Self.zones[zoneIndex])
             let calendar = Calendar.taskpilot(timeZone)
@@ -60,13 +67,21 @@ struct RecurrencePropertyTests {
     @Test("monthly: the next occurrence is on the listed day, clamped to the month's length")
     func monthly() async {
         await propertyCheck(
-            count: Self.runs, input: Self.instants, Gen.int(in: 0..<Self.zones.count), Gen.int(in: 1...12), Gen.int(in: -1...31)
+            count: Self.runs,
+            input: Self.instants,
+            Gen.int(in: 0..<Self.zones.count),
+            Gen.int(in: 1...12),
+            Gen.int(in: -1...31)
         ) { seconds, zoneIndex, interval, rawDay in
             let day = rawDay == 0 ? 1 : rawDay
             let timeZone = zone(Self.zones[zoneIndex])
             let calendar = Calendar.taskpilot(timeZone)
             let reference = Date(timeIntervalSince1970: Double(seconds))
-            guard let next = RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [day]).nextOccurrence(after: reference, timeZone: timeZone)
+            guard
+                let next = RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [day]).nextOccurrence(
+                    after: reference,
+                    timeZone: timeZone
+                )
             else {
                 Issue.record("no next occurrence")
                 return
@@ -96,13 +111,21 @@ struct RecurrencePropertyTests {
     @Test("RRULE text reads back to the same rule")
     func rruleRoundTrip() async {
         await propertyCheck(
-            count: Self.runs, input: Gen.int(in: 0..<4), Gen.int(in: 1...1000), Gen.int(in: 0...127), Gen.int(in: -1...31), Gen.int(in: 0...50)
+            count: Self.runs,
+            input: Gen.int(in: 0..<4),
+            Gen.int(in: 1...1000),
+            Gen.int(in: 0...127),
+            Gen.int(in: -1...31),
+            Gen.int(in: 0...50)
         ) { kind, interval, mask, day, count in
             let frequency = RecurrenceFrequency.allCases[kind]
             let rule = RecurrenceRule(
-                frequency: frequency, interval: interval,
+                frequency: frequency,
+                interval: interval,
                 byWeekday: frequency == .weekly ? Weekday.allCases.filter { mask & (1 << ($0.rawValue - 1)) != 0 } : [],
-                byMonthDay: (frequency == .monthly || frequency == .yearly) && day != 0 ? [day] : [], count: count == 0 ? nil : count)
+                byMonthDay: (frequency == .monthly || frequency == .yearly) && day != 0 ? [day] : [],
+                count: count == 0 ? nil : count
+            )
             #expect(rule.validate().isEmpty)
             #expect((try? RecurrenceRule(rrule: rule.rrule)) == rule)
         }

@@ -42,10 +42,25 @@ struct RecurrenceRuleTests {
         Case(rule: .init(frequency: .daily, interval: 3), zone: "UTC", from: "2028-02-27T06:00", expected: "2028-03-01 06:00"),
         // Weekly.
         Case(rule: .init(frequency: .weekly), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-11-30 09:00"),
-        Case(rule: .init(frequency: .weekly, byWeekday: [.monday, .wednesday, .friday]), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-11-25 09:00"),
-        Case(rule: .init(frequency: .weekly, byWeekday: [.monday, .wednesday, .friday]), zone: "UTC", from: "2026-11-27T09:00", expected: "2026-11-30 09:00"),
+        Case(
+            rule: .init(frequency: .weekly, byWeekday: [.monday, .wednesday, .friday]),
+            zone: "UTC",
+            from: "2026-11-23T09:00",
+            expected: "2026-11-25 09:00"
+        ),
+        Case(
+            rule: .init(frequency: .weekly, byWeekday: [.monday, .wednesday, .friday]),
+            zone: "UTC",
+            from: "2026-11-27T09:00",
+            expected: "2026-11-30 09:00"
+        ),
         Case(rule: .init(frequency: .weekly, interval: 2, byWeekday: [.monday]), zone: "UTC", from: "2026-11-23T09:00", expected: "2026-12-07 09:00"),
-        Case(rule: .init(frequency: .weekly, interval: 2, byWeekday: [.monday, .thursday]), zone: "UTC", from: "2026-11-26T09:00", expected: "2026-12-07 09:00"),
+        Case(
+            rule: .init(frequency: .weekly, interval: 2, byWeekday: [.monday, .thursday]),
+            zone: "UTC",
+            from: "2026-11-26T09:00",
+            expected: "2026-12-07 09:00"
+        ),
         Case(rule: .init(frequency: .weekly, byWeekday: Weekday.workdays), zone: "UTC", from: "2026-11-27T09:00", expected: "2026-11-30 09:00"),
         Case(rule: .init(frequency: .weekly, byWeekday: Weekday.workdays), zone: "UTC", from: "2026-11-28T09:00", expected: "2026-11-30 09:00"),
         Case(rule: .init(frequency: .weekly, byWeekday: [.sunday]), zone: "UTC", from: "2026-11-29T20:00", expected: "2026-12-06 20:00"),
@@ -99,12 +114,17 @@ struct RecurrenceRuleTests {
     func fromCompletion() {
         let rule = RecurrenceRule(frequency: .daily, interval: 2, fromCompletion: true)
         let next = rule.nextDue(
-            previousDue: local("2026-11-20T09:00"), completedAt: local("2026-11-23T15:00"), occurrence: 1, timeZone: zone("UTC"))
+            previousDue: local("2026-11-20T09:00"),
+            completedAt: local("2026-11-23T15:00"),
+            occurrence: 1,
+            timeZone: zone("UTC")
+        )
         #expect(next == local("2026-11-25T09:00"))
         let monthly = RecurrenceRule(frequency: .monthly, fromCompletion: true)
         #expect(
             monthly.nextDue(previousDue: local("2026-01-10T09:00"), completedAt: local("2026-01-31T20:00"), occurrence: 1, timeZone: zone("UTC"))
-                == local("2026-02-28T09:00"))
+                == local("2026-02-28T09:00")
+        )
     }
 
     @Test("a monthly rule remembers the due day, so the 31st survives February")
@@ -125,7 +145,8 @@ struct RecurrenceRuleTests {
             (RecurrenceRule(frequency: .weekly, interval: 2, byWeekday: [.monday, .thursday]), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"),
             (RecurrenceRule(frequency: .monthly, byMonthDay: [-1], count: 12), "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12"),
             (RecurrenceRule(frequency: .yearly, until: local("2030-12-31T23:59:59")), "FREQ=YEARLY;UNTIL=20301231T235959Z"),
-        ])
+        ]
+    )
     func rruleText(_ rule: RecurrenceRule, _ text: String) throws {
         #expect(rule.rrule == text)
         #expect(try RecurrenceRule(rrule: text) == rule)
@@ -147,14 +168,16 @@ struct RecurrenceRuleTests {
             (RecurrenceRule(frequency: .weekly, interval: 2, fromCompletion: true), "every 2 weeks after completion"),
             (RecurrenceRule(frequency: .yearly, count: 5), "every year, 5 times"),
             (RecurrenceRule(frequency: .daily, until: local("2026-12-31T12:00")), "every day until Dec 31, 2026"),
-        ])
+        ]
+    )
     func sentence(_ rule: RecurrenceRule, _ text: String) {
         #expect(rule.text() == text)
     }
 
     @Test(
         "invalid RRULE text is refused with a message",
-        arguments: ["", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;BYSETPOS=1", "INTERVAL=2", "FREQ"])
+        arguments: ["", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;BYSETPOS=1", "INTERVAL=2", "FREQ"]
+    )
     func invalidRRule(_ text: String) {
         #expect(throws: TaskpilotError.self) { try RecurrenceRule(rrule: text) }
     }

@@ -34,7 +34,8 @@ struct TaskChangesTests {
             {"title": "  Pay\\nrent  ", "description": "flat 3", "priority": "p1", "tags": ["Home", "#bills", "home"],
              "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}, {"at": "2026-11-30T18:00:00Z"}],
              "recurrence": {"frequency": "monthly", "by_month_day": [1]}}
-            """)
+            """
+        )
         #expect(task.title == "Pay rent")
         #expect(task.priority == .urgent)
         #expect(task.tags == ["bills", "home"])
@@ -80,7 +81,8 @@ struct TaskChangesTests {
             (#"{"title": "a", "recurrence": "FREQ=SECONDLY"}"#, ["recurrence"]),
             (#"{"title": "a", "recurrence": 7}"#, ["recurrence"]),
             (#"{"title": 1, "priority": "x", "due_at": "y"}"#, ["title", "priority", "due_at"]),
-        ])
+        ]
+    )
     func badInput(_ json: String, _ expected: [String]) {
         #expect(fields(of: json) == expected)
     }
@@ -107,7 +109,8 @@ struct TaskChangesTests {
     @Test("changing the due date re-arms relative reminders and moves a monthly day")
     func rearm() throws {
         var task = try create(
-            #"{"title": "a", "due_at": "2026-12-10T09:00:00Z", "reminders": [{"offset_minutes": 30}], "recurrence": {"frequency": "monthly"}}"#)
+            #"{"title": "a", "due_at": "2026-12-10T09:00:00Z", "reminders": [{"offset_minutes": 30}], "recurrence": {"frequency": "monthly"}}"#
+        )
         #expect(task.recurrence?.byMonthDay == [10])
         task.reminders[0].id = 5
         task.reminders[0].firedAt = now

@@ -11,7 +11,9 @@ struct TaskQueryTests {
             parameters: [
                 "status": "pending", "priority": "high,urgent", "tags": "Work,#home", "q": "invoice march", "due_before": "2026-12-01",
                 "due_after": "2026-11-01T00:00:00Z", "overdue": "true", "sort": "due_at:asc,priority:desc", "limit": "20",
-            ], timeZone: zone("UTC"))
+            ],
+            timeZone: zone("UTC")
+        )
         #expect(query.filter.status == .pending)
         #expect(query.filter.priorities == [.high, .urgent])
         #expect(query.filter.tags == ["home", "work"])
@@ -35,7 +37,8 @@ struct TaskQueryTests {
             ("status", "maybe"), ("priority", "p9"), ("sort", "colour:asc"), ("sort", "title:sideways"), ("sort", "title,title"),
             ("limit", "0"), ("limit", "501"), ("limit", "ten"), ("due_before", "soon"), ("due_after", "2026-02-30"), ("overdue", "perhaps"),
             ("cursor", "not-a-cursor"), ("tags", "a b"),
-        ])
+        ]
+    )
     func refused(_ name: String, _ value: String) {
         #expect {
             try TaskQuery(parameters: [name: value], timeZone: zone("UTC"))

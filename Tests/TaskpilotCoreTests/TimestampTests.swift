@@ -18,7 +18,8 @@ struct TimestampTests {
             ("2026-07-01T09:00", "America/New_York", "2026-07-01T13:00:00Z"),
             ("2028-02-29T00:00:00Z", "UTC", "2028-02-29T00:00:00Z"),
             ("1970-01-01T00:00:00Z", "UTC", "1970-01-01T00:00:00Z"),
-        ])
+        ]
+    )
     func instants(_ text: String, _ zoneName: String, _ expected: String) throws {
         let parsed = try #require(Timestamp.parse(text, timeZone: zone(zoneName)))
         guard case .instant(let date) = parsed else {
@@ -39,7 +40,8 @@ struct TimestampTests {
         arguments: [
             "", "tomorrow", "2026-13-01", "2026-02-30", "2027-02-29", "2026-12-01T25:00:00Z", "2026-12-01T09:60Z", "2026-12-01T09:00:00+25:00",
             "2026-12-01T09:00:00Zjunk", "12/01/2026", "2026-1-1", "2026-12-01T", "2026-12-01T09:00:00.Z",
-        ])
+        ]
+    )
     func refused(_ text: String) {
         #expect(Timestamp.parse(text, timeZone: zone("UTC")) == nil)
     }

@@ -13,7 +13,12 @@ struct MigrationTests {
             #expect(try await database.migrate().isEmpty)
             try await database.revertLastBatch()
             await #expect(throws: (any Error).self) { try await database.sql.raw("SELECT COUNT(*) AS n FROM tasks").run() }
-            #expect(try await database.migrate() == ["0001_create_accounts", "0002_create_tasks", "0003_create_task_search", "0004_create_conversations", "0005_create_events", "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs"])
+            #expect(
+                try await database.migrate() == [
+                    "0001_create_accounts", "0002_create_tasks", "0003_create_task_search", "0004_create_conversations", "0005_create_events",
+                    "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs",
+                ]
+            )
             #expect(await database.ping())
         }
     }
@@ -26,12 +31,15 @@ struct MigrationTests {
         }
     }
 
-    @Test("database URLs", arguments: [
-        ("sqlite://./data/taskpilot.sqlite", DatabaseLocation.sqliteFile("./data/taskpilot.sqlite")),
-        ("sqlite:///var/lib/taskpilot/db.sqlite", DatabaseLocation.sqliteFile("/var/lib/taskpilot/db.sqlite")),
-        ("sqlite::memory:", DatabaseLocation.sqliteMemory),
-        ("postgres://u:p@db:5432/taskpilot", DatabaseLocation.postgres("postgres://u:p@db:5432/taskpilot")),
-    ])
+    @Test(
+        "database URLs",
+        arguments: [
+            ("sqlite://./data/taskpilot.sqlite", DatabaseLocation.sqliteFile("./data/taskpilot.sqlite")),
+            ("sqlite:///var/lib/taskpilot/db.sqlite", DatabaseLocation.sqliteFile("/var/lib/taskpilot/db.sqlite")),
+            ("sqlite::memory:", DatabaseLocation.sqliteMemory),
+            ("postgres://u:p@db:5432/taskpilot", DatabaseLocation.postgres("postgres://u:p@db:5432/taskpilot")),
+        ]
+    )
     func urls(_ text: String, _ expected: DatabaseLocation) {
         #expect(DatabaseLocation(url: text) == expected)
     }

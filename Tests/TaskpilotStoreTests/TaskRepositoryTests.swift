@@ -8,7 +8,7 @@ import Testing
 @Suite("Task storage")
 struct TaskRepositoryTests {
     let utc = TimeZone(identifier: "UTC")!
-    let now = Date(timeIntervalSince1970: 1_795_435_200)  // 2026-11-23T12:00:00Z
+    let now = Date(timeIntervalSince1970: 1_795_435_200) // 2026-11-23T12:00:00Z
 
     func makeUser(_ database: TaskpilotDatabase, _ email: String = "\(UUID().uuidString.prefix(8))@example.com") async throws -> User {
         try await SQLAccountRepository(database: database).create(email: email, name: "", passwordHash: "x", timezone: "UTC", now: now)
@@ -26,7 +26,8 @@ struct TaskRepositoryTests {
             let tasks = SQLTaskRepository(database: database)
             let user = try await makeUser(database)
             let created = try await add(
-                tasks, user,
+                tasks,
+                user,
                 #"{"title": "Pay rent", "description": "flat", "priority": "high", "tags": ["home", "bills"], "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}], "recurrence": {"frequency": "monthly", "by_month_day": [1]}}"#
             )
             let read = try await tasks.get(id: created.id, userID: user.id, now: now)
@@ -45,7 +46,9 @@ struct TaskRepositoryTests {
             let alice = try await makeUser(database)
             let bob = try await makeUser(database)
             let task = try await add(tasks, alice, #"{"title": "secret", "tags": ["private"]}"#)
-            await #expect(throws: TaskpilotError.notFound("Task \(task.id) was not found.")) { try await tasks.get(id: task.id, userID: bob.id, now: now) }
+            await #expect(throws: TaskpilotError.notFound("Task \(task.id) was not found.")) {
+                try await tasks.get(id: task.id, userID: bob.id, now: now)
+            }
             await #expect(throws: TaskpilotError.self) {
                 try await tasks.update(id: task.id, userID: bob.id, changes: TaskChanges(title: "mine"), now: now, timeZone: utc)
             }
@@ -62,9 +65,15 @@ struct TaskRepositoryTests {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
             let user = try await makeUser(database)
-            let task = try await add(tasks, user, #"{"title": "a", "tags": ["x", "y"], "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 5}]}"#)
+            let task = try await add(
+                tasks,
+                user,
+                #"{"title": "a", "tags": ["x", "y"], "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 5}]}"#
+            )
             let changes = try TaskChanges(
-                json: try JSONValue.parseObject(Data(#"{"tags": ["z"], "due_at": "2026-12-02T09:00:00Z"}"#.utf8)), timeZone: utc)
+                json: try JSONValue.parseObject(Data(#"{"tags": ["z"], "due_at": "2026-12-02T09:00:00Z"}"#.utf8)),
+                timeZone: utc
+            )
             let updated = try await tasks.update(id: task.id, userID: user.id, changes: changes, now: now, timeZone: utc)
             #expect(updated.tags == ["z"])
             #expect(updated.reminders.map(\.fireAt) == [Timestamp.parse("2026-12-02T08:55:00Z", timeZone: utc)?.date])
@@ -97,8 +106,16 @@ struct TaskRepositoryTests {
             let tasks = SQLTaskRepository(database: database)
             let user = try await makeUser(database)
             let other = try await makeUser(database)
-            let rent = try await add(tasks, user, #"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2026-12-01T09:00:00Z"}"#)
-            let report = try await add(tasks, user, #"{"title": "Quarterly report", "description": "Send the invoice totals", "priority": "high", "tags": ["work"], "due_at": "2026-11-20T09:00:00Z"}"#)
+            let rent = try await add(
+                tasks,
+                user,
+                #"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2026-12-01T09:00:00Z"}"#
+            )
+            let report = try await add(
+                tasks,
+                user,
+                #"{"title": "Quarterly report", "description": "Send the invoice totals", "priority": "high", "tags": ["work"], "due_at": "2026-11-20T09:00:00Z"}"#
+            )
             let milk = try await add(tasks, user, #"{"title": "Buy milk", "tags": ["home"], "status": "completed"}"#)
             let yesterday = try await add(tasks, user, #"{"title": "All-day thing", "due_at": "2026-11-22"}"#)
             let today = try await add(tasks, user, #"{"title": "Today all day", "due_at": "2026-11-23"}"#)

@@ -4,7 +4,6 @@ public import Logging
 import SQLKit
 public import TaskpilotStore
 
-
 /// A database kind the integration suites run against: SQLite always, PostgreSQL when `make test` started one
 /// (it sets `TASKPILOT_TEST_POSTGRES_URL`).
 public enum TestBackend: String, Sendable, CaseIterable {

@@ -156,7 +156,9 @@ extension QuickAddParser {
             found.reminders.append(.beforeDue(minutes: amount * unit))
             return cursor + 3 - index
         }
-        if let (compact, unit) = Self.compactDuration(tokens.word(cursor)), ["before", "early", "earlier", "ahead"].contains(tokens.word(cursor + 1) ?? "") {
+        if let (compact, unit) = Self.compactDuration(tokens.word(cursor)),
+            ["before", "early", "earlier", "ahead"].contains(tokens.word(cursor + 1) ?? "")
+        {
             found.reminders.append(.beforeDue(minutes: compact * unit))
             return cursor + 2 - index
         }
@@ -483,7 +485,10 @@ extension QuickAddParser {
             || tokens.matches(["in", "the", "afternoon"], at: index)
         {
             let part = tokens.word(index + 2)!
-            setClock(part == "morning" ? Clock(hour: 9, minute: 0) : part == "afternoon" ? Clock(hour: 14, minute: 0) : Clock(hour: 18, minute: 0), &found)
+            setClock(
+                part == "morning" ? Clock(hour: 9, minute: 0) : part == "afternoon" ? Clock(hour: 14, minute: 0) : Clock(hour: 18, minute: 0),
+                &found
+            )
             return 3
         }
         if let part = tokens.word(index + 1), tokens.word(index) == "this", let clock = Self.partOfDay[part] {

@@ -15,9 +15,14 @@ public struct QuickAddResult: Sendable, Equatable {
     /// The result as task changes, ready for `TaskItem.applying`.
     public var changes: TaskChanges {
         TaskChanges(
-            title: title, priority: priority, tags: tags.isEmpty ? nil : tags.sorted(),
-            due: dueAt.map { .set(allDay ? .day($0) : .instant($0)) }, allDay: dueAt == nil ? nil : allDay,
-            reminders: reminders.isEmpty ? nil : reminders, recurrence: recurrence.map { .set($0) })
+            title: title,
+            priority: priority,
+            tags: tags.isEmpty ? nil : tags.sorted(),
+            due: dueAt.map { .set(allDay ? .day($0) : .instant($0)) },
+            allDay: dueAt == nil ? nil : allDay,
+            reminders: reminders.isEmpty ? nil : reminders,
+            recurrence: recurrence.map { .set($0) }
+        )
     }
 }
 
@@ -64,7 +69,9 @@ public struct QuickAddParser: Sendable {
     }
 
     /// Words that, first in the text, name the thing rather than schedule it.
-    static let titleLeadWords: Set<String> = ["daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays"]
+    static let titleLeadWords: Set<String> = [
+        "daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays",
+    ]
 
     /// Parses one line of text.
     public func parse(_ text: String) -> QuickAddResult {

@@ -30,7 +30,9 @@ struct M0001CreateAccounts: AsyncMigration {
                 )
                 """,
                 "CREATE INDEX api_tokens_user ON api_tokens (user_id, created_at)",
-            ], on: database)
+            ],
+            on: database
+        )
     }
 
     func revert(on database: any Database) async throws {

@@ -55,7 +55,9 @@ struct M0002CreateTasks: AsyncMigration {
                 """,
                 "CREATE INDEX reminders_task ON reminders (task_id)",
                 "CREATE INDEX reminders_pending ON reminders (fire_at) WHERE fired_at IS NULL",
-            ], on: database)
+            ],
+            on: database
+        )
     }
 
     func revert(on database: any Database) async throws {

@@ -31,7 +31,9 @@ struct M0003CreateTaskSearch: AsyncMigration {
                         INSERT INTO tasks_fts(rowid, title, description) VALUES (new.id, new.title, new.description);
                     END
                     """,
-                ], on: database)
+                ],
+                on: database
+            )
         case .postgres:
             try await run(
                 [
@@ -41,7 +43,9 @@ struct M0003CreateTaskSearch: AsyncMigration {
                     ) STORED
                     """,
                     "CREATE INDEX tasks_search ON tasks USING GIN (search)",
-                ], on: database)
+                ],
+                on: database
+            )
         }
     }
 
@@ -50,7 +54,8 @@ struct M0003CreateTaskSearch: AsyncMigration {
         case .sqlite:
             try await run(
                 ["DROP TRIGGER tasks_fts_update", "DROP TRIGGER tasks_fts_delete", "DROP TRIGGER tasks_fts_insert", "DROP TABLE tasks_fts"],
-                on: database)
+                on: database
+            )
         case .postgres:
             try await run(["DROP INDEX tasks_search", "ALTER TABLE tasks DROP COLUMN search"], on: database)
         }

@@ -31,7 +31,9 @@ struct M0004CreateConversations: AsyncMigration {
                 )
                 """,
                 "CREATE INDEX messages_conversation ON messages (conversation_id, id)",
-            ], on: database)
+            ],
+            on: database
+        )
     }
 
     func revert(on database: any Database) async throws {

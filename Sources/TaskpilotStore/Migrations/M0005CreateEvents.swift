@@ -69,12 +69,15 @@ struct M0005CreateEvents: AsyncMigration {
                 )
                 """,
                 "CREATE INDEX audit_log_task ON audit_log (user_id, task_id, id)",
-            ], on: database)
+            ],
+            on: database
+        )
     }
 
     func revert(on database: any Database) async throws {
         try await run(
             ["DROP TABLE audit_log", "DROP TABLE webhooks", "DROP TABLE notifications", "DROP TABLE processed_events", "DROP TABLE outbox"],
-            on: database)
+            on: database
+        )
     }
 }

@@ -10,7 +10,9 @@ struct M0006IndexDueOrder: AsyncMigration {
             [
                 "CREATE INDEX tasks_user_due_key ON tasks (user_id, (COALESCE(due_at, 9223372036854775807)), id)",
                 "CREATE INDEX tasks_user_status_due_key ON tasks (user_id, status, (COALESCE(due_at, 9223372036854775807)), id)",
-            ], on: database)
+            ],
+            on: database
+        )
     }
 
     func revert(on database: any Database) async throws {

@@ -43,7 +43,9 @@ struct M0007CreateDeliveries: AsyncMigration {
                 )
                 """,
                 "CREATE INDEX email_deliveries_due ON email_deliveries (next_attempt_at) WHERE status = 'pending'",
-            ], on: database)
+            ],
+            on: database
+        )
     }
 
     func revert(on database: any Database) async throws {
