@@ -11,7 +11,7 @@ import TaskpilotEvents
 final class KafkaConsumer: Sendable {
     private let loop: BlockingLoop
     /// Referenced by librdkafka's callbacks for as long as the consumer lives.
-    private let positions: LivePositions
+    private let positions: StartPositions
     /// Set when the consumer is dropped without leaving its group.
     private let abandoned = AtomicFlag()
 
@@ -37,7 +37,7 @@ final class KafkaConsumer: Sendable {
         // Librdkafka's default lets a fetch wait up to 500 ms for more data; events should move at once.
         values["fetch.wait.max.ms"] = "20"
         let conf = try makeConfiguration(values)
-        let positions = LivePositions(live: live)
+        let positions = StartPositions(live: live)
         if newLog { positions.forget(window: .seconds(60)) }
         self.positions = positions
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(positions).toOpaque())
@@ -46,7 +46,7 @@ final class KafkaConsumer: Sendable {
             // Eager protocol (range assignor): take the whole new assignment, or give everything back.
             if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
                 if let opaque, let partitions {
-                    Unmanaged<LivePositions>.fromOpaque(opaque).takeUnretainedValue().position(client: client, partitions)
+                    Unmanaged<StartPositions>.fromOpaque(opaque).takeUnretainedValue().position(client: client, partitions)
                 }
                 rd_kafka_assign(client, partitions)
             } else {
@@ -107,7 +107,7 @@ final class KafkaConsumer: Sendable {
         topic: EventTopic,
         group: String,
         live: Bool,
-        positions: LivePositions,
+        positions: StartPositions,
         handler: @escaping EventHandler,
         loop: BlockingLoop,
         logger: Logger
@@ -214,7 +214,7 @@ final class KafkaConsumer: Sendable {
 /// assignment starts from the beginning (handlers drop repeats). A live consumer (one member, no commits) starts after
 /// the last message it read, or — the first time — at the first message published since the process started, so
 /// nothing published while the group was forming is missed.
-final class LivePositions: Sendable {
+final class StartPositions: Sendable {
     private let live: Bool
     private let started = Mutex(Int64(Date().timeIntervalSince1970 * 1000))
     private let next = Mutex([Int32: Int64]())

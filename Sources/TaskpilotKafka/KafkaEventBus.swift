@@ -83,27 +83,31 @@ public final class KafkaEventBus: EventBus, Service {
         while !Task.isCancelled {
             do {
                 guard let current = producer.withLock({ $0 }) else { return }
-                if known == nil, try await epochs.epoch(of: bus) == nil {
+                var recorded = try await epochs.epoch(of: bus)
+                if recorded == nil {
                     let first = UUID().uuidString.lowercased()
                     if try await epochs.advanceEpoch(of: bus, from: nil, to: first) { _ = await current.leaveMarker(epoch: first) }
+                    recorded = try await epochs.epoch(of: bus)
                 }
-                let recorded = try await epochs.epoch(of: bus)
                 if known == nil { known = recorded }
-                if let recorded, await current.markerPresence() == .missing {
+                if let seen = recorded, await current.markerPresence() == .missing {
                     let next = UUID().uuidString.lowercased()
-                    if try await epochs.advanceEpoch(of: bus, from: recorded, to: next) {
+                    if try await epochs.advanceEpoch(of: bus, from: seen, to: next) {
                         logger.error(
-                            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, rewinding consumers"
+                            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, starting consumers over"
                         )
                         let fresh = try replaceProducer(current)
                         _ = await fresh.leaveMarker(epoch: next)
                         await onDataLoss()
+                        recorded = next
+                    } else {
+                        recorded = try await epochs.epoch(of: bus)
                     }
                 }
-                if let latest = try await epochs.epoch(of: bus), latest != known {
-                    logger.notice("new bus epoch: consumers start over on the new log", metadata: ["epoch": .string(latest)])
+                if let recorded, recorded != known {
+                    logger.notice("new bus epoch: consumers start over on the new log", metadata: ["epoch": .string(recorded)])
                     try await restartConsumers()
-                    known = latest
+                    known = recorded
                 }
             } catch {
                 logger.warning("could not check the bus epoch; retrying", metadata: ["error": "\(error)"])
