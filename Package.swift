@@ -204,6 +204,7 @@ let package = Package(
                 "TaskpilotCore",
                 "TaskpilotStore",
                 "TaskpilotTestSupport",
+                .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],

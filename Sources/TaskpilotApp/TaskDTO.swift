@@ -24,20 +24,25 @@ struct TaskDTO: ResponseGenerator, Encodable, Sendable {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONBody.response(task.apiJSON(now: now, timeZone: timeZone))
+        var writer = JSONWriter(capacity: 1024)
+        task.writeAPIJSON(into: &writer, now: now, timeZone: timeZone)
+        return JSONBody.response(writer)
     }
 }
 
-/// JSON responses written directly from `JSONValue`, for the hot list and task paths.
+/// JSON responses written directly, for the hot list and task paths.
 enum JSONBody {
     static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var text = ""
-        text.reserveCapacity(4096)
-        value.write(into: &text)
-        return Response(
+        var writer = JSONWriter(capacity: 4096)
+        writer.value(value)
+        return response(writer, status: status)
+    }
+
+    static func response(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: text))
+            body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes))
         )
     }
 }
@@ -48,10 +53,16 @@ struct TaskListDTO: ResponseGenerator, Sendable {
     let nextCursor: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONBody.response([
-            "items": .array(items.map { $0.task.apiJSON(now: $0.now, timeZone: $0.timeZone) }),
-            "next_cursor": nextCursor.map { .string($0) } ?? .null,
-        ])
+        var writer = JSONWriter(capacity: 1024 * max(1, items.count))
+        writer.beginObject()
+        writer.key("items")
+        writer.beginArray()
+        for item in items { item.task.writeAPIJSON(into: &writer, now: item.now, timeZone: item.timeZone) }
+        writer.endArray()
+        writer.key("next_cursor")
+        writer.string(nextCursor)
+        writer.endObject()
+        return JSONBody.response(writer)
     }
 }
 

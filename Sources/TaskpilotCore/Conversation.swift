@@ -113,9 +113,9 @@ extension JSONValue {
         return nil
     }
 
-    /// Parses JSON text of any kind.
+    /// Parses JSON text of any kind; nil when the text is not exactly one JSON value.
     public static func parse(_ text: String) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        JSONParser.parse(text)
     }
 
     /// Any Encodable value as JSON.

@@ -106,9 +106,17 @@ public enum Timestamp {
 
     /// Formats an instant as RFC 3339 in UTC with millisecond precision when needed, e.g. `2026-12-01T09:00:00Z`.
     public static func format(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        write(date, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `format(date)` as UTF-8.
+    public static func write(_ date: Date, into bytes: inout [UInt8]) {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let seconds = Int64((Double(milliseconds) / 1000).rounded(.down))
-        let fraction = Int(milliseconds - seconds * 1000)
+        let fraction = milliseconds - seconds * 1000
         var days = seconds / 86_400
         var remainder = seconds % 86_400
         if remainder < 0 {
@@ -125,14 +133,40 @@ public enum Timestamp {
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        func pad(_ value: Int64, _ width: Int) {
+            let text = String(value).utf8
+            if text.count < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - text.count)) }
+            bytes.append(contentsOf: text)
         }
-        var result = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
-        result += "\(pad(remainder / 3600, 2)):\(pad(remainder % 3600 / 60, 2)):\(pad(remainder % 60, 2))"
-        if fraction != 0 { result += "." + pad(Int64(fraction), 3) }
-        return result + "Z"
+        func digits(_ value: Int64, _ width: Int) {
+            guard value >= 0 else { return pad(value, width) }
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            // Values wider than `width` (years past 9999) keep all their digits.
+            while divisor <= value / 10 { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(remainder / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(remainder % 3600 / 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(remainder % 60, 2)
+        if fraction != 0 {
+            bytes.append(UInt8(ascii: "."))
+            digits(fraction, 3)
+        }
+        bytes.append(UInt8(ascii: "Z"))
     }
 }
 

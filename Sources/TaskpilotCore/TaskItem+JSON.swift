@@ -3,36 +3,93 @@ public import Foundation
 extension TaskItem {
     /// The task as the API shows it (DESIGN §4), also the `task_data` of events.
     public func apiJSON(now: Date, timeZone: TimeZone) -> JSONValue {
-        func time(_ date: Date?) -> JSONValue { date.map { .string(Timestamp.format($0)) } ?? .null }
-        let reminderValues: [JSONValue] = reminders.map { reminder in
-            var minutes: JSONValue = .null
-            var at: JSONValue = .null
-            switch reminder.trigger {
-            case .beforeDue(let offset): minutes = .number(Double(offset))
-            case .at(let date): at = .string(Timestamp.format(date))
-            }
-            return [
-                "id": .number(Double(reminder.id)), "offset_minutes": minutes, "at": at, "fire_at": time(reminder.fireAt),
-                "fired_at": time(reminder.firedAt),
-            ]
+        var writer = JSONWriter(capacity: 512)
+        writeAPIJSON(into: &writer, now: now, timeZone: timeZone)
+        // The writer is the one definition of the shape; its output is always one valid object.
+        return JSONParser.parse(writer.text) ?? .null
+    }
+
+    /// Writes the task as the API shows it, members in key order, straight into `writer` (the list path).
+    public func writeAPIJSON(into writer: inout JSONWriter, now: Date, timeZone: TimeZone) {
+        writer.beginObject()
+        writer.key("all_day")
+        writer.bool(allDay)
+        writer.key("completed")
+        writer.bool(status == .completed)
+        writer.key("completed_at")
+        writer.timestamp(completedAt)
+        writer.key("created_at")
+        writer.timestamp(createdAt)
+        writer.key("description")
+        writer.string(description)
+        writer.key("due_at")
+        writer.timestamp(dueAt)
+        writer.key("id")
+        writer.int(id)
+        writer.key("occurrence")
+        writer.int(occurrence)
+        writer.key("overdue")
+        writer.bool(isOverdue(now: now))
+        writer.key("priority")
+        writer.string(priority.rawValue)
+        writer.key("recurrence")
+        if let rule = recurrence {
+            writer.beginObject()
+            writer.key("by_month_day")
+            writer.beginArray()
+            for day in rule.byMonthDay { writer.int(day) }
+            writer.endArray()
+            writer.key("by_weekday")
+            writer.beginArray()
+            for weekday in rule.byWeekday { writer.string(weekday.code) }
+            writer.endArray()
+            writer.key("count")
+            if let count = rule.count { writer.int(count) } else { writer.null() }
+            writer.key("frequency")
+            writer.string(rule.frequency.rawValue)
+            writer.key("from_completion")
+            writer.bool(rule.fromCompletion)
+            writer.key("interval")
+            writer.int(rule.interval)
+            writer.key("rrule")
+            writer.string(rule.rrule)
+            writer.key("text")
+            writer.string(rule.text(timeZone: timeZone))
+            writer.key("until")
+            writer.timestamp(rule.until)
+            writer.endObject()
+        } else {
+            writer.null()
         }
-        let rule: JSONValue =
-            recurrence.map { rule in
-                [
-                    "frequency": .string(rule.frequency.rawValue), "interval": .number(Double(rule.interval)),
-                    "by_weekday": .array(rule.byWeekday.map { .string($0.code) }),
-                    "by_month_day": .array(rule.byMonthDay.map { .number(Double($0)) }),
-                    "until": time(rule.until), "count": rule.count.map { .number(Double($0)) } ?? .null,
-                    "from_completion": .bool(rule.fromCompletion),
-                    "rrule": .string(rule.rrule), "text": .string(rule.text(timeZone: timeZone)),
-                ]
-            } ?? .null
-        return [
-            "id": .number(Double(id)), "title": .string(title), "description": .string(description), "status": .string(status.rawValue),
-            "completed": .bool(status == .completed), "priority": .string(priority.rawValue), "tags": .array(tags.map { .string($0) }),
-            "due_at": time(dueAt), "all_day": .bool(allDay), "overdue": .bool(isOverdue(now: now)), "reminders": .array(reminderValues),
-            "recurrence": rule, "series_id": seriesID.map { .number(Double($0)) } ?? .null, "occurrence": .number(Double(occurrence)),
-            "completed_at": time(completedAt), "created_at": .string(Timestamp.format(createdAt)), "updated_at": .string(Timestamp.format(updatedAt)),
-        ]
+        writer.key("reminders")
+        writer.beginArray()
+        for reminder in reminders {
+            writer.beginObject()
+            writer.key("at")
+            if case .at(let date) = reminder.trigger { writer.timestamp(date) } else { writer.null() }
+            writer.key("fire_at")
+            writer.timestamp(reminder.fireAt)
+            writer.key("fired_at")
+            writer.timestamp(reminder.firedAt)
+            writer.key("id")
+            writer.int(reminder.id)
+            writer.key("offset_minutes")
+            if case .beforeDue(let minutes) = reminder.trigger { writer.int(minutes) } else { writer.null() }
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("series_id")
+        if let seriesID { writer.int(seriesID) } else { writer.null() }
+        writer.key("status")
+        writer.string(status.rawValue)
+        writer.key("tags")
+        writer.beginArray()
+        for tag in tags { writer.string(tag) }
+        writer.endArray()
+        writer.key("title")
+        writer.string(title)
+        writer.key("updated_at")
+        writer.timestamp(updatedAt)
+        writer.endObject()
     }
 }

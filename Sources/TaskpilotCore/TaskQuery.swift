@@ -225,8 +225,21 @@ public struct TaskCursor: Sendable, Equatable, Codable {
 
     /// The opaque base64url form.
     public var encoded: String {
-        let data = (try? JSONEncoder().encode(self)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        var writer = JSONWriter(capacity: 64)
+        writer.beginObject()
+        writer.key("values")
+        writer.beginArray()
+        for value in values {
+            switch value {
+            case .int(let number): writer.int(number)
+            case .string(let text): writer.string(text)
+            }
+        }
+        writer.endArray()
+        writer.key("id")
+        writer.int(id)
+        writer.endObject()
+        return Data(writer.bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 }

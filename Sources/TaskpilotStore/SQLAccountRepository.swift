@@ -32,14 +32,14 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
     }
 
     public func user(id: UUID) async throws -> User {
-        guard let row = try await store.sql.raw("SELECT * FROM users WHERE id = \(bind: id.storageKey)").first() else {
+        guard let row = try await store.read({ try await $0.raw("SELECT * FROM users WHERE id = \(bind: id.storageKey)").first() }) else {
             throw TaskpilotError.unauthorized("The account of this token no longer exists.")
         }
         return try Self.user(from: row)
     }
 
     public func credentials(email: String) async throws -> (User, String)? {
-        guard let row = try await store.sql.raw("SELECT * FROM users WHERE email = \(bind: email)").first() else { return nil }
+        guard let row = try await store.read({ try await $0.raw("SELECT * FROM users WHERE email = \(bind: email)").first() }) else { return nil }
         return (try Self.user(from: row), try row.decode(column: "password_hash", as: String.self))
     }
 
@@ -98,7 +98,8 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
     }
 
     public func authenticate(secretHash: String, now: Date) async throws -> APIToken? {
-        guard let row = try await store.sql.raw("SELECT * FROM api_tokens WHERE token_hash = \(bind: secretHash)").first() else { return nil }
+        guard let row = try await store.read({ try await $0.raw("SELECT * FROM api_tokens WHERE token_hash = \(bind: secretHash)").first() })
+        else { return nil }
         let token = try Self.token(from: row)
         if let expiresAt = token.expiresAt, expiresAt <= now { return nil }
         // Recording every use would turn each read into a write; once a minute is precise enough.

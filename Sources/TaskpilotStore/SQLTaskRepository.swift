@@ -29,7 +29,7 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     private static let columns: SQLQueryString = """
-        t.id, t.user_id, t.title, t.description, t.status, t.priority, t.tags, t.due_at, t.all_day, t.recurrence,
+        t.id, t.title, t.description, t.status, t.priority, t.tags, t.due_at, t.all_day, t.recurrence,
         t.recurrence_from_completion, t.series_id, t.occurrence, t.completed_at, t.created_at, t.updated_at
         """
 
@@ -48,7 +48,7 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     public func get(id: Int64, userID: UUID, now: Date) async throws -> TaskItem {
-        try await Self.fetch(id: id, userID: userID, on: store.sql, lock: false)
+        try await store.read { try await Self.fetch(id: id, userID: userID, on: $0, lock: false) }
     }
 
     public func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem {
@@ -100,7 +100,10 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     public func list(_ query: TaskQuery, userID: UUID, now: Date) async throws -> TaskPage {
-        let sql = store.sql
+        try await store.read { try await list(query, userID: userID, now: now, on: $0) }
+    }
+
+    private func list(_ query: TaskQuery, userID: UUID, now: Date, on sql: any SQLDatabase) async throws -> TaskPage {
         let keys = query.sort.map { SortKey(sort: $0) }
         var statement: SQLQueryString = "SELECT \(Self.columns)"
         for (index, key) in keys.enumerated() {
@@ -114,7 +117,7 @@ public struct SQLTaskRepository: TaskRepository {
         let order = keys.enumerated().map { "s\($0.offset) \($0.element.descending ? "DESC" : "ASC")" } + ["t.id \(idDirection)"]
         statement += " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
         let rows = try await sql.raw(statement).all()
-        var tasks = try rows.prefix(query.limit).map(Self.task(from:))
+        var tasks = try rows.prefix(query.limit).map { try Self.task(from: $0, userID: userID) }
         try await Self.attachReminders(to: &tasks, on: sql)
         var next: TaskCursor?
         if rows.count > query.limit, let last = rows.prefix(query.limit).last, let lastTask = tasks.last {
@@ -178,12 +181,14 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     public func tags(userID: UUID) async throws -> [TagCount] {
-        let rows = try await store.sql.raw(
-            """
-            SELECT tag, COUNT(*) AS uses FROM task_tags WHERE user_id = \(bind: userID.storageKey)
-            GROUP BY tag ORDER BY uses DESC, tag ASC
-            """
-        ).all()
+        let rows = try await store.read {
+            try await $0.raw(
+                """
+                SELECT tag, COUNT(*) AS uses FROM task_tags WHERE user_id = \(bind: userID.storageKey)
+                GROUP BY tag ORDER BY uses DESC, tag ASC
+                """
+            ).all()
+        }
         return try rows.map { TagCount(name: try $0.decode(column: "tag", as: String.self), count: try $0.decode(column: "uses", as: Int.self)) }
     }
 
@@ -276,7 +281,7 @@ public struct SQLTaskRepository: TaskRepository {
             let row = try await sql.raw("SELECT \(columns) FROM tasks t WHERE t.id = \(bind: id) AND t.user_id = \(bind: userID.storageKey)" + suffix)
                 .first()
         else { throw TaskpilotError.notFound("Task \(id) was not found.") }
-        var tasks = [try task(from: row)]
+        var tasks = [try task(from: row, userID: userID)]
         try await attachReminders(to: &tasks, on: sql)
         return tasks[0]
     }
@@ -308,32 +313,33 @@ public struct SQLTaskRepository: TaskRepository {
         guard !ids.isEmpty else { return [] }
         var tasks = try await sql.raw(
             "SELECT \(columns) FROM tasks t WHERE t.user_id = \(bind: userID.storageKey) AND t.id IN (\(binds: ids)) ORDER BY t.id"
-        ).all().map(task(from:))
+        ).all().map { try task(from: $0, userID: userID) }
         try await attachReminders(to: &tasks, on: sql)
         return tasks
     }
 
-    static func task(from row: any SQLRow) throws -> TaskItem {
+    /// The task of a row selected with `columns`, for the user the query was scoped to.
+    static func task(from row: any SQLRow, userID: UUID) throws -> TaskItem {
         let tags = try row.decode(column: "tags", as: String.self)
         var recurrence: RecurrenceRule?
-        if let text = try row.decode(column: "recurrence", as: String?.self) {
+        if let text = try row.optional("recurrence", as: String.self) {
             recurrence = try? RecurrenceRule(rrule: text)
             recurrence?.fromCompletion = try row.decode(column: "recurrence_from_completion", as: Int.self) != 0
         }
         return TaskItem(
             id: try row.decode(column: "id", as: Int64.self),
-            userID: UUID(uuidString: try row.decode(column: "user_id", as: String.self)) ?? UUID(),
+            userID: userID,
             title: try row.decode(column: "title", as: String.self),
             description: try row.decode(column: "description", as: String.self),
             status: TaskStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
             priority: TaskPriority(rank: try row.decode(column: "priority", as: Int.self)) ?? .none,
             tags: tags.isEmpty ? [] : tags.split(separator: ",").map(String.init),
-            dueAt: try row.decode(column: "due_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            dueAt: try row.optional("due_at", as: Int64.self).map(Date.init(millisecondsSince1970:)),
             allDay: try row.decode(column: "all_day", as: Int.self) != 0,
             recurrence: recurrence,
-            seriesID: try row.decode(column: "series_id", as: Int64?.self),
+            seriesID: try row.optional("series_id", as: Int64.self),
             occurrence: try row.decode(column: "occurrence", as: Int.self),
-            completedAt: try row.decode(column: "completed_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
+            completedAt: try row.optional("completed_at", as: Int64.self).map(Date.init(millisecondsSince1970:)),
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))
         )
@@ -348,16 +354,16 @@ public struct SQLTaskRepository: TaskRepository {
         var byTask: [Int64: [Reminder]] = [:]
         for row in rows {
             let trigger: ReminderTrigger
-            if let minutes = try row.decode(column: "offset_minutes", as: Int?.self) {
+            if let minutes = try row.optional("offset_minutes", as: Int.self) {
                 trigger = .beforeDue(minutes: minutes)
             } else {
-                trigger = .at(Date(millisecondsSince1970: try row.decode(column: "at", as: Int64?.self) ?? 0))
+                trigger = .at(Date(millisecondsSince1970: try row.optional("at", as: Int64.self) ?? 0))
             }
             let reminder = Reminder(
                 id: try row.decode(column: "id", as: Int64.self),
                 trigger: trigger,
-                fireAt: try row.decode(column: "fire_at", as: Int64?.self).map(Date.init(millisecondsSince1970:)),
-                firedAt: try row.decode(column: "fired_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
+                fireAt: try row.optional("fire_at", as: Int64.self).map(Date.init(millisecondsSince1970:)),
+                firedAt: try row.optional("fired_at", as: Int64.self).map(Date.init(millisecondsSince1970:))
             )
             byTask[try row.decode(column: "task_id", as: Int64.self), default: []].append(reminder)
         }
@@ -394,4 +400,12 @@ public struct SQLTaskRepository: TaskRepository {
 extension UUID {
     /// The stored form: lowercase text.
     var storageKey: String { uuidString.lowercased() }
+}
+
+extension SQLRow {
+    /// A nullable column. Checking for NULL first is several times cheaper than decoding an `Optional`, which
+    /// SQLiteKit routes through a nested `Decoder`.
+    func optional<T: Decodable>(_ column: String, as type: T.Type) throws -> T? {
+        try decodeNil(column: column) ? nil : decode(column: column, as: T.self)
+    }
 }

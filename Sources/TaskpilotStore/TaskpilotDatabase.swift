@@ -22,9 +22,12 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let databases: Databases
     private let eventLoopGroup: MultiThreadedEventLoopGroup?
     private let logger: Logger
+    /// Read-only connections beside the writing one (SQLite files only).
+    private let readers: SQLiteReadPool?
 
-    /// Opens a pool on the location; SQLite runs in WAL mode with a busy timeout over one connection.
-    public init(location: DatabaseLocation, logger: Logger, maxConnections: Int = 8) async throws {
+    /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes, and
+    /// `readConnections` read-only connections (default: two per core, at least four) serve `read`.
+    public init(location: DatabaseLocation, logger: Logger, maxConnections: Int = 8, readConnections: Int? = nil) async throws {
         self.logger = logger
         let group: any EventLoopGroup
         switch location {
@@ -62,15 +65,28 @@ public final class TaskpilotDatabase: Service, Sendable {
         }
         self.database = database
         if flavor == .sqlite {
-            try await sql.raw("PRAGMA journal_mode=WAL").run()
-            try await sql.raw("PRAGMA busy_timeout=5000").run()
-            try await sql.raw("PRAGMA synchronous=NORMAL").run()
-            try await sql.raw("PRAGMA foreign_keys=ON").run()
+            let sql = database as! any SQLDatabase
+            for pragma in ["journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-16000"] {
+                try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+            }
+        }
+        if case .sqliteFile(let path) = location {
+            let count = readConnections ?? 2 * max(2, System.coreCount)
+            readers = count > 0 ? try await SQLiteReadPool.open(path: path, size: count, logger: logger, on: group.any()) : nil
+        } else {
+            readers = nil
         }
     }
 
     /// The database as SQLKit sees it.
     public var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// Runs reads that need no transaction: on a SQLite file on a read-only connection of their own (in parallel with
+    /// other reads and with the writer, seeing everything committed before it started), elsewhere on `sql`.
+    public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        guard let readers else { return try await body(sql) }
+        return try await readers.withConnection(body)
+    }
 
     /// Runs the migrations that have not run yet; returns the names of those it ran.
     @discardableResult
@@ -157,6 +173,7 @@ public final class TaskpilotDatabase: Service, Sendable {
 
     /// Closes the pool.
     public func shutdown() async {
+        await readers?.close()
         await databases.shutdownAsync()
         try? await eventLoopGroup?.shutdownGracefully()
     }

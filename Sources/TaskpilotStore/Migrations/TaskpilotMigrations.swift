@@ -12,6 +12,7 @@ enum TaskpilotMigrations {
         M0006IndexDueOrder(),
         M0007CreateDeliveries(),
         M0008CreateBusEpochs(),
+        M0009IndexDueOrderPriority(),
     ]
 }
 
