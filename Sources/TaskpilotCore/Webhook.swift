@@ -196,6 +196,8 @@ public protocol WebhookDeliveryStore: Sendable {
         now: Date
     ) async throws
         -> AppNotification?
+    /// Deletes deliveries that were delivered or gave up before `cutoff`; returns how many.
+    func pruneWebhookDeliveries(finishedBefore cutoff: Date) async throws -> Int
 }
 
 /// The durable queue of reminder emails.
@@ -207,4 +209,6 @@ public protocol EmailQueue: Sendable {
     func claimDueEmails(now: Date, limit: Int, lease: Duration) async throws -> [PendingEmail]
     /// Records an attempt.
     func recordEmailAttempt(_ email: PendingEmail, _ attempt: DeliveryAttempt, now: Date) async throws
+    /// Deletes emails that were sent or gave up before `cutoff`; returns how many.
+    func pruneEmails(finishedBefore cutoff: Date) async throws -> Int
 }

@@ -20,6 +20,15 @@ enum SQLDeliveryQueue {
         ).all().map { try $0.decode(column: "id", as: String.self) }
     }
 
+    /// Deletes the rows of `table` that were delivered or failed for good before `cutoff` (by when they were queued:
+    /// every row finishes within its retry schedule, hours at most). Returns how many.
+    static func prune(table: String, finishedBefore cutoff: Date, on sql: any SQLDatabase) async throws -> Int {
+        try await sql.raw(
+            SQLQueryString("DELETE FROM \(table) WHERE status IN ('delivered', 'failed') AND created_at < ")
+                + "\(bind: cutoff.millisecondsSince1970) RETURNING id"
+        ).all().count
+    }
+
     /// Records an attempt of row `id`: delivered, pending again at its retry time, or failed for good.
     static func record(table: String, id: String, _ attempt: DeliveryAttempt, now: Date, on sql: any SQLDatabase) async throws {
         let status = attempt.succeeded ? "delivered" : attempt.retryAt == nil ? "failed" : "pending"

@@ -53,4 +53,8 @@ public struct SQLEmailQueue: EmailQueue {
     public func recordEmailAttempt(_ email: PendingEmail, _ attempt: DeliveryAttempt, now: Date) async throws {
         try await SQLDeliveryQueue.record(table: "email_deliveries", id: email.id.storageKey, attempt, now: now, on: store.sql)
     }
+
+    public func pruneEmails(finishedBefore cutoff: Date) async throws -> Int {
+        try await SQLDeliveryQueue.prune(table: "email_deliveries", finishedBefore: cutoff, on: store.sql)
+    }
 }

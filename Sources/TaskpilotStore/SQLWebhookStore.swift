@@ -123,6 +123,10 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
         }
     }
 
+    public func pruneWebhookDeliveries(finishedBefore cutoff: Date) async throws -> Int {
+        try await SQLDeliveryQueue.prune(table: "webhook_deliveries", finishedBefore: cutoff, on: store.sql)
+    }
+
     public func recordWebhookAttempt(
         _ delivery: PendingWebhookDelivery,
         _ attempt: DeliveryAttempt,

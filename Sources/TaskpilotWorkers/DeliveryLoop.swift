@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -16,6 +17,11 @@ struct DeliveryLoop<Item: Sendable>: Sendable {
     let claim: @Sendable (Int) async throws -> [Item]
     /// Sends one item and records the outcome; never throws.
     let send: @Sendable (Item) async -> Void
+    /// Deletes finished items older than `retention`; returns how many. Run at start and every 10 minutes.
+    let prune: @Sendable (Date) async throws -> Int
+
+    /// Finished deliveries are kept this long (for support questions), then deleted.
+    static var retention: TimeInterval { 7 * 86_400 }
 
     /// Runs until graceful shutdown; items in flight then finish (their own timeouts bound the wait).
     func run() async {
@@ -23,7 +29,17 @@ struct DeliveryLoop<Item: Sendable>: Sendable {
         // Shutdown wakes the loop at once instead of after its poll interval.
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                var lastPrune: ContinuousClock.Instant?
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    if lastPrune.map({ ContinuousClock.now - $0 > .seconds(600) }) ?? true {
+                        lastPrune = .now
+                        do {
+                            let pruned = try await prune(Date().addingTimeInterval(-Self.retention))
+                            if pruned > 0 { logger.info("finished deliveries pruned", metadata: ["deleted": "\(pruned)"]) }
+                        } catch {
+                            logger.warning("pruning finished deliveries failed", metadata: ["error": .string(String(describing: error))])
+                        }
+                    }
                     let free = concurrency - inFlight.value
                     var claimed: [Item] = []
                     if free > 0 {

@@ -55,7 +55,8 @@ public struct EmailNotifier: Service {
             signal: signal,
             logger: logger,
             claim: { limit in try await queue.claimDueEmails(now: Date(), limit: limit, lease: lease) },
-            send: { email in await send(email) }
+            send: { email in await send(email) },
+            prune: { cutoff in try await queue.pruneEmails(finishedBefore: cutoff) }
         ).run()
     }
 

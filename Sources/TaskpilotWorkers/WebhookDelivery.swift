@@ -110,7 +110,8 @@ public struct WebhookDeliveryService: Service {
             claim: { limit in try await store.claimDueWebhookDeliveries(now: Date(), limit: limit, lease: lease) },
             send: { delivery in
                 await Self.deliver(delivery, client: client, store: store, policy: policy, logger: logger)
-            }
+            },
+            prune: { cutoff in try await store.pruneWebhookDeliveries(finishedBefore: cutoff) }
         ).run()
         try await client.shutdown()
     }

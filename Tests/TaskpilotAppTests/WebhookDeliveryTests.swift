@@ -71,6 +71,17 @@ struct WebhookDeliveryTests {
         pollInterval: .milliseconds(50)
     )
 
+    /// A user with a random address.
+    func newUser(_ database: TaskpilotDatabase) async throws -> User {
+        try await SQLAccountRepository(database: database).create(
+            email: "\(UUID().uuidString.prefix(8))@example.com",
+            name: "",
+            passwordHash: "x",
+            timezone: "UTC",
+            now: Date()
+        )
+    }
+
     /// A database with one user and the delivery service running over it.
     func withService(
         _ backend: TestBackend,
@@ -78,13 +89,7 @@ struct WebhookDeliveryTests {
         _ body: @Sendable (TaskpilotDatabase, SQLWebhookStore, User) async throws -> Void
     ) async throws {
         try await backend.withDatabase { database in
-            let user = try await SQLAccountRepository(database: database).create(
-                email: "\(UUID().uuidString.prefix(8))@example.com",
-                name: "",
-                passwordHash: "x",
-                timezone: "UTC",
-                now: Date()
-            )
+            let user = try await newUser(database)
             let store = SQLWebhookStore(database: database)
             let service = WebhookDeliveryService(store: store, signal: OutboxSignal(), policy: policy, logger: TestBackend.logger)
             let running = Task { try await service.run() }
@@ -164,6 +169,24 @@ struct WebhookDeliveryTests {
                 #expect(try await deliveries(database).map(\.code) == [204])
                 #expect(try await store.list(userID: user.id).map(\.id) == [hook.id])
             }
+        }
+    }
+
+    @Test("finished deliveries older than the retention are pruned; pending and recent ones stay", arguments: TestBackend.available)
+    func pruned(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let user = try await newUser(database)
+            let store = SQLWebhookStore(database: database)
+            _ = try await store.create(userID: user.id, url: "http://127.0.0.1:9/hook", events: ["task.updated"], secret: "whsec_p", now: Date())
+            let old = Date().addingTimeInterval(-8 * 86_400)
+            for (taskID, status, queued) in [(1, "delivered", old), (2, "failed", old), (3, "pending", old), (4, "delivered", Date())] {
+                let updated = event("taskpilot.task.updated", user: user, taskID: taskID)
+                #expect(try await store.enqueueWebhookDeliveries(for: updated, now: queued) == 1)
+                try await database.sql.raw("UPDATE webhook_deliveries SET status = \(bind: status) WHERE event_id = \(bind: updated.id)").run()
+            }
+            #expect(try await store.pruneWebhookDeliveries(finishedBefore: Date().addingTimeInterval(-7 * 86_400)) == 2)
+            #expect(try await deliveries(database).map(\.status).sorted() == ["delivered", "pending"])
+            #expect(try await store.pruneWebhookDeliveries(finishedBefore: Date().addingTimeInterval(-7 * 86_400)) == 0)
         }
     }
 
