@@ -12,7 +12,8 @@ For each backend — SQLite in a temp dir, and PostgreSQL when TASKPILOT_TEST_PO
      GET /health/ready answers 200, then the idle RSS 2 s later;
   2. registers --users users and loads --tasks-per-user tasks for each through the HTTP API
      (8 threads with keep-alive connections; ~1% of tasks mention "invoice", ~30% are completed);
-     on PostgreSQL the tables are then analyzed, as autovacuum would shortly after a bulk load;
+     then waits until the server is idle (its event workers have caught up with the load), and on PostgreSQL
+     analyzes the tables, as autovacuum would shortly after a bulk load;
   3. runs wrk for one user's token at 1 and 32 connections for --duration seconds per scenario:
      get one task, filtered list, full-text search, create (create last, so the reads see the
      data set as loaded), sampling the server's RSS all along;
@@ -137,6 +138,26 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(pid: int, settle: float, limit: float = 300.0) -> float:
+    """Waits at least `settle` s, then until the process used under 5% of a core for a whole second (the event
+    workers have caught up with the load), at most `limit` s. Returns the seconds waited."""
+    start = time.monotonic()
+    time.sleep(settle)
+    while time.monotonic() - start < limit:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < 0.05:
+            break
+    return time.monotonic() - start
 
 
 def machine_info() -> dict[str, Any]:
@@ -632,8 +653,9 @@ def bench_backend(args: argparse.Namespace, backend: str, database_url: str | No
         with RssSampler(server.pid) as sampler:
             ids, result.load_rate = load_tasks(port, tokens, args.tasks_per_user, args.complete_fraction, args.seed)
         result.load_peak_rss_mb = sampler.peak_kb / 1024
-        log(f"[{backend}] loaded {sum(map(len, ids))} tasks at {result.load_rate:.0f} tasks/s; settling {args.settle} s")
-        time.sleep(args.settle)
+        log(f"[{backend}] loaded {sum(map(len, ids))} tasks at {result.load_rate:.0f} tasks/s; waiting for the server to go idle")
+        waited = wait_until_idle(server.pid, args.settle)
+        log(f"[{backend}] idle after {waited:.0f} s (the event workers caught up with the load)")
         if backend == "postgres":
             # Autovacuum analyzes a table a minute or so after a bulk load; measuring before that would time the
             # planner's guesses about an empty table, which no running server lives with.
@@ -746,7 +768,7 @@ def main() -> int:
     parser.add_argument("--tasks-per-user", type=int, default=10000)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--complete-fraction", type=float, default=0.3, help="share of loaded tasks then completed")
-    parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait after loading (event workers catch up)")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait at least after loading, before waiting for the server to go idle")
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite,postgres")
     parser.add_argument(
         "--scenarios", default=f"get,list,search,chat,create,{EVENTS}", help="comma-separated, run in this order: " + ",".join([*SCENARIOS, EVENTS])

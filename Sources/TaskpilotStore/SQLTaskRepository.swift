@@ -109,7 +109,8 @@ public struct SQLTaskRepository: TaskRepository {
         for (index, key) in keys.enumerated() {
             statement += ", \(unsafeRaw: key.expression) AS s\(unsafeRaw: String(index))"
         }
-        statement += " FROM tasks t WHERE " + filterClause(query.filter, userID: userID, now: now)
+        let matches = try await Self.rareMatches(of: query.filter, flavor: store.flavor, on: sql)
+        statement += " FROM tasks t WHERE " + filterClause(query.filter, userID: userID, now: now, matches: matches)
         if let cursor = query.cursor {
             statement += " AND " + Self.cursorClause(keys: keys, cursor: cursor)
         }
@@ -236,8 +237,37 @@ public struct SQLTaskRepository: TaskRepository {
         return "(" + alternatives.joined(separator: " OR ") + ")"
     }
 
-    private func filterClause(_ filter: TaskFilter, userID: UUID, now: Date) -> SQLQueryString {
-        var parts: [SQLQueryString] = ["t.user_id = \(bind: userID.storageKey)"]
+    /// At most this many full-text matches (over all users) are looked up by id; more, and the search walks the
+    /// user's tasks in the order asked for instead.
+    static let rareMatchLimit = 1000
+
+    /// SQLite's full-text index spans every user and the planner cannot tell how many rows a term matches, so it always
+    /// walks the user's tasks in sort order testing each against the matches: fine for a common word, slow for a rare
+    /// one. This asks the index first: when the term matches at most `rareMatchLimit` tasks, their ids come back as a
+    /// JSON array and the page is read by id, then sorted. Nil when the filter has no text, on PostgreSQL, or for a
+    /// common term.
+    private static func rareMatches(of filter: TaskFilter, flavor: SQLFlavor, on sql: any SQLDatabase) async throws -> String? {
+        guard flavor == .sqlite, filter.text != nil, let match = ftsMatch(filter.searchTerms) else { return nil }
+        let row = try await sql.raw(
+            """
+            SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM
+                (SELECT rowid AS id FROM tasks_fts WHERE tasks_fts MATCH \(bind: match) LIMIT \(bind: rareMatchLimit + 1))
+            """
+        ).first()
+        guard let row, try row.decode(column: "n", as: Int.self) <= rareMatchLimit else { return nil }
+        return try row.decode(column: "ids", as: String.self)
+    }
+
+    /// The FTS5 query of the search terms: every term as a prefix. Nil without terms.
+    private static func ftsMatch(_ terms: [String]) -> String? {
+        terms.isEmpty ? nil : terms.map { "\"\($0)\"*" }.joined(separator: " ")
+    }
+
+    /// The WHERE clause of a filter; `matches` is the JSON array of a rare full-text term's matches (see `rareMatches`).
+    private func filterClause(_ filter: TaskFilter, userID: UUID, now: Date, matches: String? = nil) -> SQLQueryString {
+        // With the matches known, `+` keeps the planner off the user's indexes so it reads the few matches by id.
+        let user: SQLQueryString = matches == nil ? "t.user_id = " : "+t.user_id = "
+        var parts: [SQLQueryString] = [user + "\(bind: userID.storageKey)"]
         if let status = filter.status { parts.append("t.status = \(bind: status.rawValue)") }
         if !filter.priorities.isEmpty { parts.append("t.priority IN (\(binds: filter.priorities.map(\.rank)))") }
         // One primary-key probe per tag and candidate row: cheap while a sorted index scan looks for the first page.
@@ -248,8 +278,9 @@ public struct SQLTaskRepository: TaskRepository {
             let terms = filter.searchTerms
             if terms.isEmpty {
                 parts.append("1 = 0")
-            } else if store.flavor == .sqlite {
-                let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
+            } else if let matches {
+                parts.append("t.id IN (SELECT value FROM json_each(\(bind: matches)))")
+            } else if store.flavor == .sqlite, let match = Self.ftsMatch(terms) {
                 parts.append("t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH \(bind: match))")
             } else {
                 let query = terms.map { "\($0):*" }.joined(separator: " & ")

@@ -145,6 +145,43 @@ struct TaskRepositoryTests {
         }
     }
 
+    @Test("full text: a word in over a thousand tasks and a rare one page alike, only ever the user's", arguments: TestBackend.available)
+    func commonAndRareWords(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await makeUser(database)
+            let other = try await makeUser(database)
+            // More matches than SQLite looks up by id (1,000), so the common word takes the other plan.
+            for (owner, count) in [(user, 1_100), (other, 1_100)] {
+                try await database.sql.raw(
+                    """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(bind: count))
+                    INSERT INTO tasks (user_id, title, created_at, updated_at)
+                    SELECT \(bind: owner.id.uuidString.lowercased()), CASE WHEN i % 400 = 0 THEN 'common rare ' ELSE 'common ' END || i, i, i FROM n
+                    """
+                ).run()
+            }
+            func pages(_ word: String) async throws -> [TaskItem] {
+                var all: [TaskItem] = []
+                var query = try TaskQuery(parameters: ["q": word, "limit": "100"], timeZone: utc)
+                while true {
+                    let page = try await tasks.list(query, userID: user.id, now: now)
+                    all += page.items
+                    guard let next = page.nextCursor else { return all }
+                    query.cursor = next
+                }
+            }
+            let common = try await pages("common")
+            #expect(common.count == 1_100)
+            #expect(common.map(\.createdAt) == common.map(\.createdAt).sorted(by: >))
+            #expect(Set(common.map(\.id)).count == 1_100 && common.allSatisfy { $0.userID == user.id })
+            let rare = try await pages("rare")
+            #expect(rare.map(\.title) == ["common rare 800", "common rare 400"])
+            #expect(try await pages("rare common").map(\.title) == ["common rare 800", "common rare 400"])
+            #expect(try await pages("absent").isEmpty)
+        }
+    }
+
     @Test("sorting, with tasks without a due date last either way", arguments: TestBackend.available)
     func sorting(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
