@@ -19,8 +19,8 @@ final class SQLiteReadPool: Sendable {
     private let connections: [SQLiteConnection]
     private let state: Mutex<State>
 
-    /// Per-connection settings: wait for locks instead of failing, keep a 16 MB page cache, refuse writes.
-    static let pragmas = ["PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16000", "PRAGMA query_only=ON"]
+    /// Per-connection settings: wait for locks instead of failing, keep an 8 MB page cache, refuse writes.
+    static let pragmas = ["PRAGMA busy_timeout=5000", "PRAGMA cache_size=-8000", "PRAGMA query_only=ON"]
 
     private init(connections: [SQLiteConnection]) {
         self.connections = connections
