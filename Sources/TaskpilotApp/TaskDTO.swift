@@ -32,15 +32,9 @@ struct TaskDTO: ResponseGenerator, Encodable, Sendable {
 
 /// JSON responses written directly, for the hot list and task paths.
 enum JSONBody {
-    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var writer = JSONWriter(capacity: 4096)
-        writer.value(value)
-        return response(writer, status: status)
-    }
-
-    static func response(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+    static func response(_ writer: JSONWriter) -> Response {
         Response(
-            status: status,
+            status: .ok,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes))
         )

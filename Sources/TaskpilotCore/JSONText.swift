@@ -215,51 +215,50 @@ struct JSONParser {
         skipWhitespace()
     }
 
+    /// Consumes the closing bracket of an empty object or array.
+    private mutating func closesEmpty(_ bracket: Unicode.Scalar) -> Bool {
+        guard index < bytes.count && bytes[index] == UInt8(ascii: bracket) else { return false }
+        index += 1
+        return true
+    }
+
+    /// Consumes what follows a member or item: false at a comma (another follows), true at the closing bracket.
+    private mutating func closesAfterItem(_ bracket: Unicode.Scalar) throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw Failure() }
+        index += 1
+        switch bytes[index - 1] {
+        case UInt8(ascii: ","): return false
+        case UInt8(ascii: bracket): return true
+        default: throw Failure()
+        }
+    }
+
     private mutating func object() throws -> [String: JSONValue] {
         try nest()
         defer { depth -= 1 }
         var fields: [String: JSONValue] = [:]
-        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return fields
-        }
-        while true {
+        if closesEmpty("}") { return fields }
+        repeat {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure() }
             let key = try string()
             skipWhitespace()
             try expect(":")
             fields[key] = try value()
-            skipWhitespace()
-            guard index < bytes.count else { throw Failure() }
-            index += 1
-            switch bytes[index - 1] {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "}"): return fields
-            default: throw Failure()
-            }
-        }
+        } while try !closesAfterItem("}")
+        return fields
     }
 
     private mutating func array() throws -> [JSONValue] {
         try nest()
         defer { depth -= 1 }
         var items: [JSONValue] = []
-        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return items
-        }
-        while true {
+        if closesEmpty("]") { return items }
+        repeat {
             items.append(try value())
-            skipWhitespace()
-            guard index < bytes.count else { throw Failure() }
-            index += 1
-            switch bytes[index - 1] {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "]"): return items
-            default: throw Failure()
-            }
-        }
+        } while try !closesAfterItem("]")
+        return items
     }
 
     private mutating func string() throws -> String {
