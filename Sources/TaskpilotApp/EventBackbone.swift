@@ -5,7 +5,7 @@ import ServiceLifecycle
 import TaskpilotCore
 import TaskpilotEvents
 import TaskpilotKafka
-public import TaskpilotStore
+import TaskpilotStore
 public import TaskpilotWorkers
 
 /// The event bus the settings choose, the outbox relay that feeds it, and the workers that consume it — the same in

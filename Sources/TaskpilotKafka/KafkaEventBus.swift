@@ -77,32 +77,40 @@ public final class KafkaEventBus: EventBus, Service {
     }
 
     /// Every two seconds: is the epoch marker still on the broker, and did another process record a new epoch?
+    ///
+    /// A marker is always on the broker before its epoch is recorded, so a process that reads an epoch and finds no
+    /// marker knows the broker lost its log (not that another process is still writing the marker). A loss whose new
+    /// marker may have landed without an acknowledgement is finished on the next round.
     private func watchEpoch() async {
         let bus = "kafka:\(configuration.topicPrefix)"
         var known: String?
+        var unfinishedLoss: (from: String, to: String)?
         while !Task.isCancelled {
             do {
-                guard let current = producer.withLock({ $0 }) else { return }
+                guard var current = producer.withLock({ $0 }) else { return }
                 var recorded = try await epochs.epoch(of: bus)
                 if recorded == nil {
                     let first = UUID().uuidString.lowercased()
-                    if try await epochs.advanceEpoch(of: bus, from: nil, to: first) { _ = await current.leaveMarker(epoch: first) }
+                    if await current.leaveMarker(epoch: first) { _ = try await epochs.advanceEpoch(of: bus, from: nil, to: first) }
                     recorded = try await epochs.epoch(of: bus)
                 }
                 if known == nil { known = recorded }
-                if let seen = recorded, await current.markerPresence() == .missing {
-                    let next = UUID().uuidString.lowercased()
-                    if try await epochs.advanceEpoch(of: bus, from: seen, to: next) {
-                        logger.error(
-                            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, starting consumers over"
-                        )
-                        let fresh = try replaceProducer(current)
-                        _ = await fresh.leaveMarker(epoch: next)
-                        await onDataLoss()
-                        recorded = next
-                    } else {
+                if let seen = recorded {
+                    let presence = await current.markerPresence()
+                    if let loss = unfinishedLoss, loss.from == seen, presence == .present {
+                        try await declareLoss(bus: bus, from: loss.from, to: loss.to)
+                        recorded = try await epochs.epoch(of: bus)
+                    } else if presence == .missing {
+                        let next = UUID().uuidString.lowercased()
+                        current = try replaceProducer(current)
+                        if await current.leaveMarker(epoch: next) {
+                            try await declareLoss(bus: bus, from: seen, to: next)
+                        } else {
+                            unfinishedLoss = (seen, next)
+                        }
                         recorded = try await epochs.epoch(of: bus)
                     }
+                    if recorded != seen { unfinishedLoss = nil }
                 }
                 if let recorded, recorded != known {
                     logger.notice("new bus epoch: consumers start over on the new log", metadata: ["epoch": .string(recorded)])
@@ -114,6 +122,16 @@ public final class KafkaEventBus: EventBus, Service {
             }
             try? await Task.sleep(for: .seconds(2))
         }
+    }
+
+    /// Records the epoch after a loss (its marker is on the broker); the process whose record it is has the outbox
+    /// publish recent events again.
+    private func declareLoss(bus: String, from seen: String, to next: String) async throws {
+        guard try await epochs.advanceEpoch(of: bus, from: seen, to: next) else { return }
+        logger.error(
+            "the broker lost its log (the epoch marker is gone): creating the topics again, replaying recent events from the outbox, starting consumers over"
+        )
+        await onDataLoss()
     }
 
     /// Replaces every consumer with a new client reading the new log from its beginning: a client that knew the old

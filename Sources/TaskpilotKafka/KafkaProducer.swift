@@ -20,8 +20,8 @@ final class PendingDelivery: Sendable {
     init(topic: String) { self.topic = topic }
 }
 
-/// An idempotent producer (acks from all in-sync replicas, no reordering or duplicates on retry) with delivery
-/// reports; its callbacks and a broker data-loss check run on a thread of its own.
+/// A producer with acks from all in-sync replicas, one request in flight per broker (no reordering on retry) and
+/// delivery reports; its callbacks and a broker data-loss check run on a thread of its own.
 final class KafkaProducer: @unchecked Sendable {
     // librdkafka handles are thread-safe; the topic handles are guarded by `topics`.
     private let client: OpaquePointer
@@ -45,7 +45,12 @@ final class KafkaProducer: @unchecked Sendable {
         self.logger = logger
         epochTopic = configuration.topicPrefix + Self.epochTopic
         var values = configuration.common
-        values["enable.idempotence"] = "true"
+        // Not idempotent on purpose: a producer id means nothing to a broker that lost its state. tansu hands the same
+        // ids out again after a restart, and two clients sharing one have each other's batches refused as duplicates,
+        // which librdkafka reports as delivered: silent loss. One request in flight per broker keeps each partition in
+        // order across retries; a retry may repeat an event, and consumers drop repeats by event id.
+        values["enable.idempotence"] = "false"
+        values["max.in.flight.requests.per.connection"] = "1"
         values["acks"] = "all"
         values["linger.ms"] = "2"
         values["message.timeout.ms"] = String(Int(configuration.deliveryTimeout.components.seconds * 1000))
@@ -121,8 +126,8 @@ final class KafkaProducer: @unchecked Sendable {
         for (index, delivery) in pending.enumerated() {
             let report = await delivery.report.value
             guard report.error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                // A fatal error, or a broker that stopped answering this producer id (tansu forgets it on restart),
-                // leaves an idempotent producer stuck: the bus replaces it, the outbox sends the rest again.
+                // After a fatal error, or a delivery that timed out (a client may keep stale connections or metadata
+                // of a broker that restarted), the bus replaces this producer; the outbox sends the rest again.
                 if report.error == RD_KAFKA_RESP_ERR__FATAL || report.error == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT {
                     failedFatally.store(true, ordering: .releasing)
                 }

@@ -1,5 +1,5 @@
 """The local multi-process cluster (scripts/cluster.py) for the suite: started once, stopped at the end; its folder
-(logs, database) is kept when a test failed."""
+(logs, database) is kept when a test failed, or always with TASKPILOT_KEEP_CLUSTER=1."""
 
 import os
 import sys
@@ -24,4 +24,4 @@ def cluster(request):
     except ClusterError as error:
         pytest.fail(f"the cluster did not start: {error}", pytrace=False)
     yield running
-    running.stop(keep_folder=request.session.testsfailed > 0)
+    running.stop(keep_folder=request.session.testsfailed > 0 or os.environ.get("TASKPILOT_KEEP_CLUSTER") == "1")
