@@ -14,9 +14,11 @@ enum SQLDeliveryQueue {
         let nowMS = now.millisecondsSince1970
         let leaseMS = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
         return try await store.sql.raw(
-            SQLQueryString("UPDATE \(table) SET attempt = attempt + 1, next_attempt_at = ") + "\(bind: nowMS + leaseMS)"
-                + SQLQueryString(" WHERE id IN (SELECT d.id FROM \(table) d \(join) WHERE d.status = 'pending' AND d.next_attempt_at <= ")
-                + "\(bind: nowMS) ORDER BY d.next_attempt_at LIMIT \(bind: limit)" + SQLQueryString(lock + ") RETURNING id")
+            """
+            UPDATE \(unsafeRaw: table) SET attempt = attempt + 1, next_attempt_at = \(bind: nowMS + leaseMS)
+            WHERE id IN (SELECT d.id FROM \(unsafeRaw: table) d \(unsafeRaw: join) WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: nowMS)
+                ORDER BY d.next_attempt_at LIMIT \(bind: limit)\(unsafeRaw: lock)) RETURNING id
+            """
         ).all().map { try $0.decode(column: "id", as: String.self) }
     }
 
@@ -24,8 +26,7 @@ enum SQLDeliveryQueue {
     /// every row finishes within its retry schedule, hours at most). Returns how many.
     static func prune(table: String, finishedBefore cutoff: Date, on sql: any SQLDatabase) async throws -> Int {
         try await sql.raw(
-            SQLQueryString("DELETE FROM \(table) WHERE status IN ('delivered', 'failed') AND created_at < ")
-                + "\(bind: cutoff.millisecondsSince1970) RETURNING id"
+            "DELETE FROM \(unsafeRaw: table) WHERE status IN ('delivered', 'failed') AND created_at < \(bind: cutoff.millisecondsSince1970) RETURNING id"
         ).all().count
     }
 
@@ -35,11 +36,11 @@ enum SQLDeliveryQueue {
         let deliveredAt = attempt.succeeded ? now.millisecondsSince1970 : nil
         let next = (attempt.retryAt ?? now).millisecondsSince1970
         try await sql.raw(
-            SQLQueryString("UPDATE \(table) SET status = ")
-                + """
-                \(bind: status), response_code = \(bind: attempt.responseCode), error = \(bind: attempt.error.map { String($0.prefix(500)) }),
-                delivered_at = \(bind: deliveredAt), next_attempt_at = \(bind: next) WHERE id = \(bind: id)
-                """
+            """
+            UPDATE \(unsafeRaw: table) SET status = \(bind: status), response_code = \(bind: attempt.responseCode),
+                error = \(bind: attempt.error.map { String($0.prefix(500)) }), delivered_at = \(bind: deliveredAt), next_attempt_at = \(bind: next)
+            WHERE id = \(bind: id)
+            """
         ).run()
     }
 }

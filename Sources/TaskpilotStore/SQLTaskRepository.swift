@@ -36,8 +36,7 @@ public struct SQLTaskRepository: TaskRepository {
     public func create(_ task: TaskItem) async throws -> TaskItem {
         let source = self.source
         return try await write { sql in
-            let id = try await Self.insert(task, on: sql)
-            let created = try await Self.fetch(id: id, userID: task.userID, on: sql, lock: false)
+            let created = try await Self.insert(task, on: sql)
             try await OutboxWriter.append(
                 OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt),
                 on: sql,
@@ -317,8 +316,9 @@ public struct SQLTaskRepository: TaskRepository {
         return tasks[0]
     }
 
-    /// Inserts a task with its tags and reminders; a recurring task without a series starts its own.
-    static func insert(_ task: TaskItem, on sql: any SQLDatabase) async throws -> Int64 {
+    /// Inserts a task with its tags and reminders and returns it as a read would (ids assigned, times to the stored
+    /// millisecond); a recurring task without a series starts its own.
+    static func insert(_ task: TaskItem, on sql: any SQLDatabase) async throws -> TaskItem {
         let row = try await sql.raw(
             """
             INSERT INTO tasks (user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
@@ -332,12 +332,30 @@ public struct SQLTaskRepository: TaskRepository {
             """
         ).first()
         guard let id = try row?.decode(column: "id", as: Int64.self) else { throw DatabaseSetupError("the insert returned no id") }
+        var stored = task
+        stored.id = id
         if task.recurrence != nil && task.seriesID == nil {
             try await sql.raw("UPDATE tasks SET series_id = \(bind: id) WHERE id = \(bind: id)").run()
+            stored.seriesID = id
         }
         try await writeTags(task.tags, taskID: id, userID: task.userID, on: sql, replacing: false)
-        try await writeReminders(task.reminders, taskID: id, userID: task.userID, on: sql, replacing: false)
-        return id
+        stored.dueAt = task.dueAt?.storedPrecision
+        stored.completedAt = task.completedAt?.storedPrecision
+        stored.createdAt = task.createdAt.storedPrecision
+        stored.updatedAt = task.updatedAt.storedPrecision
+        if let rule = task.recurrence {
+            stored.recurrence = try? RecurrenceRule(rrule: rule.rrule)
+            stored.recurrence?.fromCompletion = rule.fromCompletion
+        }
+        stored.reminders = []
+        if !task.reminders.isEmpty {
+            // Their ids come from the database: read them back rather than rely on the order of a multi-row RETURNING.
+            try await writeReminders(task.reminders, taskID: id, userID: task.userID, on: sql, replacing: false)
+            var tasks = [stored]
+            try await attachReminders(to: &tasks, on: sql)
+            stored = tasks[0]
+        }
+        return stored
     }
 
     static func fetchMany(ids: [Int64], userID: UUID, on sql: any SQLDatabase) async throws -> [TaskItem] {
@@ -426,6 +444,11 @@ public struct SQLTaskRepository: TaskRepository {
         try await sql.raw("INSERT INTO reminders (task_id, user_id, offset_minutes, at, fire_at, fired_at) VALUES " + values.joined(separator: ", "))
             .run()
     }
+}
+
+extension Date {
+    /// The instant as the database keeps it: whole milliseconds.
+    var storedPrecision: Date { Date(millisecondsSince1970: millisecondsSince1970) }
 }
 
 extension UUID {

@@ -72,9 +72,10 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
     public func enqueueWebhookDeliveries(for event: OutboxEvent, now: Date) async throws -> Int {
         guard let name = WebhookRules.eventName(ofType: event.type), let user = event.data["user_id"]?.stringValue.flatMap(UUID.init(uuidString:))
         else { return 0 }
-        let targets = try await store.sql.raw(
-            "SELECT id, events FROM webhooks WHERE user_id = \(bind: user.storageKey) AND disabled_at IS NULL"
-        ).all().filter { row in
+        // Most users have no webhooks: asking a read connection keeps this look off the one writing connection.
+        let targets = try await store.read { sql in
+            try await sql.raw("SELECT id, events FROM webhooks WHERE user_id = \(bind: user.storageKey) AND disabled_at IS NULL").all()
+        }.filter { row in
             let events = try row.decode(column: "events", as: String.self)
             return JSONValue.parse(events)?.arrayValue?.contains(.string(name)) == true
         }

@@ -79,8 +79,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 guard case .beforeDue = reminder.trigger else { return nil }
                 return Reminder(id: 0, trigger: reminder.trigger, fireAt: reminder.trigger.fireDate(dueAt: nextDue), firedAt: nil)
             }
-            let id = try await SQLTaskRepository.insert(next, on: sql)
-            let created = try await SQLTaskRepository.fetch(id: id, userID: userID, on: sql, lock: false)
+            let created = try await SQLTaskRepository.insert(next, on: sql)
             try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: .system, now: now), on: sql, now: now)
             return created
         }

@@ -33,6 +33,18 @@ struct TaskRepositoryTests {
             let read = try await tasks.get(id: created.id, userID: user.id, now: now)
             #expect(read == created)
             #expect(read.tags == ["bills", "home"])
+            // What create answers is what a read gives, whatever the task holds (and at a time finer than the stored ms).
+            let odd = Date(timeIntervalSince1970: 1_795_435_200.123_456_7)
+            for json in [
+                #"{"title": "plain"}"#,
+                #"{"title": "all day", "due_at": "2026-12-01", "all_day": true, "reminders": [{"at": "2026-11-30T18:00:00.5Z"}, {"offset_minutes": 0}]}"#,
+                #"{"title": "done", "status": "completed", "priority": "urgent", "tags": ["a", "b", "c"]}"#,
+                #"{"title": "series", "due_at": "2026-12-01T09:00:00.123Z", "recurrence": {"frequency": "weekly", "interval": 2, "by_weekday": ["MO", "FR"], "until": "2027-06-30", "from_completion": true}}"#,
+                #"{"title": "counted", "due_at": "2026-12-31T23:30:00Z", "recurrence": {"frequency": "monthly", "by_month_day": [-1], "count": 3}}"#,
+            ] {
+                let made = try await add(tasks, user, json, at: odd)
+                #expect(try await tasks.get(id: made.id, userID: user.id, now: now) == made, "\(json)")
+            }
             #expect(read.reminders.count == 1 && read.reminders[0].id > 0)
             #expect(read.seriesID == created.id)
             #expect(read.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
