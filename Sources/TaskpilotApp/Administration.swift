@@ -2,7 +2,7 @@ public import Foundation
 import HummingbirdBcrypt
 public import Logging
 public import TaskpilotCore
-public import TaskpilotStore
+import TaskpilotStore
 
 /// Operator tasks run from the command line against the configured database.
 public struct Administration: Sendable {

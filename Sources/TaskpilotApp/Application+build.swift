@@ -160,7 +160,12 @@ func buildRouter(
     )
     chatController.addRoutes(to: authenticated)
     ActivityController(activity: activity, tasks: tasks).addRoutes(to: authenticated)
-    WebhookController(webhooks: webhooks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: authenticated)
+    WebhookController(
+        webhooks: webhooks,
+        targets: WebhookTargetPolicy(allowPrivate: settings.webhookAllowPrivate),
+        maxBodyBytes: settings.maxBodyBytes
+    )
+    .addRoutes(to: authenticated)
 
     let mcp = router.group("mcp").add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
     MCPController(tasks: (tasks as? SQLTaskRepository)?.from(.mcp) ?? tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)

@@ -20,7 +20,10 @@ func registerDeliveries(
         WebhookDeliveryService(
             store: webhooks,
             signal: webhookSignal,
-            policy: .init(retries: .webhooks(base: settings.deliveryRetryBase)),
+            policy: .init(
+                retries: .webhooks(base: settings.deliveryRetryBase),
+                targets: WebhookTargetPolicy(allowPrivate: settings.webhookAllowPrivate)
+            ),
             logger: logger
         )
     ]

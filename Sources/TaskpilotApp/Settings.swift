@@ -69,6 +69,8 @@ public struct Settings: Sendable {
     public var smtpFrom: String?
     /// The first retry delay of webhooks and emails; later ones scale with it (5 s → 5 s, 30 s, 2 min, 10 min, 1 h).
     public var deliveryRetryBase: Duration
+    /// Whether webhooks may call loopback, private and link-local addresses (`TASKPILOT_WEBHOOK_ALLOW_PRIVATE`).
+    public var webhookAllowPrivate: Bool
 
     /// A setting is missing or invalid; the message names the environment variable.
     public struct Invalid: Error, CustomStringConvertible {
@@ -93,6 +95,14 @@ public struct Settings: Sendable {
                 throw Invalid(key: envName(key), problem: "'\(raw)' is not a whole number between \(range.lowerBound) and \(range.upperBound)")
             }
             return value
+        }
+        func flag(_ key: String, default fallback: Bool) throws(Invalid) -> Bool {
+            guard let raw = text(key) else { return fallback }
+            switch raw.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw Invalid(key: envName(key), problem: "'\(raw)' is not true or false")
+            }
         }
         func choice<T: RawRepresentable<String>>(_ key: String, default fallback: T, _ all: [T]) throws(Invalid) -> T {
             guard let raw = text(key) else { return fallback }
@@ -218,6 +228,7 @@ public struct Settings: Sendable {
             throw Invalid(key: "TASKPILOT_DELIVERY_RETRY_BASE", problem: "'\(retryBase)' is not a number of seconds between 0.01 and 3600")
         }
         deliveryRetryBase = .milliseconds(Int(seconds * 1000))
+        webhookAllowPrivate = try flag("taskpilot.webhook.allow.private", default: false)
     }
 
     /// What serving the API needs beyond the settings themselves: with PostgreSQL (several replicas), a JWT secret

@@ -9,6 +9,7 @@ import TaskpilotWorkers
 /// The user's webhooks: create (the secret is shown once), list, delete, enable again after being disabled.
 struct WebhookController: Sendable {
     let webhooks: any WebhookRepository
+    let targets: WebhookTargetPolicy
     let maxBodyBytes: Int
 
     /// A webhook as the API shows it; `secret` only in the answer to its creation.
@@ -64,7 +65,8 @@ struct WebhookController: Sendable {
         var url: String?
         if let raw = fields.string("url") {
             switch WebhookRules.url(raw) {
-            case .success(let value): url = value
+            case .success(let value):
+                if let refusal = await targets.refusal(for: value) { fields.fail("url", refusal) } else { url = value }
             case .failure(let error): fields.append([error])
             }
         } else if !fields.has("url") || fields.isNull("url") {

@@ -62,6 +62,8 @@ public struct WebhookDeliveryService: Service {
         public var concurrency: Int
         /// How often to look for due deliveries besides being woken.
         public var pollInterval: Duration
+        /// Which receivers may be called.
+        public var targets: WebhookTargetPolicy
 
         /// A policy; the defaults are production's.
         public init(
@@ -69,13 +71,15 @@ public struct WebhookDeliveryService: Service {
             disableAfter: Int = 5,
             timeout: Duration = .seconds(10),
             concurrency: Int = 8,
-            pollInterval: Duration = .seconds(1)
+            pollInterval: Duration = .seconds(1),
+            targets: WebhookTargetPolicy = WebhookTargetPolicy()
         ) {
             self.retries = retries
             self.disableAfter = disableAfter
             self.timeout = timeout
             self.concurrency = concurrency
             self.pollInterval = pollInterval
+            self.targets = targets
         }
     }
 
@@ -119,7 +123,13 @@ public struct WebhookDeliveryService: Service {
     static func deliver(_ delivery: PendingWebhookDelivery, client: HTTPClient, store: any WebhookDeliveryStore, policy: Policy, logger: Logger) async
     {
         let started = ContinuousClock.now
-        var result = await post(delivery, client: client, timeout: policy.timeout)
+        // Checked before every attempt: the host may resolve elsewhere than when the webhook was created.
+        var result =
+            if let refusal = await policy.targets.refusal(for: delivery.url) {
+                DeliveryAttempt.failed(code: nil, error: refusal, retryAt: nil)
+            } else {
+                await post(delivery, client: client, timeout: policy.timeout)
+            }
         let now = Date()
         if !result.succeeded { result.retryAt = policy.retries.retryAt(afterAttempt: delivery.attempt, now: now) }
         let outcome = result.succeeded ? "delivered" : result.retryAt == nil ? "failed" : "retry"

@@ -30,7 +30,7 @@ struct WebhookAPITests {
             #expect(hook.failures == 0 && hook.disabled_at == nil)
             let second: WebhookBody = try await me.post(
                 "/api/v1/webhooks",
-                #"{"url": "http://127.0.0.1:9/in", "events": ["task.completed", "task.created", "task.completed"]}"#
+                #"{"url": "http://hooks.example.net:8080/in", "events": ["task.completed", "task.created", "task.completed"]}"#
             ).decode()
             #expect(second.events == ["task.completed", "task.created"])
             #expect(second.secret != hook.secret)
@@ -43,6 +43,34 @@ struct WebhookAPITests {
             #expect(try await me.delete("/api/v1/webhooks/\(hook.id)").status == .noContent)
             #expect(try await me.delete("/api/v1/webhooks/\(hook.id)").status == .notFound)
             #expect(try await me.get("/api/v1/webhooks").decode([WebhookBody].self).map(\.id) == [second.id])
+        }
+    }
+
+    @Test("receivers on loopback, private or link-local addresses are refused unless the operator allows them")
+    func privateReceivers() async throws {
+        let refused = [
+            "http://127.0.0.1:9/in", "http://localhost:8080/hook", "http://[::1]/in", "http://10.0.0.8/in", "http://169.254.169.254/latest/meta-data",
+            "https://192.168.1.20/hook", "http://[fd00::5]/in", "http://[::ffff:127.0.0.1]/in", "http://2130706433/in", "http://0.0.0.0:8080/",
+        ]
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            for url in refused {
+                let response = try await me.post("/api/v1/webhooks", "{\"url\": \"\(url)\"}")
+                #expect(response.status == .unprocessableContent, "\(url): \(response.status)")
+                let message = response.error?.details?.first { $0.field == "url" }?.message ?? ""
+                #expect(message.contains("TASKPILOT_WEBHOOK_ALLOW_PRIVATE=true"), "\(url): \(response.text.prefix(300))")
+            }
+            #expect(try await me.get("/api/v1/webhooks").decode([WebhookBody].self).isEmpty)
+            // A public address, or a name that does not resolve here, is taken (delivery checks again).
+            for url in ["https://93.184.215.14/hook", "https://hooks.example.net/in"] {
+                #expect(try await me.post("/api/v1/webhooks", "{\"url\": \"\(url)\"}").status == .created, "\(url)")
+            }
+        }
+        try await withAPI(.sqlite, settings: ["taskpilot.webhook.allow.private": "true"]) { api in
+            let (me, _) = try await api.registered()
+            for url in refused {
+                #expect(try await me.post("/api/v1/webhooks", "{\"url\": \"\(url)\"}").status == .created, "\(url)")
+            }
         }
     }
 

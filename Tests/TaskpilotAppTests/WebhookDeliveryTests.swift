@@ -68,7 +68,9 @@ struct WebhookDeliveryTests {
         disableAfter: 5,
         timeout: .seconds(2),
         concurrency: 4,
-        pollInterval: .milliseconds(50)
+        pollInterval: .milliseconds(50),
+        // The receivers of these tests listen on 127.0.0.1.
+        targets: WebhookTargetPolicy(allowPrivate: true)
     )
 
     /// A user with a random address.
@@ -168,6 +170,28 @@ struct WebhookDeliveryTests {
                 )
                 #expect(try await deliveries(database).map(\.code) == [204])
                 #expect(try await store.list(userID: user.id).map(\.id) == [hook.id])
+            }
+        }
+    }
+
+    @Test("a receiver on a private address is not called unless allowed, whatever the stored URL", arguments: [TestBackend.sqlite])
+    func privateReceiverRefused(_ backend: TestBackend) async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.serve { url in
+            var guarded = Self.fast
+            guarded.targets = WebhookTargetPolicy()
+            try await withService(backend, policy: guarded) { database, store, user in
+                // Stored directly, as a webhook made before its host moved to a private address would be.
+                _ = try await store.create(userID: user.id, url: url, events: ["task.created"], secret: "whsec_p", now: Date())
+                #expect(try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: user), now: Date()) == 1)
+                let recordedError = {
+                    try await database.sql.raw("SELECT error FROM webhook_deliveries").first()?.decode(column: "error", as: String?.self)
+                }
+                try await eventually("the attempt recorded") { try await recordedError() != nil }
+                let error = try await recordedError()
+                #expect(error?.contains("127.0.0.1 is a loopback address") == true, "\(error ?? "nil")")
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(await receiver.received.isEmpty)
             }
         }
     }
@@ -304,7 +328,7 @@ struct WebhookDeliveryTests {
     func endToEnd(_ backend: TestBackend) async throws {
         let receiver = WebhookReceiver()
         try await receiver.serve { url in
-            try await withAPI(backend, settings: ["taskpilot.delivery.retry.base": "0.05"]) { api in
+            try await withAPI(backend, settings: ["taskpilot.delivery.retry.base": "0.05", "taskpilot.webhook.allow.private": "true"]) { api in
                 let (me, _) = try await api.registered()
                 let (other, _) = try await api.registered()
                 let hook: WebhookBody = try await me.post(

@@ -58,7 +58,7 @@ def verify(secret: str, request: dict) -> bool:
 
 @pytest.fixture(scope="module")
 def server():
-    running = Server({"TASKPILOT_DELIVERY_RETRY_BASE": "0.1"})
+    running = Server({"TASKPILOT_DELIVERY_RETRY_BASE": "0.1", "TASKPILOT_WEBHOOK_ALLOW_PRIVATE": "true"})
     yield running
     running.stop()
 
