@@ -35,6 +35,13 @@ public struct OfflineInterpreter: Sendable {
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
+        // No command word, but a when or a how-often ("water the plants every other tuesday", "dentist Dec 3 at 2pm"):
+        // that is a task to add.
+        if !Self.isQuestion(lower), Self.readsAsTask(text, context: context),
+            let reply = await add("add " + text, "add " + lower, &turn)
+        {
+            return reply
+        }
         return AssistantReply(
             text: "I'm not sure what you mean by “\(Self.clip(message))”. Nothing was changed.\n\n" + Self.examples,
             toolCalls: turn.calls,
@@ -48,6 +55,21 @@ public struct OfflineInterpreter: Sendable {
     static let intents: [Intent] = [
         { $0.greeting }, { $0.help }, { $0.bulk }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
         { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
+    ]
+
+    /// Whether a message without a command word still describes a task: a title and a due date or a repetition.
+    /// Small talk ("see you tomorrow", "I'm busy today", "nothing today") is not a task.
+    static func readsAsTask(_ text: String, context: ToolContext) -> Bool {
+        let parsed = QuickAddParser(now: context.now, timeZone: context.user.timeZone).parse(text)
+        let words = parsed.title.lowercased().split(separator: " ").map(String.init)
+        guard parsed.dueAt != nil || parsed.recurrence != nil, (1...12).contains(words.count), let first = words.first else { return false }
+        return !smallTalkOpeners.contains(first) && !parsed.title.lowercased().hasPrefix("see you")
+    }
+
+    static let smallTalkOpeners: Set<String> = [
+        "i", "i'm", "i’m", "im", "i'll", "i’ll", "we", "we're", "we’re", "you", "you're", "nothing", "no", "nope", "yes", "yeah", "yep", "ok",
+        "okay", "sure", "bye", "goodbye", "good", "great", "nice", "cool", "thanks", "thank", "maybe", "not", "it's", "it’s", "that's",
+        "that’s", "it", "that", "this",
     ]
 
     static func isQuestion(_ lower: String) -> Bool {
@@ -370,7 +392,7 @@ public struct OfflineInterpreter: Sendable {
 
     func bulk(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let action: BulkAction
-        if lower.range(of: #"^(delete|remove|clear|clean up|purge|wipe|get rid of)\b"#, options: .regularExpression) != nil {
+        if lower.range(of: #"^(delete|remove|clear|clean up|purge|wipe|get rid of|cancel|drop|erase|trash)\b"#, options: .regularExpression) != nil {
             action = .delete
         } else if lower.range(of: #"^(mark|set|complete|finish|check off|tick off|close)\b"#, options: .regularExpression) != nil,
             lower.range(of: #"\b(not done|incomplete|pending|undone|open)\b"#, options: .regularExpression) == nil
@@ -431,6 +453,8 @@ public struct OfflineInterpreter: Sendable {
             #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+)$"#, #"^(.+?)\s+is\s+(?:done|finished|complete|completed)$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        // "finish the slides by thursday" with no such task is a task to add.
+        if Self.readsAsTask(text, context: turn.context), case .missing = await resolve(reference, prefer: .pending, turn: turn) { return nil }
         return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
             case .success: return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅", focus: [task.id])
@@ -493,9 +517,15 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:move|reschedule|postpone|push|defer|shift|delay)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#, #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
             #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
-            #"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#,
         ]
-        guard let (reference, when) = Self.captures(lower, text, patterns) else { return nil }
+        // "schedule the review for Monday" moves a task that exists; "schedule a dentist appointment for Dec 3" adds one.
+        let scheduling = [#"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#]
+        var found = Self.captures(lower, text, patterns)
+        if found == nil, let (reference, when) = Self.captures(lower, text, scheduling) {
+            if case .missing = await resolve(reference, prefer: .pending, turn: turn) { return nil }
+            found = (reference, when)
+        }
+        guard let (reference, when) = found else { return nil }
         let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(when)
         guard let due = parsed.dueAt, parsed.title.isEmpty else {
             return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow 5pm”, “next friday” or “Dec 3 at 10am”.")

@@ -107,6 +107,39 @@ struct ChatAPITests {
         }
     }
 
+    @Test("a task said without a command word is added; 'schedule' adds unless the task exists; importance is a priority")
+    func looserPhrasings() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Berlin")
+            let plants = try await me.chat("every other tuesday water the plants")
+            #expect(plants.tool_calls.map(\.name) == ["add_task"], "\(plants.response)")
+            let dentist = try await me.chat("schedule dentist appointment for Dec 3 at 2:15pm, remind me 1 hour before")
+            #expect(dentist.tool_calls.map(\.name) == ["add_task"], "\(dentist.response)")
+            let mom = try await me.chat("I need to call mom on friday evening, it's important")
+            #expect(mom.tool_calls.map(\.name) == ["add_task"], "\(mom.response)")
+            let tasks = try await me.get("/api/v1/tasks?sort=created_at:asc").decode(TaskListBody.self).items
+            #expect(tasks.map(\.title) == ["Water the plants", "Dentist appointment", "Call mom"])
+            #expect(tasks[0].recurrence?.text == "every 2 weeks on Tuesday")
+            #expect(tasks[1].due_at?.contains("-12-03T13:15:00") == true && tasks[1].reminders.map(\.offset_minutes) == [60])
+            #expect(tasks[2].priority == "high")
+            let slides = try await me.chat("finish the slides by thursday, very important")
+            #expect(slides.tool_calls.map(\.name) == ["add_task"], "\(slides.response)")
+            #expect(try await me.get("/api/v1/tasks?q=slides").decode(TaskListBody.self).items.map(\.priority) == ["urgent"])
+            for smallTalk in ["see you tomorrow", "I'm busy tomorrow", "nothing today", "ok"] {
+                let reply = try await me.chat(smallTalk)
+                #expect(!reply.tool_calls.contains { $0.name == "add_task" }, "\(smallTalk): \(reply.response)")
+            }
+            // The task exists now: "schedule" moves it.
+            let moved = try await me.chat("schedule the dentist appointment on friday at 9am")
+            #expect(moved.tool_calls.map(\.name) == ["update_task"], "\(moved.response)")
+            // "cancel everything tagged …" is a bulk delete of those tasks.
+            _ = try await me.createTask(#"{"title": "standup", "tags": ["work"]}"#)
+            let cancel = try await me.chat("cancel everything tagged work")
+            #expect(cancel.tool_calls.map(\.name) == ["list_tasks", "bulk_tasks"], "\(cancel.response)")
+            #expect(try await me.get("/api/v1/tasks?tags=work").decode(TaskListBody.self).items.isEmpty)
+        }
+    }
+
     @Test("greetings, help and nonsense change nothing", arguments: TestBackend.available)
     func harmless(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

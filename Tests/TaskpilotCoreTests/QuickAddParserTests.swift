@@ -40,6 +40,16 @@ struct QuickAddParserTests {
         Case(text: "Review every month on the last day", title: "Review", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
         Case(text: "Backup every! 2 weeks", title: "Backup", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=2", fromCompletion: true),
         Case(text: "Call mom p2", title: "Call mom", priority: .high),
+        // Importance at the end of the text is a priority, not part of the title.
+        Case(text: "call mom friday evening, it's important", title: "call mom", due: "2026-11-27 18:00", priority: .high),
+        Case(text: "Submit report urgent by wednesday #work", title: "Submit report", due: "2026-11-25", priority: .urgent, tags: ["work"]),
+        Case(text: "Book flights asap", title: "Book flights", priority: .urgent),
+        Case(text: "Renew passport - very important!", title: "Renew passport", priority: .urgent),
+        Case(text: "Urgent care visit tomorrow", title: "Urgent care visit", due: "2026-11-24"),
+        Case(text: "Make the intro more important", title: "Make the intro more important"),
+        Case(text: "Important", title: "Important"),
+        Case(text: "Take out trash every week on sunday evening", title: "Take out trash", due: "2026-11-29 18:00", rrule: "FREQ=WEEKLY;BYDAY=SU"),
+        Case(text: "Evening walk every day", title: "Evening walk", due: "2026-11-23", rrule: "FREQ=DAILY"),
         Case(text: "Fix bug !high #work #Urgent", title: "Fix bug", priority: .high, tags: ["urgent", "work"]),
         Case(text: "Submit taxes remind me 2 hours before tomorrow 5pm", title: "Submit taxes", due: "2026-11-24 17:00", reminders: [120]),
         Case(

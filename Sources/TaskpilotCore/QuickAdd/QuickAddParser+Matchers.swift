@@ -137,6 +137,39 @@ extension QuickAddParser {
         return nil
     }
 
+    /// "Call mom friday, it's important", "submit the report urgent", "book flights asap": a word of importance that
+    /// ends the text (after everything else was read) sets the priority instead of ending the title. "Urgent care
+    /// visit" keeps its first word, and "make the intro more important" its last.
+    func matchTrailingImportance(_ tokens: inout Tokens, _ found: inout Findings) {
+        guard found.priority == nil else { return }
+        let open = (0..<tokens.count).filter { !tokens.isConsumed($0) }
+        guard open.count >= 2, let last = open.last, let word = tokens.word(last)?.trimmingCharacters(in: CharacterSet(charactersIn: "!")) else {
+            return
+        }
+        var priority: TaskPriority
+        switch word {
+        case "urgent", "urgently", "asap", "a.s.a.p": priority = .urgent
+        case "important": priority = .high
+        default: return
+        }
+        let lead: Set<String> = ["it's", "it’s", "its", "it", "is", "this", "that's", "that’s", "and", "but", "so", "-", "–"]
+        let intensifiers: Set<String> = ["very", "super", "really", "extremely", "highly", "quite", "most"]
+        var first = last
+        while let previous = open.last(where: { $0 < first }), previous == first - 1, let before = tokens.word(previous),
+            lead.contains(before) || intensifiers.contains(before)
+        {
+            if intensifiers.contains(before) && priority == .high { priority = .urgent }
+            first = previous
+        }
+        // A comparison ("more important") or an article ("the urgent") belongs to the title.
+        let before = open.last { $0 < first }.flatMap { tokens.word($0) }
+        guard let before, !["more", "less", "least", "not", "the", "an", "a", "something", "anything", "nothing"].contains(before) else {
+            return
+        }
+        found.priority = priority
+        tokens.consume(first..<(last + 1))
+    }
+
     // MARK: - Reminders
 
     /// "remind me 2 hours before", "remind me 30 minutes early", "remind me at 8am", "reminder 1 day before".
@@ -496,7 +529,10 @@ extension QuickAddParser {
             setClock(clock, &found)
             return 2
         }
-        if found.day != nil, let part = tokens.word(index), let clock = Self.partOfDay[part] {
+        // "friday evening"; "every week on sunday evening" (the part of day right after the repetition).
+        if found.day != nil || (found.rule != nil && index > 0 && tokens.isConsumed(index - 1)), let part = tokens.word(index),
+            let clock = Self.partOfDay[part]
+        {
             setClock(clock, &found)
             return 1
         }

@@ -103,6 +103,7 @@ public struct QuickAddParser: Sendable {
                 index += 1
             }
         }
+        matchTrailingImportance(&tokens, &found)
         var title = tokens.remainingTitle()
         if found.wantsDueReminder, let first = title.first {
             title = first.uppercased() + title.dropFirst()
