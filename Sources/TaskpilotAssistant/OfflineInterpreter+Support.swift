@@ -182,10 +182,7 @@ extension OfflineInterpreter {
         return parts.joined(separator: ", ")
     }
 
-    static func localDate(_ date: Date, _ zone: TimeZone) -> String {
-        let parts = Calendar.taskpilot(zone).dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
-    }
+    static func localDate(_ date: Date, _ zone: TimeZone) -> String { Timestamp.formatDay(date, timeZone: zone) }
 
     /// Markdown-safe text for a table cell or bold span.
     static func escape(_ text: String) -> String {

@@ -11,9 +11,24 @@ public struct CommandLineClient: Sendable {
     }
 
     /// Output in the account's time zone, so all-day dates and times read as in the web app.
-    func renderer() async -> TerminalOutput {
+    func renderer() async -> TerminalOutput { TerminalOutput(timeZone: await accountTimeZone()) }
+
+    /// The account's time zone (this machine's if the server cannot say).
+    func accountTimeZone() async -> TimeZone {
         let me = try? await api.call("GET", "/api/v1/auth/me")
-        return TerminalOutput(timeZone: me?["timezone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? .current)
+        return me?["timezone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? .current
+    }
+
+    /// A date as typed for `--due` and the list's bounds: an ISO date or date-time goes as it is; words ("tomorrow
+    /// 5pm", "next friday", "in 3 days") are read in the account's time zone, a day without a time as that day.
+    static func date(_ text: String, option: String, timeZone: TimeZone, now: Date = Date()) throws(ClientError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if Timestamp.parse(trimmed, timeZone: timeZone) != nil { return trimmed }
+        let parsed = QuickAddParser(now: now, timeZone: timeZone).parse(trimmed)
+        guard let due = parsed.dueAt, parsed.title.isEmpty, parsed.recurrence == nil else {
+            throw ClientError("\(option): could not read “\(text)” as a date; try 2026-12-01, 2026-12-01T09:00, tomorrow 5pm or next friday")
+        }
+        return parsed.allDay ? Timestamp.formatDay(due, timeZone: timeZone) : Timestamp.format(due)
     }
 
     /// Logs in (or checks a given token), creates a personal API token for this machine and stores it (0600).
@@ -83,9 +98,16 @@ public struct CommandLineClient: Sendable {
 
     /// Lists tasks as a table (or JSON).
     public func list(_ options: ListOptions, json: Bool) async throws(ClientError) -> String {
+        var dueBefore = options.dueBefore
+        var dueAfter = options.dueAfter
+        if dueBefore != nil || dueAfter != nil {
+            let zone = await accountTimeZone()
+            dueBefore = try dueBefore.map { text throws(ClientError) in try Self.date(text, option: "--due-before", timeZone: zone) }
+            dueAfter = try dueAfter.map { text throws(ClientError) in try Self.date(text, option: "--due-after", timeZone: zone) }
+        }
         let query = TaskpilotHTTPClient.query([
             ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
-            ("due_before", options.dueBefore), ("due_after", options.dueAfter), ("overdue", options.overdue ? "true" : nil),
+            ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
             ("sort", options.sort ?? "due_at:asc,priority:desc"), ("limit", options.limit.map(String.init)),
         ])
         let page = try await api.call("GET", "/api/v1/tasks" + query)
@@ -108,6 +130,10 @@ public struct CommandLineClient: Sendable {
     /// Changes fields of a task; `fields` uses the API's names.
     public func edit(_ id: Int64, fields: [String: JSONValue], json: Bool) async throws(ClientError) -> String {
         guard !fields.isEmpty else { throw ClientError("nothing to change: give --title, --due, --priority, --tags, --description or --recurrence") }
+        var fields = fields
+        if let due = fields["due_at"]?.stringValue {
+            fields["due_at"] = .string(try Self.date(due, option: "--due", timeZone: await accountTimeZone()))
+        }
         let task = try await api.call("PATCH", "/api/v1/tasks/\(id)", body: .object(fields))
         return json ? task.prettyText : "Updated:\n" + (await renderer().details(task))
     }

@@ -104,6 +104,12 @@ public enum Timestamp {
         return .instant(date)
     }
 
+    /// The calendar day of `date` in `timeZone`, e.g. `2026-12-01`.
+    public static func formatDay(_ date: Date, timeZone: TimeZone) -> String {
+        let parts = Calendar.taskpilot(timeZone).dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
     /// Formats an instant as RFC 3339 in UTC with millisecond precision when needed, e.g. `2026-12-01T09:00:00Z`.
     public static func format(_ date: Date) -> String {
         var bytes: [UInt8] = []

@@ -58,8 +58,8 @@ struct List: AsyncParsableCommand {
     @Option(help: "Priorities, comma-separated (e.g. high,urgent).") var priority: String?
     @Option(name: [.customLong("tag"), .customLong("tags")], help: "Tags the tasks must all carry, comma-separated.") var tags: String?
     @Option(name: [.customShort("s"), .long], help: "Full-text search over title and description.") var search: String?
-    @Option(help: "Only tasks due before this date.") var dueBefore: String?
-    @Option(help: "Only tasks due at or after this date.") var dueAfter: String?
+    @Option(help: "Only tasks due before this date (2026-12-01, \"next monday\", …).") var dueBefore: String?
+    @Option(help: "Only tasks due at or after this date (2026-12-01, \"today\", …).") var dueAfter: String?
     @Flag(help: "Only overdue tasks.") var overdue = false
     @Option(help: "Sort keys, e.g. due_at:asc,priority:desc.") var sort: String?
     @Option(help: "At most this many tasks (1–500).") var limit: Int?
@@ -108,7 +108,7 @@ struct Edit: AsyncParsableCommand {
     @Argument(help: "The task id.") var id: Int64
     @Option(help: "New title.") var title: String?
     @Option(help: "New description.") var description: String?
-    @Option(help: "Due date (2026-12-01, 2026-12-01T09:00, or \"none\").") var due: String?
+    @Option(help: "Due date: 2026-12-01, 2026-12-01T09:00, words like \"tomorrow 5pm\" or \"next friday\", or \"none\".") var due: String?
     @Option(help: "none, low, medium, high or urgent.") var priority: String?
     @Option(help: "Tags, comma-separated (replaces them; \"\" clears).") var tags: String?
     @Option(help: "An RRULE such as FREQ=WEEKLY;BYDAY=MO, or \"none\".") var recurrence: String?

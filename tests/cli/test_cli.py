@@ -1,11 +1,13 @@
 """The `taskpilot` client commands against a running server, as a person would use them in a terminal."""
 
+import datetime as dt
 import json
 import os
 import stat
 import subprocess
 import sys
 import tempfile
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,29 @@ def test_task_lifecycle(server, home):
     # Completing the monthly task rolled the series forward: only the next occurrence is left.
     remaining = json.loads(run(server, home, "list", "--status", "all", "--json").stdout)
     assert [(item["title"], item["occurrence"]) for item in remaining] == [("Pay the rent", 2)]
+
+
+def test_dates_in_words(server, home):
+    login(server, home)
+    added = run(server, home, "add", "Renew passport")
+    task_id = added.stdout.split("#", 1)[1].split()[0]
+    # Words are read in the account's time zone (Europe/Paris): 5pm there is 16:00Z in winter.
+    moved = run(server, home, "edit", task_id, "--due", "2026-12-02 5pm", "--json")
+    assert moved.returncode == 0, moved.stderr
+    assert json.loads(moved.stdout)["due_at"] == "2026-12-02T16:00:00Z"
+    whole_day = json.loads(run(server, home, "edit", task_id, "--due", "tomorrow", "--json").stdout)
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    tomorrow = dt.datetime.now(paris).date() + dt.timedelta(days=1)
+    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=paris).astimezone(dt.timezone.utc)
+    assert whole_day["all_day"] is True and whole_day["due_at"] == midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = json.loads(run(server, home, "list", "--due-before", "in 3 days", "--search", "passport", "--json").stdout)
+    after = json.loads(run(server, home, "list", "--due-after", "in 3 days", "--search", "passport", "--json").stdout)
+    assert [item["id"] for item in before] == [int(task_id)] and after == []
+    cleared = json.loads(run(server, home, "edit", task_id, "--due", "none", "--json").stdout)
+    assert cleared["due_at"] is None
+    bad = run(server, home, "edit", task_id, "--due", "whenever you like")
+    assert bad.returncode == 1 and "--due" in bad.stderr and "tomorrow 5pm" in bad.stderr
+    assert run(server, home, "rm", task_id).returncode == 0
 
 
 def test_chat_one_message_and_interactive(server, home):
