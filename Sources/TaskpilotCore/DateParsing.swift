@@ -38,7 +38,8 @@ public enum Timestamp {
             return true
         }
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2) else { return nil }
-        guard (1...12).contains(month), (1...31).contains(day), (1...9999).contains(year) else { return nil }
+        // From 1583, the first whole year of the Gregorian calendar: Foundation counts earlier dates as Julian.
+        guard (1...12).contains(month), (1...31).contains(day), (1583...9999).contains(year) else { return nil }
         let calendar = Calendar.taskpilot(timeZone)
         if index == bytes.count {
             guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar),

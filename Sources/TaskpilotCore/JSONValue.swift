@@ -46,7 +46,19 @@ public enum JSONValue: Sendable, Equatable, Codable {
             throw .invalidJSON("the request body is not valid JSON")
         }
         guard case .object(let object) = value else { throw .invalidJSON("the request body must be a JSON object") }
+        // No text Taskpilot keeps may hold U+0000 (PostgreSQL cannot store it); refused here, whatever the field.
+        guard !value.holdsNUL else { throw .invalidJSON("the request body holds a NUL character (\\u0000), which no field accepts") }
         return object
+    }
+
+    /// Whether a string anywhere inside (keys included) contains U+0000.
+    var holdsNUL: Bool {
+        switch self {
+        case .string(let text): text.utf8.contains(0)
+        case .array(let items): items.contains { $0.holdsNUL }
+        case .object(let members): members.contains { $0.key.utf8.contains(0) || $0.value.holdsNUL }
+        default: false
+        }
     }
 
     /// A short name of the JSON type, for messages.

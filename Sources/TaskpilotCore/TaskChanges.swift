@@ -72,7 +72,7 @@ public struct TaskChanges: Sendable, Equatable {
             if text.count > Self.maxDescriptionLength {
                 fields.fail("description", "must be at most \(Self.maxDescriptionLength) characters (got \(text.count))")
             } else {
-                description = text
+                description = Self.normalizeDescription(text)
             }
         }
         if let text = fields.string("status") {
@@ -151,8 +151,18 @@ public struct TaskChanges: Sendable, Equatable {
         guard fields.errors.isEmpty else { throw .validationFailed(fields.errors) }
     }
 
+    /// One line: line breaks, tabs and other control characters become single spaces.
     static func normalizeTitle(_ raw: String) -> String {
-        raw.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        raw.split(whereSeparator: { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+            .joined(separator: " ").trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Lines and tabs stay; other control characters (NUL, escape, …) go.
+    static func normalizeDescription(_ raw: String) -> String {
+        guard raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) else {
+            return raw
+        }
+        return String(String.UnicodeScalarView(raw.unicodeScalars.filter { $0.properties.generalCategory != .control || "\n\r\t".unicodeScalars.contains($0) }))
     }
 
     /// Lowercases tags, strips a leading `#`, removes duplicates and checks the limits.

@@ -73,7 +73,9 @@ public struct SQLConversationRepository: ConversationRepository {
         state: JSONValue?,
         now: Date
     ) async throws -> ChatMessage {
-        try await store.database.transaction { database in
+        // A model's reply may hold U+0000, which PostgreSQL cannot store (requests holding it are refused earlier).
+        let content = content.contains("\u{0}") ? content.replacingOccurrences(of: "\u{0}", with: "") : content
+        return try await store.database.transaction { database in
             let sql = database as! any SQLDatabase
             let updated = try await sql.raw(
                 """

@@ -155,6 +155,12 @@ struct TaskAPITests {
                     .unprocessableContent, "validation_failed"
                 ),
                 (.post, "/api/v1/tasks", huge, .contentTooLarge, "payload_too_large"),
+                // PostgreSQL cannot store U+0000: refused in any field of any body, never a 500.
+                (.post, "/api/v1/tasks", #"{"title": "a\u0000b"}"#, .badRequest, "invalid_json"),
+                (.post, "/api/v1/tasks/quick", #"{"text": "call\u0000bob tomorrow"}"#, .badRequest, "invalid_json"),
+                (.patch, "/api/v1/auth/me", #"{"name": "x\u0000"}"#, .badRequest, "invalid_json"),
+                (.post, "/api/v1/tokens", #"{"name": "x\u0000"}"#, .badRequest, "invalid_json"),
+                (.post, "/api/v1/chat", #"{"message": "add x\u0000 tomorrow"}"#, .badRequest, "invalid_json"),
                 (.patch, "/api/v1/tasks/\(existing.id)", #"{"title": ""}"#, .unprocessableContent, "validation_failed"),
                 (.patch, "/api/v1/tasks/\(existing.id)", #"{"tags": "a,b c"}"#, .unprocessableContent, "validation_failed"),
                 (.patch, "/api/v1/tasks/\(existing.id)", "nope", .badRequest, "invalid_json"),

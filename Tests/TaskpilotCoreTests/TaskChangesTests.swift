@@ -44,6 +44,18 @@ struct TaskChangesTests {
         #expect(task.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
     }
 
+    @Test("control characters: a title keeps one line, a description its lines and tabs; no NUL survives")
+    func controlCharacters() throws {
+        let object: [String: JSONValue] = ["title": .string("a\u{0}b\u{1B}[31mc\td\u{7F}"), "description": .string("line 1\nline\t2\u{0}\u{7}!")]
+        let task = try TaskItem.blank(userID: owner, now: now).applying(try TaskChanges(json: object, timeZone: utc), now: now, timeZone: utc)
+        #expect(task.title == "a b [31mc d")
+        #expect(task.description == "line 1\nline\t2!")
+        // A request body holding U+0000 anywhere is refused before any field is read.
+        #expect(throws: TaskpilotError.self) { try JSONValue.parseObject(Data(#"{"name": "x\u0000"}"#.utf8)) }
+        #expect(throws: TaskpilotError.self) { try JSONValue.parseObject(Data(#"{"a": [{"b\u0000": 1}]}"#.utf8)) }
+        #expect(try JSONValue.parseObject(Data(#"{"a": "\\u0000 is fine as text"}"#.utf8))["a"] == "\\u0000 is fine as text")
+    }
+
     @Test(
         "bad input names the field",
         arguments: [

@@ -18,6 +18,10 @@ struct TimestampTests {
             ("2026-07-01T09:00", "America/New_York", "2026-07-01T13:00:00Z"),
             ("2028-02-29T00:00:00Z", "UTC", "2028-02-29T00:00:00Z"),
             ("1970-01-01T00:00:00Z", "UTC", "1970-01-01T00:00:00Z"),
+            // Every accepted year reads back as written (Foundation's calendar is Julian before 1583).
+            ("1583-01-01T00:00:00Z", "UTC", "1583-01-01T00:00:00Z"),
+            ("1900-03-01T12:00:00Z", "UTC", "1900-03-01T12:00:00Z"),
+            ("9999-12-31T23:59:59Z", "UTC", "9999-12-31T23:59:59Z"),
         ]
     )
     func instants(_ text: String, _ zoneName: String, _ expected: String) throws {
@@ -39,7 +43,7 @@ struct TimestampTests {
         "refused forms",
         arguments: [
             "", "tomorrow", "2026-13-01", "2026-02-30", "2027-02-29", "2026-12-01T25:00:00Z", "2026-12-01T09:60Z", "2026-12-01T09:00:00+25:00",
-            "2026-12-01T09:00:00Zjunk", "12/01/2026", "2026-1-1", "2026-12-01T", "2026-12-01T09:00:00.Z",
+            "2026-12-01T09:00:00Zjunk", "12/01/2026", "2026-1-1", "2026-12-01T", "2026-12-01T09:00:00.Z", "0001-01-01T00:00:00Z", "1582-10-10",
         ]
     )
     func refused(_ text: String) {
