@@ -159,10 +159,9 @@ public struct TaskChanges: Sendable, Equatable {
 
     /// Lines and tabs stay; other control characters (NUL, escape, …) go.
     static func normalizeDescription(_ raw: String) -> String {
-        guard raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) else {
-            return raw
-        }
-        return String(String.UnicodeScalarView(raw.unicodeScalars.filter { $0.properties.generalCategory != .control || "\n\r\t".unicodeScalars.contains($0) }))
+        func kept(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.generalCategory != .control || "\n\r\t".unicodeScalars.contains(scalar) }
+        guard !raw.unicodeScalars.allSatisfy(kept) else { return raw }
+        return String(String.UnicodeScalarView(raw.unicodeScalars.filter(kept)))
     }
 
     /// Lowercases tags, strips a leading `#`, removes duplicates and checks the limits.
