@@ -60,6 +60,11 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
         )
     }
     logger.info("assistant mode", metadata: ["mode": .string(agent == nil ? "offline interpreter" : "language model \(settings.llmModel)")])
+    if settings.webDirectory == nil {
+        logger.warning(
+            "no web app found (no web/index.html here or beside the executable): serving the API only; set TASKPILOT_WEB_DIR to the web/ folder"
+        )
+    }
     let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks.from(.assistant), agent: agent)
 
     // Workers run in this process as TASKPILOT_WORKERS says; the realtime fan-out always does.

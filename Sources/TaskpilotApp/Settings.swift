@@ -244,11 +244,13 @@ public struct Settings: Sendable {
 
     /// `./web` when run from the repository, else `web` beside or above the executable (`.build/release/../../web`).
     static func defaultWebDirectory() -> String? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates = [
-            URL(fileURLWithPath: "web"), executable.appendingPathComponent("web"), executable.appendingPathComponent("../share/taskpilot/web"),
-            executable.appendingPathComponent("../../web"),
-        ]
+        // The executable as invoked (`.build/release` is a symlink) and as resolved.
+        let invoked = URL(fileURLWithPath: CommandLine.arguments.first ?? ".")
+        var candidates = [URL(fileURLWithPath: "web")]
+        for executable in [invoked, invoked.resolvingSymlinksInPath()].map({ $0.deletingLastPathComponent() }) {
+            // ../../web: .build/release/taskpilot; ../../../web: .build/<triple>/release/taskpilot.
+            candidates += ["web", "../share/taskpilot/web", "../../web", "../../../web"].map { executable.appendingPathComponent($0) }
+        }
         return candidates.map(\.standardizedFileURL.path).first { FileManager.default.fileExists(atPath: $0 + "/index.html") }
     }
 
