@@ -125,7 +125,8 @@ func buildRouter(
     settings: Settings,
     metrics: ServerMetrics
 ) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // HEAD answers like GET without the body (monitors and `curl -I` use it); the file middleware does its own.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.addMiddleware {
         ObservabilityMiddleware(metrics: metrics)
         SecurityHeadersMiddleware()

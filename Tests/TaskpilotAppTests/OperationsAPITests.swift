@@ -27,6 +27,11 @@ struct OperationsAPITests {
             #expect(ready.headers[.init("X-Request-Id")!]?.isEmpty == false)
             let echoed = try await api.send(.get, "/health/live", headers: [.init("X-Request-Id")!: "trace-me-42"])
             #expect(echoed.headers[.init("X-Request-Id")!] == "trace-me-42")
+            // HEAD answers as GET would, without a body.
+            let head = try await api.send(.head, "/health/live")
+            #expect(head.status == .ok && head.body.isEmpty)
+            #expect(try await api.send(.head, "/api/v1/tasks").status == .unauthorized)
+            #expect(try await me.send(.head, "/api/v1/tasks").status == .ok)
         }
     }
 
