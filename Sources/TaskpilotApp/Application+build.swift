@@ -95,7 +95,7 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let startLogger = logger
     var application = Application(
         router: router,
-        server: RealtimeHub.serverBuilder(hub: hub, credentials: credentials),
+        server: RealtimeHub.serverBuilder(hub: hub, credentials: credentials, heartbeat: settings.webSocketHeartbeat),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port

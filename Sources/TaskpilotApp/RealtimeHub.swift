@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import Metrics
 import NIOCore
+import NIOWebSocket
 import TaskpilotCore
 import TaskpilotEvents
 
@@ -62,8 +63,9 @@ actor RealtimeHub {
         }
     }
 
-    /// The server builder: `/api/v1/ws` upgrades when a valid token comes as `access_token` or in `Sec-WebSocket-Protocol`.
-    static func serverBuilder(hub: RealtimeHub, credentials: Credentials, heartbeat: Duration = .seconds(25)) -> HTTPServerBuilder {
+    /// The server builder: `/api/v1/ws` upgrades when a valid token comes as `access_token` or in `Sec-WebSocket-Protocol`;
+    /// every `heartbeat` the session gets a heartbeat message and its token is checked again.
+    static func serverBuilder(hub: RealtimeHub, credentials: Credentials, heartbeat: Duration) -> HTTPServerBuilder {
         .http1WebSocketUpgrade { request, _, logger in
             guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else {
                 return .dontUpgrade
@@ -80,6 +82,12 @@ actor RealtimeHub {
                     group.addTask {
                         while !Task.isCancelled {
                             try await Task.sleep(for: heartbeat)
+                            // A token revoked or expired since (on any replica), or a deleted account, ends the session.
+                            if await Self.noLongerValid(token, credentials: credentials) {
+                                try await outbound.write(.text(#"{"type":"session_expired"}"#))
+                                try await outbound.close(.policyViolation, reason: "the token is no longer valid; sign in again")
+                                return
+                            }
                             try await outbound.write(.text(#"{"type":"heartbeat"}"#))
                         }
                     }
@@ -92,6 +100,21 @@ actor RealtimeHub {
                 }
                 logger.debug("websocket closed", metadata: ["user_id": .string(user.id.uuidString.lowercased())])
             }
+        }
+    }
+
+    /// Whether `token` is refused now (revoked, expired, its account gone); a database that cannot answer is not a no.
+    static func noLongerValid(_ token: String, credentials: Credentials) async -> Bool {
+        do {
+            _ = try await credentials.authenticate(bearer: token)
+            return false
+        } catch let error as TaskpilotError {
+            switch error {
+            case .unauthorized, .notFound: return true
+            default: return false
+            }
+        } catch {
+            return false
         }
     }
 

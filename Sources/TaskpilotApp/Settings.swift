@@ -71,6 +71,8 @@ public struct Settings: Sendable {
     public var deliveryRetryBase: Duration
     /// Whether webhooks may call loopback, private and link-local addresses (`TASKPILOT_WEBHOOK_ALLOW_PRIVATE`).
     public var webhookAllowPrivate: Bool
+    /// How often a WebSocket session gets a heartbeat and its token is checked again (`TASKPILOT_WS_HEARTBEAT`).
+    public var webSocketHeartbeat: Duration
 
     /// A setting is missing or invalid; the message names the environment variable.
     public struct Invalid: Error, CustomStringConvertible {
@@ -229,6 +231,11 @@ public struct Settings: Sendable {
         }
         deliveryRetryBase = .milliseconds(Int(seconds * 1000))
         webhookAllowPrivate = try flag("taskpilot.webhook.allow.private", default: false)
+        let heartbeat = text("taskpilot.ws.heartbeat") ?? "25"
+        guard let heartbeatSeconds = Double(heartbeat), (0.1...3600).contains(heartbeatSeconds) else {
+            throw Invalid(key: "TASKPILOT_WS_HEARTBEAT", problem: "'\(heartbeat)' is not a number of seconds between 0.1 and 3600")
+        }
+        webSocketHeartbeat = .milliseconds(Int(heartbeatSeconds * 1000))
     }
 
     /// What serving the API needs beyond the settings themselves: with PostgreSQL (several replicas), a JWT secret

@@ -14,7 +14,8 @@ from conftest_server import Server, next_message, soon  # noqa: E402
 
 @pytest.fixture(scope="module")
 def server():
-    running = Server()
+    # Heartbeats (and the token check that comes with each) every half second instead of 25 s.
+    running = Server({"TASKPILOT_WS_HEARTBEAT": "0.5"})
     yield running
     running.stop()
 
@@ -48,6 +49,24 @@ async def test_a_bad_token_gets_no_socket(server):
         with pytest.raises(websockets.exceptions.InvalidStatus):
             async with websockets.connect(url):
                 pass
+
+
+async def test_a_revoked_token_ends_its_open_session(server):
+    user = server.register("revoke-ws@example.com")
+    status, created = server.request("POST", "/api/v1/tokens", {"name": "socket"}, token=user["token"])
+    assert status == 201
+    url = f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token="
+    async with websockets.connect(url + created["token"]) as revoked, websockets.connect(url + user["token"]) as kept:
+        for socket in (revoked, kept):
+            assert (await next_message(socket, {"hello"}))["type"] == "hello"
+        assert (await next_message(revoked, {"heartbeat"}, timeout=3))["type"] == "heartbeat"
+        assert server.request("DELETE", f"/api/v1/tokens/{created['id']}", token=user["token"])[0] == 204
+        assert (await next_message(revoked, {"session_expired"}, timeout=3))["type"] == "session_expired"
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            await asyncio.wait_for(revoked.recv(), 3)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        # The session of a token still valid goes on.
+        assert (await next_message(kept, {"heartbeat"}, timeout=3))["type"] == "heartbeat"
 
 
 async def test_recurring_task_rolls_forward_once_and_history_records_it(server):
