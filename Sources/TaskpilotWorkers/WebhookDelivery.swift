@@ -125,7 +125,7 @@ public struct WebhookDeliveryService: Service {
         let started = ContinuousClock.now
         // Checked before every attempt: the host may resolve elsewhere than when the webhook was created.
         var result =
-            if let refusal = await policy.targets.refusal(for: delivery.url) {
+            if let refusal = await policy.targets.refusal(for: delivery.url, mustResolve: true) {
                 DeliveryAttempt.failed(code: nil, error: refusal, retryAt: nil)
             } else {
                 await post(delivery, client: client, timeout: policy.timeout)

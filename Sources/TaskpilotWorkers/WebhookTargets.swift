@@ -18,12 +18,14 @@ public struct WebhookTargetPolicy: Sendable {
     /// A policy; the default refuses non-public receivers.
     public init(allowPrivate: Bool = false) { self.allowPrivate = allowPrivate }
 
-    /// Why `url` may not receive deliveries, or nil. A host that does not resolve within `timeout` is not refused
-    /// here: the delivery itself fails then, and is retried.
-    public func refusal(for url: String, timeout: Duration = .seconds(3)) async -> String? {
+    /// Why `url` may not receive deliveries, or nil. A host that does not resolve (within `timeout`) passes unless
+    /// `mustResolve` (before a delivery: the HTTP client resolves the name again, and a slow answer must not slip past).
+    public func refusal(for url: String, mustResolve: Bool = false, timeout: Duration = .seconds(3)) async -> String? {
         guard !allowPrivate, let host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        for address in await Self.resolve(name, timeout: timeout) {
+        let addresses = await Self.resolve(name, timeout: timeout)
+        if addresses.isEmpty && mustResolve { return "\(name) did not resolve to an address (within \(timeout)); the delivery is retried" }
+        for address in addresses {
             guard let kind = AddressScope.nonPublicKind(address.bytes) else { continue }
             let what = address.text == name ? "is" : "resolves to \(address.text),"
             return "\(name) \(what) a \(kind) address: webhooks go only to public addresses unless the server's operator sets "

@@ -174,6 +174,14 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("a name that does not resolve passes when a webhook is made, not before a delivery")
+    func unresolvableNames() async {
+        let policy = WebhookTargetPolicy()
+        #expect(await policy.refusal(for: "https://no-such-host.invalid/hook") == nil)
+        #expect(await policy.refusal(for: "https://no-such-host.invalid/hook", mustResolve: true)?.contains("did not resolve") == true)
+        #expect(await WebhookTargetPolicy(allowPrivate: true).refusal(for: "http://127.0.0.1/hook", mustResolve: true) == nil)
+    }
+
     @Test("a receiver on a private address is not called unless allowed, whatever the stored URL", arguments: [TestBackend.sqlite])
     func privateReceiverRefused(_ backend: TestBackend) async throws {
         let receiver = WebhookReceiver()
