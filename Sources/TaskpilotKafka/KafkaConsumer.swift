@@ -30,7 +30,9 @@ final class KafkaConsumer: Sendable {
         values["group.id"] = configuration.topicPrefix + group
         values["enable.auto.commit"] = "false"
         values["auto.offset.reset"] = live ? "latest" : "earliest"
-        values["session.timeout.ms"] = "10000"
+        // Kafka's smallest default (group.min.session.timeout.ms): a member that died gives its partitions up after
+        // 6 s; heartbeats come from librdkafka's own thread every second, so a busy process does not miss them.
+        values["session.timeout.ms"] = "6000"
         values["heartbeat.interval.ms"] = "1000"
         values["max.poll.interval.ms"] = "60000"
         values["enable.partition.eof"] = "false"

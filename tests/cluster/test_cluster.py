@@ -28,8 +28,8 @@ PHASE = 45
 # Creates each user fires at once right before api-1 is killed: some reach api-1 and die with it (nginx answers 502).
 BURST = 8
 # How long the cluster may take to catch up after each fault: a consumer group that lost a member by SIGKILL waits for
-# the member's session to time out (10 s) before the restarted one gets its partitions; after the broker lost its log,
-# every consumer group forms again on the new broker (15–20 s seen).
+# the member's session to time out (6 s) before the restarted one gets its partitions (~10 s seen); after the broker
+# lost its log, every consumer group forms again on the new broker (12–15 s seen).
 CATCH_UP = 60
 
 
