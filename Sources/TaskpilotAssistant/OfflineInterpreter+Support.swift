@@ -70,7 +70,17 @@ extension OfflineInterpreter {
         turn: inout Turn,
         _ body: (TaskItem, inout Turn) async -> AssistantReply
     ) async -> AssistantReply {
-        switch await resolve(reference, prefer: status, turn: turn) {
+        await act(on: reference, resolved: await resolve(reference, prefer: status, turn: turn), turn: &turn, body)
+    }
+
+    /// Runs `body` on the task a reference was resolved to, or explains what is missing or ambiguous.
+    func act(
+        on reference: String,
+        resolved resolution: Resolution,
+        turn: inout Turn,
+        _ body: (TaskItem, inout Turn) async -> AssistantReply
+    ) async -> AssistantReply {
+        switch resolution {
         case .task(let task):
             return await body(task, &turn)
         case .ambiguous(let tasks):

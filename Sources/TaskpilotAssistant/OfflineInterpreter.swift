@@ -453,9 +453,10 @@ public struct OfflineInterpreter: Sendable {
             #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+)$"#, #"^(.+?)\s+is\s+(?:done|finished|complete|completed)$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        let resolution = await resolve(reference, prefer: .pending, turn: turn)
         // "finish the slides by thursday" with no such task is a task to add.
-        if Self.readsAsTask(text, context: turn.context), case .missing = await resolve(reference, prefer: .pending, turn: turn) { return nil }
-        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+        if case .missing = resolution, Self.readsAsTask(text, context: turn.context) { return nil }
+        return await act(on: reference, resolved: resolution, turn: &turn) { task, turn in
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
             case .success: return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅", focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
@@ -521,8 +522,10 @@ public struct OfflineInterpreter: Sendable {
         // "schedule the review for Monday" moves a task that exists; "schedule a dentist appointment for Dec 3" adds one.
         let scheduling = [#"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#]
         var found = Self.captures(lower, text, patterns)
+        var resolution: Resolution?
         if found == nil, let (reference, when) = Self.captures(lower, text, scheduling) {
-            if case .missing = await resolve(reference, prefer: .pending, turn: turn) { return nil }
+            resolution = await resolve(reference, prefer: .pending, turn: turn)
+            if case .missing = resolution { return nil }
             found = (reference, when)
         }
         guard let (reference, when) = found else { return nil }
@@ -531,7 +534,8 @@ public struct OfflineInterpreter: Sendable {
             return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow 5pm”, “next friday” or “Dec 3 at 10am”.")
         }
         let value = parsed.allDay ? Self.localDate(due, turn.context.user.timeZone) : Timestamp.format(due)
-        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+        let target = if let resolution { resolution } else { await resolve(reference, prefer: .pending, turn: turn) }
+        return await act(on: reference, resolved: target, turn: &turn) { task, turn in
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .string(value)]) {
             case .success:
                 let label = Self.formatDue(due, allDay: parsed.allDay, zone: turn.context.user.timeZone, now: turn.context.now)

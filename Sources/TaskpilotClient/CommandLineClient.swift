@@ -98,13 +98,10 @@ public struct CommandLineClient: Sendable {
 
     /// Lists tasks as a table (or JSON).
     public func list(_ options: ListOptions, json: Bool) async throws(ClientError) -> String {
-        var dueBefore = options.dueBefore
-        var dueAfter = options.dueAfter
-        if dueBefore != nil || dueAfter != nil {
-            let zone = await accountTimeZone()
-            dueBefore = try dueBefore.map { text throws(ClientError) in try Self.date(text, option: "--due-before", timeZone: zone) }
-            dueAfter = try dueAfter.map { text throws(ClientError) in try Self.date(text, option: "--due-after", timeZone: zone) }
-        }
+        // One look at the account, and only when dates are read or shown.
+        let zone = !json || options.dueBefore != nil || options.dueAfter != nil ? await accountTimeZone() : .current
+        let dueBefore = try options.dueBefore.map { text throws(ClientError) in try Self.date(text, option: "--due-before", timeZone: zone) }
+        let dueAfter = try options.dueAfter.map { text throws(ClientError) in try Self.date(text, option: "--due-after", timeZone: zone) }
         let query = TaskpilotHTTPClient.query([
             ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
             ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
@@ -112,7 +109,7 @@ public struct CommandLineClient: Sendable {
         ])
         let page = try await api.call("GET", "/api/v1/tasks" + query)
         let items = page["items"]?.arrayValue ?? []
-        return json ? JSONValue.array(items).prettyText : await renderer().table(items)
+        return json ? JSONValue.array(items).prettyText : TerminalOutput(timeZone: zone).table(items)
     }
 
     /// One task in detail.
@@ -130,12 +127,11 @@ public struct CommandLineClient: Sendable {
     /// Changes fields of a task; `fields` uses the API's names.
     public func edit(_ id: Int64, fields: [String: JSONValue], json: Bool) async throws(ClientError) -> String {
         guard !fields.isEmpty else { throw ClientError("nothing to change: give --title, --due, --priority, --tags, --description or --recurrence") }
+        let zone = !json || fields["due_at"]?.stringValue != nil ? await accountTimeZone() : .current
         var fields = fields
-        if let due = fields["due_at"]?.stringValue {
-            fields["due_at"] = .string(try Self.date(due, option: "--due", timeZone: await accountTimeZone()))
-        }
+        if let due = fields["due_at"]?.stringValue { fields["due_at"] = .string(try Self.date(due, option: "--due", timeZone: zone)) }
         let task = try await api.call("PATCH", "/api/v1/tasks/\(id)", body: .object(fields))
-        return json ? task.prettyText : "Updated:\n" + (await renderer().details(task))
+        return json ? task.prettyText : "Updated:\n" + TerminalOutput(timeZone: zone).details(task)
     }
 
     /// Deletes a task.

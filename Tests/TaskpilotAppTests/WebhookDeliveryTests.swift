@@ -73,17 +73,6 @@ struct WebhookDeliveryTests {
         targets: WebhookTargetPolicy(allowPrivate: true)
     )
 
-    /// A user with a random address.
-    func newUser(_ database: TaskpilotDatabase) async throws -> User {
-        try await SQLAccountRepository(database: database).create(
-            email: "\(UUID().uuidString.prefix(8))@example.com",
-            name: "",
-            passwordHash: "x",
-            timezone: "UTC",
-            now: Date()
-        )
-    }
-
     /// A database with one user and the delivery service running over it.
     func withService(
         _ backend: TestBackend,
@@ -91,7 +80,7 @@ struct WebhookDeliveryTests {
         _ body: @Sendable (TaskpilotDatabase, SQLWebhookStore, User) async throws -> Void
     ) async throws {
         try await backend.withDatabase { database in
-            let user = try await newUser(database)
+            let user = try await database.newTestUser()
             let store = SQLWebhookStore(database: database)
             let service = WebhookDeliveryService(store: store, signal: OutboxSignal(), policy: policy, logger: TestBackend.logger)
             let running = Task { try await service.run() }
@@ -207,7 +196,7 @@ struct WebhookDeliveryTests {
     @Test("finished deliveries older than the retention are pruned; pending and recent ones stay", arguments: TestBackend.available)
     func pruned(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
-            let user = try await newUser(database)
+            let user = try await database.newTestUser()
             let store = SQLWebhookStore(database: database)
             _ = try await store.create(userID: user.id, url: "http://127.0.0.1:9/hook", events: ["task.updated"], secret: "whsec_p", now: Date())
             let old = Date().addingTimeInterval(-8 * 86_400)

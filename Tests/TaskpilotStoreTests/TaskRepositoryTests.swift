@@ -10,10 +10,6 @@ struct TaskRepositoryTests {
     let utc = TimeZone(identifier: "UTC")!
     let now = Date(timeIntervalSince1970: 1_795_435_200) // 2026-11-23T12:00:00Z
 
-    func makeUser(_ database: TaskpilotDatabase, _ email: String = "\(UUID().uuidString.prefix(8))@example.com") async throws -> User {
-        try await SQLAccountRepository(database: database).create(email: email, name: "", passwordHash: "x", timezone: "UTC", now: now)
-    }
-
     func add(_ tasks: SQLTaskRepository, _ user: User, _ json: String, at time: Date? = nil) async throws -> TaskItem {
         let moment = time ?? now
         let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
@@ -24,7 +20,7 @@ struct TaskRepositoryTests {
     func roundTrip(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
             let created = try await add(
                 tasks,
                 user,
@@ -55,8 +51,8 @@ struct TaskRepositoryTests {
     func scoping(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let alice = try await makeUser(database)
-            let bob = try await makeUser(database)
+            let alice = try await database.newTestUser(now: now)
+            let bob = try await database.newTestUser(now: now)
             let task = try await add(tasks, alice, #"{"title": "secret", "tags": ["private"]}"#)
             await #expect(throws: TaskpilotError.notFound("Task \(task.id) was not found.")) {
                 try await tasks.get(id: task.id, userID: bob.id, now: now)
@@ -76,7 +72,7 @@ struct TaskRepositoryTests {
     func updateAndDelete(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
             let task = try await add(
                 tasks,
                 user,
@@ -101,7 +97,7 @@ struct TaskRepositoryTests {
     func atomicity(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
             // A tag list with a duplicate violates the (task_id, tag) key after the task row is inserted.
             var draft = TaskItem.blank(userID: user.id, now: now)
             draft.title = "half-written"
@@ -116,8 +112,8 @@ struct TaskRepositoryTests {
     func filters(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
-            let other = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
+            let other = try await database.newTestUser(now: now)
             let rent = try await add(
                 tasks,
                 user,
@@ -161,8 +157,8 @@ struct TaskRepositoryTests {
     func commonAndRareWords(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
-            let other = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
+            let other = try await database.newTestUser(now: now)
             // More matches than SQLite looks up by id (1,000), so the common word takes the other plan.
             for (owner, count) in [(user, 1_100), (other, 1_100)] {
                 try await database.sql.raw(
@@ -198,7 +194,7 @@ struct TaskRepositoryTests {
     func sorting(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
             let b = try await add(tasks, user, #"{"title": "b", "priority": "low", "due_at": "2026-12-02T09:00:00Z"}"#)
             let a = try await add(tasks, user, #"{"title": "A", "priority": "urgent", "due_at": "2026-12-03T09:00:00Z"}"#)
             let c = try await add(tasks, user, #"{"title": "c", "priority": "low"}"#)
@@ -218,7 +214,7 @@ struct TaskRepositoryTests {
     func pagination(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
             var expected: Set<Int64> = []
             for index in 0..<23 {
                 let due = index % 4 == 0 ? "null" : "\"2026-12-\(String(format: "%02d", index % 5 + 1))T09:00:00Z\""
@@ -252,7 +248,7 @@ struct TaskRepositoryTests {
     func bulk(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let user = try await makeUser(database)
+            let user = try await database.newTestUser(now: now)
             let a = try await add(tasks, user, #"{"title": "a", "tags": ["x"]}"#)
             let b = try await add(tasks, user, #"{"title": "b", "tags": ["x"]}"#)
             _ = try await add(tasks, user, #"{"title": "c"}"#)

@@ -9,16 +9,6 @@ import Testing
 struct WorkflowStoreTests {
     let utc = TimeZone(identifier: "UTC")!
 
-    func user(_ database: TaskpilotDatabase) async throws -> User {
-        try await SQLAccountRepository(database: database).create(
-            email: "\(UUID().uuidString.prefix(8))@example.com",
-            name: "",
-            passwordHash: "x",
-            timezone: "UTC",
-            now: Date()
-        )
-    }
-
     func task(_ tasks: SQLTaskRepository, _ owner: User, _ json: String, now: Date = Date()) async throws -> TaskItem {
         let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
         return try await tasks.create(try TaskItem.blank(userID: owner.id, now: now).applying(changes, now: now, timeZone: utc))
@@ -40,7 +30,7 @@ struct WorkflowStoreTests {
     func outboxEvents(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database, source: .mcp)
-            let owner = try await user(database)
+            let owner = try await database.newTestUser()
             let created = try await task(tasks, owner, #"{"title": "a", "tags": ["x"]}"#)
             _ = try await tasks.update(id: created.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
             _ = try await tasks.bulk(.reopen, filter: TaskFilter(), userID: owner.id, now: Date())
@@ -64,7 +54,7 @@ struct WorkflowStoreTests {
     func relayMarks(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let owner = try await user(database)
+            let owner = try await database.newTestUser()
             for index in 0..<3 { _ = try await task(tasks, owner, "{\"title\": \"t\(index)\"}") }
             let store = SQLOutboxStore(database: database)
             #expect(try await store.depth() == 6)
@@ -83,7 +73,7 @@ struct WorkflowStoreTests {
     func replay(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let owner = try await user(database)
+            let owner = try await database.newTestUser()
             for index in 0..<2 { _ = try await task(tasks, owner, "{\"title\": \"t\(index)\"}") }
             let store = SQLOutboxStore(database: database)
             _ = try await store.claimUnpublished(limit: 100) { events in events.count }
@@ -124,7 +114,7 @@ struct WorkflowStoreTests {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
             let workflow = SQLWorkflowStore(database: database)
-            let owner = try await user(database)
+            let owner = try await database.newTestUser()
             let first = try await task(
                 tasks,
                 owner,
@@ -159,7 +149,7 @@ struct WorkflowStoreTests {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
             let workflow = SQLWorkflowStore(database: database)
-            let owner = try await user(database)
+            let owner = try await database.newTestUser()
             let only = try await task(
                 tasks,
                 owner,
@@ -198,7 +188,7 @@ struct WorkflowStoreTests {
 
     func fireConcurrently(_ first: TaskpilotDatabase, _ second: TaskpilotDatabase) async throws {
         let tasks = SQLTaskRepository(database: first)
-        let owner = try await user(first)
+        let owner = try await first.newTestUser()
         let past = Date().addingTimeInterval(-3600)
         for index in 0..<60 {
             _ = try await task(
@@ -238,8 +228,8 @@ struct WorkflowStoreTests {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database, source: .assistant)
             let workflow = SQLWorkflowStore(database: database)
-            let owner = try await user(database)
-            let stranger = try await user(database)
+            let owner = try await database.newTestUser()
+            let stranger = try await database.newTestUser()
             let item = try await task(tasks, owner, #"{"title": "audited"}"#)
             _ = try await tasks.update(id: item.id, userID: owner.id, changes: TaskChanges(title: "renamed"), now: Date(), timeZone: utc)
             for event in try await outbox(database) where event.topic == .taskEvents {

@@ -2,6 +2,7 @@ public import Configuration
 public import Foundation
 public import Logging
 import SQLKit
+public import TaskpilotCore
 public import TaskpilotStore
 
 /// A database kind the integration suites run against: SQLite always, PostgreSQL when `make test` started one
@@ -84,3 +85,16 @@ public enum TestBackend: String, Sendable, CaseIterable {
 
 /// `TASKPILOT_TEST_POSTGRES_URL` is not set.
 public struct DatabaseUnavailable: Error {}
+
+extension TaskpilotDatabase {
+    /// A user with a random address, in UTC: the owner a storage test needs.
+    public func newTestUser(now: Date = Date()) async throws -> User {
+        try await SQLAccountRepository(database: self).create(
+            email: "\(UUID().uuidString.prefix(8))@example.com",
+            name: "",
+            passwordHash: "x",
+            timezone: "UTC",
+            now: now
+        )
+    }
+}

@@ -65,6 +65,9 @@ def test_embedded_default_keeps_its_data_and_tokens_across_restarts():
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         first = serve(folder, port)
+        # Started from a folder of its own, the binary still finds the web app beside it (.build/debug is a symlink).
+        with urllib.request.urlopen(url + "/", timeout=5) as response:
+            assert response.headers["Content-Type"].startswith("text/html")
         status, auth = call(url, "/api/v1/auth/register", {"email": "ops@example.com", "password": "correct horse battery"})
         assert status == 201
         call(url, "/api/v1/tasks", {"title": "survives"}, auth["token"])
