@@ -113,7 +113,7 @@ struct AccountController: Sendable {
         }
         guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
         let updated = try await users.update(id: context.user.id, name: name, timezone: timezone)
-        await credentials.cache.forget(updated.id)
+        credentials.cache.forget(updated.id)
         return UserDTO(updated)
     }
 

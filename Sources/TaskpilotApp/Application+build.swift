@@ -5,7 +5,9 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import TaskpilotAssistant
 import TaskpilotCore
 import TaskpilotEvents
@@ -104,12 +106,29 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
                 metadata: ["url": .string("http://\(address):\(bound)"), "database": .string(settings.database.redacted)]
             )
         },
+        eventLoopGroupProvider: .shared(ServerEventLoops.group(threads: settings.eventLoopThreads)),
         logger: logger
     )
     // Services stop in reverse order: the relay and the scheduler before the database.
     application.addServices(database)
     application.addServices(services)
     return TaskpilotServer(application: application, database: database)
+}
+
+/// The event loops that serve HTTP: one group per thread count for the life of the process, like NIO's singleton, so
+/// building the application again (as the tests do) reuses their threads instead of leaving new ones behind.
+enum ServerEventLoops {
+    private static let groups = Mutex<[Int: MultiThreadedEventLoopGroup]>([:])
+
+    /// The group with `threads` threads.
+    static func group(threads: Int) -> MultiThreadedEventLoopGroup {
+        groups.withLock { groups in
+            if let group = groups[threads] { return group }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+            groups[threads] = group
+            return group
+        }
+    }
 }
 
 /// The routes and middleware of the HTTP API.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdBcrypt
 import JWTKit
 import NIOPosix
+import Synchronization
 import TaskpilotCore
 
 /// The claims of an access token.
@@ -25,6 +26,7 @@ struct Credentials: Sendable {
     let users: any UserRepository
     let tokens: any APITokenRepository
     let cache = UserCache()
+    let verified = VerifiedTokens()
 
     /// The marker that starts every personal API token, so a token can be told from a JWT at a glance.
     static let apiTokenMarker = "tp_"
@@ -53,19 +55,32 @@ struct Credentials: Sendable {
             }
             return try await users.user(id: record.userID)
         }
+        let id = try await subject(of: token, now: now)
+        if let cached = cache.user(id) { return cached }
+        let user = try await users.user(id: id)
+        cache.store(user)
+        return user
+    }
+
+    /// The user id an access token was issued to, once its signature and expiry are checked.
+    private func subject(of token: String, now: Date) async throws -> UUID {
+        let expired = TaskpilotError.unauthorized("The access token is invalid or expired; log in again.")
+        if let entry = verified.entry(for: token) {
+            guard now < entry.expiresAt else { throw expired }
+            return entry.subject
+        }
         let payload: AccessTokenPayload
         do {
             payload = try await keys.verify(token, as: AccessTokenPayload.self)
         } catch {
-            throw TaskpilotError.unauthorized("The access token is invalid or expired; log in again.")
+            throw expired
         }
         guard let id = UUID(uuidString: payload.sub.value) else {
             throw TaskpilotError.unauthorized("The access token is invalid; log in again.")
         }
-        if let cached = await cache.user(id) { return cached }
-        let user = try await users.user(id: id)
-        await cache.store(user)
-        return user
+        guard now < payload.exp.value else { throw expired }
+        verified.remember(token, subject: id, expiresAt: payload.exp.value)
+        return id
     }
 
     /// A new personal API token secret and its display prefix.
@@ -99,21 +114,48 @@ struct Credentials: Sendable {
 
 /// Users of recent access tokens, kept a few seconds so a burst of requests reads the account once. Changes made
 /// here are applied at once; another replica's show within the time to live.
-actor UserCache {
-    private var entries: [UUID: (user: User, stored: ContinuousClock.Instant)] = [:]
+final class UserCache: Sendable {
+    private let entries = Mutex<[UUID: (user: User, stored: ContinuousClock.Instant)]>([:])
     private let lifetime: Duration = .seconds(5)
 
     func user(_ id: UUID) -> User? {
-        guard let entry = entries[id], ContinuousClock.now - entry.stored < lifetime else { return nil }
-        return entry.user
+        entries.withLock { entries in
+            guard let entry = entries[id], ContinuousClock.now - entry.stored < lifetime else { return nil }
+            return entry.user
+        }
     }
 
     func store(_ user: User) {
-        if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
-        entries[user.id] = (user, .now)
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[user.id] = (user, .now)
+        }
     }
 
-    func forget(_ id: UUID) { entries[id] = nil }
+    func forget(_ id: UUID) { entries.withLock { $0[id] = nil } }
+}
+
+/// Access tokens whose signature has already been checked, with the user and expiry they carry. A client sends the
+/// same token with every request; this spares each one after the first the signature check and the decoding of the
+/// claims. The expiry is still checked every time, and only a token that passed `JWTKeyCollection.verify` gets in.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: (subject: UUID, expiresAt: Date)]>([:])
+
+    /// The most tokens kept; past this the cache starts over.
+    static let capacity = 10_000
+
+    /// The user and expiry of a token seen before.
+    func entry(for token: String) -> (subject: UUID, expiresAt: Date)? {
+        entries.withLock { $0[token] }
+    }
+
+    /// Keeps a verified token.
+    func remember(_ token: String, subject: UUID, expiresAt: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = (subject, expiresAt)
+        }
+    }
 }
 
 /// Sets the request's identity from `Authorization: Bearer …`; a bad token is refused at once.

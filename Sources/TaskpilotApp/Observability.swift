@@ -96,21 +96,33 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [
-            "ts": Timestamp.format(Date()), "level": event.level.rawValue, "msg": event.message.description,
-            "logger": label,
+        var fields: Logger.Metadata = [
+            "ts": .string(Timestamp.format(Date())), "level": .string(event.level.rawValue), "msg": .string(event.message.description),
+            "logger": .string(label),
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = Self.plain(value) }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        fields.merge(metadata) { $1 }
+        if let extra = event.metadata { fields.merge(extra) { $1 } }
+        var line = JSONWriter(capacity: 256)
+        Self.write(.dictionary(fields), into: &line)
+        FileHandle.standardError.write(Data(line.bytes + [UInt8(ascii: "\n")]))
     }
 
-    private static func plain(_ value: Logger.MetadataValue) -> Any {
+    /// A metadata value as JSON: objects with their keys in order, anything else as text.
+    private static func write(_ value: Logger.MetadataValue, into line: inout JSONWriter) {
         switch value {
-        case .string(let text): text
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let items): items.map(plain)
-        case .dictionary(let dictionary): dictionary.mapValues(plain)
+        case .string(let text): line.string(text)
+        case .stringConvertible(let convertible): line.string(convertible.description)
+        case .array(let items):
+            line.beginArray()
+            for item in items { write(item, into: &line) }
+            line.endArray()
+        case .dictionary(let dictionary):
+            line.beginObject()
+            for key in dictionary.keys.sorted() {
+                line.key(key)
+                write(dictionary[key]!, into: &line)
+            }
+            line.endObject()
         }
     }
 }

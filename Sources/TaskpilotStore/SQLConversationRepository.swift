@@ -75,8 +75,7 @@ public struct SQLConversationRepository: ConversationRepository {
     ) async throws -> ChatMessage {
         // A model's reply may hold U+0000, which PostgreSQL cannot store (requests holding it are refused earlier).
         let content = content.contains("\u{0}") ? content.replacingOccurrences(of: "\u{0}", with: "") : content
-        return try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        return try await store.transaction { sql in
             let updated = try await sql.raw(
                 """
                 UPDATE conversations SET updated_at = \(bind: now.millisecondsSince1970)

@@ -28,8 +28,7 @@ public struct SQLOutboxStore: OutboxStore, BusEpochStore {
         let outcome: RelayOutcome
         if store.flavor == .postgres {
             // One relay at a time across replicas (an advisory lock held by the transaction), so events keep their order.
-            outcome = try await store.database.transaction { database in
-                let sql = database as! any SQLDatabase
+            outcome = try await store.transaction { sql in
                 let locked = try await sql.raw("SELECT pg_try_advisory_xact_lock(7140001) AS locked").first()?.decode(column: "locked", as: Bool.self)
                 guard locked == true else { return RelayOutcome(published: 0, failure: nil) }
                 return try await relay(on: sql, limit: limit, publish: publish)

@@ -23,7 +23,7 @@ public struct SQLTaskRepository: TaskRepository {
 
     /// Commits `body` and then wakes the relay.
     private func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let result = try await store.database.transaction { database in try await body(database as! any SQLDatabase) }
+        let result = try await store.transaction(body)
         signal?.notify()
         return result
     }

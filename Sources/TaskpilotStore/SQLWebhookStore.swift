@@ -19,8 +19,7 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
     public func create(userID: UUID, url: String, events: [String], secret: String, now: Date) async throws -> Webhook {
         let webhook = Webhook(id: UUID(), userID: userID, url: url, events: events, failures: 0, disabledAt: nil, createdAt: now)
         let lock: SQLQueryString = store.flavor == .postgres ? " FOR UPDATE" : ""
-        try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        try await store.transaction { sql in
             // Locking the user row makes the count and the insert one step for concurrent requests of that user.
             _ = try await sql.raw("SELECT id FROM users WHERE id = \(bind: userID.storageKey)" + lock).first()
             let count =
@@ -137,8 +136,7 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
         -> AppNotification?
     {
         let webhookID = delivery.webhookID.storageKey
-        let notification: AppNotification? = try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        let notification: AppNotification? = try await store.transaction { sql in
             try await SQLDeliveryQueue.record(table: "webhook_deliveries", id: delivery.id.storageKey, attempt, now: now, on: sql)
             if attempt.succeeded {
                 try await sql.raw("UPDATE webhooks SET failures = 0 WHERE id = \(bind: webhookID) AND failures <> 0").run()

@@ -21,8 +21,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
         now: Date,
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T? {
-        let result: T? = try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        let result: T? = try await store.transaction { sql in
             let claimed = try await sql.raw(
                 """
                 INSERT INTO processed_events (consumer, event_id, processed_at) VALUES (\(bind: consumer), \(bind: eventID), \(bind: now.millisecondsSince1970))
@@ -89,8 +88,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
     public func fireDueReminders(now: Date, limit: Int) async throws -> [FiredReminder] {
         let lock: SQLQueryString = store.flavor == .postgres ? " FOR UPDATE OF r SKIP LOCKED" : ""
         let nowMS = now.millisecondsSince1970
-        let fired: [FiredReminder] = try await store.database.transaction { database in
-            let sql = database as! any SQLDatabase
+        let fired: [FiredReminder] = try await store.transaction { sql in
             // Claiming with one UPDATE first takes the write lock at once (SQLite) and skips rows another
             // scheduler holds (PostgreSQL), so each reminder fires exactly once.
             let claimed = try await sql.raw(

@@ -23,10 +23,13 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let eventLoopGroup: MultiThreadedEventLoopGroup?
     private let logger: Logger
     /// Read-only connections beside the writing one (SQLite files only).
-    private let readers: SQLiteReadPool?
+    private let readers: SQLiteConnectionPool?
+    /// The writing connection outside migrations (SQLite files only).
+    private let writer: SQLiteConnectionPool?
 
-    /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes, and
-    /// `readConnections` read-only connections (default: two per core, at least four) serve `read`.
+    /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
+    /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
+    /// (default: two per core, at least four) serve `read`.
     public init(location: DatabaseLocation, logger: Logger, maxConnections: Int = 8, readConnections: Int? = nil) async throws {
         self.logger = logger
         let group: any EventLoopGroup
@@ -72,14 +75,26 @@ public final class TaskpilotDatabase: Service, Sendable {
         }
         if case .sqliteFile(let path) = location {
             let count = readConnections ?? 2 * max(2, System.coreCount)
-            readers = count > 0 ? try await SQLiteReadPool.open(path: path, size: count, logger: logger, on: group.any()) : nil
+            readers = count > 0 ? try SQLiteConnectionPool.readers(path: path, size: count, logger: logger, on: group.any()) : nil
+            writer = try SQLiteConnectionPool.writer(path: path, logger: logger, on: group.any())
         } else {
             readers = nil
+            writer = nil
         }
     }
 
-    /// The database as SQLKit sees it.
-    public var sql: any SQLDatabase { database as! any SQLDatabase }
+    /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself.
+    public var sql: any SQLDatabase {
+        guard let writer else { return database as! any SQLDatabase }
+        return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. On a SQLite file it holds
+    /// the writer from the start (`BEGIN IMMEDIATE`), so two transactions never fail each other half-way.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard let writer else { return try await database.transaction { try await body($0 as! any SQLDatabase) } }
+        return try await writer.transaction(body)
+    }
 
     /// Runs reads that need no transaction: on a SQLite file on a read-only connection of their own (in parallel with
     /// other reads and with the writer, seeing everything committed before it started), elsewhere on `sql`.
@@ -163,7 +178,7 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// Whether the database answers a trivial query.
     public func ping() async -> Bool {
         do {
-            _ = try await sql.raw("SELECT 1 AS one").first()
+            _ = try await read { try await $0.raw("SELECT 1 AS one").first() }
             return true
         } catch {
             logger.warning("database ping failed", metadata: ["error": "\(String(describing: error))"])
@@ -174,6 +189,7 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// Closes the pool.
     public func shutdown() async {
         await readers?.close()
+        await writer?.close()
         await databases.shutdownAsync()
         try? await eventLoopGroup?.shutdownGracefully()
     }
@@ -182,6 +198,25 @@ public final class TaskpilotDatabase: Service, Sendable {
     public func run() async throws {
         try? await gracefulShutdown()
         await shutdown()
+    }
+}
+
+/// SQLKit over the SQLite writer outside a transaction: each statement takes the writer for itself.
+private struct SQLiteWriterDatabase: SQLDatabase {
+    let writer: SQLiteConnectionPool
+    let eventLoop: any EventLoop
+    let logger: Logger
+
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try await writer.withConnection { try await $0.execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await execute(sql: query, onRow) }
     }
 }
 

@@ -21,8 +21,7 @@ struct ReadPoolTests {
 
             let (inserted, insertedSignal) = AsyncStream<Void>.makeStream()
             let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-            async let writer: Void = database.database.transaction { transaction in
-                let sql = transaction as! any SQLDatabase
+            async let writer: Void = database.transaction { sql in
                 try await sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES ('b', 'two', 0)").run()
                 insertedSignal.yield()
                 for await _ in release { break }
@@ -58,6 +57,66 @@ struct ReadPoolTests {
             }
             let stored = try await Self.epoch("x", on: database.sql)
             #expect(stored == nil)
+        }
+    }
+}
+
+/// The statements a SQLite read connection keeps: bound afresh on every use, unharmed by errors, and correct past the
+/// size of the cache.
+@Suite("Read connections: kept statements")
+struct ReadStatementTests {
+    @Test("one statement with different values answers each; an error at prepare or at step leaves the connection usable")
+    func reuse() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            for (bus, epoch) in [("a", "one"), ("b", "two"), ("c", "three")] {
+                try await database.sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: bus), \(bind: epoch), 0)").run()
+            }
+            for _ in 0..<3 {
+                for (bus, epoch) in [("a", "one"), ("b", "two"), ("c", "three"), ("z", nil)] {
+                    let found = try await database.read {
+                        try await $0.raw("SELECT epoch FROM bus_epochs WHERE bus = \(bind: bus)").first()?.decode(column: "epoch", as: String.self)
+                    }
+                    #expect(found == epoch)
+                }
+                await #expect(throws: (any Error).self) { try await database.read { try await $0.raw("SELEKT 1").run() } }
+                // Prepared fine, fails while stepping: an unbalanced quote in a full-text query.
+                await #expect(throws: (any Error).self) {
+                    try await database.read { try await $0.raw("SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH \(bind: "\"")").all() }
+                }
+            }
+        }
+    }
+
+    @Test("more statement shapes than a connection keeps all answer right")
+    func beyondCache() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            for round in 0..<2 {
+                for number in 0..<300 {
+                    let row = try await database.read { try await $0.raw("SELECT \(unsafeRaw: String(number)) + \(bind: round) AS n").first() }
+                    #expect(try row?.decode(column: "n", as: Int.self) == number + round)
+                }
+            }
+        }
+    }
+
+    @Test("stored values come back as they were: text, empty text, null, integers, reals, blobs")
+    func values() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            let row = try await database.read {
+                try await $0.raw(
+                    "SELECT \(bind: "é ✓ 日本 🎉") AS t, '' AS e, NULL AS n, \(bind: Int64.min) AS i, 1.5 AS f, x'00ff' AS b"
+                ).first()
+            }
+            let found = try #require(row)
+            #expect(try found.decode(column: "t", as: String.self) == "é ✓ 日本 🎉")
+            #expect(try found.decode(column: "e", as: String.self) == "")
+            #expect(try found.decodeNil(column: "n"))
+            #expect(try found.decode(column: "n", as: String?.self) == nil)
+            #expect(try found.decode(column: "i", as: Int64.self) == Int64.min)
+            #expect(try found.decode(column: "f", as: Double.self) == 1.5)
+            #expect(try found.decode(column: "b", as: Data.self) == Data([0, 255]))
+            #expect(!found.contains(column: "missing"))
+            #expect(throws: (any Error).self) { try found.decode(column: "missing", as: String.self) }
         }
     }
 }
