@@ -61,10 +61,9 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     func rows(_ sql: String, _ binds: [SQLiteData]) throws -> [SQLiteResultRow] {
         guard let handle else { throw SQLiteDirectError(code: SQLITE_MISUSE, message: "the connection is closed") }
         let statement = try prepared(sql, on: handle)
-        defer {
-            sqlite_nio_sqlite3_reset(statement.handle)
-            sqlite_nio_sqlite3_clear_bindings(statement.handle)
-        }
+        // Every parameter is bound again on each use; the old values are not cleared first, because SQLite plans a
+        // bound LIMIT with its value and re-prepares the statement whenever that value changes (NULL to 51 included).
+        defer { sqlite_nio_sqlite3_reset(statement.handle) }
         try bind(binds, to: statement.handle, on: handle)
         var rows: [SQLiteResultRow] = []
         let count = Int32(statement.columns.names.count)
@@ -174,15 +173,12 @@ struct SQLiteDirectError: Error, CustomStringConvertible {
 /// The column names of a prepared statement, shared by all its rows.
 final class SQLiteResultColumns: Sendable {
     let names: [String]
-    private let offsets: [String: Int]
 
-    init(names: [String]) {
-        self.names = names
-        // Like SQLite itself, the first of two columns with one name wins.
-        offsets = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
-    }
+    init(names: [String]) { self.names = names }
 
-    func offset(of name: String) -> Int? { offsets[name] }
+    /// The first column with this name, like SQLite's own lookup. A scan of a few short names costs less than hashing
+    /// the name for a dictionary, and a row is decoded once per column.
+    func offset(of name: String) -> Int? { names.firstIndex(of: name) }
 }
 
 /// A row of a direct connection: `String`, `Int64` and `Int` straight from the stored value, anything else

@@ -87,6 +87,19 @@ struct ReadStatementTests {
         }
     }
 
+    @Test("a kept statement with a bound LIMIT answers each new limit")
+    func limits() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            for bus in ["a", "b", "c", "d"] {
+                try await database.sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: bus), 'e', 0)").run()
+            }
+            for limit in [1, 3, 3, 2, 4, 0, 1] {
+                let rows = try await database.read { try await $0.raw("SELECT bus FROM bus_epochs ORDER BY bus LIMIT \(bind: limit)").all() }
+                #expect(rows.count == limit)
+            }
+        }
+    }
+
     @Test("more statement shapes than a connection keeps all answer right")
     func beyondCache() async throws {
         try await TestBackend.sqlite.withDatabase { database in
