@@ -64,7 +64,17 @@ final class SQLiteConnectionPool: Sendable {
         defer { release(connection) }
         let database = SQLiteDirectDatabase(connection: connection, eventLoop: eventLoop, logger: logger)
         guard let thread else { return try await body(database) }
-        return try await withTaskExecutorPreference(thread) { try await body(database) }
+        let result: T
+        do {
+            result = try await withTaskExecutorPreference(thread) { try await body(database) }
+        } catch {
+            await Task.yield()
+            throw error
+        }
+        // Leaving the preference does not move the task: without this it would go on running the caller's code (the
+        // rest of a request, say) on the writer's thread until it next suspends.
+        await Task.yield()
+        return result
     }
 
     /// Runs `body` in a transaction on an idle connection: committed when it returns, rolled back when it throws.
