@@ -61,20 +61,22 @@ final class SQLiteConnectionPool: Sendable {
     /// Runs `body` on an idle connection, waiting for one when all are busy.
     func withConnection<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try await acquire()
-        defer { release(connection) }
         let database = SQLiteDirectDatabase(connection: connection, eventLoop: eventLoop, logger: logger)
-        guard let thread else { return try await body(database) }
-        let result: T
-        do {
-            result = try await withTaskExecutorPreference(thread) { try await body(database) }
-        } catch {
-            await Task.yield()
-            throw error
+        guard let thread else {
+            defer { release(connection) }
+            return try await body(database)
         }
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await withTaskExecutorPreference(thread) { try await body(database) })
+        } catch {
+            outcome = .failure(error)
+        }
+        release(connection)
         // Leaving the preference does not move the task: without this it would go on running the caller's code (the
         // rest of a request, say) on the writer's thread until it next suspends.
         await Task.yield()
-        return result
+        return try outcome.get()
     }
 
     /// Runs `body` in a transaction on an idle connection: committed when it returns, rolled back when it throws.
