@@ -10,8 +10,11 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
 
     /// Starts the thread.
     init(name: String) {
-        let thread = Thread { [self] in run() }
-        thread.name = name
+        // Named from inside: on Linux only the running thread can give itself the name that `top` and `perf` show.
+        let thread = Thread { [self] in
+            Thread.current.name = name
+            run()
+        }
         thread.start()
     }
 
