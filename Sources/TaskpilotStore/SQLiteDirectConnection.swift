@@ -24,11 +24,31 @@ final class SQLiteDirectConnection: @unchecked Sendable {
 
     private final class PreparedStatement {
         let handle: OpaquePointer
-        let columns: SQLiteResultColumns
+        /// The result columns as of the last (re-)prepare.
+        var columns: SQLiteResultColumns
+        /// How many times SQLite had re-prepared the statement when `columns` was read.
+        var preparations: Int32
 
-        init(handle: OpaquePointer, columns: SQLiteResultColumns) {
+        init(handle: OpaquePointer) {
             self.handle = handle
-            self.columns = columns
+            columns = Self.columns(of: handle)
+            preparations = sqlite_nio_sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        }
+
+        /// Reads the columns again when SQLite re-prepared the statement, as it does after a schema change (a
+        /// migration run by another process): `SELECT *` may then return other columns.
+        func refreshColumns() {
+            let now = sqlite_nio_sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+            guard now != preparations else { return }
+            columns = Self.columns(of: handle)
+            preparations = now
+        }
+
+        private static func columns(of handle: OpaquePointer) -> SQLiteResultColumns {
+            let count = sqlite_nio_sqlite3_column_count(handle)
+            return SQLiteResultColumns(
+                names: (0..<count).map { column in sqlite_nio_sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "" }
+            )
         }
     }
 
@@ -66,11 +86,12 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         defer { sqlite_nio_sqlite3_reset(statement.handle) }
         try bind(binds, to: statement.handle, on: handle)
         var rows: [SQLiteResultRow] = []
-        let count = Int32(statement.columns.names.count)
         while true {
             let status = sqlite_nio_sqlite3_step(statement.handle)
             if status == SQLITE_DONE { break }
             guard status == SQLITE_ROW else { throw error(status, on: handle) }
+            if rows.isEmpty { statement.refreshColumns() }
+            let count = Int32(statement.columns.names.count)
             var values: [SQLiteData] = []
             values.reserveCapacity(Int(count))
             for column in 0..<count { values.append(value(of: statement.handle, at: column)) }
@@ -100,9 +121,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             if let raw { sqlite_nio_sqlite3_finalize(raw) }
             throw error(status, on: handle)
         }
-        let count = sqlite_nio_sqlite3_column_count(raw)
-        let names = (0..<count).map { column in sqlite_nio_sqlite3_column_name(raw, column).map { String(cString: $0) } ?? "" }
-        let statement = PreparedStatement(handle: raw, columns: SQLiteResultColumns(names: names))
+        let statement = PreparedStatement(handle: raw)
         statements[sql] = statement
         return statement
     }

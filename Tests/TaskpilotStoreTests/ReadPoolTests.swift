@@ -100,6 +100,20 @@ struct ReadStatementTests {
         }
     }
 
+    @Test("a kept SELECT * returns the columns a migration by another connection added")
+    func schemaChange() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            try await database.sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES ('a', 'one', 0)").run()
+            let before = try await database.read { try await $0.raw("SELECT * FROM bus_epochs").first() }
+            #expect(before?.allColumns == ["bus", "epoch", "changed_at"])
+            // FluentKit's connection, the one migrations use, stands for `taskpilot migrate` in another process.
+            try await (database.database as! any SQLDatabase).raw("ALTER TABLE bus_epochs ADD COLUMN note TEXT NOT NULL DEFAULT 'n'").run()
+            let after = try await database.read { try await $0.raw("SELECT * FROM bus_epochs").first() }
+            #expect(after?.allColumns == ["bus", "epoch", "changed_at", "note"])
+            #expect(try after?.decode(column: "note", as: String.self) == "n")
+        }
+    }
+
     @Test("more statement shapes than a connection keeps all answer right")
     func beyondCache() async throws {
         try await TestBackend.sqlite.withDatabase { database in
