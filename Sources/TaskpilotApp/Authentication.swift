@@ -26,7 +26,7 @@ struct Credentials: Sendable {
     let users: any UserRepository
     let tokens: any APITokenRepository
     let cache = UserCache()
-    let verified = VerifiedTokens()
+    let verified = BoundedCache<String, VerifiedToken>()
 
     /// The marker that starts every personal API token, so a token can be told from a JWT at a glance.
     static let apiTokenMarker = "tp_"
@@ -65,7 +65,7 @@ struct Credentials: Sendable {
     /// The user id an access token was issued to, once its signature and expiry are checked.
     private func subject(of token: String, now: Date) async throws -> UUID {
         let expired = TaskpilotError.unauthorized("The access token is invalid or expired; log in again.")
-        if let entry = verified.entry(for: token) {
+        if let entry = verified[token] {
             guard now < entry.expiresAt else { throw expired }
             return entry.subject
         }
@@ -79,7 +79,7 @@ struct Credentials: Sendable {
             throw TaskpilotError.unauthorized("The access token is invalid; log in again.")
         }
         guard now < payload.exp.value else { throw expired }
-        verified.remember(token, subject: id, expiresAt: payload.exp.value)
+        verified.store(VerifiedToken(subject: id, expiresAt: payload.exp.value), for: token)
         return id
     }
 
@@ -115,47 +115,50 @@ struct Credentials: Sendable {
 /// Users of recent access tokens, kept a few seconds so a burst of requests reads the account once. Changes made
 /// here are applied at once; another replica's show within the time to live.
 final class UserCache: Sendable {
-    private let entries = Mutex<[UUID: (user: User, stored: ContinuousClock.Instant)]>([:])
+    private struct Entry: Sendable {
+        let user: User
+        let stored: ContinuousClock.Instant
+    }
+
+    private let entries = BoundedCache<UUID, Entry>()
     private let lifetime: Duration = .seconds(5)
 
     func user(_ id: UUID) -> User? {
-        entries.withLock { entries in
-            guard let entry = entries[id], ContinuousClock.now - entry.stored < lifetime else { return nil }
-            return entry.user
-        }
+        guard let entry = entries[id], ContinuousClock.now - entry.stored < lifetime else { return nil }
+        return entry.user
     }
 
-    func store(_ user: User) {
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
-            entries[user.id] = (user, .now)
-        }
-    }
+    func store(_ user: User) { entries.store(Entry(user: user, stored: .now), for: user.id) }
 
-    func forget(_ id: UUID) { entries.withLock { $0[id] = nil } }
+    func forget(_ id: UUID) { entries.forget(id) }
 }
 
-/// Access tokens whose signature has already been checked, with the user and expiry they carry. A client sends the
-/// same token with every request; this spares each one after the first the signature check and the decoding of the
-/// claims. The expiry is still checked every time, and only a token that passed `JWTKeyCollection.verify` gets in.
-final class VerifiedTokens: Sendable {
-    private let entries = Mutex<[String: (subject: UUID, expiresAt: Date)]>([:])
+/// An access token whose signature has already been checked, with the user and expiry it carries. A client sends the
+/// same token with every request; remembering it spares each one after the first the signature check and the decoding
+/// of the claims. The expiry is still checked every time, and only a token that passed `JWTKeyCollection.verify` is
+/// remembered.
+struct VerifiedToken: Sendable {
+    let subject: UUID
+    let expiresAt: Date
+}
 
-    /// The most tokens kept; past this the cache starts over.
-    static let capacity = 10_000
+/// A dictionary behind a lock, for what is worth remembering across requests; it starts over at `capacity` entries.
+final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let entries = Mutex<[Key: Value]>([:])
+    private let capacity: Int
 
-    /// The user and expiry of a token seen before.
-    func entry(for token: String) -> (subject: UUID, expiresAt: Date)? {
-        entries.withLock { $0[token] }
-    }
+    init(capacity: Int = 10_000) { self.capacity = capacity }
 
-    /// Keeps a verified token.
-    func remember(_ token: String, subject: UUID, expiresAt: Date) {
+    subscript(key: Key) -> Value? { entries.withLock { $0[key] } }
+
+    func store(_ value: Value, for key: Key) {
         entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[token] = (subject, expiresAt)
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = value
         }
     }
+
+    func forget(_ key: Key) { entries.withLock { $0[key] = nil } }
 }
 
 /// Sets the request's identity from `Authorization: Bearer …`; a bad token is refused at once.

@@ -234,16 +234,21 @@ struct SQLiteResultRow: SQLRow {
     }
 }
 
-/// SQLKit over one direct connection. Each statement runs to completion on the calling thread (see
-/// `SQLiteDirectConnection`).
-struct SQLiteDirectDatabase: SQLDatabase {
-    let connection: SQLiteDirectConnection
-    let eventLoop: any EventLoop
-    let logger: Logger
+/// SQLKit over SQLite as this package drives it: the SQLite dialect, statements not logged by SQLKit.
+protocol SQLiteSQLDatabase: SQLDatabase {}
 
+extension SQLiteSQLDatabase {
     var version: (any SQLDatabaseReportedVersion)? { nil }
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
+}
+
+/// SQLKit over one direct connection. Each statement runs to completion on the calling thread (see
+/// `SQLiteDirectConnection`).
+struct SQLiteDirectDatabase: SQLiteSQLDatabase {
+    let connection: SQLiteDirectConnection
+    let eventLoop: any EventLoop
+    let logger: Logger
 
     static let encoder = SQLiteDataEncoder()
 

@@ -69,8 +69,9 @@ public final class TaskpilotDatabase: Service, Sendable {
         self.database = database
         if flavor == .sqlite {
             let sql = database as! any SQLDatabase
-            for pragma in ["journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-16000"] {
-                try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+            // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
+            for pragma in SQLiteConnectionPool.writePragmas {
+                try await sql.raw("\(unsafeRaw: pragma)").run()
             }
         }
         if case .sqliteFile(let path) = location {
@@ -202,14 +203,10 @@ public final class TaskpilotDatabase: Service, Sendable {
 }
 
 /// SQLKit over the SQLite writer outside a transaction: each statement takes the writer for itself.
-private struct SQLiteWriterDatabase: SQLDatabase {
+private struct SQLiteWriterDatabase: SQLiteSQLDatabase {
     let writer: SQLiteConnectionPool
     let eventLoop: any EventLoop
     let logger: Logger
-
-    var version: (any SQLDatabaseReportedVersion)? { nil }
-    var dialect: any SQLDialect { SQLiteDialect() }
-    var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         try await writer.withConnection { try await $0.execute(sql: query, onRow) }

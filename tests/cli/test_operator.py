@@ -40,9 +40,9 @@ def call(url: str, path: str, body: dict | None = None, token: str | None = None
         return error.code, json.loads(error.read() or b"null")
 
 
-def serve(folder: str, port: int) -> subprocess.Popen:
-    """`taskpilot serve` with no configuration but a port, in `folder` as working directory."""
-    process = subprocess.Popen([BINARY, "serve"], cwd=folder, env=environment(TASKPILOT_PORT=str(port)),
+def serve(folder: str, port: int, **settings: str) -> subprocess.Popen:
+    """`taskpilot serve` with no configuration but a port (and `settings`), in `folder` as working directory."""
+    process = subprocess.Popen([BINARY, "serve"], cwd=folder, env=environment(TASKPILOT_PORT=str(port), **settings),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -106,7 +106,7 @@ def test_migrate_and_user_commands():
 def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
     cases = {
         "TASKPILOT_PORT": "abc", "TASKPILOT_DATABASE_URL": "mysql://nope", "TASKPILOT_LOG_LEVEL": "loud",
-        "TASKPILOT_JWT_SECRET": "short", "TASKPILOT_WORKERS": "recurring,cooking",
+        "TASKPILOT_JWT_SECRET": "short", "TASKPILOT_WORKERS": "recurring,cooking", "TASKPILOT_EVENT_LOOP_THREADS": "0",
     }
     for key, value in cases.items():
         result = subprocess.run([BINARY, "serve"], env=environment(**{key: value}), capture_output=True, text=True, timeout=30)
@@ -116,3 +116,21 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
     missing = subprocess.run([BINARY, "serve"], env=environment(TASKPILOT_DATABASE_URL="postgres://u@127.0.0.1/db"),
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 2 and "TASKPILOT_JWT_SECRET" in missing.stderr
+
+
+def test_json_logs_are_one_object_per_line_with_the_request_id():
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        process = serve(folder, port, TASKPILOT_LOG_FORMAT="json", TASKPILOT_LOG_LEVEL="info")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/tasks", headers={"X-Request-Id": 'probe/1 "quoted"'})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            assert error.code == 401
+        assert stop(process) == 0
+        lines = [json.loads(line) for line in process.stderr.read().splitlines() if line.strip()]
+    assert lines and all({"ts", "level", "msg", "logger"} <= line.keys() for line in lines)
+    logged = [line for line in lines if line["msg"] == "request" and line.get("request_id") == 'probe/1 "quoted"']
+    assert len(logged) == 1, lines
+    assert logged[0]["status"] == "401" and logged[0]["path"] == "/api/v1/tasks" and logged[0]["level"] == "info"
+    assert logged[0]["ts"].endswith("Z")
