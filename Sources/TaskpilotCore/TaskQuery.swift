@@ -239,8 +239,30 @@ public struct TaskCursor: Sendable, Equatable, Codable {
         writer.key("id")
         writer.int(id)
         writer.endObject()
-        return Data(writer.bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Self.base64URL(writer.bytes)
+    }
+
+    private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// base64url without padding (RFC 4648 §5), in one pass: every listing page writes a cursor.
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        let alphabet = base64URLAlphabet
+        var text: [UInt8] = []
+        text.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index < bytes.count {
+            let remaining = bytes.count - index
+            let first = UInt32(bytes[index])
+            let second = remaining > 1 ? UInt32(bytes[index + 1]) : 0
+            let third = remaining > 2 ? UInt32(bytes[index + 2]) : 0
+            let group = first << 16 | second << 8 | third
+            text.append(alphabet[Int(group >> 18 & 63)])
+            text.append(alphabet[Int(group >> 12 & 63)])
+            if remaining > 1 { text.append(alphabet[Int(group >> 6 & 63)]) }
+            if remaining > 2 { text.append(alphabet[Int(group & 63)]) }
+            index += 3
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -382,7 +382,8 @@ public struct SQLTaskRepository: TaskRepository {
             description: try row.decode(column: "description", as: String.self),
             status: TaskStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
             priority: TaskPriority(rank: try row.decode(column: "priority", as: Int.self)) ?? .none,
-            tags: tags.isEmpty ? [] : tags.split(separator: ",").map(String.init),
+            // Split as bytes: splitting the String walks it Character by Character.
+            tags: tags.utf8.split(separator: UInt8(ascii: ",")).map { String(decoding: $0, as: UTF8.self) },
             dueAt: try row.optional("due_at", as: Int64.self).map(Date.init(millisecondsSince1970:)),
             allDay: try row.decode(column: "all_day", as: Int.self) != 0,
             recurrence: recurrence,

@@ -30,6 +30,8 @@ final class SQLiteConnectionPool: Sendable {
     static let writePragmas = [
         "PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
         "PRAGMA cache_size=-16000",
+        // A group commit's savepoints journal the pages they change: in memory, not in a temporary file.
+        "PRAGMA temp_store=MEMORY",
     ]
 
     private init(connections: [SQLiteDirectConnection], thread: SQLiteThread?, logger: Logger, eventLoop: any EventLoop) {
@@ -58,40 +60,134 @@ final class SQLiteConnectionPool: Sendable {
         return SQLiteConnectionPool(connections: [connection], thread: SQLiteThread(name: "sqlite-writer"), logger: logger, eventLoop: eventLoop)
     }
 
-    /// Runs `body` on an idle connection, waiting for one when all are busy.
+    /// Runs `body` on an idle connection, waiting for one when all are busy. On the writer, `body` is one job of a
+    /// group commit (see `write`), atomic only when it runs a single statement: use `transaction` for more.
     func withConnection<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        let connection = try await acquire()
-        let database = SQLiteDirectDatabase(connection: connection, eventLoop: eventLoop, logger: logger)
+        try await run(body, atomic: false)
+    }
+
+    /// Runs `body` in a transaction on the writer: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        precondition(thread != nil, "only the writer runs transactions")
+        return try await run(body, atomic: true)
+    }
+
+    private func run<T>(_ body: (any SQLDatabase) async throws -> T, atomic: Bool) async throws -> T {
         guard let thread else {
+            let connection = try await acquire()
             defer { release(connection) }
-            return try await body(database)
+            return try await body(SQLiteDirectDatabase(connection: connection, eventLoop: eventLoop, logger: logger))
         }
-        let outcome: Result<T, any Error>
-        do {
-            outcome = .success(try await withTaskExecutorPreference(thread) { try await body(database) })
-        } catch {
-            outcome = .failure(error)
-        }
-        release(connection)
+        // The writer is waited for on its own thread: a task waiting for it is resumed right there when the task
+        // before it hands the connection on, so the writer goes from one job to the next without waking another
+        // thread in between.
+        let outcome = await withTaskExecutorPreference(thread) { await write(body, atomic: atomic) }
         // Leaving the preference does not move the task: without this it would go on running the caller's code (the
         // rest of a request, say) on the writer's thread until it next suspends.
         await Task.yield()
         return try outcome.get()
     }
 
-    /// Runs `body` in a transaction on an idle connection: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withConnection { database in
-            try await database.raw("BEGIN IMMEDIATE").run()
+    /// The most jobs one commit of the writer covers.
+    static let maxGroupSize = 32
+
+    /// The writer's open group commit. Only the task holding the writer connection touches it.
+    private final class CommitGroup: @unchecked Sendable {
+        /// Jobs whose work is done and that wait for the group's COMMIT.
+        var waiting: [CheckedContinuation<Void, any Error>] = []
+    }
+
+    private let group = CommitGroup()
+    /// Jobs run and COMMITs made on the writer, for tests that check jobs share commits.
+    private let counts = Mutex((jobs: 0, commits: 0))
+    var commitCounts: (jobs: Int, commits: Int) { counts.withLock { $0 } }
+
+    /// One job on the writer, as part of a group commit: jobs that queued up while another ran share its transaction
+    /// and one COMMIT, instead of writing and checkpointing the same pages once each. A job runs inside a savepoint
+    /// of the group's transaction when it is `atomic` (a throwing job rolls back only its own work; a single
+    /// statement is atomic by itself and skips the savepoint's journal) and returns once the group is
+    /// committed; the last job of the group, the one nobody queued behind (or the `maxGroupSize`th), commits it. A
+    /// failed COMMIT fails every job of the group, as does SQLite rolling the whole transaction back by itself.
+    private func write<T>(_ body: (any SQLDatabase) async throws -> T, atomic: Bool) async -> Result<T, any Error> {
+        let connection: SQLiteDirectConnection
+        do {
+            connection = try await acquire()
+        } catch {
+            return .failure(error)
+        }
+        if !connection.isInTransaction {
             do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
+                try connection.run("BEGIN IMMEDIATE")
             } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
+                release(connection)
+                return .failure(error)
             }
         }
+        counts.withLock { $0.jobs += 1 }
+        var outcome: Result<T, any Error>
+        do {
+            if atomic { try connection.run("SAVEPOINT job") }
+            outcome = .success(try await body(SQLiteDirectDatabase(connection: connection, eventLoop: eventLoop, logger: logger)))
+            if atomic { try connection.run("RELEASE job") }
+        } catch {
+            outcome = .failure(error)
+            if !connection.isInTransaction {
+                // SQLite rolled back the whole transaction: the jobs waiting for its COMMIT are lost too.
+                finishGroup(.failure(error))
+            } else if atomic {
+                try? connection.run("ROLLBACK TO job")
+                try? connection.run("RELEASE job")
+            }
+        }
+        // Tasks that have just moved to the writer's thread have not asked for the connection yet: when jobs are
+        // queued there, let them run once, then look for waiters.
+        var lookedAgain = false
+        while connection.isInTransaction, group.waiting.count + 1 < Self.maxGroupSize {
+            if let next = takeWaiter() {
+                guard case .success = outcome else {
+                    next.resume(returning: connection)
+                    return outcome
+                }
+                do {
+                    try await withCheckedThrowingContinuation { (member: CheckedContinuation<Void, any Error>) in
+                        group.waiting.append(member)
+                        next.resume(returning: connection)
+                    }
+                    return outcome
+                } catch {
+                    return .failure(error)
+                }
+            }
+            guard !lookedAgain, thread?.hasQueuedJobs == true else { break }
+            lookedAgain = true
+            await Task.yield()
+        }
+        let committed = commit(connection)
+        release(connection)
+        if case .success = outcome, case .failure(let error) = committed { return .failure(error) }
+        return outcome
+    }
+
+    /// Commits the writer's open transaction, if any, and tells the jobs waiting for it.
+    private func commit(_ connection: SQLiteDirectConnection) -> Result<Void, any Error> {
+        var committed: Result<Void, any Error> = .success(())
+        if connection.isInTransaction {
+            counts.withLock { $0.commits += 1 }
+            do {
+                try connection.run("COMMIT")
+            } catch {
+                committed = .failure(error)
+                if connection.isInTransaction { try? connection.run("ROLLBACK") }
+            }
+        }
+        finishGroup(committed)
+        return committed
+    }
+
+    private func finishGroup(_ outcome: Result<Void, any Error>) {
+        let waiting = group.waiting
+        group.waiting = []
+        for member in waiting { member.resume(with: outcome) }
     }
 
     private func acquire(evenIfClosed: Bool = false) async throws -> SQLiteDirectConnection {
@@ -119,6 +215,11 @@ final class SQLiteConnectionPool: Sendable {
         }
     }
 
+    /// The first task waiting for a connection, taken off the queue: the caller hands it its connection.
+    private func takeWaiter() -> CheckedContinuation<SQLiteDirectConnection, Never>? {
+        state.withLock { state in state.waiters.isEmpty ? nil : state.waiters.removeFirst() }
+    }
+
     private func release(_ connection: SQLiteDirectConnection) {
         let waiter = state.withLock { state -> CheckedContinuation<SQLiteDirectConnection, Never>? in
             if state.waiters.isEmpty {
@@ -140,6 +241,8 @@ final class SQLiteConnectionPool: Sendable {
         guard first else { return }
         for _ in connections {
             guard let connection = try? await acquire(evenIfClosed: true) else { continue }
+            // The writer may come with an open group when this was the next in line.
+            if thread != nil { _ = commit(connection) }
             connection.close()
         }
         thread?.stop()

@@ -100,6 +100,16 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         return rows
     }
 
+    /// Whether a transaction is open: false again after SQLite rolled one back by itself (on a full disk or an I/O
+    /// error, say), which a failed statement inside the transaction can do.
+    var isInTransaction: Bool {
+        guard let handle else { return false }
+        return sqlite_nio_sqlite3_get_autocommit(handle) == 0
+    }
+
+    /// Runs a statement that returns no rows.
+    func run(_ sql: String) throws { _ = try rows(sql, []) }
+
     /// Finalizes every statement and closes the handle.
     func close() {
         clearStatements()
@@ -192,12 +202,21 @@ struct SQLiteDirectError: Error, CustomStringConvertible {
 /// The column names of a prepared statement, shared by all its rows.
 final class SQLiteResultColumns: Sendable {
     let names: [String]
+    /// The UTF-8 length of each name: most names are told apart by it without comparing their text.
+    private let lengths: [Int]
 
-    init(names: [String]) { self.names = names }
+    init(names: [String]) {
+        self.names = names
+        self.lengths = names.map(\.utf8.count)
+    }
 
     /// The first column with this name, like SQLite's own lookup. A scan of a few short names costs less than hashing
     /// the name for a dictionary, and a row is decoded once per column.
-    func offset(of name: String) -> Int? { names.firstIndex(of: name) }
+    func offset(of name: String) -> Int? {
+        let length = name.utf8.count
+        for index in lengths.indices where lengths[index] == length && names[index] == name { return index }
+        return nil
+    }
 }
 
 /// A row of a direct connection: `String`, `Int64` and `Int` straight from the stored value, anything else

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A thread of its own as a task executor: the SQLite writer's statements run here, so waiting on a lock or on a
 /// checkpoint's fsync blocks this thread and never one of the cooperative pool's.
@@ -7,6 +8,11 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopping = false
+    /// Jobs enqueued and not yet finished, the running one included.
+    private let unfinished = Atomic<Int>(0)
+
+    /// Whether jobs wait behind the one running now; asked from a job on this thread.
+    var hasQueuedJobs: Bool { unfinished.load(ordering: .relaxed) > 1 }
 
     /// Starts the thread.
     init(name: String) {
@@ -20,6 +26,7 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        unfinished.add(1, ordering: .relaxed)
         condition.lock()
         jobs.append(job)
         condition.signal()
@@ -45,7 +52,10 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
             }
             swap(&batch, &jobs)
             condition.unlock()
-            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            for job in batch {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+                unfinished.subtract(1, ordering: .relaxed)
+            }
             batch.removeAll(keepingCapacity: true)
         }
     }

@@ -90,8 +90,12 @@ public final class TaskpilotDatabase: Service, Sendable {
         return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
     }
 
+    /// Jobs run and COMMITs made by the writer of a SQLite file; nil elsewhere.
+    var writerCommitCounts: (jobs: Int, commits: Int)? { writer?.commitCounts }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. On a SQLite file it holds
-    /// the writer from the start (`BEGIN IMMEDIATE`), so two transactions never fail each other half-way.
+    /// the writer from the start, so two transactions never fail each other half-way, and transactions that queue up
+    /// share one COMMIT (each in a savepoint of its own; it returns once that COMMIT is done).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         guard let writer else { return try await database.transaction { try await body($0 as! any SQLDatabase) } }
         return try await writer.transaction(body)

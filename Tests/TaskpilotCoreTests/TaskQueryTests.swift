@@ -54,6 +54,16 @@ struct TaskQueryTests {
         #expect(TaskCursor(encoded: cursor.encoded) == cursor)
     }
 
+    @Test("a cursor is base64url without padding, for every length of its text", arguments: 0..<8)
+    func base64URL(_ extra: Int) {
+        // Bytes that come out as '+' and '/' in plain base64, at every remainder of the length by three.
+        let bytes = [UInt8](repeating: 0xFB, count: 3) + [UInt8](repeating: 0xFF, count: extra)
+        let plain = Data(bytes).base64EncodedString()
+        let expected = String(plain.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" })
+        #expect(TaskCursor.base64URL(bytes) == expected)
+        #expect(expected.hasPrefix("-_"))
+    }
+
     @Test("full-text terms keep letters and digits only")
     func searchTerms() {
         var filter = TaskFilter()

@@ -1,9 +1,10 @@
 import FluentKit
 import Foundation
 import SQLKit
-import TaskpilotStore
 import TaskpilotTestSupport
 import Testing
+
+@testable import TaskpilotStore
 
 /// `TaskpilotDatabase.transaction` and `sql`: on a SQLite file one writer, on its own thread, takes writes in turn.
 @Suite("Writer")
@@ -77,6 +78,92 @@ struct WriterTests {
             #expect(waited > .milliseconds(100))
             let rows = try await database.read { try await $0.raw("SELECT bus FROM bus_epochs WHERE bus IN ('other', 'mine')").all() }
             #expect(rows.count == 2)
+        }
+    }
+
+    @Test("writes that queue up share commits; a failing one takes only its own work along; each is readable once it returns")
+    func groupCommit() async throws {
+        struct Stop: Error {}
+        try await TestBackend.sqlite.withDatabase { database in
+            try await database.sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES ('taken', 't', 0)").run()
+            let before = try #require(database.writerCommitCounts)
+            // Job n: a transaction of two rows (n % 4 == 0), one that throws after writing (n % 4 == 1), a single
+            // statement (n % 4 == 2), a single statement that fails on a duplicate key (n % 4 == 3).
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for n in 0..<200 {
+                    group.addTask {
+                        do {
+                            switch n % 4 {
+                            case 0:
+                                try await database.transaction { sql in
+                                    try await sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: "t\(n)"), 'a', \(bind: n))")
+                                        .run()
+                                    try await sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: "u\(n)"), 'b', \(bind: n))")
+                                        .run()
+                                }
+                            case 1:
+                                try await database.transaction { sql in
+                                    try await sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: "t\(n)"), 'a', \(bind: n))")
+                                        .run()
+                                    throw Stop()
+                                }
+                            case 2:
+                                try await database.sql.raw(
+                                    "INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: "t\(n)"), 'a', \(bind: n))"
+                                ).run()
+                            default:
+                                try await database.sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES ('taken', 'x', \(bind: n))").run()
+                            }
+                        } catch {
+                            return (n, false)
+                        }
+                        // Committed before it returned: a read-only connection sees it at once.
+                        let seen = try await database.read { try await $0.raw("SELECT bus FROM bus_epochs WHERE bus = \(bind: "t\(n)")").first() }
+                        #expect(seen != nil, "job \(n)")
+                        return (n, true)
+                    }
+                }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes.filter { $0.value }.keys.sorted() == (0..<200).filter { $0 % 4 == 0 || $0 % 4 == 2 })
+            let rows = try await database.read { try await $0.raw("SELECT bus, epoch FROM bus_epochs").all() }
+            let buses = Set(try rows.map { try $0.decode(column: "bus", as: String.self) })
+            let expected = Set((0..<200).flatMap { n -> [String] in n % 4 == 0 ? ["t\(n)", "u\(n)"] : n % 4 == 2 ? ["t\(n)"] : [] })
+            #expect(buses == expected.union(["taken"]))
+            #expect(try rows.first { try $0.decode(column: "bus", as: String.self) == "taken" }?.decode(column: "epoch", as: String.self) == "t")
+            let after = try #require(database.writerCommitCounts)
+            let (jobs, commits) = (after.jobs - before.jobs, after.commits - before.commits)
+            #expect(jobs >= 200)
+            #expect(commits < jobs, "\(jobs) jobs, \(commits) commits")
+        }
+    }
+
+    @Test("when the shared transaction is lost, no job that shared it is reported written, and the writer goes on")
+    func lostGroup() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for n in 0..<60 {
+                    group.addTask {
+                        do {
+                            try await database.transaction { sql in
+                                try await sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: "t\(n)"), 'a', \(bind: n))").run()
+                                // Stands for SQLite rolling the whole transaction back by itself (a full disk, say).
+                                if n == 30 { try await sql.raw("ROLLBACK").run() }
+                            }
+                            return (n, true)
+                        } catch {
+                            return (n, false)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes[30] == false)
+            let rows = try await database.read { try await $0.raw("SELECT bus FROM bus_epochs WHERE bus LIKE 't%'").all() }
+            let stored = Set(try rows.map { try $0.decode(column: "bus", as: String.self) })
+            #expect(stored == Set(outcomes.filter { $0.value }.map { "t\($0.key)" }))
+            try await database.sql.raw("INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES ('after', 'a', 1)").run()
+            #expect(try await database.read { try await $0.raw("SELECT bus FROM bus_epochs WHERE bus = 'after'").first() } != nil)
         }
     }
 }
