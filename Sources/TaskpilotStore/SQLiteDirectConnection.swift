@@ -25,7 +25,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     private final class PreparedStatement {
         let handle: OpaquePointer
         /// The result columns as of the last (re-)prepare.
-        var columns: SQLiteResultColumns
+        var columns: ResultColumns
         /// How many times SQLite had re-prepared the statement when `columns` was read.
         var preparations: Int32
 
@@ -44,9 +44,9 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             preparations = now
         }
 
-        private static func columns(of handle: OpaquePointer) -> SQLiteResultColumns {
+        private static func columns(of handle: OpaquePointer) -> ResultColumns {
             let count = sqlite_nio_sqlite3_column_count(handle)
-            return SQLiteResultColumns(
+            return ResultColumns(
                 names: (0..<count).map { column in sqlite_nio_sqlite3_column_name(handle, column).map { String(cString: $0) } ?? "" }
             )
         }
@@ -199,8 +199,8 @@ struct SQLiteDirectError: Error, CustomStringConvertible {
     var description: String { "SQLite error \(code): \(message)" }
 }
 
-/// The column names of a prepared statement, shared by all its rows.
-final class SQLiteResultColumns: Sendable {
+/// The column names of a statement's result, shared by all its rows (SQLite and PostgreSQL).
+final class ResultColumns: Sendable {
     let names: [String]
     /// The UTF-8 length of each name: most names are told apart by it without comparing their text.
     private let lengths: [Int]
@@ -219,30 +219,47 @@ final class SQLiteResultColumns: Sendable {
     }
 }
 
-/// A row of a direct connection: `String`, `Int64` and `Int` straight from the stored value, anything else
-/// through SQLiteKit's decoder.
-struct SQLiteResultRow: SQLRow {
-    let columns: SQLiteResultColumns
-    let values: [SQLiteData]
+/// A row whose columns `ResultColumns` finds: what the SQLite and PostgreSQL rows of this package share.
+protocol ColumnarRow: SQLRow {
+    var columns: ResultColumns { get }
+    func isNull(at offset: Int) -> Bool
+}
 
-    static let decoder = SQLiteDataDecoder()
+/// A column a row was asked for and does not have.
+struct MissingColumn: Error, CustomStringConvertible {
+    let column: String
+    var description: String { "the query returned no column \(column)" }
+}
 
-    struct MissingColumn: Error, CustomStringConvertible {
-        let column: String
-        var description: String { "the query returned no column \(column)" }
-    }
-
+extension ColumnarRow {
     var allColumns: [String] { columns.names }
 
     func contains(column: String) -> Bool { columns.offset(of: column) != nil }
 
     func decodeNil(column: String) throws -> Bool {
         guard let offset = columns.offset(of: column) else { return true }
-        return values[offset] == .null
+        return isNull(at: offset)
     }
 
-    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+    /// The position of `column`; throws when the row has no such column.
+    func offset(of column: String) throws -> Int {
         guard let offset = columns.offset(of: column) else { throw MissingColumn(column: column) }
+        return offset
+    }
+}
+
+/// A row of a direct connection: `String`, `Int64` and `Int` straight from the stored value, anything else
+/// through SQLiteKit's decoder.
+struct SQLiteResultRow: ColumnarRow {
+    let columns: ResultColumns
+    let values: [SQLiteData]
+
+    static let decoder = SQLiteDataDecoder()
+
+    func isNull(at offset: Int) -> Bool { values[offset] == .null }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        let offset = try offset(of: column)
         let data = values[offset]
         switch data {
         case .text(let text) where D.self == String.self: return unsafeBitCast(text, to: D.self)

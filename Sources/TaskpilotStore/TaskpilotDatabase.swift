@@ -84,9 +84,10 @@ public final class TaskpilotDatabase: Service, Sendable {
         }
     }
 
-    /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself.
+    /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself, on PostgreSQL
+    /// statements are prepared once per connection (`PostgresNamedStatementDatabase`).
     public var sql: any SQLDatabase {
-        guard let writer else { return database as! any SQLDatabase }
+        guard let writer else { return PostgresNamedStatementDatabase.over(database) }
         return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
     }
 
@@ -97,7 +98,7 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// the writer from the start, so two transactions never fail each other half-way, and transactions that queue up
     /// share one COMMIT (each in a savepoint of its own; it returns once that COMMIT is done).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        guard let writer else { return try await database.transaction { try await body($0 as! any SQLDatabase) } }
+        guard let writer else { return try await database.transaction { try await body(PostgresNamedStatementDatabase.over($0)) } }
         return try await writer.transaction(body)
     }
 

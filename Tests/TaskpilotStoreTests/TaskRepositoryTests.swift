@@ -190,6 +190,74 @@ struct TaskRepositoryTests {
         }
     }
 
+    @Test("lists filtered by several priorities page exactly like a sort of every task, cursor after cursor", arguments: TestBackend.available)
+    func priorityPages(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await database.newTestUser(now: now)
+            let other = try await database.newTestUser(now: now)
+            let priorities = ["none", "low", "medium", "high", "urgent"]
+            var mine: [TaskItem] = []
+            for n in 0..<90 {
+                // Repeated due dates, titles and priorities: the id settles every tie.
+                let due = n % 6 == 0 ? "null" : "\"2026-12-\(String(format: "%02d", 1 + n * 13 % 9))T09:00:00Z\""
+                let tags = n % 3 == 0 ? #"["work"]"# : n % 3 == 1 ? #"["home", "work"]"# : "[]"
+                let json = #"{"title": "\#(["b", "A", "c"][n % 3])", "priority": "\#(priorities[n * 7 % 5])", "due_at": \#(due), "tags": \#(tags)}"#
+                var task = try await add(tasks, user, json)
+                if n % 4 == 0 {
+                    task = try await tasks.update(id: task.id, userID: user.id, changes: TaskChanges(status: .completed), now: now, timeZone: utc)
+                }
+                mine.append(task)
+                _ = try await add(tasks, other, json)
+            }
+            func pages(_ parameters: [String: String]) async throws -> [Int64] {
+                var query = try TaskQuery(parameters: parameters.merging(["limit": "4"]) { $1 }, timeZone: utc)
+                var ids: [Int64] = []
+                while true {
+                    let page = try await tasks.list(query, userID: user.id, now: now)
+                    ids += page.items.map(\.id)
+                    guard let next = page.nextCursor, ids.count < 200 else { return ids }
+                    query.cursor = next
+                }
+            }
+            let last = Int64.max
+            func expected(_ keep: (TaskItem) -> Bool, _ before: (TaskItem, TaskItem) -> Bool?) -> [Int64] {
+                mine.filter(keep).sorted { before($0, $1) ?? ($0.id < $1.id) }.map(\.id)
+            }
+            func due(_ task: TaskItem) -> Int64 { task.dueAt?.millisecondsSince1970 ?? last }
+            func compare<T: Comparable>(_ a: T, _ b: T) -> Bool? { a == b ? nil : a < b }
+            let highOrUrgent: (TaskItem) -> Bool = { $0.priority == .high || $0.priority == .urgent }
+            #expect(
+                try await pages(["priority": "low,high,urgent", "sort": "due_at:asc"])
+                    == expected({ [.low, .high, .urgent].contains($0.priority) }) { compare(due($0), due($1)) }
+            )
+            #expect(
+                try await pages(["priority": "high,urgent", "status": "pending", "tags": "work", "sort": "due_at:asc"])
+                    == expected({ highOrUrgent($0) && $0.status == .pending && $0.tags.contains("work") }) { compare(due($0), due($1)) }
+            )
+            #expect(
+                try await pages(["priority": "urgent,low,urgent", "sort": "due_at:asc,priority:desc"])
+                    == expected({ $0.priority == .urgent || $0.priority == .low }) {
+                        compare(due($0), due($1)) ?? compare($1.priority.rank, $0.priority.rank)
+                    }
+            )
+            #expect(
+                try await pages(["priority": "medium,none", "tags": "home", "sort": "due_at:asc,title:asc"])
+                    == expected({ ($0.priority == .medium || $0.priority == .none) && $0.tags.contains("home") }) {
+                        compare(due($0), due($1)) ?? compare($0.title.lowercased(), $1.title.lowercased())
+                    }
+            )
+            #expect(
+                try await pages(["priority": "high,urgent", "sort": "due_at:desc"])
+                    == expected(highOrUrgent) { a, b in
+                        // Descending, tasks without a due date still last; ties by id descending.
+                        let (x, y) = (a.dueAt?.millisecondsSince1970 ?? Int64.min, b.dueAt?.millisecondsSince1970 ?? Int64.min)
+                        return x == y ? a.id > b.id : x > y
+                    }
+            )
+        }
+    }
+
     @Test("sorting, with tasks without a due date last either way", arguments: TestBackend.available)
     func sorting(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in

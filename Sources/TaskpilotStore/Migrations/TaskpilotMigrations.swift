@@ -13,6 +13,7 @@ enum TaskpilotMigrations {
         M0007CreateDeliveries(),
         M0008CreateBusEpochs(),
         M0009IndexDueOrderPriority(),
+        M0010IndexPriorityScans(),
     ]
 }
 

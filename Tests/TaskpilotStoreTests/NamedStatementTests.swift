@@ -1,0 +1,74 @@
+import Foundation
+import SQLKit
+import TaskpilotCore
+import TaskpilotTestSupport
+import Testing
+
+@testable import TaskpilotStore
+
+/// `PostgresNamedStatementDatabase`: reads prepared once per connection, rows decoded straight from their cells.
+@Suite("PostgreSQL named statements")
+struct NamedStatementTests {
+    @Test("a read is prepared once per connection and answers for any arguments; NULLs and SELECT * run unnamed")
+    func preparedOnce() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withDatabase { database in
+            let user = try await database.newTestUser()
+            for title in ["a", "b", "c"] {
+                try await database.sql.raw(
+                    "INSERT INTO tasks (user_id, title, created_at, updated_at) VALUES (\(bind: user.id.uuidString.lowercased()), \(bind: title), 1, 1)"
+                ).run()
+            }
+            // A transaction keeps one connection, whose prepared statements PostgreSQL lists.
+            try await database.transaction { sql in
+                for limit in 1...3 {
+                    let rows = try await sql.raw(
+                        "SELECT title FROM tasks WHERE user_id = \(bind: user.id.uuidString.lowercased()) ORDER BY title LIMIT \(bind: limit)"
+                    ).all()
+                    #expect(try rows.map { try $0.decode(column: "title", as: String.self) } == Array(["a", "b", "c"].prefix(limit)))
+                }
+                // The same text with an argument of another type is another statement.
+                #expect(try await sql.raw("SELECT \(bind: 7) AS v").first()?.decode(column: "v", as: Int.self) == 7)
+                #expect(try await sql.raw("SELECT \(bind: "7") AS v").first()?.decode(column: "v", as: String.self) == "7")
+                let absent: String? = nil
+                #expect(try await sql.raw("SELECT COALESCE(\(bind: absent), 'none') AS v").first()?.decode(column: "v", as: String.self) == "none")
+                #expect(try await sql.raw("SELECT * FROM tasks WHERE title = \(bind: "b")").all().count == 1)
+                let statements = try await sql.raw("SELECT statement FROM pg_prepared_statements").all().map {
+                    try $0.decode(column: "statement", as: String.self)
+                }
+                #expect(statements.filter { $0.contains("ORDER BY title LIMIT") }.count == 1)
+                #expect(statements.filter { $0 == "SELECT $1 AS v" }.count == 2)
+                #expect(!statements.contains { $0.contains("COALESCE") || $0.contains("SELECT *") })
+            }
+        }
+    }
+
+    @Test("row values: text, integers of every width, booleans, NULL, and through PostgresKit what is left")
+    func rowValues() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withDatabase { database in
+            let row = try #require(
+                try await database.sql.raw(
+                    """
+                    SELECT 'ünï'::text AS t, 'v'::varchar AS v, 2::int2 AS s, 40000::int4 AS i, 9007199254740993::int8 AS b, true AS f,
+                        1.5::float8 AS d, NULL::text AS n, 12.5::numeric AS m, \(bind: "p") AS p
+                    """
+                ).first()
+            )
+            #expect(row is PostgresResultRow)
+            #expect(try row.decode(column: "t", as: String.self) == "ünï")
+            #expect(try row.decode(column: "v", as: String.self) == "v")
+            #expect(try row.decode(column: "s", as: Int.self) == 2)
+            #expect(try row.decode(column: "i", as: Int64.self) == 40000)
+            #expect(try row.decode(column: "b", as: Int64.self) == 9_007_199_254_740_993)
+            #expect(try row.decode(column: "f", as: Bool.self))
+            #expect(try row.decode(column: "d", as: Double.self) == 1.5)
+            #expect(try row.decodeNil(column: "n"))
+            #expect(try row.decode(column: "n", as: String?.self) == nil)
+            #expect(try row.decode(column: "m", as: Double.self) == 12.5)
+            #expect(try row.decode(column: "p", as: String.self) == "p")
+            #expect(throws: (any Error).self) { try row.decode(column: "t", as: Int.self) }
+            #expect(throws: (any Error).self) { try row.decode(column: "absent", as: String.self) }
+        }
+    }
+}
