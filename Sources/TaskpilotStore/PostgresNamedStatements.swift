@@ -47,19 +47,30 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
         }
         guard let name = NamedStatements.shared.name(for: sql, types: types) else { return try await base.execute(sql: query, onRow) }
         let (logger, statement) = (self.logger, NamedStatement(bindings: bindings))
-        try await postgres.withConnection { connection in
-            connection.eventLoop.makeFutureWithTask {
-                try await NamedStatement.$text.withValue(NamedStatement.Text(name: name, sql: sql)) {
-                    var columns: ResultColumns?
-                    for try await row in try await connection.execute(statement, logger: logger) {
-                        let cells = Array(row)
-                        let names = columns ?? ResultColumns(names: cells.map(\.columnName))
-                        columns = names
-                        onRow(PostgresResultRow(columns: names, cells: cells, row: row))
+        let delivered = Mutex(false)
+        do {
+            try await postgres.withConnection { connection in
+                connection.eventLoop.makeFutureWithTask {
+                    try await NamedStatement.$text.withValue(NamedStatement.Text(name: name, sql: sql)) {
+                        var columns: ResultColumns?
+                        for try await row in try await connection.execute(statement, logger: logger) {
+                            let cells = Array(row)
+                            let names = columns ?? ResultColumns(names: cells.map(\.columnName))
+                            columns = names
+                            delivered.withLock { $0 = true }
+                            onRow(PostgresResultRow(columns: names, cells: cells, row: row))
+                        }
                     }
                 }
-            }
-        }.get()
+            }.get()
+        } catch {
+            // PostgresNIO remembers a failed preparation for the connection's lifetime and answers every later run
+            // of that name with the same error, even once its cause is gone (a table another replica is still
+            // migrating, say). A read that delivered nothing runs once more unnamed: that answers with the real
+            // error, or with the rows.
+            guard !delivered.withLock({ $0 }) else { throw error }
+            try await base.execute(sql: query, onRow)
+        }
     }
 }
 

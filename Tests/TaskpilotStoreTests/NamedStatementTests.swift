@@ -43,6 +43,21 @@ struct NamedStatementTests {
         }
     }
 
+    @Test("a statement whose preparation failed once on a connection still answers there once the cause is gone")
+    func failedPreparation() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withDatabase { database in
+            try await database.transaction { sql in
+                try await sql.raw("SAVEPOINT before_error").run()
+                await #expect(throws: (any Error).self) { try await sql.raw("SELECT 1 / \(bind: 0) AS v").run() }
+                // Prepared while the transaction is aborted: PostgresNIO keeps this failure for the name.
+                await #expect(throws: (any Error).self) { try await sql.raw("SELECT \(bind: 41) + 1 AS v").first() }
+                try await sql.raw("ROLLBACK TO SAVEPOINT before_error").run()
+                #expect(try await sql.raw("SELECT \(bind: 41) + 1 AS v").first()?.decode(column: "v", as: Int.self) == 42)
+            }
+        }
+    }
+
     @Test("row values: text, integers of every width, booleans, NULL, and through PostgresKit what is left")
     func rowValues() async throws {
         guard TestBackend.available.contains(.postgres) else { return }
