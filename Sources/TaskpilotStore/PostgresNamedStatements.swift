@@ -100,22 +100,24 @@ final class NamedStatements: Sendable {
     /// The most texts that get names; each costs memory in every server connection that ran it.
     static let limit = 256
 
-    private let names = Mutex<[String: String?]>([:])
+    private let names = Mutex<[String: String]>([:])
 
     /// The name of `sql` with arguments of `types`, nil when it runs unnamed.
     func name(for sql: String, types: String) -> String? {
+        // Only reads are named, so the writes' many shapes (a row per tag, an id list per batch) take no names.
+        guard sql.hasPrefix("SELECT "), !Self.selectsEverything(sql) else { return nil }
         let key = types + "|" + sql
         return names.withLock { names in
             if let known = names[key] { return known }
             guard names.count < Self.limit else { return nil }
-            let name: String? = !sql.hasPrefix("SELECT ") || Self.selectsEverything(sql) ? nil : "taskpilot_\(names.count + 1)"
+            let name = "taskpilot_\(names.count + 1)"
             names[key] = name
             return name
         }
     }
 
     private static func selectsEverything(_ sql: String) -> Bool {
-        sql.replacingOccurrences(of: "(*)", with: "").contains("*")
+        sql.utf8.contains(UInt8(ascii: "*")) && sql.replacingOccurrences(of: "(*)", with: "").contains("*")
     }
 
     /// Appends `value` typed, returning a letter for its type; nil when it cannot be sent typed.

@@ -43,6 +43,22 @@ struct NamedStatementTests {
         }
     }
 
+    @Test("only reads get names, one per text and argument types, up to the limit; writes of any number of shapes take none")
+    func names() {
+        let names = NamedStatements()
+        for n in 0..<300 { #expect(names.name(for: "INSERT INTO t (a) VALUES (\(n))", types: "") == nil) }
+        #expect(names.name(for: "UPDATE t SET a = $1", types: "i") == nil)
+        #expect(names.name(for: "SELECT * FROM t", types: "") == nil)
+        #expect(names.name(for: "SELECT COUNT(*) AS n FROM t", types: "") != nil)
+        let first = names.name(for: "SELECT $1 AS v", types: "i")
+        #expect(first != nil)
+        #expect(names.name(for: "SELECT $1 AS v", types: "i") == first)
+        #expect(names.name(for: "SELECT $1 AS v", types: "t") != first)
+        for n in 0..<NamedStatements.limit { _ = names.name(for: "SELECT \(n) AS v", types: "") }
+        #expect(names.name(for: "SELECT 'one more' AS v", types: "") == nil)
+        #expect(names.name(for: "SELECT $1 AS v", types: "i") == first)
+    }
+
     @Test("a statement whose preparation failed once on a connection still answers there once the cause is gone")
     func failedPreparation() async throws {
         guard TestBackend.available.contains(.postgres) else { return }
