@@ -55,9 +55,9 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
                         var columns: ResultColumns?
                         for try await row in try await connection.execute(statement, logger: logger) {
                             let cells = Array(row)
+                            if columns == nil { delivered.withLock { $0 = true } }
                             let names = columns ?? ResultColumns(names: cells.map(\.columnName))
                             columns = names
-                            delivered.withLock { $0 = true }
                             onRow(PostgresResultRow(columns: names, cells: cells, row: row))
                         }
                     }
@@ -100,13 +100,18 @@ final class NamedStatements: Sendable {
     /// The most texts that get names; each costs memory in every server connection that ran it.
     static let limit = 256
 
-    private let names = Mutex<[String: String]>([:])
+    private struct Key: Hashable {
+        let types: String
+        let sql: String
+    }
+
+    private let names = Mutex<[Key: String]>([:])
 
     /// The name of `sql` with arguments of `types`, nil when it runs unnamed.
     func name(for sql: String, types: String) -> String? {
         // Only reads are named, so the writes' many shapes (a row per tag, an id list per batch) take no names.
         guard sql.hasPrefix("SELECT "), !Self.selectsEverything(sql) else { return nil }
-        let key = types + "|" + sql
+        let key = Key(types: types, sql: sql)
         return names.withLock { names in
             if let known = names[key] { return known }
             guard names.count < Self.limit else { return nil }
@@ -122,26 +127,18 @@ final class NamedStatements: Sendable {
 
     /// Appends `value` typed, returning a letter for its type; nil when it cannot be sent typed.
     static func append(_ value: any Encodable & Sendable, to bindings: inout PostgresBindings) -> String? {
+        func typed(_ value: some PostgresNonThrowingEncodable, _ letter: String) -> String {
+            bindings.append(value)
+            return letter
+        }
         // A present Optional casts to its value; an absent one matches nothing here.
         switch value {
-        case let text as String:
-            bindings.append(text)
-            return "t"
-        case let number as Int:
-            bindings.append(number)
-            return "i"
-        case let number as Int64:
-            bindings.append(number)
-            return "i"
-        case let flag as Bool:
-            bindings.append(flag)
-            return "b"
-        case let number as Double:
-            bindings.append(number)
-            return "d"
-        case let numbers as [Int64]:
-            bindings.append(numbers)
-            return "a"
+        case let text as String: return typed(text, "t")
+        case let number as Int: return typed(number, "i")
+        case let number as Int64: return typed(number, "i")
+        case let flag as Bool: return typed(flag, "b")
+        case let number as Double: return typed(number, "d")
+        case let numbers as [Int64]: return typed(numbers, "a")
         default: return nil
         }
     }

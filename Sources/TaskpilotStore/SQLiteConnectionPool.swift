@@ -99,8 +99,9 @@ final class SQLiteConnectionPool: Sendable {
 
     private let group = CommitGroup()
     /// Jobs run and COMMITs made on the writer, for tests that check jobs share commits.
-    private let counts = Mutex((jobs: 0, commits: 0))
-    var commitCounts: (jobs: Int, commits: Int) { counts.withLock { $0 } }
+    private let jobs = Atomic<Int>(0)
+    private let commits = Atomic<Int>(0)
+    var commitCounts: (jobs: Int, commits: Int) { (jobs.load(ordering: .relaxed), commits.load(ordering: .relaxed)) }
 
     /// One job on the writer, as part of a group commit: jobs that queued up while another ran share its transaction
     /// and one COMMIT, instead of writing and checkpointing the same pages once each. A job runs inside a savepoint
@@ -123,7 +124,7 @@ final class SQLiteConnectionPool: Sendable {
                 return .failure(error)
             }
         }
-        counts.withLock { $0.jobs += 1 }
+        jobs.add(1, ordering: .relaxed)
         var outcome: Result<T, any Error>
         do {
             if atomic { try connection.run("SAVEPOINT job") }
@@ -172,7 +173,7 @@ final class SQLiteConnectionPool: Sendable {
     private func commit(_ connection: SQLiteDirectConnection) -> Result<Void, any Error> {
         var committed: Result<Void, any Error> = .success(())
         if connection.isInTransaction {
-            counts.withLock { $0.commits += 1 }
+            commits.add(1, ordering: .relaxed)
             do {
                 try connection.run("COMMIT")
             } catch {

@@ -26,6 +26,8 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let readers: SQLiteConnectionPool?
     /// The writing connection outside migrations (SQLite files only).
     private let writer: SQLiteConnectionPool?
+    /// `database` with named statements (PostgreSQL only).
+    private let named: (any SQLDatabase)?
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
@@ -67,6 +69,7 @@ public final class TaskpilotDatabase: Service, Sendable {
             throw DatabaseSetupError("the database pool could not be created")
         }
         self.database = database
+        named = flavor == .postgres ? PostgresNamedStatementDatabase.over(database) : nil
         if flavor == .sqlite {
             let sql = database as! any SQLDatabase
             // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
@@ -87,7 +90,7 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself, on PostgreSQL
     /// statements are prepared once per connection (`PostgresNamedStatementDatabase`).
     public var sql: any SQLDatabase {
-        guard let writer else { return PostgresNamedStatementDatabase.over(database) }
+        guard let writer else { return named ?? database as! any SQLDatabase }
         return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
     }
 

@@ -24,6 +24,29 @@ struct MigrationTests {
         }
     }
 
+    @Test("PostgreSQL: when the search index over user and words cannot be made, migration 0010 goes on and search works")
+    func withoutUserSearchIndex() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withFreshDatabaseURL { url in
+            try await TaskpilotDatabase.using(DatabaseLocation(url: url)!, logger: TestBackend.logger) { database in
+                // A table holding the index's name makes its creation fail, as a missing btree_gin extension would.
+                try await database.sql.raw("CREATE TABLE tasks_user_search (x INTEGER)").run()
+                #expect(try await database.migrate().last == "0010_index_priority_scans")
+                let options = try await database.sql.raw(
+                    "SELECT array_to_string(reloptions, ',') AS options FROM pg_class WHERE relname = 'tasks_search' AND relkind = 'i'"
+                ).first()
+                #expect(try options?.decode(column: "options", as: String.self) == "fastupdate=off")
+                let user = try await database.newTestUser()
+                let tasks = SQLTaskRepository(database: database)
+                var task = TaskItem.blank(userID: user.id, now: Date())
+                task.title = "Send the invoice"
+                _ = try await tasks.create(task)
+                let query = try TaskQuery(parameters: ["q": "invoice"], timeZone: TimeZone(identifier: "UTC")!)
+                #expect(try await tasks.list(query, userID: user.id, now: Date()).items.map(\.title) == ["Send the invoice"])
+            }
+        }
+    }
+
     @Test("SQLite runs in WAL mode")
     func walMode() async throws {
         try await TestBackend.sqlite.withDatabase { database in
