@@ -32,7 +32,11 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     var logger = logger ?? Logger(label: "taskpilot")
     logger.logLevel = settings.logLevel
     try settings.requireSharedSecret()
-    let database = try await TaskpilotDatabase(location: settings.database, logger: logger)
+    let database = try await TaskpilotDatabase(
+        location: settings.database,
+        logger: logger,
+        eventLoopGroup: ServerEventLoops.group(threads: settings.eventLoopThreads)
+    )
     let applied = try await database.migrate()
     if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
     let secret = try settings.jwtSecret ?? JWTSecretStore.secret(for: settings)
@@ -97,7 +101,12 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let startLogger = logger
     var application = Application(
         router: router,
-        server: RealtimeHub.serverBuilder(hub: hub, credentials: credentials, heartbeat: settings.webSocketHeartbeat),
+        server: RealtimeHub.serverBuilder(
+            hub: hub,
+            credentials: credentials,
+            heartbeat: settings.webSocketHeartbeat,
+            bindToEventLoops: settings.database.isPostgres
+        ),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "taskpilot"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port

@@ -64,42 +64,52 @@ actor RealtimeHub {
     }
 
     /// The server builder: `/api/v1/ws` upgrades when a valid token comes as `access_token` or in `Sec-WebSocket-Protocol`;
-    /// every `heartbeat` the session gets a heartbeat message and its token is checked again.
-    static func serverBuilder(hub: RealtimeHub, credentials: Credentials, heartbeat: Duration) -> HTTPServerBuilder {
-        .http1WebSocketUpgrade { request, _, logger in
-            guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else {
-                return .dontUpgrade
-            }
-            guard let user = try? await credentials.authenticate(bearer: token) else { return .dontUpgrade }
-            var headers: HTTPFields = [:]
-            if let protocolHeader { headers[.secWebSocketProtocol] = protocolHeader }
-            return .upgrade(headers) { inbound, outbound, _ in
-                let session = UUID()
-                await hub.add(user: user.id, session: session, writer: outbound)
-                defer { Task { await hub.remove(user: user.id, session: session) } }
-                try await outbound.write(.text(JSONValue.object(["type": "hello", "user_id": .string(user.id.uuidString.lowercased())]).jsonText))
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: heartbeat)
-                            // A token revoked or expired since (on any replica), or a deleted account, ends the session.
-                            if await Self.noLongerValid(token, credentials: credentials) {
-                                try await outbound.write(.text(#"{"type":"session_expired"}"#))
-                                try await outbound.close(.policyViolation, reason: "the token is no longer valid; sign in again")
-                                return
-                            }
-                            try await outbound.write(.text(#"{"type":"heartbeat"}"#))
-                        }
-                    }
-                    group.addTask {
-                        // Clients may send anything (e.g. pings); the session ends when they close.
-                        for try await _ in inbound.messages(maxSize: 64 * 1024) {}
-                    }
-                    try await group.next()
-                    group.cancelAll()
+    /// every `heartbeat` the session gets a heartbeat message and its token is checked again. With `bindToEventLoops`
+    /// each connection is served on its event loop's thread (`EventLoopBoundChannel`).
+    static func serverBuilder(hub: RealtimeHub, credentials: Credentials, heartbeat: Duration, bindToEventLoops: Bool) -> HTTPServerBuilder {
+        let upgrade:
+            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
+                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+            > = { request, _, logger in
+                guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else {
+                    return .dontUpgrade
                 }
-                logger.debug("websocket closed", metadata: ["user_id": .string(user.id.uuidString.lowercased())])
+                guard let user = try? await credentials.authenticate(bearer: token) else { return .dontUpgrade }
+                var headers: HTTPFields = [:]
+                if let protocolHeader { headers[.secWebSocketProtocol] = protocolHeader }
+                return .upgrade(headers) { inbound, outbound, _ in
+                    let session = UUID()
+                    await hub.add(user: user.id, session: session, writer: outbound)
+                    defer { Task { await hub.remove(user: user.id, session: session) } }
+                    try await outbound.write(
+                        .text(JSONValue.object(["type": "hello", "user_id": .string(user.id.uuidString.lowercased())]).jsonText)
+                    )
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try await Task.sleep(for: heartbeat)
+                                // A token revoked or expired since (on any replica), or a deleted account, ends the session.
+                                if await Self.noLongerValid(token, credentials: credentials) {
+                                    try await outbound.write(.text(#"{"type":"session_expired"}"#))
+                                    try await outbound.close(.policyViolation, reason: "the token is no longer valid; sign in again")
+                                    return
+                                }
+                                try await outbound.write(.text(#"{"type":"heartbeat"}"#))
+                            }
+                        }
+                        group.addTask {
+                            // Clients may send anything (e.g. pings); the session ends when they close.
+                            for try await _ in inbound.messages(maxSize: 64 * 1024) {}
+                        }
+                        try await group.next()
+                        group.cancelAll()
+                    }
+                    logger.debug("websocket closed", metadata: ["user_id": .string(user.id.uuidString.lowercased())])
+                }
             }
+        return HTTPServerBuilder { responder in
+            let channel = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(), shouldUpgrade: upgrade)
+            return bindToEventLoops ? EventLoopBoundChannel(base: channel) : channel
         }
     }
 

@@ -73,8 +73,9 @@ public struct Settings: Sendable {
     public var webhookAllowPrivate: Bool
     /// How often a WebSocket session gets a heartbeat and its token is checked again (`TASKPILOT_WS_HEARTBEAT`).
     public var webSocketHeartbeat: Duration
-    /// Threads of the event loops that read and write HTTP (`TASKPILOT_EVENT_LOOP_THREADS`); handlers run on Swift's
-    /// cooperative pool beside them.
+    /// Threads of the event loops that serve HTTP (`TASKPILOT_EVENT_LOOP_THREADS`). On PostgreSQL each connection's
+    /// requests are read, handled and answered on its loop's thread, which also holds that loop's database connections;
+    /// on SQLite handlers run on Swift's cooperative pool beside the loops.
     public var eventLoopThreads: Int
 
     /// A setting is missing or invalid; the message names the environment variable.
@@ -239,12 +240,13 @@ public struct Settings: Sendable {
             throw Invalid(key: "TASKPILOT_WS_HEARTBEAT", problem: "'\(heartbeat)' is not a number of seconds between 0.1 and 3600")
         }
         webSocketHeartbeat = .milliseconds(Int(heartbeatSeconds * 1000))
-        // Handlers, SQLite reads and JSON run on the cooperative pool (a thread per core); the event loops only move
-        // bytes. More loop threads than that need only compete with it for the cores, and on two cores a second loop
-        // made latencies under load three times as uneven (p99 list at 32 clients: 22 ms with one, 45–65 ms with two).
+        // On PostgreSQL each connection is served on its loop's thread (EventLoopBoundChannel), with that loop's share
+        // of the database connections: a loop per core. On SQLite handlers run on the cooperative pool (a thread per
+        // core) and the loops only move bytes: more than one loop per two cores only competes with the pool.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         eventLoopThreads = try integer(
             "taskpilot.event.loop.threads",
-            default: max(1, ProcessInfo.processInfo.activeProcessorCount / 2),
+            default: database.isPostgres ? max(1, cores) : max(1, cores / 2),
             in: 1...256
         )
     }

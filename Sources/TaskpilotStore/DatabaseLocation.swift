@@ -30,6 +30,12 @@ public enum DatabaseLocation: Sendable, Equatable {
         }
     }
 
+    /// Whether this is a PostgreSQL server.
+    public var isPostgres: Bool {
+        if case .postgres = self { return true }
+        return false
+    }
+
     /// The URL with any password hidden, for logs.
     public var redacted: String {
         switch self {

@@ -47,29 +47,50 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
         }
         guard let name = NamedStatements.shared.name(for: sql, types: types) else { return try await base.execute(sql: query, onRow) }
         let (logger, statement) = (self.logger, NamedStatement(bindings: bindings))
-        let delivered = Mutex(false)
+        var delivered = false
         do {
-            try await postgres.withConnection { connection in
-                connection.eventLoop.makeFutureWithTask {
-                    try await NamedStatement.$text.withValue(NamedStatement.Text(name: name, sql: sql)) {
-                        var columns: ResultColumns?
-                        for try await row in try await connection.execute(statement, logger: logger) {
-                            let cells = Array(row)
-                            if columns == nil { delivered.withLock { $0 = true } }
-                            let names = columns ?? ResultColumns(names: cells.map(\.columnName))
-                            columns = names
-                            onRow(PostgresResultRow(columns: names, cells: cells, row: row))
-                        }
+            try await withConnection { connection in
+                try await NamedStatement.$text.withValue(NamedStatement.Text(name: name, sql: sql)) {
+                    var columns: ResultColumns?
+                    for try await row in try await connection.execute(statement, logger: logger) {
+                        let cells = Array(row)
+                        if columns == nil { delivered = true }
+                        let names = columns ?? ResultColumns(names: cells.map(\.columnName))
+                        columns = names
+                        onRow(PostgresResultRow(columns: names, cells: cells, row: row))
                     }
                 }
-            }.get()
+            }
         } catch {
             // PostgresNIO remembers a failed preparation for the connection's lifetime and answers every later run
             // of that name with the same error, even once its cause is gone (a table another replica is still
             // migrating, say). A read that delivered nothing runs once more unnamed: that answers with the real
             // error, or with the rows.
-            guard !delivered.withLock({ $0 }) else { throw error }
+            guard !delivered else { throw error }
             try await base.execute(sql: query, onRow)
+        }
+    }
+}
+
+extension PostgresNamedStatementDatabase {
+    /// Runs `body` with a connection of the pool, without the task PostgresKit's `withConnection` would start for an
+    /// async body: on the loop that owns the connections the whole statement then stays on that loop's thread.
+    fileprivate func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let loop = postgres.eventLoop
+        let leased = loop.makePromise(of: PostgresConnection.self)
+        let finished = loop.makePromise(of: Void.self)
+        postgres.withConnection { connection in
+            leased.succeed(connection)
+            return finished.futureResult
+        }.whenFailure { leased.fail($0) }
+        let connection = try await leased.futureResult.get()
+        do {
+            let result = try await body(connection)
+            finished.succeed(())
+            return result
+        } catch {
+            finished.succeed(())
+            throw error
         }
     }
 }

@@ -3,10 +3,11 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOPosix
 public import SQLKit
 public import ServiceLifecycle
+import Synchronization
 
 /// The SQL dialect in use; the few statements that differ switch on it.
 public enum SQLFlavor: Sendable {
@@ -20,19 +21,33 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// The dialect.
     public let flavor: SQLFlavor
     private let databases: Databases
-    private let eventLoopGroup: MultiThreadedEventLoopGroup?
+    /// The loop of a SQLite database's FluentKit connection, made for it.
+    private let ownEventLoopGroup: MultiThreadedEventLoopGroup?
     private let logger: Logger
     /// Read-only connections beside the writing one (SQLite files only).
     private let readers: SQLiteConnectionPool?
     /// The writing connection outside migrations (SQLite files only).
     private let writer: SQLiteConnectionPool?
-    /// `database` with named statements (PostgreSQL only).
-    private let named: (any SQLDatabase)?
+    /// Per event loop of the group: FluentKit's database on that loop's connections, and the same with named
+    /// statements (PostgreSQL only).
+    private let loops: [PostgresLoopDatabase]
+    /// Turns for statements run off the loops of `loops`.
+    private let nextLoop = Atomic<UInt>(0)
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
     /// (default: two per core, at least four) serve `read`.
-    public init(location: DatabaseLocation, logger: Logger, maxConnections: Int = 8, readConnections: Int? = nil) async throws {
+    ///
+    /// On PostgreSQL the connections live on `eventLoopGroup` (default: NIO's shared group), `maxConnections` spread
+    /// over its loops; a statement run on one of those loops' threads takes a connection of that loop, so it never
+    /// leaves the thread. The server passes the group that serves HTTP.
+    public init(
+        location: DatabaseLocation,
+        logger: Logger,
+        maxConnections: Int = 8,
+        readConnections: Int? = nil,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) async throws {
         self.logger = logger
         let group: any EventLoopGroup
         switch location {
@@ -42,25 +57,31 @@ public final class TaskpilotDatabase: Service, Sendable {
             // One event loop gives one connection: SQLite takes one writer at a time, and the pragmas below
             // are per connection.
             let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            eventLoopGroup = own
+            ownEventLoopGroup = own
             group = own
             databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
             databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
             flavor = .sqlite
         case .sqliteMemory:
             let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            eventLoopGroup = own
+            ownEventLoopGroup = own
             group = own
             databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
             databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
             flavor = .sqlite
         case .postgres(let url):
-            eventLoopGroup = nil
-            group = MultiThreadedEventLoopGroup.singleton
+            ownEventLoopGroup = nil
+            group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
             databases = Databases(threadPool: NIOThreadPool.singleton, on: group)
             let configuration = try SQLPostgresConfiguration(url: url)
+            // At most `maxConnections` loops get connections (FluentKit opens them on demand, per loop).
+            let loopCount = min(max(1, maxConnections), Array(group.makeIterator()).count)
             databases.use(
-                .postgres(configuration: configuration, maxConnectionsPerEventLoop: max(1, maxConnections / 2), sqlLogLevel: .trace),
+                .postgres(
+                    configuration: configuration,
+                    maxConnectionsPerEventLoop: max(1, maxConnections / loopCount),
+                    sqlLogLevel: .trace
+                ),
                 as: .psql
             )
             flavor = .postgres
@@ -69,7 +90,13 @@ public final class TaskpilotDatabase: Service, Sendable {
             throw DatabaseSetupError("the database pool could not be created")
         }
         self.database = database
-        named = flavor == .postgres ? PostgresNamedStatementDatabase.over(database) : nil
+        if flavor == .postgres {
+            loops = Array(group.makeIterator()).prefix(max(1, maxConnections)).compactMap { [databases] loop in
+                databases.database(logger: logger, on: loop).map { PostgresLoopDatabase(loop: loop, database: $0) }
+            }
+        } else {
+            loops = []
+        }
         if flavor == .sqlite {
             let sql = database as! any SQLDatabase
             // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
@@ -90,8 +117,17 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself, on PostgreSQL
     /// statements are prepared once per connection (`PostgresNamedStatementDatabase`).
     public var sql: any SQLDatabase {
-        guard let writer else { return named ?? database as! any SQLDatabase }
+        guard let writer else { return loopDatabase?.named ?? database as! any SQLDatabase }
         return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
+    }
+
+    /// The PostgreSQL database of the event loop running this code, else of the next loop in turn.
+    private var loopDatabase: PostgresLoopDatabase? {
+        guard !loops.isEmpty else { return nil }
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let match = loops.first(where: { $0.loop === current }) {
+            return match
+        }
+        return loops[Int(nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(loops.count))]
     }
 
     /// Jobs run and COMMITs made by the writer of a SQLite file; nil elsewhere.
@@ -101,7 +137,9 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// the writer from the start, so two transactions never fail each other half-way, and transactions that queue up
     /// share one COMMIT (each in a savepoint of its own; it returns once that COMMIT is done).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        guard let writer else { return try await database.transaction { try await body(PostgresNamedStatementDatabase.over($0)) } }
+        guard let writer else {
+            return try await (loopDatabase?.database ?? database).transaction { try await body(PostgresNamedStatementDatabase.over($0)) }
+        }
         return try await writer.transaction(body)
     }
 
@@ -200,13 +238,26 @@ public final class TaskpilotDatabase: Service, Sendable {
         await readers?.close()
         await writer?.close()
         await databases.shutdownAsync()
-        try? await eventLoopGroup?.shutdownGracefully()
+        try? await ownEventLoopGroup?.shutdownGracefully()
     }
 
     /// Waits for graceful shutdown, then closes the pool.
     public func run() async throws {
         try? await gracefulShutdown()
         await shutdown()
+    }
+}
+
+/// FluentKit's PostgreSQL database on the connections of one event loop.
+private struct PostgresLoopDatabase: Sendable {
+    let loop: any EventLoop
+    let database: any Database
+    let named: any SQLDatabase
+
+    init(loop: any EventLoop, database: any Database) {
+        self.loop = loop
+        self.database = database
+        named = PostgresNamedStatementDatabase.over(database)
     }
 }
 

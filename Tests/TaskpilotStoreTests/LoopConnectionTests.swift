@@ -1,0 +1,62 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import SQLKit
+import TaskpilotTestSupport
+import Testing
+
+@testable import TaskpilotStore
+
+/// PostgreSQL connections per event loop: a statement run on a loop of the pool's group stays on that loop.
+@Suite("PostgreSQL connections per event loop")
+struct LoopConnectionTests {
+    @Test("statements run on a loop use that loop's connections and resume there; off the loops they take turns")
+    func loopConnections() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withFreshDatabaseURL { url in
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            let database = try await TaskpilotDatabase(
+                location: DatabaseLocation(url: url)!,
+                logger: TestBackend.logger,
+                maxConnections: 4,
+                eventLoopGroup: group
+            )
+            do {
+                /// Backend process ids of `count` overlapping statements, and whether each resumed on `loop`.
+                func backends(on loop: (any EventLoop)?, count: Int) async throws -> [(pid: Int, stayed: Bool)] {
+                    try await withThrowingTaskGroup(of: (pid: Int, stayed: Bool).self) { tasks in
+                        for _ in 0..<count {
+                            tasks.addTask {
+                                let pid = try await database.sql.raw("SELECT pg_backend_pid() AS pid FROM pg_sleep(0.02)").first()!
+                                    .decode(column: "pid", as: Int.self)
+                                return (pid, loop?.inEventLoop ?? true)
+                            }
+                        }
+                        return try await tasks.reduce(into: []) { $0.append($1) }
+                    }
+                }
+                let loops = Array(group.makeIterator())
+                var pids: [Set<Int>] = []
+                for loop in loops {
+                    let found = try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+                        try await backends(on: loop, count: 8)
+                    }
+                    #expect(found.allSatisfy { $0.stayed })
+                    pids.append(Set(found.map(\.pid)))
+                }
+                #expect(pids.allSatisfy { !$0.isEmpty && $0.count <= 2 })
+                #expect(pids[0].isDisjoint(with: pids[1]))
+                // Off the loops (the cooperative pool): the loops' connections in turn.
+                let elsewhere = Set(try await backends(on: nil, count: 8).map(\.pid))
+                #expect(elsewhere.isSubset(of: pids[0].union(pids[1])))
+                #expect(!elsewhere.isDisjoint(with: pids[0]) && !elsewhere.isDisjoint(with: pids[1]))
+            } catch {
+                await database.shutdown()
+                try await group.shutdownGracefully()
+                throw error
+            }
+            await database.shutdown()
+            try await group.shutdownGracefully()
+        }
+    }
+}
