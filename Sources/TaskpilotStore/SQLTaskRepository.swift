@@ -34,6 +34,20 @@ public struct SQLTaskRepository: TaskRepository {
     ]
     private static let columns = SQLQueryString(columnNames.map { "t." + $0 }.joined(separator: ", "))
 
+    /// The columns of tasks read with their reminders, `alias` naming the tasks. On PostgreSQL the reminders come in
+    /// the same row, as one text column (`reminder_list`, read by `attachReminders(to:rows:on:)`): a second statement
+    /// for them cost a round trip to the server for every read. SQLite answers in-process, where the second statement
+    /// is cheaper than the aggregate.
+    private static func readColumns(on sql: any SQLDatabase, alias: String = "t") -> SQLQueryString {
+        let own = SQLQueryString(columnNames.map { alias + "." + $0 }.joined(separator: ", "))
+        guard sql.dialect.name != "sqlite" else { return own }
+        return own + """
+            , (SELECT string_agg(r.id::text || ',' || COALESCE(r.offset_minutes::text, '') || ',' || COALESCE(r.at::text, '') \
+            || ',' || COALESCE(r.fire_at::text, '') || ',' || COALESCE(r.fired_at::text, ''), ';' ORDER BY r.id) \
+            FROM reminders r WHERE r.task_id = \(unsafeRaw: alias).id) AS reminder_list
+            """
+    }
+
     public func create(_ task: TaskItem) async throws -> TaskItem {
         let source = self.source
         return try await write { sql in
@@ -108,9 +122,10 @@ public struct SQLTaskRepository: TaskRepository {
         let matches = try await Self.rareMatches(of: query.filter, flavor: store.flavor, on: sql)
         let idDirection = keys.first?.descending == true ? "DESC" : "ASC"
         let keyOrder = keys.enumerated().map { "s\($0.offset) \($0.element.descending ? "DESC" : "ASC")" }
-        /// The page's SELECT over tasks narrowed by `filter`, in the order asked for.
-        func select(_ filter: TaskFilter) -> SQLQueryString {
-            var statement: SQLQueryString = "SELECT \(Self.columns)"
+        /// The page's SELECT over tasks narrowed by `filter`, in the order asked for; an `inner` one leaves out the
+        /// reminders.
+        func select(_ filter: TaskFilter, inner: Bool = false) -> SQLQueryString {
+            var statement: SQLQueryString = "SELECT " + (inner ? Self.columns : Self.readColumns(on: sql))
             for (index, key) in keys.enumerated() {
                 statement += ", \(unsafeRaw: key.expression) AS s\(unsafeRaw: String(index))"
             }
@@ -130,18 +145,18 @@ public struct SQLTaskRepository: TaskRepository {
             let branches = priorities.map { priority -> SQLQueryString in
                 var filter = query.filter
                 filter.priorities = [priority]
-                return "(" + select(filter) + ")"
+                return "(" + select(filter, inner: true) + ")"
             }
-            let outer = Self.columnNames + keys.indices.map { "s\($0)" }
             statement =
-                "SELECT \(unsafeRaw: outer.joined(separator: ", ")) FROM (" + branches.joined(separator: " UNION ALL ")
+                "SELECT " + Self.readColumns(on: sql, alias: "u") + ", \(unsafeRaw: keys.indices.map { "u.s\($0)" }.joined(separator: ", "))"
+                + " FROM (" + branches.joined(separator: " UNION ALL ")
                 + ") u ORDER BY \(unsafeRaw: (keyOrder + ["id \(idDirection)"]).joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
         } else {
             statement = select(query.filter)
         }
         let rows = try await sql.raw(statement).all()
         var tasks = try rows.prefix(query.limit).map { try Self.task(from: $0, userID: userID) }
-        try await Self.attachReminders(to: &tasks, on: sql)
+        try await Self.attachReminders(to: &tasks, rows: rows.prefix(query.limit), on: sql)
         var next: TaskCursor?
         if rows.count > query.limit, let last = rows.prefix(query.limit).last, let lastTask = tasks.last {
             let values = try keys.enumerated().map { index, key -> TaskCursor.CursorValue in
@@ -342,13 +357,14 @@ public struct SQLTaskRepository: TaskRepository {
     // MARK: - Reading and writing rows
 
     static func fetch(id: Int64, userID: UUID, on sql: any SQLDatabase, lock: Bool) async throws -> TaskItem {
+        // A locking read takes the reminders apart: PostgreSQL locks the rows of the statement's own tables.
+        let select = lock ? "SELECT \(columns)" : "SELECT " + readColumns(on: sql)
         let suffix: SQLQueryString = lock ? " FOR UPDATE" : ""
         guard
-            let row = try await sql.raw("SELECT \(columns) FROM tasks t WHERE t.id = \(bind: id) AND t.user_id = \(bind: userID.storageKey)" + suffix)
-                .first()
+            let row = try await sql.raw(select + " FROM tasks t WHERE t.id = \(bind: id) AND t.user_id = \(bind: userID.storageKey)" + suffix).first()
         else { throw TaskpilotError.notFound("Task \(id) was not found.") }
         var tasks = [try task(from: row, userID: userID)]
-        try await attachReminders(to: &tasks, on: sql)
+        try await attachReminders(to: &tasks, rows: lock ? nil : [row], on: sql)
         return tasks[0]
     }
 
@@ -396,10 +412,12 @@ public struct SQLTaskRepository: TaskRepository {
 
     static func fetchMany(ids: [Int64], userID: UUID, on sql: any SQLDatabase) async throws -> [TaskItem] {
         guard !ids.isEmpty else { return [] }
-        var tasks = try await sql.raw(
-            "SELECT \(columns) FROM tasks t WHERE t.user_id = \(bind: userID.storageKey) AND t.id " + oneOf(ids, on: sql) + " ORDER BY t.id"
-        ).all().map { try task(from: $0, userID: userID) }
-        try await attachReminders(to: &tasks, on: sql)
+        let rows = try await sql.raw(
+            "SELECT " + readColumns(on: sql) + " FROM tasks t WHERE t.user_id = \(bind: userID.storageKey) AND t.id " + oneOf(ids, on: sql)
+                + " ORDER BY t.id"
+        ).all()
+        var tasks = try rows.map { try task(from: $0, userID: userID) }
+        try await attachReminders(to: &tasks, rows: rows, on: sql)
         return tasks
     }
 
@@ -429,6 +447,36 @@ public struct SQLTaskRepository: TaskRepository {
             createdAt: Date(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))
         )
+    }
+
+    /// Sets the reminders of `tasks` read with `readColumns` as `rows` (in the same order): from their
+    /// `reminder_list` on PostgreSQL, else (SQLite, or rows without it) with a statement of their own.
+    static func attachReminders(to tasks: inout [TaskItem], rows: (some Collection<any SQLRow>)?, on sql: any SQLDatabase) async throws {
+        guard let rows, sql.dialect.name != "sqlite" else { return try await attachReminders(to: &tasks, on: sql) }
+        for (index, row) in zip(tasks.indices, rows) {
+            tasks[index].reminders = try reminders(in: try row.optional("reminder_list", as: String.self) ?? "")
+        }
+    }
+
+    /// The reminders of a `reminder_list`: `id,offset,at,fire_at,fired_at` each, `;` between them, empty for NULL.
+    private static func reminders(in list: String) throws -> [Reminder] {
+        guard !list.isEmpty else { return [] }
+        return try list.utf8.split(separator: UInt8(ascii: ";")).map { item in
+            let fields = item.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { Int64(Substring($0)) }
+            guard fields.count == 5, let id = fields[0] else { throw DatabaseSetupError("unreadable reminder list '\(list)'") }
+            let trigger: ReminderTrigger
+            if let minutes = fields[1] {
+                trigger = .beforeDue(minutes: Int(minutes))
+            } else {
+                trigger = .at(Date(millisecondsSince1970: fields[2] ?? 0))
+            }
+            return Reminder(
+                id: id,
+                trigger: trigger,
+                fireAt: fields[3].map(Date.init(millisecondsSince1970:)),
+                firedAt: fields[4].map(Date.init(millisecondsSince1970:))
+            )
+        }
     }
 
     static func attachReminders(to tasks: inout [TaskItem], on sql: any SQLDatabase) async throws {

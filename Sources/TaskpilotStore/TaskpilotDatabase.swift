@@ -7,7 +7,6 @@ public import NIOCore
 import NIOPosix
 public import SQLKit
 public import ServiceLifecycle
-import Synchronization
 
 /// The SQL dialect in use; the few statements that differ switch on it.
 public enum SQLFlavor: Sendable {
@@ -21,26 +20,30 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// The dialect.
     public let flavor: SQLFlavor
     private let databases: Databases
-    /// The loop of a SQLite database's FluentKit connection, made for it.
-    private let ownEventLoopGroup: MultiThreadedEventLoopGroup?
+    /// PostgreSQL connections on the loops that serve requests (see `init`).
+    private let servingDatabases: Databases?
+    /// The loop of `databases`, made for it.
+    private let ownEventLoopGroup: MultiThreadedEventLoopGroup
     private let logger: Logger
     /// Read-only connections beside the writing one (SQLite files only).
     private let readers: SQLiteConnectionPool?
     /// The writing connection outside migrations (SQLite files only).
     private let writer: SQLiteConnectionPool?
-    /// Per event loop of the group: FluentKit's database on that loop's connections, and the same with named
-    /// statements (PostgreSQL only).
+    /// Per serving event loop: FluentKit's database on that loop's connections, and the same with named statements
+    /// (PostgreSQL only).
     private let loops: [PostgresLoopDatabase]
-    /// Turns for statements run off the loops of `loops`.
-    private let nextLoop = Atomic<UInt>(0)
+    /// `database` with named statements, for statements run off the serving loops (PostgreSQL only).
+    private let background: PostgresLoopDatabase?
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
     /// (default: two per core, at least four) serve `read`.
     ///
-    /// On PostgreSQL the connections live on `eventLoopGroup` (default: NIO's shared group), `maxConnections` spread
-    /// over its loops; a statement run on one of those loops' threads takes a connection of that loop, so it never
-    /// leaves the thread. The server passes the group that serves HTTP.
+    /// On PostgreSQL, given the `eventLoopGroup` that serves requests, `maxConnections` connections are spread over
+    /// its loops, and a statement run on one of those loops' threads takes a connection of that loop, so it never
+    /// leaves the thread. Statements run anywhere else (workers, the outbox relay, commands) have a loop and
+    /// connections of their own (`maxConnections` without a serving group, else a quarter of it, at least two), so
+    /// they never queue behind requests for a connection.
     public init(
         location: DatabaseLocation,
         logger: Logger,
@@ -49,54 +52,65 @@ public final class TaskpilotDatabase: Service, Sendable {
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws {
         self.logger = logger
-        let group: any EventLoopGroup
+        // One event loop gives one SQLite connection: SQLite takes one writer at a time, and the pragmas below are per
+        // connection. On PostgreSQL it holds the connections of statements off the serving loops.
+        let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        ownEventLoopGroup = own
+        databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
+        var serving: [PostgresLoopDatabase] = []
         switch location {
         case .sqliteFile(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            // One event loop gives one connection: SQLite takes one writer at a time, and the pragmas below
-            // are per connection.
-            let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            ownEventLoopGroup = own
-            group = own
-            databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
             databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
             flavor = .sqlite
+            servingDatabases = nil
         case .sqliteMemory:
-            let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            ownEventLoopGroup = own
-            group = own
-            databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
             databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
             flavor = .sqlite
+            servingDatabases = nil
         case .postgres(let url):
-            ownEventLoopGroup = nil
-            group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
-            databases = Databases(threadPool: NIOThreadPool.singleton, on: group)
             let configuration = try SQLPostgresConfiguration(url: url)
-            // At most `maxConnections` loops get connections (FluentKit opens them on demand, per loop).
-            let loopCount = min(max(1, maxConnections), Array(group.makeIterator()).count)
+            let servingLoops = eventLoopGroup.map { Array($0.makeIterator()) } ?? []
+            // At most `maxConnections` serving loops hold connections (FluentKit opens them on demand); the loops past
+            // them share theirs in turn.
+            let holders = Array(servingLoops.prefix(max(1, maxConnections)))
             databases.use(
                 .postgres(
                     configuration: configuration,
-                    maxConnectionsPerEventLoop: max(1, maxConnections / loopCount),
+                    maxConnectionsPerEventLoop: servingLoops.isEmpty ? max(1, maxConnections) : max(2, maxConnections / 4),
                     sqlLogLevel: .trace
                 ),
                 as: .psql
             )
+            if let eventLoopGroup, !holders.isEmpty {
+                let perLoop = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
+                perLoop.use(
+                    .postgres(
+                        configuration: configuration,
+                        maxConnectionsPerEventLoop: max(1, maxConnections / holders.count),
+                        sqlLogLevel: .trace
+                    ),
+                    as: .psql
+                )
+                serving = try servingLoops.enumerated().map { index, loop in
+                    guard let database = perLoop.database(logger: logger, on: holders[index % holders.count]) else {
+                        throw DatabaseSetupError("the database pool could not be created")
+                    }
+                    return PostgresLoopDatabase(loop: loop, database: database)
+                }
+                servingDatabases = perLoop
+            } else {
+                servingDatabases = nil
+            }
             flavor = .postgres
         }
-        guard let database = databases.database(logger: logger, on: group.any()) else {
+        loops = serving
+        guard let database = databases.database(logger: logger, on: own.any()) else {
             throw DatabaseSetupError("the database pool could not be created")
         }
         self.database = database
-        if flavor == .postgres {
-            loops = Array(group.makeIterator()).prefix(max(1, maxConnections)).compactMap { [databases] loop in
-                databases.database(logger: logger, on: loop).map { PostgresLoopDatabase(loop: loop, database: $0) }
-            }
-        } else {
-            loops = []
-        }
+        background = flavor == .postgres ? PostgresLoopDatabase(loop: database.eventLoop, database: database) : nil
         if flavor == .sqlite {
             let sql = database as! any SQLDatabase
             // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
@@ -106,8 +120,8 @@ public final class TaskpilotDatabase: Service, Sendable {
         }
         if case .sqliteFile(let path) = location {
             let count = readConnections ?? 2 * max(2, System.coreCount)
-            readers = count > 0 ? try SQLiteConnectionPool.readers(path: path, size: count, logger: logger, on: group.any()) : nil
-            writer = try SQLiteConnectionPool.writer(path: path, logger: logger, on: group.any())
+            readers = count > 0 ? try SQLiteConnectionPool.readers(path: path, size: count, logger: logger, on: own.any()) : nil
+            writer = try SQLiteConnectionPool.writer(path: path, logger: logger, on: own.any())
         } else {
             readers = nil
             writer = nil
@@ -117,17 +131,14 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself, on PostgreSQL
     /// statements are prepared once per connection (`PostgresNamedStatementDatabase`).
     public var sql: any SQLDatabase {
-        guard let writer else { return loopDatabase?.named ?? database as! any SQLDatabase }
+        guard let writer else { return (loopDatabase ?? background)?.named ?? database as! any SQLDatabase }
         return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
     }
 
-    /// The PostgreSQL database of the event loop running this code, else of the next loop in turn.
+    /// The PostgreSQL database of the serving event loop running this code, if it is one.
     private var loopDatabase: PostgresLoopDatabase? {
-        guard !loops.isEmpty else { return nil }
-        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let match = loops.first(where: { $0.loop === current }) {
-            return match
-        }
-        return loops[Int(nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % UInt(loops.count))]
+        guard !loops.isEmpty, let current = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+        return loops.first { $0.loop === current }
     }
 
     /// Jobs run and COMMITs made by the writer of a SQLite file; nil elsewhere.
@@ -237,8 +248,9 @@ public final class TaskpilotDatabase: Service, Sendable {
     public func shutdown() async {
         await readers?.close()
         await writer?.close()
+        await servingDatabases?.shutdownAsync()
         await databases.shutdownAsync()
-        try? await ownEventLoopGroup?.shutdownGracefully()
+        try? await ownEventLoopGroup.shutdownGracefully()
     }
 
     /// Waits for graceful shutdown, then closes the pool.

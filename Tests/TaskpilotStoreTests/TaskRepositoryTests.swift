@@ -42,6 +42,18 @@ struct TaskRepositoryTests {
                 #expect(try await tasks.get(id: made.id, userID: user.id, now: now) == made, "\(json)")
             }
             #expect(read.reminders.count == 1 && read.reminders[0].id > 0)
+            // A fired reminder; then every task read by a list (one ordered scan, and on PostgreSQL one per priority
+            // merged) equals the task read alone, reminders included.
+            try await database.sql.raw("UPDATE reminders SET fired_at = 1795435200123 WHERE id = \(bind: read.reminders[0].id)").run()
+            let fired = try await tasks.get(id: created.id, userID: user.id, now: now)
+            #expect(fired.reminders.first?.firedAt == Date(millisecondsSince1970: 1_795_435_200_123))
+            for parameters in [[:], ["priority": "none,high,urgent", "sort": "due_at:asc"]] {
+                let listed = try await tasks.list(TaskQuery(parameters: parameters, timeZone: utc), userID: user.id, now: now).items
+                #expect(listed.count == 6)
+                for task in listed {
+                    #expect(try await tasks.get(id: task.id, userID: user.id, now: now) == task, "\(parameters) \(task.title)")
+                }
+            }
             #expect(read.seriesID == created.id)
             #expect(read.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
         }
