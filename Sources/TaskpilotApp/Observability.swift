@@ -70,7 +70,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
     }
 
     private static func newRequestID() -> String {
-        String(UUID().uuidString.lowercased().prefix(18))
+        String(UUID.random().uuidString.lowercased().prefix(18))
     }
 }
 

@@ -21,12 +21,6 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
     /// The same database as PostgresNIO sees it.
     let postgres: any PostgresDatabase
 
-    /// `database` with named statements when it is PostgreSQL, as it is otherwise.
-    static func over(_ database: any Database) -> any SQLDatabase {
-        guard let postgres = database as? any PostgresDatabase else { return database as! any SQLDatabase }
-        return PostgresNamedStatementDatabase(base: database as! any SQLDatabase, postgres: postgres)
-    }
-
     var logger: Logger { base.logger }
     var eventLoop: any EventLoop { base.eventLoop }
     var version: (any SQLDatabaseReportedVersion)? { base.version }
@@ -73,9 +67,28 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
 }
 
 extension PostgresNamedStatementDatabase {
+    /// Runs `body` in a transaction on one connection of the pool, committed when it returns and rolled back when it
+    /// throws. FluentKit's `transaction` runs its body in a task of its own, away from the loop serving the request;
+    /// this one runs it in the caller's task, so on a serving loop every statement of it stays on that loop's thread.
+    func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            let sql = PostgresNamedStatementDatabase(base: connection.sql(queryLogLevel: base.queryLogLevel), postgres: connection)
+            try await sql.raw("BEGIN").run()
+            let result: T
+            do {
+                result = try await body(sql)
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+            try await sql.raw("COMMIT").run()
+            return result
+        }
+    }
+
     /// Runs `body` with a connection of the pool, without the task PostgresKit's `withConnection` would start for an
     /// async body: on the loop that owns the connections the whole statement then stays on that loop's thread.
-    fileprivate func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let loop = postgres.eventLoop
         let leased = loop.makePromise(of: PostgresConnection.self)
         let finished = loop.makePromise(of: Void.self)

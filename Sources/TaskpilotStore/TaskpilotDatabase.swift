@@ -5,6 +5,7 @@ import Foundation
 public import Logging
 public import NIOCore
 import NIOPosix
+import PostgresNIO
 public import SQLKit
 public import ServiceLifecycle
 
@@ -149,7 +150,10 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// share one COMMIT (each in a savepoint of its own; it returns once that COMMIT is done).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         guard let writer else {
-            return try await (loopDatabase?.database ?? database).transaction { try await body(PostgresNamedStatementDatabase.over($0)) }
+            guard let postgres = loopDatabase ?? background else {
+                return try await database.transaction { try await body($0 as! any SQLDatabase) }
+            }
+            return try await postgres.named.transaction(body)
         }
         return try await writer.transaction(body)
     }
@@ -264,12 +268,12 @@ public final class TaskpilotDatabase: Service, Sendable {
 private struct PostgresLoopDatabase: Sendable {
     let loop: any EventLoop
     let database: any Database
-    let named: any SQLDatabase
+    let named: PostgresNamedStatementDatabase
 
     init(loop: any EventLoop, database: any Database) {
         self.loop = loop
         self.database = database
-        named = PostgresNamedStatementDatabase.over(database)
+        named = PostgresNamedStatementDatabase(base: database as! any SQLDatabase, postgres: database as! any PostgresDatabase)
     }
 }
 

@@ -45,6 +45,15 @@ struct LoopConnectionTests {
                     #expect(found.allSatisfy { $0.stayed })
                     pids.append(Set(found.map(\.pid)))
                 }
+                // A transaction on a serving loop: its statements on that loop's connection, its body on the loop.
+                let (transactionPID, stayed) = try await withTaskExecutorPreference(EventLoopTaskExecutor(loops[1])) {
+                    try await database.transaction { sql in
+                        let pid = try await sql.raw("SELECT pg_backend_pid() AS pid").first()!.decode(column: "pid", as: Int.self)
+                        try await sql.raw("SELECT pg_sleep(0.01)").run()
+                        return (pid, loops[1].inEventLoop)
+                    }
+                }
+                #expect(pids[1].contains(transactionPID) && stayed)
                 #expect(pids.allSatisfy { $0.count == 1 })
                 #expect(pids[0].isDisjoint(with: pids[1]))
                 #expect(pids[2] == pids[0])

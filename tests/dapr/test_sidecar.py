@@ -90,10 +90,13 @@ class FakeApp:
                 try:
                     if app.delay:
                         time.sleep(app.delay)
-                    self.reply(*app.answer(route, event, attempt))
+                    answer = app.answer(route, event, attempt)
                 finally:
+                    # Out of flight before the answer leaves: once it has, the sidecar may rightly send the next one
+                    # before this thread runs again.
                     with app.lock:
                         app.in_flight[route] -= 1
+                self.reply(*answer)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
