@@ -95,7 +95,11 @@ extension PostgresNamedStatementDatabase {
         postgres.withConnection { connection in
             leased.succeed(connection)
             return finished.futureResult
-        }.whenFailure { leased.fail($0) }
+        }.whenFailure { error in
+            // No connection (the closure above never ran): both promises end here.
+            leased.fail(error)
+            finished.succeed(())
+        }
         let connection = try await leased.futureResult.get()
         do {
             let result = try await body(connection)

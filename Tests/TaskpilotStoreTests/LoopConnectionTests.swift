@@ -75,4 +75,26 @@ struct LoopConnectionTests {
             try await group.shutdownGracefully()
         }
     }
+
+    @Test("without a reachable server a read, a transaction and the ping fail, on a serving loop and off it")
+    func unreachable() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // Port 1 on loopback refuses at once.
+        let database = try await TaskpilotDatabase(
+            location: DatabaseLocation(url: "postgres://taskpilot:none@127.0.0.1:1/none")!,
+            logger: TestBackend.logger,
+            maxConnections: 2,
+            eventLoopGroup: group
+        )
+        for loop in [group.next(), nil] as [(any EventLoop)?] {
+            let outcome: (read: Bool, transaction: Bool, ping: Bool) = try await withTaskExecutorPreference(loop.map(EventLoopTaskExecutor.init)) {
+                let read = (try? await database.sql.raw("SELECT \(bind: 1) AS one").first()) != nil
+                let transaction = (try? await database.transaction { try await $0.raw("SELECT 1 AS one").run() }) != nil
+                return (read, transaction, await database.ping())
+            }
+            #expect(outcome == (false, false, false))
+        }
+        await database.shutdown()
+        try await group.shutdownGracefully()
+    }
 }
