@@ -57,75 +57,85 @@ public final class TaskpilotDatabase: Service, Sendable {
         // connection. On PostgreSQL it holds the connections of statements off the serving loops.
         let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         ownEventLoopGroup = own
-        databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
-        var serving: [PostgresLoopDatabase] = []
-        switch location {
-        case .sqliteFile(let path):
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
-            flavor = .sqlite
-            servingDatabases = nil
-        case .sqliteMemory:
-            databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
-            flavor = .sqlite
-            servingDatabases = nil
-        case .postgres(let url):
-            let configuration = try SQLPostgresConfiguration(url: url)
-            let servingLoops = eventLoopGroup.map { Array($0.makeIterator()) } ?? []
-            // At most `maxConnections` serving loops hold connections (FluentKit opens them on demand); the loops past
-            // them share theirs in turn.
-            let holders = Array(servingLoops.prefix(max(1, maxConnections)))
-            databases.use(
-                .postgres(
-                    configuration: configuration,
-                    maxConnectionsPerEventLoop: servingLoops.isEmpty ? max(1, maxConnections) : max(2, maxConnections / 4),
-                    sqlLogLevel: .trace
-                ),
-                as: .psql
-            )
-            if let eventLoopGroup, !holders.isEmpty {
-                let perLoop = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
-                perLoop.use(
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
+        self.databases = databases
+        var perLoopDatabases: Databases?
+        var openedReaders: SQLiteConnectionPool?
+        // A database that cannot be opened (an unwritable folder, a bad URL) leaves no pool or thread behind.
+        do {
+            var serving: [PostgresLoopDatabase] = []
+            switch location {
+            case .sqliteFile(let path):
+                let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+                flavor = .sqlite
+            case .sqliteMemory:
+                databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+                flavor = .sqlite
+            case .postgres(let url):
+                let configuration = try SQLPostgresConfiguration(url: url)
+                let servingLoops = eventLoopGroup.map { Array($0.makeIterator()) } ?? []
+                // At most `maxConnections` serving loops hold connections (FluentKit opens them on demand); the loops past
+                // them share theirs in turn.
+                let holders = Array(servingLoops.prefix(max(1, maxConnections)))
+                databases.use(
                     .postgres(
                         configuration: configuration,
-                        maxConnectionsPerEventLoop: max(1, maxConnections / holders.count),
+                        maxConnectionsPerEventLoop: servingLoops.isEmpty ? max(1, maxConnections) : max(2, maxConnections / 4),
                         sqlLogLevel: .trace
                     ),
                     as: .psql
                 )
-                serving = try servingLoops.enumerated().map { index, loop in
-                    guard let database = perLoop.database(logger: logger, on: holders[index % holders.count]) else {
-                        throw DatabaseSetupError("the database pool could not be created")
+                if let eventLoopGroup, !holders.isEmpty {
+                    let perLoop = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
+                    perLoop.use(
+                        .postgres(
+                            configuration: configuration,
+                            maxConnectionsPerEventLoop: max(1, maxConnections / holders.count),
+                            sqlLogLevel: .trace
+                        ),
+                        as: .psql
+                    )
+                    serving = try servingLoops.enumerated().map { index, loop in
+                        guard let database = perLoop.database(logger: logger, on: holders[index % holders.count]) else {
+                            throw DatabaseSetupError("the database pool could not be created")
+                        }
+                        return PostgresLoopDatabase(loop: loop, database: database)
                     }
-                    return PostgresLoopDatabase(loop: loop, database: database)
+                    perLoopDatabases = perLoop
                 }
-                servingDatabases = perLoop
+                flavor = .postgres
+            }
+            loops = serving
+            guard let database = databases.database(logger: logger, on: own.any()) else {
+                throw DatabaseSetupError("the database pool could not be created")
+            }
+            self.database = database
+            background = flavor == .postgres ? PostgresLoopDatabase(loop: database.eventLoop, database: database) : nil
+            if flavor == .sqlite {
+                let sql = database as! any SQLDatabase
+                // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
+                for pragma in SQLiteConnectionPool.writePragmas {
+                    try await sql.raw("\(unsafeRaw: pragma)").run()
+                }
+            }
+            if case .sqliteFile(let path) = location {
+                let count = readConnections ?? 2 * max(2, System.coreCount)
+                openedReaders = count > 0 ? try SQLiteConnectionPool.readers(path: path, size: count, logger: logger, on: own.any()) : nil
+                readers = openedReaders
+                writer = try SQLiteConnectionPool.writer(path: path, logger: logger, on: own.any())
             } else {
-                servingDatabases = nil
+                readers = nil
+                writer = nil
             }
-            flavor = .postgres
-        }
-        loops = serving
-        guard let database = databases.database(logger: logger, on: own.any()) else {
-            throw DatabaseSetupError("the database pool could not be created")
-        }
-        self.database = database
-        background = flavor == .postgres ? PostgresLoopDatabase(loop: database.eventLoop, database: database) : nil
-        if flavor == .sqlite {
-            let sql = database as! any SQLDatabase
-            // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
-            for pragma in SQLiteConnectionPool.writePragmas {
-                try await sql.raw("\(unsafeRaw: pragma)").run()
-            }
-        }
-        if case .sqliteFile(let path) = location {
-            let count = readConnections ?? 2 * max(2, System.coreCount)
-            readers = count > 0 ? try SQLiteConnectionPool.readers(path: path, size: count, logger: logger, on: own.any()) : nil
-            writer = try SQLiteConnectionPool.writer(path: path, logger: logger, on: own.any())
-        } else {
-            readers = nil
-            writer = nil
+            servingDatabases = perLoopDatabases
+        } catch {
+            await openedReaders?.close()
+            await perLoopDatabases?.shutdownAsync()
+            await databases.shutdownAsync()
+            try? await own.shutdownGracefully()
+            throw error
         }
     }
 
