@@ -7,12 +7,19 @@ public import TaskpilotCore
 enum OutboxWriter {
     /// Appends events to the outbox on the transaction's connection.
     static func append(_ events: [OutboxEvent], on sql: any SQLDatabase, now: Date) async throws {
-        // Chunks keep each statement well under the bind-parameter limits of both dialects.
-        for start in stride(from: 0, to: events.count, by: 500) {
+        for insert in inserts(events, now: now) {
+            try await sql.raw(insert).run()
+        }
+    }
+
+    /// The INSERTs of `events`, in chunks that keep each statement well under the bind-parameter limits of both
+    /// dialects.
+    static func inserts(_ events: [OutboxEvent], now: Date) -> [SQLQueryString] {
+        stride(from: 0, to: events.count, by: 500).map { start in
             let values: [SQLQueryString] = events[start..<min(start + 500, events.count)].map {
                 "(\(bind: $0.topic.rawValue), \(bind: $0.key), \(bind: $0.envelope.jsonText), \(bind: now.millisecondsSince1970))"
             }
-            try await sql.raw("INSERT INTO outbox (topic, event_key, event, created_at) VALUES " + values.joined(separator: ", ")).run()
+            return "INSERT INTO outbox (topic, event_key, event, created_at) VALUES " + values.joined(separator: ", ")
         }
     }
 }

@@ -59,6 +59,29 @@ struct TaskRepositoryTests {
         }
     }
 
+    @Test("a create that fails half-way (a user that does not exist) leaves no row, tag or event", arguments: TestBackend.available)
+    func failedCreate(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await database.newTestUser(now: now)
+            for json in [
+                #"{"title": "tagged", "tags": ["a", "b"]}"#,
+                #"{"title": "reminded", "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 5}]}"#,
+            ] {
+                let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
+                let orphan = try TaskItem.blank(userID: UUID.random(), now: now).applying(changes, now: now, timeZone: utc)
+                await #expect(throws: (any Error).self) { try await tasks.create(orphan) }
+            }
+            for table in ["tasks", "task_tags", "reminders", "outbox"] {
+                let count = try await database.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()?.decode(column: "n", as: Int.self)
+                #expect(count == 0, "\(table)")
+            }
+            // The ids the failed creates took are skipped, not reused: the next task is still created and read back.
+            let made = try await add(tasks, user, #"{"title": "after", "tags": ["a"]}"#)
+            #expect(try await tasks.get(id: made.id, userID: user.id, now: now) == made)
+        }
+    }
+
     @Test("another user's task does not exist for you", arguments: TestBackend.available)
     func scoping(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
