@@ -152,7 +152,9 @@ public struct SQLTaskRepository: TaskRepository {
             for (index, key) in keys.enumerated() {
                 statement += ", \(unsafeRaw: key.expression) AS s\(unsafeRaw: String(index))"
             }
-            statement += " FROM tasks t WHERE " + filterClause(filter, userID: userID, now: now, matches: matches)
+            // A rare term's matches are the outer loop: each is looked up by id, without an index built over them first.
+            let from: SQLQueryString = matches.map { "json_each(\(bind: $0)) m CROSS JOIN tasks t ON t.id = m.value" } ?? "tasks t"
+            statement += " FROM " + from + " WHERE " + filterClause(filter, userID: userID, now: now, matches: matches)
             if let cursor = query.cursor {
                 statement += " AND " + cursorClause(keys: keys, cursor: cursor)
             }
@@ -351,8 +353,8 @@ public struct SQLTaskRepository: TaskRepository {
             let terms = filter.searchTerms
             if terms.isEmpty {
                 parts.append("1 = 0")
-            } else if let matches {
-                parts.append("t.id IN (SELECT value FROM json_each(\(bind: matches)))")
+            } else if matches != nil {
+                // The page's FROM joins the matches (`list`).
             } else if store.flavor == .sqlite, let match = Self.ftsMatch(terms) {
                 parts.append("t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH \(bind: match))")
             } else {
