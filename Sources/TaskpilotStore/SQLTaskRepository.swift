@@ -332,7 +332,8 @@ public struct SQLTaskRepository: TaskRepository {
         terms.isEmpty ? nil : terms.map { "\"\($0)\"*" }.joined(separator: " ")
     }
 
-    /// The WHERE clause of a filter; `matches` is the JSON array of a rare full-text term's matches (see `rareMatches`).
+    /// The WHERE clause of a filter; `matches` is the JSON array of a rare full-text term's matches (see `rareMatches`),
+    /// which the caller's FROM joins (`list`): the clause then leaves the text out.
     private func filterClause(_ filter: TaskFilter, userID: UUID, now: Date, matches: String? = nil) -> SQLQueryString {
         // With the matches known, `+` keeps the planner off the user's indexes so it reads the few matches by id.
         let user: SQLQueryString = matches == nil ? "t.user_id = " : "+t.user_id = "
