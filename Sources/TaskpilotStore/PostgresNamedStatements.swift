@@ -16,10 +16,20 @@ import Synchronization
 /// select `*` (whose columns a migration may change under a cached plan) take the unnamed way, as do all statements
 /// once `NamedStatements.limit` texts have names.
 struct PostgresNamedStatementDatabase: SQLDatabase {
-    /// FluentKit's database, pooled or bound to a transaction's connection.
+    /// The database as SQLKit sees it: FluentKit's pool, or PostgresKit's over a transaction's connection.
     let base: any SQLDatabase
     /// The same database as PostgresNIO sees it.
     let postgres: any PostgresDatabase
+
+    init(base: any SQLDatabase, postgres: any PostgresDatabase) {
+        self.base = base
+        self.postgres = postgres
+    }
+
+    /// FluentKit's pooled PostgreSQL database with named statements.
+    init(_ database: any Database) {
+        self.init(base: database as! any SQLDatabase, postgres: database as! any PostgresDatabase)
+    }
 
     var logger: Logger { base.logger }
     var eventLoop: any EventLoop { base.eventLoop }
@@ -101,14 +111,8 @@ extension PostgresNamedStatementDatabase {
             finished.succeed(())
         }
         let connection = try await leased.futureResult.get()
-        do {
-            let result = try await body(connection)
-            finished.succeed(())
-            return result
-        } catch {
-            finished.succeed(())
-            throw error
-        }
+        defer { finished.succeed(()) }
+        return try await body(connection)
     }
 }
 

@@ -32,21 +32,28 @@ public struct SQLTaskRepository: TaskRepository {
         "id", "title", "description", "status", "priority", "tags", "due_at", "all_day", "recurrence", "recurrence_from_completion",
         "series_id", "occurrence", "completed_at", "created_at", "updated_at",
     ]
-    private static let columns = SQLQueryString(columnNames.map { "t." + $0 }.joined(separator: ", "))
+    private static func columnList(_ alias: String) -> String { columnNames.map { alias + "." + $0 }.joined(separator: ", ") }
+    private static let columns = SQLQueryString(columnList("t"))
 
-    /// The columns of tasks read with their reminders, `alias` naming the tasks. On PostgreSQL the reminders come in
-    /// the same row, as one text column (`reminder_list`, read by `attachReminders(to:rows:on:)`): a second statement
-    /// for them cost a round trip to the server for every read. SQLite answers in-process, where the second statement
-    /// is cheaper than the aggregate.
-    private static func readColumns(on sql: any SQLDatabase, alias: String = "t") -> SQLQueryString {
-        let own = SQLQueryString(columnNames.map { alias + "." + $0 }.joined(separator: ", "))
-        guard sql.dialect.name != "sqlite" else { return own }
-        return own + """
-            , (SELECT string_agg(r.id::text || ',' || COALESCE(r.offset_minutes::text, '') || ',' || COALESCE(r.at::text, '') \
-            || ',' || COALESCE(r.fire_at::text, '') || ',' || COALESCE(r.fired_at::text, ''), ';' ORDER BY r.id) \
-            FROM reminders r WHERE r.task_id = \(unsafeRaw: alias).id) AS reminder_list
-            """
+    /// The columns of tasks read with their reminders (`u` names the tasks in the union of `list`, PostgreSQL only). On
+    /// PostgreSQL the reminders come in the same row, as one text column (`reminder_list`, read by
+    /// `attachReminders(to:rows:on:)`): a second statement for them cost a round trip to the server for every read.
+    /// SQLite answers in-process, where the second statement is cheaper than the aggregate.
+    private static func readColumns(on sql: any SQLDatabase, inUnion: Bool = false) -> SQLQueryString {
+        guard sql.dialect.name != "sqlite" else { return columns }
+        return inUnion ? postgresReadColumns.union : postgresReadColumns.tasks
     }
+
+    private static let postgresReadColumns: (tasks: SQLQueryString, union: SQLQueryString) = {
+        func withReminders(_ alias: String) -> SQLQueryString {
+            SQLQueryString(
+                columnList(alias) + ", (SELECT string_agg(r.id::text || ',' || COALESCE(r.offset_minutes::text, '') || ',' "
+                    + "|| COALESCE(r.at::text, '') || ',' || COALESCE(r.fire_at::text, '') || ',' || COALESCE(r.fired_at::text, ''), "
+                    + "';' ORDER BY r.id) FROM reminders r WHERE r.task_id = \(alias).id) AS reminder_list"
+            )
+        }
+        return (withReminders("t"), withReminders("u"))
+    }()
 
     public func create(_ task: TaskItem) async throws -> TaskItem {
         let source = self.source
@@ -173,7 +180,7 @@ public struct SQLTaskRepository: TaskRepository {
                 return "(" + select(filter, inner: true) + ")"
             }
             statement =
-                "SELECT " + Self.readColumns(on: sql, alias: "u") + ", \(unsafeRaw: keys.indices.map { "u.s\($0)" }.joined(separator: ", "))"
+                "SELECT " + Self.readColumns(on: sql, inUnion: true) + ", \(unsafeRaw: keys.indices.map { "u.s\($0)" }.joined(separator: ", "))"
                 + " FROM (" + branches.joined(separator: " UNION ALL ")
                 + ") u ORDER BY \(unsafeRaw: (keyOrder + ["id \(idDirection)"]).joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
         } else {
@@ -350,12 +357,11 @@ public struct SQLTaskRepository: TaskRepository {
                 parts.append("EXISTS (SELECT 1 FROM task_tags tt WHERE tt.task_id = t.id AND tt.tag = \(bind: tag))")
             }
         }
-        if filter.text != nil {
+        // With `matches` the page's FROM joins them (`list`).
+        if filter.text != nil, matches == nil {
             let terms = filter.searchTerms
             if terms.isEmpty {
                 parts.append("1 = 0")
-            } else if matches != nil {
-                // The page's FROM joins the matches (`list`).
             } else if store.flavor == .sqlite, let match = Self.ftsMatch(terms) {
                 parts.append("t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH \(bind: match))")
             } else {
@@ -503,19 +509,18 @@ public struct SQLTaskRepository: TaskRepository {
         return try list.utf8.split(separator: UInt8(ascii: ";")).map { item in
             let fields = item.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { Int64(Substring($0)) }
             guard fields.count == 5, let id = fields[0] else { throw DatabaseSetupError("unreadable reminder list '\(list)'") }
-            let trigger: ReminderTrigger
-            if let minutes = fields[1] {
-                trigger = .beforeDue(minutes: Int(minutes))
-            } else {
-                trigger = .at(Date(millisecondsSince1970: fields[2] ?? 0))
-            }
-            return Reminder(
-                id: id,
-                trigger: trigger,
-                fireAt: fields[3].map(Date.init(millisecondsSince1970:)),
-                firedAt: fields[4].map(Date.init(millisecondsSince1970:))
-            )
+            return reminder(id: id, offsetMinutes: fields[1].map(Int.init), at: fields[2], fireAt: fields[3], firedAt: fields[4])
         }
+    }
+
+    /// A reminder from its stored columns: minutes before the due date when they are set, else an absolute time.
+    private static func reminder(id: Int64, offsetMinutes: Int?, at: Int64?, fireAt: Int64?, firedAt: Int64?) -> Reminder {
+        Reminder(
+            id: id,
+            trigger: offsetMinutes.map { .beforeDue(minutes: $0) } ?? .at(Date(millisecondsSince1970: at ?? 0)),
+            fireAt: fireAt.map(Date.init(millisecondsSince1970:)),
+            firedAt: firedAt.map(Date.init(millisecondsSince1970:))
+        )
     }
 
     static func attachReminders(to tasks: inout [TaskItem], on sql: any SQLDatabase) async throws {
@@ -527,17 +532,12 @@ public struct SQLTaskRepository: TaskRepository {
         guard !rows.isEmpty else { return }
         var byTask: [Int64: [Reminder]] = [:]
         for row in rows {
-            let trigger: ReminderTrigger
-            if let minutes = try row.optional("offset_minutes", as: Int.self) {
-                trigger = .beforeDue(minutes: minutes)
-            } else {
-                trigger = .at(Date(millisecondsSince1970: try row.optional("at", as: Int64.self) ?? 0))
-            }
-            let reminder = Reminder(
+            let reminder = reminder(
                 id: try row.decode(column: "id", as: Int64.self),
-                trigger: trigger,
-                fireAt: try row.optional("fire_at", as: Int64.self).map(Date.init(millisecondsSince1970:)),
-                firedAt: try row.optional("fired_at", as: Int64.self).map(Date.init(millisecondsSince1970:))
+                offsetMinutes: try row.optional("offset_minutes", as: Int.self),
+                at: try row.optional("at", as: Int64.self),
+                fireAt: try row.optional("fire_at", as: Int64.self),
+                firedAt: try row.optional("fired_at", as: Int64.self)
             )
             byTask[try row.decode(column: "task_id", as: Int64.self), default: []].append(reminder)
         }

@@ -5,7 +5,6 @@ import Foundation
 public import Logging
 public import NIOCore
 import NIOPosix
-import PostgresNIO
 public import SQLKit
 public import ServiceLifecycle
 
@@ -30,11 +29,10 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let readers: SQLiteConnectionPool?
     /// The writing connection outside migrations (SQLite files only).
     private let writer: SQLiteConnectionPool?
-    /// Per serving event loop: FluentKit's database on that loop's connections, and the same with named statements
-    /// (PostgreSQL only).
-    private let loops: [PostgresLoopDatabase]
+    /// Per serving event loop, the database of that loop's connections, with named statements (PostgreSQL only).
+    private let loops: [(loop: any EventLoop, database: PostgresNamedStatementDatabase)]
     /// `database` with named statements, for statements run off the serving loops (PostgreSQL only).
-    private let background: PostgresLoopDatabase?
+    private let background: PostgresNamedStatementDatabase?
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
@@ -63,7 +61,7 @@ public final class TaskpilotDatabase: Service, Sendable {
         var openedReaders: SQLiteConnectionPool?
         // A database that cannot be opened (an unwritable folder, a bad URL) leaves no pool or thread behind.
         do {
-            var serving: [PostgresLoopDatabase] = []
+            var serving: [(loop: any EventLoop, database: PostgresNamedStatementDatabase)] = []
             switch location {
             case .sqliteFile(let path):
                 let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -101,7 +99,7 @@ public final class TaskpilotDatabase: Service, Sendable {
                         guard let database = perLoop.database(logger: logger, on: holders[index % holders.count]) else {
                             throw DatabaseSetupError("the database pool could not be created")
                         }
-                        return PostgresLoopDatabase(loop: loop, database: database)
+                        return (loop, PostgresNamedStatementDatabase(database))
                     }
                     perLoopDatabases = perLoop
                 }
@@ -112,7 +110,7 @@ public final class TaskpilotDatabase: Service, Sendable {
                 throw DatabaseSetupError("the database pool could not be created")
             }
             self.database = database
-            background = flavor == .postgres ? PostgresLoopDatabase(loop: database.eventLoop, database: database) : nil
+            background = flavor == .postgres ? PostgresNamedStatementDatabase(database) : nil
             if flavor == .sqlite {
                 let sql = database as! any SQLDatabase
                 // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
@@ -142,14 +140,18 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// The database as SQLKit sees it; on a SQLite file each statement takes the writer for itself, on PostgreSQL
     /// statements are prepared once per connection (`PostgresNamedStatementDatabase`).
     public var sql: any SQLDatabase {
-        guard let writer else { return (loopDatabase ?? background)?.named ?? database as! any SQLDatabase }
+        guard let writer else { return postgres ?? database as! any SQLDatabase }
         return SQLiteWriterDatabase(writer: writer, eventLoop: database.eventLoop, logger: logger)
     }
 
-    /// The PostgreSQL database of the serving event loop running this code, if it is one.
-    private var loopDatabase: PostgresLoopDatabase? {
-        guard !loops.isEmpty, let current = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
-        return loops.first { $0.loop === current }
+    /// On PostgreSQL, the database of the serving event loop running this code, else the background one.
+    private var postgres: PostgresNamedStatementDatabase? {
+        if !loops.isEmpty, let current = MultiThreadedEventLoopGroup.currentEventLoop,
+            let serving = loops.first(where: { $0.loop === current })
+        {
+            return serving.database
+        }
+        return background
     }
 
     /// Jobs run and COMMITs made by the writer of a SQLite file; nil elsewhere.
@@ -160,10 +162,8 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// share one COMMIT (each in a savepoint of its own; it returns once that COMMIT is done).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         guard let writer else {
-            guard let postgres = loopDatabase ?? background else {
-                return try await database.transaction { try await body($0 as! any SQLDatabase) }
-            }
-            return try await postgres.named.transaction(body)
+            guard let postgres else { return try await database.transaction { try await body($0 as! any SQLDatabase) } }
+            return try await postgres.transaction(body)
         }
         return try await writer.transaction(body)
     }
@@ -271,19 +271,6 @@ public final class TaskpilotDatabase: Service, Sendable {
     public func run() async throws {
         try? await gracefulShutdown()
         await shutdown()
-    }
-}
-
-/// FluentKit's PostgreSQL database on the connections of one event loop.
-private struct PostgresLoopDatabase: Sendable {
-    let loop: any EventLoop
-    let database: any Database
-    let named: PostgresNamedStatementDatabase
-
-    init(loop: any EventLoop, database: any Database) {
-        self.loop = loop
-        self.database = database
-        named = PostgresNamedStatementDatabase(base: database as! any SQLDatabase, postgres: database as! any PostgresDatabase)
     }
 }
 
