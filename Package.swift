@@ -221,6 +221,7 @@ let package = Package(
                 "TaskpilotApp",
                 "TaskpilotAPI",
                 "TaskpilotCore",
+                "TaskpilotEvents",
                 "TaskpilotStore",
                 "TaskpilotTestSupport",
                 "TaskpilotWorkers",

@@ -183,8 +183,9 @@ public protocol WebhookRepository: Sendable {
 
 /// The durable queue of webhook deliveries: filled by the event consumer, drained by the delivery service.
 public protocol WebhookDeliveryStore: Sendable {
-    /// Queues one delivery per enabled webhook of the event's user that wants it, once per webhook and event id.
-    func enqueueWebhookDeliveries(for event: OutboxEvent, now: Date) async throws -> Int
+    /// Queues one delivery per enabled webhook of each event's user that wants it, once per webhook and event id;
+    /// returns how many were new.
+    func enqueueWebhookDeliveries(for events: [OutboxEvent], now: Date) async throws -> Int
     /// Claims due deliveries for `lease`, so no other replica sends them meanwhile.
     func claimDueWebhookDeliveries(now: Date, limit: Int, lease: Duration) async throws -> [PendingWebhookDelivery]
     /// Records an attempt; after `disableAfter` consecutive exhausted deliveries disables the webhook and notifies the user.

@@ -99,8 +99,8 @@ public protocol WorkflowStore: Sendable {
     func nextReminderTime() async throws -> Date?
     /// Stores the in-app notification of a `reminder.due` event and queues its live update, once per event.
     func recordReminderNotification(_ event: OutboxEvent, consumer: String, now: Date) async throws -> AppNotification?
-    /// Appends a task event to the audit log, once per event.
-    func recordAudit(_ event: OutboxEvent) async throws -> Bool
+    /// Appends task events to the audit log, once per event; returns how many were new.
+    func recordAudit(_ events: [OutboxEvent]) async throws -> Int
 }
 
 /// Notifications and history as the API reads them; scoped to one user.

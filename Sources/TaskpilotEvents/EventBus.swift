@@ -3,6 +3,9 @@ public import TaskpilotCore
 
 /// Handles one event; throwing asks for redelivery.
 public typealias EventHandler = @Sendable (OutboxEvent) async throws -> Void
+/// Handles events of one topic, in order, as a whole: throwing asks for redelivery of them all (handlers are
+/// idempotent).
+public typealias EventBatchHandler = @Sendable ([OutboxEvent]) async throws -> Void
 
 /// Carries events from the outbox relay to the workers and the realtime fan-out.
 public protocol EventBus: Sendable {
@@ -14,6 +17,10 @@ public protocol EventBus: Sendable {
     /// Registers a handler of a topic for a consumer group: replicas in one group share the work, and every event
     /// reaches each group until one of its handlers succeeds.
     func subscribe(topic: EventTopic, group: String, handler: @escaping EventHandler) async
+    /// Registers a handler as `subscribe(topic:group:handler:)` does, called with as many events at once as the bus
+    /// has at hand (one statement for a relay batch instead of one per event); a bus that delivers one event at a time
+    /// calls it with one.
+    func subscribe(topic: EventTopic, group: String, batchHandler: @escaping EventBatchHandler) async
     /// Registers a handler that sees every event published from now on in this process (realtime fan-out: each
     /// replica pushes to its own WebSocket sessions).
     func subscribeLive(topic: EventTopic, handler: @escaping EventHandler) async
@@ -34,6 +41,11 @@ extension EventBus {
 
     public func subscribeLive(topic: EventTopic, handler: @escaping EventHandler) async {
         await subscribe(topic: topic, group: "taskpilot-live-\(UUID().uuidString.lowercased())", handler: handler)
+    }
+
+    /// One event at a time.
+    public func subscribe(topic: EventTopic, group: String, batchHandler: @escaping EventBatchHandler) async {
+        await subscribe(topic: topic, group: group) { event in try await batchHandler([event]) }
     }
 }
 
@@ -61,18 +73,72 @@ extension EventTopic {
 /// event is marked published only after every handler succeeded, so a crash or a failing handler means redelivery
 /// (handlers are idempotent).
 public actor InProcessEventBus: EventBus {
-    private var handlers: [EventTopic: [(group: String, handler: EventHandler)]] = [:]
+    /// A subscriber's handler: one event at a time, or all of a batch's events of its topic at once.
+    private enum Handler {
+        case single(EventHandler)
+        case batch(EventBatchHandler)
+    }
+
+    private var handlers: [EventTopic: [Handler]] = [:]
+    /// The topics in the order of their first subscription (the order a batch is handed out in).
+    private var topics: [EventTopic] = []
 
     /// An empty bus.
     public init() {}
 
     public func subscribe(topic: EventTopic, group: String, handler: @escaping EventHandler) {
-        handlers[topic, default: []].append((group, handler))
+        add(.single(handler), to: topic)
+    }
+
+    public func subscribe(topic: EventTopic, group: String, batchHandler: @escaping EventBatchHandler) {
+        add(.batch(batchHandler), to: topic)
+    }
+
+    private func add(_ handler: Handler, to topic: EventTopic) {
+        if handlers[topic] == nil { topics.append(topic) }
+        handlers[topic, default: []].append(handler)
     }
 
     public func publish(_ event: OutboxEvent) async throws {
-        for subscriber in handlers[event.topic] ?? [] {
-            try await subscriber.handler(event)
+        for handler in handlers[event.topic] ?? [] {
+            switch handler {
+            case .single(let handle): try await handle(event)
+            case .batch(let handle): try await handle([event])
+            }
         }
+    }
+
+    /// Hands each handler its topic's events of the batch in order — a batch handler all at once — and every handler
+    /// the whole batch even when one fails: what comes before the first event some handler failed on counts as
+    /// published (every handler has it), the rest comes again (handlers are idempotent).
+    public func publish(batch events: [OutboxEvent]) async throws -> Int {
+        var published = events.count
+        var failure: (any Error)?
+        for topic in topics {
+            let positions = events.indices.filter { events[$0].topic == topic }
+            guard !positions.isEmpty, let subscribers = handlers[topic] else { continue }
+            let mine = positions.map { events[$0] }
+            for subscriber in subscribers {
+                // How many of `mine` the subscriber handled before it failed.
+                var handled = 0
+                do {
+                    switch subscriber {
+                    case .single(let handle):
+                        for event in mine {
+                            try await handle(event)
+                            handled += 1
+                        }
+                    case .batch(let handle):
+                        try await handle(mine)
+                        handled = mine.count
+                    }
+                } catch {
+                    published = min(published, positions[handled])
+                    failure = failure ?? error
+                }
+            }
+        }
+        if let failure { throw PartialPublish(published: published, underlying: failure) }
+        return events.count
     }
 }

@@ -68,28 +68,42 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
 
     // MARK: - Deliveries
 
-    public func enqueueWebhookDeliveries(for event: OutboxEvent, now: Date) async throws -> Int {
-        guard let name = WebhookRules.eventName(ofType: event.type), let user = event.data["user_id"]?.stringValue.flatMap(UUID.init(uuidString:))
-        else { return 0 }
-        // Most users have no webhooks: asking a read connection keeps this look off the one writing connection.
-        let targets = try await store.read { sql in
-            try await sql.raw("SELECT id, events FROM webhooks WHERE user_id = \(bind: user.storageKey) AND disabled_at IS NULL").all()
-        }.filter { row in
-            let events = try row.decode(column: "events", as: String.self)
-            return JSONValue.parse(events)?.arrayValue?.contains(.string(name)) == true
+    public func enqueueWebhookDeliveries(for events: [OutboxEvent], now: Date) async throws -> Int {
+        let wanted = events.compactMap { event -> (event: OutboxEvent, name: String, user: String)? in
+            guard let name = WebhookRules.eventName(ofType: event.type),
+                let user = event.data["user_id"]?.stringValue.flatMap(UUID.init(uuidString:))
+            else { return nil }
+            return (event, name, user.storageKey)
         }
+        guard !wanted.isEmpty else { return 0 }
+        // One look for the webhooks of every user in the batch; most users have none, and asking a read connection keeps
+        // the look off the one writing connection.
+        let users = JSONValue.array(Array(Set(wanted.map(\.user))).sorted().map(JSONValue.string)).jsonText
+        let elements: SQLQueryString =
+            store.flavor == .postgres ? "SELECT jsonb_array_elements_text(\(bind: users)::jsonb)" : "SELECT value FROM json_each(\(bind: users))"
+        let rows = try await store.read { sql in
+            try await sql.raw("SELECT id, user_id, events FROM webhooks WHERE user_id IN (" + elements + ") AND disabled_at IS NULL ORDER BY id")
+                .all()
+        }
+        var targets: [String: [(id: String, events: [JSONValue])]] = [:]
+        for row in rows {
+            let events = JSONValue.parse(try row.decode(column: "events", as: String.self))?.arrayValue ?? []
+            targets[try row.decode(column: "user_id", as: String.self), default: []].append((try row.decode(column: "id", as: String.self), events))
+        }
+        guard !targets.isEmpty else { return 0 }
         var queued = 0
-        for target in targets {
-            let webhookID = try target.decode(column: "id", as: String.self)
-            let rows = try await store.sql.raw(
-                """
-                INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, attempt, status, next_attempt_at, created_at)
-                VALUES (\(bind: UUID.random().storageKey), \(bind: webhookID), \(bind: event.id), \(bind: name), \(bind: event.envelope.jsonText), 0, 'pending',
-                    \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
-                ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id
-                """
-            ).all()
-            queued += rows.count
+        for (event, name, user) in wanted {
+            for target in targets[user] ?? [] where target.events.contains(.string(name)) {
+                let inserted = try await store.sql.raw(
+                    """
+                    INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, attempt, status, next_attempt_at, created_at)
+                    VALUES (\(bind: UUID.random().storageKey), \(bind: target.id), \(bind: event.id), \(bind: name), \(bind: event.envelope.jsonText), 0, 'pending',
+                        \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
+                    ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id
+                    """
+                ).all()
+                queued += inserted.count
+            }
         }
         return queued
     }

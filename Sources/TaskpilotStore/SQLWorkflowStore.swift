@@ -175,23 +175,27 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
         return outcome ?? nil
     }
 
-    public func recordAudit(_ event: OutboxEvent) async throws -> Bool {
-        let data = event.data
-        guard let taskID = data["task_id"]?.int64Value, let user = data["user_id"]?.stringValue else { return false }
-        let action = data["event_type"]?.stringValue ?? "updated"
-        let source = data["source"]?.stringValue ?? "api"
-        let at = data["timestamp"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: TimeZone(identifier: "UTC")!)?.date } ?? Date()
-        let before = action == "created" ? nil : data["previous"]
-        let after = action == "deleted" ? nil : data["task_data"]
-        let rows = try await store.sql.raw(
-            """
-            INSERT INTO audit_log (user_id, actor, source, action, task_id, before_state, after_state, event_id, at)
-            VALUES (\(bind: user), \(bind: source == "system" ? "system" : user), \(bind: source), \(bind: action), \(bind: taskID),
+    public func recordAudit(_ events: [OutboxEvent]) async throws -> Int {
+        let rows: [SQLQueryString] = events.compactMap { event in
+            let data = event.data
+            guard let taskID = data["task_id"]?.int64Value, let user = data["user_id"]?.stringValue else { return nil }
+            let action = data["event_type"]?.stringValue ?? "updated"
+            let source = data["source"]?.stringValue ?? "api"
+            let at = data["timestamp"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: TimeZone(identifier: "UTC")!)?.date } ?? Date()
+            let before = action == "created" ? nil : data["previous"]
+            let after = action == "deleted" ? nil : data["task_data"]
+            return """
+                (\(bind: user), \(bind: source == "system" ? "system" : user), \(bind: source), \(bind: action), \(bind: taskID), \
                 \(bind: before?.jsonText), \(bind: after?.jsonText), \(bind: event.id), \(bind: at.millisecondsSince1970))
-            ON CONFLICT DO NOTHING RETURNING id
-            """
+                """
+        }
+        guard !rows.isEmpty else { return 0 }
+        // One statement for the lot: a relay batch under load holds hundreds of events.
+        let inserted = try await store.sql.raw(
+            "INSERT INTO audit_log (user_id, actor, source, action, task_id, before_state, after_state, event_id, at) VALUES "
+                + rows.joined(separator: ", ") + " ON CONFLICT DO NOTHING RETURNING id"
         ).all()
-        return !rows.isEmpty
+        return inserted.count
     }
 
     /// Stores an in-app notification and queues its live update (`taskpilot.notification.created` on `task-updates`), in the

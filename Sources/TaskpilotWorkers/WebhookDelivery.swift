@@ -31,19 +31,22 @@ public struct WebhookWorker: Sendable {
     /// Subscribes to `reminders` and `task-events`; `signal` wakes the delivery service.
     public static func register(on bus: any EventBus, store: any WebhookDeliveryStore, signal: OutboxSignal, logger: Logger) async {
         for topic in [EventTopic.reminders, .taskEvents] {
-            await bus.subscribe(topic: topic, group: "taskpilot-webhooks") { event in
-                guard WebhookRules.eventName(ofType: event.type) != nil else { return }
-                let queued = try await store.enqueueWebhookDeliveries(for: event, now: Date())
-                Counter(
-                    label: "taskpilot_events_consumed_total",
-                    dimensions: [("topic", topic.rawValue), ("consumer", "taskpilot-webhooks"), ("outcome", "ok")]
-                )
-                .increment()
-                if queued > 0 {
-                    logger.debug("webhook deliveries queued", metadata: ["event_id": .string(event.id), "count": .stringConvertible(queued)])
-                    signal.notify()
+            await bus.subscribe(
+                topic: topic,
+                group: "taskpilot-webhooks",
+                batchHandler: { events in
+                    let queued = try await store.enqueueWebhookDeliveries(for: events, now: Date())
+                    let named = events.filter { WebhookRules.eventName(ofType: $0.type) != nil }.count
+                    recordConsumed(topic: topic, group: "taskpilot-webhooks", outcome: "ok", count: named)
+                    if queued > 0 {
+                        logger.debug(
+                            "webhook deliveries queued",
+                            metadata: ["events": .stringConvertible(events.count), "count": .stringConvertible(queued)]
+                        )
+                        signal.notify()
+                    }
                 }
-            }
+            )
         }
     }
 }

@@ -11,8 +11,10 @@ public enum WorkerRole: String, Sendable, CaseIterable {
 }
 
 /// Counts one handled event as docs/metrics.md describes (`consumer` is the consumer group).
-public func recordConsumed(topic: EventTopic, group: String, outcome: String) {
-    Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", topic.rawValue), ("consumer", group), ("outcome", outcome)]).increment()
+public func recordConsumed(topic: EventTopic, group: String, outcome: String, count: Int = 1) {
+    guard count > 0 else { return }
+    Counter(label: "taskpilot_events_consumed_total", dimensions: [("topic", topic.rawValue), ("consumer", group), ("outcome", outcome)])
+        .increment(by: count)
 }
 
 /// Recurring tasks: on the completion of a recurring task, create exactly one next occurrence.
@@ -38,12 +40,17 @@ public struct RecurringWorker: Sendable {
 
 /// The audit log: every task event, once.
 public struct AuditWorker: Sendable {
-    /// Subscribes to `task-events`.
+    /// Subscribes to `task-events`, a batch at a time.
     public static func register(on bus: any EventBus, store: any WorkflowStore) async {
-        await bus.subscribe(topic: .taskEvents, group: "taskpilot-audit") { event in
-            let stored = try await store.recordAudit(event)
-            recordConsumed(topic: .taskEvents, group: "taskpilot-audit", outcome: stored ? "ok" : "duplicate")
-        }
+        await bus.subscribe(
+            topic: .taskEvents,
+            group: "taskpilot-audit",
+            batchHandler: { events in
+                let stored = try await store.recordAudit(events)
+                recordConsumed(topic: .taskEvents, group: "taskpilot-audit", outcome: "ok", count: stored)
+                recordConsumed(topic: .taskEvents, group: "taskpilot-audit", outcome: "duplicate", count: events.count - stored)
+            }
+        )
     }
 }
 

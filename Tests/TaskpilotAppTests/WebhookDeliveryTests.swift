@@ -137,11 +137,11 @@ struct WebhookDeliveryTests {
                     now: Date()
                 )
                 let created = event("taskpilot.task.created", user: user)
-                #expect(try await store.enqueueWebhookDeliveries(for: created, now: Date()) == 1)
-                #expect(try await store.enqueueWebhookDeliveries(for: created, now: Date()) == 0)
-                #expect(try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.deleted", user: user), now: Date()) == 0)
+                #expect(try await store.enqueueWebhookDeliveries(for: [created], now: Date()) == 1)
+                #expect(try await store.enqueueWebhookDeliveries(for: [created], now: Date()) == 0)
+                #expect(try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.deleted", user: user)], now: Date()) == 0)
                 let stranger = User(id: UUID(), email: "x@example.com", name: "", timezone: "UTC", createdAt: Date())
-                #expect(try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: stranger), now: Date()) == 0)
+                #expect(try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.created", user: stranger)], now: Date()) == 0)
                 try await eventually("one delivery") { await receiver.received.count == 1 }
                 try await eventually("the delivery recorded") { try await deliveries(database).first?.status == "delivered" }
                 try await Task.sleep(for: .milliseconds(300))
@@ -180,7 +180,7 @@ struct WebhookDeliveryTests {
             try await withService(backend, policy: guarded) { database, store, user in
                 // Stored directly, as a webhook made before its host moved to a private address would be.
                 _ = try await store.create(userID: user.id, url: url, events: ["task.created"], secret: "whsec_p", now: Date())
-                #expect(try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: user), now: Date()) == 1)
+                #expect(try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.created", user: user)], now: Date()) == 1)
                 let recordedError = {
                     try await database.sql.raw("SELECT error FROM webhook_deliveries").first()?.decode(column: "error", as: String?.self)
                 }
@@ -193,6 +193,31 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("a batch of events queues one delivery per event and webhook that wants it, each once", arguments: TestBackend.available)
+    func batch(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let (first, second, none) = (try await database.newTestUser(), try await database.newTestUser(), try await database.newTestUser())
+            let store = SQLWebhookStore(database: database)
+            let url = "http://127.0.0.1:9/hook"
+            _ = try await store.create(userID: first.id, url: url, events: ["task.created", "task.updated"], secret: "whsec_a", now: Date())
+            _ = try await store.create(userID: first.id, url: url, events: ["task.created"], secret: "whsec_b", now: Date())
+            _ = try await store.create(userID: second.id, url: url, events: ["task.deleted"], secret: "whsec_c", now: Date())
+            let events = [
+                event("taskpilot.task.created", user: first, taskID: 1), // both of first's webhooks
+                event("taskpilot.task.created", user: second, taskID: 2), // second's does not want it
+                event("taskpilot.task.updated", user: first, taskID: 1), // one of first's
+                event("taskpilot.task.created", user: none, taskID: 3), // no webhooks
+                event("taskpilot.task.deleted", user: second, taskID: 2), // second's
+                event("taskpilot.task.changed", user: first, taskID: 1), // not a webhook event
+            ]
+            #expect(try await store.enqueueWebhookDeliveries(for: events, now: Date()) == 4)
+            #expect(
+                try await store.enqueueWebhookDeliveries(for: events + [event("taskpilot.task.updated", user: first, taskID: 1)], now: Date()) == 1
+            )
+            #expect(try await deliveries(database).count == 5)
+        }
+    }
+
     @Test("finished deliveries older than the retention are pruned; pending and recent ones stay", arguments: TestBackend.available)
     func pruned(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
@@ -202,7 +227,7 @@ struct WebhookDeliveryTests {
             let old = Date().addingTimeInterval(-8 * 86_400)
             for (taskID, status, queued) in [(1, "delivered", old), (2, "failed", old), (3, "pending", old), (4, "delivered", Date())] {
                 let updated = event("taskpilot.task.updated", user: user, taskID: taskID)
-                #expect(try await store.enqueueWebhookDeliveries(for: updated, now: queued) == 1)
+                #expect(try await store.enqueueWebhookDeliveries(for: [updated], now: queued) == 1)
                 try await database.sql.raw("UPDATE webhook_deliveries SET status = \(bind: status) WHERE event_id = \(bind: updated.id)").run()
             }
             #expect(try await store.pruneWebhookDeliveries(finishedBefore: Date().addingTimeInterval(-7 * 86_400)) == 2)
@@ -218,7 +243,7 @@ struct WebhookDeliveryTests {
             try await withService(backend) { database, store, user in
                 let hook = try await store.create(userID: user.id, url: url, events: ["reminder.due"], secret: "whsec_r", now: Date())
                 try await database.sql.raw("UPDATE webhooks SET failures = 3").run()
-                _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.reminder.due", user: user), now: Date())
+                _ = try await store.enqueueWebhookDeliveries(for: [event("taskpilot.reminder.due", user: user)], now: Date())
                 try await eventually("delivered on the third attempt") { try await deliveries(database).first?.status == "delivered" }
                 let got = await receiver.received
                 #expect(got.count == 3)
@@ -242,10 +267,10 @@ struct WebhookDeliveryTests {
         try await receiver.serve { url in
             try await withService(backend, policy: settings) { database, store, user in
                 let hook = try await store.create(userID: user.id, url: url, events: ["task.updated"], secret: "whsec_d", now: Date())
-                _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.updated", user: user, taskID: 1), now: Date())
+                _ = try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.updated", user: user, taskID: 1)], now: Date())
                 try await eventually("the first delivery given up") { try await deliveries(database).first?.status == "failed" }
                 #expect(try await store.list(userID: user.id).first?.disabledAt == nil)
-                _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.updated", user: user, taskID: 2), now: Date())
+                _ = try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.updated", user: user, taskID: 2)], now: Date())
                 try await eventually("the webhook disabled") { try await store.list(userID: user.id).first?.disabledAt != nil }
                 #expect(await receiver.received.count == 4)
                 #expect(try await deliveries(database).map(\.status) == ["failed", "failed"])
@@ -258,10 +283,10 @@ struct WebhookDeliveryTests {
                 #expect(pushed.map { $0?["data"]?["notification"]?["kind"] } == [.string("webhook.disabled")])
                 #expect(pushed.first??["data"]?["user_id"]?.stringValue == user.id.uuidString.lowercased())
                 // A disabled webhook gets nothing more until it is enabled again.
-                #expect(try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.updated", user: user, taskID: 3), now: Date()) == 0)
+                #expect(try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.updated", user: user, taskID: 3)], now: Date()) == 0)
                 let enabled = try await store.enable(id: hook.id, userID: user.id)
                 #expect(enabled.disabledAt == nil && enabled.failures == 0)
-                #expect(try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.updated", user: user, taskID: 3), now: Date()) == 1)
+                #expect(try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.updated", user: user, taskID: 3)], now: Date()) == 1)
             }
         }
     }
@@ -281,7 +306,7 @@ struct WebhookDeliveryTests {
                 defer { running.cancel() }
                 _ = try await store.create(userID: user.id, url: url, events: ["task.created"], secret: "whsec_x", now: Date())
                 for taskID in 1...30 {
-                    _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: user, taskID: taskID), now: Date())
+                    _ = try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.created", user: user, taskID: taskID)], now: Date())
                 }
                 try await eventually("30 deliveries") { await receiver.received.count >= 30 }
                 try await Task.sleep(for: .milliseconds(300))
@@ -310,7 +335,7 @@ struct WebhookDeliveryTests {
                     _ = try await store.create(userID: user.id, url: slowURL, events: ["task.created"], secret: "whsec_s", now: Date())
                     _ = try await store.create(userID: user.id, url: quickURL, events: ["task.created"], secret: "whsec_q", now: Date())
                     let started = ContinuousClock.now
-                    _ = try await store.enqueueWebhookDeliveries(for: event("taskpilot.task.created", user: user), now: Date())
+                    _ = try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.created", user: user)], now: Date())
                     try await eventually("the quick one delivered") { await quick.received.count == 1 }
                     #expect(ContinuousClock.now - started < .seconds(2))
                     try await eventually("the slow one timed out") {
