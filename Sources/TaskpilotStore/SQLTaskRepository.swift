@@ -149,7 +149,7 @@ public struct SQLTaskRepository: TaskRepository {
 
     private func list(_ query: TaskQuery, userID: UUID, now: Date, on sql: any SQLDatabase) async throws -> TaskPage {
         let keys = query.sort.map { SortKey(sort: $0) }
-        let matches = try await Self.rareMatches(of: query.filter, flavor: store.flavor, on: sql)
+        let matches = try await Self.rareMatches(of: query.filter, userID: userID, flavor: store.flavor, on: sql)
         let idDirection = keys.first?.descending == true ? "DESC" : "ASC"
         let keyOrder = keys.enumerated().map { "s\($0.offset) \($0.element.descending ? "DESC" : "ASC")" }
         /// The page's SELECT over tasks narrowed by `filter`, in the order asked for; an `inner` one leaves out the
@@ -313,25 +313,30 @@ public struct SQLTaskRepository: TaskRepository {
         return "(" + alternatives.joined(separator: " OR ") + ")"
     }
 
-    /// At most this many full-text matches (over all users) are looked up by id; more, and the search walks the
-    /// user's tasks in the order asked for instead.
+    /// At most this many of the user's full-text matches are looked up by id; more, and the search walks the user's
+    /// tasks in the order asked for instead.
     static let rareMatchLimit = 1000
 
-    /// SQLite's full-text index spans every user and the planner cannot tell how many rows a term matches, so it always
-    /// walks the user's tasks in sort order testing each against the matches: fine for a common word, slow for a rare
-    /// one. This asks the index first: when the term matches at most `rareMatchLimit` tasks, their ids come back as a
-    /// JSON array and the page is read by id, then sorted. Nil when the filter has no text, on PostgreSQL, or for a
-    /// common term.
-    private static func rareMatches(of filter: TaskFilter, flavor: SQLFlavor, on sql: any SQLDatabase) async throws -> String? {
+    /// The planner cannot tell how many rows a term matches, so it always walks the user's tasks in sort order testing
+    /// each against the matches: fine for a common word, slow for a rare one. This asks SQLite's full-text index first:
+    /// when the term matches at most `rareMatchLimit` of the user's tasks, their ids come back as a JSON array and the
+    /// page is read by id, then sorted. Nil when the filter has no text, on PostgreSQL, or for a common term.
+    private static func rareMatches(of filter: TaskFilter, userID: UUID, flavor: SQLFlavor, on sql: any SQLDatabase) async throws -> String? {
         guard flavor == .sqlite, filter.text != nil, let match = ftsMatch(filter.searchTerms) else { return nil }
         let row = try await sql.raw(
-            """
-            SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM
-                (SELECT rowid AS id FROM tasks_fts WHERE tasks_fts MATCH \(bind: match) LIMIT \(bind: rareMatchLimit + 1))
-            """
+            "SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM (" + userMatches(match, userID: userID)
+                + " LIMIT \(bind: rareMatchLimit + 1))"
         ).first()
         guard let row, try row.decode(column: "n", as: Int.self) <= rareMatchLimit else { return nil }
         return try row.decode(column: "ids", as: String.self)
+    }
+
+    /// The ids (as `id`) of the user's tasks that the FTS5 query `match` finds: the index holds a task under
+    /// `search_key << 40 | id` (migration 0011), so the user's entries are one rowid range, which FTS5 seeks to.
+    private static func userMatches(_ match: String, userID: UUID) -> SQLQueryString {
+        let key: SQLQueryString = "(SELECT search_key FROM users WHERE id = \(bind: userID.storageKey))"
+        return "SELECT rowid & 1099511627775 AS id FROM tasks_fts WHERE tasks_fts MATCH \(bind: match) AND rowid >= " + key
+            + " << 40 AND rowid < (" + key + " + 1) << 40"
     }
 
     /// The FTS5 query of the search terms: every term as a prefix. Nil without terms.
@@ -363,7 +368,7 @@ public struct SQLTaskRepository: TaskRepository {
             if terms.isEmpty {
                 parts.append("1 = 0")
             } else if store.flavor == .sqlite, let match = Self.ftsMatch(terms) {
-                parts.append("t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH \(bind: match))")
+                parts.append("t.id IN (" + Self.userMatches(match, userID: userID) + ")")
             } else {
                 let query = terms.map { "\($0):*" }.joined(separator: " & ")
                 parts.append("t.search @@ to_tsquery('simple', \(bind: query))")

@@ -1,9 +1,10 @@
 import Foundation
 import SQLKit
 import TaskpilotCore
-import TaskpilotStore
 import TaskpilotTestSupport
 import Testing
+
+@testable import TaskpilotStore
 
 @Suite("Migrations")
 struct MigrationTests {
@@ -17,7 +18,7 @@ struct MigrationTests {
                 try await database.migrate() == [
                     "0001_create_accounts", "0002_create_tasks", "0003_create_task_search", "0004_create_conversations", "0005_create_events",
                     "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs", "0009_index_due_order_priority",
-                    "0010_index_priority_scans",
+                    "0010_index_priority_scans", "0011_key_search_by_user",
                 ]
             )
             #expect(await database.ping())
@@ -31,7 +32,7 @@ struct MigrationTests {
             try await TaskpilotDatabase.using(DatabaseLocation(url: url)!, logger: TestBackend.logger) { database in
                 // A table holding the index's name makes its creation fail, as a missing btree_gin extension would.
                 try await database.sql.raw("CREATE TABLE tasks_user_search (x INTEGER)").run()
-                #expect(try await database.migrate().last == "0010_index_priority_scans")
+                #expect(try await database.migrate().contains("0010_index_priority_scans"))
                 let options = try await database.sql.raw(
                     "SELECT array_to_string(reloptions, ',') AS options FROM pg_class WHERE relname = 'tasks_search' AND relkind = 'i'"
                 ).first()
@@ -44,6 +45,43 @@ struct MigrationTests {
                 let query = try TaskQuery(parameters: ["q": "invoice"], timeZone: TimeZone(identifier: "UTC")!)
                 #expect(try await tasks.list(query, userID: user.id, now: Date()).items.map(\.title) == ["Send the invoice"])
             }
+        }
+    }
+
+    @Test("SQLite: migration 0011 indexes the tasks already there under their user; later users and tasks follow")
+    func searchKeyedByUser() async throws {
+        try await TestBackend.sqlite.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let utc = TimeZone(identifier: "UTC")!
+            func add(_ title: String, for user: User) async throws -> Int64 {
+                var task = TaskItem.blank(userID: user.id, now: Date())
+                task.title = title
+                return try await tasks.create(task).id
+            }
+            func found(_ word: String, by user: User) async throws -> [String] {
+                let query = try TaskQuery(parameters: ["q": word], timeZone: utc)
+                return try await tasks.list(query, userID: user.id, now: Date()).items.map(\.title).sorted()
+            }
+            // As before migration 0011: an index keyed by task id, and tasks in it.
+            try await M0011KeySearchByUser().revert(on: database.database)
+            let (first, second) = (try await database.newTestUser(), try await database.newTestUser())
+            _ = try await add("first invoice", for: first)
+            _ = try await add("second invoice", for: second)
+            try await M0011KeySearchByUser().prepare(on: database.database)
+            #expect(try await found("invoice", by: first) == ["first invoice"])
+            #expect(try await found("invoice", by: second) == ["second invoice"])
+            let third = try await database.newTestUser()
+            let thirdTask = try await add("third invoice", for: third)
+            #expect(try await found("invoice", by: third) == ["third invoice"])
+            // Each task sits in its user's range of the index: search_key << 40 | id.
+            let keys = try await database.sql.raw("SELECT search_key FROM users ORDER BY search_key").all().map {
+                try $0.decode(column: "search_key", as: Int64.self)
+            }
+            #expect(keys == [1, 2, 3])
+            let rowids = try await database.sql.raw("SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH 'third'").all().map {
+                try $0.decode(column: "rowid", as: Int64.self)
+            }
+            #expect(rowids == [3 << 40 | thirdTask])
         }
     }
 

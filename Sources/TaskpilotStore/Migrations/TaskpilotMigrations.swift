@@ -14,6 +14,7 @@ enum TaskpilotMigrations {
         M0008CreateBusEpochs(),
         M0009IndexDueOrderPriority(),
         M0010IndexPriorityScans(),
+        M0011KeySearchByUser(),
     ]
 }
 
