@@ -94,6 +94,11 @@ struct AccountAPITests {
                     #expect(response.error?.code == "unauthorized")
                 }
             }
+            // Spaces and tabs around the token are HTTP's optional white space; the scheme's case does not matter.
+            for header in ["Bearer  \(me.token!)\t ", "bearer \(me.token!)", "Bearer \t\(me.token!)"] {
+                let response = try await APIClient(client: api.client).send(.get, "/api/v1/auth/me", headers: [.authorization: header])
+                #expect(response.status == .ok, "\(header)")
+            }
         }
     }
 

@@ -82,6 +82,8 @@ struct MigrationTests {
                 try $0.decode(column: "rowid", as: Int64.self)
             }
             #expect(rowids == [3 << 40 | thirdTask])
+            let automerge = try await database.sql.raw("SELECT v FROM tasks_fts_config WHERE k = 'automerge'").first()
+            #expect(try automerge?.decode(column: "v", as: Int.self) == 2)
         }
     }
 
