@@ -7,8 +7,8 @@ import FluentKit
 /// The index keeps no copy of the text (`content=''`): the triggers pass the old title and description to delete an
 /// entry, and searches read only rowids.
 ///
-/// Holds for task ids below 2^40 and up to 2^23 − 1 users; beyond that a search may find fewer of the user's tasks,
-/// never another user's (the search still checks the owner).
+/// Holds for task ids below 2^40 and up to 2^23 − 1 users; beyond that a search may miss some of the user's tasks or
+/// find some that do not match, never another user's (the search still checks the owner).
 struct M0011KeySearchByUser: AsyncMigration {
     var name: String { "0011_key_search_by_user" }
 
