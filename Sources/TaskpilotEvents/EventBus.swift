@@ -77,61 +77,61 @@ public actor InProcessEventBus: EventBus {
     private enum Handler {
         case single(EventHandler)
         case batch(EventBatchHandler)
-    }
 
-    private var handlers: [EventTopic: [Handler]] = [:]
-    /// The topics in the order of their first subscription (the order a batch is handed out in).
-    private var topics: [EventTopic] = []
-
-    /// An empty bus.
-    public init() {}
-
-    public func subscribe(topic: EventTopic, group: String, handler: @escaping EventHandler) {
-        add(.single(handler), to: topic)
-    }
-
-    public func subscribe(topic: EventTopic, group: String, batchHandler: @escaping EventBatchHandler) {
-        add(.batch(batchHandler), to: topic)
-    }
-
-    private func add(_ handler: Handler, to topic: EventTopic) {
-        if handlers[topic] == nil { topics.append(topic) }
-        handlers[topic, default: []].append(handler)
-    }
-
-    public func publish(_ event: OutboxEvent) async throws {
-        for handler in handlers[event.topic] ?? [] {
-            switch handler {
-            case .single(let handle): try await handle(event)
-            case .batch(let handle): try await handle([event])
+        /// Hands `events` over in order; `handled` counts those done before a failure.
+        func handle(_ events: [OutboxEvent], handled: inout Int) async throws {
+            switch self {
+            case .single(let handle):
+                for event in events {
+                    try await handle(event)
+                    handled += 1
+                }
+            case .batch(let handle):
+                try await handle(events)
+                handled = events.count
             }
         }
     }
 
-    /// Hands each handler its topic's events of the batch in order — a batch handler all at once — and every handler
-    /// the whole batch even when one fails: what comes before the first event some handler failed on counts as
-    /// published (every handler has it), the rest comes again (handlers are idempotent).
+    private var handlers: [EventTopic: [Handler]] = [:]
+
+    /// An empty bus.
+    public init() {}
+
+    public func subscribe(topic: EventTopic, group: String, handler: @escaping EventHandler) async {
+        handlers[topic, default: []].append(.single(handler))
+    }
+
+    // Declared `async` like the protocol extension's one-at-a-time version, so that a call on this type picks this one.
+    public func subscribe(topic: EventTopic, group: String, batchHandler: @escaping EventBatchHandler) async {
+        handlers[topic, default: []].append(.batch(batchHandler))
+    }
+
+    public func publish(_ event: OutboxEvent) async throws {
+        var handled = 0
+        for handler in handlers[event.topic] ?? [] {
+            try await handler.handle([event], handled: &handled)
+        }
+    }
+
+    /// Hands each handler its topic's events of the batch in order — a batch handler all at once, topics in the order
+    /// they first appear — and every handler the whole batch even when one fails: what comes before the first event
+    /// some handler failed on counts as published (every handler has it), the rest comes again (handlers are
+    /// idempotent).
     public func publish(batch events: [OutboxEvent]) async throws -> Int {
         var published = events.count
         var failure: (any Error)?
+        var topics: [EventTopic] = []
+        for event in events where !topics.contains(event.topic) { topics.append(event.topic) }
         for topic in topics {
+            guard let subscribers = handlers[topic] else { continue }
             let positions = events.indices.filter { events[$0].topic == topic }
-            guard !positions.isEmpty, let subscribers = handlers[topic] else { continue }
             let mine = positions.map { events[$0] }
             for subscriber in subscribers {
                 // How many of `mine` the subscriber handled before it failed.
                 var handled = 0
                 do {
-                    switch subscriber {
-                    case .single(let handle):
-                        for event in mine {
-                            try await handle(event)
-                            handled += 1
-                        }
-                    case .batch(let handle):
-                        try await handle(mine)
-                        handled = mine.count
-                    }
+                    try await subscriber.handle(mine, handled: &handled)
                 } catch {
                     published = min(published, positions[handled])
                     failure = failure ?? error

@@ -90,7 +90,6 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
             let events = JSONValue.parse(try row.decode(column: "events", as: String.self))?.arrayValue ?? []
             targets[try row.decode(column: "user_id", as: String.self), default: []].append((try row.decode(column: "id", as: String.self), events))
         }
-        guard !targets.isEmpty else { return 0 }
         var queued = 0
         for (event, name, user) in wanted {
             for target in targets[user] ?? [] where target.events.contains(.string(name)) {
