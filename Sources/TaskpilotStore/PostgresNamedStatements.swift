@@ -12,9 +12,11 @@ import Synchronization
 /// task list that was a third of the database's time (0.3 ms of planning; 1.5 ms on a new connection). A named
 /// statement is planned once and then runs a cached plan when PostgreSQL finds it as good as a fresh one
 /// (`plan_cache_mode = auto`). Statements with an argument it cannot send typed (NULL, or a type outside
-/// `NamedStatements.append`), writes (fewer, costlier to run than to plan, and of more shapes) and statements that
-/// select `*` (whose columns a migration may change under a cached plan) take the unnamed way, as do all statements
-/// once `NamedStatements.limit` texts have names.
+/// `NamedStatements.append`), writes (of many shapes: a row per tag, an id list per batch) and statements that select
+/// `*` (whose columns a migration may change under a cached plan) take the unnamed way, as do all statements once
+/// `NamedStatements.limit` texts have names. A write whose text has one shape whatever its arguments opts in by
+/// starting with `NamedStatements.write` (creating a task: parsing and planning were half of PostgreSQL's time for it);
+/// its NULL arguments are sent untyped, for PostgreSQL to type by their column.
 struct PostgresNamedStatementDatabase: SQLDatabase {
     /// The database as SQLKit sees it: FluentKit's pool, or PostgresKit's over a transaction's connection.
     let base: any SQLDatabase
@@ -43,10 +45,11 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, binds) = serialize(query)
+        let write = sql.hasPrefix(NamedStatements.write)
         var bindings = PostgresBindings(capacity: binds.count)
         var types = ""
         for bind in binds {
-            guard let type = NamedStatements.append(bind, to: &bindings) else { return try await base.execute(sql: query, onRow) }
+            guard let type = NamedStatements.append(bind, to: &bindings, nulls: write) else { return try await base.execute(sql: query, onRow) }
             types += type
         }
         guard let name = NamedStatements.shared.name(for: sql, types: types) else { return try await base.execute(sql: query, onRow) }
@@ -69,8 +72,9 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
             // PostgresNIO remembers a failed preparation for the connection's lifetime and answers every later run
             // of that name with the same error, even once its cause is gone (a table another replica is still
             // migrating, say). A read that delivered nothing runs once more unnamed: that answers with the real
-            // error, or with the rows.
-            guard !delivered else { throw error }
+            // error, or with the rows. A write does so only when PostgreSQL refused its text (nothing ran); after
+            // any other failure it may have run.
+            guard !delivered, !write || NamedStatements.refusedText(error) else { throw error }
             try await base.execute(sql: query, onRow)
         }
     }
@@ -149,10 +153,13 @@ final class NamedStatements: Sendable {
 
     private let names = Mutex<[Key: String]>([:])
 
+    /// The start of a write that is named: its text has one shape whatever its arguments.
+    static let write = "/* named */ "
+
     /// The name of `sql` with arguments of `types`, nil when it runs unnamed.
     func name(for sql: String, types: String) -> String? {
-        // Only reads are named, so the writes' many shapes (a row per tag, an id list per batch) take no names.
-        guard sql.hasPrefix("SELECT "), !Self.selectsEverything(sql) else { return nil }
+        // Reads and the writes that opt in are named, so the other writes' many shapes take no names.
+        guard (sql.hasPrefix("SELECT ") && !Self.selectsEverything(sql)) || sql.hasPrefix(Self.write) else { return nil }
         let key = Key(types: types, sql: sql)
         return names.withLock { names in
             if let known = names[key] { return known }
@@ -167,23 +174,45 @@ final class NamedStatements: Sendable {
         sql.utf8.contains(UInt8(ascii: "*")) && sql.replacingOccurrences(of: "(*)", with: "").contains("*")
     }
 
-    /// Appends `value` typed, returning a letter for its type; nil when it cannot be sent typed.
-    static func append(_ value: any Encodable & Sendable, to bindings: inout PostgresBindings) -> String? {
+    /// Whether PostgreSQL refused a statement's text (SQLSTATE class 42: a syntax error, a column or table that is
+    /// not there), so that nothing of it ran.
+    static func refusedText(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState]?.hasPrefix("42") == true
+    }
+
+    /// Appends `value` typed, returning a letter for its type; nil when it cannot be sent typed. With `nulls`, an
+    /// absent Optional is sent as an untyped NULL (`n`), which PostgreSQL types by where it goes: for a column's value,
+    /// not for `$1 IS NULL`.
+    static func append(_ value: any Encodable & Sendable, to bindings: inout PostgresBindings, nulls: Bool = false) -> String? {
         func typed(_ value: some PostgresNonThrowingEncodable, _ letter: String) -> String {
             bindings.append(value)
             return letter
         }
-        // A present Optional casts to its value; an absent one matches nothing here.
+        // A present Optional casts to its value; an absent one matches only the last case.
         switch value {
         case let text as String: return typed(text, "t")
         case let number as Int: return typed(number, "i")
         case let number as Int64: return typed(number, "i")
         case let flag as Bool: return typed(flag, "b")
         case let number as Double: return typed(number, "d")
-        case let numbers as [Int64]: return typed(numbers, "a")
+        // An empty array casts to an array of any element type: that one goes by the array's own type.
+        case let numbers as [Int64] where !numbers.isEmpty || type(of: value) == [Int64].self: return typed(numbers, "a")
+        case let texts as [String] where !texts.isEmpty || type(of: value) == [String].self: return typed(texts, "s")
+        case let optional as any AbsentOrPresent where nulls && optional.isAbsent:
+            bindings.appendNull()
+            return "n"
         default: return nil
         }
     }
+}
+
+/// An Optional, whatever it wraps, as a value of unknown type: whether it is nil.
+private protocol AbsentOrPresent {
+    var isAbsent: Bool { get }
+}
+
+extension Optional: AbsentOrPresent {
+    fileprivate var isAbsent: Bool { self == nil }
 }
 
 /// A row of a named statement: text, integers, booleans and doubles straight from the cell, anything else as

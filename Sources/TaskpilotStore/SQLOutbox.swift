@@ -86,7 +86,13 @@ public struct SQLOutboxStore: OutboxStore, BusEpochStore {
 
     private func mark(_ ids: [Int64], on sql: any SQLDatabase) async throws {
         guard !ids.isEmpty else { return }
-        try await sql.raw("UPDATE outbox SET published_at = \(bind: Date().millisecondsSince1970) WHERE id IN (\(binds: ids))").run()
+        let now = Date().millisecondsSince1970
+        // On PostgreSQL one text for any number of ids, prepared once (a named write).
+        try await sql.raw(
+            store.flavor == .postgres
+                ? "\(unsafeRaw: NamedStatements.write)UPDATE outbox SET published_at = \(bind: now) WHERE id = ANY(\(bind: ids))"
+                : "UPDATE outbox SET published_at = \(bind: now) WHERE id IN (\(binds: ids))"
+        ).run()
     }
 
     public func depth() async throws -> Int {

@@ -72,7 +72,8 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     /// A task without reminders on PostgreSQL: its id first, then its row, its tags and its events in one statement
-    /// (atomic by itself), two round trips to the server instead of five (BEGIN, three INSERTs, COMMIT).
+    /// (atomic by itself), two round trips to the server instead of five (BEGIN, three INSERTs, COMMIT). The statement
+    /// has one text whatever the tags, so it is prepared once per connection (a named write).
     private func createInOneStatement(_ task: TaskItem) async throws -> TaskItem {
         let sql = store.sql
         guard
@@ -81,12 +82,14 @@ public struct SQLTaskRepository: TaskRepository {
         else { throw DatabaseSetupError("the task id sequence answered nothing") }
         let created = Self.stored(task, id: id)
         let events = OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt)
-        var parts: [SQLQueryString] = ["t AS (" + Self.rowInsert(task, id: id) + ")"]
-        if let tags = Self.tagInsert(task.tags, taskID: id, userID: task.userID) { parts.append("g AS (" + tags + ")") }
+        var parts: [SQLQueryString] = [
+            "t AS (" + Self.rowInsert(task, id: id) + ")",
+            "g AS (INSERT INTO task_tags (task_id, user_id, tag) SELECT \(bind: id), \(bind: task.userID.storageKey), unnest(\(bind: task.tags)::text[]))",
+        ]
         for (index, chunk) in OutboxWriter.inserts(events, now: created.updatedAt).enumerated() {
             parts.append("o\(unsafeRaw: String(index)) AS (" + chunk + ")")
         }
-        try await sql.raw("WITH " + parts.joined(separator: ", ") + " SELECT 1 AS done").run()
+        try await sql.raw("\(unsafeRaw: NamedStatements.write)WITH " + parts.joined(separator: ", ") + " SELECT 1 AS done").run()
         signal?.notify()
         return created
     }
@@ -556,15 +559,9 @@ public struct SQLTaskRepository: TaskRepository {
 
     static func writeTags(_ tags: [String], taskID: Int64, userID: UUID, on sql: any SQLDatabase, replacing: Bool) async throws {
         if replacing { try await sql.raw("DELETE FROM task_tags WHERE task_id = \(bind: taskID)").run() }
-        guard let insert = tagInsert(tags, taskID: taskID, userID: userID) else { return }
-        try await sql.raw(insert).run()
-    }
-
-    /// The INSERT of a task's tags; nil without tags.
-    private static func tagInsert(_ tags: [String], taskID: Int64, userID: UUID) -> SQLQueryString? {
-        guard !tags.isEmpty else { return nil }
+        guard !tags.isEmpty else { return }
         let values: [SQLQueryString] = tags.map { "(\(bind: taskID), \(bind: userID.storageKey), \(bind: $0))" }
-        return "INSERT INTO task_tags (task_id, user_id, tag) VALUES " + values.joined(separator: ", ")
+        try await sql.raw("INSERT INTO task_tags (task_id, user_id, tag) VALUES " + values.joined(separator: ", ")).run()
     }
 
     static func writeReminders(_ reminders: [Reminder], taskID: Int64, userID: UUID, on sql: any SQLDatabase, replacing: Bool) async throws {

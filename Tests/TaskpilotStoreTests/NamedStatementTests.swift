@@ -43,11 +43,71 @@ struct NamedStatementTests {
         }
     }
 
-    @Test("only reads get names, one per text and argument types, up to the limit; writes of any number of shapes take none")
+    @Test("a write that opts in is prepared once per NULL pattern, with arrays of text, and keeps its own error in a transaction")
+    func namedWrites() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withDatabase { database in
+            let user = try await database.newTestUser().id.uuidString.lowercased()
+            let write = NamedStatements.write
+            try await database.transaction { sql in
+                for (title, due) in [("a", nil), ("b", 5), ("c", nil), ("d", 6)] as [(String, Int64?)] {
+                    try await sql.raw(
+                        "\(unsafeRaw: write)INSERT INTO tasks (user_id, title, due_at, created_at, updated_at) VALUES (\(bind: user), \(bind: title), \(bind: due), 1, 1)"
+                    ).run()
+                }
+                let tasks = try await sql.raw("SELECT id, title, due_at FROM tasks WHERE user_id = \(bind: user) ORDER BY title").all()
+                #expect(try tasks.map { try $0.decode(column: "due_at", as: Int64?.self) } == [nil, 5, nil, 6])
+                let id = try tasks[0].decode(column: "id", as: Int64.self)
+                for tags in [["x", "y"], [], ["z"]] {
+                    try await sql.raw(
+                        "\(unsafeRaw: write)INSERT INTO task_tags (task_id, user_id, tag) SELECT \(bind: id), \(bind: user), unnest(\(bind: tags)::text[])"
+                    ).run()
+                }
+                let tags = try await sql.raw("SELECT tag FROM task_tags WHERE task_id = \(bind: id) ORDER BY tag").all()
+                #expect(try tags.map { try $0.decode(column: "tag", as: String.self) } == ["x", "y", "z"])
+                let statements = try await sql.raw("SELECT statement FROM pg_prepared_statements").all().map {
+                    try $0.decode(column: "statement", as: String.self)
+                }
+                // One statement with due_at NULL and one with it typed; one for the tags whatever their number.
+                #expect(statements.filter { $0.hasPrefix(write + "INSERT INTO tasks") }.count == 2)
+                #expect(statements.filter { $0.hasPrefix(write + "INSERT INTO task_tags") }.count == 1)
+                // A write that ran and failed is not run again: the transaction reports its own error, not that it is aborted.
+                try await sql.raw("SAVEPOINT before_error").run()
+                do {
+                    try await sql.raw(
+                        "\(unsafeRaw: write)INSERT INTO tasks (id, user_id, title, created_at, updated_at) VALUES (\(bind: id), \(bind: user), 'again', 1, 1)"
+                    ).run()
+                    Issue.record("a duplicate id was inserted")
+                } catch {
+                    #expect(String(reflecting: error).contains("23505"), "\(String(reflecting: error))")
+                }
+                try await sql.raw("ROLLBACK TO SAVEPOINT before_error").run()
+            }
+        }
+    }
+
+    @Test("a named write whose text PostgreSQL refused once on a connection runs unnamed there once the cause is gone")
+    func refusedWrite() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withDatabase { database in
+            try await database.transaction { sql in
+                let insert: SQLQueryString = "\(unsafeRaw: NamedStatements.write)INSERT INTO arrives_later (v) VALUES (\(bind: 7))"
+                try await sql.raw("SAVEPOINT before_error").run()
+                await #expect(throws: (any Error).self) { try await sql.raw(insert).run() }
+                try await sql.raw("ROLLBACK TO SAVEPOINT before_error").run()
+                try await sql.raw("CREATE TABLE arrives_later (v bigint)").run()
+                try await sql.raw(insert).run()
+                #expect(try await sql.raw("SELECT v FROM arrives_later").first()?.decode(column: "v", as: Int.self) == 7)
+            }
+        }
+    }
+
+    @Test("reads and opted-in writes get names, one per text and argument types, up to the limit; other writes take none")
     func names() {
         let names = NamedStatements()
         for n in 0..<300 { #expect(names.name(for: "INSERT INTO t (a) VALUES (\(n))", types: "") == nil) }
         #expect(names.name(for: "UPDATE t SET a = $1", types: "i") == nil)
+        #expect(names.name(for: NamedStatements.write + "UPDATE t SET a = $1", types: "i") != nil)
         #expect(names.name(for: "SELECT * FROM t", types: "") == nil)
         #expect(names.name(for: "SELECT COUNT(*) AS n FROM t", types: "") != nil)
         let first = names.name(for: "SELECT $1 AS v", types: "i")
