@@ -1,5 +1,4 @@
 public import Foundation
-import HummingbirdBcrypt
 public import Logging
 public import TaskpilotCore
 import TaskpilotStore
@@ -41,7 +40,7 @@ public struct Administration: Sendable {
         case .failure(let error): errors.append(error)
         }
         guard errors.isEmpty else { throw TaskpilotError.validationFailed(errors) }
-        let hash = Bcrypt.hash(password, cost: settings.bcryptCost)
+        let hash = Credentials.bcrypt(password, cost: settings.bcryptCost)
         return try await withDatabase { database in
             try await database.migrate()
             return try await SQLAccountRepository(database: database).create(

@@ -100,12 +100,25 @@ struct Credentials: Sendable {
     /// A bcrypt hash of the password, computed off the event loop.
     func hashPassword(_ password: String) async throws -> String {
         let cost = bcryptCost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await NIOThreadPool.singleton.runIfActive { Self.bcrypt(password, cost: cost) }
     }
 
     /// Whether the password matches the hash, computed off the event loop.
     func verifyPassword(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(Self.bcryptInput(password), hash: hash) }
+    }
+
+    /// The bcrypt hash of a password.
+    static func bcrypt(_ password: String, cost: UInt8) -> String {
+        Bcrypt.hash(bcryptInput(password), cost: cost)
+    }
+
+    /// What bcrypt reads of a password: bcrypt reads at most 72 bytes, so a longer password (up to 200 characters are
+    /// accepted) is hashed first, to 51 bytes that depend on every byte of it. Passwords of 72 bytes or fewer go as
+    /// they are (their hashes predate this).
+    static func bcryptInput(_ password: String) -> String {
+        guard password.utf8.count > 72 else { return password }
+        return "sha256:" + Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }
 
     /// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which emails exist.

@@ -108,7 +108,15 @@ actor RealtimeHub {
                 }
             }
         return HTTPServerBuilder { responder in
-            let channel = HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(), shouldUpgrade: upgrade)
+            // Keep-alive connections close after 75 s without a request (as nginx's default), new ones after 30 s
+            // without a first request head (FirstRequestGuardedChannel).
+            let channel = FirstRequestGuardedChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    configuration: .init(http1: .init(idleTimeout: .seconds(75))),
+                    shouldUpgrade: upgrade
+                )
+            )
             return bindToEventLoops ? EventLoopBoundChannel(base: channel) : channel
         }
     }

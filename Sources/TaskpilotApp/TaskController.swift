@@ -53,7 +53,7 @@ struct TaskController: Sendable {
         let user = context.user
         let now = Date()
         let parsed = try await quickAddText(request).map { QuickAddParser(now: now, timeZone: user.timeZone).parse($0) }!
-        var changes = parsed.changes
+        var changes = try parsed.changes.validated()
         if parsed.title.isEmpty {
             throw TaskpilotError.invalid("text", "has no words left for a title once the date and options are read; add what the task is")
         }
@@ -139,11 +139,12 @@ struct TaskController: Sendable {
             if let items = fields.array("ids") {
                 var ids: [Int64] = []
                 for (index, item) in items.enumerated() {
-                    guard case .number(let number) = item, number.rounded() == number, number >= 1, number < 9e15 else {
+                    // Ids as the path takes them, up to Int64's largest; past 2^53 (read as a double) no task has one.
+                    guard case .number(let number) = item, number.rounded() == number, number >= 1, number <= Double(Int64.max) else {
                         fields.fail("ids[\(index)]", "must be a positive whole number")
                         continue
                     }
-                    ids.append(Int64(number))
+                    if number < 9e15 { ids.append(Int64(number)) }
                 }
                 if items.count > 1000 { fields.fail("ids", "at most 1000 ids per request") }
                 filter.ids = ids

@@ -164,6 +164,24 @@ public struct TaskChanges: Sendable, Equatable {
         return String(String.UnicodeScalarView(raw.unicodeScalars.filter(kept)))
     }
 
+    /// Changes that did not come as JSON (quick add) checked as `init(json:timeZone:)` checks them: tags normalized and
+    /// within their limits, at most `maxReminders` reminders. Field errors name the fields of the JSON form.
+    public func validated() throws(TaskpilotError) -> TaskChanges {
+        var checked = self
+        var errors: [FieldError] = []
+        if let tags {
+            switch Self.normalizeTags(tags) {
+            case .success(let normalized): checked.tags = normalized
+            case .failure(let error): errors.append(error)
+            }
+        }
+        if let reminders, reminders.count > Self.maxReminders {
+            errors.append(FieldError("reminders", "at most \(Self.maxReminders) reminders per task"))
+        }
+        guard errors.isEmpty else { throw .validationFailed(errors) }
+        return checked
+    }
+
     /// Lowercases tags, strips a leading `#`, removes duplicates and checks the limits.
     public static func normalizeTags(_ raw: [String]) -> Result<[String], FieldError> {
         var seen = Set<String>()
@@ -171,7 +189,7 @@ public struct TaskChanges: Sendable, Equatable {
         for item in raw {
             var tag = item.trimmingCharacters(in: .whitespaces).lowercased()
             while tag.hasPrefix("#") { tag.removeFirst() }
-            guard !tag.isEmpty else { return .failure(FieldError("tags", "tags must not be empty")) }
+            guard !tag.isEmpty else { return .failure(FieldError("tags", "must not hold an empty tag")) }
             guard tag.count <= maxTagLength else {
                 return .failure(FieldError("tags", "tag '\(tag.prefix(20))…' is longer than \(maxTagLength) characters"))
             }

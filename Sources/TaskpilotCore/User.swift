@@ -50,8 +50,8 @@ public struct APIToken: Sendable, Equatable {
 public enum AccountRules {
     /// The shortest accepted password.
     public static let minPasswordLength = 10
-    /// The longest accepted password (bcrypt reads 72 bytes; longer input is refused rather than cut silently).
-    public static let maxPasswordBytes = 72
+    /// The longest accepted password (the server hashes passwords over 72 bytes before bcrypt, which reads no more).
+    public static let maxPasswordLength = 200
 
     /// The normalised email, or a field error.
     public static func email(_ raw: String) -> Result<String, FieldError> {
@@ -68,21 +68,29 @@ public enum AccountRules {
         if password.count < minPasswordLength {
             return FieldError("password", "must be at least \(minPasswordLength) characters")
         }
-        if password.utf8.count > maxPasswordBytes {
-            return FieldError("password", "must be at most \(maxPasswordBytes) bytes")
+        if password.count > maxPasswordLength {
+            return FieldError("password", "must be at most \(maxPasswordLength) characters")
         }
         return nil
     }
 
     /// The canonical IANA name of a time zone, or a field error.
     public static func timezone(_ raw: String) -> Result<String, FieldError> {
-        let name = raw.trimmingCharacters(in: .whitespaces)
+        var name = raw.trimmingCharacters(in: .whitespaces)
+        // "europe/paris" is Europe/Paris: zone names are looked up as the database spells them.
+        if TimeZone(identifier: name) == nil, let known = zoneNames[name.lowercased()] { name = known }
         guard !name.isEmpty, name.count <= 64, let zone = TimeZone(identifier: name),
             name.contains("/") || name == "UTC" || name == "GMT" || zone.identifier == name
         else { return .failure(FieldError("timezone", "must be an IANA time zone like Europe/Paris or UTC")) }
         // Keep the name as given: Foundation reports "UTC" as "GMT", which is not what the user chose.
         return .success(name)
     }
+
+    /// The known time zone names by their lower-case spelling.
+    private static let zoneNames: [String: String] = Dictionary(
+        (TimeZone.knownTimeZoneIdentifiers + ["UTC", "GMT"]).map { ($0.lowercased(), $0) },
+        uniquingKeysWith: { first, _ in first }
+    )
 
     /// The trimmed display name, or a field error.
     public static func name(_ raw: String) -> Result<String, FieldError> {

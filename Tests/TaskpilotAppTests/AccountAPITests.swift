@@ -50,6 +50,33 @@ struct AccountAPITests {
         }
     }
 
+    @Test("passwords of up to 200 characters count in full, past bcrypt's 72 bytes; time zones in any case", arguments: TestBackend.available)
+    func longPasswords(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            // 80 bytes of "é" and 150 ASCII characters: a change in the last character must matter.
+            for (index, password) in [String(repeating: "é", count: 40), String(repeating: "x", count: 149) + "1"].enumerated() {
+                let email = "long\(index)@example.com"
+                let registered = try await api.post(
+                    "/api/v1/auth/register",
+                    #"{"email": "\#(email)", "password": "\#(password)", "timezone": "europe/paris"}"#
+                )
+                #expect(registered.status == .created, "\(registered.text)")
+                #expect(try registered.decode(AuthBody.self).user.timezone == "Europe/Paris")
+                let login = try await api.post("/api/v1/auth/login", #"{"email": "\#(email)", "password": "\#(password)"}"#)
+                #expect(login.status == .ok)
+                let other = String(password.dropLast()) + "2"
+                let wrong = try await api.post("/api/v1/auth/login", #"{"email": "\#(email)", "password": "\#(other)"}"#)
+                #expect(wrong.status == .unauthorized)
+            }
+            let tooLong = try await api.post(
+                "/api/v1/auth/register",
+                #"{"email": "long@example.com", "password": "\#(String(repeating: "y", count: 201))"}"#
+            )
+            #expect(tooLong.status == .unprocessableContent)
+            #expect(tooLong.error?.details?.first?.message == "must be at most 200 characters")
+        }
+    }
+
     @Test("wrong credentials are 401, and repeated failures are rate-limited", arguments: TestBackend.available)
     func loginFailures(_ backend: TestBackend) async throws {
         try await withAPI(backend, settings: ["taskpilot.login.attempts": "3"]) { api in

@@ -103,11 +103,15 @@ struct TaskAPITests {
             for body in [
                 #"{"action": "explode", "ids": [1]}"#, #"{"ids": [1]}"#, #"{"action": "delete"}"#, #"{"action": "delete", "ids": [1], "filter": {}}"#,
                 #"{"action": "delete", "ids": ["1"]}"#, #"{"action": "delete", "filter": {"status": "sideways"}}"#,
+                #"{"action": "delete", "ids": [0]}"#, #"{"action": "delete", "ids": [1.5]}"#, #"{"action": "delete", "ids": [1e30]}"#,
             ] {
                 let response = try await me.post("/api/v1/tasks/bulk", body)
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
             }
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+            // The largest id the path takes is an id here too: no task has it.
+            let largest = try await me.post("/api/v1/tasks/bulk", #"{"action": "complete", "ids": [9223372036854775807]}"#)
+            #expect(largest.text == #"{"affected":0}"#, "\(largest.text)")
         }
     }
 
@@ -214,9 +218,15 @@ struct QuickAddAPITests {
             #expect(task.due_at == previewed.due_at)
             #expect(task.due_at?.hasSuffix("T08:00:00Z") == true)
             #expect(task.reminders.map(\.offset_minutes) == [1440])
-            for body in [#"{}"#, #"{"text": ""}"#, #"{"text": 5}"#, #"{"text": "tomorrow 9am"}"#] {
+            // The limits of a task written as JSON hold for one typed in words.
+            let manyTags = (1...21).map { "#t\($0)" }.joined(separator: " ")
+            let manyReminders = (1...11).map { "remind me \($0) hours before" }.joined(separator: " ")
+            for body in [
+                #"{}"#, #"{"text": ""}"#, #"{"text": 5}"#, #"{"text": "tomorrow 9am"}"#, #"{"text": "tags \#(manyTags)"}"#,
+                #"{"text": "x tomorrow 9am \#(manyReminders)"}"#,
+            ] {
                 let response = try await me.post("/api/v1/tasks/quick", body)
-                #expect(response.status == .unprocessableContent, "\(body)")
+                #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
             }
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
         }
