@@ -19,6 +19,11 @@ public struct TaskSort: Sendable, Equatable {
         self.field = field
         self.descending = descending
     }
+
+    /// The order as the `sort` parameter writes it, e.g. `due_at:asc,priority:desc`.
+    public static func text(_ sort: [TaskSort]) -> String {
+        sort.map { $0.field.rawValue + ($0.descending ? ":desc" : ":asc") }.joined(separator: ",")
+    }
 }
 
 /// Which tasks to select: the filters of the list endpoint, bulk actions and the assistant.
@@ -88,7 +93,10 @@ public struct TaskQuery: Sendable, Equatable {
             limit = value
         }
         if allowCursor, let text = parameters["cursor"], !text.isEmpty {
-            guard let cursor = TaskCursor(encoded: text), cursor.values.count == sort.count else {
+            // A cursor says the order it was made in (those made before it did are taken as they come).
+            guard let cursor = TaskCursor(encoded: text), cursor.values.count == sort.count,
+                cursor.sort == nil || cursor.sort == TaskSort.text(sort)
+            else {
                 throw .invalidParameter(field: "cursor", message: "is not a cursor of this listing; start again without it")
             }
             self.cursor = cursor
@@ -183,6 +191,8 @@ public struct TaskCursor: Sendable, Equatable, Codable {
     public var values: [CursorValue]
     /// The id of the last task.
     public var id: Int64
+    /// The order of the listing (`TaskSort.text`); nil in cursors made before it was written.
+    public var sort: String?
 
     /// A sort value.
     public enum CursorValue: Sendable, Equatable, Codable {
@@ -208,9 +218,10 @@ public struct TaskCursor: Sendable, Equatable, Codable {
     }
 
     /// Creates a cursor.
-    public init(values: [CursorValue], id: Int64) {
+    public init(values: [CursorValue], id: Int64, sort: String? = nil) {
         self.values = values
         self.id = id
+        self.sort = sort
     }
 
     /// Reads the opaque base64url form.
@@ -238,6 +249,10 @@ public struct TaskCursor: Sendable, Equatable, Codable {
         writer.endArray()
         writer.key("id")
         writer.int(id)
+        if let sort {
+            writer.key("sort")
+            writer.string(sort)
+        }
         writer.endObject()
         return Self.base64URL(writer.bytes)
     }

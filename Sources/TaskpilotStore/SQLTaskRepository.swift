@@ -199,7 +199,7 @@ public struct SQLTaskRepository: TaskRepository {
                     ? .string(try last.decode(column: "s\(index)", as: String.self))
                     : .int(try last.decode(column: "s\(index)", as: Int64.self))
             }
-            next = TaskCursor(values: values, id: lastTask.id)
+            next = TaskCursor(values: values, id: lastTask.id, sort: TaskSort.text(query.sort))
         }
         return TaskPage(items: tasks, nextCursor: next)
     }

@@ -52,6 +52,23 @@ struct TaskQueryTests {
     func cursorRoundTrip() {
         let cursor = TaskCursor(values: [.int(-9_223_372_036_854_775_807), .string("ünïcode / title")], id: 42)
         #expect(TaskCursor(encoded: cursor.encoded) == cursor)
+        let sorted = TaskCursor(values: [.string("b")], id: 7, sort: "title:asc")
+        #expect(TaskCursor(encoded: sorted.encoded) == sorted)
+    }
+
+    @Test("a cursor answers only for the order it was made in; one made before cursors said their order, for its count of keys")
+    func cursorOrder() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let cursor = TaskCursor(values: [.string("b")], id: 7, sort: "title:asc").encoded
+        #expect(try TaskQuery(parameters: ["sort": "title:asc", "cursor": cursor], timeZone: utc).cursor?.id == 7)
+        #expect(try TaskQuery(parameters: ["sort": "title", "cursor": cursor], timeZone: utc).cursor?.id == 7)
+        for sort in ["title:desc", "due_at:asc", "created_at:desc"] {
+            #expect(throws: TaskpilotError.invalidParameter(field: "cursor", message: "is not a cursor of this listing; start again without it")) {
+                try TaskQuery(parameters: ["sort": sort, "cursor": cursor], timeZone: utc)
+            }
+        }
+        let older = TaskCursor(values: [.string("b")], id: 7).encoded
+        #expect(try TaskQuery(parameters: ["sort": "due_at:asc", "cursor": older], timeZone: utc).cursor?.id == 7)
     }
 
     @Test("a cursor is base64url without padding, for every length of its text", arguments: 0..<8)
