@@ -31,7 +31,7 @@ public struct OfflineInterpreter: Sendable {
         if lower.isEmpty { return AssistantReply(text: Self.helpText) }
         if let pending = turn.previous?["pending"], let reply = await confirmation(lower, pending: pending, turn: &turn) { return reply }
         // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
-        let intents = Self.isQuestion(lower) ? [Self.intents[0], Self.intents[1], { $0.list }] : Self.intents
+        let intents = Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.list }] : Self.intents
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
@@ -53,7 +53,7 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.bulk }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
+        { $0.greeting }, { $0.help }, { $0.show }, { $0.bulk }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
         { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
 
@@ -87,8 +87,11 @@ public struct OfflineInterpreter: Sendable {
         let previous: JSONValue?
         var calls: [ToolCallRecord] = []
 
-        /// The task the conversation talked about last.
-        var focus: Int64? { previous?["focus"]?.arrayValue?.first?.int64Value }
+        /// The task the conversation last acted on or showed by itself; none after a list of several.
+        var focus: Int64? {
+            guard let ids = previous?["focus"]?.arrayValue, ids.count == 1 else { return nil }
+            return ids[0].int64Value
+        }
 
         /// The previous state minus any pending confirmation.
         var carriedState: JSONValue? {
@@ -134,12 +137,13 @@ public struct OfflineInterpreter: Sendable {
         |---|---|
         | add buy milk tomorrow 5pm #home | create a task with a due date and tags |
         | remind me to pay rent on the 1st of every month at 9am | a recurring task with a reminder |
-        | what's due today? · show overdue tasks · how many tasks do I have? | list or count tasks |
+        | what's due today? · what's due on friday? · show overdue tasks · how many tasks do I have? | list or count tasks |
+        | show task 12 | show one task in full |
         | search for invoice · list tasks tagged work | search and filter |
         | complete task 12 · mark the report as done | complete a task by id or by name |
         | move it to friday · make it urgent · tag it with work | change the task we just talked about |
         | rename the report to Q4 report · delete the dentist task | rename or delete |
-        | delete completed tasks · mark all tasks complete | bulk actions (I ask before deleting many) |
+        | delete completed tasks · mark all tasks complete | bulk actions (I ask before deleting or completing many) |
         """
 
     func greeting(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
@@ -173,12 +177,20 @@ public struct OfflineInterpreter: Sendable {
             return turn.reply("Okay, I left your tasks as they are.")
         }
         guard yes.contains(lower), let action = pending["action"]?.stringValue else { return nil }
-        var arguments: [String: JSONValue] = ["action": .string(action), "confirm": true]
-        arguments["filter"] = pending["filter"] ?? .object([:])
+        // The answer confirms the tasks that were shown, never whatever matches the filter by now.
+        let ids = (pending["ids"]?.arrayValue ?? []).compactMap(\.int64Value)
+        guard !ids.isEmpty else { return turn.reply("I no longer know which tasks you meant, so I changed nothing. Please ask again.") }
+        let arguments: [String: JSONValue] = ["action": .string(action), "confirm": true, "ids": .array(ids.map { .number(Double($0)) })]
         switch await turn.run("bulk_tasks", arguments) {
         case .success(let result):
-            let affected = result["affected"]?.int64Value ?? 0
-            return turn.reply("Done: \(Self.verbPast(action)) \(Self.plural(Int(affected), "task")).")
+            let affected = Int(result["affected"]?.int64Value ?? 0)
+            var text = "Done: \(Self.verbPast(action)) \(Self.plural(affected, "task"))."
+            if affected < ids.count {
+                let gone = ids.count - affected
+                let state = action == "delete" ? "already gone" : "already \(Self.verbPast(action)) or gone"
+                text += " \(gone) of the \(ids.count) tasks I listed \(gone == 1 ? "was" : "were") \(state)."
+            }
+            return turn.reply(text)
         case .failure(let error):
             return turn.reply("That didn't work: \(error.message)")
         }
@@ -275,10 +287,22 @@ public struct OfflineInterpreter: Sendable {
             let heading =
                 items.count == 1
                 ? "Here is your only \(description.replacingOccurrences(of: "tasks", with: "task")):" : "Here are your \(items.count) \(description):"
-            return turn.reply(heading + "\n\n" + table, focus: ids)
+            // A list of several leaves "it" with the task the conversation last acted on: its first row is no answer.
+            return turn.reply(heading + "\n\n" + table, focus: ids.count == 1 ? ids : nil)
         case .failure(let error):
             return turn.reply("I couldn't list your tasks: \(error.message)")
         }
+    }
+
+    static let searchMarkers = [
+        "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
+        "that mention ",
+    ]
+
+    /// How many characters of a sentence select tasks before any words to search for (which are no dates).
+    static func selectionLength(_ lower: String) -> Int {
+        let start = searchMarkers.compactMap { lower.range(of: $0)?.lowerBound }.min() ?? lower.endIndex
+        return lower.distance(from: lower.startIndex, to: start)
     }
 
     /// The list_tasks arguments a sentence asks for, and words that describe the selection ("pending tasks due today").
@@ -353,11 +377,14 @@ public struct OfflineInterpreter: Sendable {
             let next = calendar.date(byAdding: .month, value: 1, to: calendar.date(from: parts)!)!
             arguments["due_before"] = .string(Timestamp.format(next))
             due = " due this month"
+        } else if let start = Self.namedDay(in: String(original.prefix(Self.selectionLength(lower))), zone: zone, now: now),
+            let end = calendar.date(byAdding: .day, value: 1, to: start)
+        {
+            arguments["due_after"] = .string(Timestamp.format(start))
+            arguments["due_before"] = .string(Timestamp.format(end))
+            due = " due " + Timestamp.describe(start, allDay: true, timeZone: zone, now: now)
         }
-        for marker in [
-            "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
-            "that mention ",
-        ] {
+        for marker in searchMarkers {
             if let range = lower.range(of: marker) {
                 var query = String(original[range.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
                 for filler in ["tasks ", "task ", "my ", "the "] where query.lowercased().hasPrefix(filler) {
@@ -412,28 +439,46 @@ public struct OfflineInterpreter: Sendable {
             ) != nil
             || padded.contains(" tasks ")
         guard isBulk else { return nil }
-        var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
+        // In "mark all tasks as done" the words "mark … done" are the action, not a status to select by.
+        let selection = action == .complete ? Self.removingCompletionWords(text) : text
+        var (arguments, description) = Self.filterArguments(
+            selection.lowercased(),
+            original: selection,
+            zone: turn.context.user.timeZone,
+            now: turn.context.now
+        )
         // "delete all tasks" means every status; "complete all tasks" only the pending ones.
         if action == .delete, arguments["status"]?.stringValue == "pending", !padded.contains(" pending ") && !padded.contains(" open ") {
             arguments["status"] = "all"
             description = description.replacingOccurrences(of: "pending ", with: "")
         }
         if action == .reopen { arguments["status"] = "completed" }
-        if action == .complete && arguments["status"]?.stringValue != "completed" { arguments["status"] = "pending" }
+        if action == .complete {
+            if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
+            arguments["status"] = "pending"
+        }
         var counting = arguments
         counting["limit"] = 100
         guard case .success(let listed) = await turn.run("list_tasks", counting) else { return turn.reply("I couldn't look up those tasks.") }
-        let count = listed.arrayValue?.count ?? 0
+        let items = listed.arrayValue ?? []
+        let count = items.count
         guard count > 0 else { return turn.reply("There are no \(description) to \(action.rawValue).") }
         let everything = arguments.keys.filter { $0 != "status" }.isEmpty && arguments["status"]?.stringValue == "all"
-        if action == .delete && (count > TaskTools.confirmationThreshold || everything) {
-            let pending: JSONValue = .object(["action": .string(action.rawValue), "filter": .object(arguments)])
-            let preview = Self.table(Array((listed.arrayValue ?? []).prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
+        if action == .delete && (count > TaskTools.confirmationThreshold || everything)
+            || action == .complete && count > TaskTools.confirmationThreshold
+        {
+            // The confirmation acts on exactly these tasks, whatever is added or changed before the answer.
+            let ids = items.compactMap { $0["id"]?.int64Value }
+            let pending: JSONValue = .object(["action": .string(action.rawValue), "ids": .array(ids.map { .number(Double($0)) })])
+            let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
             let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
-            return turn.reply(
-                "This will permanently delete **\(count >= 100 ? "100 or more" : String(count))** \(description):\n\n\(preview)\(more)\n\nReply **yes** to delete them or **no** to keep them.",
-                pending: pending
-            )
+            // A list stops at 100: those are the ones a "yes" changes.
+            let amount = count >= 100 ? "the first **100** of your \(description)" : "**\(count)** \(description)"
+            let question =
+                action == .delete
+                ? "This will permanently delete \(amount):\n\n\(preview)\(more)\n\nReply **yes** to delete them or **no** to keep them."
+                : "This will mark \(amount) as completed:\n\n\(preview)\(more)\n\nReply **yes** to complete them or **no** to leave them open."
+            return turn.reply(question, pending: pending)
         }
         switch await turn.run("bulk_tasks", ["action": .string(action.rawValue), "filter": .object(arguments), "confirm": true]) {
         case .success(let result):
@@ -444,7 +489,30 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
+    /// The text without the words that ask to complete: "mark all tasks as done" → "all tasks".
+    static func removingCompletionWords(_ text: String) -> String {
+        var rest = text
+        for pattern in [#"^(?:mark|set|complete|finish|check off|tick off|close)\s+"#, #"\s+(?:as\s+)?(?:done|complete|completed|finished)$"#] {
+            if let range = rest.range(of: pattern, options: [.regularExpression, .caseInsensitive]) { rest.removeSubrange(range) }
+        }
+        return rest
+    }
+
     // MARK: - Single-task commands
+
+    /// "show task 12", "details of task 12", "what is task 12?": the task itself, not a list.
+    func show(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let reference = #"((?:task\s*(?:number\s*|no\.\s*)?#?\s*|#)\d+)"#
+        let patterns = [
+            #"^(?:show|display|view|open|get)(?:\s+me)?\s+(?:the\s+)?(?:details\s+(?:of|for|on)\s+)?"# + reference + "$",
+            #"^(?:details|info|information)\s+(?:of|for|on|about)\s+"# + reference + "$",
+            #"^(?:what\s+is|what's|whats|tell\s+me\s+about)\s+"# + reference + "$",
+        ]
+        guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+            turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+        }
+    }
 
     func complete(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
@@ -529,16 +597,21 @@ public struct OfflineInterpreter: Sendable {
             found = (reference, when)
         }
         guard let (reference, when) = found else { return nil }
-        let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(when)
-        guard let due = parsed.dueAt, parsed.title.isEmpty else {
+        let zone = turn.context.user.timeZone
+        let parsed = QuickAddParser(now: turn.context.now, timeZone: zone).parse(when)
+        guard parsed.dueAt != nil, parsed.title.isEmpty else {
             return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow 5pm”, “next friday” or “Dec 3 at 10am”.")
         }
-        let value = parsed.allDay ? Self.localDate(due, turn.context.user.timeZone) : Timestamp.format(due)
+        let onlyTime = Self.namesOnlyATime(when, zone: zone, now: turn.context.now)
         let target = if let resolution { resolution } else { await resolve(reference, prefer: .pending, turn: turn) }
         return await act(on: reference, resolved: target, turn: &turn) { task, turn in
+            guard let (due, allDay) = Self.movedDue(of: task, to: parsed, onlyTime: onlyTime, zone: zone) else {
+                return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.")
+            }
+            let value = allDay ? Self.localDate(due, zone) : Timestamp.format(due)
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .string(value)]) {
             case .success:
-                let label = Self.formatDue(due, allDay: parsed.allDay, zone: turn.context.user.timeZone, now: turn.context.now)
+                let label = Self.formatDue(due, allDay: allDay, zone: zone, now: turn.context.now)
                 return turn.reply("Moved **\(Self.escape(task.title))** to \(label).", focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
             }

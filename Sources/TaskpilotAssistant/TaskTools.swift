@@ -280,12 +280,16 @@ public enum TaskTools {
     static let bulkTasks = AssistantTool(
         name: "bulk_tasks",
         description:
-            "Complete, reopen or delete every task matching a filter. Deleting more than \(confirmationThreshold) tasks needs confirm: true; without it the tool only reports how many would be affected. Returns {action, affected} or {status: \"confirmation_required\", count}.",
+            "Complete, reopen or delete every task matching a filter, or exactly the tasks with the given ids. Deleting more than \(confirmationThreshold) tasks needs confirm: true; without it the tool only reports how many would be affected. Returns {action, affected} or {status: \"confirmation_required\", count}.",
         inputSchema: schema(
             [
                 "action": string("What to do.", enum: BulkAction.allCases.map(\.rawValue)),
                 "filter": .object(["type": "object", "properties": .object(filterProperties), "description": "Which tasks (status defaults to all)."]
                 ),
+                "ids": .object([
+                    "type": "array", "items": ["type": "integer", "minimum": 1], "maxItems": .number(Double(TaskQuery.maxLimit)),
+                    "description": "Only these tasks, e.g. the ones the user was shown and confirmed; combined with filter if both are given.",
+                ]),
                 "confirm": .object(["type": "boolean", "description": "Set true after the user confirmed a large delete."]),
             ],
             required: ["action"]
@@ -297,7 +301,15 @@ public enum TaskTools {
             throw ToolError("Invalid argument action: must be complete, reopen or delete.")
         }
         let filterArguments = arguments["filter"]?.objectValue ?? [:]
-        let query = try filter(filterArguments, context: context, defaultStatus: nil)
+        var query = try filter(filterArguments, context: context, defaultStatus: nil)
+        if let value = arguments["ids"] {
+            let items = value.arrayValue ?? []
+            let ids = items.compactMap(\.int64Value).filter { $0 > 0 }
+            guard value.arrayValue != nil, ids.count == items.count, ids.count <= TaskQuery.maxLimit else {
+                throw ToolError("Invalid argument ids: must be a list of at most \(TaskQuery.maxLimit) task ids (from list_tasks).")
+            }
+            query.filter.ids = ids
+        }
         if action == .delete, arguments["confirm"] != .bool(true) {
             var counting = query
             counting.limit = TaskQuery.maxLimit

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import TaskpilotApp
+import TaskpilotCore
 import TaskpilotStore
 import TaskpilotTestSupport
 import Testing
@@ -12,6 +13,7 @@ import Testing
 struct ChatReplyBody: Decodable {
     struct Call: Decodable {
         let name: String
+        let arguments: JSONValue
     }
     let conversation_id: String
     let response: String
