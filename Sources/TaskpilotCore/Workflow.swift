@@ -79,13 +79,17 @@ public struct FiredReminder: Sendable, Equatable {
     public var taskID: Int64
     public var fireAt: Date
     public var firedAt: Date
+    /// When it became due: its fire time, or when the task was last written if that time had passed already (a
+    /// reminder set for a past time fires at once, and is no later than that).
+    public var dueSince: Date
 
     /// A fired reminder.
-    public init(reminderID: Int64, taskID: Int64, fireAt: Date, firedAt: Date) {
+    public init(reminderID: Int64, taskID: Int64, fireAt: Date, firedAt: Date, dueSince: Date? = nil) {
         self.reminderID = reminderID
         self.taskID = taskID
         self.fireAt = fireAt
         self.firedAt = firedAt
+        self.dueSince = dueSince ?? fireAt
     }
 }
 

@@ -102,7 +102,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             guard !claimed.isEmpty else { return [] }
             let rows = try await sql.raw(
                 """
-                SELECT r.id, r.task_id, r.fire_at, r.user_id, t.title, t.due_at FROM reminders r JOIN tasks t ON t.id = r.task_id
+                SELECT r.id, r.task_id, r.fire_at, r.user_id, t.title, t.due_at, t.updated_at FROM reminders r JOIN tasks t ON t.id = r.task_id
                 WHERE r.id IN (\(binds: claimed)) ORDER BY r.fire_at, r.id
                 """
             ).all()
@@ -113,7 +113,8 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 let taskID = try row.decode(column: "task_id", as: Int64.self)
                 let fireAt = Date(millisecondsSince1970: try row.decode(column: "fire_at", as: Int64.self))
                 let due = try row.decode(column: "due_at", as: Int64?.self).map(Date.init(millisecondsSince1970:))
-                fired.append(FiredReminder(reminderID: reminderID, taskID: taskID, fireAt: fireAt, firedAt: now))
+                let written = Date(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))
+                fired.append(FiredReminder(reminderID: reminderID, taskID: taskID, fireAt: fireAt, firedAt: now, dueSince: max(fireAt, written)))
                 events.append(
                     OutboxEvent(
                         topic: .reminders,

@@ -108,7 +108,7 @@ public struct ReminderScheduler: Service {
         let fired = try await store.fireDueReminders(now: now, limit: Self.batch)
         let lateness = Metrics.Timer(label: "taskpilot_reminder_lateness_seconds")
         for reminder in fired {
-            lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(reminder.fireAt)) * 1e9))
+            lateness.recordNanoseconds(Int64(max(0, now.timeIntervalSince(reminder.dueSince)) * 1e9))
         }
         if !fired.isEmpty { logger.info("reminders fired", metadata: ["count": .stringConvertible(fired.count)]) }
         return fired.count

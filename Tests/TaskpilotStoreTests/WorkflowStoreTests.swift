@@ -190,6 +190,7 @@ struct WorkflowStoreTests {
         let tasks = SQLTaskRepository(database: first)
         let owner = try await first.newTestUser()
         let past = Date().addingTimeInterval(-3600)
+        let written = Date().addingTimeInterval(-0.001)
         for index in 0..<60 {
             _ = try await task(
                 tasks,
@@ -218,6 +219,8 @@ struct WorkflowStoreTests {
         }
         #expect(fired.count == 60)
         #expect(Set(fired.map(\.reminderID)).count == 60)
+        // Set for a time already past, they were due from when they were written, not an hour late.
+        #expect(fired.allSatisfy { $0.dueSince >= written && $0.dueSince > $0.fireAt })
         let events = try await outbox(first).filter { $0.topic == .reminders }
         #expect(events.count == 60 && Set(events.compactMap { $0.data["reminder_id"]?.int64Value }).count == 60)
         #expect(try await SQLWorkflowStore(database: first).nextReminderTime() != nil)
