@@ -44,9 +44,40 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
     }
 
     public func update(id: UUID, name: String?, timezone: String?) async throws -> User {
-        if let name { try await store.sql.raw("UPDATE users SET name = \(bind: name) WHERE id = \(bind: id.storageKey)").run() }
-        if let timezone { try await store.sql.raw("UPDATE users SET timezone = \(bind: timezone) WHERE id = \(bind: id.storageKey)").run() }
+        try await store.transaction { sql in
+            if let name { try await sql.raw("UPDATE users SET name = \(bind: name) WHERE id = \(bind: id.storageKey)").run() }
+            guard let timezone else { return }
+            let old = try await sql.raw("SELECT timezone FROM users WHERE id = \(bind: id.storageKey)").first()?
+                .decode(column: "timezone", as: String.self)
+            try await sql.raw("UPDATE users SET timezone = \(bind: timezone) WHERE id = \(bind: id.storageKey)").run()
+            if let old, old != timezone, let from = TimeZone(identifier: old), let to = TimeZone(identifier: timezone) {
+                try await Self.keepAllDayDates(userID: id, from: from, to: to, on: sql)
+            }
+        }
         return try await user(id: id)
+    }
+
+    /// An all-day task is stored as the start of its day in its owner's time zone: when the zone changes, each one
+    /// moves to the start of the same day in the new zone (and its pending reminders before the due time with it), so
+    /// that "Dec 10" stays Dec 10 instead of becoming Dec 9 at 3pm.
+    private static func keepAllDayDates(userID: UUID, from: TimeZone, to: TimeZone, on sql: any SQLDatabase) async throws {
+        let rows = try await sql.raw(
+            "SELECT id, due_at FROM tasks WHERE user_id = \(bind: userID.storageKey) AND all_day = 1 AND due_at IS NOT NULL"
+        ).all()
+        let (old, new) = (Calendar.taskpilot(from), Calendar.taskpilot(to))
+        for row in rows {
+            let id = try row.decode(column: "id", as: Int64.self)
+            let due = try row.decode(column: "due_at", as: Int64.self)
+            let day = old.dateComponents([.year, .month, .day], from: Date(millisecondsSince1970: due))
+            guard let moved = new.date(from: day)?.millisecondsSince1970, moved != due else { continue }
+            try await sql.raw("UPDATE tasks SET due_at = \(bind: moved) WHERE id = \(bind: id)").run()
+            try await sql.raw(
+                """
+                UPDATE reminders SET fire_at = fire_at + \(bind: moved - due)
+                WHERE task_id = \(bind: id) AND offset_minutes IS NOT NULL AND fired_at IS NULL
+                """
+            ).run()
+        }
     }
 
     public func all() async throws -> [User] {

@@ -22,6 +22,24 @@ struct AccountAPITests {
         }
     }
 
+    @Test("a new time zone keeps all-day tasks on their day, reminders included; timed tasks keep their instant", arguments: TestBackend.available)
+    func timeZoneChange(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let allDay = try await me.createTask(#"{"title": "all day", "due_at": "2026-12-10", "reminders": [{"offset_minutes": 60}]}"#)
+            #expect(allDay.due_at == "2026-12-09T23:00:00Z" && allDay.all_day)
+            let timed = try await me.createTask(#"{"title": "timed", "due_at": "2026-12-10T09:00"}"#)
+            let patched = try await me.patch("/api/v1/auth/me", #"{"timezone": "America/Los_Angeles"}"#)
+            #expect(patched.status == .ok)
+            let moved: TaskBody = try await me.get("/api/v1/tasks/\(allDay.id)").decode()
+            #expect(moved.due_at == "2026-12-10T08:00:00Z" && moved.all_day)
+            #expect(moved.reminders.map(\.fire_at) == ["2026-12-10T07:00:00Z"])
+            #expect(try await me.get("/api/v1/tasks/\(timed.id)").decode(TaskBody.self).due_at == "2026-12-10T08:00:00Z")
+            let day: TaskListBody = try await me.get("/api/v1/tasks?due_after=2026-12-10&due_before=2026-12-11&sort=title:asc").decode()
+            #expect(day.items.map(\.title) == ["all day", "timed"])
+        }
+    }
+
     @Test("sign-up mistakes get field errors", arguments: TestBackend.available)
     func registerValidation(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in
