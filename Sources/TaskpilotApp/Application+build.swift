@@ -155,10 +155,11 @@ func buildRouter(
 ) -> Router<AppRequestContext> {
     // HEAD answers like GET without the body (monitors and `curl -I` use it); the file middleware does its own.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let allowed = AllowedMethods()
     router.addMiddleware {
         ObservabilityMiddleware(metrics: metrics)
         SecurityHeadersMiddleware()
-        ErrorMiddleware<AppRequestContext>()
+        ErrorMiddleware<AppRequestContext>(allowed: allowed)
     }
     if let web = settings.webDirectory {
         // Files are served when no route matches; no-cache plus the ETag makes browsers revalidate cheaply.
@@ -208,6 +209,7 @@ func buildRouter(
         .group(context: AuthenticatedContext.self)
     CompatibilityController(taskController: taskController).addRoutes(to: compatibility)
     chatController.addCompatibilityRoutes(to: compatibility)
+    allowed.record(router)
     return router
 }
 

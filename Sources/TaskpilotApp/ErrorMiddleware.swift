@@ -16,11 +16,32 @@ struct ErrorBody: Codable, Sendable {
 
 /// Turns every error into the JSON error body with the right status; unexpected errors are logged and answered 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes' methods by path, for a `405` where the router found the path but not the method.
+    var allowed: AllowedMethods? = nil
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as TaskpilotError {
             return Self.response(for: error)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router's own 404: no route for this method at this path. Another method may have one.
+            let methods = allowed?.methods(at: request.uri.path) ?? []
+            guard !methods.isEmpty else {
+                return Self.response(
+                    status: .notFound,
+                    code: "not_found",
+                    message: "No route matches \(request.method) \(request.uri.path).",
+                    details: nil
+                )
+            }
+            return Self.response(
+                status: .methodNotAllowed,
+                code: "method_not_allowed",
+                message: "\(request.method) is not allowed on \(request.uri.path); use \(methods.joined(separator: ", ")).",
+                details: nil,
+                headers: [.allow: methods.joined(separator: ", ")]
+            )
         } catch let error as HTTPError {
             let code: String
             switch error.status {

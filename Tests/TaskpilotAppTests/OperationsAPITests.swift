@@ -35,6 +35,28 @@ struct OperationsAPITests {
         }
     }
 
+    @Test("a routed path answers another method with 405 and Allow; an unrouted one with 404", arguments: TestBackend.available)
+    func methodNotAllowed(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let task = try await me.createTask(#"{"title": "stays"}"#)
+            for (method, path, allow) in [
+                (HTTPRequest.Method.put, "/api/v1/tasks", "GET, HEAD, POST"), (.get, "/api/v1/tasks/\(task.id)/complete", "POST"),
+                (.delete, "/api/v1/tags", "GET, HEAD"), (.post, "/api/v1/tasks/\(task.id)", "DELETE, GET, HEAD, PATCH"),
+            ] {
+                for client in [api, me] {
+                    let response = try await client.send(method, path)
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path): \(response.text)")
+                    #expect(response.error?.code == "method_not_allowed")
+                    #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                }
+            }
+            let unrouted = try await me.send(.put, "/api/v1/nothing-here")
+            #expect(unrouted.status == .notFound && unrouted.error?.code == "not_found")
+            #expect(try await me.get("/api/v1/tasks/\(task.id)").status == .ok)
+        }
+    }
+
     @Test("every documented operation exists and answers a documented status with the documented fields")
     func contract() async throws {
         try await withAPI(.sqlite) { api in
