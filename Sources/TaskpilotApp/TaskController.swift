@@ -132,7 +132,7 @@ struct TaskController: Sendable {
         var filter = TaskFilter()
         switch (fields.has("ids") && !fields.isNull("ids"), fields.has("filter") && !fields.isNull("filter")) {
         case (true, true):
-            fields.fail("ids", "give either ids or filter, not both")
+            fields.fail("ids", "cannot be combined with filter; give one of them")
         case (false, false):
             fields.fail("ids", "give ids (a list of task ids) or filter (list parameters such as {\"status\": \"completed\"})")
         case (true, false):
@@ -146,7 +146,7 @@ struct TaskController: Sendable {
                     }
                     if number < 9e15 { ids.append(Int64(number)) }
                 }
-                if items.count > 1000 { fields.fail("ids", "at most 1000 ids per request") }
+                if items.count > 1000 { fields.fail("ids", "must hold at most 1000 ids") }
                 filter.ids = ids
             }
         case (false, true):

@@ -127,7 +127,9 @@ public struct JSONFields {
     public mutating func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = object[key], value != .null else { return nil }
         guard case .number(let number) = value, number.rounded() == number, abs(number) < 9e15 else {
-            fail(key, "must be a whole number, not \(value.typeName)")
+            // 1.5 is a number, just not a whole one.
+            let found = if case .number = value { "" } else { ", not \(value.typeName)" }
+            fail(key, "must be a whole number" + found)
             return nil
         }
         guard range.contains(Int(number)) else {
