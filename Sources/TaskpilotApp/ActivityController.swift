@@ -24,7 +24,7 @@ struct ActivityController: Sendable {
 
     func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.get("notifications") { request, context in
-            let unread = ["true", "1", "yes"].contains(request.queryParameters["unread"]?.lowercased() ?? "")
+            let unread = try TaskFilter.flag(request.queryParameters, "unread") ?? false
             return ListDTO(try await activity.notifications(userID: context.user.id, unreadOnly: unread, limit: 200).map(\.json))
         }
         group.post("notifications/:id/read") { _, context in

@@ -167,12 +167,16 @@ extension TaskFilter {
         }
         dueBefore = try Self.date(parameters, "due_before", timeZone: timeZone, endOfDay: false)
         dueAfter = try Self.date(parameters, "due_after", timeZone: timeZone, endOfDay: false)
-        if let text = parameters["overdue"]?.lowercased(), !text.isEmpty {
-            switch text {
-            case "true", "1", "yes": overdue = true
-            case "false", "0", "no": overdue = false
-            default: throw .invalidParameter(field: "overdue", message: "must be true or false")
-            }
+        overdue = try Self.flag(parameters, "overdue")
+    }
+
+    /// A true-or-false query parameter (`true`/`false`, `1`/`0`, `yes`/`no`, any case); nil when absent or empty.
+    public static func flag(_ parameters: [String: String], _ key: String) throws(TaskpilotError) -> Bool? {
+        guard let text = parameters[key]?.lowercased(), !text.isEmpty else { return nil }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw .invalidParameter(field: key, message: "must be true or false")
         }
     }
 

@@ -159,6 +159,7 @@ struct TaskAPITests {
                     .unprocessableContent, "validation_failed"
                 ),
                 (.post, "/api/v1/tasks", huge, .contentTooLarge, "payload_too_large"),
+                (.get, "/api/v1/notifications?unread=maybe", nil, .badRequest, "invalid_parameter"),
                 // PostgreSQL cannot store U+0000: refused in any field of any body, never a 500.
                 (.post, "/api/v1/tasks", #"{"title": "a\u0000b"}"#, .badRequest, "invalid_json"),
                 (.post, "/api/v1/tasks/quick", #"{"text": "call\u0000bob tomorrow"}"#, .badRequest, "invalid_json"),
