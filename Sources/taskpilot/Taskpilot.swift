@@ -80,6 +80,7 @@ struct Serve: AsyncParsableCommand {
             throw report(error)
         }
         try await server.application.runService()
+        logger.notice("Taskpilot stopped")
     }
 }
 
@@ -113,6 +114,7 @@ struct Worker: AsyncParsableCommand {
             throw report(error)
         }
         try await application.runService()
+        logger.notice("worker stopped", metadata: ["role": .string(role.lowercased())])
     }
 }
 

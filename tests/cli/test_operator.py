@@ -130,6 +130,7 @@ def test_json_logs_are_one_object_per_line_with_the_request_id():
         assert stop(process) == 0
         lines = [json.loads(line) for line in process.stderr.read().splitlines() if line.strip()]
     assert lines and all({"ts", "level", "msg", "logger"} <= line.keys() for line in lines)
+    assert lines[-1]["msg"] == "Taskpilot stopped", "the end of a graceful shutdown is logged, last"
     logged = [line for line in lines if line["msg"] == "request" and line.get("request_id") == 'probe/1 "quoted"']
     assert len(logged) == 1, lines
     assert logged[0]["status"] == "401" and logged[0]["path"] == "/api/v1/tasks" and logged[0]["level"] == "info"
