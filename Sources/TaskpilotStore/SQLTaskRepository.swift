@@ -104,6 +104,10 @@ public struct SQLTaskRepository: TaskRepository {
         return try await write { sql in
             let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: lock)
             let next = try current.applying(changes, now: now, timeZone: timeZone)
+            // A change to what the task already is writes nothing: no new updated_at, no event.
+            var unchanged = next
+            unchanged.updatedAt = current.updatedAt
+            if unchanged == current { return current }
             var seriesID = next.seriesID
             if next.recurrence != nil && seriesID == nil { seriesID = id }
             try await sql.raw(

@@ -26,6 +26,11 @@ struct TaskAPITests {
 
             let read: TaskBody = try await me.get("/api/v1/tasks/\(task.id)").decode()
             #expect(read == task)
+            // A change to what the task already is changes nothing, updated_at included.
+            try await Task.sleep(for: .milliseconds(5))
+            for body in [#"{}"#, #"{"title": "Pay rent", "priority": "high"}"#] {
+                #expect(try await me.patch("/api/v1/tasks/\(task.id)", body).decode(TaskBody.self) == task, "\(body)")
+            }
 
             let patched: TaskBody = try await me.patch(
                 "/api/v1/tasks/\(task.id)",
@@ -230,6 +235,54 @@ struct QuickAddAPITests {
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
             }
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+}
+
+extension TaskAPITests {
+    @Test("moving the due date of a monthly task moves that occurrence, not the rule's day", arguments: TestBackend.available)
+    func movingDueKeepsMonthDay(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            for recurrence in [#"{"frequency": "monthly", "by_month_day": [1]}"#, #"{"rrule": "FREQ=MONTHLY;BYMONTHDAY=1"}"#] {
+                let task = try await me.createTask(#"{"title": "rent", "due_at": "2027-01-01T09:00", "recurrence": \#(recurrence)}"#)
+                let response = try await me.patch("/api/v1/tasks/\(task.id)", #"{"due_at": "2027-01-04T09:00"}"#)
+                #expect(response.status == .ok, "\(response.text)")
+                let moved: TaskBody = try response.decode()
+                #expect(moved.due_at == "2027-01-04T08:00:00Z")
+                #expect(moved.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1", "\(recurrence)")
+                #expect(moved.recurrence?.by_month_day == [1])
+                #expect(moved.recurrence?.text == "every month on the 1st")
+            }
+        }
+    }
+
+    @Test("a date-only RRULE UNTIL ends the series at the end of that day in the user's zone", arguments: TestBackend.available)
+    func rruleUntilDate(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let fromRRule = try await me.createTask(
+                #"{"title": "a", "due_at": "2026-12-09T00:30", "recurrence": {"rrule": "FREQ=DAILY;UNTIL=20261210"}}"#
+            )
+            let fromField = try await me.createTask(
+                #"{"title": "b", "due_at": "2026-12-09T00:30", "recurrence": {"frequency": "daily", "until": "2026-12-10"}}"#
+            )
+            #expect(fromRRule.recurrence?.until == "2026-12-10T22:59:59Z")
+            #expect(fromRRule.recurrence?.text == "every day until Dec 10, 2026")
+            #expect(fromRRule.recurrence?.rrule == "FREQ=DAILY;UNTIL=20261210T225959Z")
+            #expect(fromRRule.recurrence == fromField.recurrence)
+        }
+    }
+
+    @Test("a series at a wall-clock time that a daylight-saving gap skips shows the plain rule", arguments: TestBackend.available)
+    func gapTimeShowsPlainRule(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let task = try await me.createTask(#"{"title": "a", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#)
+            #expect(task.due_at == "2027-03-27T01:30:00Z")
+            #expect(task.recurrence?.rrule == "FREQ=DAILY")
+            let read: TaskBody = try await me.get("/api/v1/tasks/\(task.id)").decode()
+            #expect(read.recurrence == task.recurrence)
         }
     }
 }
