@@ -346,10 +346,14 @@ public struct SQLTaskRepository: TaskRepository {
             + " << 40 AND rowid < (" + key + " + 1) << 40"
     }
 
-    /// The FTS5 query of the search terms: every term as a prefix. Nil without terms.
+    /// The FTS5 query of the search terms: every term as a prefix (see `isPrefix`). Nil without terms.
     private static func ftsMatch(_ terms: [String]) -> String? {
-        terms.isEmpty ? nil : terms.map { "\"\($0)\"*" }.joined(separator: " ")
+        terms.isEmpty ? nil : terms.map { isPrefix($0) ? "\"\($0)\"*" : "\"\($0)\"" }.joined(separator: " ")
     }
+
+    /// Whether a search term matches the words it starts: a single character matches only itself as a word ("C++" is
+    /// the word "c"), or it would match every word starting with that letter.
+    private static func isPrefix(_ term: String) -> Bool { term.count > 1 }
 
     /// The WHERE clause of a filter; `matches` is the JSON array of a rare full-text term's matches (see `rareMatches`),
     /// which the caller's FROM joins (`list`): the clause then leaves the text out.
@@ -377,7 +381,7 @@ public struct SQLTaskRepository: TaskRepository {
             } else if store.flavor == .sqlite, let match = Self.ftsMatch(terms) {
                 parts.append("t.id IN (" + Self.userMatches(match, userID: userID) + ")")
             } else {
-                let query = terms.map { "\($0):*" }.joined(separator: " & ")
+                let query = terms.map { Self.isPrefix($0) ? "\($0):*" : $0 }.joined(separator: " & ")
                 parts.append("t.search @@ to_tsquery('simple', \(bind: query))")
             }
         }

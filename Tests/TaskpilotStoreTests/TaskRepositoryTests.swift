@@ -242,6 +242,13 @@ struct TaskRepositoryTests {
             _ = try await tasks.update(id: created.id, userID: user.id, changes: TaskChanges(title: "beta invoice"), now: now, timeZone: utc)
             #expect(try await titles("alpha").isEmpty)
             #expect(try await titles("beta") == ["beta invoice"])
+            // A one-letter word matches itself, not every word it starts: "C++" finds the C task, not "call Carol".
+            for title in ["learn C++ today", "call Carol"] {
+                task.title = title
+                _ = try await tasks.create(task)
+            }
+            #expect(try await titles("C++") == ["learn C++ today"])
+            #expect(try await titles("ca") == ["call Carol"])
             _ = try await tasks.delete(id: created.id, userID: user.id)
             #expect(try await titles("beta").isEmpty)
             #expect(try await titles("invoice") == ["gamma invoice"])
