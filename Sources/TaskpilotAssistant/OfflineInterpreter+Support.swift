@@ -214,41 +214,6 @@ extension OfflineInterpreter {
         return Calendar.taskpilot(zone).startOfDay(for: due)
     }
 
-    /// Whether words name a time of day and no day ("4pm", "at noon", "in the evening"). Read at the start and at the
-    /// end of today, a bare time falls on different days at the same clock time; a day or an instant ("in 2 hours") does not.
-    static func namesOnlyATime(_ words: String, zone: TimeZone, now: Date) -> Bool {
-        let calendar = Calendar.taskpilot(zone)
-        let morning = calendar.startOfDay(for: now)
-        guard let night = calendar.date(bySettingHour: 23, minute: 59, second: 0, of: now) else { return false }
-        let early = QuickAddParser(now: morning, timeZone: zone).parse(words)
-        let late = QuickAddParser(now: night, timeZone: zone).parse(words)
-        guard let first = early.dueAt, let second = late.dueAt, !early.allDay, !late.allDay else { return false }
-        let clock: Set<Calendar.Component> = [.hour, .minute]
-        return calendar.dateComponents(clock, from: first) == calendar.dateComponents(clock, from: second)
-            && !calendar.isDate(first, inSameDayAs: second)
-    }
-
-    /// Where a task moves when told `parsed`: a day keeps the task's time of day (unless it was all-day), a bare time
-    /// keeps the task's day; a task without a due date takes what was said.
-    static func movedDue(of task: TaskItem, to parsed: QuickAddResult, onlyTime: Bool, zone: TimeZone) -> (date: Date, allDay: Bool)? {
-        guard let due = parsed.dueAt else { return nil }
-        guard let current = task.dueAt else { return (due, parsed.allDay) }
-        let calendar = Calendar.taskpilot(zone)
-        let (day, time): (Date, Date)
-        if parsed.allDay {
-            guard !task.allDay else { return (due, true) }
-            (day, time) = (due, current)
-        } else if onlyTime {
-            (day, time) = (current, due)
-        } else {
-            return (due, false)
-        }
-        var parts = calendar.dateComponents([.year, .month, .day], from: day)
-        let clock = calendar.dateComponents([.hour, .minute, .second], from: time)
-        (parts.hour, parts.minute, parts.second) = (clock.hour, clock.minute, clock.second)
-        return calendar.date(from: parts).map { ($0, false) }
-    }
-
     /// Markdown-safe text for a table cell or bold span.
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "*", with: "\\*").replacingOccurrences(of: "_", with: "\\_")

@@ -598,14 +598,15 @@ public struct OfflineInterpreter: Sendable {
         }
         guard let (reference, when) = found else { return nil }
         let zone = turn.context.user.timeZone
-        let parsed = QuickAddParser(now: turn.context.now, timeZone: zone).parse(when)
+        let parser = QuickAddParser(now: turn.context.now, timeZone: zone)
+        let parsed = parser.parse(when)
         guard parsed.dueAt != nil, parsed.title.isEmpty else {
             return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow 5pm”, “next friday” or “Dec 3 at 10am”.")
         }
-        let onlyTime = Self.namesOnlyATime(when, zone: zone, now: turn.context.now)
+        let onlyTime = parser.namesOnlyATime(when)
         let target = if let resolution { resolution } else { await resolve(reference, prefer: .pending, turn: turn) }
         return await act(on: reference, resolved: target, turn: &turn) { task, turn in
-            guard let (due, allDay) = Self.movedDue(of: task, to: parsed, onlyTime: onlyTime, zone: zone) else {
+            guard let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime) else {
                 return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.")
             }
             let value = allDay ? Self.localDate(due, zone) : Timestamp.format(due)

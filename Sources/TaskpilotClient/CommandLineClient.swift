@@ -36,18 +36,28 @@ public struct CommandLineClient: Sendable {
         var configuration = ClientConfiguration(serverURL: server, token: nil)
         let client = TaskpilotHTTPClient(configuration: configuration)
         if let token {
-            let me = try await client.call("GET", "/api/v1/auth/me", token: token)
+            let me: JSONValue
+            do {
+                me = try await client.call("GET", "/api/v1/auth/me", token: token)
+            } catch let error where error.status == 401 {
+                throw ClientError(Self.advise(error.description, "Check the token you gave: a personal API token starts with tp_."), status: 401)
+            }
             configuration.token = token
             try save(configuration)
             return "Logged in to \(server) as \(me["email"]?.stringValue ?? "?") (token stored in \(ClientConfiguration.storeURL().path))."
         }
         guard let email, let password else { throw ClientError("give --email and a password (or --token with a personal API token)") }
-        let auth = try await client.call(
-            "POST",
-            "/api/v1/auth/login",
-            body: ["email": .string(email), "password": .string(password)],
-            authenticated: false
-        )
+        let auth: JSONValue
+        do {
+            auth = try await client.call(
+                "POST",
+                "/api/v1/auth/login",
+                body: ["email": .string(email), "password": .string(password)],
+                authenticated: false
+            )
+        } catch let error where error.status == 401 {
+            throw ClientError(Self.advise(error.description, "Check the email and password."), status: 401)
+        }
         guard let jwt = auth["token"]?.stringValue else { throw ClientError("the server did not return a token") }
         let host = ProcessInfo.processInfo.hostName
         let created = try await client.call("POST", "/api/v1/tokens", body: ["name": .string("CLI on \(host)")], token: jwt)
@@ -55,6 +65,11 @@ public struct CommandLineClient: Sendable {
         try save(configuration)
         return
             "Logged in to \(server) as \(email). A personal API token (\(created["prefix"]?.stringValue ?? "tp_…")…) is stored in \(ClientConfiguration.storeURL().path)."
+    }
+
+    /// The server's message followed by what to do about it, as two sentences.
+    static func advise(_ message: String, _ advice: String) -> String {
+        message + (message.last.map { ".!?".contains($0) } == true ? " " : ". ") + advice
     }
 
     private func save(_ configuration: ClientConfiguration) throws(ClientError) {
@@ -124,14 +139,117 @@ public struct CommandLineClient: Sendable {
         return "\(done ? "Completed" : "Reopened") #\(id) \(task["title"]?.stringValue ?? "")"
     }
 
-    /// Changes fields of a task; `fields` uses the API's names.
+    /// Changes fields of a task; `fields` uses the API's names. A `due_at` in words moves the task's due date the way
+    /// the assistant does (`movedDue`); a `recurrence` in words is read the way quick add reads it (`repetition`).
     public func edit(_ id: Int64, fields: [String: JSONValue], json: Bool) async throws(ClientError) -> String {
         guard !fields.isEmpty else { throw ClientError("nothing to change: give --title, --due, --priority, --tags, --description or --recurrence") }
-        let zone = !json || fields["due_at"]?.stringValue != nil ? await accountTimeZone() : .current
+        let dueText = fields["due_at"]?.stringValue
+        let recurrenceText = fields["recurrence"]?.stringValue
+        let zone = !json || dueText != nil || recurrenceText != nil ? await accountTimeZone() : .current
+        let now = Date()
         var fields = fields
-        if let due = fields["due_at"]?.stringValue { fields["due_at"] = .string(try Self.date(due, option: "--due", timeZone: zone)) }
+        // Words are read against the task as it stands; fetched once, and only when words need it.
+        var stored: JSONValue?
+        func current() async throws(ClientError) -> (date: Date?, allDay: Bool) {
+            let task: JSONValue
+            if let stored {
+                task = stored
+            } else {
+                task = try await api.call("GET", "/api/v1/tasks/\(id)")
+                stored = task
+            }
+            let date = task["due_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: zone)?.date }
+            return (date, task["all_day"] == .bool(true))
+        }
+        let dueGiven = fields["due_at"] != nil
+        var newDue: Date?
+        if let dueText {
+            let value: String
+            if Self.isTimestamp(dueText, timeZone: zone) {
+                value = try Self.date(dueText, option: "--due", timeZone: zone, now: now)
+            } else {
+                value = try Self.movedDue(dueText, from: try await current(), timeZone: zone, now: now)
+            }
+            fields["due_at"] = .string(value)
+            newDue = Timestamp.parse(value, timeZone: zone)?.date
+        }
+        if let recurrenceText, !Self.isRRULE(recurrenceText) {
+            let anchor = dueGiven ? newDue : try await current().date
+            let (rule, parsed) = try Self.repetition(recurrenceText, anchor: anchor, timeZone: zone, now: now)
+            fields["recurrence"] = Self.json(rule)
+            // Without --due, a task without a due date starts at the first occurrence, as in quick add (a series needs
+            // one), and a time said with the repetition ("every weekday 9am") is the task's new time on its day.
+            if !dueGiven, anchor == nil || !parsed.allDay {
+                let wasAllDay = try await current().allDay
+                let parser = QuickAddParser(now: now, timeZone: zone)
+                if let (due, allDay) = parser.movedDue(from: anchor, allDay: wasAllDay, to: parsed, onlyTime: true) {
+                    fields["due_at"] = .string(allDay ? Timestamp.formatDay(due, timeZone: zone) : Timestamp.format(due))
+                }
+            }
+        }
         let task = try await api.call("PATCH", "/api/v1/tasks/\(id)", body: .object(fields))
         return json ? task.prettyText : "Updated:\n" + TerminalOutput(timeZone: zone).details(task)
+    }
+
+    /// Whether `--due` text is an ISO date or date-time, sent as it is (a plain date makes the task all-day).
+    static func isTimestamp(_ text: String, timeZone: TimeZone) -> Bool {
+        Timestamp.parse(text.trimmingCharacters(in: .whitespaces), timeZone: timeZone) != nil
+    }
+
+    /// The new due date for words given to `edit --due`, as API text: a day keeps the task's time of day (unless it
+    /// was all-day), a bare time keeps the task's day, anything else ("friday 5pm", "in 2 hours") is taken as said.
+    static func movedDue(
+        _ text: String,
+        from current: (date: Date?, allDay: Bool),
+        timeZone: TimeZone,
+        now: Date = Date()
+    ) throws(ClientError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let parser = QuickAddParser(now: now, timeZone: timeZone)
+        let parsed = parser.parse(trimmed)
+        guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil,
+            let (due, allDay) = parser.movedDue(from: current.date, allDay: current.allDay, to: parsed, onlyTime: parser.namesOnlyATime(trimmed))
+        else {
+            throw ClientError("--due: could not read “\(text)” as a date; try 2026-12-01, 2026-12-01T09:00, tomorrow 5pm or next friday")
+        }
+        return allDay ? Timestamp.formatDay(due, timeZone: timeZone) : Timestamp.format(due)
+    }
+
+    /// Whether `--recurrence` text is an RRULE (`FREQ=WEEKLY;BYDAY=MO`, with or without `RRULE:`), sent as it is.
+    static func isRRULE(_ text: String) -> Bool { text.contains("=") || text.uppercased().hasPrefix("RRULE:") }
+
+    /// A repetition in words ("every monday", "every other week", "every month on the 1st until Dec 31"), read the
+    /// way quick add reads it, with all that was read (its first due date, with the time if one was said). Monthly and
+    /// yearly rules fall on the day of `anchor` (the task's due date) when the words name none, as the server does for
+    /// a rule without days.
+    static func repetition(
+        _ text: String,
+        anchor: Date?,
+        timeZone: TimeZone,
+        now: Date = Date()
+    ) throws(ClientError) -> (rule: RecurrenceRule, parsed: QuickAddResult) {
+        // Read from the start of the due day, the first occurrence (which fills in a missing day) is that day.
+        let reference = anchor.map { Calendar.taskpilot(timeZone).startOfDay(for: $0) } ?? now
+        let parsed = QuickAddParser(now: reference, timeZone: timeZone).parse(text.trimmingCharacters(in: .whitespaces))
+        guard let rule = parsed.recurrence, parsed.title.isEmpty, parsed.priority == nil, parsed.tags.isEmpty, parsed.reminders.isEmpty else {
+            throw ClientError(
+                "--recurrence: could not read “\(text)” as a repetition; try every monday, every 2 weeks, every month on the 1st, "
+                    + "or an RRULE such as FREQ=WEEKLY;BYDAY=MO"
+            )
+        }
+        return (rule, parsed)
+    }
+
+    /// A rule as the API's structured recurrence (which, unlike RRULE text, can say "counted from completion").
+    static func json(_ rule: RecurrenceRule) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "frequency": .string(rule.frequency.rawValue), "interval": .number(Double(rule.interval)),
+            "by_weekday": .array(rule.byWeekday.map { .string($0.code) }), "by_month_day": .array(rule.byMonthDay.map { .number(Double($0)) }),
+            "from_completion": .bool(rule.fromCompletion),
+        ]
+        if let until = rule.until { object["until"] = .string(Timestamp.format(until)) }
+        if let count = rule.count { object["count"] = .number(Double(count)) }
+        return .object(object)
     }
 
     /// Deletes a task.

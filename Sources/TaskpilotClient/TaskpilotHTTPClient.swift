@@ -69,7 +69,8 @@ public struct TaskpilotHTTPClient: Sendable {
                 return "\(field): \(text)"
             }
             var sentence = message
-            if status == 401 { sentence += " — run `taskpilot login` (or check TASKPILOT_TOKEN)" }
+            // Only a call made with stored credentials is fixed by logging in again; `login` words its own advice.
+            if status == 401 && authenticated && token == nil { sentence += " — run `taskpilot login` (or check TASKPILOT_TOKEN)" }
             if details.count > 1 { sentence += " (" + details.joined(separator: "; ") + ")" }
             throw ClientError(sentence, status: status)
         }

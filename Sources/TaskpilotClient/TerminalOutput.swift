@@ -61,32 +61,83 @@ public struct TerminalOutput: Sendable {
         return render(header: ["ID", "", "TITLE", "DUE", "PRIORITY", "TAGS"], rows: rows)
     }
 
-    /// Columns padded to their widest visible cell.
+    /// Columns padded to their widest visible cell, measured in terminal columns (`displayWidth`).
     public func render(header: [String], rows: [[String]]) -> String {
-        func visible(_ text: String) -> Int {
-            // Characters minus ANSI colour sequences (ESC [ … m).
-            var count = 0
-            var inEscape = false
-            for character in text {
-                if character == "\u{1B}" {
-                    inEscape = true
-                } else if inEscape {
-                    if character == "m" { inEscape = false }
-                } else {
-                    count += 1
-                }
-            }
-            return count
-        }
-        var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], visible(cell)) } }
+        var widths = header.map(Self.displayWidth)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.displayWidth(cell)) } }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - visible(cell))
+                index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - Self.displayWidth(cell))
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
         return ([paint(line(header), "1")] + rows.map(line)).joined(separator: "\n")
     }
+
+    /// How many terminal columns text takes, ANSI colour sequences (ESC [ … m) aside: an emoji or an East Asian wide
+    /// or fullwidth character takes two, a combining mark or other zero-width character none, anything else one.
+    public static func displayWidth(_ text: String) -> Int {
+        var width = 0
+        var inEscape = false
+        for character in text {
+            if character == "\u{1B}" {
+                inEscape = true
+            } else if inEscape {
+                if character == "m" { inEscape = false }
+            } else {
+                width += columns(character)
+            }
+        }
+        return width
+    }
+
+    /// The columns of one character (a grapheme cluster: a base with its combining marks, or a whole emoji sequence).
+    static func columns(_ character: Character) -> Int {
+        let scalars = character.unicodeScalars
+        // An emoji shown as a picture: emoji presentation by default, or a text-default one followed by VS16 (U+FE0F).
+        if scalars.contains(where: \.properties.isEmojiPresentation)
+            || scalars.contains("\u{FE0F}") && scalars.contains(where: \.properties.isEmoji)
+        {
+            return 2
+        }
+        guard let base = scalars.first(where: { !isZeroWidth($0) }) else { return 0 }
+        return isWide(base) ? 2 : 1
+    }
+
+    /// Combining marks, format characters (joiners, variation selectors, soft hyphen) and controls take no column.
+    static func isZeroWidth(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format, .control: true
+        default: (0x1160...0x11FF).contains(scalar.value) || (0xFE00...0xFE0F).contains(scalar.value)
+        }
+    }
+
+    /// East Asian Wide (W) and Fullwidth (F) characters of Unicode's EastAsianWidth.txt, by block (the emoji among
+    /// them are found by their emoji presentation instead).
+    static func isWide(_ scalar: Unicode.Scalar) -> Bool {
+        wideRanges.contains { $0.contains(scalar.value) }
+    }
+
+    private static let wideRanges: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, // Hangul Jamo initial consonants
+        0x2329...0x232A, // angle brackets
+        0x2E80...0x303E, // CJK radicals, Kangxi, ideographic description, CJK symbols and punctuation
+        0x3041...0x33FF, // Hiragana, Katakana, Bopomofo, Hangul compatibility Jamo, Kanbun, CJK strokes, enclosed, compatibility
+        0x3400...0x4DBF, // CJK Unified Ideographs Extension A
+        0x4E00...0x9FFF, // CJK Unified Ideographs
+        0xA000...0xA4CF, // Yi
+        0xA960...0xA97F, // Hangul Jamo Extended-A
+        0xAC00...0xD7A3, // Hangul syllables
+        0xF900...0xFAFF, // CJK compatibility ideographs
+        0xFE10...0xFE19, // vertical forms
+        0xFE30...0xFE6F, // CJK compatibility forms, small form variants
+        0xFF00...0xFF60, // fullwidth forms
+        0xFFE0...0xFFE6, // fullwidth signs
+        0x16FE0...0x18CFF, // Tangut, Khitan and their components
+        0x1AFF0...0x1B2FF, // Kana supplements and extensions, Nushu
+        0x1F200...0x1F2FF, // enclosed ideographic supplement
+        0x20000...0x2FFFD, // CJK Unified Ideographs Extensions B–F, compatibility supplement
+        0x30000...0x3FFFD, // CJK Unified Ideographs Extensions G–H
+    ]
 
     /// The details of one task.
     public func details(_ task: JSONValue) -> String {

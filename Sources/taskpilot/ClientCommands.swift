@@ -108,10 +108,16 @@ struct Edit: AsyncParsableCommand {
     @Argument(help: "The task id.") var id: Int64
     @Option(help: "New title.") var title: String?
     @Option(help: "New description.") var description: String?
-    @Option(help: "Due date: 2026-12-01, 2026-12-01T09:00, words like \"tomorrow 5pm\" or \"next friday\", or \"none\".") var due: String?
+    @Option(
+        help: """
+            Due date: 2026-12-01 (all-day), 2026-12-01T09:00, words like "tomorrow 5pm", "friday" (keeps the time of day) \
+            or "4pm" (keeps the day), or "none".
+            """
+    ) var due: String?
     @Option(help: "none, low, medium, high or urgent.") var priority: String?
     @Option(help: "Tags, comma-separated (replaces them; \"\" clears).") var tags: String?
-    @Option(help: "An RRULE such as FREQ=WEEKLY;BYDAY=MO, or \"none\".") var recurrence: String?
+    @Option(help: "How it repeats: words like \"every monday\" or \"every 2 weeks\", an RRULE such as FREQ=WEEKLY;BYDAY=MO, or \"none\".")
+    var recurrence: String?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {

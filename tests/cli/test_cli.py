@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import unicodedata
 import zoneinfo
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def run(server: Server, home: str, *args: str, stdin: str | None = None, env: di
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TASKPILOT_")}
     environment.update(HOME=home, NO_COLOR="1")
     environment.update(env or {})
-    return subprocess.run([server.binary, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=60)
+    return subprocess.run([server.binary, *args], input=stdin, capture_output=True, encoding="utf-8", env=environment, timeout=60)
 
 
 def login(server: Server, home: str) -> None:
@@ -51,6 +52,16 @@ def test_login_stores_a_private_token(server, home):
     assert config["server_url"] == server.url and config["token"].startswith("tp_")
     wrong = run(server, home, "login", "--server", server.url, "--email", "cli@example.com", stdin="wrong password!\n")
     assert wrong.returncode == 1 and "wrong" in wrong.stderr
+
+
+def test_a_failed_login_says_to_check_what_was_typed(server, home):
+    wrong = run(server, home, "login", "--server", server.url, "--email", "cli@example.com", stdin="wrong password!\n")
+    assert wrong.returncode == 1 and "check the email and password" in wrong.stderr.lower()
+    assert "taskpilot login" not in wrong.stderr, wrong.stderr
+    bad_token = run(server, home, "login", "--server", server.url, "--token", "tp_not_a_token")
+    assert bad_token.returncode == 1 and "check the token" in bad_token.stderr.lower()
+    assert "taskpilot login" not in bad_token.stderr, bad_token.stderr
+    assert not Path(home, ".config", "taskpilot", "config.json").exists()
 
 
 def test_task_lifecycle(server, home):
@@ -90,11 +101,10 @@ def test_dates_in_words(server, home):
     moved = run(server, home, "edit", task_id, "--due", "2026-12-02 5pm", "--json")
     assert moved.returncode == 0, moved.stderr
     assert json.loads(moved.stdout)["due_at"] == "2026-12-02T16:00:00Z"
-    whole_day = json.loads(run(server, home, "edit", task_id, "--due", "tomorrow", "--json").stdout)
-    paris = zoneinfo.ZoneInfo("Europe/Paris")
-    tomorrow = dt.datetime.now(paris).date() + dt.timedelta(days=1)
-    midnight = dt.datetime.combine(tomorrow, dt.time(), tzinfo=paris).astimezone(dt.timezone.utc)
-    assert whole_day["all_day"] is True and whole_day["due_at"] == midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # A day in words keeps the time of day (17:00 in Paris).
+    next_day = json.loads(run(server, home, "edit", task_id, "--due", "tomorrow", "--json").stdout)
+    tomorrow = dt.datetime.now(PARIS).date() + dt.timedelta(days=1)
+    assert next_day["all_day"] is False and next_day["due_at"] == utc(tomorrow, dt.time(17))
     before = json.loads(run(server, home, "list", "--due-before", "in 3 days", "--search", "passport", "--json").stdout)
     after = json.loads(run(server, home, "list", "--due-after", "in 3 days", "--search", "passport", "--json").stdout)
     assert [item["id"] for item in before] == [int(task_id)] and after == []
@@ -103,6 +113,129 @@ def test_dates_in_words(server, home):
     bad = run(server, home, "edit", task_id, "--due", "whenever you like")
     assert bad.returncode == 1 and "--due" in bad.stderr and "tomorrow 5pm" in bad.stderr
     assert run(server, home, "rm", task_id).returncode == 0
+
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+def utc(day: dt.date, time: dt.time) -> str:
+    """A wall-clock time in Paris as the API writes it (UTC)."""
+    return dt.datetime.combine(day, time, tzinfo=PARIS).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def paris(task: dict) -> dt.datetime:
+    """A task's due date on the wall clock in Paris."""
+    return dt.datetime.strptime(task["due_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).astimezone(PARIS)
+
+
+def edit(server: Server, home: str, task_id: str, *args: str) -> dict:
+    result = run(server, home, "edit", task_id, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_moving_to_a_day_keeps_the_time_and_to_a_time_keeps_the_day(server, home):
+    login(server, home)
+    task_id = run(server, home, "add", "Dentist").stdout.split("#", 1)[1].split()[0]
+    # 2027-03-05 is a Friday; 15:00 in Paris is 14:00Z.
+    assert edit(server, home, task_id, "--due", "2027-03-05T15:00")["due_at"] == "2027-03-05T14:00:00Z"
+
+    later = edit(server, home, task_id, "--due", "4pm")
+    assert later["all_day"] is False and later["due_at"] == utc(dt.date(2027, 3, 5), dt.time(16))
+
+    friday = edit(server, home, task_id, "--due", "friday")
+    assert friday["all_day"] is False
+    assert paris(friday).weekday() == 4 and paris(friday).time() == dt.time(16), friday["due_at"]
+    assert edit(server, home, task_id, "--due", "4:30pm")["due_at"] == utc(paris(friday).date(), dt.time(16, 30))
+
+    tomorrow = dt.datetime.now(PARIS).date() + dt.timedelta(days=1)
+    assert edit(server, home, task_id, "--due", "tomorrow")["due_at"] == utc(tomorrow, dt.time(16, 30))
+    # A day and a time together set both.
+    assert edit(server, home, task_id, "--due", "2027-03-08 9am")["due_at"] == utc(dt.date(2027, 3, 8), dt.time(9))
+
+    # An ISO date makes it all-day; a day in words keeps it all-day, a time gives it that time on its day.
+    whole_day = edit(server, home, task_id, "--due", "2027-03-05")
+    assert whole_day["all_day"] is True and whole_day["due_at"] == utc(dt.date(2027, 3, 5), dt.time())
+    monday = edit(server, home, task_id, "--due", "monday")
+    assert monday["all_day"] is True and paris(monday).weekday() == 0 and paris(monday).time() == dt.time()
+    timed = edit(server, home, task_id, "--due", "9am")
+    assert timed["all_day"] is False and timed["due_at"] == utc(paris(monday).date(), dt.time(9))
+
+    # Without a due date, a bare time is the next 16:00 (today unless it has passed), a day is all-day.
+    edit(server, home, task_id, "--due", "none")
+    fresh = edit(server, home, task_id, "--due", "4pm")
+    now = dt.datetime.now(PARIS)
+    assert paris(fresh).time() == dt.time(16) and paris(fresh) > now and paris(fresh).date() - now.date() <= dt.timedelta(days=1)
+    edit(server, home, task_id, "--due", "none")
+    assert edit(server, home, task_id, "--due", "friday")["all_day"] is True
+
+    shown = run(server, home, "edit", task_id, "--due", "2027-03-05T15:00")
+    assert shown.returncode == 0 and "2027-03-05 15:00" in shown.stdout
+    assert run(server, home, "rm", task_id).returncode == 0
+
+
+def test_recurrence_in_words_or_as_an_rrule(server, home):
+    login(server, home)
+    task_id = run(server, home, "add", "Water the plants").stdout.split("#", 1)[1].split()[0]
+    # A task without a due date starts at the first occurrence the words name, as in quick add.
+    weekly = edit(server, home, task_id, "--recurrence", "every monday")
+    assert weekly["recurrence"]["frequency"] == "weekly" and weekly["recurrence"]["by_weekday"] == ["MO"]
+    assert weekly["due_at"] is not None and paris(weekly).weekday() == 0
+
+    rrule = edit(server, home, task_id, "--recurrence", "FREQ=DAILY;INTERVAL=2")
+    assert (rrule["recurrence"]["frequency"], rrule["recurrence"]["interval"]) == ("daily", 2)
+    assert rrule["due_at"] == weekly["due_at"]
+
+    completion = edit(server, home, task_id, "--recurrence", "every! 2 weeks")
+    assert completion["recurrence"]["from_completion"] is True and completion["recurrence"]["interval"] == 2
+
+    # "every month" falls on the day of the task's due date, not today's.
+    edit(server, home, task_id, "--due", "2027-03-15T09:00")
+    monthly = edit(server, home, task_id, "--recurrence", "every month until Dec 31")
+    assert monthly["recurrence"]["frequency"] == "monthly" and monthly["recurrence"]["by_month_day"] == [15]
+    assert monthly["recurrence"]["until"] is not None and monthly["due_at"] == utc(dt.date(2027, 3, 15), dt.time(9))
+    both = edit(server, home, task_id, "--due", "2027-04-20T10:00", "--recurrence", "every year")
+    assert both["recurrence"]["frequency"] == "yearly" and both["recurrence"]["by_month_day"] == [20]
+
+    shown = run(server, home, "show", task_id)
+    assert "every year" in shown.stdout, shown.stdout
+    # A time said with the repetition is the task's new time on its day.
+    timed = edit(server, home, task_id, "--recurrence", "every weekday 8am")
+    assert timed["recurrence"]["by_weekday"] == ["MO", "TU", "WE", "TH", "FR"]
+    assert timed["due_at"] == utc(dt.date(2027, 4, 20), dt.time(8))
+
+    bad = run(server, home, "edit", task_id, "--recurrence", "whenever it rains")
+    assert bad.returncode == 1 and "--recurrence" in bad.stderr and "every monday" in bad.stderr and "FREQ=" in bad.stderr
+    bad_rrule = run(server, home, "edit", task_id, "--recurrence", "FREQ=HOURLY")
+    assert bad_rrule.returncode == 1 and "FREQ" in bad_rrule.stderr
+    assert edit(server, home, task_id, "--recurrence", "none")["recurrence"] is None
+    assert run(server, home, "rm", task_id).returncode == 0
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: East Asian wide and fullwidth take two, combining marks none."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def test_list_aligns_wide_characters(server, home):
+    login(server, home)
+    titles = ["会議の準備", "🎉 party", "Cafe\u0301 menu", "plain title", "ＦＵＬＬ width"]
+    ids = [run(server, home, "add", f"{title} p2 #aligned").stdout.split("#", 1)[1].split()[0] for title in titles]
+    table = run(server, home, "list", "--tag", "aligned")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert len(lines) == 1 + len(titles)
+    # Every row's priority starts in the header's PRIORITY column, counted in terminal columns.
+    column = display_width(lines[0][: lines[0].index("PRIORITY")])
+    for line in lines[1:]:
+        assert display_width(line[: line.index("high")]) == column, table.stdout
+    for task_id in ids:
+        assert run(server, home, "rm", task_id).returncode == 0
 
 
 def test_chat_one_message_and_interactive(server, home):
