@@ -1,12 +1,17 @@
 public import Foundation
 
 extension RecurrenceRule {
-    /// The rule as RFC 5545 RRULE text, e.g. `FREQ=MONTHLY;BYMONTHDAY=1`.
+    /// The rule as RFC 5545 RRULE text, e.g. `FREQ=MONTHLY;BYMONTHDAY=1`; complete, ``timeOfDay`` included, so that it
+    /// reads back to the same rule (it is what the store keeps).
     public var rrule: String {
         var parts = ["FREQ=\(frequency.rruleName)"]
         if interval != 1 { parts.append("INTERVAL=\(interval)") }
         if !byWeekday.isEmpty { parts.append("BYDAY=" + byWeekday.map(\.code).joined(separator: ",")) }
         if !byMonthDay.isEmpty { parts.append("BYMONTHDAY=" + byMonthDay.map(String.init).joined(separator: ",")) }
+        if let timeOfDay {
+            parts.append("BYHOUR=\(timeOfDay.hour);BYMINUTE=\(timeOfDay.minute)")
+            if timeOfDay.second != 0 { parts.append("BYSECOND=\(timeOfDay.second)") }
+        }
         if let until { parts.append("UNTIL=" + Self.rruleDateFormat.format(until)) }
         if let count { parts.append("COUNT=\(count)") }
         return parts.joined(separator: ";")
@@ -19,12 +24,14 @@ extension RecurrenceRule {
         calendar: Calendar(identifier: .gregorian)
     )
 
-    /// Reads RRULE text (with or without the `RRULE:` prefix); fails with field errors under `field`.
-    public init(rrule text: String, field: String = "recurrence.rrule") throws(TaskpilotError) {
+    /// Reads RRULE text (with or without the `RRULE:` prefix); fails with field errors under `field`. An `UNTIL` given
+    /// as a date (`20261231`) means the end of that day in `timeZone`, the user's zone; one with a time is UTC.
+    public init(rrule text: String, field: String = "recurrence.rrule", timeZone: TimeZone = TimeZone(identifier: "UTC")!) throws(TaskpilotError) {
         var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if body.uppercased().hasPrefix("RRULE:") { body.removeFirst(6) }
         var frequency: RecurrenceFrequency?
         var rule = RecurrenceRule(frequency: .daily)
+        var time: [String: Int] = [:]
         for part in body.split(separator: ";") where !part.isEmpty {
             let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { throw .invalid(field, "'\(part)' is not NAME=VALUE") }
@@ -49,11 +56,20 @@ extension RecurrenceRule {
                     return number
                 }
             case "UNTIL":
-                guard let date = Self.parseRRuleDate(value) else { throw .invalid(field, "UNTIL must look like 20261231T235959Z or 20261231") }
+                guard let date = Self.parseRRuleDate(value, timeZone: timeZone) else {
+                    throw .invalid(field, "UNTIL must look like 20261231T235959Z or 20261231")
+                }
                 rule.until = date
             case "COUNT":
                 guard let number = Int(value) else { throw .invalid(field, "COUNT must be a number") }
                 rule.count = number
+            case "BYHOUR", "BYMINUTE", "BYSECOND":
+                // Written by `rrule` for a time of day inside a daylight-saving gap; one value each.
+                let limit = name == "BYHOUR" ? 23 : 59
+                guard let number = Int(value), (0...limit).contains(number) else {
+                    throw .invalid(field, "\(name) must be one number between 0 and \(limit)")
+                }
+                time[name] = number
             case "WKST":
                 continue
             default:
@@ -62,31 +78,52 @@ extension RecurrenceRule {
         }
         guard let frequency else { throw .invalid(field, "FREQ is required, e.g. FREQ=WEEKLY;BYDAY=MO") }
         rule.frequency = frequency
+        if !time.isEmpty {
+            rule.timeOfDay = TimeOfDay(hour: time["BYHOUR"] ?? 0, minute: time["BYMINUTE"] ?? 0, second: time["BYSECOND"] ?? 0)
+        }
         self = rule
     }
 
-    private static func parseRRuleDate(_ text: String) -> Date? {
+    private static func parseRRuleDate(_ text: String, timeZone: TimeZone) -> Date? {
         let digits = text.filter(\.isNumber)
         guard digits.count == 8 || digits.count == 14 else { return nil }
         let numbers = Array(digits)
         func number(_ range: Range<Int>) -> Int? { Int(String(numbers[range])) }
-        var components = DateComponents(
-            timeZone: TimeZone(identifier: "UTC"),
-            year: number(0..<4),
-            month: number(4..<6),
-            day: number(6..<8)
-        )
-        if digits.count == 14 {
-            components.hour = number(8..<10)
-            components.minute = number(10..<12)
-            components.second = number(12..<14)
-        } else {
-            components.hour = 23
-            components.minute = 59
-            components.second = 59
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8) else { return nil }
+        let gregorian = Calendar(identifier: .gregorian)
+        guard digits.count == 14 else {
+            guard DateComponents(year: year, month: month, day: day).isValidDate(in: gregorian) else { return nil }
+            return endOfDay(year: year, month: month, day: day, timeZone: timeZone)
         }
-        guard components.isValidDate(in: Calendar(identifier: .gregorian)) else { return nil }
+        let components = DateComponents(
+            timeZone: TimeZone(identifier: "UTC"),
+            year: year,
+            month: month,
+            day: day,
+            hour: number(8..<10),
+            minute: number(10..<12),
+            second: number(12..<14)
+        )
+        guard components.isValidDate(in: gregorian) else { return nil }
         return Calendar.taskpilot(TimeZone(identifier: "UTC")!).date(from: components)
+    }
+
+    /// The last second of a local calendar day (23:59:59, whatever the day's length).
+    static func endOfDay(year: Int, month: Int, day: Int, timeZone: TimeZone) -> Date? {
+        let calendar = Calendar.taskpilot(timeZone)
+        guard let start = calendar.date(from: DateComponents(year: year, month: month, day: day)).map(calendar.startOfDay(for:)),
+            let next = calendar.date(byAdding: .day, value: 1, to: start)
+        else { return nil }
+        return next.addingTimeInterval(-1)
+    }
+
+    /// The last second of the local calendar day that starts at `start`.
+    static func endOfDay(startingAt start: Date, timeZone: TimeZone) -> Date {
+        let parts = Calendar.taskpilot(timeZone).dateComponents([.year, .month, .day], from: start)
+        guard let year = parts.year, let month = parts.month, let day = parts.day,
+            let end = endOfDay(year: year, month: month, day: day, timeZone: timeZone)
+        else { return start.addingTimeInterval(86_399) }
+        return end
     }
 
     /// The rule as a sentence, e.g. "every month on the 1st" or "every 2 weeks on Monday and Friday".

@@ -31,6 +31,33 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     public var count: Int?
     /// Count the interval from the completion time instead of the previous due date (Todoist's `every!`).
     public var fromCompletion: Bool
+    /// The series' local wall-clock time, when the previous occurrence cannot tell it: set (from the due date, by
+    /// ``normalized(anchor:timeZone:)``) only for a time that falls into a daylight-saving gap of the user's zone, where
+    /// one occurrence had to move. Written as `BYHOUR`/`BYMINUTE`/`BYSECOND`; nil means the time of the previous due date.
+    public var timeOfDay: TimeOfDay?
+
+    /// A local wall-clock time of day.
+    public struct TimeOfDay: Sendable, Equatable, Hashable {
+        /// 0…23.
+        public var hour: Int
+        /// 0…59.
+        public var minute: Int
+        /// 0…59.
+        public var second: Int
+
+        /// A time of day.
+        public init(hour: Int, minute: Int, second: Int = 0) {
+            self.hour = hour
+            self.minute = minute
+            self.second = second
+        }
+
+        /// The local time of day of an instant.
+        public init(of date: Date, calendar: Calendar) {
+            let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
+            self.init(hour: parts.hour ?? 0, minute: parts.minute ?? 0, second: parts.second ?? 0)
+        }
+    }
 
     /// Creates a rule; call ``validate(field:)`` before storing it.
     public init(
@@ -40,7 +67,8 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         byMonthDay: [Int] = [],
         until: Date? = nil,
         count: Int? = nil,
-        fromCompletion: Bool = false
+        fromCompletion: Bool = false,
+        timeOfDay: TimeOfDay? = nil
     ) {
         self.frequency = frequency
         self.interval = interval
@@ -49,6 +77,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         self.until = until
         self.count = count
         self.fromCompletion = fromCompletion
+        self.timeOfDay = timeOfDay
     }
 
     /// The largest accepted interval.
@@ -76,13 +105,15 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             errors.append(FieldError("\(field).count", "must be between 1 and 100000"))
         }
         if until != nil && count != nil {
-            errors.append(FieldError("\(field).count", "give either until or count, not both"))
+            errors.append(FieldError("\(field).count", "cannot be combined with until; give one of them"))
         }
         return errors
     }
 
     /// The rule with duplicate days removed and days sorted; a monthly or yearly rule counted from the
-    /// due date remembers the due date's day, so that "the 31st" stays the 31st after a short month.
+    /// due date remembers the due date's day, so that "the 31st" stays the 31st after a short month. Only a missing
+    /// day is filled in: an explicit one stays. The rule also remembers the due date's time of day when that time
+    /// falls into a daylight-saving gap (see ``timeOfDay``), and forgets any other.
     public func normalized(anchor: Date?, timeZone: TimeZone) -> RecurrenceRule {
         var rule = self
         rule.byWeekday = Array(Set(byWeekday)).sorted()
@@ -90,13 +121,45 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         if let anchor, !fromCompletion, rule.byMonthDay.isEmpty, frequency == .monthly || frequency == .yearly {
             rule.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: anchor)]
         }
+        rule.timeOfDay = anchor.flatMap { Self.gapTimeOfDay(of: $0, timeZone: timeZone) }
         return rule
+    }
+
+    /// The local time of day of `due` when that wall-clock time is skipped by a daylight-saving gap of `timeZone`
+    /// within two years from `due` (so that an occurrence of the series will be moved), else nil.
+    public static func gapTimeOfDay(of due: Date, timeZone: TimeZone) -> TimeOfDay? {
+        let calendar = Calendar.taskpilot(timeZone)
+        let time = TimeOfDay(of: due, calendar: calendar)
+        let horizon = due.addingTimeInterval(2 * 366 * 86_400)
+        var cursor = due.addingTimeInterval(-86_400)
+        while let transition = timeZone.nextDaylightSavingTimeTransition(after: cursor), transition < horizon {
+            cursor = transition
+            // Only a transition that moves the clocks forward skips wall-clock times.
+            guard timeZone.secondsFromGMT(for: transition) > timeZone.secondsFromGMT(for: transition.addingTimeInterval(-1)) else { continue }
+            let day = calendar.dateComponents([.year, .month, .day], from: transition)
+            guard let year = day.year, let month = day.month, let dayOfMonth = day.day,
+                let resolved = wallClock(time, year: year, month: month, day: dayOfMonth, calendar: calendar)
+            else { continue }
+            if TimeOfDay(of: resolved, calendar: calendar) != time { return time }
+        }
+        return nil
+    }
+
+    /// `time` on a local calendar day; a time inside a daylight-saving gap becomes the first instant after the gap.
+    static func wallClock(_ time: TimeOfDay, year: Int, month: Int, day: Int, calendar: Calendar) -> Date? {
+        // Noon exists on every day in every zone.
+        guard let midday = calendar.date(from: DateComponents(timeZone: calendar.timeZone, year: year, month: month, day: day, hour: 12)) else {
+            return nil
+        }
+        return calendar.date(bySettingHour: time.hour, minute: time.minute, second: time.second, of: midday, matchingPolicy: .nextTime) ?? midday
     }
 
     private static func sortKey(_ day: Int) -> Int { day == -1 ? 32 : day }
 
     /// The next due date of a series after an occurrence due at `previousDue` was completed at `completedAt`;
     /// `occurrence` is the number of the completed occurrence (1 for the first). Nil when the series ends.
+    /// The time of day is the rule's ``timeOfDay`` or else that of `previousDue`, so an occurrence moved out of a
+    /// daylight-saving gap does not move the ones after it.
     public func nextDue(previousDue: Date, completedAt: Date, occurrence: Int, timeZone: TimeZone) -> Date? {
         if let count, occurrence >= count { return nil }
         let reference = fromCompletion ? completedAt : previousDue
@@ -105,32 +168,23 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         return next
     }
 
-    /// The first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the local
-    /// time of day of `timeOfDayFrom` (or of `reference` when nil).
+    /// The first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the rule's
+    /// ``timeOfDay`` if it has one, else at the local time of day of `timeOfDayFrom` (or of `reference` when nil).
+    /// A time inside a daylight-saving gap becomes the first instant after the gap, on that day only.
     public func nextOccurrence(after reference: Date, timeOfDayFrom: Date? = nil, timeZone: TimeZone) -> Date? {
         let calendar = Calendar.taskpilot(timeZone)
         let day = calendar.dateComponents([.year, .month, .day, .weekday], from: reference)
-        let time = calendar.dateComponents([.hour, .minute, .second], from: timeOfDayFrom ?? reference)
+        let time = timeOfDay ?? TimeOfDay(of: timeOfDayFrom ?? reference, calendar: calendar)
         guard let year = day.year, let month = day.month, let dayOfMonth = day.day, let weekday = day.weekday else { return nil }
         let step = max(1, interval)
 
-        // Noon exists on every day in every zone; wall-clock times inside a daylight-saving gap move forward.
-        func noon(_ year: Int, _ month: Int, _ day: Int) -> Date? {
-            calendar.date(from: DateComponents(timeZone: timeZone, year: year, month: month, day: day, hour: 12))
-        }
         func make(_ year: Int, _ month: Int, _ day: Int) -> Date? {
-            guard let midday = noon(year, month, day) else { return nil }
-            return calendar.date(
-                bySettingHour: time.hour ?? 0,
-                minute: time.minute ?? 0,
-                second: time.second ?? 0,
-                of: midday,
-                matchingPolicy: .nextTime
-            )
-                ?? midday
+            Self.wallClock(time, year: year, month: month, day: day, calendar: calendar)
         }
         func addingDays(_ days: Int) -> Date? {
-            guard let start = noon(year, month, dayOfMonth), let shifted = calendar.date(byAdding: .day, value: days, to: start) else { return nil }
+            guard let start = calendar.date(from: DateComponents(timeZone: timeZone, year: year, month: month, day: dayOfMonth, hour: 12)),
+                let shifted = calendar.date(byAdding: .day, value: days, to: start)
+            else { return nil }
             let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
             guard let year = parts.year, let month = parts.month, let day = parts.day else { return nil }
             return make(year, month, day)

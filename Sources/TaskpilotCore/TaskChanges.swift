@@ -127,7 +127,7 @@ public struct TaskChanges: Sendable, Equatable {
                 reminders = []
             } else if let items = fields.array("reminders") {
                 if items.count > Self.maxReminders {
-                    fields.fail("reminders", "at most \(Self.maxReminders) reminders per task")
+                    fields.fail("reminders", "must hold at most \(Self.maxReminders) reminders")
                 } else {
                     var triggers: [ReminderTrigger] = []
                     for (index, item) in items.enumerated() {
@@ -176,7 +176,7 @@ public struct TaskChanges: Sendable, Equatable {
             }
         }
         if let reminders, reminders.count > Self.maxReminders {
-            errors.append(FieldError("reminders", "at most \(Self.maxReminders) reminders per task"))
+            errors.append(FieldError("reminders", "must hold at most \(Self.maxReminders) reminders"))
         }
         guard errors.isEmpty else { throw .validationFailed(errors) }
         return checked
@@ -198,7 +198,7 @@ public struct TaskChanges: Sendable, Equatable {
             }
             if seen.insert(tag).inserted { tags.append(tag) }
         }
-        guard tags.count <= maxTags else { return .failure(FieldError("tags", "at most \(maxTags) tags per task")) }
+        guard tags.count <= maxTags else { return .failure(FieldError("tags", "must hold at most \(maxTags) tags")) }
         return .success(tags.sorted())
     }
 
@@ -227,7 +227,7 @@ public struct TaskChanges: Sendable, Equatable {
             }
             return .at(parsed.date)
         case (.some, .some):
-            item.fail("offset_minutes", "give either offset_minutes or at, not both")
+            item.fail("offset_minutes", "cannot be combined with at; give one of them")
             return nil
         case (nil, nil):
             if item.errors.isEmpty { item.fail("offset_minutes", "give offset_minutes (minutes before the due date) or at") }
@@ -238,7 +238,7 @@ public struct TaskChanges: Sendable, Equatable {
     private static func recurrence(_ value: JSONValue, timeZone: TimeZone, fields: inout JSONFields) -> RecurrenceRule? {
         if case .string(let text) = value {
             do {
-                return try RecurrenceRule(rrule: text, field: "recurrence")
+                return try RecurrenceRule(rrule: text, field: "recurrence", timeZone: timeZone)
             } catch {
                 if case .validationFailed(let errors) = error { fields.append(errors) }
                 return nil
@@ -253,7 +253,7 @@ public struct TaskChanges: Sendable, Equatable {
         var rule: RecurrenceRule
         if let text = item.string("rrule"), item.string("frequency") == nil {
             do {
-                rule = try RecurrenceRule(rrule: text)
+                rule = try RecurrenceRule(rrule: text, timeZone: timeZone)
             } catch {
                 if case .validationFailed(let errors) = error { item.append(errors) }
                 return nil
@@ -294,7 +294,7 @@ public struct TaskChanges: Sendable, Equatable {
             if let parsed = Timestamp.parse(text, timeZone: timeZone) {
                 switch parsed {
                 case .instant(let date): rule.until = date
-                case .day(let start): rule.until = start.addingTimeInterval(86_399)
+                case .day(let start): rule.until = RecurrenceRule.endOfDay(startingAt: start, timeZone: timeZone)
                 }
             } else {
                 item.fail("until", "must be an RFC 3339 date-time or a date like 2026-12-31")

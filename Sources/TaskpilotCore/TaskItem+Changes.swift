@@ -60,20 +60,46 @@ extension TaskItem {
         case nil: break
         }
         if let rule = task.recurrence {
-            if task.dueAt == nil {
-                errors.append(FieldError("recurrence", "a recurring task needs a due date (due_at)"))
-            } else if changes.recurrence != nil || oldDue != task.dueAt {
-                task.recurrence = rule.normalized(anchor: task.dueAt, timeZone: timeZone)
-                if changes.recurrence == nil, case .monthly = rule.frequency, !rule.fromCompletion, let due = task.dueAt,
-                    rule.byMonthDay.count == 1, rule.byMonthDay != [-1]
-                {
-                    // Moving the due date of a monthly task moves its day of the month with it.
-                    task.recurrence?.byMonthDay = [calendar.component(.day, from: due)]
-                }
+            if let due = task.dueAt {
+                task.recurrence = Self.recurrence(
+                    rule,
+                    changed: changes.recurrence != nil,
+                    previous: recurrence,
+                    due: due,
+                    movedFrom: oldDue,
+                    timeZone: timeZone
+                )
+            } else {
+                errors.append(FieldError("recurrence", "needs a due date (due_at) to repeat from"))
             }
         }
         guard errors.isEmpty else { throw .validationFailed(errors) }
         task.updatedAt = now
         return task
+    }
+
+    /// The rule of a task due at `due` after a change. A rule given in the change is normalized against the due date,
+    /// which fills in a missing day of the month. Moving only the due date moves one occurrence, not the series: every
+    /// part of the rule stays as it is (an explicit `BYMONTHDAY=1` stays the 1st, whatever the new day), except the
+    /// time of day the rule remembers for a daylight-saving gap, which follows the due date as the time of every
+    /// later occurrence does.
+    private static func recurrence(
+        _ rule: RecurrenceRule,
+        changed: Bool,
+        previous: RecurrenceRule?,
+        due: Date,
+        movedFrom oldDue: Date?,
+        timeZone: TimeZone
+    ) -> RecurrenceRule {
+        let moved = oldDue != due
+        var result = changed ? rule.normalized(anchor: due, timeZone: timeZone) : rule
+        if moved || previous == nil {
+            result.timeOfDay = RecurrenceRule.gapTimeOfDay(of: due, timeZone: timeZone)
+        } else {
+            // The due date did not move (e.g. a client sent the rule back unchanged): the series keeps its time,
+            // even while this occurrence sits after a gap.
+            result.timeOfDay = previous?.timeOfDay ?? RecurrenceRule.gapTimeOfDay(of: due, timeZone: timeZone)
+        }
+        return result
     }
 }

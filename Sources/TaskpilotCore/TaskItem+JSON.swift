@@ -52,7 +52,10 @@ extension TaskItem {
             writer.key("interval")
             writer.int(rule.interval)
             writer.key("rrule")
-            writer.string(rule.rrule)
+            // The time of day a rule remembers for a daylight-saving gap is the due date's: stored, not shown.
+            var shown = rule
+            shown.timeOfDay = nil
+            writer.string(shown.rrule)
             writer.key("text")
             writer.string(rule.text(timeZone: timeZone))
             writer.key("until")

@@ -130,4 +130,73 @@ struct RecurrencePropertyTests {
             #expect((try? RecurrenceRule(rrule: rule.rrule)) == rule)
         }
     }
+
+    /// Zones with daylight saving, gaps at 02:00 (most), at midnight (Santiago, Havana) and of 30 minutes (Lord Howe).
+    static let daylightSavingZones = [
+        "Europe/Paris", "Europe/London", "America/New_York", "America/Los_Angeles", "America/Santiago", "America/Havana",
+        "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Auckland", "Asia/Jerusalem",
+    ]
+
+    @Test("a series whose time falls into a daylight-saving gap is back at that wall-clock time after the gap day")
+    func daylightSavingGap() async {
+        // 2000-01-01 to 2035-12-31, where every listed zone has gaps.
+        await propertyCheck(
+            count: Self.runs,
+            input: Gen.int(in: 946_684_800...2_082_758_399),
+            Gen.int(in: 0..<Self.daylightSavingZones.count),
+            Gen.int(in: 0..<3),
+            Gen.bool,
+            Gen.int(in: 0..<1000)
+        ) { seconds, zoneIndex, kind, fromCompletion, offsetPermille in
+            let timeZone = zone(Self.daylightSavingZones[zoneIndex])
+            let calendar = Calendar.taskpilot(timeZone)
+            // The first gap (clocks moved forward) after a random instant.
+            var cursor = Date(timeIntervalSince1970: Double(seconds))
+            var found: Date?
+            while found == nil, let transition = timeZone.nextDaylightSavingTimeTransition(after: cursor) {
+                if timeZone.secondsFromGMT(for: transition) > timeZone.secondsFromGMT(for: transition.addingTimeInterval(-1)) { found = transition }
+                cursor = transition
+            }
+            guard let transition = found else {
+                Issue.record("no gap in \(timeZone.identifier) after \(cursor)")
+                return
+            }
+            // A whole-minute wall-clock time inside the gap, and the same time one unit before the gap day.
+            let gapLength = timeZone.secondsFromGMT(for: transition) - timeZone.secondsFromGMT(for: transition.addingTimeInterval(-1))
+            let beforeGap = calendar.dateComponents([.hour, .minute], from: transition.addingTimeInterval(-1))
+            let gapStart = (beforeGap.hour! * 60 + beforeGap.minute! + 1) % (24 * 60)
+            let minuteOfDay = (gapStart + offsetPermille * (gapLength / 60) / 1000) % (24 * 60)
+            let time = RecurrenceRule.TimeOfDay(hour: minuteOfDay / 60, minute: minuteOfDay % 60)
+            let frequency: RecurrenceFrequency = [.daily, .weekly, .monthly][kind]
+            let unit: Calendar.Component = [.day, .weekOfYear, .month][kind]
+            let gapDay = calendar.dateComponents([.year, .month, .day], from: transition)
+            guard let gapNoon = calendar.date(from: DateComponents(year: gapDay.year, month: gapDay.month, day: gapDay.day, hour: 12)),
+                let startNoon = calendar.date(byAdding: unit, value: -1, to: gapNoon),
+                let start = calendar.date(bySettingHour: time.hour, minute: time.minute, second: 0, of: startNoon)
+            else {
+                Issue.record("no start date")
+                return
+            }
+            var rule = RecurrenceRule(frequency: frequency, fromCompletion: fromCompletion).normalized(anchor: start, timeZone: timeZone)
+            // What the store keeps is the RRULE text.
+            rule = (try? RecurrenceRule(rrule: rule.rrule)) ?? rule
+            rule.fromCompletion = fromCompletion
+            var due = start
+            for occurrence in 1...4 {
+                guard let next = rule.nextDue(previousDue: due, completedAt: due.addingTimeInterval(600), occurrence: occurrence, timeZone: timeZone)
+                else {
+                    Issue.record("the series ended")
+                    return
+                }
+                let day = calendar.dateComponents([.year, .month, .day], from: next)
+                let wallClock = RecurrenceRule.TimeOfDay(of: next, calendar: calendar)
+                if day == gapDay {
+                    #expect(wallClock.hour * 60 + wallClock.minute == (gapStart + gapLength / 60) % (24 * 60), "the first instant after the gap")
+                } else {
+                    #expect(wallClock == time, "\(timeZone.identifier) \(frequency) from \(start): \(next)")
+                }
+                due = next
+            }
+        }
+    }
 }

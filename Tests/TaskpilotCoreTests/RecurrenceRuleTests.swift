@@ -145,6 +145,11 @@ struct RecurrenceRuleTests {
             (RecurrenceRule(frequency: .weekly, interval: 2, byWeekday: [.monday, .thursday]), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"),
             (RecurrenceRule(frequency: .monthly, byMonthDay: [-1], count: 12), "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12"),
             (RecurrenceRule(frequency: .yearly, until: local("2030-12-31T23:59:59")), "FREQ=YEARLY;UNTIL=20301231T235959Z"),
+            (RecurrenceRule(frequency: .daily, timeOfDay: .init(hour: 2, minute: 30)), "FREQ=DAILY;BYHOUR=2;BYMINUTE=30"),
+            (
+                RecurrenceRule(frequency: .monthly, byMonthDay: [28], timeOfDay: .init(hour: 2, minute: 0, second: 15)),
+                "FREQ=MONTHLY;BYMONTHDAY=28;BYHOUR=2;BYMINUTE=0;BYSECOND=15"
+            ),
         ]
     )
     func rruleText(_ rule: RecurrenceRule, _ text: String) throws {
@@ -176,7 +181,10 @@ struct RecurrenceRuleTests {
 
     @Test(
         "invalid RRULE text is refused with a message",
-        arguments: ["", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;BYSETPOS=1", "INTERVAL=2", "FREQ"]
+        arguments: [
+            "", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;BYSETPOS=1", "INTERVAL=2", "FREQ",
+            "FREQ=DAILY;BYHOUR=9,17", "FREQ=DAILY;BYHOUR=24", "FREQ=DAILY;BYMINUTE=60", "FREQ=DAILY;UNTIL=20260230",
+        ]
     )
     func invalidRRule(_ text: String) {
         #expect(throws: TaskpilotError.self) { try RecurrenceRule(rrule: text) }
@@ -190,5 +198,133 @@ struct RecurrenceRuleTests {
         #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [0]).validate().map(\.field) == ["recurrence.by_month_day"])
         #expect(RecurrenceRule(frequency: .daily, until: Date(), count: 2).validate().map(\.field) == ["recurrence.count"])
         #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [1, -1]).validate().isEmpty)
+    }
+
+    struct GapCase: CustomTestStringConvertible, Sendable {
+        let recurrence: String
+        let due: String
+        /// Hours between an occurrence's due time and its completion.
+        let completedAfter: Double
+        let expected: [String]
+        var testDescription: String { "\(recurrence) from \(due)" }
+    }
+
+    static let gapCases: [GapCase] = [
+        // The occurrence on the gap day (Mar 28, 2027, 02:00 → 03:00 in Paris) is at the first instant after the gap;
+        // the ones after it are back at 02:30.
+        GapCase(
+            recurrence: #"{"frequency": "daily"}"#,
+            due: "2027-03-27T02:30",
+            completedAfter: 0,
+            expected: ["2027-03-28 03:00", "2027-03-29 02:30", "2027-03-30 02:30"]
+        ),
+        GapCase(
+            recurrence: #"{"frequency": "daily", "from_completion": true}"#,
+            due: "2027-03-27T02:30",
+            completedAfter: 2,
+            expected: ["2027-03-28 03:00", "2027-03-29 02:30", "2027-03-30 02:30"]
+        ),
+        GapCase(
+            recurrence: #"{"frequency": "weekly"}"#,
+            due: "2027-03-21T02:30",
+            completedAfter: 0,
+            expected: ["2027-03-28 03:00", "2027-04-04 02:30", "2027-04-11 02:30"]
+        ),
+        GapCase(
+            recurrence: #""FREQ=WEEKLY;BYDAY=SA,SU""#,
+            due: "2027-03-27T02:45",
+            completedAfter: 1,
+            expected: ["2027-03-28 03:00", "2027-04-03 02:45", "2027-04-04 02:45"]
+        ),
+        GapCase(
+            recurrence: #"{"frequency": "monthly"}"#,
+            due: "2027-02-28T02:30",
+            completedAfter: 0,
+            expected: ["2027-03-28 03:00", "2027-04-28 02:30", "2027-05-28 02:30"]
+        ),
+        GapCase(
+            recurrence: #"{"frequency": "monthly", "from_completion": true}"#,
+            due: "2027-02-28T02:30",
+            completedAfter: 3,
+            expected: ["2027-03-28 03:00", "2027-04-28 02:30", "2027-05-28 02:30"]
+        ),
+    ]
+
+    @Test("after a daylight-saving gap the series is back at its wall-clock time", arguments: gapCases)
+    func gapDoesNotDrift(_ example: GapCase) throws {
+        let paris = zone("Europe/Paris")
+        let json = #"{"title": "a", "due_at": "\#(example.due)", "recurrence": \#(example.recurrence)}"#
+        var task = try TaskItem.blank(userID: UUID(), now: Date(timeIntervalSince1970: 0)).applying(
+            try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: paris),
+            now: Date(timeIntervalSince1970: 0),
+            timeZone: paris
+        )
+        var seen: [String] = []
+        for occurrence in 1...example.expected.count {
+            // As the store does: the rule goes through its RRULE text on the way to the next occurrence.
+            let rule = try RecurrenceRule(rrule: try #require(task.recurrence).rrule)
+            var stored = rule
+            stored.fromCompletion = task.recurrence?.fromCompletion == true
+            let due = try #require(task.dueAt)
+            let next = try #require(
+                stored.nextDue(
+                    previousDue: due,
+                    completedAt: due.addingTimeInterval(example.completedAfter * 3600),
+                    occurrence: occurrence,
+                    timeZone: paris
+                )
+            )
+            seen.append(wallClock(next, paris))
+            task.dueAt = next
+            task.recurrence = stored
+        }
+        #expect(seen == example.expected)
+    }
+
+    @Test("the daily series of the report: 01:30Z, 01:00Z on the gap day, then 00:30Z again")
+    func gapInUTC() throws {
+        let paris = zone("Europe/Paris")
+        let rule = RecurrenceRule(frequency: .daily).normalized(anchor: local("2027-03-27T02:30", paris), timeZone: paris)
+        var due = local("2027-03-27T02:30", paris)
+        var instants = [Timestamp.format(due)]
+        for occurrence in 1...3 {
+            due = try #require(rule.nextDue(previousDue: due, completedAt: due, occurrence: occurrence, timeZone: paris))
+            instants.append(Timestamp.format(due))
+        }
+        #expect(instants == ["2027-03-27T01:30:00Z", "2027-03-28T01:00:00Z", "2027-03-29T00:30:00Z", "2027-03-30T00:30:00Z"])
+    }
+
+    @Test("only a time of day that a gap skips is remembered by the rule")
+    func gapTimeOfDay() {
+        let paris = zone("Europe/Paris")
+        #expect(RecurrenceRule.gapTimeOfDay(of: local("2027-03-27T02:30", paris), timeZone: paris) == .init(hour: 2, minute: 30))
+        #expect(RecurrenceRule.gapTimeOfDay(of: local("2027-03-28T03:00", paris), timeZone: paris) == nil)
+        #expect(RecurrenceRule.gapTimeOfDay(of: local("2027-03-27T09:00", paris), timeZone: paris) == nil)
+        #expect(RecurrenceRule.gapTimeOfDay(of: local("2027-03-27T02:30"), timeZone: zone("UTC")) == nil)
+        #expect(RecurrenceRule(frequency: .daily).normalized(anchor: local("2027-06-01T09:00", paris), timeZone: paris).rrule == "FREQ=DAILY")
+        // A New York series at 02:30 in summer meets the next March gap.
+        let newYork = zone("America/New_York")
+        #expect(RecurrenceRule.gapTimeOfDay(of: local("2026-07-01T02:30", newYork), timeZone: newYork) == .init(hour: 2, minute: 30))
+    }
+
+    @Test("the remembered time follows a moved due date and survives a rule sent back unchanged")
+    func gapTimeFollowsDue() throws {
+        let paris = zone("Europe/Paris")
+        let now = Date(timeIntervalSince1970: 0)
+        func changes(_ json: String) throws -> TaskChanges { try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: paris) }
+        let task = try TaskItem.blank(userID: UUID(), now: now).applying(
+            try changes(#"{"title": "a", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#),
+            now: now,
+            timeZone: paris
+        )
+        #expect(task.recurrence?.timeOfDay == .init(hour: 2, minute: 30))
+        var onGapDay = task
+        onGapDay.dueAt = local("2027-03-28T03:00", paris)
+        let resent = try onGapDay.applying(try changes(#"{"title": "b", "recurrence": {"frequency": "daily"}}"#), now: now, timeZone: paris)
+        #expect(resent.recurrence?.timeOfDay == .init(hour: 2, minute: 30))
+        let moved = try task.applying(try changes(#"{"due_at": "2027-03-27T09:00"}"#), now: now, timeZone: paris)
+        #expect(moved.recurrence?.timeOfDay == nil)
+        let next = try #require(moved.recurrence?.nextDue(previousDue: moved.dueAt!, completedAt: moved.dueAt!, occurrence: 1, timeZone: paris))
+        #expect(wallClock(next, paris) == "2027-03-28 09:00")
     }
 }

@@ -118,7 +118,7 @@ struct TaskChangesTests {
         #expect(task.isOverdue(now: local("2026-12-01T15:00:01Z")))
     }
 
-    @Test("changing the due date re-arms relative reminders and moves a monthly day")
+    @Test("changing the due date re-arms relative reminders and keeps the rule's day of the month")
     func rearm() throws {
         var task = try create(
             #"{"title": "a", "due_at": "2026-12-10T09:00:00Z", "reminders": [{"offset_minutes": 30}], "recurrence": {"frequency": "monthly"}}"#
@@ -129,7 +129,7 @@ struct TaskChangesTests {
         let moved = try task.applying(try parse(#"{"due_at": "2026-12-12T09:00:00Z"}"#), now: now, timeZone: utc)
         #expect(moved.reminders.first?.fireAt == local("2026-12-12T08:30:00Z"))
         #expect(moved.reminders.first?.firedAt == nil)
-        #expect(moved.recurrence?.byMonthDay == [12])
+        #expect(moved.recurrence?.byMonthDay == [10])
         let cleared = try task.applying(try parse(#"{"due_at": null, "recurrence": null, "reminders": []}"#), now: now, timeZone: utc)
         #expect(cleared.dueAt == nil && cleared.recurrence == nil && cleared.reminders.isEmpty)
     }
@@ -146,5 +146,98 @@ struct TaskChangesTests {
     @Test("malformed JSON is refused before any field is read", arguments: ["", "{", "[1,2]", "\"text\"", "{\"title\": }", "null"])
     func malformed(_ body: String) {
         #expect(throws: TaskpilotError.self) { try JSONValue.parseObject(Data(body.utf8)) }
+    }
+
+    func create(_ json: String, zone timeZone: TimeZone) throws -> TaskItem {
+        try TaskItem.blank(userID: owner, now: now).applying(try parse(json, zone: timeZone), now: now, timeZone: timeZone)
+    }
+
+    @Test(
+        "moving only the due date moves one occurrence: the rule's explicit parts stay",
+        arguments: [
+            (#"{"frequency": "monthly", "by_month_day": [1]}"#, "FREQ=MONTHLY;BYMONTHDAY=1"),
+            (#"{"rrule": "FREQ=MONTHLY;BYMONTHDAY=1"}"#, "FREQ=MONTHLY;BYMONTHDAY=1"),
+            (#""FREQ=MONTHLY;BYMONTHDAY=1""#, "FREQ=MONTHLY;BYMONTHDAY=1"),
+            (#"{"frequency": "monthly", "interval": 2, "by_month_day": [1]}"#, "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=1"),
+            (#"{"frequency": "monthly"}"#, "FREQ=MONTHLY;BYMONTHDAY=1"),
+            (#"{"frequency": "monthly", "by_month_day": [1, 15]}"#, "FREQ=MONTHLY;BYMONTHDAY=1,15"),
+            (#"{"frequency": "monthly", "by_month_day": [-1]}"#, "FREQ=MONTHLY;BYMONTHDAY=-1"),
+            (#"{"frequency": "yearly"}"#, "FREQ=YEARLY;BYMONTHDAY=1"),
+            (#"{"frequency": "weekly", "by_weekday": ["FR"]}"#, "FREQ=WEEKLY;BYDAY=FR"),
+            (#"{"frequency": "daily", "interval": 3}"#, "FREQ=DAILY;INTERVAL=3"),
+        ]
+    )
+    func movingDueKeepsRule(_ recurrence: String, _ expected: String) throws {
+        let paris = zone("Europe/Paris")
+        let task = try create(#"{"title": "rent", "due_at": "2027-01-01T09:00", "recurrence": \#(recurrence)}"#, zone: paris)
+        #expect(task.recurrence?.rrule == expected)
+        let moved = try task.applying(try parse(#"{"due_at": "2027-01-04T09:00"}"#, zone: paris), now: now, timeZone: paris)
+        #expect(moved.dueAt == local("2027-01-04T09:00", paris))
+        #expect(moved.recurrence == task.recurrence)
+        #expect(moved.recurrence?.rrule == expected)
+    }
+
+    @Test("a missing day of the month is filled from the due date whenever a rule is given, with the new due date if both change")
+    func newRuleTakesDueDay() throws {
+        let paris = zone("Europe/Paris")
+        let task = try create(
+            #"{"title": "rent", "due_at": "2027-01-01T09:00", "recurrence": {"frequency": "monthly", "by_month_day": [1]}}"#,
+            zone: paris
+        )
+        let both = try task.applying(
+            try parse(#"{"due_at": "2027-01-04T09:00", "recurrence": {"frequency": "monthly"}}"#, zone: paris),
+            now: now,
+            timeZone: paris
+        )
+        #expect(both.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=4")
+        let explicit = try task.applying(
+            try parse(#"{"due_at": "2027-01-04T09:00", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=20"}"#, zone: paris),
+            now: now,
+            timeZone: paris
+        )
+        #expect(explicit.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=20")
+        let ruleOnly = try task.applying(
+            try parse(#"{"recurrence": {"frequency": "monthly", "interval": 2}}"#, zone: paris),
+            now: now,
+            timeZone: paris
+        )
+        #expect(ruleOnly.recurrence?.rrule == "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=1")
+    }
+
+    @Test(
+        "a date-only UNTIL ends the series at the end of that day in the user's zone, as the until field does",
+        arguments: [
+            #"{"rrule": "FREQ=DAILY;UNTIL=20261210"}"#,
+            #""RRULE:FREQ=DAILY;UNTIL=20261210""#,
+            #"{"frequency": "daily", "until": "2026-12-10"}"#,
+            #"{"rrule": "FREQ=DAILY", "until": "2026-12-10"}"#,
+        ]
+    )
+    func dateOnlyUntil(_ recurrence: String) throws {
+        let paris = zone("Europe/Paris")
+        let task = try create(#"{"title": "a", "due_at": "2026-12-09T00:30", "recurrence": \#(recurrence)}"#, zone: paris)
+        let rule = try #require(task.recurrence)
+        #expect(rule.until == local("2026-12-10T23:59:59", paris))
+        #expect(rule.rrule == "FREQ=DAILY;UNTIL=20261210T225959Z")
+        #expect(rule.text(timeZone: paris) == "every day until Dec 10, 2026")
+        let second = try #require(rule.nextDue(previousDue: task.dueAt!, completedAt: task.dueAt!, occurrence: 1, timeZone: paris))
+        #expect(wallClock(second, paris) == "2026-12-10 00:30")
+        #expect(rule.nextDue(previousDue: second, completedAt: second, occurrence: 2, timeZone: paris) == nil)
+        // What the store writes reads back to the same end.
+        #expect(try RecurrenceRule(rrule: rule.rrule).until == rule.until)
+    }
+
+    @Test("an until date is the end of a local day even when the day has 25 or 23 hours; an UNTIL with a time stays UTC")
+    func untilOnDaylightSavingDays() throws {
+        let paris = zone("Europe/Paris")
+        for (json, expected) in [
+            (#"{"frequency": "daily", "until": "2026-10-25"}"#, "2026-10-25T23:59:59"),
+            (#""FREQ=DAILY;UNTIL=20260329""#, "2026-03-29T23:59:59"),
+        ] {
+            let task = try create(#"{"title": "a", "due_at": "2026-03-01T09:00", "recurrence": \#(json)}"#, zone: paris)
+            #expect(task.recurrence?.until == local(expected, paris), "\(json)")
+        }
+        let utcUntil = try create(#"{"title": "a", "due_at": "2026-03-01T09:00", "recurrence": "FREQ=DAILY;UNTIL=20261210T120000Z"}"#, zone: paris)
+        #expect(utcUntil.recurrence?.until == local("2026-12-10T12:00:00Z"))
     }
 }

@@ -144,6 +144,41 @@ struct WorkflowStoreTests {
         }
     }
 
+    @Test(
+        "a daily series at a time a daylight-saving gap skips is back at that time after the gap, through the store",
+        arguments: TestBackend.available
+    )
+    func seriesAcrossGap(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let workflow = SQLWorkflowStore(database: database)
+            let paris = TimeZone(identifier: "Europe/Paris")!
+            let owner = try await SQLAccountRepository(database: database).update(
+                id: try await database.newTestUser().id,
+                name: nil,
+                timezone: "Europe/Paris"
+            )
+            let changes = try TaskChanges(
+                json: try JSONValue.parseObject(
+                    Data(#"{"title": "pills", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#.utf8)
+                ),
+                timeZone: paris
+            )
+            var current = try await tasks.create(try TaskItem.blank(userID: owner.id, now: Date()).applying(changes, now: Date(), timeZone: paris))
+            var dues = [current.dueAt.map(Timestamp.format)]
+            for _ in 0..<3 {
+                _ = try await tasks.update(id: current.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: paris)
+                let completion = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
+                current = try #require(
+                    try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date())
+                )
+                dues.append(current.dueAt.map(Timestamp.format))
+            }
+            // 02:30 in Paris; on the 28th 02:30 does not exist (03:00); then 02:30 summer time again.
+            #expect(dues == ["2027-03-27T01:30:00Z", "2027-03-28T01:00:00Z", "2027-03-29T00:30:00Z", "2027-03-30T00:30:00Z"])
+        }
+    }
+
     @Test("a series ends at its count", arguments: TestBackend.available)
     func seriesEnds(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
