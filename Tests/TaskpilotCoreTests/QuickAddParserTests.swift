@@ -30,6 +30,9 @@ struct QuickAddParserTests {
             rrule: "FREQ=MONTHLY;BYMONTHDAY=1"
         ),
         Case(text: "buy milk tomorrow at 5pm", title: "buy milk", due: "2026-11-24 17:00"),
+        Case(text: "pay rent 1st of every month", title: "pay rent", due: "2026-12-01", rrule: "FREQ=MONTHLY;BYMONTHDAY=1"),
+        Case(text: "dinner the 3rd of january", title: "dinner", due: "2027-01-03"),
+        Case(text: "dinner on the 3rd of january 8pm", title: "dinner", due: "2027-01-03 20:00"),
         Case(text: "meeting next tuesday 14:30", title: "meeting", due: "2026-12-01 14:30"),
         Case(text: "Call Ann in 3 days", title: "Call Ann", due: "2026-11-26"),
         Case(text: "Send report by Friday", title: "Send report", due: "2026-11-27"),

@@ -242,12 +242,13 @@ extension QuickAddParser {
             rule = parsed
             rule.fromCompletion = word == "every!"
             cursor = index + 1 + used
-        case "on", "the":
-            // "on the 1st of every month", "the 15th of each month"
+        case "on", "the",
+            _ where Int(word) == nil && Self.ordinal(word) != nil:
+            // "on the 1st of every month", "the 15th of each month", "1st of every month"
             var position = index
             if word == "on" { position += 1 }
             if tokens.word(position) == "the" { position += 1 }
-            guard position > index, let day = Self.ordinal(tokens.word(position)), tokens.word(position + 1) == "of",
+            guard position > index || word != "on" && word != "the", let day = Self.ordinal(tokens.word(position)), tokens.word(position + 1) == "of",
                 ["every", "each"].contains(tokens.word(position + 2) ?? ""), tokens.word(position + 3) == "month"
             else { return nil }
             rule = RecurrenceRule(frequency: .monthly, byMonthDay: [day])
@@ -475,6 +476,8 @@ extension QuickAddParser {
                 return resolve(month: month, day: day, year: year).map { ($0, cursor + 1 + usedYear - start) }
             }
         }
+        // "the 3rd of January": as "3rd of January".
+        if word == "the", tokens.word(start + 2) == "of", let (day, used) = explicitDay(tokens, start + 1) { return (day, used + 1) }
         // "the 15th": the next 15th.
         if word == "the", let day = Self.ordinal(tokens.word(start + 1)), tokens.word(start + 1).map({ Int($0) == nil }) == true,
             tokens.word(start + 2) != "of"
