@@ -131,7 +131,10 @@ public struct TaskChanges: Sendable, Equatable {
                 } else {
                     var triggers: [ReminderTrigger] = []
                     for (index, item) in items.enumerated() {
-                        if let trigger = Self.reminder(item, field: "reminders[\(index)]", timeZone: timeZone, fields: &fields) {
+                        // The same reminder twice is one reminder, as the same tag twice is one tag.
+                        if let trigger = Self.reminder(item, field: "reminders[\(index)]", timeZone: timeZone, fields: &fields),
+                            !triggers.contains(trigger)
+                        {
                             triggers.append(trigger)
                         }
                     }

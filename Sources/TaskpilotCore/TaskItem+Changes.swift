@@ -60,7 +60,10 @@ extension TaskItem {
         case nil: break
         }
         if let rule = task.recurrence {
-            if let due = task.dueAt {
+            if let due = task.dueAt, changes.recurrence != nil, let until = rule.until, until < due {
+                // A series that ends before it starts is a mistake (a year, a month): say so rather than repeat nothing.
+                errors.append(FieldError("recurrence.until", "must not be before the first due date (due_at)"))
+            } else if let due = task.dueAt {
                 task.recurrence = Self.recurrence(
                     rule,
                     changed: changes.recurrence != nil,

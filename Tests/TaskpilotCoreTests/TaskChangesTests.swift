@@ -32,8 +32,8 @@ struct TaskChangesTests {
         let task = try create(
             """
             {"title": "  Pay\\nrent  ", "description": "flat 3", "priority": "p1", "tags": ["Home", "#bills", "home"],
-             "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}, {"at": "2026-11-30T18:00:00Z"}],
-             "recurrence": {"frequency": "monthly", "by_month_day": [1]}}
+             "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}, {"at": "2026-11-30T18:00:00Z"}, 60,
+             {"at": "2026-11-30T19:00:00+01:00"}], "recurrence": {"frequency": "monthly", "by_month_day": [1]}}
             """
         )
         #expect(task.title == "Pay rent")
@@ -100,11 +100,16 @@ struct TaskChangesTests {
     }
 
     @Test("rules that need the whole task: recurrence and relative reminders need a due date")
-    func wholeTaskRules() {
+    func wholeTaskRules() throws {
         #expect(throws: TaskpilotError.self) { try create(#"{"title": "a", "recurrence": {"frequency": "daily"}}"#) }
         #expect(throws: TaskpilotError.self) { try create(#"{"title": "a", "reminders": [{"offset_minutes": 10}]}"#) }
         #expect(throws: TaskpilotError.self) { try create(#"{"description": "no title"}"#) }
         #expect(throws: TaskpilotError.self) { try create(#"{"title": "a", "all_day": true}"#) }
+        let endsBeforeStart = TaskpilotError.validationFailed([FieldError("recurrence.until", "must not be before the first due date (due_at)")])
+        #expect(throws: endsBeforeStart) {
+            try create(#"{"title": "a", "due_at": "2026-12-10", "recurrence": {"frequency": "daily", "until": "2026-12-01"}}"#)
+        }
+        #expect(try create(#"{"title": "a", "due_at": "2026-12-10", "recurrence": {"frequency": "daily", "until": "2026-12-10"}}"#).recurrence != nil)
     }
 
     @Test("a plain date makes an all-day task at the start of the user's day")
