@@ -216,8 +216,14 @@ extension OfflineInterpreter {
 
     /// Markdown-safe text for a table cell or bold span.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "*", with: "\\*").replacingOccurrences(of: "_", with: "\\_")
-            .replacingOccurrences(of: "`", with: "\\`")
+        // What gives text a meaning inside a line (the backslash itself, code, emphasis, table cells, strike-through, and
+        // the brackets of links and images): a title is shown as typed, never as a link or an image.
+        var escaped = ""
+        for character in text {
+            if "\\`*_|~[]".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
     }
 
     static func clip(_ text: String) -> String { text.count > 80 ? String(text.prefix(77)) + "…" : text }

@@ -241,7 +241,14 @@ public struct TaskChanges: Sendable, Equatable {
     private static func recurrence(_ value: JSONValue, timeZone: TimeZone, fields: inout JSONFields) -> RecurrenceRule? {
         if case .string(let text) = value {
             do {
-                return try RecurrenceRule(rrule: text, field: "recurrence", timeZone: timeZone)
+                // RRULE text is held to the limits of the object form (INTERVAL=0, COUNT=0, BYMONTHDAY=40 read fine).
+                let rule = try RecurrenceRule(rrule: text, field: "recurrence", timeZone: timeZone)
+                let errors = rule.validate(field: "recurrence")
+                guard errors.isEmpty else {
+                    fields.append(errors)
+                    return nil
+                }
+                return rule
             } catch {
                 if case .validationFailed(let errors) = error { fields.append(errors) }
                 return nil

@@ -5,8 +5,10 @@ import Foundation
 public import Logging
 public import NIOCore
 import NIOPosix
+import PostgresNIO
 public import SQLKit
 public import ServiceLifecycle
+import VaporCSQLite
 
 /// The SQL dialect in use; the few statements that differ switch on it.
 public enum SQLFlavor: Sendable {
@@ -295,4 +297,42 @@ public struct DatabaseSetupError: Error, CustomStringConvertible {
     public let description: String
 
     init(_ description: String) { self.description = description }
+}
+
+/// A database failure that is not the request's fault but the database's state: unreachable, shutting down, full.
+public struct DatabaseUnavailable: Sendable {
+    /// Whether the database is out of space (`507`) rather than unreachable (`503`).
+    public let full: Bool
+    /// What is wrong, for the operator and the client; no statement text or data.
+    public let reason: String
+
+    /// The unavailability `error` stands for; nil for any other error (a bug, a constraint, bad input).
+    public init?(_ error: any Error) {
+        if let error = error as? SQLiteDirectError {
+            // The primary result code: extended codes (SQLITE_IOERR_WRITE, …) keep it in their low byte.
+            switch error.code & 0xFF {
+            case SQLITE_FULL: (full, reason) = (true, "the database's disk is full")
+            case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_BUSY, SQLITE_LOCKED:
+                (full, reason) = (false, "the database file cannot be written (\(error.message))")
+            default: return nil
+            }
+        } else if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown:
+                (full, reason) = (false, "PostgreSQL cannot be reached")
+            case .server:
+                let state = error.serverInfo?[.sqlState] ?? ""
+                if state == "53100" {
+                    (full, reason) = (true, "PostgreSQL's disk is full")
+                } else if state.hasPrefix("08") || state.hasPrefix("53") || ["57P01", "57P02", "57P03"].contains(state) {
+                    (full, reason) = (false, "PostgreSQL is unavailable (SQLSTATE \(state))")
+                } else {
+                    return nil
+                }
+            default: return nil
+            }
+        } else {
+            return nil
+        }
+    }
 }

@@ -25,10 +25,11 @@ struct Taskpilot: AsyncParsableCommand {
 
 /// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong; `serving` also asks
 /// for what the API needs (a shared JWT secret with PostgreSQL).
-func loadSettings(serving: Bool = false) async throws -> Settings {
+func loadSettings(serving: Bool = false, listening: Bool = false) async throws -> Settings {
     do {
         let settings = try Settings(reader: try await Settings.environmentReader())
         if serving { try settings.requireSharedSecret() }
+        if serving { try settings.checkServing() } else if listening { try settings.checkListenAddress() }
         return settings
     } catch let error as Settings.Invalid {
         FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
@@ -100,7 +101,7 @@ struct Worker: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = try await loadSettings()
+        let settings = try await loadSettings(listening: true)
         let logger = bootstrapLogging(settings)
         let metrics = bootstrapMetrics()
         let application: any ApplicationProtocol

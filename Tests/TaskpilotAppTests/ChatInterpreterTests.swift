@@ -23,6 +23,17 @@ struct ChatInterpreterTests {
         (call?.arguments["ids"]?.arrayValue ?? []).compactMap(\.int64Value).sorted()
     }
 
+    @Test("a title is shown as typed: its brackets make no link or image, its backslashes and stars no emphasis")
+    func titlesEscaped() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            let title = #"[click me](javascript:alert(1)) ![i](http://127.0.0.1/t.png) a\*b* ~c~"#
+            _ = try await me.createTask("{\"title\": \"\(title.replacingOccurrences(of: "\\", with: "\\\\"))\", \"tags\": [\"zz\"]}")
+            let reply = try await me.chat("show tasks tagged zz")
+            #expect(reply.response.contains(#"\[click me\](javascript:alert(1)) !\[i\](http://127.0.0.1/t.png) a\\\*b\* \~c\~"#), "\(reply.response)")
+        }
+    }
+
     @Test("'yes' to a bulk delete deletes exactly the tasks that were shown, and says which were gone")
     func confirmationActsOnShownTasks() async throws {
         try await withAPI(.sqlite) { api in

@@ -91,6 +91,10 @@ struct TaskChangesTests {
             (#"{"title": "a", "recurrence": {"frequency": "monthly", "by_month_day": [0]}}"#, ["recurrence.by_month_day"]),
             (#"{"title": "a", "recurrence": {"frequency": "monthly", "by_month_day": [40]}}"#, ["recurrence.by_month_day[0]"]),
             (#"{"title": "a", "recurrence": "FREQ=SECONDLY"}"#, ["recurrence"]),
+            // RRULE text keeps the limits of the object form.
+            (#"{"title": "a", "recurrence": "FREQ=WEEKLY;INTERVAL=0"}"#, ["recurrence.interval"]),
+            (#"{"title": "a", "recurrence": "FREQ=DAILY;COUNT=0"}"#, ["recurrence.count"]),
+            (#"{"title": "a", "recurrence": "FREQ=MONTHLY;BYMONTHDAY=40"}"#, ["recurrence.by_month_day"]),
             (#"{"title": "a", "recurrence": 7}"#, ["recurrence"]),
             (#"{"title": 1, "priority": "x", "due_at": "y"}"#, ["title", "priority", "due_at"]),
         ]

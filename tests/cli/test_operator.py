@@ -118,6 +118,38 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
     assert missing.returncode == 2 and "TASKPILOT_JWT_SECRET" in missing.stderr
 
 
+def test_what_serve_needs_of_the_machine_is_checked_first_with_one_line_naming_the_key():
+    import socket
+    with tempfile.TemporaryDirectory() as folder:
+        def refused(**settings: str) -> str:
+            started = time.monotonic()
+            result = subprocess.run([BINARY, "serve"], cwd=folder, env=environment(**settings), capture_output=True, text=True, timeout=30)
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            assert result.returncode == 2 and len(lines) == 1, (settings, result.stderr)
+            assert time.monotonic() - started < 10, "refused at once, not after a hang"
+            return lines[0]
+
+        # A port another program listens on (it used to hang start-up half-way, deaf to SIGTERM, every other time).
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for _ in range(3):
+            line = refused(TASKPILOT_PORT=str(port), TASKPILOT_DATA_DIR=f"{folder}/busy")
+            assert "TASKPILOT_PORT" in line and "already in use" in line, line
+        busy.close()
+        assert "TASKPILOT_HOST" in refused(TASKPILOT_HOST="999.1.1.1", TASKPILOT_PORT=str(free_port()), TASKPILOT_DATA_DIR=f"{folder}/host")
+        line = refused(TASKPILOT_DATA_DIR="/proc/taskpilot-nope", TASKPILOT_PORT=str(free_port()))
+        assert "TASKPILOT_DATA_DIR" in line and "cannot be created" in line, line
+        # A second server on the same SQLite file is refused while the first runs.
+        first = serve(folder, free_port())
+        try:
+            line = refused(TASKPILOT_PORT=str(free_port()))
+            assert "TASKPILOT_DATA_DIR" in line and "another Taskpilot server" in line, line
+        finally:
+            assert stop(first) == 0
+
+
 def test_json_logs_are_one_object_per_line_with_the_request_id():
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()

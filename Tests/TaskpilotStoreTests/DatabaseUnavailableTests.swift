@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import SQLKit
+import TaskpilotTestSupport
+import Testing
+
+@testable import TaskpilotStore
+
+/// `DatabaseUnavailable`: the failures that are the database's state, which the API answers 503 or 507, not 500.
+@Suite("Database unavailable")
+struct DatabaseUnavailableTests {
+    @Test("SQLite: a full disk is 'full', a file that cannot be written is unavailable, a constraint is neither")
+    func sqlite() {
+        #expect(
+            DatabaseUnavailable(
+                SQLiteDirectError(
+                    code: 13, // SQLITE_FULL
+                    message: "database or disk is full"
+                )
+            )?.full == true
+        )
+        // Extended result codes keep the primary one in their low byte (SQLITE_IOERR_WRITE = 778).
+        #expect(DatabaseUnavailable(SQLiteDirectError(code: 778, message: "disk I/O error"))?.full == false)
+        #expect(
+            DatabaseUnavailable(
+                SQLiteDirectError(
+                    code: 19, // SQLITE_CONSTRAINT
+                    message: "UNIQUE constraint failed"
+                )
+            ) == nil
+        )
+        #expect(DatabaseUnavailable(DatabaseSetupError("a bug")) == nil)
+    }
+
+    @Test("PostgreSQL that cannot be reached is unavailable")
+    func unreachable() async throws {
+        // Port 1 on the loopback: nothing listens there.
+        let database = try await TaskpilotDatabase(
+            location: DatabaseLocation(url: "postgres://taskpilot:taskpilot@127.0.0.1:1/taskpilot")!,
+            logger: TestBackend.logger,
+            maxConnections: 1
+        )
+        do {
+            try await database.sql.raw("SELECT 1 AS one").run()
+            Issue.record("a query ran on a database that is not there")
+        } catch {
+            #expect(DatabaseUnavailable(error) != nil, "\(String(reflecting: error))")
+        }
+        await database.shutdown()
+    }
+}
