@@ -201,10 +201,14 @@ public enum TaskTools {
         readOnly: true,
         destructive: false
     ) { arguments, context in
+        if let limit = arguments["limit"], limit != .null {
+            guard let number = limit.int64Value, (1...100).contains(number) else {
+                throw ToolError("Invalid argument limit: must be a whole number between 1 and 100.")
+            }
+        }
         var query = try filter(arguments, context: context, defaultStatus: "pending")
         // Soonest due first; a single key lets the database read the page in index order.
         if arguments["sort"] == nil { query.sort = [TaskSort(.dueAt)] }
-        query.limit = min(query.limit, 100)
         let page = try await context.tasks.list(query, userID: context.user.id, now: context.now)
         return .array(page.items.map(listItem))
     }

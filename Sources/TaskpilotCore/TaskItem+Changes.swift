@@ -52,7 +52,7 @@ extension TaskItem {
             }
         }
         if task.dueAt == nil, task.reminders.contains(where: { if case .beforeDue = $0.trigger { true } else { false } }) {
-            errors.append(FieldError("reminders", "a reminder relative to the due date needs a due date (due_at)"))
+            errors.append(FieldError("reminders", "relative to the due date need a due date (due_at)"))
         }
         switch changes.recurrence {
         case .set(let rule)?: task.recurrence = rule

@@ -71,7 +71,7 @@ public struct OutboxRelay: Service {
                 backoff = min(max(backoff * 2, .milliseconds(100)), .seconds(10))
                 logger.warning(
                     "publishing from the outbox failed; will retry",
-                    metadata: ["error": .string(String(describing: error)), "retry_in": .string("\(backoff)")]
+                    metadata: ["error": .string(String(reflecting: error)), "retry_in": .string("\(backoff)")]
                 )
                 try? await Task.sleep(for: backoff)
                 continue

@@ -17,7 +17,8 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
     // MARK: - The API
 
     public func create(userID: UUID, url: String, events: [String], secret: String, now: Date) async throws -> Webhook {
-        let webhook = Webhook(id: UUID(), userID: userID, url: url, events: events, failures: 0, disabledAt: nil, createdAt: now)
+        // As a read gives it back: to the stored millisecond.
+        let webhook = Webhook(id: UUID(), userID: userID, url: url, events: events, failures: 0, disabledAt: nil, createdAt: now.storedPrecision)
         let lock: SQLQueryString = store.flavor == .postgres ? " FOR UPDATE" : ""
         try await store.transaction { sql in
             // Locking the user row makes the count and the insert one step for concurrent requests of that user.

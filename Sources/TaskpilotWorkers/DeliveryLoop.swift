@@ -37,7 +37,7 @@ struct DeliveryLoop<Item: Sendable>: Sendable {
                             let pruned = try await prune(Date().addingTimeInterval(-Self.retention))
                             if pruned > 0 { logger.info("finished deliveries pruned", metadata: ["deleted": "\(pruned)"]) }
                         } catch {
-                            logger.warning("pruning finished deliveries failed", metadata: ["error": .string(String(describing: error))])
+                            logger.warning("pruning finished deliveries failed", metadata: ["error": .string(String(reflecting: error))])
                         }
                     }
                     let free = concurrency - inFlight.value
@@ -46,7 +46,7 @@ struct DeliveryLoop<Item: Sendable>: Sendable {
                         do {
                             claimed = try await claim(free)
                         } catch {
-                            logger.warning("claiming deliveries failed; retrying", metadata: ["error": .string(String(describing: error))])
+                            logger.warning("claiming deliveries failed; retrying", metadata: ["error": .string(String(reflecting: error))])
                             try? await Task.sleep(for: .seconds(1))
                             continue
                         }

@@ -93,7 +93,7 @@ public struct ReminderScheduler: Service {
                 }
                 try? await Task.sleep(for: sleep)
             } catch {
-                logger.warning("firing reminders failed; retrying", metadata: ["error": .string(String(describing: error))])
+                logger.warning("firing reminders failed; retrying", metadata: ["error": .string(String(reflecting: error))])
                 try? await Task.sleep(for: .seconds(1))
             }
         }

@@ -38,6 +38,8 @@ struct WebhookAPITests {
             let listed = try await me.get("/api/v1/webhooks")
             #expect(listed.status == .ok)
             #expect(try listed.decode([WebhookBody].self).map(\.id) == [hook.id, second.id])
+            // The answer to a create says what a read will: created_at to the stored millisecond.
+            #expect(try listed.decode([WebhookBody].self).map(\.created_at) == [hook.created_at, second.created_at])
             #expect(!listed.text.contains("whsec_"))
 
             #expect(try await me.delete("/api/v1/webhooks/\(hook.id)").status == .noContent)

@@ -73,6 +73,11 @@ async def exercise_every_tool(session: ClientSession, server: Server, other_toke
     bad = await session.call_tool("add_task", {"title": "", "priority": "huge"})
     assert bad.is_error and "priority" in bad.content[0].text
     assert (await session.call_tool("update_task", {"task_id": "abc"})).is_error
+    # The limits the tool schemas state are the ones enforced, and RRULE text keeps the rule limits.
+    too_many = await session.call_tool("list_tasks", {"limit": 300})
+    assert too_many.is_error and "between 1 and 100" in too_many.content[0].text
+    zero = await session.call_tool("add_task", {"title": "x", "due": "2026-12-07T09:00", "recurrence": "FREQ=WEEKLY;INTERVAL=0"})
+    assert zero.is_error and "interval" in zero.content[0].text
 
     for index in range(4):
         await session.call_tool("add_task", {"title": f"bulk {index}", "tags": ["bulk"]})
