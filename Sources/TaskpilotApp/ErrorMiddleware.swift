@@ -55,20 +55,20 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let message =
                 error.body ?? (error.status == .notFound ? "No route matches \(request.method) \(request.uri.path)." : error.status.reasonPhrase)
             return Self.response(status: error.status, code: code, message: message, details: nil, headers: error.headers)
-        } catch let error where DatabaseUnavailable(error) != nil {
-            // The database's state, not a bug: the client may retry later, the operator reads why.
-            let failure = DatabaseUnavailable(error)!
-            context.logger.warning("database unavailable", metadata: ["reason": .string(failure.reason)])
-            return Self.response(
-                status: failure.full ? HTTPResponse.Status(code: 507) : .serviceUnavailable,
-                code: failure.full ? "insufficient_storage" : "database_unavailable",
-                message: failure.full
-                    ? "The request could not be completed: \(failure.reason); an operator must free space."
-                    : "The request could not be completed: \(failure.reason). Try again in a moment.",
-                details: nil,
-                headers: failure.full ? [:] : [.retryAfter: "5"]
-            )
         } catch {
+            if let failure = DatabaseUnavailable(error) {
+                // The database's state, not a bug: the client may retry later, the operator reads why.
+                context.logger.warning("database unavailable", metadata: ["reason": .string(failure.reason)])
+                return Self.response(
+                    status: failure.full ? HTTPResponse.Status(code: 507) : .serviceUnavailable,
+                    code: failure.full ? "insufficient_storage" : "database_unavailable",
+                    message: failure.full
+                        ? "The request could not be completed: \(failure.reason); an operator must free space."
+                        : "The request could not be completed: \(failure.reason). Try again in a moment.",
+                    details: nil,
+                    headers: failure.full ? [:] : [.retryAfter: "5"]
+                )
+            }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return Self.response(
                 status: .internalServerError,

@@ -1,8 +1,8 @@
+import Foundation
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import TaskpilotCore
 
 /// A server channel whose connections answer a first request that is not HTTP/1.1 and close when no request arrives.
 ///
@@ -83,9 +83,9 @@ final class FirstRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
                     "The request is not valid HTTP/1.1 (\(parserError)). Send HTTP/1.1 requests, over plain HTTP unless a proxy in front terminates TLS."
                 )
             }
-        let body = JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])]).jsonText
-        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
-        buffer.writeString(body)
+        // The error body every other answer has (ErrorMiddleware's).
+        let body = (try? AppRequestContext.encoder.encode(ErrorBody(error: .init(code: code, message: message, details: nil)))) ?? Data()
+        let buffer = context.channel.allocator.buffer(bytes: body)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(buffer.readableBytes))

@@ -50,8 +50,7 @@ extension Settings {
                     "another Taskpilot server is serving '\(path)'; stop it first (the embedded database takes one server; scale out with PostgreSQL)"
             )
         }
-        // Held, deliberately never closed: the lock lasts as long as this process.
-        _ = descriptor
+        // `descriptor` is deliberately never closed: the lock lasts as long as this process.
     }
 
     /// The host and port can be listened on: bound once and released.

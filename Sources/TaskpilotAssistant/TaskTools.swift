@@ -101,10 +101,7 @@ public enum TaskTools {
                 guard let rule = QuickAddParser(now: context.now, timeZone: zone).parse(words).recurrence else {
                     throw ToolError("Invalid argument recurrence: '\(text)' is not understood; try \"every monday\" or FREQ=WEEKLY;BYDAY=MO.")
                 }
-                object["recurrence"] = .string(rule.rrule)
-                if rule.fromCompletion {
-                    object["recurrence"] = .object(["rrule": .string(rule.rrule), "from_completion": true])
-                }
+                object["recurrence"] = rule.requestJSON
             }
         }
         if case .array(let items)? = arguments["reminders"] {

@@ -176,7 +176,7 @@ public struct CommandLineClient: Sendable {
         if let recurrenceText, !Self.isRRULE(recurrenceText) {
             let anchor = dueGiven ? newDue : try await current().date
             let (rule, parsed) = try Self.repetition(recurrenceText, anchor: anchor, timeZone: zone, now: now)
-            fields["recurrence"] = Self.json(rule)
+            fields["recurrence"] = rule.requestJSON
             // Without --due, a task without a due date starts at the first occurrence, as in quick add (a series needs
             // one), and a time said with the repetition ("every weekday 9am") is the task's new time on its day.
             if !dueGiven, anchor == nil || !parsed.allDay {
@@ -238,18 +238,6 @@ public struct CommandLineClient: Sendable {
             )
         }
         return (rule, parsed)
-    }
-
-    /// A rule as the API's structured recurrence (which, unlike RRULE text, can say "counted from completion").
-    static func json(_ rule: RecurrenceRule) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "frequency": .string(rule.frequency.rawValue), "interval": .number(Double(rule.interval)),
-            "by_weekday": .array(rule.byWeekday.map { .string($0.code) }), "by_month_day": .array(rule.byMonthDay.map { .number(Double($0)) }),
-            "from_completion": .bool(rule.fromCompletion),
-        ]
-        if let until = rule.until { object["until"] = .string(Timestamp.format(until)) }
-        if let count = rule.count { object["count"] = .number(Double(count)) }
-        return .object(object)
     }
 
     /// Deletes a task.

@@ -108,6 +108,12 @@ extension RecurrenceRule {
         return Calendar.taskpilot(TimeZone(identifier: "UTC")!).date(from: components)
     }
 
+    /// The rule as a request to the API gives it: RRULE text, or with `from_completion` beside it when the rule counts
+    /// from completion (which RRULE text cannot say).
+    public var requestJSON: JSONValue {
+        fromCompletion ? .object(["rrule": .string(rrule), "from_completion": true]) : .string(rrule)
+    }
+
     /// The last second of a local calendar day (23:59:59, whatever the day's length).
     static func endOfDay(year: Int, month: Int, day: Int, timeZone: TimeZone) -> Date? {
         let calendar = Calendar.taskpilot(timeZone)

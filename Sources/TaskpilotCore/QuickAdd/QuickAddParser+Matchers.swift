@@ -258,7 +258,7 @@ extension QuickAddParser {
         }
         // Endings: "until Dec 31", "for 5 times", "5 times", "at 9am" (kept for the due time).
         if tokens.word(cursor) == "until", let (day, used) = explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1) {
-            rule.until = date(day, Clock(hour: 23, minute: 59)).map { $0.addingTimeInterval(59) }
+            rule.until = RecurrenceRule.endOfDay(year: day.year, month: day.month, day: day.day, timeZone: timeZone)
             cursor += 1 + used
         }
         var countStart = cursor
