@@ -203,7 +203,7 @@ final class SQLiteConnectionPool: Sendable {
         }
         switch next {
         case .ready(let connection): return connection
-        case .closed: throw DatabaseSetupError("the database is shutting down")
+        case .closed: throw DatabaseClosed()
         case .wait: break
         }
         return await withCheckedContinuation { continuation in

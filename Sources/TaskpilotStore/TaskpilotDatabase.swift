@@ -299,6 +299,11 @@ public struct DatabaseSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// A statement asked for a connection of a pool that is closing.
+struct DatabaseClosed: Error, CustomStringConvertible {
+    var description: String { "the database is shutting down" }
+}
+
 /// A database failure that is not the request's fault but the database's state: unreachable, shutting down, full.
 public struct DatabaseUnavailable: Sendable {
     /// Whether the database is out of space (`507`) rather than unreachable (`503`).
@@ -308,7 +313,9 @@ public struct DatabaseUnavailable: Sendable {
 
     /// The unavailability `error` stands for; nil for any other error (a bug, a constraint, bad input).
     public init?(_ error: any Error) {
-        if let error = error as? SQLiteDirectError {
+        if error is DatabaseClosed {
+            (full, reason) = (false, "the database is shutting down")
+        } else if let error = error as? SQLiteDirectError {
             // The primary result code: extended codes (SQLITE_IOERR_WRITE, …) keep it in their low byte.
             switch error.code & 0xFF {
             case SQLITE_FULL: (full, reason) = (true, "the database's disk is full")

@@ -9,7 +9,7 @@ import Testing
 /// `DatabaseUnavailable`: the failures that are the database's state, which the API answers 503 or 507, not 500.
 @Suite("Database unavailable")
 struct DatabaseUnavailableTests {
-    @Test("SQLite: a full disk is 'full', a file that cannot be written is unavailable, a constraint is neither")
+    @Test("SQLite: a full disk is 'full', a file that cannot be written or a closing pool is unavailable, a constraint is neither")
     func sqlite() {
         #expect(
             DatabaseUnavailable(
@@ -30,6 +30,8 @@ struct DatabaseUnavailableTests {
             ) == nil
         )
         #expect(DatabaseUnavailable(DatabaseSetupError("a bug")) == nil)
+        // A pool that is closing refuses new statements: unavailable, not a bug.
+        #expect(DatabaseUnavailable(DatabaseClosed())?.reason == "the database is shutting down")
     }
 
     @Test("PostgreSQL that cannot be reached is unavailable")
