@@ -61,15 +61,24 @@ extension Settings {
         do {
             let channel = try bootstrap.bind(host: host, port: port).wait()
             try? channel.close().wait()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE {
-            throw Invalid(
+        } catch {
+            throw listenFailure(error)
+        }
+    }
+
+    /// What a failure to listen means for the operator, naming the key to change. Also for the server's own bind,
+    /// which can still lose the port to another process between the check and the start.
+    public func listenFailure(_ error: any Error) -> Invalid {
+        switch (error as? IOError)?.errnoCode {
+        case EADDRINUSE:
+            Invalid(
                 key: "TASKPILOT_PORT",
                 problem: "\(port) is already in use on \(host) (another Taskpilot or another program); stop it or choose another port"
             )
-        } catch let error as IOError where error.errnoCode == EACCES {
-            throw Invalid(key: "TASKPILOT_PORT", problem: "\(port) needs privileges this user does not have; use a port above 1023")
-        } catch {
-            throw Invalid(
+        case EACCES:
+            Invalid(key: "TASKPILOT_PORT", problem: "\(port) needs privileges this user does not have; use a port above 1023")
+        default:
+            Invalid(
                 key: "TASKPILOT_HOST",
                 problem: "cannot listen on '\(host)' (\(Self.reason(error))); use an address of this machine, such as 127.0.0.1 or 0.0.0.0"
             )

@@ -22,15 +22,18 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
     let base: any SQLDatabase
     /// The same database as PostgresNIO sees it.
     let postgres: any PostgresDatabase
+    /// The pool's closing flag; nil on a transaction's connection, which finishes what it began.
+    let closing: ClosingFlag?
 
-    init(base: any SQLDatabase, postgres: any PostgresDatabase) {
+    init(base: any SQLDatabase, postgres: any PostgresDatabase, closing: ClosingFlag?) {
         self.base = base
         self.postgres = postgres
+        self.closing = closing
     }
 
-    /// FluentKit's pooled PostgreSQL database with named statements.
-    init(_ database: any Database) {
-        self.init(base: database as! any SQLDatabase, postgres: database as! any PostgresDatabase)
+    /// FluentKit's pooled PostgreSQL database with named statements, refusing statements once `closing` is set.
+    init(_ database: any Database, closing: ClosingFlag) {
+        self.init(base: database as! any SQLDatabase, postgres: database as! any PostgresDatabase, closing: closing)
     }
 
     var logger: Logger { base.logger }
@@ -44,6 +47,7 @@ struct PostgresNamedStatementDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try closing?.check()
         let (sql, binds) = serialize(query)
         let write = sql.hasPrefix(NamedStatements.write)
         var bindings = PostgresBindings(capacity: binds.count)
@@ -86,7 +90,7 @@ extension PostgresNamedStatementDatabase {
     /// this one runs it in the caller's task, so on a serving loop every statement of it stays on that loop's thread.
     func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            let sql = PostgresNamedStatementDatabase(base: connection.sql(queryLogLevel: base.queryLogLevel), postgres: connection)
+            let sql = PostgresNamedStatementDatabase(base: connection.sql(queryLogLevel: base.queryLogLevel), postgres: connection, closing: nil)
             try await sql.raw("BEGIN").run()
             let result: T
             do {
@@ -103,6 +107,7 @@ extension PostgresNamedStatementDatabase {
     /// Runs `body` with a connection of the pool, without the task PostgresKit's `withConnection` would start for an
     /// async body: on the loop that owns the connections the whole statement then stays on that loop's thread.
     private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try closing?.check()
         let loop = postgres.eventLoop
         let leased = loop.makePromise(of: PostgresConnection.self)
         let finished = loop.makePromise(of: Void.self)
@@ -241,5 +246,18 @@ struct PostgresResultRow: ColumnarRow {
             }
         }
         return try row.sql().decode(column: column, as: D.self)
+    }
+}
+
+/// Set once a pool starts closing. A connection asked of an AsyncKit pool that has shut down leaves its promise
+/// unfulfilled (a crash in debug builds, a request that never answers in release ones): statements check this first
+/// and fail with `DatabaseClosed` instead, which the API answers 503.
+final class ClosingFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func set() { value.store(true, ordering: .relaxed) }
+
+    func check() throws(DatabaseClosed) {
+        if value.load(ordering: .relaxed) { throw DatabaseClosed() }
     }
 }

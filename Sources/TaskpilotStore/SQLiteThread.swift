@@ -4,10 +4,12 @@ import Synchronization
 /// A thread of its own as a task executor: the SQLite writer's statements run here, so waiting on a lock or on a
 /// checkpoint's fsync blocks this thread and never one of the cooperative pool's.
 final class SQLiteThread: TaskExecutor, @unchecked Sendable {
-    // `jobs` and `stopping` are guarded by `condition`.
+    // `jobs`, `stopping` and `ended` are guarded by `condition`.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopping = false
+    /// The thread has returned: a job enqueued now runs on the global executor instead.
+    private var ended = false
     /// Jobs enqueued and not yet finished, the running one included.
     private let unfinished = Atomic<Int>(0)
 
@@ -26,14 +28,21 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        unfinished.add(1, ordering: .relaxed)
         condition.lock()
+        guard !ended else {
+            condition.unlock()
+            // A task that prefers this executor can still come here after the pool closed (a worker finishing its
+            // last write during shutdown): it must run somewhere, or it waits for ever and the process with it.
+            globalConcurrentExecutor.enqueue(job)
+            return
+        }
+        unfinished.add(1, ordering: .relaxed)
         jobs.append(job)
         condition.signal()
         condition.unlock()
     }
 
-    /// Lets the thread end once it has run every job enqueued so far.
+    /// Lets the thread end once it has run every job enqueued so far; jobs enqueued later run on the global executor.
     func stop() {
         condition.lock()
         stopping = true
@@ -47,6 +56,7 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }
             if jobs.isEmpty {
+                ended = true
                 condition.unlock()
                 return
             }

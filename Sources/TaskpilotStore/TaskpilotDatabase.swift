@@ -24,8 +24,10 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let databases: Databases
     /// PostgreSQL connections on the loops that serve requests (see `init`).
     private let servingDatabases: Databases?
-    /// The loop of `databases`, made for it.
-    private let ownEventLoopGroup: MultiThreadedEventLoopGroup
+    /// The loop of `databases` and of SQLKit's future-based calls, one thread for every database of the process. It
+    /// is never shut down: a statement that comes after `shutdown` (a worker finishing during a failed start-up) must
+    /// fail with `DatabaseClosed`, and a future scheduled on a loop that has shut down never completes.
+    private static let ownLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let logger: Logger
     /// Read-only connections beside the writing one (SQLite files only).
     private let readers: SQLiteConnectionPool?
@@ -35,6 +37,8 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let loops: [(loop: any EventLoop, database: PostgresNamedStatementDatabase)]
     /// `database` with named statements, for statements run off the serving loops (PostgreSQL only).
     private let background: PostgresNamedStatementDatabase?
+    /// Set when `shutdown` begins (PostgreSQL only; the SQLite pools refuse work themselves).
+    private let closing: ClosingFlag
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
@@ -53,10 +57,11 @@ public final class TaskpilotDatabase: Service, Sendable {
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws {
         self.logger = logger
+        let closing = ClosingFlag()
+        self.closing = closing
         // One event loop gives one SQLite connection: SQLite takes one writer at a time, and the pragmas below are per
         // connection. On PostgreSQL it holds the connections of statements off the serving loops.
-        let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        ownEventLoopGroup = own
+        let own = Self.ownLoops
         let databases = Databases(threadPool: NIOThreadPool.singleton, on: own)
         self.databases = databases
         var perLoopDatabases: Databases?
@@ -101,7 +106,7 @@ public final class TaskpilotDatabase: Service, Sendable {
                         guard let database = perLoop.database(logger: logger, on: holders[index % holders.count]) else {
                             throw DatabaseSetupError("the database pool could not be created")
                         }
-                        return (loop, PostgresNamedStatementDatabase(database))
+                        return (loop, PostgresNamedStatementDatabase(database, closing: closing))
                     }
                     perLoopDatabases = perLoop
                 }
@@ -112,7 +117,7 @@ public final class TaskpilotDatabase: Service, Sendable {
                 throw DatabaseSetupError("the database pool could not be created")
             }
             self.database = database
-            background = flavor == .postgres ? PostgresNamedStatementDatabase(database) : nil
+            background = flavor == .postgres ? PostgresNamedStatementDatabase(database, closing: closing) : nil
             if flavor == .sqlite {
                 let sql = database as! any SQLDatabase
                 // FluentKit's connection writes too (migrations; everything on an in-memory database): the writer's settings.
@@ -134,7 +139,6 @@ public final class TaskpilotDatabase: Service, Sendable {
             await openedReaders?.close()
             await perLoopDatabases?.shutdownAsync()
             await databases.shutdownAsync()
-            try? await own.shutdownGracefully()
             throw error
         }
     }
@@ -262,16 +266,20 @@ public final class TaskpilotDatabase: Service, Sendable {
 
     /// Closes the pool.
     public func shutdown() async {
+        closing.set()
         await readers?.close()
         await writer?.close()
         await servingDatabases?.shutdownAsync()
         await databases.shutdownAsync()
-        try? await ownEventLoopGroup.shutdownGracefully()
     }
 
-    /// Waits for graceful shutdown, then closes the pool.
+    /// Waits for graceful shutdown, then closes the pool. Services stop in reverse order on graceful shutdown, so the
+    /// ones added after this one have stopped by then. When the group is cancelled instead (another service failed)
+    /// they all stop at once: closing now would fail the writes they are finishing, so the owner closes the pool
+    /// once the group has returned.
     public func run() async throws {
         try? await gracefulShutdown()
+        if Task.isCancelled { return }
         await shutdown()
     }
 }

@@ -4,10 +4,12 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import TaskpilotApp
 import TaskpilotClient
 import TaskpilotCore
+import TaskpilotStore
 import TaskpilotWorkers
 
 @main
@@ -32,8 +34,23 @@ func loadSettings(serving: Bool = false, listening: Bool = false) async throws -
         if serving { try settings.checkServing() } else if listening { try settings.checkListenAddress() }
         return settings
     } catch let error as Settings.Invalid {
-        FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
-        throw ExitCode(2)
+        throw report(error)
+    }
+}
+
+/// Turns a configuration error into one line on standard error and exit code 2.
+func report(_ error: Settings.Invalid) -> ExitCode {
+    FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
+    return ExitCode(2)
+}
+
+/// Runs `application` until it stops. A bind that fails after the start-up check (another process took the port in
+/// between) is the same one-line configuration error as the check's, not an I/O error's description.
+func runUntilStopped(_ application: some ApplicationProtocol, settings: Settings) async throws {
+    do {
+        try await application.runService()
+    } catch let error as IOError where [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) {
+        throw report(settings.listenFailure(error))
     }
 }
 
@@ -80,7 +97,13 @@ struct Serve: AsyncParsableCommand {
             logger.critical("start-up failed", metadata: ["error": .string(String(describing: error))])
             throw report(error)
         }
-        try await server.application.runService()
+        do {
+            try await runUntilStopped(server.application, settings: settings)
+        } catch {
+            await server.database.shutdown()
+            throw error
+        }
+        await server.database.shutdown()
         logger.notice("Taskpilot stopped")
     }
 }
@@ -108,13 +131,12 @@ struct Worker: AsyncParsableCommand {
         do {
             application = try await buildWorker(role: WorkerRole(rawValue: role.lowercased())!, settings: settings, logger: logger, metrics: metrics)
         } catch let error as Settings.Invalid {
-            FileHandle.standardError.write(Data("taskpilot: configuration error: \(error.description)\n".utf8))
-            throw ExitCode(2)
+            throw report(error)
         } catch {
             logger.critical("start-up failed", metadata: ["error": .string(String(describing: error))])
             throw report(error)
         }
-        try await application.runService()
+        try await runUntilStopped(application, settings: settings)
         logger.notice("worker stopped", metadata: ["role": .string(role.lowercased())])
     }
 }

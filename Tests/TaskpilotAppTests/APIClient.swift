@@ -79,11 +79,20 @@ func withAPI(
     settings overrides: [String: String] = [:],
     _ body: @Sendable (APIClient) async throws -> Void
 ) async throws {
+    try await withServer(backend, settings: overrides) { api, _ in try await body(api) }
+}
+
+/// Runs `body` against a fresh server on the backend, with the server itself (its database, say).
+func withServer(
+    _ backend: TestBackend,
+    settings overrides: [String: String] = [:],
+    _ body: @Sendable (APIClient, TaskpilotServer) async throws -> Void
+) async throws {
     try await backend.withFreshDatabaseURL { url in
         let reader = TestBackend.configReader(databaseURL: url, overrides: overrides)
         let server = try await buildServer(settings: try Settings(reader: reader), logger: TestBackend.logger)
         try await server.application.test(.router) { client in
-            try await body(APIClient(client: client))
+            try await body(APIClient(client: client), server)
         }
         await server.database.shutdown()
     }

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import TaskpilotAPI
+import TaskpilotApp
+import TaskpilotStore
 import TaskpilotTestSupport
 import Testing
 import Yams
@@ -54,6 +56,31 @@ struct OperationsAPITests {
             let unrouted = try await me.send(.put, "/api/v1/nothing-here")
             #expect(unrouted.status == .notFound && unrouted.error?.code == "not_found")
             #expect(try await me.get("/api/v1/tasks/\(task.id)").status == .ok)
+        }
+    }
+
+    @Test(
+        "a database that has closed answers 503 database_unavailable with Retry-After, and the server still stops",
+        .timeLimit(.minutes(1)),
+        arguments: TestBackend.available
+    )
+    func databaseClosed(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api, server in
+            let (me, _) = try await api.registered()
+            let task = try await me.createTask(#"{"title": "kept"}"#)
+            // The workers are still running: they must see the closed pool as an error and keep going, not hang it.
+            await server.database.shutdown()
+            for (method, path, json) in [
+                (HTTPRequest.Method.get, "/api/v1/tasks", nil), (.get, "/api/v1/tasks/\(task.id)", nil),
+                (.post, "/api/v1/tasks", #"{"title": "not kept"}"#), (.post, "/api/v1/tasks/\(task.id)/complete", nil),
+            ] {
+                let response = try await me.send(method, path, json: json)
+                #expect(response.status == .serviceUnavailable, "\(method) \(path): \(response.text)")
+                #expect(response.error?.code == "database_unavailable")
+                #expect(response.headers[.retryAfter] != nil)
+            }
+            let ready = try await api.get("/health/ready")
+            #expect(ready.status == .serviceUnavailable, "\(ready.text)")
         }
     }
 

@@ -150,6 +150,39 @@ def test_what_serve_needs_of_the_machine_is_checked_first_with_one_line_naming_t
             assert stop(first) == 0
 
 
+def test_servers_racing_for_one_port_all_end_with_the_winner_serving():
+    """Servers started at once on one port, each on its own data folder: some pass the start-up check before the
+    winner binds, and their own bind then fails after their workers started. Each loser must still exit 2 with the one
+    configuration line (it used to hang for good, deaf to SIGTERM, when a worker wrote after the pool had closed)."""
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(3):
+            port = free_port()
+            racers = [
+                subprocess.Popen([BINARY, "serve"], cwd=folder,
+                                 env=environment(TASKPILOT_PORT=str(port), TASKPILOT_DATA_DIR=f"{folder}/{port}-{n}"),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                for n in range(4)
+            ]
+            try:
+                deadline = time.monotonic() + 30
+                while sum(racer.poll() is None for racer in racers) > 1 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                running = [racer for racer in racers if racer.poll() is None]
+                assert len(running) == 1, f"{len(running)} of 4 still running 30 s after starting on one port"
+                for racer in racers:
+                    if racer is running[0]:
+                        continue
+                    lines = [line for line in racer.stderr.read().splitlines() if "error" in line or "critical" in line]
+                    assert racer.returncode == 2, lines
+                    assert lines[-1].startswith("taskpilot: configuration error: TASKPILOT_PORT:"), lines
+                assert stop(running[0]) == 0
+            finally:
+                for racer in racers:
+                    if racer.poll() is None:
+                        racer.kill()
+                        racer.wait()
+
+
 def test_json_logs_are_one_object_per_line_with_the_request_id():
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
