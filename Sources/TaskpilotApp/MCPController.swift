@@ -42,6 +42,13 @@ struct MCPController: Sendable {
         } catch is NIOTooManyBytesError {
             throw TaskpilotError.payloadTooLarge(limit: maxBodyBytes)
         }
+        if let refusal = Self.invalidToolCall(Data(buffer.readableBytesView)) {
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: refusal))
+            )
+        }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let transport = StatelessHTTPServerTransport(
@@ -88,6 +95,33 @@ struct MCPController: Sendable {
         }
         let body = answer.bodyData.map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
         return Response(status: .init(code: answer.statusCode), headers: fields, body: .init(byteBuffer: body))
+    }
+
+    /// The JSON-RPC error for a `tools/call` whose parameters have the wrong shape (a name that is not a string,
+    /// arguments that are not an object): -32602 invalid params naming the problem. The SDK would answer -32603, an
+    /// internal error, which tells the caller nothing it can fix.
+    static func invalidToolCall(_ body: Data) -> Data? {
+        guard let message = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+            message["method"] as? String == "tools/call"
+        else { return nil }
+        let problem: String
+        switch message["params"] {
+        case let params as [String: Any]:
+            if !(params["name"] is String) {
+                problem = "params.name must be the name of a tool (a string); tools/list gives them"
+            } else if let arguments = params["arguments"], !(arguments is [String: Any]) && !(arguments is NSNull) {
+                problem = "params.arguments must be an object of the tool's arguments, as its inputSchema describes"
+            } else {
+                return nil
+            }
+        default:
+            problem = "params must be an object with the tool's name and its arguments"
+        }
+        let answer: [String: Any] = [
+            "jsonrpc": "2.0", "id": message["id"] ?? NSNull(),
+            "error": ["code": -32602, "message": "Invalid params: \(problem)"],
+        ]
+        return try? JSONSerialization.data(withJSONObject: answer)
     }
 
     static func tool(_ tool: AssistantTool) -> Tool {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+import websockets.exceptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest_server import Server, next_message, soon  # noqa: E402

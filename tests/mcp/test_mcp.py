@@ -121,3 +121,37 @@ async def test_http_requires_credentials(server):
         async with streamable_http_client(server.url + "/mcp", http_client=client) as streams:
             async with ClientSession(streams[0], streams[1]) as session:
                 await session.initialize()
+
+
+def test_a_tool_call_of_the_wrong_shape_is_invalid_params(server):
+    """Arguments that are not an object, or a name that is not a string, are the caller's error (-32602) with what to
+    fix, not an internal error; nothing is written."""
+    import urllib.request
+    user = server.register("shape-mcp@example.com")
+
+    def call(params) -> dict:
+        body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params}).encode()
+        request = urllib.request.Request(server.url + "/mcp", data=body, method="POST", headers={
+            "Authorization": f"Bearer {user['token']}", "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+        })
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            return json.loads(response.read())
+
+    for params, named in [
+        ({"name": "add_task", "arguments": "buy milk"}, "params.arguments"),
+        ({"name": "add_task", "arguments": [{"title": "buy milk"}]}, "params.arguments"),
+        ({"name": "add_task", "arguments": 5}, "params.arguments"),
+        ({"name": 5, "arguments": {"title": "buy milk"}}, "params.name"),
+        ({"arguments": {"title": "buy milk"}}, "params.name"),
+        ("add_task", "params must be an object"),
+    ]:
+        answer = call(params)
+        assert answer["id"] == 7 and answer["error"]["code"] == -32602, (params, answer)
+        assert named in answer["error"]["message"], answer
+    # The well-formed call still works, and only it wrote a task.
+    answer = call({"name": "add_task", "arguments": {"title": "buy milk"}})
+    assert "error" not in answer and not answer["result"].get("isError"), answer
+    status, page = server.request("GET", "/api/v1/tasks", token=user["token"])
+    assert status == 200 and [task["title"] for task in page["items"]] == ["buy milk"]
