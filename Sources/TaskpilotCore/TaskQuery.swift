@@ -51,6 +51,29 @@ public struct TaskFilter: Sendable, Equatable {
         guard let text else { return [] }
         return text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).prefix(16).map(String.init)
     }
+
+    /// The search terms the full-text index finds: words of scripts that put spaces between words.
+    public var wordTerms: [String] { searchTerms.filter { !Self.isUnspaced($0) } }
+
+    /// The search terms matched as a part of the title or description instead: terms in a script written without
+    /// spaces between words (Chinese, Japanese, Thai, ...), where the full-text index takes a whole run of characters
+    /// as one word, so "会议" would not find "明天开会议".
+    public var substringTerms: [String] { searchTerms.filter(Self.isUnspaced) }
+
+    /// Whether `term` has a character of a script written without spaces between words.
+    static func isUnspaced(_ term: String) -> Bool {
+        term.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x0E00...0x0EFF, // Thai, Lao
+                0x1000...0x109F, // Myanmar
+                0x1780...0x17FF, // Khmer
+                0x3040...0x30FF, 0x31F0...0x31FF, 0xFF66...0xFF9F, // Hiragana, Katakana
+                0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FA1F: // Han
+                true
+            default: false
+            }
+        }
+    }
 }
 
 /// A page request of the task list.

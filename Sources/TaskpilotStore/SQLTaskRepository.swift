@@ -329,7 +329,7 @@ public struct SQLTaskRepository: TaskRepository {
     /// when the term matches at most `rareMatchLimit` of the user's tasks, their ids come back as a JSON array and the
     /// page is read by id, then sorted. Nil when the filter has no text, on PostgreSQL, or for a common term.
     private static func rareMatches(of filter: TaskFilter, userID: UUID, flavor: SQLFlavor, on sql: any SQLDatabase) async throws -> String? {
-        guard flavor == .sqlite, filter.text != nil, let match = ftsMatch(filter.searchTerms) else { return nil }
+        guard flavor == .sqlite, filter.text != nil, let match = ftsMatch(filter.wordTerms) else { return nil }
         let row = try await sql.raw(
             "SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM (" + userMatches(match, userID: userID)
                 + " LIMIT \(bind: rareMatchLimit + 1))"
@@ -373,16 +373,22 @@ public struct SQLTaskRepository: TaskRepository {
                 parts.append("EXISTS (SELECT 1 FROM task_tags tt WHERE tt.task_id = t.id AND tt.tag = \(bind: tag))")
             }
         }
-        // With `matches` the page's FROM joins them (`list`).
-        if filter.text != nil, matches == nil {
-            let terms = filter.searchTerms
-            if terms.isEmpty {
+        if filter.text != nil {
+            let (words, substrings) = (filter.wordTerms, filter.substringTerms)
+            if words.isEmpty && substrings.isEmpty {
                 parts.append("1 = 0")
-            } else if store.flavor == .sqlite, let match = Self.ftsMatch(terms) {
+            } else if matches != nil || words.isEmpty {
+                // The words' matches are the page's FROM (`list`), or there are no words.
+            } else if store.flavor == .sqlite, let match = Self.ftsMatch(words) {
                 parts.append("t.id IN (" + Self.userMatches(match, userID: userID) + ")")
             } else {
-                let query = terms.map { Self.isPrefix($0) ? "\($0):*" : $0 }.joined(separator: " & ")
-                parts.append("t.search @@ to_tsquery('simple', \(bind: query))")
+                let query = words.map { Self.isPrefix($0) ? "\($0):*" : $0 }.joined(separator: " & ")
+                parts.append("t.search @@ to_tsquery('simple', taskpilot_fold(\(bind: query)))")
+            }
+            // Terms without spaces between words are looked for in the text itself (the user's tasks, read in full).
+            let find = store.flavor == .sqlite ? "instr" : "strpos"
+            for term in substrings {
+                parts.append("\(unsafeRaw: find)(lower(t.title || ' ' || t.description), \(bind: term)) > 0")
             }
         }
         if let before = filter.dueBefore { parts.append("t.due_at < \(bind: before.millisecondsSince1970)") }

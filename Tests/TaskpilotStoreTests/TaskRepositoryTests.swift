@@ -265,6 +265,59 @@ struct TaskRepositoryTests {
         }
     }
 
+    @Test("search ignores case and accents on either database, in the text and in the terms", arguments: TestBackend.available)
+    func searchIgnoresAccents(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await database.newTestUser(now: now)
+            func titles(_ text: String) async throws -> [String] {
+                let query = try TaskQuery(parameters: ["q": text], timeZone: utc)
+                return try await tasks.list(query, userID: user.id, now: now).items.map(\.title).sorted()
+            }
+            for title in ["Café crème", "RÉUNION d'équipe", "reunion notes", "Học tiếng Việt", "Łódź trip"] {
+                var task = TaskItem.blank(userID: user.id, now: now)
+                task.title = title
+                _ = try await tasks.create(task)
+            }
+            #expect(try await titles("cafe") == ["Café crème"])
+            #expect(try await titles("CAFÉ") == ["Café crème"])
+            #expect(try await titles("reunion") == ["RÉUNION d'équipe", "reunion notes"])
+            #expect(try await titles("réunion equipe") == ["RÉUNION d'équipe"])
+            #expect(try await titles("tieng viet") == ["Học tiếng Việt"])
+            #expect(try await titles("łodz") == ["Łódź trip"])
+        }
+    }
+
+    @Test("a term in a script without spaces between words finds the tasks it is part of", arguments: TestBackend.available)
+    func searchUnspacedScripts(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let user = try await database.newTestUser(now: now)
+            let other = try await database.newTestUser(now: now)
+            func titles(_ text: String) async throws -> [String] {
+                let query = try TaskQuery(parameters: ["q": text], timeZone: utc)
+                return try await tasks.list(query, userID: user.id, now: now).items.map(\.title).sorted()
+            }
+            for (owner, title, description) in [
+                (user, "明天开会议", ""), (user, "准备会议材料 report", "iOS开发"), (user, "買い物リスト", "牛乳とパン"),
+                (user, "ซื้อนมที่ร้าน", ""), (user, "weekly report", ""), (other, "明天开会议", ""),
+            ] {
+                var task = TaskItem.blank(userID: owner.id, now: now)
+                (task.title, task.description) = (title, description)
+                _ = try await tasks.create(task)
+            }
+            // Inside a run of Han characters, in the description, in Japanese and Thai; the other user's task stays out.
+            #expect(try await titles("会议") == ["准备会议材料 report", "明天开会议"])
+            #expect(try await titles("開発").isEmpty)
+            #expect(try await titles("ios开发") == ["准备会议材料 report"])
+            #expect(try await titles("パン") == ["買い物リスト"])
+            #expect(try await titles("นม") == ["ซื้อนมที่ร้าน"])
+            // Mixed with words of a spaced script: both must match.
+            #expect(try await titles("会议 report") == ["准备会议材料 report"])
+            #expect(try await titles("会议 weekly").isEmpty)
+        }
+    }
+
     @Test("lists filtered by several priorities page exactly like a sort of every task, cursor after cursor", arguments: TestBackend.available)
     func priorityPages(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in

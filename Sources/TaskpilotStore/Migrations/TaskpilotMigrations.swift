@@ -15,6 +15,7 @@ enum TaskpilotMigrations {
         M0009IndexDueOrderPriority(),
         M0010IndexPriorityScans(),
         M0011KeySearchByUser(),
+        M0012FoldAccentsInSearch(),
     ]
 }
 
