@@ -57,7 +57,14 @@ struct TaskController: Sendable {
         if parsed.title.isEmpty {
             throw TaskpilotError.invalid("text", "has no words left for a title once the date and options are read; add what the task is")
         }
-        changes.title = String(parsed.title.prefix(TaskChanges.maxTitleLength))
+        // A title past the limit is refused as POST /tasks refuses it, not cut short without a word.
+        if parsed.title.count > TaskChanges.maxTitleLength {
+            throw TaskpilotError.invalid(
+                "text",
+                "leaves a title of \(parsed.title.count) characters once the date and options are read; a title is at most \(TaskChanges.maxTitleLength): shorten it and put the details in the task's description"
+            )
+        }
+        changes.title = parsed.title
         let draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         let task = try await tasks.create(draft)
         return EditedResponse(

@@ -40,6 +40,11 @@ public struct AssistantTool: Sendable {
 
     /// Runs the tool; every failure becomes a `ToolError` with a message fit to show.
     public func call(_ arguments: [String: JSONValue], context: ToolContext) async throws(ToolError) -> JSONValue {
+        // The schemas say `additionalProperties: false`: a misspelt argument ("due_date" for "due") is refused, not
+        // ignored while the tool reports success.
+        if let unknown = Self.unknownArgument(in: arguments, schema: inputSchema) {
+            throw ToolError("Unknown argument \(unknown.path): \(name) takes \(unknown.known.joined(separator: ", ")).")
+        }
         do {
             return try await run(arguments, context)
         } catch let error as ToolError {
@@ -49,6 +54,26 @@ public struct AssistantTool: Sendable {
         } catch {
             throw ToolError("The tool failed: \(error)")
         }
+    }
+
+    /// Other names the tools take for an argument: `due_at`, as list_tasks names the due date, for `due`.
+    static let aliases = ["due_at": "due"]
+
+    /// The first argument that `schema` does not name, with the names it does, looking into objects whose schema
+    /// lists properties; nil when every argument is known.
+    static func unknownArgument(
+        in arguments: [String: JSONValue],
+        schema: JSONValue,
+        path: String = ""
+    ) -> (path: String, known: [String])? {
+        guard let properties = schema.objectValue?["properties"]?.objectValue else { return nil }
+        for (key, value) in arguments.sorted(by: { $0.key < $1.key }) {
+            guard let property = properties[key] ?? aliases[key].flatMap({ properties[$0] }) else { return (path + key, properties.keys.sorted()) }
+            if let object = value.objectValue, let unknown = unknownArgument(in: object, schema: property, path: path + key + ".") {
+                return unknown
+            }
+        }
+        return nil
     }
 
     static func message(_ error: TaskpilotError) -> String {

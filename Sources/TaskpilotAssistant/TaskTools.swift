@@ -35,7 +35,7 @@ public enum TaskTools {
         "type": "array", "items": ["type": "string"], "maxItems": 20, "description": "Tags without '#', e.g. [\"work\", \"home\"].",
     ])
     static let due = string(
-        "Due date: RFC 3339 date-time (2026-12-01T09:00:00Z), a local date-time (2026-12-01T09:00, read in the user's time zone), a date (2026-12-01, all-day) or words like \"tomorrow 5pm\" or \"next friday\"."
+        "Due date: RFC 3339 date-time (2026-12-01T09:00:00Z), a local date-time (2026-12-01T09:00, read in the user's time zone), a date (2026-12-01, all-day) or words like \"tomorrow 5pm\" or \"next friday\". \"none\" or an empty string removes it."
     )
     static let recurrence = string(
         "How the task repeats, in words (\"every monday\", \"every month on the 1st\", \"every! 2 weeks\" = counted from completion) or as an RRULE (FREQ=WEEKLY;BYDAY=MO). Empty string removes it."
@@ -69,7 +69,9 @@ public enum TaskTools {
         if let due = arguments["due"] ?? arguments["due_at"] {
             object["due"] = nil
             object["due_at"] = nil
-            if case .string(let text) = due, !text.isEmpty, Timestamp.parse(text, timeZone: zone) == nil {
+            if case .string(let text) = due, ["", "none", "never", "no"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
+                object["due_at"] = .null
+            } else if case .string(let text) = due, Timestamp.parse(text, timeZone: zone) == nil {
                 let parsed = QuickAddParser(now: context.now, timeZone: zone).parse(text)
                 guard let date = parsed.dueAt, parsed.title.isEmpty else {
                     throw ToolError(
@@ -82,8 +84,6 @@ public enum TaskTools {
                     let parts = Calendar.taskpilot(zone).dateComponents([.year, .month, .day], from: date)
                     object["due_at"] = .string(String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!))
                 }
-            } else if case .string(let text) = due, text.isEmpty {
-                object["due_at"] = .null
             } else {
                 object["due_at"] = due
             }
@@ -268,6 +268,9 @@ public enum TaskTools {
         destructive: false
     ) { arguments, context in
         let taskID = try id(arguments)
+        guard arguments.keys.contains(where: { $0 != "task_id" }) else {
+            throw ToolError("Nothing to change: give at least one of title, description, due, priority, tags, recurrence or reminders.")
+        }
         let task = try await context.tasks.update(
             id: taskID,
             userID: context.user.id,
@@ -300,6 +303,12 @@ public enum TaskTools {
     ) { arguments, context in
         guard let name = arguments["action"]?.stringValue, let action = BulkAction(rawValue: name.lowercased()) else {
             throw ToolError("Invalid argument action: must be complete, reopen or delete.")
+        }
+        // As the REST endpoint: which tasks must be said, or a call without them would act on every task.
+        guard arguments["filter"]?.objectValue != nil || arguments["ids"] != nil && arguments["ids"] != .null else {
+            throw ToolError(
+                "Say which tasks: give filter (e.g. {\"status\": \"completed\"}; {\"status\": \"all\"} for every task) or ids (from list_tasks)."
+            )
         }
         let filterArguments = arguments["filter"]?.objectValue ?? [:]
         var query = try filter(filterArguments, context: context, defaultStatus: nil)

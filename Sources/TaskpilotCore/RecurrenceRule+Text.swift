@@ -17,6 +17,20 @@ extension RecurrenceRule {
         return parts.joined(separator: ";")
     }
 
+    /// The rule as clients see it for a task due at `due`: without the time of day the rule remembers for a
+    /// daylight-saving gap, and a yearly rule with the due date's month as `BYMONTH`: RFC 5545 reads
+    /// `FREQ=YEARLY;BYMONTHDAY=3` as the 3rd of every month, and this rule means the 3rd of the due date's month.
+    public func shownRRULE(due: Date?, timeZone: TimeZone) -> String {
+        var shown = self
+        shown.timeOfDay = nil
+        var text = shown.rrule
+        if frequency == .yearly, let due {
+            let month = Calendar.taskpilot(timeZone).component(.month, from: due)
+            text = text.replacingOccurrences(of: "FREQ=YEARLY", with: "FREQ=YEARLY;BYMONTH=\(month)")
+        }
+        return text
+    }
+
     private static let rruleDateFormat = Date.VerbatimFormatStyle(
         format:
             "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z",
@@ -70,10 +84,13 @@ extension RecurrenceRule {
                     throw .invalid(field, "\(name) must be one number between 0 and \(limit)")
                 }
                 time[name] = number
+            case "BYMONTH":
+                guard let number = Int(value) else { throw .invalid(field, "BYMONTH must be one month number, the due date's") }
+                rule.byMonth = number
             case "WKST":
                 continue
             default:
-                throw .invalid(field, "\(name) is not supported; use FREQ, INTERVAL, BYDAY, BYMONTHDAY, UNTIL or COUNT")
+                throw .invalid(field, "\(name) is not supported; use FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, UNTIL or COUNT")
             }
         }
         guard let frequency else { throw .invalid(field, "FREQ is required, e.g. FREQ=WEEKLY;BYDAY=MO") }
@@ -133,7 +150,8 @@ extension RecurrenceRule {
     }
 
     /// The rule as a sentence, e.g. "every month on the 1st" or "every 2 weeks on Monday and Friday".
-    public func text(timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
+    /// A yearly rule names the month of `due`, its task's due date, when given ("every year on March 3").
+    public func text(timeZone: TimeZone = TimeZone(identifier: "UTC")!, due: Date? = nil) -> String {
         var sentence: String
         let unit = frequency.unit
         if frequency == .weekly && interval == 1 && byWeekday == Weekday.workdays {
@@ -144,7 +162,12 @@ extension RecurrenceRule {
             if frequency == .weekly && !byWeekday.isEmpty {
                 sentence += " on " + Self.list(byWeekday.map(\.name))
             }
-            if (frequency == .monthly || frequency == .yearly) && !byMonthDay.isEmpty {
+            if frequency == .yearly, let due {
+                let calendar = Calendar.taskpilot(timeZone)
+                let month = calendar.monthSymbols[calendar.component(.month, from: due) - 1]
+                let day = byMonthDay.first ?? calendar.component(.day, from: due)
+                sentence += day == -1 ? " on the last day of \(month)" : " on \(month) \(day)"
+            } else if (frequency == .monthly || frequency == .yearly) && !byMonthDay.isEmpty {
                 sentence += " on the " + Self.list(byMonthDay.map(Self.ordinalDay))
             }
         }

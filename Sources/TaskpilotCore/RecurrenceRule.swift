@@ -35,6 +35,10 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     /// ``normalized(anchor:timeZone:)``) only for a time that falls into a daylight-saving gap of the user's zone, where
     /// one occurrence had to move. Written as `BYHOUR`/`BYMINUTE`/`BYSECOND`; nil means the time of the previous due date.
     public var timeOfDay: TimeOfDay?
+    /// The month of a yearly rule as read from RRULE text (`BYMONTH=3`). A yearly rule repeats on its due date's month,
+    /// so this is only checked against the due date (``TaskItem``'s changes refuse another month) and then dropped by
+    /// ``normalized(anchor:timeZone:)``: never stored. Shown rules carry it again (``shownRRULE(due:timeZone:)``).
+    public var byMonth: Int?
 
     /// A local wall-clock time of day.
     public struct TimeOfDay: Sendable, Equatable, Hashable {
@@ -98,6 +102,9 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         if byMonthDay.contains(where: { !(1...31).contains($0) && $0 != -1 }) {
             errors.append(FieldError("\(field).by_month_day", "days must be between 1 and 31, or -1 for the last day of the month"))
         }
+        if let byMonth, frequency != .yearly || !(1...12).contains(byMonth) {
+            errors.append(FieldError("\(field).rrule", "BYMONTH is only allowed in a yearly rule, as one month between 1 and 12"))
+        }
         if frequency == .yearly && byMonthDay.count > 1 {
             errors.append(FieldError("\(field).by_month_day", "a yearly rule takes at most one day of the month"))
         }
@@ -122,6 +129,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             rule.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: anchor)]
         }
         rule.timeOfDay = anchor.flatMap { Self.gapTimeOfDay(of: $0, timeZone: timeZone) }
+        rule.byMonth = nil
         return rule
     }
 

@@ -60,7 +60,14 @@ extension TaskItem {
         case nil: break
         }
         if let rule = task.recurrence {
-            if let due = task.dueAt, changes.recurrence != nil, let until = rule.until, until < due {
+            if let due = task.dueAt, let month = rule.byMonth, month != Calendar.taskpilot(timeZone).component(.month, from: due) {
+                errors.append(
+                    FieldError(
+                        "recurrence.rrule",
+                        "BYMONTH=\(month) is not the month of the due date: a yearly rule repeats on its due date's month; move due_at into that month"
+                    )
+                )
+            } else if let due = task.dueAt, changes.recurrence != nil, let until = rule.until, until < due {
                 // A series that ends before it starts is a mistake (a year, a month): say so rather than repeat nothing.
                 errors.append(FieldError("recurrence.until", "must not be before the first due date (due_at)"))
             } else if let due = task.dueAt {

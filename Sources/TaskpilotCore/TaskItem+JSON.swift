@@ -52,12 +52,9 @@ extension TaskItem {
             writer.key("interval")
             writer.int(rule.interval)
             writer.key("rrule")
-            // The time of day a rule remembers for a daylight-saving gap is the due date's: stored, not shown.
-            var shown = rule
-            shown.timeOfDay = nil
-            writer.string(shown.rrule)
+            writer.string(rule.shownRRULE(due: dueAt, timeZone: timeZone))
             writer.key("text")
-            writer.string(rule.text(timeZone: timeZone))
+            writer.string(rule.text(timeZone: timeZone, due: dueAt))
             writer.key("until")
             writer.timestamp(rule.until)
             writer.endObject()

@@ -229,7 +229,7 @@ struct QuickAddAPITests {
             let manyReminders = (1...11).map { "remind me \($0) hours before" }.joined(separator: " ")
             for body in [
                 #"{}"#, #"{"text": ""}"#, #"{"text": 5}"#, #"{"text": "tomorrow 9am"}"#, #"{"text": "tags \#(manyTags)"}"#,
-                #"{"text": "x tomorrow 9am \#(manyReminders)"}"#,
+                #"{"text": "x tomorrow 9am \#(manyReminders)"}"#, #"{"text": "\#(String(repeating: "long ", count: 60))tomorrow"}"#,
             ] {
                 let response = try await me.post("/api/v1/tasks/quick", body)
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
@@ -254,6 +254,21 @@ extension TaskAPITests {
                 #expect(moved.recurrence?.by_month_day == [1])
                 #expect(moved.recurrence?.text == "every month on the 1st")
             }
+        }
+    }
+
+    @Test("a yearly task shows its month in its rule and sentence, and takes the rule back as shown", arguments: TestBackend.available)
+    func yearlyMonth(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let task = try await me.createTask(#"{"title": "birthday", "due_at": "2027-03-03", "recurrence": {"frequency": "yearly"}}"#)
+            #expect(task.recurrence?.rrule == "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3")
+            #expect(task.recurrence?.text == "every year on March 3")
+            let resent = try await me.patch("/api/v1/tasks/\(task.id)", #"{"recurrence": {"rrule": "\#(task.recurrence!.rrule)"}}"#)
+            #expect(resent.status == .ok, "\(resent.text)")
+            #expect(try resent.decode(TaskBody.self).recurrence == task.recurrence)
+            let other = try await me.patch("/api/v1/tasks/\(task.id)", #"{"recurrence": {"rrule": "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=3"}}"#)
+            #expect(other.status == .unprocessableContent && other.error?.details?.first?.field == "recurrence.rrule", "\(other.text)")
         }
     }
 

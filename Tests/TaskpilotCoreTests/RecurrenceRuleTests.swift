@@ -327,4 +327,31 @@ struct RecurrenceRuleTests {
         let next = try #require(moved.recurrence?.nextDue(previousDue: moved.dueAt!, completedAt: moved.dueAt!, occurrence: 1, timeZone: paris))
         #expect(wallClock(next, paris) == "2027-03-28 09:00")
     }
+
+    @Test("a yearly rule names its month: shown as BYMONTH with BYMONTHDAY (RFC 5545 would read the day of every month) and in words")
+    func yearlyMonth() throws {
+        let newYork = zone("America/New_York")
+        let now = Date(timeIntervalSince1970: 0)
+        func changes(_ json: String) throws -> TaskChanges { try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: newYork) }
+        let task = try TaskItem.blank(userID: UUID(), now: now).applying(
+            try changes(#"{"title": "birthday", "due_at": "2027-03-03T09:00", "recurrence": {"frequency": "yearly"}}"#),
+            now: now,
+            timeZone: newYork
+        )
+        let rule = try #require(task.recurrence)
+        #expect(rule.rrule == "FREQ=YEARLY;BYMONTHDAY=3")
+        #expect(rule.shownRRULE(due: task.dueAt, timeZone: newYork) == "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3")
+        #expect(rule.text(timeZone: newYork, due: task.dueAt) == "every year on March 3")
+        let last = RecurrenceRule(frequency: .yearly, interval: 2, byMonthDay: [-1])
+        #expect(last.text(timeZone: newYork, due: local("2028-02-29T09:00", newYork)) == "every 2 years on the last day of February")
+        // The shown rule, sent back, is the same rule; another month than the due date's is refused.
+        let resent = try task.applying(try changes(#"{"recurrence": "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3"}"#), now: now, timeZone: newYork)
+        #expect(resent.recurrence == rule)
+        #expect(throws: TaskpilotError.self) {
+            try task.applying(try changes(#"{"recurrence": "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=3"}"#), now: now, timeZone: newYork)
+        }
+        #expect(throws: TaskpilotError.self) {
+            try task.applying(try changes(#"{"recurrence": "FREQ=MONTHLY;BYMONTH=3"}"#), now: now, timeZone: newYork)
+        }
+    }
 }

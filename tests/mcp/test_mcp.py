@@ -79,6 +79,26 @@ async def exercise_every_tool(session: ClientSession, server: Server, other_toke
     zero = await session.call_tool("add_task", {"title": "x", "due": "2026-12-07T09:00", "recurrence": "FREQ=WEEKLY;INTERVAL=0"})
     assert zero.is_error and "interval" in zero.content[0].text
 
+    # A misspelt argument is refused with the names the tool takes, not ignored while the tool says it worked.
+    misspelt = await session.call_tool("update_task", {"task_id": task_id, "due_date": "2026-12-11"})
+    assert misspelt.is_error and "due_date" in misspelt.content[0].text and "due" in misspelt.content[0].text
+    nested = await session.call_tool("bulk_tasks", {"action": "complete", "filter": {"tag": "home"}})
+    assert nested.is_error and "filter.tag" in nested.content[0].text
+    assert (await session.call_tool("add_task", {"title": "x", "bogus_field": 1})).is_error
+    nothing = await session.call_tool("update_task", {"task_id": task_id})
+    assert nothing.is_error and "Nothing to change" in nothing.content[0].text
+    # Which tasks must be said: a bulk action without filter or ids would act on every task.
+    unsaid = await session.call_tool("bulk_tasks", {"action": "delete"})
+    assert unsaid.is_error and "filter" in unsaid.content[0].text
+    assert result_json(await session.call_tool("list_tasks", {"status": "all", "query": "rent"}))[0]["id"] == task_id
+    # "none" removes the due date, as the CLI's `--due none` does; due_at is taken as another name for due.
+    dated = result_json(await session.call_tool("add_task", {"title": "Dated", "due": "tomorrow 5pm"}))
+    cleared = await session.call_tool("update_task", {"task_id": dated["task_id"], "due": "none"})
+    assert not cleared.is_error, cleared.content[0].text
+    assert result_json(await session.call_tool("list_tasks", {"query": "dated"}))[0]["due_at"] is None
+    assert not (await session.call_tool("update_task", {"task_id": dated["task_id"], "due_at": "2026-12-01"})).is_error
+    assert result_json(await session.call_tool("delete_task", {"task_id": dated["task_id"]}))["status"] == "deleted"
+
     for index in range(4):
         await session.call_tool("add_task", {"title": f"bulk {index}", "tags": ["bulk"]})
     asked = result_json(await session.call_tool("bulk_tasks", {"action": "delete", "filter": {"tags": ["bulk"]}}))
