@@ -322,6 +322,29 @@ def test_edit_task(driver, server, creds):
     assert saved["title"] == "Plan the team offsite" and saved["priority"] == "urgent" and saved["recurrence"] is None
 
 
+def test_saving_the_editor_keeps_changes_made_elsewhere_meanwhile(driver, server, creds):
+    """The editor sends only what was changed in it: a priority and description set through the API (another tab,
+    the chat) while the dialog was open survive a save that changed only the title."""
+    task = server.api("POST", "/api/v1/tasks", {"title": "Two editors", "due_at": "2027-03-03", "recurrence": {"frequency": "yearly"}},
+                      token=creds["token"])
+    wait_has_title(driver, "Two editors")
+    click_row(driver, "Two editors", ".task-title")
+    visible(driver, "#task-dialog")
+    assert "Every year on March 3" in css(driver, "#recurrence-text").text
+    server.api("PATCH", f"/api/v1/tasks/{task['id']}", {"priority": "urgent", "description": "set elsewhere"}, token=creds["token"])
+    title = css(driver, "#task-title")
+    title.clear()
+    title.send_keys("Two editors, one task")
+    css(driver, "#task-save").click()
+    gone(driver, "#task-dialog")
+    wait_has_title(driver, "Two editors, one task")
+    saved = server.api("GET", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+    assert saved["title"] == "Two editors, one task"
+    assert saved["priority"] == "urgent" and saved["description"] == "set elsewhere", saved
+    assert saved["recurrence"]["text"] == "every year on March 3"
+    server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+
+
 def test_validation_errors_show_in_the_dialog(driver):
     press(driver, "n")
     visible(driver, "#task-dialog")
@@ -840,15 +863,17 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
         server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
     browser_texts = driver.execute_async_script(
         """
-        const [rules, anchor, done] = arguments;
-        import('/js/recurrence.js').then(({describe, normalize}) => done(rules.map(r => describe(normalize(r, anchor)))));
+        const [rules, anchor, due, done] = arguments;
+        import('/js/recurrence.js').then(({describe, normalize}) => done(rules.map(r => describe(normalize(r, anchor), due))));
         """,
         rules,
         7,
+        due,
     )
     assert browser_texts == server_texts
     assert "every month on the last day" in server_texts
     assert "every week on Monday and Friday" in server_texts
+    assert "every year on December 7" in server_texts
 
 
 def test_log_out_and_log_in(driver, server):

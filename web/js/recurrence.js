@@ -8,6 +8,9 @@ export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const NAMES = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
 const UNITS = { daily: "day", weekly: "week", monthly: "month", yearly: "year" };
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTH_NAMES = [
+  "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+];
 
 /** The unit word of a frequency: day, week, month, year. */
 export function unitOf(frequency) {
@@ -41,8 +44,11 @@ export function normalize(rule, anchorDay) {
   return { ...rule, interval: rule.interval || 1, by_weekday: byWeekday, by_month_day: byMonthDay };
 }
 
-/** The sentence of a rule, e.g. "every 2 weeks on Monday and Friday, 10 times". `until` is shown as "Dec 31, 2026". */
-export function describe(rule) {
+/**
+ * The sentence of a rule, e.g. "every 2 weeks on Monday and Friday, 10 times". `until` is shown as "Dec 31, 2026".
+ * A yearly rule names the month of `dueKey` ("2027-03-03"), its task's due date, when given: "every year on March 3".
+ */
+export function describe(rule, dueKey = null) {
   if (!rule || !rule.frequency) return "";
   const interval = Number(rule.interval) || 1;
   const unit = unitOf(rule.frequency);
@@ -55,7 +61,12 @@ export function describe(rule) {
     sentence = interval === 1 ? `every ${unit}` : `every ${interval} ${unit}s`;
     if (rule.frequency === "daily" && interval === 1) sentence = "every day";
     if (rule.frequency === "weekly" && weekdays.length) sentence += " on " + listWords(weekdays.map((code) => NAMES[code]));
-    if ((rule.frequency === "monthly" || rule.frequency === "yearly") && monthDays.length) {
+    const due = dueKey ? /^(\d{4})-(\d{2})-(\d{2})/.exec(dueKey) : null;
+    if (rule.frequency === "yearly" && due) {
+      const month = MONTH_NAMES[Number(due[2]) - 1];
+      const day = monthDays.length ? monthDays[0] : Number(due[3]);
+      sentence += day === -1 ? ` on the last day of ${month}` : ` on ${month} ${day}`;
+    } else if ((rule.frequency === "monthly" || rule.frequency === "yearly") && monthDays.length) {
       sentence += " on the " + listWords(monthDays.map(ordinalDay));
     }
   }

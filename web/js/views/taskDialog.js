@@ -21,6 +21,9 @@ const REMINDER_OFFSETS = [
 let dialog;
 let form;
 let editing = null;
+// The fields of the task being edited as the form showed them when it opened: a save sends only what the user
+// changed, so a change made meanwhile in another tab, the chat or the API is not written back over.
+let opened = null;
 let tags = [];
 let monthDaysUntouched = null;
 let reminderSeq = 0;
@@ -189,6 +192,7 @@ export function openTaskDialog(task = null, defaults = {}) {
   for (const reminder of source.reminders || []) addReminderRow(reminder);
 
   fillRecurrence(source.recurrence, source.due_at ? dayKey(new Date(source.due_at)) : null);
+  opened = task ? payload() : null;
 
   const meta = $("#task-meta");
   meta.replaceChildren();
@@ -380,7 +384,7 @@ function syncRepeat() {
     return;
   }
   const due = $("#task-due-date").value;
-  const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null));
+  const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null), due || null);
   text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(sentence) }));
   if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
   else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(due)}` }));
@@ -411,6 +415,23 @@ function payload() {
   };
 }
 
+/**
+ * The fields of `fields` that differ from `before`. The due date and all-day go together, and with them the rule
+ * as the form shows it: its day of the month follows the due date the user picked in this form.
+ */
+function changedFields(fields, before) {
+  const changes = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (!before || JSON.stringify(value) !== JSON.stringify(before[key])) changes[key] = value;
+  }
+  if ("due_at" in changes || "all_day" in changes) {
+    changes.due_at = fields.due_at;
+    changes.all_day = fields.all_day;
+    if (fields.recurrence) changes.recurrence = fields.recurrence;
+  }
+  return changes;
+}
+
 async function save() {
   clearFormErrors(form);
   const fields = payload();
@@ -426,9 +447,14 @@ async function save() {
   }
   const button = $("#task-save");
   const original = editing;
+  const changes = original ? changedFields(fields, opened) : fields;
+  if (original && Object.keys(changes).length === 0) {
+    dialog.close();
+    return;
+  }
   button.disabled = true;
   try {
-    const task = original ? await api.updateTask(original.id, fields) : await api.createTask(fields);
+    const task = original ? await api.updateTask(original.id, changes) : await api.createTask(fields);
     dialog.close();
     hooks.saved(task, !original);
   } catch (error) {
