@@ -130,9 +130,29 @@ public struct SQLTaskRepository: TaskRepository {
             let updated = try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
             let kind: TaskEventKind =
                 current.status == updated.status ? .updated : updated.status == .completed ? .completed : .reopened
-            try await OutboxWriter.append(OutboxEvent.taskChange(kind, task: updated, before: current, source: source, now: now), on: sql, now: now)
+            var events = OutboxEvent.taskChange(kind, task: updated, before: current, source: source, now: now)
+            if kind == .reopened { events += try await Self.withdrawNextOccurrence(after: current, userID: userID, now: now, on: sql) }
+            try await OutboxWriter.append(events, on: sql, now: now)
             return updated
         }
+    }
+
+    /// Reopening a completed occurrence of a series takes back the next occurrence its completion created, while
+    /// that one is untouched (pending and never changed since it was written): otherwise an undone completion leaves
+    /// two open copies of the series, and completing again would not roll it forward (the next one exists). An
+    /// occurrence someone has changed or completed stays. Returns the events of the deletion (source `system`).
+    static func withdrawNextOccurrence(after task: TaskItem, userID: UUID, now: Date, on sql: any SQLDatabase) async throws -> [OutboxEvent] {
+        guard task.recurrence != nil else { return [] }
+        let row = try await sql.raw(
+            """
+            SELECT id FROM tasks WHERE series_id = \(bind: task.seriesID ?? task.id) AND user_id = \(bind: userID.storageKey)
+                AND occurrence = \(bind: task.occurrence + 1) AND status = 'pending' AND updated_at = created_at
+            """
+        ).first()
+        guard let nextID = try row?.decode(column: "id", as: Int64.self) else { return [] }
+        let next = try await fetch(id: nextID, userID: userID, on: sql, lock: false)
+        try await sql.raw("DELETE FROM tasks WHERE id = \(bind: nextID) AND user_id = \(bind: userID.storageKey)").run()
+        return OutboxEvent.taskChange(.deleted, task: next, before: next, source: .system, now: now)
     }
 
     public func delete(id: Int64, userID: UUID) async throws -> TaskItem {
@@ -237,6 +257,11 @@ public struct SQLTaskRepository: TaskRepository {
                 }
             }
             var events: [OutboxEvent] = []
+            if action == .reopen {
+                for task in before where task.recurrence != nil {
+                    events += try await Self.withdrawNextOccurrence(after: task, userID: userID, now: now, on: sql)
+                }
+            }
             for task in before {
                 var after = task
                 let kind: TaskEventKind

@@ -88,7 +88,20 @@ async def test_recurring_task_rolls_forward_once_and_history_records_it(server):
         assert following["due_at"] == "2026-02-28T08:00:00Z"  # 09:00 in Paris on the last day of February
         assert following["tags"] == ["home"] and following["priority"] == "high"
         assert [r["offset_minutes"] for r in following["reminders"]] == [60]
-        # Reopening and completing again does not create a second occurrence 2.
+        # Reopening (an undo) takes back the untouched occurrence its completion created; completing again creates
+        # occurrence 2 once more, never a second one.
+        server.request("POST", f"/api/v1/tasks/{task['id']}/reopen", token=token)
+        withdrawn = await next_message(socket, {"task.deleted"})
+        assert withdrawn["task_id"] == following["id"]
+        server.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=token)
+        again = (await next_message(socket, {"task.created"}))["task"]
+        assert again["occurrence"] == 2 and again["due_at"] == following["due_at"]
+        server.request("POST", f"/api/v1/tasks/{task['id']}/reopen", token=token)
+        assert (await next_message(socket, {"task.deleted"}))["task_id"] == again["id"]
+        server.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=token)
+        following = (await next_message(socket, {"task.created"}))["task"]
+        # An occurrence someone changed stays when the completion before it is undone.
+        server.request("PATCH", f"/api/v1/tasks/{following['id']}", {"priority": "urgent"}, token=token)
         server.request("POST", f"/api/v1/tasks/{task['id']}/reopen", token=token)
         server.request("POST", f"/api/v1/tasks/{task['id']}/complete", token=token)
         await next_message(socket, {"task.completed"})
@@ -97,10 +110,11 @@ async def test_recurring_task_rolls_forward_once_and_history_records_it(server):
         assert sorted(item["occurrence"] for item in page["items"]) == [1, 2]
     status, history = server.request("GET", f"/api/v1/tasks/{task['id']}/history", token=token)
     assert status == 200
-    assert [entry["action"] for entry in history] == ["created", "completed", "reopened", "completed"]
+    assert [entry["action"] for entry in history] == ["created"] + ["completed", "reopened"] * 3 + ["completed"]
     assert history[0]["source"] == "api" and history[0]["after"]["title"] == "Pay rent"
     status, system = server.request("GET", f"/api/v1/tasks/{following['id']}/history", token=token)
-    assert [(entry["action"], entry["source"], entry["actor"]) for entry in system] == [("created", "system", "system")]
+    assert [(entry["action"], entry["source"]) for entry in system] == [("created", "system"), ("updated", "api")]
+    assert system[0]["actor"] == "system"
 
 
 async def test_a_due_reminder_arrives_live_and_as_a_notification(server):
