@@ -216,6 +216,10 @@ def test_signed_out_visitor_lands_on_login_form(driver, server):
 
 
 def test_wrong_password_is_reported(driver, server):
+    # An empty form says what is missing, not that it matches no account.
+    css(driver, "#login-form button[type='submit']").click()
+    error = visible(driver, "#login-form .form-error")
+    assert "required" in error.text.lower() and "match" not in error.text, error.text
     css(driver, "#login-email").send_keys("nobody@example.com")
     css(driver, "#login-password").send_keys("not the password", Keys.ENTER)
     error = visible(driver, "#login-form .form-error")

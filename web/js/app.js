@@ -93,11 +93,13 @@ function showUser(user) {
   $("#account-name").textContent = name;
   $("#account-email").textContent = user.email;
   $("#account-zone").textContent = timeZone().replace(/_/g, " ");
+  // The first letter or digit of the first two words that have one ("Ada <b>L</b>" is "AL", not "A<").
   const initials = name
     .split(/[\s._-]+/)
+    .map((part) => (part.match(/[\p{L}\p{N}]/u) || [""])[0])
     .filter(Boolean)
     .slice(0, 2)
-    .map((part) => part[0].toUpperCase())
+    .map((letter) => letter.toUpperCase())
     .join("");
   $("#avatar").textContent = initials || "?";
 }

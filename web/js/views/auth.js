@@ -11,6 +11,13 @@ export function initAuth({ signedIn }) {
   onSignedIn = signedIn;
   $("#login-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    const missing = [["email", "#login-email"], ["password", "#login-password"]].filter(([, field]) => !$(field).value.trim());
+    if (missing.length) {
+      // Nothing to check yet: say what is missing rather than that it matches no account.
+      showFormErrors(event.currentTarget, { details: missing.map(([field]) => ({ field, message: "is required" })) });
+      $(missing[0][1]).focus();
+      return;
+    }
     submit(event.currentTarget, () =>
       api.login({ email: $("#login-email").value.trim(), password: $("#login-password").value }),
     );
