@@ -51,7 +51,7 @@ public struct TerminalOutput: Sendable {
         guard !tasks.isEmpty else { return "No tasks." }
         let rows: [[String]] = tasks.map { task in
             let done = task["completed"] == .bool(true)
-            let title = task["title"]?.stringValue ?? ""
+            let title = Self.truncated(task["title"]?.stringValue ?? "", columns: Self.titleColumns)
             return [
                 String(task["id"]?.int64Value ?? 0), done ? "✓" : " ", done ? paint(title, "2") : title, due(task),
                 priority(task["priority"]?.stringValue ?? "none"),
@@ -59,6 +59,23 @@ public struct TerminalOutput: Sendable {
             ]
         }
         return render(header: ["ID", "", "TITLE", "DUE", "PRIORITY", "TAGS"], rows: rows)
+    }
+
+    /// The most terminal columns a title takes in a table: one long title would otherwise pad every row to its width.
+    static let titleColumns = 60
+
+    /// `text` cut to at most `columns` terminal columns, with "…" in the last one when it is cut.
+    static func truncated(_ text: String, columns limit: Int) -> String {
+        guard displayWidth(text) > limit else { return text }
+        var kept = ""
+        var width = 0
+        for character in text {
+            let next = columns(character)
+            guard width + next <= limit - 1 else { break }
+            kept.append(character)
+            width += next
+        }
+        return kept + "…"
     }
 
     /// Columns padded to their widest visible cell, measured in terminal columns (`displayWidth`).

@@ -19,6 +19,16 @@ public enum ParsedDate: Sendable, Equatable {
 public enum Timestamp {
     /// Reads RFC 3339 (`2026-12-01T09:00:00Z`, offsets, fractional seconds), a local date-time without an
     /// offset (taken in `timeZone`), or a plain date `2026-12-01` (the start of that day in `timeZone`).
+    /// Why `text` is refused when it is a date of the right shape outside the years taken, for an error message
+    /// after the field's name ("due_at has the year 1; …"); nil otherwise.
+    public static func yearProblem(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-", !(1583...9999).contains(year) else {
+            return nil
+        }
+        return "has the year \(year); dates from the year 1583 to 9999 are taken"
+    }
+
     public static func parse(_ text: String, timeZone: TimeZone) -> ParsedDate? {
         let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
         var index = 0

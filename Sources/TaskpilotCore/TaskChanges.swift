@@ -117,7 +117,10 @@ public struct TaskChanges: Sendable, Equatable {
                 if let parsed = Timestamp.parse(text, timeZone: timeZone) {
                     due = .set(parsed)
                 } else {
-                    fields.fail(dueKey, "must be an RFC 3339 date-time like 2026-12-01T09:00:00Z or a date like 2026-12-01")
+                    fields.fail(
+                        dueKey,
+                        Timestamp.yearProblem(text) ?? "must be an RFC 3339 date-time like 2026-12-01T09:00:00Z or a date like 2026-12-01"
+                    )
                 }
             }
         }
@@ -197,7 +200,7 @@ public struct TaskChanges: Sendable, Equatable {
                 return .failure(FieldError("tags", "tag '\(tag.prefix(20))…' is longer than \(maxTagLength) characters"))
             }
             guard tag.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:+&".contains($0) }) else {
-                return .failure(FieldError("tags", "tag '\(tag)' may hold only letters, digits and - _ . / : + &"))
+                return .failure(FieldError("tags", "'\(tag)' is not a tag: a tag holds only letters, digits and - _ . / : + &"))
             }
             if seen.insert(tag).inserted { tags.append(tag) }
         }

@@ -173,7 +173,7 @@ extension TaskFilter {
         if let text = parameters["priority"], !text.isEmpty {
             priorities = try text.split(separator: ",").map { name throws(TaskpilotError) in
                 guard let priority = TaskPriority(parsing: String(name)) else {
-                    throw .invalidParameter(field: "priority", message: "unknown priority '\(name)'; use none, low, medium, high, urgent")
+                    throw .invalidParameter(field: "priority", message: "'\(name)' is not a priority; use none, low, medium, high, urgent")
                 }
                 return priority
             }
@@ -206,7 +206,10 @@ extension TaskFilter {
     private static func date(_ parameters: [String: String], _ key: String, timeZone: TimeZone, endOfDay: Bool) throws(TaskpilotError) -> Date? {
         guard let text = parameters[key], !text.isEmpty else { return nil }
         guard let parsed = Timestamp.parse(text, timeZone: timeZone) else {
-            throw .invalidParameter(field: key, message: "must be an RFC 3339 date-time like 2026-12-01T09:00:00Z or a date like 2026-12-01")
+            throw .invalidParameter(
+                field: key,
+                message: Timestamp.yearProblem(text) ?? "must be an RFC 3339 date-time like 2026-12-01T09:00:00Z or a date like 2026-12-01"
+            )
         }
         return parsed.date
     }

@@ -15,7 +15,7 @@ func runClient(_ body: (CommandLineClient) async throws(ClientError) -> String) 
 
 /// Options shared by commands that can print JSON.
 struct OutputOptions: ParsableArguments {
-    @Flag(help: "Print the server's JSON instead of a table.") var json = false
+    @Flag(help: "Print JSON instead of a table: the task as the server answers it, or for list the array of tasks.") var json = false
 }
 
 struct Login: AsyncParsableCommand {

@@ -198,6 +198,19 @@ struct TaskAPITests {
                 #expect(response.error?.code == code, "\(method) \(path)")
                 #expect(response.error?.message.isEmpty == false)
             }
+            // Messages read after their field's name, once, and say what is wrong.
+            for (path, json, message) in [
+                (
+                    "/api/v1/tasks", #"{"title": "a", "due_at": "0001-01-01T00:00:00Z"}"#,
+                    "due_at has the year 1; dates from the year 1583 to 9999 are taken"
+                ),
+                ("/api/v1/tasks", #"{"title": "a", "tags": ["a b"]}"#, "tags 'a b' is not a tag: a tag holds only letters, digits and - _ . / : + &"),
+            ] {
+                let response = try await me.post(path, json)
+                #expect(response.error?.message == message, "\(response.text)")
+            }
+            let priority = try await me.get("/api/v1/tasks?priority=huge")
+            #expect(priority.error?.message == "priority 'huge' is not a priority; use none, low, medium, high, urgent", "\(priority.text)")
             let remaining: TaskListBody = try await me.get("/api/v1/tasks").decode()
             #expect(remaining.items == [existing])
         }

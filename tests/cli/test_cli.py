@@ -224,7 +224,9 @@ def display_width(text: str) -> int:
 
 def test_list_aligns_wide_characters(server, home):
     login(server, home)
-    titles = ["会議の準備", "🎉 party", "Cafe\u0301 menu", "plain title", "ＦＵＬＬ width"]
+    # A long title is cut to 60 columns with "…" (it padded every row to its width); JSON keeps it whole.
+    long = "会議" * 20 + " and a long tail"
+    titles = ["会議の準備", "🎉 party", "Cafe\u0301 menu", "plain title", "ＦＵＬＬ width", long]
     ids = [run(server, home, "add", f"{title} p2 #aligned").stdout.split("#", 1)[1].split()[0] for title in titles]
     table = run(server, home, "list", "--tag", "aligned")
     assert table.returncode == 0, table.stderr
@@ -234,6 +236,9 @@ def test_list_aligns_wide_characters(server, home):
     column = display_width(lines[0][: lines[0].index("PRIORITY")])
     for line in lines[1:]:
         assert display_width(line[: line.index("high")]) == column, table.stdout
+    cut = next(line for line in lines if "…" in line)
+    assert display_width(cut[cut.index("会議"): cut.index("…") + 1]) <= 60 and "tail" not in cut
+    assert long in [item["title"] for item in json.loads(run(server, home, "list", "--tag", "aligned", "--json").stdout)]
     for task_id in ids:
         assert run(server, home, "rm", task_id).returncode == 0
 
