@@ -140,6 +140,20 @@ extension RecurrenceRule {
         return next.addingTimeInterval(-1)
     }
 
+    /// The rule with its `until` moved to the same calendar day in `to` when it is the end of a day in `from` (an
+    /// until given as a date, read in the owner's old zone), for a change of the owner's time zone; nil when there is
+    /// nothing to move.
+    public func keepingUntilDay(from: TimeZone, to: TimeZone) -> RecurrenceRule? {
+        guard let until, from != to else { return nil }
+        let parts = Calendar.taskpilot(from).dateComponents([.year, .month, .day, .hour, .minute, .second], from: until)
+        guard parts.hour == 23, parts.minute == 59, parts.second == 59, let year = parts.year, let month = parts.month, let day = parts.day,
+            let moved = Self.endOfDay(year: year, month: month, day: day, timeZone: to), moved != until
+        else { return nil }
+        var rule = self
+        rule.until = moved
+        return rule
+    }
+
     /// The last second of the local calendar day that starts at `start`.
     static func endOfDay(startingAt start: Date, timeZone: TimeZone) -> Date {
         let parts = Calendar.taskpilot(timeZone).dateComponents([.year, .month, .day], from: start)

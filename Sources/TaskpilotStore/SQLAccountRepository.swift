@@ -59,7 +59,7 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
 
     /// An all-day task is stored as the start of its day in its owner's time zone: when the zone changes, each one
     /// moves to the start of the same day in the new zone (and its pending reminders before the due time with it), so
-    /// that "Dec 10" stays Dec 10 instead of becoming Dec 9 at 3pm.
+    /// that "Dec 10" stays Dec 10 instead of becoming Dec 9 at 3pm. The same holds for a series' end given as a date.
     private static func keepAllDayDates(userID: UUID, from: TimeZone, to: TimeZone, on sql: any SQLDatabase) async throws {
         let rows = try await sql.raw(
             "SELECT id, due_at FROM tasks WHERE user_id = \(bind: userID.storageKey) AND all_day = 1 AND due_at IS NOT NULL"
@@ -77,6 +77,16 @@ public struct SQLAccountRepository: UserRepository, APITokenRepository {
                 WHERE task_id = \(bind: id) AND offset_minutes IS NOT NULL AND fired_at IS NULL
                 """
             ).run()
+        }
+        // A series' end given as a date ("until Dec 31") is the end of that day in the owner's zone: it stays Dec 31.
+        let series = try await sql.raw(
+            "SELECT id, recurrence FROM tasks WHERE user_id = \(bind: userID.storageKey) AND recurrence LIKE '%UNTIL=%'"
+        ).all()
+        for row in series {
+            let text = try row.decode(column: "recurrence", as: String.self)
+            guard let rule = try? RecurrenceRule(rrule: text), let moved = rule.keepingUntilDay(from: from, to: to) else { continue }
+            let id = try row.decode(column: "id", as: Int64.self)
+            try await sql.raw("UPDATE tasks SET recurrence = \(bind: moved.rrule) WHERE id = \(bind: id)").run()
         }
     }
 

@@ -29,14 +29,25 @@ struct AccountAPITests {
             let allDay = try await me.createTask(#"{"title": "all day", "due_at": "2026-12-10", "reminders": [{"offset_minutes": 60}]}"#)
             #expect(allDay.due_at == "2026-12-09T23:00:00Z" && allDay.all_day)
             let timed = try await me.createTask(#"{"title": "timed", "due_at": "2026-12-10T09:00"}"#)
+            let series = try await me.createTask(
+                #"{"title": "series", "due_at": "2026-12-10T09:00", "recurrence": {"frequency": "daily", "until": "2026-12-31"}}"#
+            )
+            let exact = try await me.createTask(
+                #"{"title": "exact", "due_at": "2026-12-10T09:00", "recurrence": {"frequency": "daily", "until": "2026-12-31T12:00:00Z"}}"#
+            )
             let patched = try await me.patch("/api/v1/auth/me", #"{"timezone": "America/Los_Angeles"}"#)
             #expect(patched.status == .ok)
             let moved: TaskBody = try await me.get("/api/v1/tasks/\(allDay.id)").decode()
             #expect(moved.due_at == "2026-12-10T08:00:00Z" && moved.all_day)
             #expect(moved.reminders.map(\.fire_at) == ["2026-12-10T07:00:00Z"])
             #expect(try await me.get("/api/v1/tasks/\(timed.id)").decode(TaskBody.self).due_at == "2026-12-10T08:00:00Z")
+            // A series' end given as a date stays that day; one given as an instant keeps its instant.
+            let ended: TaskBody = try await me.get("/api/v1/tasks/\(series.id)").decode()
+            #expect(series.recurrence?.until == "2026-12-31T22:59:59Z")
+            #expect(ended.recurrence?.until == "2027-01-01T07:59:59Z" && ended.recurrence?.text.hasSuffix("until Dec 31, 2026") == true)
+            #expect(try await me.get("/api/v1/tasks/\(exact.id)").decode(TaskBody.self).recurrence?.until == "2026-12-31T12:00:00Z")
             let day: TaskListBody = try await me.get("/api/v1/tasks?due_after=2026-12-10&due_before=2026-12-11&sort=title:asc").decode()
-            #expect(day.items.map(\.title) == ["all day", "timed"])
+            #expect(day.items.map(\.title) == ["all day", "exact", "series", "timed"])
         }
     }
 
