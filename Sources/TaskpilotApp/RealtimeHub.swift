@@ -47,6 +47,8 @@ actor RealtimeHub {
             reminder["user_id"] = nil
             reminder["change"] = nil
             return [.object(reminder), notification]
+        case "taskpilot.notification.read":
+            return [["type": "notification.read", "notification": data["notification"] ?? .null]]
         default:
             return []
         }

@@ -259,19 +259,43 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
         ).all().map(Self.notification(from:))
     }
 
+    /// Marks a notification read and, when it was unread, tells the owner's other sessions
+    /// (`taskpilot.notification.read` on `task-updates`), so every open tray shows the same unread count.
     public func markRead(notificationID: Int64, userID: UUID, now: Date) async throws -> AppNotification {
-        try await store.sql.raw(
-            """
-            UPDATE notifications SET read_at = \(bind: now.millisecondsSince1970)
-            WHERE id = \(bind: notificationID) AND user_id = \(bind: userID.storageKey) AND read_at IS NULL
-            """
-        ).run()
-        guard
-            let row = try await store.sql.raw(
-                "SELECT * FROM notifications WHERE id = \(bind: notificationID) AND user_id = \(bind: userID.storageKey)"
+        let notification = try await store.transaction { sql in
+            let marked = try await sql.raw(
+                """
+                UPDATE notifications SET read_at = \(bind: now.millisecondsSince1970)
+                WHERE id = \(bind: notificationID) AND user_id = \(bind: userID.storageKey) AND read_at IS NULL RETURNING id
+                """
             ).first()
-        else { throw TaskpilotError.notFound("Notification \(notificationID) was not found.") }
-        return try Self.notification(from: row)
+            guard
+                let row = try await sql.raw(
+                    "SELECT * FROM notifications WHERE id = \(bind: notificationID) AND user_id = \(bind: userID.storageKey)"
+                ).first()
+            else { throw TaskpilotError.notFound("Notification \(notificationID) was not found.") }
+            let notification = try Self.notification(from: row)
+            guard marked != nil else { return notification }
+            let data: JSONValue = ["user_id": .string(userID.storageKey), "notification": notification.json]
+            try await OutboxWriter.append(
+                [
+                    OutboxEvent(
+                        topic: .taskUpdates,
+                        key: String(notification.taskID ?? 0),
+                        envelope: OutboxEvent.cloudEvent(
+                            type: "taskpilot.notification.read",
+                            subject: "user/\(userID.storageKey)",
+                            time: now,
+                            data: data
+                        )
+                    )
+                ],
+                on: sql,
+                now: now
+            )
+            return notification
+        }
+        return notification
     }
 
     public func history(taskID: Int64, userID: UUID) async throws -> [AuditEntry] {

@@ -130,10 +130,16 @@ async def test_a_due_reminder_arrives_live_and_as_a_notification(server):
         assert reminder["task_id"] == task["id"] and reminder["title"] == "Call the bank"
         notification = await next_message(socket, {"notification"})
         assert notification["notification"]["title"] == "Call the bank"
-    status, notifications = server.request("GET", "/api/v1/notifications", token=token)
-    assert [n["title"] for n in notifications] == ["Call the bank"] and notifications[0]["read_at"] is None
-    status, read = server.request("POST", f"/api/v1/notifications/{notifications[0]['id']}/read", token=token)
-    assert status == 200 and read["read_at"]
+        status, notifications = server.request("GET", "/api/v1/notifications", token=token)
+        assert [n["title"] for n in notifications] == ["Call the bank"] and notifications[0]["read_at"] is None
+        status, read = server.request("POST", f"/api/v1/notifications/{notifications[0]['id']}/read", token=token)
+        assert status == 200 and read["read_at"]
+        # Every open session hears that it was read (its tray's unread count follows), once.
+        seen = await next_message(socket, {"notification.read"})
+        assert seen["notification"]["id"] == read["id"] and seen["notification"]["read_at"] == read["read_at"]
+        assert server.request("POST", f"/api/v1/notifications/{read['id']}/read", token=token)[0] == 200
+        with pytest.raises(asyncio.TimeoutError):
+            await next_message(socket, {"notification.read"}, timeout=0.7)
     other = server.register("nosy@example.com")
     status, _ = server.request("POST", f"/api/v1/notifications/{notifications[0]['id']}/read", token=other["token"])
     assert status == 404

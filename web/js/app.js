@@ -117,7 +117,7 @@ function logOut(message) {
 
 function onLiveEvent(event) {
   if (event.type.startsWith("task.")) tasks.applyEvent(event);
-  else if (event.type === "reminder.due" || event.type === "notification") notifications.handleEvent(event);
+  else if (event.type === "reminder.due" || event.type.startsWith("notification")) notifications.handleEvent(event);
   // A reminder that fired changes its task's bell (no task event says so): show the task as it is now.
   if (event.type === "reminder.due") {
     const id = (event.task && event.task.id) ?? event.task_id;

@@ -148,9 +148,16 @@ async function markAllRead() {
   await Promise.all(unread.map((item) => markRead(item)));
 }
 
-/** Handles live events: `notification` (a stored notification) and `reminder.due`. */
+/** Handles live events: `notification` (a stored notification), `notification.read` (read in another session) and `reminder.due`. */
 export function handleEvent(event) {
-  if (event.type === "notification") {
+  if (event.type === "notification.read") {
+    const read = event.notification || {};
+    const item = items.find((entry) => entry.id === read.id);
+    if (item && !item.read_at) {
+      item.read_at = read.read_at || new Date().toISOString();
+      render();
+    }
+  } else if (event.type === "notification") {
     const item = event.notification || event.data || (event.id && event.title ? event : null);
     if (item && item.id != null) {
       if (!items.some((entry) => entry.id === item.id)) items.unshift(item);
