@@ -880,6 +880,29 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
     assert "every year on December 7" in server_texts
 
 
+def test_time_zone_is_set_from_the_account_menu_and_followed(driver, server, creds):
+    """The account menu sets the account's time zone; the page reads dates in the new zone at once, and a zone
+    changed elsewhere (the CLI, another device) is picked up when the tab is looked at again."""
+    before = server.api("GET", "/api/v1/auth/me", token=creds["token"])["timezone"]
+    task = server.api("POST", "/api/v1/tasks", {"title": "Zone check", "due_at": "2027-03-10T23:30:00Z"}, token=creds["token"])
+    wait_has_title(driver, "Zone check")
+    css(driver, "#account-menu summary").click()
+    visible(driver, "#zone-btn").click()
+    visible(driver, "#zone-dialog")
+    Select(css(driver, "#zone-select")).select_by_value("Pacific/Auckland")
+    css(driver, "#zone-save").click()
+    gone(driver, "#zone-dialog")
+    assert server.api("GET", "/api/v1/auth/me", token=creds["token"])["timezone"] == "Pacific/Auckland"
+    wait(driver, lambda d: d.execute_script("return document.querySelector('#account-zone').textContent") == "Pacific/Auckland")
+    # 23:30 UTC on Mar 10 is Mar 11 in Auckland.
+    wait(driver, lambda d: "Mar 11" in (row_info(d, "Zone check")["due"] or ""), message=str(row_info(driver, "Zone check")))
+    # Changed elsewhere: the tab follows when it becomes visible again.
+    server.api("PATCH", "/api/v1/auth/me", {"timezone": before}, token=creds["token"])
+    driver.execute_script("document.dispatchEvent(new Event('visibilitychange'))")
+    wait(driver, lambda d: d.execute_script("return document.querySelector('#account-zone').textContent") == before.replace("_", " "))
+    server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+
+
 def test_log_out_and_log_in(driver, server):
     css(driver, "#account-menu summary").click()
     visible(driver, "#logout-btn").click()

@@ -2,8 +2,8 @@
 // (#/inbox, #/today, #/upcoming, #/overdue, #/completed, #/tag/NAME), keyboard shortcuts and live updates.
 
 import * as api from "./api.js";
-import { $, $$, isTyping, toast, toastError } from "./dom.js";
-import { setTimeZone, timeZone, todayKey } from "./dates.js";
+import { $, $$, clearFormErrors, el, isTyping, showFormErrors, toast, toastError } from "./dom.js";
+import { browserTimeZone, setTimeZone, timeZone, todayKey } from "./dates.js";
 import { initAuth, resetAuthForms, showAuth } from "./views/auth.js";
 import * as tasks from "./views/tasks.js";
 import { initTaskDialog, openTaskDialog } from "./views/taskDialog.js";
@@ -64,7 +64,7 @@ function startApp() {
   showUser(api.currentUser());
   api
     .me()
-    .then(showUser)
+    .then(applyUser)
     .catch(() => {});
   tasks.refreshTags();
   api.capabilities().then((found) => {
@@ -84,6 +84,54 @@ function stopApp() {
   resetChat();
   notifications.resetNotifications();
   for (const dialog of $$("dialog[open]")) dialog.close();
+}
+
+/** Shows `user` (from this tab, another tab or the server); a new time zone re-reads the list in it. */
+function applyUser(user) {
+  if (!user) return;
+  const before = timeZone();
+  showUser(user);
+  if (started && timeZone() !== before) {
+    tasks.reload();
+    notifications.load();
+  }
+}
+
+function openZoneDialog() {
+  const select = $("#zone-select");
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const current = timeZone();
+  const names = zones.includes(current) ? zones : [current, ...zones];
+  select.replaceChildren(...names.map((zone) => el("option", { value: zone, text: zone.replace(/_/g, " ") })));
+  select.value = current;
+  const device = browserTimeZone();
+  const button = $("#zone-device");
+  button.textContent = `Use this device’s zone (${device.replace(/_/g, " ")})`;
+  button.hidden = device === current;
+  clearFormErrors($("#zone-form"));
+  $("#account-menu").open = false;
+  $("#zone-dialog").showModal();
+  select.focus();
+}
+
+async function saveZone(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const zone = $("#zone-select").value;
+  if (zone === timeZone()) {
+    $("#zone-dialog").close();
+    return;
+  }
+  $("#zone-save").disabled = true;
+  try {
+    applyUser(await api.updateMe({ timezone: zone }));
+    $("#zone-dialog").close();
+    toast(`Time zone set to ${zone.replace(/_/g, " ")}`, { kind: "success" });
+  } catch (error) {
+    showFormErrors(form, error);
+  } finally {
+    $("#zone-save").disabled = false;
+  }
 }
 
 function showUser(user) {
@@ -259,6 +307,14 @@ function init() {
   $("#new-task-btn").addEventListener("click", newTask);
   $("#logout-btn").addEventListener("click", () => logOut());
   $("#shortcuts-btn").addEventListener("click", openHelp);
+  $("#zone-btn").addEventListener("click", openZoneDialog);
+  $("#zone-form").addEventListener("submit", saveZone);
+  $("#zone-device").addEventListener("click", () => ($("#zone-select").value = browserTimeZone()));
+  for (const button of $$("#zone-dialog [data-close]")) button.addEventListener("click", () => $("#zone-dialog").close());
+  // The account may have changed elsewhere (its time zone through the CLI, say): look again when the tab comes back.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && started) api.me().then(applyUser).catch(() => {});
+  });
   $("#help-link").addEventListener("click", openHelp);
   for (const button of $$("#help-dialog [data-close]")) button.addEventListener("click", () => $("#help-dialog").close());
   $("#nav-toggle").addEventListener("click", () => setNav(!document.body.classList.contains("nav-open")));
@@ -286,6 +342,9 @@ function init() {
     if (event.key === "taskpilot.token") {
       stopApp();
       route();
+    } else if (event.key === "taskpilot.user" && started) {
+      // Changed in another tab (its time zone, say).
+      applyUser(api.currentUser());
     }
   });
   window.addEventListener("hashchange", route);
