@@ -17,9 +17,24 @@ extension OfflineInterpreter {
     /// Resolves a reference within the user's own tasks, preferring a status when several match.
     func resolve(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> Resolution {
         let context = turn.context
-        var phrase = reference.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-        for article in ["the ", "my ", "our "] where phrase.hasPrefix(article) { phrase.removeFirst(article.count) }
-        for suffix in [" task", " todo", " one"] where phrase.hasSuffix(suffix) && phrase.count > suffix.count { phrase.removeLast(suffix.count) }
+        // The answer to "which one do you mean?" stands for the reference of the question.
+        if let chosen = turn.chosen { return await lookup(chosen, context: context) }
+        if let row = Self.rowReference(reference, rows: turn.rows) {
+            switch row {
+            case .row where turn.rows.isEmpty:
+                return .missing(
+                    "I haven't shown you a list in this conversation, so I don't know which one is “\(Self.clip(reference))”. "
+                        + "Say “list tasks” first, or name the task."
+                )
+            case .row(let index) where index > turn.rows.count:
+                return .missing("The last list I showed has only \(Self.plural(turn.rows.count, "task")). Which one do you mean?")
+            case .row(let index):
+                return await lookup(turn.rows[index - 1], context: context)
+            case .last:
+                return await lookup(turn.rows[turn.rows.count - 1], context: context)
+            }
+        }
+        let phrase = Self.referencePhrase(reference)
         if Self.pronouns.contains(phrase) || Self.pronouns.contains(reference.lowercased()) || phrase.isEmpty {
             guard let focus = turn.focus else { return .missing("Which task do you mean? Give its name or id (e.g. “task 12”).") }
             return await lookup(focus, context: context)
@@ -32,19 +47,15 @@ extension OfflineInterpreter {
         guard let tasks = try? await context.tasks.list(query, userID: context.user.id, now: context.now).items, !tasks.isEmpty else {
             return .missing("You don't have any tasks yet.")
         }
-        let words = phrase.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).filter { !Self.stopwords.contains($0) }
+        let words = Self.significantWords(phrase)
         guard !words.isEmpty else { return .missing("Which task do you mean? Give its name or id.") }
         var scored: [(task: TaskItem, score: Int)] = []
         for task in tasks {
             let title = task.title.lowercased()
-            if title == phrase {
-                scored.append((task, 1000))
-                continue
-            }
-            let titleWords = title.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
-            let matched = words.filter { word in titleWords.contains { $0 == word || ($0.hasPrefix(word) && word.count >= 3) } }
-            guard matched.count == words.count else { continue }
-            var score = 100 * matched.count - abs(titleWords.count - words.count)
+            guard title == phrase || Self.title(title, contains: words) else { continue }
+            // Only a title said in full singles a task out: a word of several titles ("the dentist" of "Dentist
+            // appointment" and "Dentist bill payment") is a question, whichever title is shorter.
+            var score = title == phrase || Set(Self.significantWords(title)) == Set(words) ? 1000 : 100
             if let status, task.status == status { score += 50 }
             scored.append((task, score))
         }
@@ -53,6 +64,57 @@ extension OfflineInterpreter {
         }
         let top = scored.filter { $0.score == best }.map(\.task)
         return top.count == 1 ? .task(top[0]) : .ambiguous(top)
+    }
+
+    /// A reference without its article and the words that only say it is a task: "the report task" → "report".
+    static func referencePhrase(_ reference: String) -> String {
+        var phrase = reference.lowercased().trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        for article in ["the ", "my ", "our "] where phrase.hasPrefix(article) { phrase.removeFirst(article.count) }
+        for suffix in [" task", " todo", " one"] where phrase.hasSuffix(suffix) && phrase.count > suffix.count { phrase.removeLast(suffix.count) }
+        return phrase
+    }
+
+    /// The words of a phrase that can name a task (no articles, no "task").
+    static func significantWords(_ phrase: String) -> [String] {
+        phrase.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).filter { !stopwords.contains($0) }
+    }
+
+    /// Whether every word is a word of the title or, from three letters on, the start of one.
+    static func title(_ title: String, contains words: [String]) -> Bool {
+        let titleWords = title.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+        return words.allSatisfy { word in titleWords.contains { $0 == word || ($0.hasPrefix(word) && word.count >= 3) } }
+    }
+
+    /// A row of the last list shown: "the second one", "the last one", "#2", "number 2", "row 2".
+    enum RowReference: Equatable {
+        /// Counted from 1.
+        case row(Int)
+        case last
+    }
+
+    static let ordinalWords: [String: Int] = [
+        "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+        "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
+    ]
+
+    /// The row a reference names, if it names one. "#12" and "number 12" are rows only when the last list has that
+    /// many; otherwise they stay task ids, as before. "the last one" without a list is the task last acted on.
+    static func rowReference(_ reference: String, rows: [Int64]) -> RowReference? {
+        var phrase = reference.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+        while let last = phrase.last, ".!?,".contains(last) { phrase.removeLast() }
+        for article in ["the ", "row "] where phrase.hasPrefix(article) {
+            if article == "row ", let number = Int(phrase.dropFirst(article.count)), number > 0 { return .row(number) }
+            phrase.removeFirst(article.count)
+        }
+        for marker in ["#", "number ", "no. ", "nr. ", "nr "] where phrase.hasPrefix(marker) {
+            guard let number = Int(phrase.dropFirst(marker.count).trimmingCharacters(in: .whitespaces)), number > 0 else { return nil }
+            return number <= rows.count ? .row(number) : nil
+        }
+        for suffix in [" one", " task", " item", " row", " on the list", " in the list"] where phrase.hasSuffix(suffix) {
+            phrase.removeLast(suffix.count)
+        }
+        if phrase == "last" { return rows.isEmpty ? nil : .last }
+        return ordinalWords[phrase].map { .row($0) }
     }
 
     private func lookup(_ id: Int64, context: ToolContext) async -> Resolution {
@@ -84,11 +146,16 @@ extension OfflineInterpreter {
         case .task(let task):
             return await body(task, &turn)
         case .ambiguous(let tasks):
-            let items = tasks.prefix(8).map(TaskTools.listItem)
-            let table = Self.table(Array(items), zone: turn.context.user.timeZone, now: turn.context.now)
+            let shown = Array(tasks.prefix(8))
+            let table = Self.table(shown.map(TaskTools.listItem), zone: turn.context.user.timeZone, now: turn.context.now)
+            // The answer ("task 37", "37", "the second one", a word of one title) finishes this very message.
+            let ids = shown.map(\.id)
+            let question: JSONValue = .object(["message": .string(turn.message), "ids": .array(ids.map { .number(Double($0)) })])
             return turn.reply(
                 "Several tasks match “\(Self.clip(reference))”. Which one do you mean? Answer with its id, e.g. “task \(tasks[0].id)”.\n\n\(table)",
-                focus: nil
+                focus: nil,
+                rows: ids,
+                question: question
             )
         case .missing(let message):
             return turn.reply(message)
@@ -147,6 +214,23 @@ extension OfflineInterpreter {
             if !values.0.isEmpty && !values.1.isEmpty { return values }
         }
         return nil
+    }
+
+    /// Whether the whole text matches a pattern (any case).
+    static func matches(_ text: String, _ pattern: String) -> Bool {
+        text.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil
+    }
+
+    /// Minutes in "2 days", "an hour", "30 min", "1 week"; nil for anything else.
+    static func duration(_ text: String) -> Int? {
+        let numbers = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7]
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let digits = String(lower.prefix { $0.isNumber })
+        let rest = lower.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        let parts = rest.split(separator: " ").map(String.init)
+        let (count, unitWord): (Int?, String?) = digits.isEmpty ? (numbers[parts.first ?? ""], parts.dropFirst().first) : (Int(digits), parts.first)
+        guard let count, count > 0, count < 10_000, let unit = QuickAddParser.minutes(unit: unitWord) else { return nil }
+        return count * unit
     }
 
     // MARK: - Writing replies

@@ -28,8 +28,16 @@ public struct OfflineInterpreter: Sendable {
         var turn = Turn(context: context, previous: history.last { $0.role == .assistant }?.state)
         let text = Self.normalize(message)
         let lower = text.lowercased()
+        turn.message = text
         if lower.isEmpty { return AssistantReply(text: Self.helpText) }
         if let pending = turn.previous?["pending"], let reply = await confirmation(lower, pending: pending, turn: &turn) { return reply }
+        if let question = turn.previous?["question"], let reply = await answer(text, lower, question: question, turn: &turn) { return reply }
+        if let reply = await row(text, lower, &turn) { return reply }
+        return await interpret(text, lower, message: message, turn: &turn)
+    }
+
+    /// Runs the intents on a message; what none understands changes nothing.
+    func interpret(_ text: String, _ lower: String, message: String, turn: inout Turn) async -> AssistantReply {
         // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
         let intents = Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.list }] : Self.intents
         for intent in intents {
@@ -37,7 +45,7 @@ public struct OfflineInterpreter: Sendable {
         }
         // No command word, but a when or a how-often ("water the plants every other tuesday", "dentist Dec 3 at 2pm"):
         // that is a task to add.
-        if !Self.isQuestion(lower), Self.readsAsTask(text, context: context),
+        if !Self.isQuestion(lower), Self.readsAsTask(text, context: turn.context),
             let reply = await add("add " + text, "add " + lower, &turn)
         {
             return reply
@@ -53,7 +61,7 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.show }, { $0.bulk }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
+        { $0.greeting }, { $0.help }, { $0.show }, { $0.bulk }, { $0.bulkMove }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
         { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
 
@@ -86,6 +94,10 @@ public struct OfflineInterpreter: Sendable {
         let context: ToolContext
         let previous: JSONValue?
         var calls: [ToolCallRecord] = []
+        /// The message being answered (normalized).
+        var message = ""
+        /// The task the user picked in answer to "which one do you mean?": the message's reference stands for it.
+        var chosen: Int64?
 
         /// The task the conversation last acted on or showed by itself; none after a list of several.
         var focus: Int64? {
@@ -93,10 +105,15 @@ public struct OfflineInterpreter: Sendable {
             return ids[0].int64Value
         }
 
-        /// The previous state minus any pending confirmation.
+        /// The ids of the last list shown in the conversation, in its order: what "the second one" counts in.
+        var rows: [Int64] { (previous?["rows"]?.arrayValue ?? []).compactMap(\.int64Value) }
+
+        /// The previous state minus any pending confirmation or question.
         var carriedState: JSONValue? {
-            guard let focus = previous?["focus"] else { return nil }
-            return .object(["focus": focus])
+            var state: [String: JSONValue] = [:]
+            state["focus"] = previous?["focus"]
+            state["rows"] = previous?["rows"]
+            return state.isEmpty ? nil : .object(state)
         }
 
         /// Runs a tool and records the call; a tool error is recorded and returned as the failure.
@@ -112,10 +129,20 @@ public struct OfflineInterpreter: Sendable {
             }
         }
 
-        func reply(_ text: String, focus ids: [Int64]? = nil, pending: JSONValue? = nil) -> AssistantReply {
+        /// A reply that remembers the task in focus, the rows of the list shown (both kept when not given), and a
+        /// confirmation or a "which one?" question the next message may answer.
+        func reply(
+            _ text: String,
+            focus ids: [Int64]? = nil,
+            pending: JSONValue? = nil,
+            rows: [Int64]? = nil,
+            question: JSONValue? = nil
+        ) -> AssistantReply {
             var state: [String: JSONValue] = [:]
             if let ids { state["focus"] = .array(ids.map { .number(Double($0)) }) } else if let old = previous?["focus"] { state["focus"] = old }
+            if let rows { state["rows"] = .array(rows.map { .number(Double($0)) }) } else if let old = previous?["rows"] { state["rows"] = old }
             if let pending { state["pending"] = pending }
+            if let question { state["question"] = question }
             return AssistantReply(text: text, toolCalls: calls, state: state.isEmpty ? nil : .object(state))
         }
     }
@@ -180,6 +207,9 @@ public struct OfflineInterpreter: Sendable {
         // The answer confirms the tasks that were shown, never whatever matches the filter by now.
         let ids = (pending["ids"]?.arrayValue ?? []).compactMap(\.int64Value)
         guard !ids.isEmpty else { return turn.reply("I no longer know which tasks you meant, so I changed nothing. Please ask again.") }
+        if action == "move", let when = pending["to"]?.stringValue {
+            return await move(ids, to: when, turn: &turn)
+        }
         let arguments: [String: JSONValue] = ["action": .string(action), "confirm": true, "ids": .array(ids.map { .number(Double($0)) })]
         switch await turn.run("bulk_tasks", arguments) {
         case .success(let result):
@@ -193,6 +223,56 @@ public struct OfflineInterpreter: Sendable {
             return turn.reply(text)
         case .failure(let error):
             return turn.reply("That didn't work: \(error.message)")
+        }
+    }
+
+    /// The answer to "which one do you mean?": an id ("task 37", "37"), a row ("the second one") or words of one title
+    /// ("the quarterly one"), among the tasks listed. It finishes the message that asked; anything else is a new message.
+    func answer(_ text: String, _ lower: String, question: JSONValue, turn: inout Turn) async -> AssistantReply? {
+        let candidates = (question["ids"]?.arrayValue ?? []).compactMap(\.int64Value)
+        guard let asked = question["message"]?.stringValue, !candidates.isEmpty else { return nil }
+        if ["no", "nope", "cancel", "never mind", "nevermind", "none", "neither", "none of them"].contains(lower) {
+            return turn.reply("Okay, I changed nothing.")
+        }
+        var chosen: Int64?
+        var saidNumber = true
+        if let digits = Self.capture(lower, lower, [#"^(?:task\s*|id\s*|#\s*)?(\d+)$"#]), let number = Int64(digits) {
+            if candidates.contains(number) {
+                chosen = number
+            } else if !lower.hasPrefix("task"), (1...Int64(candidates.count)).contains(number) {
+                chosen = candidates[Int(number) - 1]
+            }
+        } else if let row = Self.rowReference(text, rows: candidates) {
+            switch row {
+            case .row(let index): chosen = index <= candidates.count ? candidates[index - 1] : nil
+            case .last: chosen = candidates.last
+            }
+        } else {
+            saidNumber = false
+            let words = Self.significantWords(Self.referencePhrase(text))
+            guard (1...4).contains(words.count) else { return nil }
+            var fitting: [Int64] = []
+            for id in candidates {
+                let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
+                if let task, Self.title(task.title, contains: words) { fitting.append(id) }
+            }
+            guard fitting.count == 1 else { return nil }
+            chosen = fitting[0]
+        }
+        guard let chosen else {
+            guard saidNumber else { return nil }
+            let ids = candidates.map { "task \($0)" }.joined(separator: ", ")
+            return turn.reply("That is not one of the tasks I listed (\(ids)). Which one do you mean?", question: question)
+        }
+        turn.chosen = chosen
+        return await interpret(asked, asked.lowercased(), message: asked, turn: &turn)
+    }
+
+    /// "the second one", "#2" alone: shows that row of the last list.
+    func row(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        guard Self.rowReference(text, rows: turn.rows) != nil else { return nil }
+        return await act(on: text, prefer: nil, turn: &turn) { task, turn in
+            turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
         }
     }
 
@@ -282,13 +362,17 @@ public struct OfflineInterpreter: Sendable {
                 let noun = items.count == 1 ? description.replacingOccurrences(of: "tasks", with: "task") : description
                 return turn.reply("You have \(count) \(noun).", focus: ids.count == 1 ? ids : nil)
             }
-            guard !items.isEmpty else { return turn.reply("You have no \(description). 🎉") }
+            guard !items.isEmpty else {
+                // Nothing left to do is worth a cheer; a search that finds nothing is not.
+                let cleared = arguments["query"] == nil && arguments["status"]?.stringValue != "completed"
+                return turn.reply(cleared ? "You have no \(description). 🎉" : "I found no \(description).", rows: [])
+            }
             let table = Self.table(items, zone: turn.context.user.timeZone, now: turn.context.now)
             let heading =
                 items.count == 1
                 ? "Here is your only \(description.replacingOccurrences(of: "tasks", with: "task")):" : "Here are your \(items.count) \(description):"
             // A list of several leaves "it" with the task the conversation last acted on: its first row is no answer.
-            return turn.reply(heading + "\n\n" + table, focus: ids.count == 1 ? ids : nil)
+            return turn.reply(heading + "\n\n" + table, focus: ids.count == 1 ? ids : nil, rows: ids)
         case .failure(let error):
             return turn.reply("I couldn't list your tasks: \(error.message)")
         }
@@ -296,8 +380,11 @@ public struct OfflineInterpreter: Sendable {
 
     static let searchMarkers = [
         "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
-        "that mention ",
+        "that mention ", "tasks with ", "task with ", "todos with ",
     ]
+
+    /// What follows "tasks with" that is a filter, not words to search for ("tasks with the tag work", "with high priority").
+    static let filterAfterWith = ["tag", "the tag", "label", "the label", "priority", "high", "low", "medium", "urgent", "a due", "due", "no "]
 
     /// How many characters of a sentence select tasks before any words to search for (which are no dates).
     static func selectionLength(_ lower: String) -> Int {
@@ -315,7 +402,9 @@ public struct OfflineInterpreter: Sendable {
             || has("to do")
         {
             arguments["status"] = "pending"
-        } else if has("completed") || has("done") || has("finished") || has("complete") {
+        } else if has("completed") || has("done") || has("finished") || has("complete") || has("did i finish") || has("did i complete")
+            || has("did i do") || has("did i get done")
+        {
             arguments["status"] = "completed"
             words.append("completed")
         } else if has("all") || has("every") || has("everything") {
@@ -386,6 +475,7 @@ public struct OfflineInterpreter: Sendable {
         }
         for marker in searchMarkers {
             if let range = lower.range(of: marker) {
+                if marker.hasSuffix(" with "), filterAfterWith.contains(where: { lower[range.upperBound...].hasPrefix($0) }) { continue }
                 var query = String(original[range.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
                 for filler in ["tasks ", "task ", "my ", "the "] where query.lowercased().hasPrefix(filler) {
                     query.removeFirst(filler.count)
@@ -489,6 +579,70 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
+    /// "move today's tasks to tomorrow", "push everything from today to friday": each pending task selected moves as
+    /// "move it to …" would move it; more than three ask first, as a bulk complete does.
+    func bulkMove(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let patterns = [#"^(?:move|push|shift|postpone|reschedule|defer|delay|bump)\s+(.+?)\s+(?:to|until|till)\s+(.+)$"#]
+        guard let (said, when) = Self.captures(lower, text, patterns) else { return nil }
+        var selection = said
+        for (possessive, day) in [("today's", "today"), ("today’s", "today"), ("tomorrow's", "tomorrow"), ("tomorrow’s", "tomorrow")] {
+            selection = selection.replacingOccurrences(of: possessive, with: day, options: .caseInsensitive)
+        }
+        guard Self.matches(selection, #"\b(all|every|everything|tasks)\b"#) else { return nil }
+        let zone = turn.context.user.timeZone
+        let parsed = QuickAddParser(now: turn.context.now, timeZone: zone).parse(when)
+        guard let target = parsed.dueAt, parsed.title.isEmpty else {
+            return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow”, “next friday” or “Dec 3 at 10am”.")
+        }
+        var (arguments, description) = Self.filterArguments(selection.lowercased(), original: selection, zone: zone, now: turn.context.now)
+        if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
+        arguments["status"] = "pending"
+        // "today's tasks" are the ones due today: the overdue ones are not asked for.
+        if Self.matches(selection, #"\b(today|tonight)\b"#), arguments["due_after"] == nil, arguments["overdue"] == nil {
+            arguments["due_after"] = .string(Timestamp.format(Calendar.taskpilot(zone).startOfDay(for: turn.context.now)))
+        }
+        arguments["limit"] = 100
+        guard case .success(let listed) = await turn.run("list_tasks", arguments) else { return turn.reply("I couldn't look up those tasks.") }
+        let items = listed.arrayValue ?? []
+        let ids = items.compactMap { $0["id"]?.int64Value }
+        guard !ids.isEmpty else { return turn.reply("There are no \(description) to move.") }
+        guard ids.count <= TaskTools.confirmationThreshold else {
+            let label = Self.formatDue(target, allDay: parsed.allDay, zone: zone, now: turn.context.now)
+            let pending: JSONValue = .object(["action": "move", "ids": .array(ids.map { .number(Double($0)) }), "to": .string(when)])
+            let preview = Self.table(Array(items.prefix(10)), zone: zone, now: turn.context.now)
+            let more = ids.count > 10 ? "\n\n…and \(ids.count - 10) more." : ""
+            let amount = ids.count >= 100 ? "the first **100** of your \(description)" : "**\(ids.count)** \(description)"
+            return turn.reply(
+                "This will move \(amount) to \(label):\n\n\(preview)\(more)\n\nReply **yes** to move them or **no** to leave them.",
+                pending: pending
+            )
+        }
+        return await move(ids, to: when, turn: &turn)
+    }
+
+    /// Moves each task to what `when` says, keeping its time of day for a day and its day for a time.
+    func move(_ ids: [Int64], to when: String, turn: inout Turn) async -> AssistantReply {
+        let context = turn.context
+        let parser = QuickAddParser(now: context.now, timeZone: context.user.timeZone)
+        let parsed = parser.parse(when)
+        let onlyTime = parser.namesOnlyATime(when)
+        var moved = 0
+        for id in ids {
+            guard let task = try? await context.tasks.get(id: id, userID: context.user.id, now: context.now), task.status == .pending,
+                let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime)
+            else { continue }
+            let value = allDay ? Self.localDate(due, context.user.timeZone) : Timestamp.format(due)
+            if case .success = await turn.run("update_task", ["task_id": .number(Double(id)), "due": .string(value)]) { moved += 1 }
+        }
+        let label = parsed.dueAt.map { Self.formatDue($0, allDay: parsed.allDay, zone: context.user.timeZone, now: context.now) } ?? when
+        var text = "Done: moved \(Self.plural(moved, "task")) to \(label)."
+        if moved < ids.count {
+            let gone = ids.count - moved
+            text += " \(gone) of the \(ids.count) tasks I listed \(gone == 1 ? "was" : "were") already completed or gone."
+        }
+        return turn.reply(text)
+    }
+
     /// The text without the words that ask to complete: "mark all tasks as done" → "all tasks".
     static func removingCompletionWords(_ text: String) -> String {
         var rest = text
@@ -508,7 +662,12 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:details|info|information)\s+(?:of|for|on|about)\s+"# + reference + "$",
             #"^(?:what\s+is|what's|whats|tell\s+me\s+about)\s+"# + reference + "$",
         ]
-        guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        // "show it", "show the second one": the task in focus, a row of the last list.
+        let spoken = [
+            #"^(?:show|display|view|open|get)(?:\s+me)?\s+(it|that|this|that one|this one|that task|this task|the task|it again)$"#,
+            #"^(?:show|display|view|open|get)(?:\s+me)?\s+((?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)(?:\s+one|\s+task)?)$"#,
+        ]
+        guard let reference = Self.capture(lower, text, patterns) ?? Self.capture(lower, text, spoken) else { return nil }
         return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
             turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
         }
@@ -522,8 +681,10 @@ public struct OfflineInterpreter: Sendable {
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
         let resolution = await resolve(reference, prefer: .pending, turn: turn)
-        // "finish the slides by thursday" with no such task is a task to add.
-        if case .missing = resolution, Self.readsAsTask(text, context: turn.context) { return nil }
+        // "finish the slides by thursday" with no such task is a task to add; "complete the first one" never is.
+        if case .missing = resolution, Self.rowReference(reference, rows: turn.rows) == nil, Self.readsAsTask(text, context: turn.context) {
+            return nil
+        }
         return await act(on: reference, resolved: resolution, turn: &turn) { task, turn in
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
             case .success: return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅", focus: [task.id])
@@ -573,27 +734,45 @@ public struct OfflineInterpreter: Sendable {
     }
 
     func reschedule(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
-        let clearing = [#"^(?:remove|clear|delete)\s+the\s+due\s+date\s+(?:of|from|on)\s+(.+)$"#]
-        if let reference = Self.capture(lower, text, clearing) {
+        let clearing = [
+            #"^(?:remove|clear|delete|drop|unset)\s+(?:the\s+)?(?:due\s+date|deadline)\s+(?:of|from|on)\s+(.+)$"#,
+            // Said of no task, the due date is the one of the task in focus: never a task called "the due date".
+            #"^(?:remove|clear|delete|drop|unset)\s+((?:the|its|it's|it’s)\s+)?(?:due\s+date|deadline)$"#,
+        ]
+        if let reference = Self.capture(lower, text, [clearing[0]]) ?? (Self.matches(lower, clearing[1]) ? "it" : nil) {
             return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
-                switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .null]) {
-                case .success: return turn.reply("**\(Self.escape(task.title))** no longer has a due date.", focus: [task.id])
+                var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "due": .null]
+                // A reminder "30 minutes before" means nothing without a due date: it goes with it; one at a set time stays.
+                var fixed: [JSONValue] = []
+                for reminder in task.reminders {
+                    if case .at(let date) = reminder.trigger { fixed.append(.object(["at": .string(Timestamp.format(date))])) }
+                }
+                let dropped = task.reminders.count - fixed.count
+                if dropped > 0 { arguments["reminders"] = .array(fixed) }
+                switch await turn.run("update_task", arguments) {
+                case .success:
+                    let also =
+                        dropped == 0
+                        ? "" : " Its \(dropped == 1 ? "reminder" : "reminders") before the due date \(dropped == 1 ? "is" : "are") gone too."
+                    return turn.reply("**\(Self.escape(task.title))** no longer has a due date.\(also)", focus: [task.id])
                 case .failure(let error): return turn.reply(error.message)
                 }
             }
         }
+        if let shifted = await shift(text, lower, &turn) { return shifted }
         let patterns = [
+            #"^(?:change|set|update|move)\s+(?:the\s+|its\s+)?(?:due\s+date|due|date|deadline)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:move|reschedule|postpone|push|defer|shift|delay)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#, #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
             #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
         ]
         // "schedule the review for Monday" moves a task that exists; "schedule a dentist appointment for Dec 3" adds one.
         let scheduling = [#"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#]
-        var found = Self.captures(lower, text, patterns)
+        var found = Self.capture(lower, text, [patterns[0]]).map { ("it", $0) } ?? Self.captures(lower, text, Array(patterns.dropFirst()))
         var resolution: Resolution?
         if found == nil, let (reference, when) = Self.captures(lower, text, scheduling) {
             resolution = await resolve(reference, prefer: .pending, turn: turn)
-            if case .missing = resolution { return nil }
+            if case .missing = resolution, Self.rowReference(reference, rows: turn.rows) == nil { return nil }
             found = (reference, when)
         }
         guard let (reference, when) = found else { return nil }
@@ -619,14 +798,53 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
+    /// "postpone it by 2 days", "push the report back a week", "delay it 3 hours": the due date moves by that much.
+    func shift(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let amount = #"((?:\d+|an?|one|two|three|four|five|six|seven)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?))"#
+        let patterns = [
+            #"^(?:move|reschedule|postpone|push|defer|shift|delay|bump)\s+(.+?)(?:\s+back|\s+out)?\s+(?:by\s+)?"# + amount + #"(?:\s+later)?$"#
+        ]
+        guard let (reference, said) = Self.captures(lower, text, patterns), let minutes = Self.duration(said) else { return nil }
+        let zone = turn.context.user.timeZone
+        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+            guard let current = task.dueAt else {
+                return turn.reply("**\(Self.escape(task.title))** has no due date to move. Say when it is due, e.g. “move it to friday 3pm”.")
+            }
+            guard !task.allDay || minutes % 1440 == 0 else {
+                return turn.reply("**\(Self.escape(task.title))** is due all day. Move it by days, or to a time (“move it to 3pm”).")
+            }
+            // Whole days move on the calendar, so the time of day stays the same across a change of daylight saving time.
+            let calendar = Calendar.taskpilot(zone)
+            let moved =
+                minutes % 1440 == 0
+                ? calendar.date(byAdding: .day, value: minutes / 1440, to: current) : current.addingTimeInterval(Double(minutes * 60))
+            guard let moved else { return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.") }
+            let value = task.allDay ? Self.localDate(moved, zone) : Timestamp.format(moved)
+            switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .string(value)]) {
+            case .success:
+                let label = Self.formatDue(moved, allDay: task.allDay, zone: zone, now: turn.context.now)
+                return turn.reply("Moved **\(Self.escape(task.title))** to \(label).", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
     func prioritize(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let level = #"(urgent|high|medium|normal|low|none|no|p1|p2|p3|p4|top|important)"#
+        // The sentences that name the priority come first: in "change priority of trash day to high" the task is
+        // "trash day", not "priority of trash day".
         let patterns = [
+            #"^(?:set|change|make|update)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(.+?)\s+(?:to|as)\s+"# + level + "$",
+            #"^(?:set|change|update)\s+(.+?)(?:'s|’s)\s+priority\s+to\s+"# + level + "$",
             #"^(?:make|set|mark|change)\s+(.+?)\s+(?:to\s+|as\s+)?(?:a\s+)?"# + level + #"(?:\s+priority)?$"#,
-            #"^(?:set|change)\s+the\s+priority\s+of\s+(.+?)\s+to\s+"# + level + "$", #"^(.+?)\s+is\s+(?:now\s+)?"# + level + #"(?:\s+priority)?$"#,
-            #"^(?:prioriti[sz]e)\s+(.+)$"#,
+            #"^(.+?)\s+is\s+(?:now\s+)?"# + level + #"(?:\s+priority)?$"#,
         ]
-        guard let match = Self.captures(lower, text, patterns) ?? Self.capture(lower, text, [patterns[3]]).map({ ($0, "high") }) else { return nil }
+        let ofFocus = [#"^(?:set|change|make|update)\s+(?:the\s+|its\s+)?priority\s+(?:to\s+|as\s+)?"# + level + "$"]
+        let promoting = [#"^(?:prioriti[sz]e)\s+(.+)$"#]
+        guard
+            let match = Self.capture(lower, text, ofFocus).map({ ("it", $0) }) ?? Self.captures(lower, text, patterns)
+                ?? Self.capture(lower, text, promoting).map({ ($0, "high") })
+        else { return nil }
         let word = match.1.lowercased()
         let priority: TaskPriority =
             switch word {
@@ -693,15 +911,18 @@ public struct OfflineInterpreter: Sendable {
             #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+((?:at|on|tomorrow|today|next|in)\b.+)$"#,
             #"^(?:set|add)\s+(?:a\s+)?reminder\s+(?:for|to|on)\s+(.+?)\s+((?:\d+\s*\w+\s+(?:before|early))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
         ]
-        guard let (reference, when) = Self.captures(lower, text, patterns) else { return nil }
+        // Said of no task ("set a reminder 30 minutes before", "remind me an hour before"): the task in focus.
+        let ofFocus = [
+            #"^(?:set|add|create)\s+(?:a\s+|the\s+)?reminder\s+((?:(?:\d+|an?|one)\s*\w+\s+(?:before|early|earlier|ahead))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
+            #"^remind\s+me\s+((?:\d+|an?|one)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
+        ]
+        guard let (reference, when) = Self.captures(lower, text, patterns) ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) }) else {
+            return nil
+        }
         var arguments: [String: JSONValue] = [:]
-        let relative = when.lowercased().range(of: #"^(\d+)\s*(minutes?|mins?|hours?|hrs?|days?|weeks?)"#, options: .regularExpression)
-        if let relative {
-            let parts = when.lowercased()[relative].split(whereSeparator: { $0 == " " })
-            let digits = String(when.lowercased()[relative].prefix { $0.isNumber })
-            let unitWord = parts.count > 1 ? String(parts[1]) : String(when.lowercased()[relative].drop { $0.isNumber })
-            let unit = QuickAddParser.minutes(unit: unitWord) ?? 1
-            arguments["offset_minutes"] = .number(Double((Int(digits) ?? 0) * unit))
+        let relative = when.lowercased().range(of: #"^(\d+|an?|one)\s*(minutes?|mins?|hours?|hrs?|days?|weeks?)\b"#, options: .regularExpression)
+        if let relative, let minutes = Self.duration(String(when.lowercased()[relative])) {
+            arguments["offset_minutes"] = .number(Double(minutes))
         } else {
             var words = when
             if words.lowercased().hasPrefix("at ") { words.removeFirst(3) }

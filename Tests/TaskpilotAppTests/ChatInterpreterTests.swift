@@ -19,6 +19,26 @@ struct ChatInterpreterTests {
         return Calendar.taskpilot(zone).dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: date)
     }
 
+    static let newYork = TimeZone(identifier: "America/New_York")!
+
+    /// The due date of a task as a day and a time of day in New York.
+    static func newYorkDue(_ task: TaskBody?) -> DateComponents? {
+        guard let text = task?.due_at, let date = Timestamp.parse(text, timeZone: newYork)?.date else { return nil }
+        return Calendar.taskpilot(newYork).dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: date)
+    }
+
+    /// The ids of a reply's table, in its order.
+    static func rows(_ response: String) -> [Int64] {
+        response.split(separator: "\n").compactMap { line in
+            line.hasPrefix("| ") ? line.split(separator: "|").first.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) } : nil
+        }
+    }
+
+    /// The names of the tools that change tasks, among a reply's calls.
+    static func changes(_ reply: ChatReplyBody) -> [String] {
+        reply.tool_calls.map(\.name).filter { $0 != "list_tasks" }
+    }
+
     static func ids(_ call: ChatReplyBody.Call?) -> [Int64] {
         (call?.arguments["ids"]?.arrayValue ?? []).compactMap(\.int64Value).sorted()
     }
@@ -198,6 +218,269 @@ struct ChatInterpreterTests {
             _ = try await me.chat("move read the book to 4pm")
             let book = try await me.get("/api/v1/tasks?q=book").decode(TaskListBody.self).items[0]
             #expect(!book.all_day && Self.local(book)?.hour == 16)
+        }
+    }
+
+    @Test(
+        "deleting or completing a task by a word several titles share asks which one, whichever title is shorter",
+        arguments: ["delete the dentist", "complete the dentist", "mark the dentist as done", "delete dentist"]
+    )
+    func ambiguousReferenceAsks(_ message: String) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            for title in ["Dentist appointment", "Dentist bill payment", "Dentist follow-up call"] {
+                _ = try await me.createTask("{\"title\": \"\(title)\"}")
+            }
+
+            let reply = try await me.chat(message)
+
+            #expect(reply.tool_calls.isEmpty, "\(reply.response)")
+            #expect(reply.response.contains("Several tasks match"), "\(reply.response)")
+            let pending = try await me.get("/api/v1/tasks?status=pending").decode(TaskListBody.self).items
+            #expect(pending.count == 3)
+        }
+    }
+
+    @Test("a title said in full still singles its task out among longer titles")
+    func fullTitleWins() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let report = try await me.createTask(#"{"title": "Report"}"#)
+            _ = try await me.createTask(#"{"title": "Report draft"}"#)
+
+            let reply = try await me.chat("complete the report")
+
+            #expect(reply.tool_calls.map(\.name) == ["complete_task"], "\(reply.response)")
+            #expect(reply.tool_calls.first?.arguments["task_id"]?.int64Value == report.id)
+        }
+    }
+
+    @Test("'the second one', 'complete the first one', '#2' and 'the last one' are rows of the last list; without a list nothing is added")
+    func ordinalReferences() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            for title in ["alpha chore", "beta chore", "gamma chore"] { _ = try await me.createTask("{\"title\": \"\(title)\"}") }
+
+            for message in ["the second one", "complete the first one", "delete the second one"] {
+                let lost = try await me.chat(message)
+                #expect(lost.tool_calls.isEmpty, "\(message): \(lost.response)")
+                #expect(lost.response.contains("list"), "\(message): \(lost.response)")
+            }
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 3)
+
+            let list = try await me.chat("list my tasks")
+            let rows = Self.rows(list.response)
+            #expect(rows.count == 3, "\(list.response)")
+            let id = list.conversation_id
+
+            let second = try await me.chat("the second one", in: id)
+            #expect(Self.changes(second).isEmpty && second.response.contains("(task \(rows[1]))"), "\(second.response)")
+            let completed = try await me.chat("complete the first one", in: id)
+            #expect(completed.tool_calls.map(\.name) == ["complete_task"], "\(completed.response)")
+            #expect(completed.tool_calls.first?.arguments["task_id"]?.int64Value == rows[0])
+            let deleted = try await me.chat("delete the last one", in: id)
+            #expect(deleted.tool_calls.first?.arguments["task_id"]?.int64Value == rows[2], "\(deleted.response)")
+            let numbered = try await me.chat("make #2 urgent", in: id)
+            #expect(numbered.tool_calls.first?.arguments["task_id"]?.int64Value == rows[1], "\(numbered.response)")
+            let beyond = try await me.chat("delete the fifth one", in: id)
+            #expect(beyond.tool_calls.isEmpty, "\(beyond.response)")
+
+            let all = try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items
+            #expect(all.count == 2 && !all.contains { $0.id == rows[2] })
+            #expect(all.first { $0.id == rows[0] }?.completed == true && all.first { $0.id == rows[1] }?.priority == "urgent")
+        }
+    }
+
+    @Test(
+        "the answer to 'which one?' (an id, a bare id, a row or a word of one title) finishes the action on that task",
+        arguments: ["task %d", "%d", "the quarterly one", "quarterly", "#%d"]
+    )
+    func answerWhichOne(_ template: String) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let quarterly = try await me.createTask(#"{"title": "Quarterly report"}"#)
+            let annual = try await me.createTask(#"{"title": "Annual report"}"#)
+            let other = try await me.createTask(#"{"title": "Call the bank"}"#)
+            let ask = try await me.chat("complete the report")
+            #expect(ask.response.contains("Several tasks match"), "\(ask.response)")
+
+            let stray = try await me.chat("task \(other.id)", in: ask.conversation_id)
+            #expect(stray.tool_calls.isEmpty, "\(stray.response)")
+            let reply = try await me.chat(template.replacingOccurrences(of: "%d", with: String(quarterly.id)), in: stray.conversation_id)
+
+            #expect(reply.tool_calls.map(\.name) == ["complete_task"], "\(reply.response)")
+            #expect(reply.tool_calls.first?.arguments["task_id"]?.int64Value == quarterly.id)
+            let pending = try await me.get("/api/v1/tasks?status=pending").decode(TaskListBody.self).items.map(\.id).sorted()
+            #expect(pending == [annual.id, other.id].sorted())
+        }
+    }
+
+    @Test(
+        "'change the due date to …', 'remove the due date', 'set priority to low', 'postpone it by 2 days' and 'set a reminder' change the task in focus"
+    )
+    func changesOfTheTaskInFocus() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            func only() async throws -> TaskBody? { try await me.get("/api/v1/tasks?q=bills").decode(TaskListBody.self).items.first }
+            let added = try await me.chat("add pay the bills tomorrow 5pm")
+            let id = added.conversation_id
+
+            let due = try await me.chat("change the due date to next tuesday at 10", in: id)
+            #expect(due.tool_calls.map(\.name) == ["update_task"], "\(due.response)")
+            let tuesday = Self.newYorkDue(try await only())
+            #expect(tuesday?.weekday == 3 && tuesday?.hour == 10, "\(String(describing: tuesday))")
+
+            let postponed = try await me.chat("postpone it by 2 days", in: id)
+            #expect(postponed.tool_calls.map(\.name) == ["update_task"], "\(postponed.response)")
+            let thursday = Self.newYorkDue(try await only())
+            #expect(thursday?.weekday == 5 && thursday?.hour == 10, "\(String(describing: thursday))")
+
+            let reminder = try await me.chat("set a reminder 30 minutes before", in: id)
+            #expect(reminder.tool_calls.map(\.name) == ["set_reminder"], "\(reminder.response)")
+            #expect(try await only()?.reminders.map(\.offset_minutes) == [30])
+
+            let low = try await me.chat("set priority to low", in: id)
+            #expect(low.tool_calls.map(\.name) == ["update_task"], "\(low.response)")
+            #expect(try await only()?.priority == "low")
+
+            let cleared = try await me.chat("remove the due date", in: id)
+            #expect(cleared.tool_calls.map(\.name) == ["update_task"], "\(cleared.response)")
+            let task = try await only()
+            #expect(
+                task?.title == "Pay the bills" && task?.due_at == nil && task?.reminders.isEmpty == true,
+                "\(cleared.response) \(String(describing: task))"
+            )
+
+            _ = try await me.chat("add trash day friday")
+            let high = try await me.chat("change priority of trash day to high")
+            #expect(high.tool_calls.map(\.name) == ["update_task"], "\(high.response)")
+            #expect(try await me.get("/api/v1/tasks?q=trash").decode(TaskListBody.self).items.map(\.priority) == ["high"])
+            #expect(try await me.get("/api/v1/tasks?q=bills").decode(TaskListBody.self).items.map(\.priority) == ["low"])
+        }
+    }
+
+    @Test("'remove the due date' with no task in focus asks which task and deletes nothing")
+    func clearingDueDateNeverDeletes() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            _ = try await me.createTask(#"{"title": "the due date", "due_at": "2030-01-01"}"#)
+
+            let reply = try await me.chat("remove the due date")
+
+            #expect(reply.tool_calls.isEmpty, "\(reply.response)")
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+
+    @Test(
+        "a date written 12/25 is the 25th of December (month first), this year or next",
+        arguments: [("add report due 12/25 at 3pm", "Report", 12, 25, 15, 0), ("add lunch at 12:30pm on 12/8", "Lunch", 12, 8, 12, 30)]
+    )
+    func numericDates(_ message: String, _ title: String, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+
+            let reply = try await me.chat(message)
+
+            let task = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first
+            #expect(task?.title == title, "\(reply.response)")
+            let due = Self.newYorkDue(task)
+            #expect(due?.month == month && due?.day == day && due?.hour == hour && due?.minute == minute, "\(String(describing: due))")
+            let due_at = task?.due_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
+            #expect(due_at.map { $0 > Date() && $0 < Date().addingTimeInterval(366 * 86_400) } == true)
+        }
+    }
+
+    @Test(
+        "'gym weekdays at 8' and 'yoga mon wed fri 7am' repeat on those days at that time",
+        arguments: [("gym weekdays at 8", "Gym", "BYDAY=MO,TU,WE,TH,FR", 8), ("yoga mon wed fri 7am", "Yoga", "BYDAY=MO,WE,FR", 7)]
+    )
+    func standingWeekdays(_ message: String, _ title: String, _ days: String, _ hour: Int) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+
+            let reply = try await me.chat(message)
+
+            #expect(reply.tool_calls.map(\.name) == ["add_task"], "\(reply.response)")
+            let task = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first
+            #expect(task?.title == title)
+            #expect(
+                task?.recurrence?.frequency == "weekly" && task?.recurrence?.rrule.contains(days) == true,
+                "\(String(describing: task?.recurrence))"
+            )
+            #expect(Self.newYorkDue(task)?.hour == hour)
+        }
+    }
+
+    @Test("'move today's tasks to tomorrow' moves the tasks due today, keeping their times; more than three ask first")
+    func bulkMove() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let calendar = Calendar.taskpilot(Self.newYork)
+            let today = Timestamp.formatDay(Date(), timeZone: Self.newYork)
+            let tomorrow = Timestamp.formatDay(calendar.date(byAdding: .day, value: 1, to: Date())!, timeZone: Self.newYork)
+            for title in ["first today", "second today"] { _ = try await me.createTask("{\"title\": \"\(title)\", \"due_at\": \"\(today)T23:30\"}") }
+            _ = try await me.createTask(#"{"title": "long overdue", "due_at": "2020-01-01T10:00"}"#)
+
+            let moved = try await me.chat("move today's tasks to tomorrow")
+
+            #expect(moved.tool_calls.map(\.name) == ["list_tasks", "update_task", "update_task"], "\(moved.response)")
+            let todays = try await me.get("/api/v1/tasks?q=today").decode(TaskListBody.self).items
+            #expect(
+                todays.count == 2
+                    && todays.allSatisfy {
+                        Timestamp.formatDay(Timestamp.parse($0.due_at ?? "", timeZone: Self.newYork)!.date, timeZone: Self.newYork) == tomorrow
+                    }
+            )
+            #expect(todays.allSatisfy { Self.newYorkDue($0)?.hour == 23 && Self.newYorkDue($0)?.minute == 30 })
+            #expect(try await me.get("/api/v1/tasks?q=overdue").decode(TaskListBody.self).items.first?.due_at?.hasPrefix("2020-01-01") == true)
+
+            for index in 0..<4 { _ = try await me.createTask("{\"title\": \"chore \(index)\", \"due_at\": \"\(today)\"}") }
+            let ask = try await me.chat("push everything from today to tomorrow")
+            #expect(ask.response.contains("Reply **yes**") && !ask.tool_calls.contains { $0.name == "update_task" }, "\(ask.response)")
+            let yes = try await me.chat("yes", in: ask.conversation_id)
+            #expect(yes.tool_calls.filter { $0.name == "update_task" }.count == 4, "\(yes.response)")
+            let chores = try await me.get("/api/v1/tasks?q=chore").decode(TaskListBody.self).items
+            #expect(chores.count == 4 && chores.allSatisfy { $0.all_day && $0.due_at?.hasPrefix(tomorrow) == true }, "\(chores.map(\.due_at))")
+        }
+    }
+
+    @Test("'what did I finish?' lists completed tasks, 'show it' shows the task in focus, 'show tasks with dentist' searches")
+    func listingPhrasings() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let done = try await me.createTask(#"{"title": "filed taxes"}"#)
+            _ = try await me.post("/api/v1/tasks/\(done.id)/complete", "")
+            _ = try await me.createTask(#"{"title": "still open"}"#)
+
+            let finished = try await me.chat("what did I finish?")
+            #expect(finished.tool_calls.first?.arguments["status"]?.stringValue == "completed")
+            #expect(finished.response.contains("filed taxes") && !finished.response.contains("still open"), "\(finished.response)")
+
+            let added = try await me.chat("add dentist checkup friday 3pm")
+            let shown = try await me.chat("show it", in: added.conversation_id)
+            #expect(
+                shown.tool_calls.isEmpty && shown.response.contains("Dentist checkup") && !shown.response.contains("still open"),
+                "\(shown.response)"
+            )
+
+            let search = try await me.chat("show tasks with dentist")
+            #expect(search.tool_calls.first?.arguments["query"]?.stringValue == "dentist", "\(search.response)")
+            #expect(search.response.contains("Dentist checkup") && !search.response.contains("still open"), "\(search.response)")
+        }
+    }
+
+    @Test("an empty search is no reason to celebrate; an empty list of things to do is")
+    func emptySearchNoCelebration() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+
+            let search = try await me.chat("search for zebra")
+            let list = try await me.chat("list my tasks")
+
+            #expect(search.tool_calls.map(\.name) == ["list_tasks"] && !search.response.contains("🎉"), "\(search.response)")
+            #expect(search.response.contains("zebra"), "\(search.response)")
+            #expect(list.response.contains("🎉"), "\(list.response)")
         }
     }
 }

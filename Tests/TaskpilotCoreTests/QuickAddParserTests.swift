@@ -87,6 +87,15 @@ struct QuickAddParserTests {
             rrule: "FREQ=YEARLY;BYMONTHDAY=23;UNTIL=20301231T225959Z"
         ),
         Case(text: "Take pills every day for 10 times", title: "Take pills", due: "2026-11-23", rrule: "FREQ=DAILY;COUNT=10"),
+        // Endings after the time of day still end the series (they became the due date, or stayed in the title).
+        Case(
+            text: "standup every weekday at 9am until jan 15",
+            title: "standup",
+            due: "2026-11-24 09:00",
+            rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270115T225959Z"
+        ),
+        Case(text: "pill every day at 8am for 5 times", title: "pill", due: "2026-11-24 08:00", rrule: "FREQ=DAILY;COUNT=5"),
+        Case(text: "wait until friday", title: "wait until", due: "2026-11-27"),
         Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
         Case(text: "Something next month", title: "Something", due: "2026-12-01"),
         Case(text: "x #tag1 #Tag1", title: "x", tags: ["tag1"]),

@@ -224,52 +224,74 @@ extension QuickAddParser {
         guard found.rule == nil, let word = tokens.word(index) else { return nil }
         var rule: RecurrenceRule
         var cursor = index + 1
-        switch word {
-        case "daily": rule = RecurrenceRule(frequency: .daily)
-        case "weekly":
-            rule = RecurrenceRule(frequency: .weekly)
-            if tokens.word(cursor) == "on", let (days, used) = weekdayList(tokens, cursor + 1) {
-                rule.byWeekday = days
-                cursor += 1 + used
+        // "gym weekdays at 8", "yoga mon wed fri 7am", "swim on tuesdays": the days the task stands on each week.
+        let standingStart = word == "on" ? index + 1 : index
+        if let (days, used) = standingDays(tokens, standingStart, alone: standingStart > 0) {
+            rule = RecurrenceRule(frequency: .weekly, byWeekday: days)
+            cursor = standingStart + used
+        } else {
+            switch word {
+            case "daily": rule = RecurrenceRule(frequency: .daily)
+            case "weekly":
+                rule = RecurrenceRule(frequency: .weekly)
+                if tokens.word(cursor) == "on", let (days, used) = weekdayList(tokens, cursor + 1) {
+                    rule.byWeekday = days
+                    cursor += 1 + used
+                }
+            case "monthly": rule = RecurrenceRule(frequency: .monthly)
+            case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
+            case "every", "every!", "each":
+                guard let (parsed, used) = ruleAfterEvery(tokens, index + 1) else { return nil }
+                rule = parsed
+                rule.fromCompletion = word == "every!"
+                cursor = index + 1 + used
+            case "on", "the",
+                _ where Int(word) == nil && Self.ordinal(word) != nil:
+                // "on the 1st of every month", "the 15th of each month", "1st of every month"
+                var position = index
+                if word == "on" { position += 1 }
+                if tokens.word(position) == "the" { position += 1 }
+                guard position > index || word != "on" && word != "the", let day = Self.ordinal(tokens.word(position)),
+                    tokens.word(position + 1) == "of",
+                    ["every", "each"].contains(tokens.word(position + 2) ?? ""), tokens.word(position + 3) == "month"
+                else { return nil }
+                rule = RecurrenceRule(frequency: .monthly, byMonthDay: [day])
+                cursor = position + 4
+            default:
+                return nil
             }
-        case "monthly": rule = RecurrenceRule(frequency: .monthly)
-        case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
-        case "on" where tokens.word(index + 1) == "weekdays" || tokens.word(index + 1) == "weekends":
-            rule = RecurrenceRule(frequency: .weekly, byWeekday: tokens.word(index + 1) == "weekdays" ? Weekday.workdays : [.saturday, .sunday])
-            cursor = index + 2
-        case "every", "every!", "each":
-            guard let (parsed, used) = ruleAfterEvery(tokens, index + 1) else { return nil }
-            rule = parsed
-            rule.fromCompletion = word == "every!"
-            cursor = index + 1 + used
-        case "on", "the",
-            _ where Int(word) == nil && Self.ordinal(word) != nil:
-            // "on the 1st of every month", "the 15th of each month", "1st of every month"
-            var position = index
-            if word == "on" { position += 1 }
-            if tokens.word(position) == "the" { position += 1 }
-            guard position > index || word != "on" && word != "the", let day = Self.ordinal(tokens.word(position)), tokens.word(position + 1) == "of",
-                ["every", "each"].contains(tokens.word(position + 2) ?? ""), tokens.word(position + 3) == "month"
-            else { return nil }
-            rule = RecurrenceRule(frequency: .monthly, byMonthDay: [day])
-            cursor = position + 4
-        default:
-            return nil
         }
-        // Endings: "until Dec 31", "for 5 times", "5 times", "at 9am" (kept for the due time).
-        if tokens.word(cursor) == "until", let (day, used) = explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1) {
+        cursor += seriesEnd(tokens, cursor, &rule)
+        guard rule.validate().isEmpty else { return nil }
+        found.rule = rule
+        return cursor - index
+    }
+
+    /// The endings of a rule: "until Dec 31", then "for 5 times" or "5 times"; the number of words they take.
+    func seriesEnd(_ tokens: Tokens, _ start: Int, _ rule: inout RecurrenceRule) -> Int {
+        var cursor = start
+        if rule.until == nil, tokens.word(cursor) == "until",
+            let (day, used) = explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1)
+        {
             rule.until = RecurrenceRule.endOfDay(year: day.year, month: day.month, day: day.day, timeZone: timeZone)
             cursor += 1 + used
         }
         var countStart = cursor
         if tokens.word(countStart) == "for" { countStart += 1 }
-        if let times = Self.count(tokens.word(countStart)), tokens.word(countStart + 1) == "times" {
+        if rule.count == nil, let times = Self.count(tokens.word(countStart)), tokens.word(countStart + 1) == "times" {
             rule.count = times
             cursor = countStart + 2
         }
-        guard rule.validate().isEmpty else { return nil }
+        return cursor - start
+    }
+
+    /// A rule's endings after other words: "every weekday at 9am until Jan 15", "every day at 8am for 5 times".
+    func matchSeriesEnd(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard var rule = found.rule else { return nil }
+        let used = seriesEnd(tokens, index, &rule)
+        guard used > 0, rule.validate().isEmpty else { return nil }
         found.rule = rule
-        return cursor - index
+        return used
     }
 
     /// The rule after "every": "day", "3 days", "other week", "weekday", "monday and friday", "month on the 1st", "15th".
@@ -330,6 +352,21 @@ extension QuickAddParser {
                 return (RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [day]), next - start)
             }
             return nil
+        }
+    }
+
+    /// Days a task stands on every week without "every": "weekdays", "weekends", "mondays" (`alone`, i.e. not the
+    /// first word, where they name the thing: "Weekdays plan"), and a list of two or more days anywhere ("mon wed fri").
+    func standingDays(_ tokens: Tokens, _ start: Int, alone: Bool) -> ([Weekday], Int)? {
+        guard let word = tokens.word(start) else { return nil }
+        if let (days, used) = weekdayList(tokens, start), days.count >= 2 { return (days, used) }
+        guard alone else { return nil }
+        switch word {
+        case "weekdays": return (Weekday.workdays, 1)
+        case "weekends": return ([.saturday, .sunday], 1)
+        default:
+            guard word.hasSuffix("s"), let day = Self.weekday(word, allowShort: false), day.name.lowercased() != word else { return nil }
+            return ([day], 1)
         }
     }
 
@@ -458,10 +495,11 @@ extension QuickAddParser {
         return today.adding(days: delta, calendar)
     }
 
-    /// "Dec 1", "December 1st 2027", "1 Dec", "1st of December", "2026-12-01", "the 15th", "on the 15th".
+    /// "Dec 1", "December 1st 2027", "1 Dec", "1st of December", "2026-12-01", "12/1", "12/1/2027", "the 15th", "on the 15th".
     func explicitDay(_ tokens: Tokens, _ start: Int) -> (Day, Int)? {
         guard let word = tokens.word(start) else { return nil }
         if case .day(let date)? = Timestamp.parse(word, timeZone: timeZone) { return (Day(date, calendar), 1) }
+        if let day = numericDay(word) { return (day, 1) }
         // Month first.
         if let month = Self.months[word], let day = Self.ordinal(tokens.word(start + 1)) {
             let (year, usedYear) = explicitYear(tokens.word(start + 2))
@@ -492,6 +530,21 @@ extension QuickAddParser {
             }
         }
         return nil
+    }
+
+    /// "12/25", "12/25/2026", "12/25/26": month first, as written in the US (the order the examples use; the user's
+    /// locale is not known, so "25/12" is no date and stays in the title). Without a year, the next such date.
+    func numericDay(_ word: String) -> Day? {
+        let parts = word.split(separator: "/", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let month = Int(parts[0]), let day = Int(parts[1]), parts[0].count <= 2, parts[1].count <= 2, (1...12).contains(month), day >= 1
+        else { return nil }
+        var year: Int?
+        if parts.count == 3 {
+            guard let written = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
+            year = written < 100 ? 2000 + written : written
+        }
+        return resolve(month: month, day: day, year: year)
     }
 
     func explicitYear(_ word: String?) -> (Int?, Int) {

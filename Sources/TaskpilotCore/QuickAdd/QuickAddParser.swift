@@ -94,7 +94,8 @@ public struct QuickAddParser: Sendable {
             }
             let used =
                 matchTag(&tokens, index, &found) ?? matchPriority(&tokens, index, &found) ?? matchReminder(&tokens, index, &found)
-                ?? matchRecurrence(&tokens, index, &found) ?? matchInstant(&tokens, index, &found) ?? matchDay(&tokens, index, &found)
+                ?? matchRecurrence(&tokens, index, &found) ?? matchSeriesEnd(&tokens, index, &found) ?? matchInstant(&tokens, index, &found)
+                ?? matchDay(&tokens, index, &found)
                 ?? matchClock(&tokens, index, &found)
             if let used, used > 0 {
                 tokens.consume(index..<(index + used))
