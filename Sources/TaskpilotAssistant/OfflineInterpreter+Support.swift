@@ -267,7 +267,7 @@ extension OfflineInterpreter {
     static func describe(_ task: TaskItem, zone: TimeZone) -> String {
         var parts: [String] = []
         if let due = task.dueAt { parts.append("due " + formatDue(due, allDay: task.allDay, zone: zone, now: Date())) }
-        if let rule = task.recurrence { parts.append("repeats " + rule.text(timeZone: zone)) }
+        if let rule = task.recurrence { parts.append("repeats " + rule.text(timeZone: zone, due: task.dueAt)) }
         if task.priority != .none { parts.append("priority \(task.priority.rawValue)") }
         if !task.tags.isEmpty { parts.append(task.tags.map { "#" + $0 }.joined(separator: " ")) }
         if !task.reminders.isEmpty {

@@ -325,8 +325,8 @@ struct WebhookDeliveryTests {
         var policy = Self.fast
         policy.retries = RetrySchedule(delays: [])
         // Wide margins: the whole suite runs in parallel on two cores.
-        policy.timeout = .seconds(2)
-        let slow = WebhookReceiver(delay: .seconds(6))
+        policy.timeout = .seconds(4)
+        let slow = WebhookReceiver(delay: .seconds(10))
         let quick = WebhookReceiver()
         let settings = policy
         try await slow.serve { slowURL in
@@ -337,11 +337,11 @@ struct WebhookDeliveryTests {
                     let started = ContinuousClock.now
                     _ = try await store.enqueueWebhookDeliveries(for: [event("taskpilot.task.created", user: user)], now: Date())
                     try await eventually("the quick one delivered") { await quick.received.count == 1 }
-                    #expect(ContinuousClock.now - started < .seconds(2))
+                    #expect(ContinuousClock.now - started < .seconds(4))
                     try await eventually("the slow one timed out") {
                         try await deliveries(database).map(\.status).sorted() == ["delivered", "failed"]
                     }
-                    #expect(ContinuousClock.now - started < .seconds(6))
+                    #expect(ContinuousClock.now - started < .seconds(10))
                 }
             }
         }

@@ -134,12 +134,21 @@ struct WorkflowStoreTests {
             #expect(next.occurrence == 2 && next.seriesID == first.id)
             #expect(next.dueAt.map(Timestamp.format) == "2026-02-28T09:00:00Z")
             #expect(next.reminders.count == 1 && next.reminders[0].fireAt.map(Timestamp.format) == "2026-02-28T08:30:00Z")
-            // A second completion (after a reopen) is a new event, but occurrence 2 exists already.
+            // Reopening takes back the untouched occurrence 2; completing again makes it once more, once.
             _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .pending), now: Date(), timeZone: utc)
+            #expect(try await tasks.list(TaskQuery(), userID: owner.id, now: Date()).items.map(\.id) == [first.id])
             _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
             let again = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
             #expect(again.id != completion.id)
+            let remade = try await workflow.createNextOccurrence(afterCompletionEvent: again, consumer: "recurring", now: Date())
+            #expect(remade?.occurrence == 2 && remade?.dueAt == next.dueAt)
             #expect(try await workflow.createNextOccurrence(afterCompletionEvent: again, consumer: "recurring", now: Date()) == nil)
+            // An occurrence 2 someone changed stays when the completion is undone, and no second one is made.
+            _ = try await tasks.update(id: remade!.id, userID: owner.id, changes: TaskChanges(title: "rent (paid late)"), now: Date(), timeZone: utc)
+            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .pending), now: Date(), timeZone: utc)
+            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
+            let third = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
+            #expect(try await workflow.createNextOccurrence(afterCompletionEvent: third, consumer: "recurring", now: Date()) == nil)
             #expect(try await tasks.list(TaskQuery(), userID: owner.id, now: Date()).items.count == 2)
         }
     }
