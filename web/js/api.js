@@ -322,11 +322,13 @@ class LiveConnection {
     const bearer = token();
     if (!bearer || !this.wanted) return;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = `${scheme}//${location.host}${BASE}/ws?access_token=${encodeURIComponent(bearer)}`;
+    // The token travels as a subprotocol ("bearer", token), not in the URL: browsers print a failed socket's URL
+    // in the console, and proxies log URLs.
+    const url = `${scheme}//${location.host}${BASE}/ws`;
     this.setStatus(this.everOpened ? "offline" : "connecting");
     let socket;
     try {
-      socket = new WebSocket(url);
+      socket = new WebSocket(url, ["bearer", bearer]);
     } catch {
       this.scheduleReconnect();
       return;
