@@ -455,6 +455,14 @@ def test_filters_change_the_list(driver, server, fixtures):
     assert titles(driver) == ["Renew passport", "Plan the team offsite", "Buy groceries", "Alpha report"]
     Select(css(driver, "#filter-sort")).select_by_value("title:asc")
     wait(driver, lambda d: titles(d) == sorted(OPEN, key=str.lower))
+    # The view keeps the sort chosen in it across a reload, until the filters are cleared.
+    driver.refresh()
+    wait(driver, lambda d: css(d, "#filter-sort").get_attribute("value") == "title:asc")
+    wait(driver, lambda d: titles(d) == sorted(OPEN, key=str.lower))
+    css(driver, "#clear-filters").click()
+    wait(driver, lambda d: css(d, "#filter-sort").get_attribute("value") == "created_at:desc")
+    driver.refresh()
+    wait(driver, lambda d: css(d, "#filter-sort").get_attribute("value") == "created_at:desc")
 
 
 def test_sidebar_views(driver, server, fixtures):

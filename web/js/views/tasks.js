@@ -134,7 +134,7 @@ export function showView(view, tag = "") {
   state.view = VIEWS[view] ? view : "inbox";
   state.tag = state.view === "tag" ? tag : "";
   const preset = VIEWS[state.view];
-  state.filters = { status: preset.status, priorities: [], tag: state.tag, due: preset.due, sort: preset.sort, q: "" };
+  state.filters = { status: preset.status, priorities: [], tag: state.tag, due: preset.due, sort: savedSort() || preset.sort, q: "" };
   $("#search-input").value = "";
   state.selected.clear();
   state.selecting = false;
@@ -200,13 +200,34 @@ function presetFilters() {
   return { status: preset.status, priorities: [], tag: state.tag, due: preset.due, sort: preset.sort, q: "" };
 }
 
+/** The sort last chosen in this view, kept across reloads (in this browser). */
+function savedSort() {
+  try {
+    return localStorage.getItem(`taskpilot.sort.${state.view}`);
+  } catch {
+    return null;
+  }
+}
+
+function saveSort(sort) {
+  try {
+    const key = `taskpilot.sort.${state.view}`;
+    if (sort === VIEWS[state.view].sort) localStorage.removeItem(key);
+    else localStorage.setItem(key, sort);
+  } catch {
+    // Storage may be unavailable (private mode): the sort then lasts until the page is left.
+  }
+}
+
 function setFilter(changes) {
   Object.assign(state.filters, changes);
+  if ("sort" in changes) saveSort(changes.sort);
   syncControls();
   load();
 }
 
 function resetFilters() {
+  saveSort(VIEWS[state.view].sort);
   state.filters = presetFilters();
   $("#search-input").value = "";
   syncControls();
