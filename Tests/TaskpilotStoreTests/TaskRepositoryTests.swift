@@ -10,6 +10,12 @@ struct TaskRepositoryTests {
     let utc = TimeZone(identifier: "UTC")!
     let now = Date(timeIntervalSince1970: 1_795_435_200) // 2026-11-23T12:00:00Z
 
+    /// The titles of `user`'s tasks that a search for `text` finds, in the list's order or sorted.
+    func found(_ text: String, _ tasks: SQLTaskRepository, _ user: User, sorted: Bool = true) async throws -> [String] {
+        let titles = try await tasks.list(try TaskQuery(parameters: ["q": text], timeZone: utc), userID: user.id, now: now).items.map(\.title)
+        return sorted ? titles.sorted() : titles
+    }
+
     func add(_ tasks: SQLTaskRepository, _ user: User, _ json: String, at time: Date? = nil) async throws -> TaskItem {
         let moment = time ?? now
         let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
@@ -230,10 +236,7 @@ struct TaskRepositoryTests {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
             let user = try await database.newTestUser(now: now)
-            func titles(_ word: String) async throws -> [String] {
-                let query = try TaskQuery(parameters: ["q": word], timeZone: utc)
-                return try await tasks.list(query, userID: user.id, now: now).items.map(\.title)
-            }
+            func titles(_ word: String) async throws -> [String] { try await found(word, tasks, user, sorted: false) }
             var task = TaskItem.blank(userID: user.id, now: now)
             task.title = "alpha invoice"
             let created = try await tasks.create(task)
@@ -270,10 +273,7 @@ struct TaskRepositoryTests {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
             let user = try await database.newTestUser(now: now)
-            func titles(_ text: String) async throws -> [String] {
-                let query = try TaskQuery(parameters: ["q": text], timeZone: utc)
-                return try await tasks.list(query, userID: user.id, now: now).items.map(\.title).sorted()
-            }
+            func titles(_ text: String) async throws -> [String] { try await found(text, tasks, user) }
             for title in ["Café crème", "RÉUNION d'équipe", "reunion notes", "Học tiếng Việt", "Łódź trip"] {
                 var task = TaskItem.blank(userID: user.id, now: now)
                 task.title = title
@@ -294,10 +294,7 @@ struct TaskRepositoryTests {
             let tasks = SQLTaskRepository(database: database)
             let user = try await database.newTestUser(now: now)
             let other = try await database.newTestUser(now: now)
-            func titles(_ text: String) async throws -> [String] {
-                let query = try TaskQuery(parameters: ["q": text], timeZone: utc)
-                return try await tasks.list(query, userID: user.id, now: now).items.map(\.title).sorted()
-            }
+            func titles(_ text: String) async throws -> [String] { try await found(text, tasks, user) }
             for (owner, title, description) in [
                 (user, "明天开会议", ""), (user, "准备会议材料 report", "iOS开发"), (user, "買い物リスト", "牛乳とパン"),
                 (user, "ซื้อนมที่ร้าน", ""), (user, "weekly report", ""), (other, "明天开会议", ""),
