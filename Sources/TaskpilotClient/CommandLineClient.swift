@@ -117,15 +117,36 @@ public struct CommandLineClient: Sendable {
         let zone = !json || options.dueBefore != nil || options.dueAfter != nil ? await accountTimeZone() : .current
         let dueBefore = try options.dueBefore.map { text throws(ClientError) in try Self.date(text, option: "--due-before", timeZone: zone) }
         let dueAfter = try options.dueAfter.map { text throws(ClientError) in try Self.date(text, option: "--due-after", timeZone: zone) }
-        let query = TaskpilotHTTPClient.query([
-            ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
-            ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
-            ("sort", options.sort ?? "due_at:asc,priority:desc"), ("limit", options.limit.map(String.init)),
-        ])
-        let page = try await api.call("GET", "/api/v1/tasks" + query)
-        let items = page["items"]?.arrayValue ?? []
-        return json ? JSONValue.array(items).prettyText : TerminalOutput(timeZone: zone).table(items)
+        // Without --limit every matching task is listed (page after page); with it, that many, and the table says
+        // when more match.
+        var items: [JSONValue] = []
+        var cursor: String?
+        var more = false
+        repeat {
+            let query = TaskpilotHTTPClient.query([
+                ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
+                ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
+                ("sort", options.sort ?? "due_at:asc,priority:desc"), ("limit", String(options.limit ?? Self.pageSize)), ("cursor", cursor),
+            ])
+            let page = try await api.call("GET", "/api/v1/tasks" + query)
+            items += page["items"]?.arrayValue ?? []
+            cursor = page["next_cursor"]?.stringValue
+            more = cursor != nil
+        } while more && options.limit == nil && items.count < Self.listCap
+        if json { return JSONValue.array(items).prettyText }
+        let table = TerminalOutput(timeZone: zone).table(items)
+        guard more else { return table }
+        let hint =
+            options.limit == nil
+            ? "Only the first \(items.count) matching tasks are listed: narrow the filters."
+            : "More tasks match: leave out --limit to list them all, or narrow the filters."
+        return table + "\n" + hint
     }
+
+    /// The page size `list` asks for, the server's largest.
+    static let pageSize = 500
+    /// The most tasks `list` gathers without --limit.
+    static let listCap = 10_000
 
     /// One task in detail.
     public func show(_ id: Int64, json: Bool) async throws(ClientError) -> String {

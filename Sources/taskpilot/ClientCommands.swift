@@ -62,7 +62,7 @@ struct List: AsyncParsableCommand {
     @Option(help: "Only tasks due at or after this date (2026-12-01, \"today\", …).") var dueAfter: String?
     @Flag(help: "Only overdue tasks.") var overdue = false
     @Option(help: "Sort keys, e.g. due_at:asc,priority:desc.") var sort: String?
-    @Option(help: "At most this many tasks (1–500).") var limit: Int?
+    @Option(help: "At most this many tasks (1–500); without it, every matching task.") var limit: Int?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {

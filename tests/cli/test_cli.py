@@ -237,6 +237,10 @@ def test_list_aligns_wide_characters(server, home):
     column = display_width(lines[0][: lines[0].index("PRIORITY")])
     for line in lines[1:]:
         assert display_width(line[: line.index("high")]) == column, table.stdout
+    # Without --limit every matching task is listed, past one page; with it, the table says more match.
+    assert len(json.loads(run(server, home, "list", "--tag", "aligned", "--json", "--limit", "2").stdout)) == 2
+    limited = run(server, home, "list", "--tag", "aligned", "--limit", "2").stdout
+    assert "More tasks match: leave out --limit" in limited
     cut = next(line for line in lines if "…" in line)
     assert display_width(cut[cut.index("会議"): cut.index("…") + 1]) <= 60 and "tail" not in cut
     assert long in [item["title"] for item in json.loads(run(server, home, "list", "--tag", "aligned", "--json").stdout)]
