@@ -96,6 +96,14 @@ struct QuickAddParserTests {
         ),
         Case(text: "pill every day at 8am for 5 times", title: "pill", due: "2026-11-24 08:00", rrule: "FREQ=DAILY;COUNT=5"),
         Case(text: "wait until friday", title: "wait until", due: "2026-11-27"),
+        // A numeric date where a date is meant; a fraction stays a fraction.
+        Case(text: "report due 12/25 at 3pm", title: "report", due: "2026-12-25 15:00"),
+        Case(text: "dentist 12/8", title: "dentist", due: "2026-12-08"),
+        Case(text: "read 1/2 of the book", title: "read 1/2 of the book"),
+        Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
+        // A weekday by its place in the month is not a rule yet: the words stay rather than a rule and a date that disagree.
+        Case(text: "book club every 2nd tuesday", title: "book club every 2nd tuesday"),
+        Case(text: "x every last friday of the month", title: "x every last friday of the month"),
         Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
         Case(text: "Something next month", title: "Something", due: "2026-12-01"),
         Case(text: "x #tag1 #Tag1", title: "x", tags: ["tag1"]),

@@ -499,7 +499,7 @@ extension QuickAddParser {
     func explicitDay(_ tokens: Tokens, _ start: Int) -> (Day, Int)? {
         guard let word = tokens.word(start) else { return nil }
         if case .day(let date)? = Timestamp.parse(word, timeZone: timeZone) { return (Day(date, calendar), 1) }
-        if let day = numericDay(word) { return (day, 1) }
+        if let day = numericDay(word), numericDateFits(tokens, start) { return (day, 1) }
         // Month first.
         if let month = Self.months[word], let day = Self.ordinal(tokens.word(start + 1)) {
             let (year, usedYear) = explicitYear(tokens.word(start + 2))
@@ -545,6 +545,35 @@ extension QuickAddParser {
             year = written < 100 ? 2000 + written : written
         }
         return resolve(month: month, day: day, year: year)
+    }
+
+    /// Whether a numeric date at `index` is meant as one: after "on", "due", "by", "until", … (or a command's first
+    /// word), before a time, or at the end. Elsewhere "1/2" is a fraction ("read 1/2 of the book", "1/2 cup flour").
+    func numericDateFits(_ tokens: Tokens, _ index: Int) -> Bool {
+        let before = index > 0 ? tokens.words[index - 1] : nil
+        if let before, ["on", "due", "by", "until", "till", "before", "from", "starting", "after"].contains(before) { return true }
+        guard index + 1 < tokens.count else { return true }
+        let after = tokens.words[index + 1]
+        return ["at", "@", "morning", "afternoon", "evening", "night", "tonight", "noon"].contains(after)
+            || clock(tokens, index + 1, requireMarker: true) != nil
+    }
+
+    /// "every 2nd tuesday", "every last friday of the month", "on the first monday": a weekday by its place in the
+    /// month, which a rule cannot say. The words stay in the title (the number of them) instead of becoming a rule and
+    /// a due date that disagree ("monthly on the 2nd", due next Tuesday).
+    func weekdayByPlace(_ tokens: Tokens, _ index: Int) -> Int? {
+        guard ["every", "each", "on", "the"].contains(tokens.word(index) ?? "") else { return nil }
+        var cursor = index + 1
+        if tokens.word(cursor) == "the" { cursor += 1 }
+        guard let place = tokens.word(cursor), place == "last" || Int(place) == nil && Self.ordinal(place) != nil,
+            Self.weekday(tokens.word(cursor + 1), allowShort: true) != nil
+        else { return nil }
+        cursor += 2
+        if tokens.word(cursor) == "of" {
+            cursor += 1
+            while let word = tokens.word(cursor), ["the", "every", "each", "month"].contains(word) { cursor += 1 }
+        }
+        return cursor - index
     }
 
     func explicitYear(_ word: String?) -> (Int?, Int) {

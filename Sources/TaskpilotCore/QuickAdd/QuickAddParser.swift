@@ -92,6 +92,10 @@ public struct QuickAddParser: Sendable {
                 index += 1
                 continue
             }
+            if let kept = weekdayByPlace(tokens, index) {
+                index += kept
+                continue
+            }
             let used =
                 matchTag(&tokens, index, &found) ?? matchPriority(&tokens, index, &found) ?? matchReminder(&tokens, index, &found)
                 ?? matchRecurrence(&tokens, index, &found) ?? matchSeriesEnd(&tokens, index, &found) ?? matchInstant(&tokens, index, &found)
