@@ -40,15 +40,15 @@ struct MCPController: Sendable {
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw TaskpilotError.payloadTooLarge(limit: maxBodyBytes)
-        }
-        if let refusal = Self.invalidToolCall(Data(buffer.readableBytesView)) {
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: refusal))
+            // The id is unknown: the request was not read.
+            return Self.rpcError(
+                id: nil,
+                code: -32600,
+                message: "Invalid Request: the body is over \(maxBodyBytes) bytes; send less at once",
+                status: .contentTooLarge
             )
         }
+        if let refusal = Self.invalidToolCall(Data(buffer.readableBytesView)) { return refusal }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let transport = StatelessHTTPServerTransport(
@@ -100,7 +100,7 @@ struct MCPController: Sendable {
     /// The JSON-RPC error for a `tools/call` whose parameters have the wrong shape (a name that is not a string,
     /// arguments that are not an object): -32602 invalid params naming the problem. The SDK would answer -32603, an
     /// internal error, which tells the caller nothing it can fix.
-    static func invalidToolCall(_ body: Data) -> Data? {
+    static func invalidToolCall(_ body: Data) -> Response? {
         guard let message = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
             message["method"] as? String == "tools/call"
         else { return nil }
@@ -117,11 +117,14 @@ struct MCPController: Sendable {
         default:
             problem = "params must be an object with the tool's name and its arguments"
         }
-        let answer: [String: Any] = [
-            "jsonrpc": "2.0", "id": message["id"] ?? NSNull(),
-            "error": ["code": -32602, "message": "Invalid params: \(problem)"],
-        ]
-        return try? JSONSerialization.data(withJSONObject: answer)
+        return rpcError(id: message["id"], code: -32602, message: "Invalid params: \(problem)")
+    }
+
+    /// A JSON-RPC error answer, as MCP clients read them.
+    static func rpcError(id: Any?, code: Int, message: String, status: HTTPResponse.Status = .ok) -> Response {
+        let answer: [String: Any] = ["jsonrpc": "2.0", "id": id ?? NSNull(), "error": ["code": code, "message": message]]
+        let body = (try? JSONSerialization.data(withJSONObject: answer)) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func tool(_ tool: AssistantTool) -> Tool {

@@ -146,6 +146,7 @@ async def test_http_requires_credentials(server):
 def test_a_tool_call_of_the_wrong_shape_is_invalid_params(server):
     """Arguments that are not an object, or a name that is not a string, are the caller's error (-32602) with what to
     fix, not an internal error; nothing is written."""
+    import urllib.error
     import urllib.request
     user = server.register("shape-mcp@example.com")
 
@@ -170,6 +171,18 @@ def test_a_tool_call_of_the_wrong_shape_is_invalid_params(server):
         answer = call(params)
         assert answer["id"] == 7 and answer["error"]["code"] == -32602, (params, answer)
         assert named in answer["error"]["message"], answer
+    # A body over the limit is a JSON-RPC error too (413), not the REST error shape.
+    huge = json.dumps({"jsonrpc": "2.0", "id": 8, "method": "tools/call",
+                       "params": {"name": "add_task", "arguments": {"title": "x", "description": "y" * 2_000_000}}}).encode()
+    request = urllib.request.Request(server.url + "/mcp", data=huge, method="POST", headers={
+        "Authorization": f"Bearer {user['token']}", "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18",
+    })
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 413
+    answer = json.loads(refused.value.read())
+    assert answer["jsonrpc"] == "2.0" and answer["error"]["code"] == -32600 and "bytes" in answer["error"]["message"]
     # The well-formed call still works, and only it wrote a task.
     answer = call({"name": "add_task", "arguments": {"title": "buy milk"}})
     assert "error" not in answer and not answer["result"].get("isError"), answer
