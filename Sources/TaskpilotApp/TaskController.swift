@@ -57,13 +57,7 @@ struct TaskController: Sendable {
         if parsed.title.isEmpty {
             throw TaskpilotError.invalid("text", "has no words left for a title once the date and options are read; add what the task is")
         }
-        // A title past the limit is refused as POST /tasks refuses it, not cut short without a word.
-        if parsed.title.count > TaskChanges.maxTitleLength {
-            throw TaskpilotError.invalid(
-                "text",
-                "leaves a title of \(parsed.title.count) characters once the date and options are read; a title is at most \(TaskChanges.maxTitleLength): shorten it and put the details in the task's description"
-            )
-        }
+        try Self.checkTitleLength(parsed.title)
         changes.title = parsed.title
         let draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         let task = try await tasks.create(draft)
@@ -79,11 +73,22 @@ struct TaskController: Sendable {
         let user = context.user
         let now = Date()
         let parsed = try await quickAddText(request).map { QuickAddParser(now: now, timeZone: user.timeZone).parse($0) }!
+        try Self.checkTitleLength(parsed.title)
         var changes = parsed.changes
-        changes.title = parsed.title.isEmpty ? "-" : String(parsed.title.prefix(TaskChanges.maxTitleLength))
+        changes.title = parsed.title.isEmpty ? "-" : parsed.title
         var draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         draft.title = parsed.title
         return TaskDTO(draft, now: now, timeZone: user.timeZone)
+    }
+
+    /// A title past the limit is refused (by quick add as by its preview, so the preview says what adding would),
+    /// as POST /tasks refuses it, not cut short without a word.
+    static func checkTitleLength(_ title: String) throws {
+        guard title.count > TaskChanges.maxTitleLength else { return }
+        throw TaskpilotError.invalid(
+            "text",
+            "leaves a title of \(title.count) characters once the date and options are read; a title is at most \(TaskChanges.maxTitleLength): shorten it and put the details in the task's description"
+        )
     }
 
     private func quickAddText(_ request: Request) async throws -> String? {

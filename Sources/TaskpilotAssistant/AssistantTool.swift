@@ -43,7 +43,9 @@ public struct AssistantTool: Sendable {
         // The schemas say `additionalProperties: false`: a misspelt argument ("due_date" for "due") is refused, not
         // ignored while the tool reports success.
         if let unknown = Self.unknownArgument(in: arguments, schema: inputSchema) {
-            throw ToolError("Unknown argument \(unknown.path): \(name) takes \(unknown.known.joined(separator: ", ")).")
+            let owner = unknown.path.contains(".") ? String(unknown.path.split(separator: ".").dropLast().joined(separator: ".")) : name
+            let known = unknown.known.isEmpty ? "no arguments" : unknown.known.joined(separator: ", ")
+            throw ToolError("Unknown argument \(unknown.path): \(owner) takes \(known).")
         }
         do {
             return try await run(arguments, context)

@@ -92,7 +92,7 @@ extension TaskItem {
     /// which fills in a missing day of the month. Moving only the due date moves one occurrence, not the series: every
     /// part of the rule stays as it is (an explicit `BYMONTHDAY=1` stays the 1st, whatever the new day), except the
     /// time of day the rule remembers for a daylight-saving gap, which follows the due date as the time of every
-    /// later occurrence does.
+    /// later occurrence does, and a yearly rule's day, which follows the due date with its month.
     private static func recurrence(
         _ rule: RecurrenceRule,
         changed: Bool,
@@ -103,6 +103,11 @@ extension TaskItem {
     ) -> RecurrenceRule {
         let moved = oldDue != due
         var result = changed ? rule.normalized(anchor: due, timeZone: timeZone) : rule
+        if moved, !changed, rule.frequency == .yearly, !rule.fromCompletion, rule.byMonthDay != [-1] {
+            // A yearly rule's month is always the due date's: its day follows too, or a birthday moved from March 3
+            // to April 5 would repeat on April 3.
+            result.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: due)]
+        }
         if moved || previous == nil {
             result.timeOfDay = RecurrenceRule.gapTimeOfDay(of: due, timeZone: timeZone)
         } else {

@@ -247,6 +247,9 @@ struct QuickAddAPITests {
                 let response = try await me.post("/api/v1/tasks/quick", body)
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
             }
+            // The preview says what adding would: a title over the limit is the same 422.
+            let long = try await me.post("/api/v1/tasks/quick/preview", #"{"text": "\#(String(repeating: "x", count: 205))"}"#)
+            #expect(long.status == .unprocessableContent && long.error?.details?.first?.field == "text", "\(long.text)")
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
         }
     }
@@ -282,6 +285,14 @@ extension TaskAPITests {
             #expect(try resent.decode(TaskBody.self).recurrence == task.recurrence)
             let other = try await me.patch("/api/v1/tasks/\(task.id)", #"{"recurrence": {"rrule": "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=3"}}"#)
             #expect(other.status == .unprocessableContent && other.error?.details?.first?.field == "recurrence.rrule", "\(other.text)")
+            // Moving the date moves the whole yearly rule (its month is the due date's, so its day follows too).
+            let moved = try await me.patch("/api/v1/tasks/\(task.id)", #"{"due_at": "2027-04-05"}"#).decode(TaskBody.self)
+            #expect(moved.recurrence?.rrule == "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=5" && moved.recurrence?.text == "every year on April 5")
+            let last = try await me.createTask(
+                #"{"title": "leap", "due_at": "2028-02-29", "recurrence": {"frequency": "yearly", "by_month_day": [-1]}}"#
+            )
+            let lastMoved = try await me.patch("/api/v1/tasks/\(last.id)", #"{"due_at": "2028-03-31"}"#).decode(TaskBody.self)
+            #expect(lastMoved.recurrence?.text == "every year on the last day of March")
         }
     }
 

@@ -80,8 +80,19 @@ async function preview(text) {
       api.disableFeature("quickPreview");
       features.quickPreview = false;
     }
+    if (error.status === 422 && mine === controller) {
+      // What adding would answer, said before Enter: "text leaves a title of 205 characters…".
+      showPreviewProblem(error.message);
+      return;
+    }
     hidePreview();
   }
+}
+
+function showPreviewProblem(message) {
+  const box = $("#quick-preview");
+  box.replaceChildren(el("span", { class: "qp-label qp-problem" }, icon("alert"), "Can’t add: "), el("span", { text: message }));
+  box.hidden = false;
 }
 
 function hidePreview() {
