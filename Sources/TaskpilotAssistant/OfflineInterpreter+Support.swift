@@ -322,3 +322,20 @@ extension OfflineInterpreter {
         }
     }
 }
+
+extension OfflineInterpreter {
+    /// A tool's error as a person reads it in the chat: without the argument-speak meant for agents ("Invalid
+    /// arguments: reminders relative to the due date need a due date (due_at)" is "I couldn't do that: reminders
+    /// relative to the due date need a due date. Nothing was changed.").
+    static func plain(_ message: String) -> String {
+        var text = message
+        for prefix in ["Invalid arguments: ", "Invalid argument "] where text.hasPrefix(prefix) {
+            text.removeFirst(prefix.count)
+            if prefix == "Invalid argument ", let colon = text.range(of: ": ") { text = String(text[colon.upperBound...]) }
+            text = "I couldn't do that: " + text.replacingOccurrences(of: " (due_at)", with: "")
+            if !text.hasSuffix(".") { text += "." }
+            return text + " Nothing was changed."
+        }
+        return text
+    }
+}

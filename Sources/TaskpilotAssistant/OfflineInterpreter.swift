@@ -125,7 +125,7 @@ public struct OfflineInterpreter: Sendable {
                 return .success(result)
             } catch {
                 calls.append(ToolCallRecord(name: name, arguments: .object(arguments), result: .object(["error": .string(error.message)])))
-                return .failure(error)
+                return .failure(ToolError(OfflineInterpreter.plain(error.message)))
             }
         }
 
@@ -255,6 +255,13 @@ public struct OfflineInterpreter: Sendable {
             for id in candidates {
                 let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
                 if let task, Self.title(task.title, contains: words) { fitting.append(id) }
+            }
+            if fitting.count > 1 {
+                let ids = fitting.map { "task \($0)" }.joined(separator: ", ")
+                return turn.reply(
+                    "More than one of them fits “\(Self.clip(text))” (\(ids)). Which one do you mean? Answer with its id or “the first one”.",
+                    question: question
+                )
             }
             guard fitting.count == 1 else { return nil }
             chosen = fitting[0]
@@ -784,9 +791,20 @@ public struct OfflineInterpreter: Sendable {
         }
         let onlyTime = parser.namesOnlyATime(when)
         let target = if let resolution { resolution } else { await resolve(reference, prefer: .pending, turn: turn) }
+        // "Postpone", "push", "defer" and "delay" move a task later, never earlier ("postpone it to monday" said of a
+        // task due next Thursday).
+        let later = ["postpone", "push", "defer", "delay"].contains { lower.hasPrefix($0) }
         return await act(on: reference, resolved: target, turn: &turn) { task, turn in
             guard let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime) else {
                 return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.")
+            }
+            if later, let current = task.dueAt, due < current {
+                let now = turn.context.now
+                return turn.reply(
+                    "**\(Self.escape(task.title))** is due \(Self.formatDue(current, allDay: task.allDay, zone: zone, now: now)); "
+                        + "\(Self.formatDue(due, allDay: allDay, zone: zone, now: now)) would be earlier. To move it earlier, say "
+                        + "“move it to \(Self.clip(when))”. Nothing was changed."
+                )
             }
             let value = allDay ? Self.localDate(due, zone) : Timestamp.format(due)
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "due": .string(value)]) {

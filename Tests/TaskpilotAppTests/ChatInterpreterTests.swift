@@ -315,6 +315,34 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("an answer that fits several candidates asks again; postpone never moves earlier; a refused change reads plainly")
+    func answersAndRefusals() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let first = try await me.createTask(#"{"title": "Dentist appointment"}"#)
+            let second = try await me.createTask(#"{"title": "Dentist bill payment"}"#)
+            let ask = try await me.chat("delete the dentist")
+            #expect(ask.response.contains("Several tasks match"), "\(ask.response)")
+            let again = try await me.chat("dentist", in: ask.conversation_id)
+            #expect(again.tool_calls.isEmpty && again.response.contains("More than one of them fits"), "\(again.response)")
+            let chosen = try await me.chat("\(second.id)", in: again.conversation_id)
+            #expect(chosen.tool_calls.map(\.name) == ["delete_task"], "\(chosen.response)")
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.map(\.id) == [first.id])
+
+            let later = try await me.createTask(#"{"title": "Quarterly review", "due_at": "2027-03-18T16:00"}"#)
+            let earlier = try await me.chat("postpone the quarterly review to march 15")
+            #expect(earlier.tool_calls.isEmpty && earlier.response.contains("would be earlier"), "\(earlier.response)")
+            #expect(try await me.get("/api/v1/tasks/\(later.id)").decode(TaskBody.self).due_at == later.due_at)
+            let moved = try await me.chat("move the quarterly review to march 15")
+            #expect(moved.tool_calls.map(\.name) == ["update_task"], "\(moved.response)")
+
+            let plants = try await me.chat("add water the plants")
+            let refused = try await me.chat("set a reminder 30 minutes before", in: plants.conversation_id)
+            #expect(refused.response.hasPrefix("I couldn't do that: ") && refused.response.hasSuffix("Nothing was changed."), "\(refused.response)")
+            #expect(!refused.response.contains("Invalid argument") && !refused.response.contains("(due_at)"), "\(refused.response)")
+        }
+    }
+
     @Test(
         "'change the due date to …', 'remove the due date', 'set priority to low', 'postpone it by 2 days' and 'set a reminder' change the task in focus"
     )
