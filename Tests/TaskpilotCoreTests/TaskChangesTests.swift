@@ -171,7 +171,6 @@ struct TaskChangesTests {
             (#"{"frequency": "monthly"}"#, "FREQ=MONTHLY;BYMONTHDAY=1"),
             (#"{"frequency": "monthly", "by_month_day": [1, 15]}"#, "FREQ=MONTHLY;BYMONTHDAY=1,15"),
             (#"{"frequency": "monthly", "by_month_day": [-1]}"#, "FREQ=MONTHLY;BYMONTHDAY=-1"),
-            (#"{"frequency": "yearly"}"#, "FREQ=YEARLY;BYMONTHDAY=1"),
             (#"{"frequency": "weekly", "by_weekday": ["FR"]}"#, "FREQ=WEEKLY;BYDAY=FR"),
             (#"{"frequency": "daily", "interval": 3}"#, "FREQ=DAILY;INTERVAL=3"),
         ]
@@ -184,6 +183,21 @@ struct TaskChangesTests {
         #expect(moved.dueAt == local("2027-01-04T09:00", paris))
         #expect(moved.recurrence == task.recurrence)
         #expect(moved.recurrence?.rrule == expected)
+    }
+
+    @Test("moving a yearly task's due date moves its day with its month; the last day of the month stays the last day")
+    func movingDueMovesYearlyDay() throws {
+        let paris = zone("Europe/Paris")
+        let task = try create(#"{"title": "birthday", "due_at": "2027-01-01T09:00", "recurrence": {"frequency": "yearly"}}"#, zone: paris)
+        #expect(task.recurrence?.rrule == "FREQ=YEARLY;BYMONTHDAY=1")
+        let moved = try task.applying(try parse(#"{"due_at": "2027-04-05T09:00"}"#, zone: paris), now: now, timeZone: paris)
+        #expect(moved.recurrence?.rrule == "FREQ=YEARLY;BYMONTHDAY=5")
+        let last = try create(
+            #"{"title": "end", "due_at": "2027-02-28T09:00", "recurrence": {"frequency": "yearly", "by_month_day": [-1]}}"#,
+            zone: paris
+        )
+        let lastMoved = try last.applying(try parse(#"{"due_at": "2027-03-31T09:00"}"#, zone: paris), now: now, timeZone: paris)
+        #expect(lastMoved.recurrence?.rrule == "FREQ=YEARLY;BYMONTHDAY=-1")
     }
 
     @Test("a missing day of the month is filled from the due date whenever a rule is given, with the new due date if both change")
