@@ -3,9 +3,13 @@ public import Foundation
 extension RecurrenceRule {
     /// The rule as RFC 5545 RRULE text, e.g. `FREQ=MONTHLY;BYMONTHDAY=1`; complete, ``timeOfDay`` included, so that it
     /// reads back to the same rule (it is what the store keeps).
-    public var rrule: String {
+    public var rrule: String { rrule(month: nil) }
+
+    /// The RRULE text with `BYMONTH=month` when given.
+    private func rrule(month: Int?) -> String {
         var parts = ["FREQ=\(frequency.rruleName)"]
         if interval != 1 { parts.append("INTERVAL=\(interval)") }
+        if let month { parts.append("BYMONTH=\(month)") }
         if !byWeekday.isEmpty { parts.append("BYDAY=" + byWeekday.map(\.code).joined(separator: ",")) }
         if !byMonthDay.isEmpty { parts.append("BYMONTHDAY=" + byMonthDay.map(String.init).joined(separator: ",")) }
         if let timeOfDay {
@@ -23,12 +27,8 @@ extension RecurrenceRule {
     public func shownRRULE(due: Date?, timeZone: TimeZone) -> String {
         var shown = self
         shown.timeOfDay = nil
-        var text = shown.rrule
-        if frequency == .yearly, let due {
-            let month = Calendar.taskpilot(timeZone).component(.month, from: due)
-            text = text.replacingOccurrences(of: "FREQ=YEARLY", with: "FREQ=YEARLY;BYMONTH=\(month)")
-        }
-        return text
+        let month = frequency == .yearly ? due.map { Calendar.taskpilot(timeZone).component(.month, from: $0) } : nil
+        return shown.rrule(month: month)
     }
 
     private static let rruleDateFormat = Date.VerbatimFormatStyle(

@@ -228,25 +228,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             createdAt: Date(millisecondsSince1970: now.millisecondsSince1970),
             readAt: nil
         )
-        var data = eventData
-        data["user_id"] = .string(userID.storageKey)
-        data["notification"] = notification.json
-        try await OutboxWriter.append(
-            [
-                OutboxEvent(
-                    topic: .taskUpdates,
-                    key: String(taskID ?? 0),
-                    envelope: OutboxEvent.cloudEvent(
-                        type: "taskpilot.notification.created",
-                        subject: "user/\(userID.storageKey)",
-                        time: now,
-                        data: .object(data)
-                    )
-                )
-            ],
-            on: sql,
-            now: now
-        )
+        try await OutboxWriter.append([liveUpdate("created", of: notification, data: eventData, now: now)], on: sql, now: now)
         return notification
     }
 
@@ -262,7 +244,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
     /// Marks a notification read and, when it was unread, tells the owner's other sessions
     /// (`taskpilot.notification.read` on `task-updates`), so every open tray shows the same unread count.
     public func markRead(notificationID: Int64, userID: UUID, now: Date) async throws -> AppNotification {
-        let notification = try await store.transaction { sql in
+        try await store.transaction { sql in
             let marked = try await sql.raw(
                 """
                 UPDATE notifications SET read_at = \(bind: now.millisecondsSince1970)
@@ -276,26 +258,27 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             else { throw TaskpilotError.notFound("Notification \(notificationID) was not found.") }
             let notification = try Self.notification(from: row)
             guard marked != nil else { return notification }
-            let data: JSONValue = ["user_id": .string(userID.storageKey), "notification": notification.json]
-            try await OutboxWriter.append(
-                [
-                    OutboxEvent(
-                        topic: .taskUpdates,
-                        key: String(notification.taskID ?? 0),
-                        envelope: OutboxEvent.cloudEvent(
-                            type: "taskpilot.notification.read",
-                            subject: "user/\(userID.storageKey)",
-                            time: now,
-                            data: data
-                        )
-                    )
-                ],
-                on: sql,
-                now: now
-            )
+            try await OutboxWriter.append([Self.liveUpdate("read", of: notification, data: [:], now: now)], on: sql, now: now)
             return notification
         }
-        return notification
+    }
+
+    /// The live update of a notification (`taskpilot.notification.<change>` on `task-updates`) for its owner's open
+    /// sessions; `data` is the update's payload, to which the owner and the notification are added.
+    static func liveUpdate(_ change: String, of notification: AppNotification, data: [String: JSONValue], now: Date) -> OutboxEvent {
+        var data = data
+        data["user_id"] = .string(notification.userID.storageKey)
+        data["notification"] = notification.json
+        return OutboxEvent(
+            topic: .taskUpdates,
+            key: String(notification.taskID ?? 0),
+            envelope: OutboxEvent.cloudEvent(
+                type: "taskpilot.notification.\(change)",
+                subject: "user/\(notification.userID.storageKey)",
+                time: now,
+                data: .object(data)
+            )
+        )
     }
 
     public func history(taskID: Int64, userID: UUID) async throws -> [AuditEntry] {
