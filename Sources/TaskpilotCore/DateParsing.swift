@@ -21,12 +21,16 @@ public enum Timestamp {
     /// offset (taken in `timeZone`), or a plain date `2026-12-01` (the start of that day in `timeZone`).
     /// Why `text` is refused when it is a date of the right shape outside the years taken, for an error message
     /// after the field's name ("due_at has the year 1; …"); nil otherwise.
+    /// The years a date may have: from 1583, the first whole year of the Gregorian calendar (Foundation counts earlier
+    /// dates as Julian), to 9999.
+    static let years = 1583...9999
+
     public static func yearProblem(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-", !(1583...9999).contains(year) else {
+        guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-", !years.contains(year) else {
             return nil
         }
-        return "has the year \(year); dates from the year 1583 to 9999 are taken"
+        return "has the year \(year); dates from the year \(years.lowerBound) to \(years.upperBound) are taken"
     }
 
     public static func parse(_ text: String, timeZone: TimeZone) -> ParsedDate? {
@@ -48,8 +52,7 @@ public enum Timestamp {
             return true
         }
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2) else { return nil }
-        // From 1583, the first whole year of the Gregorian calendar: Foundation counts earlier dates as Julian.
-        guard (1...12).contains(month), (1...31).contains(day), (1583...9999).contains(year) else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), years.contains(year) else { return nil }
         let calendar = Calendar.taskpilot(timeZone)
         if index == bytes.count {
             guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar),

@@ -310,19 +310,13 @@ struct RecurrenceRuleTests {
     @Test("the remembered time follows a moved due date and survives a rule sent back unchanged")
     func gapTimeFollowsDue() throws {
         let paris = zone("Europe/Paris")
-        let now = Date(timeIntervalSince1970: 0)
-        func changes(_ json: String) throws -> TaskChanges { try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: paris) }
-        let task = try TaskItem.blank(userID: UUID(), now: now).applying(
-            try changes(#"{"title": "a", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#),
-            now: now,
-            timeZone: paris
-        )
+        let task = try edited(nil, #"{"title": "a", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#, zone: paris)
         #expect(task.recurrence?.timeOfDay == .init(hour: 2, minute: 30))
         var onGapDay = task
         onGapDay.dueAt = local("2027-03-28T03:00", paris)
-        let resent = try onGapDay.applying(try changes(#"{"title": "b", "recurrence": {"frequency": "daily"}}"#), now: now, timeZone: paris)
+        let resent = try edited(onGapDay, #"{"title": "b", "recurrence": {"frequency": "daily"}}"#, zone: paris)
         #expect(resent.recurrence?.timeOfDay == .init(hour: 2, minute: 30))
-        let moved = try task.applying(try changes(#"{"due_at": "2027-03-27T09:00"}"#), now: now, timeZone: paris)
+        let moved = try edited(task, #"{"due_at": "2027-03-27T09:00"}"#, zone: paris)
         #expect(moved.recurrence?.timeOfDay == nil)
         let next = try #require(moved.recurrence?.nextDue(previousDue: moved.dueAt!, completedAt: moved.dueAt!, occurrence: 1, timeZone: paris))
         #expect(wallClock(next, paris) == "2027-03-28 09:00")
@@ -331,13 +325,7 @@ struct RecurrenceRuleTests {
     @Test("a yearly rule names its month: shown as BYMONTH with BYMONTHDAY (RFC 5545 would read the day of every month) and in words")
     func yearlyMonth() throws {
         let newYork = zone("America/New_York")
-        let now = Date(timeIntervalSince1970: 0)
-        func changes(_ json: String) throws -> TaskChanges { try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: newYork) }
-        let task = try TaskItem.blank(userID: UUID(), now: now).applying(
-            try changes(#"{"title": "birthday", "due_at": "2027-03-03T09:00", "recurrence": {"frequency": "yearly"}}"#),
-            now: now,
-            timeZone: newYork
-        )
+        let task = try edited(nil, #"{"title": "birthday", "due_at": "2027-03-03T09:00", "recurrence": {"frequency": "yearly"}}"#, zone: newYork)
         let rule = try #require(task.recurrence)
         #expect(rule.rrule == "FREQ=YEARLY;BYMONTHDAY=3")
         #expect(rule.shownRRULE(due: task.dueAt, timeZone: newYork) == "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3")
@@ -345,13 +333,20 @@ struct RecurrenceRuleTests {
         let last = RecurrenceRule(frequency: .yearly, interval: 2, byMonthDay: [-1])
         #expect(last.text(timeZone: newYork, due: local("2028-02-29T09:00", newYork)) == "every 2 years on the last day of February")
         // The shown rule, sent back, is the same rule; another month than the due date's is refused.
-        let resent = try task.applying(try changes(#"{"recurrence": "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3"}"#), now: now, timeZone: newYork)
+        let resent = try edited(task, #"{"recurrence": "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3"}"#, zone: newYork)
         #expect(resent.recurrence == rule)
         #expect(throws: TaskpilotError.self) {
-            try task.applying(try changes(#"{"recurrence": "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=3"}"#), now: now, timeZone: newYork)
+            try edited(task, #"{"recurrence": "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=3"}"#, zone: newYork)
         }
         #expect(throws: TaskpilotError.self) {
-            try task.applying(try changes(#"{"recurrence": "FREQ=MONTHLY;BYMONTH=3"}"#), now: now, timeZone: newYork)
+            try edited(task, #"{"recurrence": "FREQ=MONTHLY;BYMONTH=3"}"#, zone: newYork)
         }
+    }
+
+    /// `task` (a new one when nil) with the changes of `json` applied, as the API applies them for a user in `zone`.
+    func edited(_ task: TaskItem?, _ json: String, zone: TimeZone) throws -> TaskItem {
+        let now = Date(timeIntervalSince1970: 0)
+        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: zone)
+        return try (task ?? TaskItem.blank(userID: UUID(), now: now)).applying(changes, now: now, timeZone: zone)
     }
 }

@@ -2,15 +2,11 @@
 // ("every week on Monday and Friday", "every month on the last day", "every 3 days after completion"),
 // so the editor can preview a rule before it is saved.
 
-import { timeZone } from "./dates.js";
+import { LONG_MONTHS, MONTHS, timeZone } from "./dates.js";
 
 export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const NAMES = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
 const UNITS = { daily: "day", weekly: "week", monthly: "month", yearly: "year" };
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const MONTH_NAMES = [
-  "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
-];
 
 /** The unit word of a frequency: day, week, month, year. */
 export function unitOf(frequency) {
@@ -63,7 +59,7 @@ export function describe(rule, dueKey = null) {
     if (rule.frequency === "weekly" && weekdays.length) sentence += " on " + listWords(weekdays.map((code) => NAMES[code]));
     const due = dueKey ? /^(\d{4})-(\d{2})-(\d{2})/.exec(dueKey) : null;
     if (rule.frequency === "yearly" && due) {
-      const month = MONTH_NAMES[Number(due[2]) - 1];
+      const month = LONG_MONTHS[Number(due[2]) - 1];
       const day = monthDays.length ? monthDays[0] : Number(due[3]);
       sentence += day === -1 ? ` on the last day of ${month}` : ` on ${month} ${day}`;
     } else if ((rule.frequency === "monthly" || rule.frequency === "yearly") && monthDays.length) {
