@@ -12,7 +12,7 @@ enum SQLDeliveryQueue {
     {
         let lock = store.flavor == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
         let nowMS = now.millisecondsSince1970
-        let leaseMS = lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
+        let leaseMS = lease.milliseconds
         return try await store.sql.raw(
             """
             UPDATE \(unsafeRaw: table) SET attempt = attempt + 1, next_attempt_at = \(bind: nowMS + leaseMS)

@@ -23,6 +23,8 @@ final class SQLiteConnectionPool: Sendable {
     private let logger: Logger
     private let eventLoop: any EventLoop
     private let thread: SQLiteThread?
+    /// The writer's checkpoints run there.
+    private let checkpointer: SQLiteCheckpointer?
 
     /// Settings of a read connection: wait for locks instead of failing, keep an 8 MB page cache, refuse writes.
     static let readPragmas = ["PRAGMA busy_timeout=5000", "PRAGMA cache_size=-8000", "PRAGMA query_only=ON"]
@@ -34,9 +36,16 @@ final class SQLiteConnectionPool: Sendable {
         "PRAGMA temp_store=MEMORY",
     ]
 
-    private init(connections: [SQLiteDirectConnection], thread: SQLiteThread?, logger: Logger, eventLoop: any EventLoop) {
+    private init(
+        connections: [SQLiteDirectConnection],
+        thread: SQLiteThread? = nil,
+        checkpointer: SQLiteCheckpointer? = nil,
+        logger: Logger,
+        eventLoop: any EventLoop
+    ) {
         self.connections = connections
         self.thread = thread
+        self.checkpointer = checkpointer
         self.logger = logger
         self.eventLoop = eventLoop
         state = Mutex(State(idle: connections))
@@ -51,13 +60,28 @@ final class SQLiteConnectionPool: Sendable {
             for connection in connections { connection.close() }
             throw error
         }
-        return SQLiteConnectionPool(connections: connections, thread: nil, logger: logger, eventLoop: eventLoop)
+        return SQLiteConnectionPool(connections: connections, logger: logger, eventLoop: eventLoop)
     }
 
-    /// Opens the writing connection on the file at `path`, with a thread of its own.
+    /// Opens the writing connection on the file at `path`, with a thread of its own and another that checkpoints
+    /// the write-ahead log (`SQLiteCheckpointer`).
     static func writer(path: String, logger: Logger, on eventLoop: any EventLoop) throws -> SQLiteConnectionPool {
         let connection = try SQLiteDirectConnection.open(path: path, pragmas: writePragmas)
-        return SQLiteConnectionPool(connections: [connection], thread: SQLiteThread(name: "sqlite-writer"), logger: logger, eventLoop: eventLoop)
+        let checkpointer: SQLiteCheckpointer
+        do {
+            checkpointer = try SQLiteCheckpointer(path: path, logger: logger)
+        } catch {
+            connection.close()
+            throw error
+        }
+        checkpointer.attach(to: connection)
+        return SQLiteConnectionPool(
+            connections: [connection],
+            thread: SQLiteThread(name: "sqlite-writer"),
+            checkpointer: checkpointer,
+            logger: logger,
+            eventLoop: eventLoop
+        )
     }
 
     /// Runs `body` on an idle connection, waiting for one when all are busy. On the writer, `body` is one job of a
@@ -102,6 +126,8 @@ final class SQLiteConnectionPool: Sendable {
     private let jobs = Atomic<Int>(0)
     private let commits = Atomic<Int>(0)
     var commitCounts: (jobs: Int, commits: Int) { (jobs.load(ordering: .relaxed), commits.load(ordering: .relaxed)) }
+    /// Checkpoints of the writer's log run in the background and by the writer itself, for tests.
+    var checkpointCounts: (background: Int, writer: Int)? { checkpointer?.runs }
 
     /// One job on the writer, as part of a group commit: jobs that queued up while another ran share its transaction
     /// and one COMMIT, instead of writing and checkpointing the same pages once each. A job runs inside a savepoint
@@ -247,5 +273,7 @@ final class SQLiteConnectionPool: Sendable {
             connection.close()
         }
         thread?.stop()
+        // After the writer closed: its commits call the checkpointer.
+        checkpointer?.stop()
     }
 }

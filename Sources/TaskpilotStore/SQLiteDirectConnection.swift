@@ -110,6 +110,25 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     /// Runs a statement that returns no rows.
     func run(_ sql: String) throws { _ = try rows(sql, []) }
 
+    /// Replaces SQLite's checkpoint after each commit (`wal_autocheckpoint`) with `hook`, called with `context` and
+    /// the log's size in pages.
+    func setWALHook(
+        _ hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32,
+        context: UnsafeMutableRawPointer
+    ) {
+        guard let handle else { return }
+        _ = sqlite_nio_sqlite3_wal_hook(handle, hook, context)
+    }
+
+    /// A PASSIVE checkpoint: copies into the database file what no reader still needs from the log, without waiting
+    /// for the writer or the readers. Returns SQLite's status, the log's size and how much of it is now copied, in pages.
+    func checkpoint() -> (status: Int32, message: String, logPages: Int32, copiedPages: Int32) {
+        guard let handle else { return (SQLITE_MISUSE, "the connection is closed", 0, 0) }
+        var (logPages, copiedPages): (Int32, Int32) = (0, 0)
+        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copiedPages)
+        return (status, String(cString: sqlite_nio_sqlite3_errmsg(handle)), logPages, copiedPages)
+    }
+
     /// Finalizes every statement and closes the handle.
     func close() {
         clearStatements()

@@ -43,12 +43,7 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// Lets the thread end once it has run every job enqueued so far; jobs enqueued later run on the global executor.
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-    }
+    func stop() { condition.signalling { stopping = true } }
 
     private func run() {
         var batch: [UnownedJob] = []
@@ -68,5 +63,15 @@ final class SQLiteThread: TaskExecutor, @unchecked Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
+    }
+}
+
+extension NSCondition {
+    /// Makes `change` under the lock and wakes a thread waiting for it.
+    func signalling(_ change: () -> Void) {
+        lock()
+        change()
+        signal()
+        unlock()
     }
 }

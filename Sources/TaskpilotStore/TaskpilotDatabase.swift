@@ -163,6 +163,9 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// Jobs run and COMMITs made by the writer of a SQLite file; nil elsewhere.
     var writerCommitCounts: (jobs: Int, commits: Int)? { writer?.commitCounts }
 
+    /// Checkpoints of a SQLite file's log run in the background and by the writer itself; nil elsewhere.
+    var checkpointCounts: (background: Int, writer: Int)? { writer?.checkpointCounts }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. On a SQLite file it holds
     /// the writer from the start, so two transactions never fail each other half-way, and transactions that queue up
     /// share one COMMIT (each in a savepoint of its own; it returns once that COMMIT is done).

@@ -166,4 +166,41 @@ struct WriterTests {
             #expect(try await database.read { try await $0.raw("SELECT bus FROM bus_epochs WHERE bus = 'after'").first() } != nil)
         }
     }
+
+    @Test("the log is checkpointed beside the writer and starts over, so it stays small under a stream of writes")
+    func checkpointsInTheBackground() async throws {
+        try await TestBackend.sqlite.withFreshDatabaseURL { url in
+            let location = try #require(DatabaseLocation(url: url))
+            guard case .sqliteFile(let path) = location else {
+                Issue.record("not a SQLite file: \(url)")
+                return
+            }
+            try await TaskpilotDatabase.using(location, logger: TestBackend.logger) { database in
+                try await database.migrate()
+                // About 4 KB a row: each commit adds a page or more to the log, 3,000 commits three times the
+                // 1,000 pages that ask for a checkpoint. Many at once, so that commits go on while a checkpoint runs.
+                let filler = String(repeating: "x", count: 4000)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<8 {
+                        group.addTask {
+                            for n in 0..<375 {
+                                try await database.sql.raw(
+                                    "INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: "w\(worker)-\(n)"), \(bind: filler), 0)"
+                                ).run()
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let runs = try #require(database.checkpointCounts)
+                #expect(runs.background > 0, "\(runs)")
+                // The log file keeps the largest size it had. Had the log never started over, it would hold every row:
+                // 3,000 pages and more (10,000 before the writer checkpoints by itself).
+                let pages = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as! Int / 4096
+                #expect(pages < 2500, "\(pages) pages in the log; \(runs)")
+                let rows = try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM bus_epochs WHERE bus LIKE 'w%'").first() }
+                #expect(try rows?.decode(column: "n", as: Int.self) == 3000)
+            }
+        }
+    }
 }

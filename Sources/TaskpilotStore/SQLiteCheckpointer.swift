@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import Synchronization
+import VaporCSQLite
+
+/// Checkpoints a SQLite file's write-ahead log on a thread and a connection of its own, so that the writer's commits
+/// do not wait for the bulk of it.
+///
+/// By default SQLite checkpoints inside the COMMIT that grows the log past 1,000 pages: that commit copies the pages
+/// into the database file and waits for two fsyncs of megabytes (10–20 ms each on the build machine), and every write
+/// queued behind it waits too (a create's p99 at one client was 22 ms for a p50 of 1.3 ms). Here the commit that grows
+/// the log past `threshold` only asks this thread for a PASSIVE checkpoint, which runs beside the writer and the
+/// readers (WAL mode allows it) and copies what the log holds when it starts.
+///
+/// The log starts over from its beginning only when a checkpoint has copied all of it: under a steady stream of
+/// writes the background checkpoint never quite catches up (the writer appends while it fsyncs). So once a background
+/// run has left at most `catchUp` pages behind, the writer's next commit copies that remainder itself (a fraction of
+/// a millisecond's fsync), and its next transaction starts the log over. Should the log grow past `backstop` pages
+/// all the same (this thread starved of CPU, say), the writer checkpoints in its commit as SQLite would.
+final class SQLiteCheckpointer: @unchecked Sendable {
+    /// The log's size, in pages, that asks for a checkpoint: SQLite's own default.
+    static let threshold: Int32 = 1000
+    /// The most pages a background run may leave behind for the writer to copy in its commit.
+    static let catchUp: Int32 = 512
+    /// The log's size, in pages, past which the writer checkpoints in its commit whatever is left.
+    static let backstop: Int32 = 10 * threshold
+
+    private let connection: SQLiteDirectConnection
+    private let logger: Logger
+    // `requested` and `stopping` are guarded by `condition`.
+    private let condition = NSCondition()
+    private var requested = false
+    private var stopping = false
+    /// A background run is under way.
+    private let running = Atomic<Bool>(false)
+    /// How much of the log the last checkpoint left copied, in pages; 0 once a checkpoint copied all of it (the log
+    /// then starts over).
+    private let copied = Atomic<Int32>(0)
+    /// Checkpoints run by this thread and by the writer, for tests.
+    private let backgroundRuns = Atomic<Int>(0)
+    private let writerRuns = Atomic<Int>(0)
+    var runs: (background: Int, writer: Int) { (backgroundRuns.load(ordering: .relaxed), writerRuns.load(ordering: .relaxed)) }
+
+    /// Opens a connection of its own to the file at `path` and starts the thread.
+    init(path: String, logger: Logger) throws {
+        // Reading the journal mode opens the log: a connection that has not read the file yet answers every checkpoint
+        // as if it were not in WAL mode (-1 pages).
+        connection = try SQLiteDirectConnection.open(path: path, pragmas: ["PRAGMA journal_mode"])
+        self.logger = logger
+        let thread = Thread { [self] in
+            Thread.current.name = "sqlite-checkpoint"
+            run()
+        }
+        thread.start()
+    }
+
+    /// Makes `writer` ask for checkpoints instead of running them in its commits. `self` must outlive the connection's
+    /// use: the pool that owns both closes the writer before it stops the checkpointer.
+    func attach(to writer: SQLiteDirectConnection) {
+        writer.setWALHook(Self.walHook, context: Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Called by SQLite on the writer's thread after each commit, with the log's size in pages.
+    private static let walHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
+        context,
+        database,
+        name,
+        pages in
+        guard let context, let database, pages >= threshold else { return SQLITE_OK }
+        Unmanaged<SQLiteCheckpointer>.fromOpaque(context).takeUnretainedValue().afterCommit(database, name, pages: pages)
+        return SQLITE_OK
+    }
+
+    private func afterCommit(_ database: OpaquePointer, _ name: UnsafePointer<CChar>?, pages: Int32) {
+        if pages < Self.backstop {
+            // A background run copies what the log holds as it starts; the commits after it look again.
+            guard !running.load(ordering: .acquiring) else { return }
+            // Much left: the background copies it. Little left: the writer does, and the log can start over.
+            // (A log shorter than what was copied has started over since.)
+            let copied = copied.load(ordering: .relaxed)
+            guard copied > 0, pages >= copied, pages - copied <= Self.catchUp else { return request() }
+        }
+        var (log, done): (Int32, Int32) = (0, 0)
+        // BUSY: a background run has just started; it copies this and more.
+        guard sqlite_nio_sqlite3_wal_checkpoint_v2(database, name, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK else { return }
+        writerRuns.add(1, ordering: .relaxed)
+        copied.store(done >= log ? 0 : done, ordering: .relaxed)
+    }
+
+    private func request() { condition.signalling { requested = true } }
+
+    /// Lets the thread end after the checkpoint it is running, if any; it closes its connection.
+    func stop() { condition.signalling { stopping = true } }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while !requested && !stopping { condition.wait() }
+            let stop = stopping
+            requested = false
+            condition.unlock()
+            if stop { break }
+            let started = ContinuousClock.now
+            running.store(true, ordering: .relaxed)
+            let outcome = connection.checkpoint()
+            if outcome.status == SQLITE_OK {
+                copied.store(outcome.copiedPages, ordering: .relaxed)
+                backgroundRuns.add(1, ordering: .relaxed)
+            }
+            running.store(false, ordering: .releasing)
+            // BUSY: another checkpoint is running (the writer's backstop, or another process's); the next commit asks again.
+            if outcome.status != SQLITE_OK && outcome.status != SQLITE_BUSY {
+                logger.warning(
+                    "checkpointing the SQLite write-ahead log failed; it grows until a checkpoint succeeds",
+                    metadata: ["error": .string(outcome.message)]
+                )
+            } else {
+                logger.debug(
+                    "checkpointed the SQLite write-ahead log",
+                    metadata: [
+                        "pages": .stringConvertible(outcome.logPages), "copied": .stringConvertible(outcome.copiedPages),
+                        "ms": .stringConvertible((ContinuousClock.now - started).milliseconds),
+                    ]
+                )
+            }
+        }
+        connection.close()
+    }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
