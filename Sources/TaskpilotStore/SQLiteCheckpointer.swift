@@ -27,10 +27,14 @@ final class SQLiteCheckpointer: @unchecked Sendable {
 
     private let connection: SQLiteDirectConnection
     private let logger: Logger
-    // `requested` and `stopping` are guarded by `condition`.
+    // `requested`, `stopping`, `ended` and `closed` are guarded by `condition`.
     private let condition = NSCondition()
     private var requested = false
     private var stopping = false
+    /// The thread has closed its connection.
+    private var ended = false
+    /// Who waits for that.
+    private var closed: CheckedContinuation<Void, Never>?
     /// A background run is under way.
     private let running = Atomic<Bool>(false)
     /// How much of the log the last checkpoint left copied, in pages; 0 once a checkpoint copied all of it (the log
@@ -89,8 +93,21 @@ final class SQLiteCheckpointer: @unchecked Sendable {
 
     private func request() { condition.signalling { requested = true } }
 
-    /// Lets the thread end after the checkpoint it is running, if any; it closes its connection.
-    func stop() { condition.signalling { stopping = true } }
+    /// Ends the thread after the checkpoint it is running, if any, and returns once it has closed its connection: the
+    /// last connection to a file to close checkpoints all of the log and removes it.
+    func stop() async {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if ended {
+                condition.unlock()
+                return continuation.resume()
+            }
+            closed = continuation
+            stopping = true
+            condition.signal()
+            condition.unlock()
+        }
+    }
 
     private func run() {
         while true {
@@ -125,6 +142,11 @@ final class SQLiteCheckpointer: @unchecked Sendable {
             }
         }
         connection.close()
+        condition.lock()
+        ended = true
+        let waiting = closed
+        condition.unlock()
+        waiting?.resume()
     }
 }
 

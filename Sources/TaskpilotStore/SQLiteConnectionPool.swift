@@ -274,6 +274,6 @@ final class SQLiteConnectionPool: Sendable {
         }
         thread?.stop()
         // After the writer closed: its commits call the checkpointer.
-        checkpointer?.stop()
+        await checkpointer?.stop()
     }
 }
