@@ -223,6 +223,31 @@ def display_width(text: str) -> int:
     return width
 
 
+def test_list_without_a_limit_gathers_every_page(server, home):
+    # The server answers at most 500 tasks a page: 520 tasks take two, and none is listed twice or left out.
+    login(server, home)
+    status, body = server.request("POST", "/api/v1/auth/login", {"email": "cli@example.com", "password": "correct horse battery"})
+    assert status == 200, body
+    token = body["token"]
+    start = dt.datetime(2031, 1, 1, 9, tzinfo=dt.timezone.utc)
+    created = []
+    for n in range(520):
+        due = (start + dt.timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        status, task = server.request("POST", "/api/v1/tasks", {"title": f"paged {n}", "tags": ["paged"], "due_at": due}, token=token)
+        assert status == 201, task
+        created.append(task["id"])
+    try:
+        listed = run(server, home, "list", "--tag", "paged", "--json")
+        assert listed.returncode == 0, listed.stderr
+        # In due order, page after page.
+        assert [item["id"] for item in json.loads(listed.stdout)] == created
+        table = run(server, home, "list", "--tag", "paged").stdout
+        assert len(table.splitlines()) == 1 + 520 and "More tasks match" not in table and "Only the first" not in table
+    finally:
+        status, body = server.request("POST", "/api/v1/tasks/bulk", {"action": "delete", "filter": {"tags": ["paged"]}}, token=token)
+        assert status == 200 and body["affected"] == 520, body
+
+
 def test_list_aligns_wide_characters(server, home):
     login(server, home)
     # A long title is cut to 60 columns with "…" (it padded every row to its width); JSON keeps it whole.
