@@ -35,6 +35,7 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     let database = try await TaskpilotDatabase(
         location: settings.database,
         logger: logger,
+        maxConnections: settings.databaseMaxConnections,
         eventLoopGroup: ServerEventLoops.group(threads: settings.eventLoopThreads)
     )
     let applied = try await database.migrate()

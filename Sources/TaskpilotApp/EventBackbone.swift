@@ -137,7 +137,7 @@ public func buildWorker(
             problem: "worker processes need a shared bus (kafka or dapr); with the in-process bus the workers run inside `serve` (TASKPILOT_WORKERS)"
         )
     }
-    let database = try await TaskpilotDatabase(location: settings.database, logger: logger)
+    let database = try await TaskpilotDatabase(location: settings.database, logger: logger, maxConnections: settings.databaseMaxConnections)
     let applied = try await database.migrate()
     if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
     let events = try EventBackbone(settings: settings, database: database, signal: OutboxSignal(), logger: logger)

@@ -20,6 +20,9 @@ public struct Settings: Sendable {
     public var host: String
     public var port: Int
     public var database: DatabaseLocation
+    /// The PostgreSQL connections a process opens for its requests (`TASKPILOT_DATABASE_MAX_CONNECTIONS`); the relay
+    /// and in-process workers open a quarter of that again, at least two. Unused on SQLite.
+    public var databaseMaxConnections: Int
     public var eventBus: EventBus
     /// Kafka bootstrap servers (`host:port,…`), required with the Kafka bus.
     public var kafkaBrokers: String?
@@ -129,6 +132,7 @@ public struct Settings: Sendable {
             )
         }
         database = location
+        databaseMaxConnections = try integer("taskpilot.database.max.connections", default: 8, in: 1...1000)
         eventBus = try choice("taskpilot.event.bus", default: .inprocess, [.inprocess, .kafka, .dapr])
         topicPrefix = text("taskpilot.topic.prefix") ?? ""
         guard topicPrefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }), topicPrefix.count <= 100 else {

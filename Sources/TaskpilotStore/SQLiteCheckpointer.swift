@@ -15,7 +15,8 @@ import VaporCSQLite
 /// The log starts over from its beginning only when a checkpoint has copied all of it: under a steady stream of
 /// writes the background checkpoint never quite catches up (the writer appends while it fsyncs). So once a background
 /// run has left at most `catchUp` pages behind, the writer's next commit copies that remainder itself (a fraction of
-/// a millisecond's fsync), and its next transaction starts the log over. Should the log grow past `backstop` pages
+/// a millisecond's fsync), and its next transaction starts the log over; when writes outrun the background so that the
+/// log passes twice `threshold`, the writer copies what the last run left, however much. Should the log grow past `backstop` pages
 /// all the same (this thread starved of CPU, say), the writer checkpoints in its commit as SQLite would.
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// The log's size, in pages, that asks for a checkpoint: SQLite's own default.
@@ -79,10 +80,11 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         if pages < Self.backstop {
             // A background run copies what the log holds as it starts; the commits after it look again.
             guard !running.load(ordering: .acquiring) else { return }
-            // Much left: the background copies it. Little left: the writer does, and the log can start over.
+            // Much left: the background copies it. Little left (or a log grown long because the writes outrun the
+            // background): the writer copies what the last background run left, and the log can start over.
             // (A log shorter than what was copied has started over since.)
             let copied = copied.load(ordering: .relaxed)
-            guard copied > 0, pages >= copied, pages - copied <= Self.catchUp else { return request() }
+            guard copied > 0, pages >= copied, pages - copied <= Self.catchUp || pages >= 2 * Self.threshold else { return request() }
         }
         var (log, done): (Int32, Int32) = (0, 0)
         // BUSY: a background run has just started; it copies this and more.

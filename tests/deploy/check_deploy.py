@@ -681,6 +681,18 @@ def check_refusals() -> str:
     return require(problems, f"{len(REFUSED)} bad configurations refused with a clear message")
 
 
+def check_extra_settings() -> str:
+    """Every setting the binary reads can be given through `config.extra`, save the Dapr tokens (secrets: `extraEnv`)."""
+    read = {"TASKPILOT_" + key.replace(".", "_").upper()
+            for key in re.findall(r'"taskpilot\.([a-z.]+)"', (ROOT / "Sources/TaskpilotApp/Settings.swift").read_text())}
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    allowed = set(schema["properties"]["config"]["properties"]["extra"]["propertyNames"]["enum"])
+    secrets = {"TASKPILOT_DAPR_API_TOKEN", "TASKPILOT_DAPR_APP_TOKEN"}
+    problems = [f"{name} is read by the binary but refused in config.extra" for name in sorted(read - allowed - secrets)]
+    problems += [f"config.extra allows {name}, which the binary does not read" for name in sorted(allowed - read)]
+    return require(problems, f"{len(read)} settings read, {len(allowed)} allowed in config.extra")
+
+
 def check_secret_kept_on_upgrade() -> str:
     """The generated JWT secret: random, long, and taken from the cluster when one exists."""
     text = (CHART / "templates/secret.yaml").read_text()
@@ -991,6 +1003,7 @@ def main() -> int:
         make_helm_checks(label, files, inline)
     run_check("helm: bad values are refused with a clear message", check_refusals)
     run_check("helm: JWT secret generated once and kept on upgrades", check_secret_kept_on_upgrade)
+    run_check("helm: config.extra takes every setting the binary reads", check_extra_settings)
     run_check("promtool check rules + chart copy", check_rules_promtool)
     run_check("promtool test rules: every alert fires and stays quiet", check_rules_unit_tests)
     run_check("alerts use only documented metrics, job=\"taskpilot\", runbook links", check_rules_metrics)
