@@ -14,10 +14,10 @@ import VaporCSQLite
 ///
 /// The log starts over from its beginning only when a checkpoint has copied all of it: under a steady stream of
 /// writes the background checkpoint never quite catches up (the writer appends while it fsyncs). So once a background
-/// run has left at most `catchUp` pages behind, the writer's next commit copies that remainder itself (a fraction of
-/// a millisecond's fsync), and its next transaction starts the log over; when writes outrun the background so that the
-/// log passes twice `threshold`, the writer copies what the last run left, however much. Should the log grow past `backstop` pages
-/// all the same (this thread starved of CPU, say), the writer checkpoints in its commit as SQLite would.
+/// run has left at most `catchUp` pages behind, the writer's next commit copies that rest itself (a small fsync), and
+/// its next transaction starts the log over; when writes outrun the background so that the log passes twice
+/// `threshold`, the writer copies what the last run left, however much. Should the log grow past `backstop` pages all
+/// the same (this thread starved of CPU, say), the writer checkpoints in its commit as SQLite would.
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// The log's size, in pages, that asks for a checkpoint: SQLite's own default.
     static let threshold: Int32 = 1000
@@ -38,8 +38,8 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     private var closed: CheckedContinuation<Void, Never>?
     /// A background run is under way.
     private let running = Atomic<Bool>(false)
-    /// How much of the log the last checkpoint left copied, in pages; 0 once a checkpoint copied all of it (the log
-    /// then starts over).
+    /// How much of the log the last checkpoint left copied, in pages; 0 once the writer copied all of it (the log then
+    /// starts over with its next transaction).
     private let copied = Atomic<Int32>(0)
     /// Checkpoints run by this thread and by the writer, for tests.
     private let backgroundRuns = Atomic<Int>(0)
@@ -49,8 +49,9 @@ final class SQLiteCheckpointer: @unchecked Sendable {
     /// Opens a connection of its own to the file at `path` and starts the thread.
     init(path: String, logger: Logger) throws {
         // Reading the journal mode opens the log: a connection that has not read the file yet answers every checkpoint
-        // as if it were not in WAL mode (-1 pages).
-        connection = try SQLiteDirectConnection.open(path: path, pragmas: ["PRAGMA journal_mode"])
+        // as if it were not in WAL mode (-1 pages). The busy timeout covers that read only (a PASSIVE checkpoint never
+        // waits).
+        connection = try SQLiteDirectConnection.open(path: path, pragmas: ["PRAGMA busy_timeout=5000", "PRAGMA journal_mode"])
         self.logger = logger
         let thread = Thread { [self] in
             Thread.current.name = "sqlite-checkpoint"
