@@ -207,8 +207,8 @@ struct WriterTests {
                 }
                 let runs = try #require(database.checkpointCounts)
                 #expect(runs.background > 0, "\(runs)")
-                // Had the log never started over it would hold every row: 4,000 pages and more (SQLite's own
-                // backstop is at 10,000).
+                // Had the log never started over it would hold every row: 4,000 pages and more (the writer's
+                // backstop, where it checkpoints in its commit, is at 10,000).
                 let restarts = try Self.logRestarts(path) - restartsBefore
                 #expect(restarts >= 2, "the log started over \(restarts) times; \(runs)")
                 let rows = try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM bus_epochs WHERE bus LIKE 'w%'").first() }
