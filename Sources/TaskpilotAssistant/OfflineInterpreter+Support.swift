@@ -74,14 +74,17 @@ extension OfflineInterpreter {
         return phrase
     }
 
-    /// The words of a phrase that can name a task (no articles, no "task").
-    static func significantWords(_ phrase: String) -> [String] {
-        phrase.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).filter { !stopwords.contains($0) }
+    /// The words of a text, lowercased, without the punctuation and spaces between them.
+    static func words(_ text: String) -> [String] {
+        text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
     }
+
+    /// The words of a phrase that can name a task (no articles, no "task").
+    static func significantWords(_ phrase: String) -> [String] { words(phrase).filter { !stopwords.contains($0) } }
 
     /// Whether every word is a word of the title or, from three letters on, the start of one.
     static func title(_ title: String, contains words: [String]) -> Bool {
-        let titleWords = title.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+        let titleWords = Self.words(title)
         return words.allSatisfy { word in titleWords.contains { $0 == word || ($0.hasPrefix(word) && word.count >= 3) } }
     }
 
@@ -92,10 +95,10 @@ extension OfflineInterpreter {
         case last
     }
 
-    static let ordinalWords: [String: Int] = [
-        "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
-        "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
-    ]
+    /// "first" to "tenth" (quick add's words for days of the month) and "1st" to "10th".
+    static let ordinalWords: [String: Int] = QuickAddParser.dayOrdinals.merging(
+        ["1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10]
+    ) { kept, _ in kept }
 
     /// The row a reference names, if it names one. "#12" and "number 12" are rows only when the last list has that
     /// many; otherwise they stay task ids, as before. "the last one" without a list is the task last acted on.
@@ -223,7 +226,7 @@ extension OfflineInterpreter {
 
     /// Minutes in "2 days", "an hour", "30 min", "1 week"; nil for anything else.
     static func duration(_ text: String) -> Int? {
-        let numbers = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7]
+        let numbers = QuickAddParser.numberWords
         let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
         let digits = String(lower.prefix { $0.isNumber })
         let rest = lower.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)

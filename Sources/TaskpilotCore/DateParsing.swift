@@ -17,14 +17,12 @@ public enum ParsedDate: Sendable, Equatable {
 
 /// Reads and writes the timestamp formats of the API.
 public enum Timestamp {
-    /// Reads RFC 3339 (`2026-12-01T09:00:00Z`, offsets, fractional seconds), a local date-time without an
-    /// offset (taken in `timeZone`), or a plain date `2026-12-01` (the start of that day in `timeZone`).
-    /// Why `text` is refused when it is a date of the right shape outside the years taken, for an error message
-    /// after the field's name ("due_at has the year 1; …"); nil otherwise.
     /// The years a date may have: from 1583, the first whole year of the Gregorian calendar (Foundation counts earlier
     /// dates as Julian), to 9999.
     static let years = 1583...9999
 
+    /// Why `text` is refused when it is a date of the right shape outside the years taken, for an error message
+    /// after the field's name ("due_at has the year 1; …"); nil otherwise.
     public static func yearProblem(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-", !years.contains(year) else {
@@ -33,6 +31,8 @@ public enum Timestamp {
         return "has the year \(year); dates from the year \(years.lowerBound) to \(years.upperBound) are taken"
     }
 
+    /// Reads RFC 3339 (`2026-12-01T09:00:00Z`, offsets, fractional seconds), a local date-time without an
+    /// offset (taken in `timeZone`), or a plain date `2026-12-01` (the start of that day in `timeZone`).
     public static func parse(_ text: String, timeZone: TimeZone) -> ParsedDate? {
         let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
         var index = 0
