@@ -5,7 +5,7 @@ import Foundation
 public import Hummingbird
 import TaskpilotCore
 
-/// Notifications, task history, and the WebSocket route's answer when no upgrade happened.
+/// Notifications and task history.
 struct ActivityController: Sendable {
     let activity: any ActivityRepository
     let tasks: any TaskRepository
@@ -51,14 +51,6 @@ struct ActivityController: Sendable {
                         at: Timestamp.format($0.at)
                     )
                 }
-            )
-        }
-        group.get("ws") { _, _ -> Response in
-            ErrorMiddleware<AppRequestContext>.response(
-                status: .badRequest,
-                code: "upgrade_required",
-                message: "This is the WebSocket endpoint: connect with a WebSocket client and ?access_token=<token>.",
-                details: nil
             )
         }
     }

@@ -185,6 +185,7 @@ func buildRouter(
 
     let v1 = router.group("api/v1")
     accountController.addPublicRoutes(to: v1)
+    RealtimeHub.addRoute(to: v1, credentials: credentials)
     let authenticated = v1.add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
     accountController.addRoutes(to: authenticated)
     taskController.addRoutes(to: authenticated)

@@ -13,6 +13,11 @@ struct ErrorBody: Codable, Sendable {
         var details: [FieldError]?
     }
     var error: Detail
+
+    /// The body's JSON text.
+    static func json(code: String, message: String, details: [FieldError]? = nil) -> Data {
+        (try? AppRequestContext.encoder.encode(ErrorBody(error: .init(code: code, message: message, details: details)))) ?? Data()
+    }
 }
 
 /// Turns every error into the JSON error body with the right status; unexpected errors are logged and answered 500.
@@ -114,8 +119,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(status: HTTPResponse.Status, code: String, message: String, details: [FieldError]?, headers: HTTPFields = [:]) -> Response {
-        let body = ErrorBody(error: .init(code: code, message: message, details: details))
-        let data = (try? AppRequestContext.encoder.encode(body)) ?? Data()
+        let data = ErrorBody.json(code: code, message: message, details: details)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -84,8 +84,7 @@ final class FirstRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 )
             }
         // The error body every other answer has (ErrorMiddleware's).
-        let body = (try? AppRequestContext.encoder.encode(ErrorBody(error: .init(code: code, message: message, details: nil)))) ?? Data()
-        let buffer = context.channel.allocator.buffer(bytes: body)
+        let buffer = context.channel.allocator.buffer(bytes: ErrorBody.json(code: code, message: message))
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         headers.add(name: "Content-Length", value: String(buffer.readableBytes))

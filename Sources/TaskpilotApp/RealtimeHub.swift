@@ -72,11 +72,18 @@ actor RealtimeHub {
         let upgrade:
             @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
                 WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-            > = { request, _, logger in
-                guard request.path?.split(separator: "?").first == "/api/v1/ws", let (token, protocolHeader) = bearer(request) else {
-                    return .dontUpgrade
+            > = { request, channel, logger in
+                guard request.path?.split(separator: "?").first == "/api/v1/ws" else {
+                    return HandshakeRefusal.wrongPath.refuse(on: channel)
                 }
-                guard let user = try? await credentials.authenticate(bearer: token) else { return .dontUpgrade }
+                guard let (token, protocolHeader) = bearer(request) else { return HandshakeRefusal.noToken.refuse(on: channel) }
+                let user: User
+                do {
+                    user = try await credentials.authenticate(bearer: token)
+                } catch {
+                    return HandshakeRefusal(error).refuse(on: channel)
+                }
+                HandshakeRefusal.accept(on: channel)
                 var headers: HTTPFields = [:]
                 if let protocolHeader { headers[.secWebSocketProtocol] = protocolHeader }
                 return .upgrade(headers) { inbound, outbound, _ in
@@ -113,13 +120,30 @@ actor RealtimeHub {
             // Keep-alive connections close after 75 s without a request (as nginx's default), new ones after 30 s
             // without a first request head (FirstRequestGuardedChannel).
             let channel = FirstRequestGuardedChannel(
-                base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder,
-                    configuration: .init(http1: .init(idleTimeout: .seconds(75))),
-                    shouldUpgrade: upgrade
+                base: HandshakeRefusalAnsweringChannel(
+                    base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        configuration: .init(http1: .init(idleTimeout: .seconds(75))),
+                        shouldUpgrade: upgrade
+                    )
                 )
             )
             return bindToEventLoops ? EventLoopBoundChannel(base: channel) : channel
+        }
+    }
+
+    /// `GET /api/v1/ws` when no upgrade happened: a handshake refused for its credentials, or a plain request. Without
+    /// valid credentials (in any of the handshake's three places) it answers 401 naming them; with them, 400.
+    static func addRoute(to group: RouterGroup<AppRequestContext>, credentials: Credentials) {
+        group.get("ws") { request, _ -> Response in
+            guard let (token, _) = bearer(request.head) else { throw TaskpilotError.unauthorized(HandshakeRefusal.noToken.message) }
+            _ = try await credentials.authenticate(bearer: token)
+            return ErrorMiddleware<AppRequestContext>.response(
+                status: .badRequest,
+                code: "upgrade_required",
+                message: "This is the WebSocket endpoint: connect with a WebSocket client and ?access_token=<token>.",
+                details: nil
+            )
         }
     }
 

@@ -2,6 +2,7 @@
 WebSocket client and the HTTP API."""
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -46,10 +47,23 @@ async def test_changes_reach_open_sessions_of_the_owner_only(server):
 
 
 async def test_a_bad_token_gets_no_socket(server):
-    for url in (f"ws://127.0.0.1:{server.port}/api/v1/ws?access_token=nonsense", f"ws://127.0.0.1:{server.port}/api/v1/ws"):
-        with pytest.raises(websockets.exceptions.InvalidStatus):
-            async with websockets.connect(url):
+    base = f"ws://127.0.0.1:{server.port}/api/v1/ws"
+    # A handshake without valid credentials is refused with 401 and the error body naming what to send.
+    for url, subprotocols, mentions in (
+        (base + "?access_token=nonsense", None, "token"),
+        (base, None, "access_token"),
+        (base, ["bearer", "nonsense"], "token"),
+    ):
+        with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+            async with websockets.connect(url, subprotocols=subprotocols):
                 pass
+        assert refused.value.response.status_code == 401, url
+        error = json.loads(refused.value.response.body)["error"]
+        assert error["code"] == "unauthorized" and mentions in error["message"], error
+    # The connection that was refused is not the server's last: a good token still gets its socket.
+    user = server.register("refused-ws@example.com")
+    async with websockets.connect(f"{base}?access_token={user['token']}") as socket:
+        assert (await next_message(socket, {"hello"}))["type"] == "hello"
 
 
 async def test_a_revoked_token_ends_its_open_session(server):
