@@ -357,15 +357,40 @@ public struct OfflineInterpreter: Sendable {
         ]
         guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
         let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
-        let (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
+        var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
         var listArguments = arguments
         listArguments["limit"] = .number(counting ? 100 : 50)
+        // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
+        // completed tasks, kept when completed in that period.
+        let completion =
+            arguments["status"]?.stringValue == "completed" && !lower.contains("due")
+            ? Self.completionPeriod(lower, zone: turn.context.user.timeZone, now: turn.context.now) : nil
+        if let completion {
+            listArguments["due_before"] = nil
+            listArguments["due_after"] = nil
+            listArguments["sort"] = "updated_at:desc"
+            listArguments["limit"] = 100
+            description = "tasks completed " + completion.name + (arguments["query"]?.stringValue.map { " matching “\($0)”" } ?? "")
+        }
         switch await turn.run("list_tasks", listArguments) {
         case .success(let result):
-            let items = result.arrayValue ?? []
+            var items = result.arrayValue ?? []
+            if let completion {
+                items = items.filter { item in
+                    item["completed_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: turn.context.user.timeZone)?.date }.map(
+                        completion.range.contains
+                    ) ?? false
+                }
+            }
             let ids = items.compactMap { $0["id"]?.int64Value }
             if counting {
                 let count = items.count >= 100 ? "at least 100" : String(items.count)
+                if let completion {
+                    return turn.reply(
+                        "You completed \(count) task\(items.count == 1 ? "" : "s") \(completion.name).",
+                        focus: ids.count == 1 ? ids : nil
+                    )
+                }
                 let noun = items.count == 1 ? description.replacingOccurrences(of: "tasks", with: "task") : description
                 return turn.reply("You have \(count) \(noun).", focus: ids.count == 1 ? ids : nil)
             }
@@ -383,6 +408,25 @@ public struct OfflineInterpreter: Sendable {
         case .failure(let error):
             return turn.reply("I couldn't list your tasks: \(error.message)")
         }
+    }
+
+    /// The period a question about completed tasks names ("today", "yesterday", "this week", "last week", "this
+    /// month"), with its words.
+    static func completionPeriod(_ lower: String, zone: TimeZone, now: Date) -> (range: Range<Date>, name: String)? {
+        let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "
+        let calendar = Calendar.taskpilot(zone)
+        let today = calendar.startOfDay(for: now)
+        func day(_ offset: Int, from start: Date = today) -> Date { calendar.date(byAdding: .day, value: offset, to: start)! }
+        let monday = day(1 - Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue)
+        if padded.contains(" today ") || padded.contains(" tonight ") { return (today..<day(1), "today") }
+        if padded.contains(" yesterday ") { return (day(-1)..<today, "yesterday") }
+        if padded.contains(" last week ") { return (day(-7, from: monday)..<monday, "last week") }
+        if padded.contains(" this week ") { return (monday..<day(7, from: monday), "this week") }
+        if padded.contains(" this month ") {
+            let first = calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+            return (first..<calendar.date(byAdding: .month, value: 1, to: first)!, "this month")
+        }
+        return nil
     }
 
     static let searchMarkers = [
@@ -934,7 +978,18 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:set|add|create)\s+(?:a\s+|the\s+)?reminder\s+((?:(?:\d+|an?|one)\s*\w+\s+(?:before|early|earlier|ahead))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
             #"^remind\s+me\s+((?:\d+|an?|one)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
         ]
-        guard let (reference, when) = Self.captures(lower, text, patterns) ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) }) else {
+        // The time before a task: "remind me 30 minutes before call mom", "set a reminder an hour before the dentist";
+        // one that says when ("remind me 30 minutes before the meeting tomorrow 5pm") is a new task, for `add`.
+        let whenFirst = [
+            #"^(?:remind\s+me|(?:set|add|create)\s+(?:a\s+|the\s+)?reminder)\s+((?:\d+|an?|one)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+before)\s+(?:the\s+)?(.+)$"#
+        ]
+        let parser = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone)
+        let existing = Self.captures(lower, text, whenFirst).flatMap { when, reference in
+            let parsed = parser.parse(reference)
+            return parsed.dueAt == nil && parsed.recurrence == nil ? (reference, when) : nil
+        }
+        guard let (reference, when) = Self.captures(lower, text, patterns) ?? existing ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) })
+        else {
             return nil
         }
         var arguments: [String: JSONValue] = [:]

@@ -157,6 +157,7 @@ public enum TaskTools {
     public static func listItem(_ task: TaskItem) -> JSONValue {
         .object([
             "id": .number(Double(task.id)), "title": .string(task.title), "completed": .bool(task.status == .completed),
+            "completed_at": task.completedAt.map { .string(Timestamp.format($0)) } ?? .null,
             "priority": .string(task.priority.rawValue), "due_at": task.dueAt.map { .string(Timestamp.format($0)) } ?? .null,
             "tags": .array(task.tags.map { .string($0) }),
         ])
@@ -186,7 +187,7 @@ public enum TaskTools {
     static let listTasks = AssistantTool(
         name: "list_tasks",
         description:
-            "List the user's tasks, pending ones by default, with optional filters. Returns [{id, title, completed, priority, due_at, tags}].",
+            "List the user's tasks, pending ones by default, with optional filters. Returns [{id, title, completed, completed_at, priority, due_at, tags}].",
         inputSchema: schema(
             filterProperties.merging([
                 "sort": string(

@@ -498,6 +498,49 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'what did I complete today?' asks when tasks were completed, not when they are due")
+    func completedInAPeriod() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            // Due next week, completed now: a filter on the due date would leave it out of "today".
+            let early = try await me.createTask(
+                #"{"title": "finished early", "due_at": "\#(Timestamp.format(Date().addingTimeInterval(8 * 86_400)))"}"#
+            )
+            _ = try await me.post("/api/v1/tasks/\(early.id)/complete", "")
+            _ = try await me.createTask(#"{"title": "still open"}"#)
+
+            for question in ["what did I complete today?", "what did I finish this week"] {
+                let reply = try await me.chat(question)
+                #expect(reply.tool_calls.first?.arguments["status"]?.stringValue == "completed", "\(question)")
+                #expect(reply.tool_calls.first?.arguments["due_before"] == nil, "\(question)")
+                #expect(Self.rows(reply.response) == [early.id], "\(question): \(reply.response)")
+            }
+            let count = try await me.chat("how many tasks did I complete today")
+            #expect(count.response == "You completed 1 task today.", "\(count.response)")
+            let yesterday = try await me.chat("what did I complete yesterday?")
+            #expect(Self.rows(yesterday.response).isEmpty && yesterday.response.contains("yesterday"), "\(yesterday.response)")
+        }
+    }
+
+    @Test("'remind me 30 minutes before call mom' sets a reminder on that task; with a when it adds a task")
+    func reminderBeforeANamedTask() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let mom = try await me.createTask(#"{"title": "Call mom", "due_at": "\#(Timestamp.format(Date().addingTimeInterval(2 * 86_400)))"}"#)
+
+            let set = try await me.chat("remind me 30 minutes before call mom")
+            #expect(set.tool_calls.map(\.name) == ["set_reminder"], "\(set.response)")
+            #expect(try await me.get("/api/v1/tasks/\(mom.id)").decode(TaskBody.self).reminders.map(\.offset_minutes) == [30])
+
+            let another = try await me.chat("set a reminder an hour before the call mom")
+            #expect(another.tool_calls.map(\.name) == ["set_reminder"], "\(another.response)")
+
+            let meeting = try await me.chat("remind me 30 minutes before the meeting tomorrow at 5pm")
+            #expect(meeting.tool_calls.map(\.name) == ["add_task"], "\(meeting.response)")
+            #expect(meeting.tool_calls.first?.arguments["reminders"]?.arrayValue?.first?["offset_minutes"]?.int64Value == 30)
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

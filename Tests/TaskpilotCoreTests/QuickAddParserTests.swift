@@ -152,6 +152,16 @@ struct QuickAddParserTests {
         Case(text: "Call the bank in 45 minutes", title: "Call the bank", due: "2026-11-23 10:45"),
         Case(text: "Check in 1 hour", title: "Check", due: "2026-11-23 11:00"),
         Case(text: "Sat with the cat", title: "Sat with the cat"),
+        // An abbreviated day without "on" is a day when a time follows it, or when it comes last but for tags and
+        // priority, unless it is also a word.
+        Case(text: "dentist tue 3pm", title: "dentist", due: "2026-11-24 15:00"),
+        Case(text: "Call Bob fri at 10", title: "Call Bob", due: "2026-11-27 10:00"),
+        Case(text: "gym mon", title: "gym", due: "2026-11-23"),
+        Case(text: "report thu #work p1", title: "report", due: "2026-11-26", priority: .urgent, tags: ["work"]),
+        Case(text: "Picnic sat 11am", title: "Picnic", due: "2026-11-28 11:00"),
+        Case(text: "Enjoy the sun", title: "Enjoy the sun"),
+        Case(text: "Study for the sat", title: "Study for the sat"),
+        Case(text: "wed plans with Ann", title: "wed plans with Ann"),
         Case(text: "May the force be with you", title: "May the force be with you"),
         Case(text: "March 5 protest", title: "protest", due: "2027-03-05"),
         Case(text: "Every little thing", title: "Every little thing"),

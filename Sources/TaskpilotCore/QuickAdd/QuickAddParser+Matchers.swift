@@ -479,11 +479,25 @@ extension QuickAddParser {
             return nil
         case "weekend": return (nextWeekday(.saturday, includeToday: true), 1)
         default:
-            let allowShort = start > 0 && ["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "")
+            let allowShort = start > 0 && (["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "") || shortDayStands(tokens, start))
             if let day = Self.weekday(word, allowShort: allowShort), !word.hasSuffix("s") || word.count <= 6 {
                 return (nextWeekday(day, includeToday: true), 1)
             }
             return nil
+        }
+    }
+
+    /// Whether an abbreviated weekday after other words is a day without "on": followed by a time ("dentist tue 3pm",
+    /// "call Bob fri at 10"), or last but for tags and priority ("gym mon", "report thu #work p1") unless it is also a
+    /// word ("enjoy the sun", "study for the sat").
+    func shortDayStands(_ tokens: Tokens, _ index: Int) -> Bool {
+        let next = index + 1
+        if tokens.word(next) == "at" || tokens.word(next) == "@" { return clock(tokens, next + 1, requireMarker: false) != nil }
+        if clock(tokens, next, requireMarker: true) != nil { return true }
+        guard !["sat", "sun"].contains(tokens.word(index) ?? "") else { return false }
+        return (next..<tokens.count).allSatisfy { position in
+            guard let word = tokens.word(position) else { return true }
+            return word.hasPrefix("#") || word.hasPrefix("!") || ["p1", "p2", "p3", "p4"].contains(word)
         }
     }
 
