@@ -39,7 +39,7 @@ public struct OfflineInterpreter: Sendable {
     /// Runs the intents on a message; what none understands changes nothing.
     func interpret(_ text: String, _ lower: String, message: String, turn: inout Turn) async -> AssistantReply {
         // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
-        let intents = Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.list }] : Self.intents
+        let intents = Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.tagList }, { $0.list }] : Self.intents
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
@@ -61,8 +61,8 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.show }, { $0.bulk }, { $0.bulkMove }, { $0.tagging }, { $0.reminder }, { $0.rename }, { $0.reschedule },
-        { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
+        { $0.greeting }, { $0.help }, { $0.show }, { $0.tagList }, { $0.clearing }, { $0.bulk }, { $0.bulkMove }, { $0.tagging }, { $0.reminder },
+        { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
 
     /// Whether a message without a command word still describes a task: a title and a due date or a repetition.
@@ -362,13 +362,17 @@ public struct OfflineInterpreter: Sendable {
         listArguments["limit"] = .number(counting ? 100 : 50)
         // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
         // completed tasks, kept when completed in that period.
+        if let order = Self.sortArgument(lower) {
+            listArguments["sort"] = .string(order.sort)
+            description += ", " + order.words
+        }
         let completion =
             arguments["status"]?.stringValue == "completed" && !lower.contains("due")
             ? Self.completionPeriod(lower, zone: turn.context.user.timeZone, now: turn.context.now) : nil
         if let completion {
             listArguments["due_before"] = nil
             listArguments["due_after"] = nil
-            listArguments["sort"] = "updated_at:desc"
+            if listArguments["sort"] == nil { listArguments["sort"] = "updated_at:desc" }
             listArguments["limit"] = 100
             description = "tasks completed " + completion.name + (arguments["query"]?.stringValue.map { " matching “\($0)”" } ?? "")
         }
@@ -814,7 +818,9 @@ public struct OfflineInterpreter: Sendable {
         let patterns = [
             #"^(?:change|set|update|move)\s+(?:the\s+|its\s+)?(?:due\s+date|due|date|deadline)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:move|reschedule|postpone|push|defer|shift|delay)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
-            #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#, #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
+            #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#,
+            #"^(?:change|set|update|move)\s+(.+?)(?:'s|’s)?\s+(?:due\s+date|deadline|due|date)\s+(?:to|for)\s+(.+)$"#,
+            #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
             #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
         ]
         // "schedule the review for Monday" moves a task that exists; "schedule a dentist appointment for Dec 3" adds one.
@@ -826,9 +832,15 @@ public struct OfflineInterpreter: Sendable {
             if case .missing = resolution, Self.rowReference(reference, rows: turn.rows) == nil { return nil }
             found = (reference, when)
         }
-        guard let (reference, when) = found else { return nil }
         let zone = turn.context.user.timeZone
         let parser = QuickAddParser(now: turn.context.now, timeZone: zone)
+        // "change the standup to 10am": a change to a date or time; to anything else ("to high priority") it is not one.
+        if found == nil, let (reference, when) = Self.captures(lower, text, [#"^(?:change|update|switch)\s+(.+?)\s+to\s+(.+)$"#]) {
+            let parsed = parser.parse(when)
+            guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
+            found = (reference, when)
+        }
+        guard let (reference, when) = found else { return nil }
         let parsed = parser.parse(when)
         guard parsed.dueAt != nil, parsed.title.isEmpty else {
             return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow 5pm”, “next friday” or “Dec 3 at 10am”.")
@@ -930,7 +942,7 @@ public struct OfflineInterpreter: Sendable {
 
     func tagging(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let adding = [
-            #"^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$"#, #"^add\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+(.+)$"#,
+            #"^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$"#, #"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+(.+)$"#,
             #"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+(.+)$"#,
         ]
         let removing = [#"^(?:untag|unlabel)\s+(.+?)\s+(?:from\s+)?(.+)$"#, #"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+(.+)$"#]

@@ -541,6 +541,54 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'change the standup to 10am', 'add a tag urgent to …', 'set … due date to …', 'clear the reminders on …', 'stop repeating …', 'sorted by priority' and 'what tags do I have?'"
+    )
+    func changesSaidOfANamedTask() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            _ = try await me.chat("add submit expense report friday 5pm #work remind me 1 hour before")
+            _ = try await me.chat("add team standup every weekday at 9:30")
+            _ = try await me.chat("add water plants every 3 days p1")
+            func task(_ title: String) async throws -> TaskBody? {
+                try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.first { $0.title == title }
+            }
+
+            let moved = try await me.chat("change the standup to 10am")
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            let standupDue = Self.newYorkDue(try await task("Team standup"))
+            let added = try await task("Change the standup")
+            #expect(standupDue?.hour == 10 && added == nil, "\(moved.response)")
+
+            let tagged = try await me.chat("add a tag urgent to the expense report")
+            let tags = try await task("Submit expense report")?.tags
+            #expect(Self.changes(tagged) == ["update_task"] && tags == ["urgent", "work"], "\(tagged.response)")
+
+            let due = try await me.chat("set the expense report due date to next monday")
+            let dueParts = Self.newYorkDue(try await task("Submit expense report"))
+            #expect(dueParts?.weekday == 2 && dueParts?.hour == 17, "\(due.response)")
+
+            let cleared = try await me.chat("clear the reminders on the expense report")
+            let report = try await task("Submit expense report")
+            #expect(Self.changes(cleared) == ["update_task"] && report?.reminders.isEmpty == true && report?.due_at != nil, "\(cleared.response)")
+
+            let single = try await me.chat("stop repeating water plants")
+            let plants = try await task("Water plants")
+            #expect(plants?.recurrence == nil && plants?.due_at != nil, "\(single.response)")
+            let standup = try await task("Team standup")
+            #expect(standup?.recurrence != nil)
+
+            let sorted = try await me.chat("show my tasks sorted by priority")
+            #expect(sorted.tool_calls.first?.arguments["sort"]?.stringValue == "priority:desc,due_at:asc", "\(sorted.response)")
+            let first = try await task("Water plants")?.id
+            #expect(Self.rows(sorted.response).first == first, "\(sorted.response)")
+
+            let listed = try await me.chat("what tags do I have?")
+            #expect(listed.tool_calls.map(\.name) == ["list_tags"], "\(listed.response)")
+            #expect(listed.response.contains("#urgent (1 task)") && listed.response.contains("#work (1 task)"), "\(listed.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in
