@@ -179,9 +179,11 @@ public struct OfflineInterpreter: Sendable {
         if lower.hasPrefix("thank") || lower == "thx" || lower == "ty" || lower == "cheers" {
             return turn.reply("You're welcome! Anything else for your list?")
         }
+        // A greeting opens the message and says no more than a few words; "buy groceries tomorrow morning" is a task.
+        let first = lower.split(separator: " ").first.map { String($0).trimmingCharacters(in: .punctuationCharacters) } ?? ""
         guard words.count <= 4,
-            !words.isDisjoint(with: greetings) || lower.hasPrefix("good morning") || lower.hasPrefix("good evening")
-                || lower.hasPrefix("good afternoon")
+            greetings.contains(first) || lower.hasPrefix("good morning") || lower.hasPrefix("good evening") || lower.hasPrefix("good afternoon"),
+            !Self.readsAsTask(text, context: turn.context) || words.count == 1
         else { return nil }
         let name = turn.context.user.name.split(separator: " ").first.map { " \($0)" } ?? ""
         return turn.reply("Hello\(name)! I'm your Taskpilot assistant.\n\n" + Self.examples)

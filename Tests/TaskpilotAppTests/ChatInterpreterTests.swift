@@ -589,6 +589,20 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("a greeting opens the message: 'buy groceries tomorrow morning' is a task, 'good morning' and 'hi there' are greetings")
+    func greetingsAndTasks() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let task = try await me.chat("Buy groceries tomorrow morning")
+            #expect(task.tool_calls.map(\.name) == ["add_task"], "\(task.response)")
+            #expect(task.tool_calls.first?.arguments["title"]?.stringValue == "Buy groceries", "\(task.response)")
+            for greeting in ["good morning", "hi there", "Morning!", "hello"] {
+                let reply = try await me.chat(greeting)
+                #expect(reply.tool_calls.isEmpty && reply.response.hasPrefix("Hello"), "\(greeting): \(reply.response)")
+            }
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

@@ -152,6 +152,11 @@ struct QuickAddParserTests {
         Case(text: "Call the bank in 45 minutes", title: "Call the bank", due: "2026-11-23 10:45"),
         Case(text: "Check in 1 hour", title: "Check", due: "2026-11-23 11:00"),
         Case(text: "Sat with the cat", title: "Sat with the cat"),
+        // Words in quotes are the title, whatever they say; a connector left dangling is dropped.
+        Case(text: "'fix the bike' with low priority", title: "fix the bike", priority: .low),
+        Case(text: "“meeting notes for friday” p2 tomorrow", title: "meeting notes for friday", due: "2026-11-24", priority: .high),
+        Case(text: "Read \"Dune\" by sunday", title: "Read \"Dune\"", due: "2026-11-29"),
+        Case(text: "Lunch with Ann tomorrow", title: "Lunch with Ann", due: "2026-11-24"),
         // An abbreviated day without "on" is a day when a time follows it, or when it comes last but for tags and
         // priority, unless it is also a word.
         Case(text: "dentist tue 3pm", title: "dentist", due: "2026-11-24 15:00"),

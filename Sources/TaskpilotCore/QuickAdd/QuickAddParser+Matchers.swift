@@ -7,6 +7,11 @@ struct Tokens {
     /// Words lowercased, without surrounding punctuation.
     let words: [String]
     private var consumed: [Bool]
+    /// Words inside quotes ("add 'meeting notes for friday' p2"): part of the title, whatever they say.
+    private let quoted: [Bool]
+
+    /// Closing quote marks by opening one.
+    static let quotePairs: [Character: Character] = ["\"": "\"", "“": "”", "'": "'", "‘": "’"]
 
     init(_ text: String) {
         raw = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
@@ -17,11 +22,29 @@ struct Tokens {
             return clean
         }
         consumed = Array(repeating: false, count: raw.count)
+        let raw = raw
+        var quoted = Array(repeating: false, count: raw.count)
+        var index = 0
+        while index < raw.count {
+            // A word that opens a quote, up to the first word (it or a later one) that closes it.
+            if let open = raw[index].first, let close = Self.quotePairs[open],
+                let end = (index..<raw.count).first(where: { position in
+                    let word = raw[position].trimmingCharacters(in: CharacterSet(charactersIn: ",.;:!?"))
+                    return word.count > (position == index ? 1 : 0) && word.last == close
+                })
+            {
+                for position in index...end { quoted[position] = true }
+                index = end + 1
+            } else {
+                index += 1
+            }
+        }
+        self.quoted = quoted
     }
 
     var count: Int { raw.count }
 
-    func word(_ index: Int) -> String? { index < words.count && index >= 0 && !consumed[index] ? words[index] : nil }
+    func word(_ index: Int) -> String? { index < words.count && index >= 0 && !consumed[index] && !quoted[index] ? words[index] : nil }
 
     func isConsumed(_ index: Int) -> Bool { consumed[index] }
 
@@ -36,13 +59,20 @@ struct Tokens {
     /// The words not understood, with dangling connectors ("on", "at", "by") trimmed from the ends.
     func remainingTitle() -> String {
         var kept = raw.indices.filter { !consumed[$0] }.map { raw[$0] }
-        let connectors: Set<String> = ["on", "at", "by", "due", "for", "in", "from", "starting", "and", "-", "–", ",", "to"]
+        let connectors: Set<String> = ["on", "at", "by", "due", "for", "in", "from", "starting", "and", "-", "–", ",", "to", "with"]
         while let last = kept.last, connectors.contains(last.lowercased().trimmingCharacters(in: .punctuationCharacters)) || last == "-" {
             kept.removeLast()
         }
         var title = kept.joined(separator: " ")
         while let last = title.last, ",;:".contains(last) { title.removeLast() }
-        return title.trimmingCharacters(in: .whitespaces)
+        title = title.trimmingCharacters(in: .whitespaces)
+        // A title given in quotes is the text inside them.
+        if title.count > 2, let open = title.first, let close = Self.quotePairs[open], title.last == close,
+            !title.dropFirst().dropLast().contains(close)
+        {
+            title = String(title.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+        }
+        return title
     }
 }
 
