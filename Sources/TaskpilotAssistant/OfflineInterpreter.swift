@@ -435,6 +435,22 @@ public struct OfflineInterpreter: Sendable {
         return nil
     }
 
+    /// The days a sentence looks ahead: "in the next 3 days", "within 2 weeks", "over the next few days" (3).
+    static func comingDays(_ padded: String) -> Int? {
+        let pattern =
+            #" (?:(?:in|over|during|for)\s+the\s+)?(?:next|coming|within|in)\s+(?:the\s+)?(?:next\s+)?(\d+|an?|one|two|three|four|five|six|seven|ten|few|couple\s+of)\s+(days?|weeks?) "#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: padded, range: NSRange(padded.startIndex..., in: padded)),
+            let amount = Range(match.range(at: 1), in: padded), let unit = Range(match.range(at: 2), in: padded)
+        else { return nil }
+        let said = String(padded[amount])
+        guard let number = said == "few" ? 3 : said.hasPrefix("couple") ? 2 : Int(said) ?? QuickAddParser.numberWords[said], number > 0 else {
+            return nil
+        }
+        let days = padded[unit].hasPrefix("week") ? number * 7 : number
+        return days <= 366 ? days : nil
+    }
+
     static let searchMarkers = [
         "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
         "that mention ", "tasks with ", "task with ", "todos with ",
@@ -502,6 +518,10 @@ public struct OfflineInterpreter: Sendable {
         if has("overdue") || has("late") || has("past due") || has("missed") {
             arguments["overdue"] = true
             due = "overdue "
+        } else if let days = Self.comingDays(padded) {
+            // Like "today", the days to come include what is already late.
+            arguments["due_before"] = .string(Timestamp.format(day(days + 1)))
+            due = " due in the next \(days) days"
         } else if has("today") || has("tonight") {
             arguments["due_before"] = .string(Timestamp.format(day(1)))
             due = " due today"

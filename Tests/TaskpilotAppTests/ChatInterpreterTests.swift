@@ -603,6 +603,21 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'what's due in the next 3 days?' lists what is due before the end of the third day from today")
+    func comingDays() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let soon = try await me.createTask(#"{"title": "soon", "due_at": "\#(Timestamp.format(Date().addingTimeInterval(2 * 86_400)))"}"#)
+            _ = try await me.createTask(#"{"title": "later", "due_at": "\#(Timestamp.format(Date().addingTimeInterval(6 * 86_400)))"}"#)
+            _ = try await me.createTask(#"{"title": "someday"}"#)
+
+            let reply = try await me.chat("what's due in the next 3 days?")
+            #expect(Self.rows(reply.response) == [soon.id], "\(reply.response)")
+            let week = try await me.chat("anything due within 2 weeks?")
+            #expect(Self.rows(week.response).count == 2, "\(week.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

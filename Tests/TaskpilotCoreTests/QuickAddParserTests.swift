@@ -152,6 +152,21 @@ struct QuickAddParserTests {
         Case(text: "Call the bank in 45 minutes", title: "Call the bank", due: "2026-11-23 10:45"),
         Case(text: "Check in 1 hour", title: "Check", due: "2026-11-23 11:00"),
         Case(text: "Sat with the cat", title: "Sat with the cat"),
+        Case(
+            text: "standup every weekday 9am until the end of december",
+            title: "standup",
+            due: "2026-11-24 09:00",
+            rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20261231T225959Z"
+        ),
+        Case(text: "review PRs daily at 10am for 5 days", title: "review PRs", due: "2026-11-24 10:00", rrule: "FREQ=DAILY;COUNT=5"),
+        Case(
+            text: "check the garden every other week for 6 weeks",
+            title: "check the garden",
+            due: "2026-11-23",
+            rrule: "FREQ=WEEKLY;INTERVAL=2;COUNT=3"
+        ),
+        // Several days a week are not counted in weeks: the words stay in the title.
+        Case(text: "run mon and thu for 4 weeks", title: "run for 4 weeks", due: "2026-11-23", rrule: "FREQ=WEEKLY;BYDAY=MO,TH"),
         // Words in quotes are the title, whatever they say; a connector left dangling is dropped.
         Case(text: "'fix the bike' with low priority", title: "fix the bike", priority: .low),
         Case(text: "“meeting notes for friday” p2 tomorrow", title: "meeting notes for friday", due: "2026-11-24", priority: .high),

@@ -297,11 +297,12 @@ extension QuickAddParser {
         return cursor - index
     }
 
-    /// The endings of a rule: "until Dec 31", then "for 5 times" or "5 times"; the number of words they take.
+    /// The endings of a rule: "until Dec 31" or "until the end of December", then "for 5 times", "5 times" or "for 5
+    /// days" (of a rule that comes once a day; weeks, months and years likewise); the number of words they take.
     func seriesEnd(_ tokens: Tokens, _ start: Int, _ rule: inout RecurrenceRule) -> Int {
         var cursor = start
         if rule.until == nil, tokens.word(cursor) == "until",
-            let (day, used) = explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1)
+            let (day, used) = endOfNamedMonth(tokens, cursor + 1) ?? explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1)
         {
             rule.until = RecurrenceRule.endOfDay(year: day.year, month: day.month, day: day.day, timeZone: timeZone)
             cursor += 1 + used
@@ -311,8 +312,37 @@ extension QuickAddParser {
         if rule.count == nil, let times = Self.count(tokens.word(countStart)), tokens.word(countStart + 1) == "times" {
             rule.count = times
             cursor = countStart + 2
+        } else if rule.count == nil, rule.until == nil, countStart > cursor, let number = Self.count(tokens.word(countStart)),
+            let periods = Self.periodCount(number, unit: tokens.word(countStart + 1), of: rule)
+        {
+            rule.count = periods
+            cursor = countStart + 2
         }
         return cursor - start
+    }
+
+    /// How many times a rule comes in `number` of a unit ("5 days" of a daily rule, "6 weeks" of one every other
+    /// week: 3), when it comes once a period and the unit is its own; nil otherwise.
+    static func periodCount(_ number: Int, unit: String?, of rule: RecurrenceRule) -> Int? {
+        let singular = unit.map { $0.hasSuffix("s") ? String($0.dropLast()) : $0 }
+        let matches =
+            switch rule.frequency {
+            case .daily: singular == "day"
+            case .weekly: singular == "week" && rule.byWeekday.count <= 1
+            case .monthly: singular == "month" && rule.byMonthDay.count <= 1
+            case .yearly: singular == "year"
+            }
+        guard matches, number > 0, number % rule.interval == 0 else { return nil }
+        return number / rule.interval
+    }
+
+    /// "end of December", "the end of march": the last day of that month, this year or, once it is past, next year.
+    func endOfNamedMonth(_ tokens: Tokens, _ start: Int) -> (Day, Int)? {
+        let offset = tokens.word(start) == "the" ? 1 : 0
+        guard tokens.matches(["end", "of"], at: start + offset), let name = tokens.word(start + offset + 2), let month = Self.months[name]
+        else { return nil }
+        let year = month < today.month ? today.year + 1 : today.year
+        return (Day(year: year, month: month, day: RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar)), offset + 3)
     }
 
     /// A rule's endings after other words: "every weekday at 9am until Jan 15", "every day at 8am for 5 times".
