@@ -61,7 +61,8 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.show }, { $0.tagList }, { $0.clearing }, { $0.bulk }, { $0.bulkMove }, { $0.tagging }, { $0.reminder },
+        { $0.greeting }, { $0.help }, { $0.undo }, { $0.show }, { $0.tagList }, { $0.clearing }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
+        { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
 
@@ -98,6 +99,12 @@ public struct OfflineInterpreter: Sendable {
         var message = ""
         /// The task the user picked in answer to "which one do you mean?": the message's reference stands for it.
         var chosen: Int64?
+        /// The calls that undo this turn's changes, last change first.
+        var undo: [JSONValue] = []
+        /// The tool of a change this turn that has no inverse.
+        var undoBlocked: String?
+        /// Whether this turn undid (or tried to undo) the last change: it leaves nothing to undo.
+        var undoTaken = false
 
         /// The task the conversation last acted on or showed by itself; none after a list of several.
         var focus: Int64? {
@@ -113,15 +120,32 @@ public struct OfflineInterpreter: Sendable {
             var state: [String: JSONValue] = [:]
             state["focus"] = previous?["focus"]
             state["rows"] = previous?["rows"]
+            state["undo"] = previous?["undo"]
             return state.isEmpty ? nil : .object(state)
         }
 
         /// Runs a tool and records the call; a tool error is recorded and returned as the failure.
         mutating func run(_ name: String, _ arguments: [String: JSONValue]) async -> Result<JSONValue, ToolError> {
             guard let tool = TaskTools.named(name) else { return .failure(ToolError("Unknown tool \(name).")) }
+            // The task as it was, for the change's inverse ("undo").
+            let changing = OfflineInterpreter.changingTools.contains(name)
+            var before: TaskItem?
+            if changing, let id = arguments["task_id"]?.int64Value {
+                before = try? await context.tasks.get(id: id, userID: context.user.id, now: context.now)
+            }
             do {
                 let result = try await tool.call(arguments, context: context)
                 calls.append(ToolCallRecord(name: name, arguments: .object(arguments), result: result))
+                if changing {
+                    let inverse = OfflineInterpreter.inverse(
+                        of: name,
+                        arguments: arguments,
+                        result: result,
+                        before: before,
+                        zone: context.user.timeZone
+                    )
+                    if let inverse { undo.insert(inverse, at: 0) } else { undoBlocked = name }
+                }
                 return .success(result)
             } catch {
                 calls.append(ToolCallRecord(name: name, arguments: .object(arguments), result: .object(["error": .string(error.message)])))
@@ -143,6 +167,16 @@ public struct OfflineInterpreter: Sendable {
             if let rows { state["rows"] = .array(rows.map { .number(Double($0)) }) } else if let old = previous?["rows"] { state["rows"] = old }
             if let pending { state["pending"] = pending }
             if let question { state["question"] = question }
+            // What "undo" takes back: this turn's changes, or else those of the last turn that made any.
+            if undoTaken {
+                // An undo is not undone in turn: it leaves nothing to undo.
+            } else if let undoBlocked {
+                state["undo"] = .object(["blocked": .string(undoBlocked)])
+            } else if !undo.isEmpty {
+                state["undo"] = .array(undo)
+            } else if let old = previous?["undo"] {
+                state["undo"] = old
+            }
             return AssistantReply(text: text, toolCalls: calls, state: state.isEmpty ? nil : .object(state))
         }
     }
@@ -171,6 +205,7 @@ public struct OfflineInterpreter: Sendable {
         | move it to friday · make it urgent · tag it with work | change the task we just talked about |
         | rename the report to Q4 report · delete the dentist task | rename or delete |
         | delete completed tasks · mark all tasks complete | bulk actions (I ask before deleting or completing many) |
+        | undo | take back my last change to a task |
         """
 
     func greeting(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {

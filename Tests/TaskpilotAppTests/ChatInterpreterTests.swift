@@ -618,6 +618,54 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'undo' takes back the conversation's last change: an add, a completion, a move, a delete; not a bulk action")
+    func undoTheLastChange() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            func titles() async throws -> [String] {
+                try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.map(\.title).sorted()
+            }
+            let nothing = try await me.chat("undo")
+            #expect(nothing.tool_calls.isEmpty && nothing.response.contains("nothing to undo"), "\(nothing.response)")
+
+            let added = try await me.chat("add buy milk tomorrow")
+            let undoneAdd = try await me.chat("undo", in: added.conversation_id)
+            #expect(undoneAdd.tool_calls.map(\.name) == ["delete_task"], "\(undoneAdd.response)")
+            #expect(try await titles().isEmpty)
+            let again = try await me.chat("undo", in: added.conversation_id)
+            #expect(again.tool_calls.isEmpty && again.response.contains("nothing to undo"), "\(again.response)")
+
+            let report = try await me.chat("add quarterly report friday 3pm p2 #work")
+            let id = report.conversation_id
+            let before = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            _ = try await me.chat("complete it", in: id)
+            let reopened = try await me.chat("undo that", in: id)
+            #expect(reopened.tool_calls.map(\.name) == ["reopen_task"], "\(reopened.response)")
+            #expect(try await me.get("/api/v1/tasks/\(before.id)").decode(TaskBody.self).completed == false)
+
+            _ = try await me.chat("move it to next monday 9am", in: id)
+            _ = try await me.chat("list my tasks", in: id)
+            // A list in between changes nothing: "undo" still takes back the move.
+            let unmoved = try await me.chat("oops, undo", in: id)
+            #expect(unmoved.tool_calls.map(\.name) == ["update_task"], "\(unmoved.response)")
+            #expect(try await me.get("/api/v1/tasks/\(before.id)").decode(TaskBody.self).due_at == before.due_at)
+
+            _ = try await me.chat("delete the quarterly report", in: id)
+            let restored = try await me.chat("undo", in: id)
+            #expect(restored.tool_calls.map(\.name) == ["add_task"], "\(restored.response)")
+            let back = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            #expect(
+                back.title == before.title && back.due_at == before.due_at && back.priority == before.priority && back.tags == before.tags,
+                "\(back)"
+            )
+
+            _ = try await me.chat("complete it", in: id)
+            _ = try await me.chat("delete completed tasks", in: id)
+            let bulk = try await me.chat("undo", in: id)
+            #expect(bulk.tool_calls.isEmpty && bulk.response.contains("bulk"), "\(bulk.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in
