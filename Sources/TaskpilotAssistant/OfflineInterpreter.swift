@@ -39,7 +39,8 @@ public struct OfflineInterpreter: Sendable {
     /// Runs the intents on a message; what none understands changes nothing.
     func interpret(_ text: String, _ lower: String, message: String, turn: inout Turn) async -> AssistantReply {
         // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
-        let intents = Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.tagList }, { $0.list }] : Self.intents
+        let intents =
+            Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.list }] : Self.intents
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
@@ -61,7 +62,8 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.undo }, { $0.show }, { $0.tagList }, { $0.clearing }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
+        { $0.greeting }, { $0.help }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.clearing }, { $0.describing },
+        { $0.repeating }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
@@ -403,6 +405,11 @@ public struct OfflineInterpreter: Sendable {
             listArguments["sort"] = .string(order.sort)
             description += ", " + order.words
         }
+        let missing = Self.missingFieldFilter(lower)
+        if let missing {
+            listArguments["limit"] = 100
+            description += " " + missing.words
+        }
         let completion =
             arguments["status"]?.stringValue == "completed" && !lower.contains("due")
             ? Self.completionPeriod(lower, zone: turn.context.user.timeZone, now: turn.context.now) : nil
@@ -416,6 +423,7 @@ public struct OfflineInterpreter: Sendable {
         switch await turn.run("list_tasks", listArguments) {
         case .success(let result):
             var items = result.arrayValue ?? []
+            if let missing { items = Array(items.filter(missing.keep).prefix(counting ? 100 : 50)) }
             if let completion {
                 items = items.filter { item in
                     item["completed_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: turn.context.user.timeZone)?.date }.map(

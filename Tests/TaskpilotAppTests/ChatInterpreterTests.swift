@@ -666,6 +666,46 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'when is the dentist?', 'is the report done?', 'show the report', notes, 'make the dentist repeat every 6 months', tasks without a due date"
+    )
+    func oneTaskByName() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let inFiveDays = Timestamp.format(Date().addingTimeInterval(5 * 86_400))
+            let dentist = try await me.createTask(#"{"title": "Dentist appointment", "due_at": "\#(inFiveDays)"}"#)
+            let report = try await me.createTask(#"{"title": "Finish report", "tags": ["work"]}"#)
+
+            let when = try await me.chat("when is the dentist?")
+            #expect(when.tool_calls.isEmpty && when.response.hasPrefix("**Dentist appointment** is due"), "\(when.response)")
+            let open = try await me.chat("is the report done?")
+            #expect(open.response.hasPrefix("No, **Finish report** is still to do"), "\(open.response)")
+            _ = try await me.post("/api/v1/tasks/\(report.id)/complete", "")
+            let done = try await me.chat("have I finished the report?")
+            #expect(done.response.hasPrefix("Yes, **Finish report** was completed"), "\(done.response)")
+
+            let noted = try await me.chat("add a note to the report: include Q3 numbers")
+            #expect(Self.changes(noted) == ["update_task"], "\(noted.response)")
+            _ = try await me.chat("add a note to the report: and Q4")
+            #expect(try await me.get("/api/v1/tasks/\(report.id)").decode(TaskBody.self).description == "include Q3 numbers\nand Q4")
+            let shown = try await me.chat("show the report")
+            #expect(shown.tool_calls.isEmpty && shown.response.contains("include Q3 numbers"), "\(shown.response)")
+            let listed = try await me.chat("show the overdue tasks")
+            #expect(listed.tool_calls.map(\.name) == ["list_tasks"], "\(listed.response)")
+
+            let repeated = try await me.chat("make the dentist recurring every 6 months")
+            #expect(Self.changes(repeated) == ["update_task"], "\(repeated.response)")
+            let rule = try await me.get("/api/v1/tasks/\(dentist.id)").decode(TaskBody.self).recurrence
+            let day = Self.newYorkDue(dentist)?.day ?? 0
+            #expect(rule?.rrule == "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=\(day)", "\(String(describing: rule))")
+
+            _ = try await me.createTask(#"{"title": "someday"}"#)
+            let undated = try await me.chat("show tasks without a due date")
+            let someday = try await me.get("/api/v1/tasks?q=someday").decode(TaskListBody.self).items.map(\.id)
+            #expect(Self.rows(undated.response) == someday, "\(undated.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

@@ -1,0 +1,148 @@
+import Foundation
+import TaskpilotCore
+
+extension OfflineInterpreter {
+    /// Questions about one task by name: "when is the dentist?", "is the report done?", "what's the report about?",
+    /// "show the report". A "show" that names no task of the user's is left to `list` ("show the overdue ones").
+    func aboutTask(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let listWords =
+            #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
+        let bare = lower.replacingOccurrences(of: "?", with: "")
+        if let said = Self.capture(bare, text, [#"^when\s+is\s+(?:the\s+|my\s+)?(.+?)(?:\s+due)?\??$"#]), !Self.matches(said, listWords) {
+            return await act(on: said, prefer: .pending, turn: &turn) { task, turn in
+                let zone = turn.context.user.timeZone
+                let title = Self.escape(task.title)
+                guard let due = task.dueAt else { return turn.reply("**\(title)** has no due date.", focus: [task.id]) }
+                let when = Self.formatDue(due, allDay: task.allDay, zone: zone, now: turn.context.now)
+                let repeats = task.recurrence.map { ", and repeats " + $0.text(timeZone: zone, due: due) } ?? ""
+                let done = task.status == .completed ? " (completed)" : ""
+                return turn.reply("**\(title)** is due \(when)\(repeats)\(done).", focus: [task.id])
+            }
+        }
+        if let said = Self.capture(
+            bare,
+            text,
+            [
+                #"^(?:is|are|was|have\s+i\s+(?:done|finished|completed))\s+(?:the\s+|my\s+)?(.+?)(?:\s+(?:done|finished|complete|completed|ticked\s+off))?\??$"#
+            ]
+        ),
+            Self.matches(bare, #"^have\s+i\s+|\s(?:done|finished|complete|completed|ticked\s+off)\??$"#), !Self.matches(said, listWords)
+        {
+            return await act(on: said, prefer: nil, turn: &turn) { task, turn in
+                let title = Self.escape(task.title)
+                guard task.status == .completed else {
+                    let due =
+                        task.dueAt.map { ", due " + Self.formatDue($0, allDay: task.allDay, zone: turn.context.user.timeZone, now: turn.context.now) }
+                        ?? ""
+                    return turn.reply("No, **\(title)** is still to do\(due).", focus: [task.id])
+                }
+                let when =
+                    task.completedAt.map { " " + Self.formatDue($0, allDay: false, zone: turn.context.user.timeZone, now: turn.context.now) } ?? ""
+                return turn.reply("Yes, **\(title)** was completed\(when).", focus: [task.id])
+            }
+        }
+        let asking = [
+            #"^(?:what's|whats|what\s+is)\s+(?:the\s+|my\s+)?(.+?)\s+about\??$"#,
+            #"^(?:tell\s+me\s+(?:more\s+)?about|details\s+(?:of|for|on|about))\s+(?:the\s+|my\s+)?(.+)$"#,
+        ]
+        if let said = Self.capture(bare, text, asking), !Self.matches(said, listWords) {
+            return await act(on: said, prefer: nil, turn: &turn) { task, turn in
+                turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+            }
+        }
+        // "show the report": only a task that is there; anything else may be a list.
+        if let said = Self.capture(bare, text, [#"^(?:show|display|view|open)\s+(?:me\s+)?(?:the\s+|my\s+)(.+)$"#]), !Self.matches(said, listWords) {
+            let resolution = await resolve(said, prefer: nil, turn: turn)
+            if case .missing = resolution { return nil }
+            return await act(on: said, resolved: resolution, turn: &turn) { task, turn in
+                turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+            }
+        }
+        return nil
+    }
+
+    /// "add a note to the report: include Q3", "change the description of the report to …", "describe the report as …".
+    func describing(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let replacing = [
+            #"^(?:change|set|update|replace)\s+(?:the\s+)?(?:description|notes?|details)\s+(?:of|for|on)\s+(.+?)\s+(?:to|with)\s*:?\s+(.+)$"#,
+            #"^describe\s+(.+?)\s+as\s+(.+)$"#,
+        ]
+        let appending = [
+            #"^(?:add|append|attach|put)\s+(?:a\s+|the\s+|this\s+)?(?:note|comment|description|details?)\s+(?:to|on|for)\s+(.+?)\s*(?::|\s-|\s–|\s—|\ssaying|\sthat\s+says)\s*(.+)$"#,
+            #"^note\s+(?:on|for|to)\s+(.+?)\s*:\s*(.+)$"#,
+        ]
+        let append: Bool
+        let reference: String
+        let said: String
+        if let (first, second) = Self.captures(lower, text, replacing) {
+            (append, reference, said) = (false, first, second)
+        } else if let (first, second) = Self.captures(lower, text, appending) {
+            (append, reference, said) = (true, first, second)
+        } else {
+            return nil
+        }
+        let note = said.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ "))
+        guard !note.isEmpty else { return turn.reply("What should the note say? For example: “add a note to the report: include Q3”.") }
+        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+            let current = task.description.trimmingCharacters(in: .whitespacesAndNewlines)
+            let description = append && !current.isEmpty ? current + "\n" + note : note
+            switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "description": .string(description)]) {
+            case .success:
+                let done = append ? "Added the note to" : "Updated the description of"
+                return turn.reply("\(done) **\(Self.escape(task.title))**.", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    /// "make the dentist repeat every 6 months", "the standup repeats every weekday", "repeat it every monday": a task
+    /// gets a repetition (and, without a due date, the rule's first day as one).
+    func repeating(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let rule = #"((?:every!?|each)\s+.+|daily|weekly|monthly|yearly|annually|every\s+day|every\s+week)"#
+        let patterns = [
+            #"^(?:make|set)\s+(.+?)\s+(?:to\s+)?(?:a\s+recurring\s+task|recurring|repeating|repeat|recur)\s+"# + rule + "$",
+            #"^(.+?)\s+(?:repeats|recurs|should\s+repeat|should\s+recur|needs\s+to\s+repeat)\s+"# + rule + "$",
+            #"^repeat\s+(.+?)\s+"# + rule + "$",
+        ]
+        guard let (reference, said) = Self.captures(lower, text, patterns) else { return nil }
+        let zone = turn.context.user.timeZone
+        let parsed = QuickAddParser(now: turn.context.now, timeZone: zone).parse(said)
+        guard parsed.recurrence != nil, parsed.title.isEmpty else {
+            return turn.reply(
+                "I couldn't read “\(Self.clip(said))” as a repetition. Try “every monday”, “every 2 weeks” or “every month on the 1st”."
+            )
+        }
+        return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
+            // The rule is read from the task's due date: "every 6 months" of a task due on the 4th is on the 4th.
+            let anchored = task.dueAt.flatMap { QuickAddParser(now: $0, timeZone: zone).parse(said).recurrence } ?? parsed.recurrence
+            var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "recurrence": anchored?.requestJSON ?? .string(said)]
+            if task.dueAt == nil, let first = parsed.dueAt {
+                arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
+            }
+            switch await turn.run("update_task", arguments) {
+            case .success:
+                let updated = try? await turn.context.tasks.get(id: task.id, userID: turn.context.user.id, now: turn.context.now)
+                let words = updated?.recurrence.map { $0.text(timeZone: zone, due: updated?.dueAt) } ?? said
+                let due =
+                    updated?.dueAt.map { "; next due " + Self.formatDue($0, allDay: updated?.allDay ?? false, zone: zone, now: turn.context.now) }
+                    ?? ""
+                return turn.reply("**\(Self.escape(task.title))** now repeats \(words)\(due).", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+
+    /// Lists said to have no due date or no tags ("tasks without a due date", "untagged tasks"), kept by the
+    /// interpreter from the list it reads, with their words.
+    static func missingFieldFilter(_ lower: String) -> (keep: @Sendable (JSONValue) -> Bool, words: String)? {
+        let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "
+        let undated = [
+            " without a due date ", " without due date ", " without due dates ", " with no due date ", " no due date ", " undated ",
+            " unscheduled ", " without a date ", " with no date ", " no deadline ", " without a deadline ",
+        ]
+        let untagged = [" without tags ", " without a tag ", " with no tags ", " with no tag ", " no tags ", " untagged ", " without any tags "]
+        if undated.contains(where: padded.contains) { return ({ $0["due_at"] == nil || $0["due_at"] == .null }, "without a due date") }
+        if untagged.contains(where: padded.contains) { return ({ ($0["tags"]?.arrayValue ?? []).isEmpty }, "without tags") }
+        return nil
+    }
+}
