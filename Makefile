@@ -30,6 +30,7 @@ DEBUG_BIN := .build/debug/taskpilot
 # All suites run even when one fails; `make test` fails if any did.
 TEST_SUITES := test-swift
 TEST_SUITES += test-mcp
+TEST_SUITES += test-fuzz
 TEST_SUITES += test-cli
 TEST_SUITES += test-events
 TEST_SUITES += test-kafka
@@ -78,6 +79,10 @@ test-swift:
 # MCP over Streamable HTTP and stdio, driven by the official MCP Python SDK against the debug binary.
 test-mcp:
 	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -c tests/mcp/pytest.ini tests/mcp
+
+# Schemathesis over every operation of /openapi.yaml against a real server (its own venv, tests/fuzz/.venv).
+test-fuzz:
+	TASKPILOT_BIN=$(DEBUG_BIN) tests/fuzz/run.sh
 
 # The web app in headless Chromium (Debian chromium + chromium-driver) driven by selenium, against the debug binary.
 test-browser:

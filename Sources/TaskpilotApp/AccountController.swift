@@ -119,8 +119,9 @@ struct AccountController: Sendable {
 
     func createToken(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<APITokenDTO> {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
-        let name = fields.string("name")?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let name, name.isEmpty || name.count > 100 {
+        let raw = fields.string("name")
+        let name = raw?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let name, name.isEmpty || (raw?.codePointCount ?? 0) > 100 {
             fields.fail("name", "must be 1 to 100 characters")
         } else if name == nil && fields.errors.isEmpty {
             fields.fail("name", "is required, e.g. \"laptop CLI\"")

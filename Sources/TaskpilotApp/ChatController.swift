@@ -98,7 +98,7 @@ struct ChatController: Sendable {
         let message = fields.string("message")
         if message == nil && fields.errors.isEmpty { fields.fail("message", "is required, e.g. \"what's due today?\"") }
         if let message, message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { fields.fail("message", "must not be empty") }
-        if let message, message.count > ChatService.maxMessageLength {
+        if let message, message.codePointCount > ChatService.maxMessageLength {
             fields.fail("message", "must be at most \(ChatService.maxMessageLength) characters")
         }
         var conversationID: UUID?

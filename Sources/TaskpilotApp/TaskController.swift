@@ -7,6 +7,8 @@ import TaskpilotCore
 struct TaskController: Sendable {
     let tasks: any TaskRepository
     let maxBodyBytes: Int
+    /// The largest task id a body's JSON number holds exactly (2^53 - 1).
+    static let largestBodyID = 9_007_199_254_740_991.0
 
     /// `/tasks`, `/tasks/{id}`, `/tasks/{id}/complete|reopen`, `/tasks/bulk` and `/tags`.
     func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
@@ -84,10 +86,10 @@ struct TaskController: Sendable {
     /// A title past the limit is refused (by quick add as by its preview, so the preview says what adding would),
     /// as POST /tasks refuses it, not cut short without a word.
     static func checkTitleLength(_ title: String) throws {
-        guard title.count > TaskChanges.maxTitleLength else { return }
+        guard title.codePointCount > TaskChanges.maxTitleLength else { return }
         throw TaskpilotError.invalid(
             "text",
-            "leaves a title of \(title.count) characters once the date and options are read; a title is at most \(TaskChanges.maxTitleLength): shorten it and put the details in the task's description"
+            "leaves a title of \(title.codePointCount) characters once the date and options are read; a title is at most \(TaskChanges.maxTitleLength): shorten it and put the details in the task's description"
         )
     }
 
@@ -95,7 +97,7 @@ struct TaskController: Sendable {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
         let text = fields.string("text")?.trimmingCharacters(in: .whitespacesAndNewlines)
         if fields.errors.isEmpty && (text ?? "").isEmpty { fields.fail("text", "is required, e.g. \"Pay rent every month on the 1st 9am p1 #home\"") }
-        if let text, text.count > 1000 { fields.fail("text", "must be at most 1000 characters") }
+        if let text, text.codePointCount > 1000 { fields.fail("text", "must be at most 1000 characters") }
         guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
         return text
     }
@@ -151,12 +153,12 @@ struct TaskController: Sendable {
             if let items = fields.array("ids") {
                 var ids: [Int64] = []
                 for (index, item) in items.enumerated() {
-                    // Ids as the path takes them, up to Int64's largest; past 2^53 (read as a double) no task has one.
-                    guard case .number(let number) = item, number.rounded() == number, number >= 1, number <= Double(Int64.max) else {
-                        fields.fail("ids[\(index)]", "must be a positive whole number")
+                    // A JSON number is read as a double: whole numbers are exact up to 2^53 - 1, the largest id here.
+                    guard case .number(let number) = item, number.rounded() == number, number >= 1, number <= Self.largestBodyID else {
+                        fields.fail("ids[\(index)]", "must be a whole number from 1 to \(Int64(Self.largestBodyID))")
                         continue
                     }
-                    if number < 9e15 { ids.append(Int64(number)) }
+                    ids.append(Int64(number))
                 }
                 if items.count > 1000 { fields.fail("ids", "must hold at most 1000 ids") }
                 filter.ids = ids

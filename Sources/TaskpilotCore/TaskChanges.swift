@@ -58,10 +58,11 @@ public struct TaskChanges: Sendable, Equatable {
                 fields.fail("title", "is required and cannot be null")
             } else if let raw = fields.string("title") {
                 let title = Self.normalizeTitle(raw)
+                // The limit applies to the text as sent (as /openapi.yaml's maxLength does), white space included.
                 if title.isEmpty {
                     fields.fail("title", "must not be empty")
-                } else if title.count > Self.maxTitleLength {
-                    fields.fail("title", "must be at most \(Self.maxTitleLength) characters (got \(title.count))")
+                } else if raw.codePointCount > Self.maxTitleLength {
+                    fields.fail("title", "must be at most \(Self.maxTitleLength) characters (got \(raw.codePointCount))")
                 } else {
                     self.title = title
                 }
@@ -69,8 +70,8 @@ public struct TaskChanges: Sendable, Equatable {
         }
         if fields.has("description") {
             let text = fields.string("description") ?? ""
-            if text.count > Self.maxDescriptionLength {
-                fields.fail("description", "must be at most \(Self.maxDescriptionLength) characters (got \(text.count))")
+            if text.codePointCount > Self.maxDescriptionLength {
+                fields.fail("description", "must be at most \(Self.maxDescriptionLength) characters (got \(text.codePointCount))")
             } else {
                 description = Self.normalizeDescription(text)
             }
@@ -196,7 +197,7 @@ public struct TaskChanges: Sendable, Equatable {
             var tag = item.trimmingCharacters(in: .whitespaces).lowercased()
             while tag.hasPrefix("#") { tag.removeFirst() }
             guard !tag.isEmpty else { return .failure(FieldError("tags", "must not hold an empty tag")) }
-            guard tag.count <= maxTagLength else {
+            guard tag.codePointCount <= maxTagLength else {
                 return .failure(FieldError("tags", "tag '\(tag.prefix(20))…' is longer than \(maxTagLength) characters"))
             }
             guard tag.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:+&".contains($0) }) else {

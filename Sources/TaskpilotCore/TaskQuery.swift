@@ -185,7 +185,7 @@ extension TaskFilter {
             }
         }
         if let text = parameters["q"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            guard text.count <= 200 else { throw .invalidParameter(field: "q", message: "must be at most 200 characters") }
+            guard text.codePointCount <= 200 else { throw .invalidParameter(field: "q", message: "must be at most 200 characters") }
             self.text = text
         }
         dueBefore = try Self.date(parameters, "due_before", timeZone: timeZone, endOfDay: false)
@@ -193,9 +193,9 @@ extension TaskFilter {
         overdue = try Self.flag(parameters, "overdue")
     }
 
-    /// A true-or-false query parameter (`true`/`false`, `1`/`0`, `yes`/`no`, any case); nil when absent or empty.
+    /// A true-or-false query parameter (`true`/`false`, `1`/`0`, `yes`/`no`, any case); nil when absent.
     public static func flag(_ parameters: [String: String], _ key: String) throws(TaskpilotError) -> Bool? {
-        guard let text = parameters[key]?.lowercased(), !text.isEmpty else { return nil }
+        guard let text = parameters[key]?.lowercased() else { return nil }
         switch text {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
@@ -204,7 +204,7 @@ extension TaskFilter {
     }
 
     private static func date(_ parameters: [String: String], _ key: String, timeZone: TimeZone, endOfDay: Bool) throws(TaskpilotError) -> Date? {
-        guard let text = parameters[key], !text.isEmpty else { return nil }
+        guard let text = parameters[key] else { return nil }
         guard let parsed = Timestamp.parse(text, timeZone: timeZone) else {
             throw .invalidParameter(
                 field: key,

@@ -57,7 +57,7 @@ public enum AccountRules {
     public static func email(_ raw: String) -> Result<String, FieldError> {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+        guard email.codePointCount <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
             !parts[1].hasSuffix("."), !email.contains(where: { $0.isWhitespace })
         else { return .failure(FieldError("email", "must be an email address like ada@example.com")) }
         return .success(email)
@@ -65,10 +65,10 @@ public enum AccountRules {
 
     /// A field error if the password is too short or too long.
     public static func password(_ password: String) -> FieldError? {
-        if password.count < minPasswordLength {
+        if password.codePointCount < minPasswordLength {
             return FieldError("password", "must be at least \(minPasswordLength) characters")
         }
-        if password.count > maxPasswordLength {
+        if password.codePointCount > maxPasswordLength {
             return FieldError("password", "must be at most \(maxPasswordLength) characters")
         }
         return nil
@@ -95,7 +95,7 @@ public enum AccountRules {
     /// The trimmed display name, or a field error.
     public static func name(_ raw: String) -> Result<String, FieldError> {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.count <= 100 else { return .failure(FieldError("name", "must be at most 100 characters")) }
+        guard raw.codePointCount <= 100 else { return .failure(FieldError("name", "must be at most 100 characters")) }
         return .success(name)
     }
 }

@@ -45,7 +45,7 @@ public enum WebhookRules {
     /// The URL, checked: http or https, with a host, at most ``maxURLLength`` characters.
     public static func url(_ raw: String) -> Result<String, FieldError> {
         let text = raw.trimmingCharacters(in: .whitespaces)
-        guard text.count <= maxURLLength else { return .failure(FieldError("url", "must be at most \(maxURLLength) characters")) }
+        guard text.codePointCount <= maxURLLength else { return .failure(FieldError("url", "must be at most \(maxURLLength) characters")) }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
             let host = components.host, !host.isEmpty
         else { return .failure(FieldError("url", "must be an http or https URL with a host, e.g. https://example.com/hooks/taskpilot")) }

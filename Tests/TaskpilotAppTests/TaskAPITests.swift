@@ -114,9 +114,11 @@ struct TaskAPITests {
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
             }
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
-            // The largest id the path takes is an id here too: no task has it.
-            let largest = try await me.post("/api/v1/tasks/bulk", #"{"action": "complete", "ids": [9223372036854775807]}"#)
+            // The largest id a JSON number holds exactly (2^53 - 1) is an id here too: no task has it. Past it, 422.
+            let largest = try await me.post("/api/v1/tasks/bulk", #"{"action": "complete", "ids": [9007199254740991]}"#)
             #expect(largest.text == #"{"affected":0}"#, "\(largest.text)")
+            let past = try await me.post("/api/v1/tasks/bulk", #"{"action": "complete", "ids": [9007199254740992]}"#)
+            #expect(past.status == .unprocessableContent, "\(past.text)")
         }
     }
 
