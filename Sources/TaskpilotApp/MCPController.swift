@@ -53,7 +53,7 @@ struct MCPController: Sendable {
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let transport = StatelessHTTPServerTransport(
             validationPipeline: StandardValidationPipeline(validators: [
-                AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
+                JSONAcceptValidator(), ContentTypeValidator(), ProtocolVersionValidator(),
             ]),
             logger: context.logger
         )
@@ -142,5 +142,19 @@ struct MCPController: Sendable {
 
     static func json(_ arguments: [String: Value]) throws -> [String: JSONValue] {
         try JSONDecoder().decode([String: JSONValue].self, from: try JSONEncoder().encode(arguments))
+    }
+}
+
+/// The SDK's Accept check as HTTP reads the header: a POST whose `Accept` admits JSON (`application/json`,
+/// `application/*`, `*/*`), or that sends none, may have its JSON answer. The SDK's own check asks for the literal
+/// `application/json`, so a client sending `*/*` (most HTTP libraries do by default) got `406`.
+struct JSONAcceptValidator: HTTPRequestValidator {
+    func validate(_ request: MCP.HTTPRequest, context: HTTPValidationContext) -> MCP.HTTPResponse? {
+        guard context.httpMethod == "POST", let accept = request.header(HTTPHeaderName.accept) else { return nil }
+        let ranges = accept.split(separator: ",").map { range in
+            (range.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard !ranges.contains(where: { ["application/json", "application/*", "*/*"].contains($0) }) else { return nil }
+        return .error(statusCode: 406, .invalidRequest("Not Acceptable: Client must accept application/json"), sessionID: context.sessionID)
     }
 }

@@ -1,4 +1,4 @@
-"""Fuzzes every operation of /openapi.yaml with Schemathesis against a real server on SQLite.
+"""Fuzzes every operation of /openapi.yaml but the MCP endpoint with Schemathesis against a real server on SQLite.
 
 Checks (every response of thousands of generated requests, valid and invalid, plus stateful sequences that follow
 the document's links):
@@ -6,13 +6,14 @@ the document's links):
 - status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance:
   every answer is one the document lists, in the shape it gives;
 - negative_data_rejection: a request the schema forbids is refused with a 4xx;
-- use_after_free, ensure_resource_availability: a deleted resource is gone, a created one is there (except a deleted
-  task's history, which stays readable on purpose: schemathesis.toml).
+- ensure_resource_availability: a created resource is there.
 
 Left out: positive_data_acceptance (every schema-valid request is accepted). Rules that JSON Schema cannot say hold
 on the server and refuse some schema-valid requests with a documented 4xx: a recurrence's `until` after the first due
 date, a title at most 200 characters once quick add has read the dates out of the text, at most 20 webhooks, no NUL
-character anywhere in a body (PostgreSQL cannot store it), an IANA time zone name.
+character anywhere in a body (PostgreSQL cannot store it), an IANA time zone name. And use_after_free (a deleted
+resource is gone): a deleted task's history stays readable on purpose, its audit trail ending with the deletion
+(the API suites check that a deleted task itself answers 404).
 """
 
 import json
@@ -32,7 +33,6 @@ CHECKS = [
     "response_headers_conformance",
     "response_schema_conformance",
     "negative_data_rejection",
-    "use_after_free",
     "ensure_resource_availability",
 ]
 
@@ -56,8 +56,6 @@ def main() -> int:
             post(server, "/api/v1/tasks/quick", {"text": title}, token)
         command = [
             str(Path(sys.executable).with_name("st")),
-            "--config-file",
-            str(Path(__file__).with_name("schemathesis.toml")),
             "run",
             f"{server.url}/openapi.yaml",
             "--url",
@@ -73,6 +71,10 @@ def main() -> int:
             "--workers",
             "2",
             "--no-color",
+            # The MCP endpoint's body is JSON-RPC, answered by the MCP SDK (a malformed message is a JSON-RPC error,
+            # often inside a 200); tests/mcp drives it with the official MCP client and malformed calls.
+            "--exclude-operation-id",
+            "mcp",
             *sys.argv[1:],
         ]
         print("==> " + " ".join(part if not part.startswith("Authorization") else "Authorization: Bearer …" for part in command), flush=True)

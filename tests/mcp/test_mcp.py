@@ -190,3 +190,29 @@ def test_a_tool_call_of_the_wrong_shape_is_invalid_params(server):
     assert "error" not in answer and not answer["result"].get("isError"), answer
     status, page = server.request("GET", "/api/v1/tasks", token=user["token"])
     assert status == 200 and [task["title"] for task in page["items"]] == ["buy milk"]
+
+
+def test_accept_is_read_as_http_reads_it(server):
+    """`Accept: */*` (most HTTP libraries' default) or none gets the JSON answer; an Accept that admits no JSON is 406
+    with a JSON-RPC error."""
+    import urllib.error
+    import urllib.request
+    user = server.register("accept-mcp@example.com")
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode()
+
+    def post(accept: str | None):
+        headers = {"Authorization": f"Bearer {user['token']}", "Content-Type": "application/json"}
+        if accept is not None:
+            headers["Accept"] = accept
+        request = urllib.request.Request(server.url + "/mcp", data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    for accept in ("*/*", None, "application/*", "application/json;q=0.9, text/event-stream"):
+        status, answer = post(accept)
+        assert status == 200 and answer == {"jsonrpc": "2.0", "id": 1, "result": {}}, (accept, status, answer)
+    status, answer = post("text/event-stream")
+    assert status == 406 and answer["error"]["code"] == -32600 and "application/json" in answer["error"]["message"], answer
