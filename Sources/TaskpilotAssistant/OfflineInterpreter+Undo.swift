@@ -54,12 +54,7 @@ extension OfflineInterpreter {
     /// A task's fields as add_task and update_task take them.
     static func fields(of task: TaskItem, zone: TimeZone) -> [String: JSONValue] {
         let due: JSONValue = task.dueAt.map { .string(task.allDay ? localDate($0, zone) : Timestamp.format($0)) } ?? .null
-        let reminders: [JSONValue] = task.reminders.map { reminder in
-            switch reminder.trigger {
-            case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
-            case .at(let date): .object(["at": .string(Timestamp.format(date))])
-            }
-        }
+        let reminders = task.reminders.map { TaskTools.reminderInput($0.trigger) }
         return [
             "title": .string(task.title), "description": .string(task.description), "due": due, "priority": .string(task.priority.rawValue),
             "tags": .array(task.tags.map { .string($0) }), "recurrence": task.recurrence?.requestJSON ?? .null, "reminders": .array(reminders),

@@ -361,14 +361,7 @@ public struct OfflineInterpreter: Sendable {
             arguments["recurrence"] = .string(rule.rrule)
         }
         if !parsed.reminders.isEmpty {
-            arguments["reminders"] = .array(
-                parsed.reminders.map { trigger in
-                    switch trigger {
-                    case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
-                    case .at(let date): .object(["at": .string(Timestamp.format(date))])
-                    }
-                }
-            )
+            arguments["reminders"] = .array(parsed.reminders.map(TaskTools.reminderInput))
         }
         if let rule = parsed.recurrence, rule.fromCompletion {
             // RRULE text cannot carry "from completion"; the tool reads the words.

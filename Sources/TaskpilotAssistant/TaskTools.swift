@@ -153,6 +153,14 @@ public enum TaskTools {
         .object(["task_id": .number(Double(task.id)), "status": .string(status), "title": .string(task.title)])
     }
 
+    /// A reminder as add_task, update_task and the API take it.
+    static func reminderInput(_ trigger: ReminderTrigger) -> JSONValue {
+        switch trigger {
+        case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
+        case .at(let date): .object(["at": .string(Timestamp.format(date))])
+        }
+    }
+
     /// The list_tasks shape of a task.
     public static func listItem(_ task: TaskItem) -> JSONValue {
         .object([
@@ -376,12 +384,7 @@ public enum TaskTools {
         default:
             throw ToolError("Give either offset_minutes (minutes before the due date) or at (an exact time).")
         }
-        let existing: [JSONValue] = current.reminders.map { reminder in
-            switch reminder.trigger {
-            case .beforeDue(let minutes): .object(["offset_minutes": .number(Double(minutes))])
-            case .at(let date): .object(["at": .string(Timestamp.format(date))])
-            }
-        }
+        let existing = current.reminders.map { reminderInput($0.trigger) }
         let changes = try TaskChanges(json: ["reminders": .array(existing + [reminder])], timeZone: context.user.timeZone)
         let task = try await context.tasks.update(
             id: taskID,
