@@ -341,34 +341,18 @@ public struct OfflineInterpreter: Sendable {
             body = String(text.dropFirst(prefix.count))
         }
         guard var body else { return nil }
-        for suffix in [" to my list", " to my tasks", " to the list", " to my to-do list", " to my todo list", " to the todo list"]
-        where body.lowercased().hasSuffix(suffix) {
-            body.removeLast(suffix.count)
+        let list = Self.namedList(in: &body)
+        // "add eggs, bread and butter to my shopping list": one task for each thing.
+        if let list, let items = Self.listItems(body) {
+            return await addItems(items, tag: list, &turn)
         }
         let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(body)
         guard !parsed.title.isEmpty else {
             return turn.reply("What should the task be called? For example: “add call the dentist tomorrow 10am”.")
         }
-        // A task list reads better with capitalised titles; the rest stays as typed.
-        let title = parsed.title.prefix(1).uppercased() + parsed.title.dropFirst()
-        var arguments: [String: JSONValue] = ["title": .string(title)]
-        if let due = parsed.dueAt {
-            arguments["due"] = .string(parsed.allDay ? Self.localDate(due, turn.context.user.timeZone) : Timestamp.format(due))
-        }
-        if let priority = parsed.priority { arguments["priority"] = .string(priority.rawValue) }
-        if !parsed.tags.isEmpty { arguments["tags"] = .array(parsed.tags.map { .string($0) }) }
-        if let rule = parsed.recurrence {
-            arguments["recurrence"] = .string(rule.rrule)
-        }
-        if !parsed.reminders.isEmpty {
-            arguments["reminders"] = .array(parsed.reminders.map(TaskTools.reminderInput))
-        }
-        if let rule = parsed.recurrence, rule.fromCompletion {
-            // RRULE text cannot carry "from completion"; the tool reads the words.
-            arguments["recurrence"] = .string(
-                "every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: "")
-            )
-        }
+        var arguments = Self.addArguments(parsed, zone: turn.context.user.timeZone)
+        if let list, !parsed.tags.contains(list) { arguments["tags"] = .array((parsed.tags + [list]).map { .string($0) }) }
+        let title = arguments["title"]?.stringValue ?? parsed.title
         switch await turn.run("add_task", arguments) {
         case .success(let result):
             guard let id = result["task_id"]?.int64Value else { return turn.reply("The task was not created.") }
@@ -378,6 +362,84 @@ public struct OfflineInterpreter: Sendable {
         case .failure(let error):
             return turn.reply("I couldn't add that task: \(error.message)")
         }
+    }
+
+    /// Adds each of several things as its own task carrying the list's tag.
+    func addItems(_ items: [String], tag: String, _ turn: inout Turn) async -> AssistantReply {
+        var added: [(id: Int64, title: String)] = []
+        for item in items {
+            var parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(item)
+            if parsed.title.isEmpty { parsed.title = item }
+            if !parsed.tags.contains(tag) { parsed.tags.append(tag) }
+            let arguments = Self.addArguments(parsed, zone: turn.context.user.timeZone)
+            switch await turn.run("add_task", arguments) {
+            case .success(let result):
+                if let id = result["task_id"]?.int64Value { added.append((id, arguments["title"]?.stringValue ?? item)) }
+            case .failure(let error):
+                let done = added.isEmpty ? "" : "I added " + added.map { "**\(Self.escape($0.title))**" }.joined(separator: ", ") + ", but "
+                return turn.reply(done + "I couldn't add “\(Self.escape(item))”: \(error.message)", focus: added.map(\.id))
+            }
+        }
+        let names = added.map { "**\(Self.escape($0.title))** (task \($0.id))" }
+        let joined = names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
+        return turn.reply("Added \(joined) to #\(tag).", focus: added.map(\.id))
+    }
+
+    /// The add_task arguments of a parsed task; its title capitalised (a task list reads better so; the rest stays as
+    /// typed) and without a leading "a"/"an" ("schedule a dentist appointment" → "Dentist appointment").
+    static func addArguments(_ parsed: QuickAddResult, zone: TimeZone) -> [String: JSONValue] {
+        var title = parsed.title
+        for article in ["a ", "an "] where title.hasPrefix(article) && title.split(separator: " ").count > 2 {
+            title.removeFirst(article.count)
+        }
+        title = title.prefix(1).uppercased() + title.dropFirst()
+        var arguments: [String: JSONValue] = ["title": .string(title)]
+        if let due = parsed.dueAt {
+            arguments["due"] = .string(parsed.allDay ? localDate(due, zone) : Timestamp.format(due))
+        }
+        if let priority = parsed.priority { arguments["priority"] = .string(priority.rawValue) }
+        if !parsed.tags.isEmpty { arguments["tags"] = .array(parsed.tags.map { .string($0) }) }
+        if let rule = parsed.recurrence {
+            // RRULE text cannot carry "from completion"; the tool reads the words.
+            arguments["recurrence"] = .string(
+                rule.fromCompletion
+                    ? "every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: "")
+                    : rule.rrule
+            )
+        }
+        if !parsed.reminders.isEmpty {
+            arguments["reminders"] = .array(parsed.reminders.map(TaskTools.reminderInput))
+        }
+        return arguments
+    }
+
+    /// Takes "to my shopping list" (or "on the groceries list", "for my work list") off the end of the text and answers
+    /// the list's name as a tag ("shopping"); a to-do list is no list of its own, so only its words go.
+    static func namedList(in body: inout String) -> String? {
+        let pattern = #"\s+(?:to|on|onto|in|into|for)\s+(?:my|the|our)\s+([\p{L}\p{N}_-]+(?:\s+[\p{L}\p{N}_-]+)?)\s+list$"#
+        guard let range = body.range(of: pattern, options: [.regularExpression, .caseInsensitive]) else {
+            for suffix in [" to my list", " to my tasks", " to the list"] where body.lowercased().hasSuffix(suffix) { body.removeLast(suffix.count) }
+            return nil
+        }
+        let name = body[range].lowercased().split(separator: " ").dropFirst(2).dropLast().joined(separator: "-")
+        body.removeSubrange(range)
+        let generic: Set<String> = ["to-do", "todo", "to-dos", "todos", "task", "tasks", "to-do-list"]
+        guard !generic.contains(name), !name.hasPrefix("to-do"), case .success(let tags) = TaskChanges.normalizeTags([name]) else { return nil }
+        return tags.first
+    }
+
+    /// The things of "eggs, bread and butter": items set apart by commas (the last by "and" too); nil unless there
+    /// are commas (“bread and butter” is one thing).
+    static func listItems(_ body: String) -> [String]? {
+        guard body.contains(",") else { return nil }
+        var parts = body.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let last = parts.last, let range = last.range(of: #"^(?:and|&)\s+"#, options: [.regularExpression, .caseInsensitive]) {
+            parts[parts.count - 1] = String(last[range.upperBound...])
+        } else if let last = parts.popLast() {
+            parts += last.components(separatedBy: " and ").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let items = parts.filter { !$0.isEmpty }
+        return items.count > 1 && items.count <= 20 ? items : nil
     }
 
     // MARK: - Listing
@@ -392,6 +454,12 @@ public struct OfflineInterpreter: Sendable {
         var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
         var listArguments = arguments
         listArguments["limit"] = .number(counting ? 100 : 50)
+        // "what's next?", "what should I do first?": the few that come first, not the whole list.
+        let upNext = Self.matches(
+            lower,
+            #"^(?:what(?:'s|’s|s| is)\s+(?:up\s+)?next|what\s+should\s+i\s+(?:do|work\s+on|tackle|start\s+with|focus\s+on)(?:\s+(?:first|next|now|today))?)\??$"#
+        )
+        if upNext { listArguments["limit"] = 5 }
         // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
         // completed tasks, kept when completed in that period.
         if let order = Self.sortArgument(lower) {
@@ -443,8 +511,11 @@ public struct OfflineInterpreter: Sendable {
             }
             let table = Self.table(items, zone: turn.context.user.timeZone, now: turn.context.now)
             let heading =
-                items.count == 1
-                ? "Here is your only \(description.replacingOccurrences(of: "tasks", with: "task")):" : "Here are your \(items.count) \(description):"
+                upNext
+                ? "Up next, soonest due first (\(items.count) of your \(description)):"
+                : items.count == 1
+                    ? "Here is your only \(description.replacingOccurrences(of: "tasks", with: "task")):"
+                    : "Here are your \(items.count) \(description):"
             // A list of several leaves "it" with the task the conversation last acted on: its first row is no answer.
             return turn.reply(heading + "\n\n" + table, focus: ids.count == 1 ? ids : nil, rows: ids)
         case .failure(let error):
@@ -542,6 +613,15 @@ public struct OfflineInterpreter: Sendable {
                     tags.append(tag.hasPrefix("#") ? String(tag.dropFirst()) : tag)
                 }
                 break
+            }
+        }
+        // "my shopping list", "what's on the groceries list": the list is a tag.
+        if let range = padded.range(of: #" (?:my|the|our) ([\p{L}\p{N}_-]+) list "#, options: .regularExpression) {
+            let name = padded[range].split(separator: " ")[1]
+            if !["to-do", "todo", "task", "tasks", "whole", "full", "entire"].contains(name),
+                case .success(let normalized) = TaskChanges.normalizeTags([String(name)]), let tag = normalized.first
+            {
+                tags.append(tag)
             }
         }
         if !tags.isEmpty {
@@ -791,6 +871,9 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$"#,
             #"^(?:complete|finish|finished|check off|tick off|close|done with)\s+(.+)$"#,
             #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+)$"#, #"^(.+?)\s+is\s+(?:done|finished|complete|completed)$"#,
+            // "I bought the milk", "I've paid the rent", "just called mom": the task named by what was done to it.
+            #"^(?:i(?:'ve|’ve|\s+have)?\s+)?(?:just\s+|already\s+|finally\s+)?"# + Self.pastTenseVerbs
+                + #"\s+(.+?)(?:\s+(?:already|today|just now))?$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
         let resolution = await resolve(reference, prefer: .pending, turn: turn)
@@ -805,6 +888,13 @@ public struct OfflineInterpreter: Sendable {
             }
         }
     }
+
+    /// What people say they did to a task, in the past tense.
+    static let pastTenseVerbs =
+        #"(?:bought|paid|sent|called|emailed|e-mailed|wrote|fixed|cleaned|booked|submitted|renewed|picked\s+up|returned|washed|"#
+        + #"ordered|replied\s+to|answered|watered|walked|fed|mailed|posted|took\s+out|handed\s+in|filed|signed|texted|"#
+        + #"phoned|rang|messaged|contacted|sorted|cleared|emptied|vacuumed|mowed|repaired|updated|reviewed|sent\s+off|"#
+        + #"collected|dropped\s+off)"#
 
     func reopen(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
@@ -880,6 +970,9 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:change|set|update|move)\s+(.+?)(?:'s|’s)?\s+(?:due\s+date|deadline|due|date)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
             #"^(.+?)\s+is\s+(?:now\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
+            // "the dentist is now at 4pm", "the meeting got moved to friday".
+            #"^(.+?)\s+is\s+now\s+(?:at|on|for)\s+(.+)$"#,
+            #"^(.+?)\s+(?:was|got|has\s+been|is|'s|’s)\s+(?:moved|rescheduled|pushed|pushed\s+back|postponed|changed|delayed)\s+(?:to|until|till|for)\s+(.+)$"#,
         ]
         // "schedule the review for Monday" moves a task that exists; "schedule a dentist appointment for Dec 3" adds one.
         let scheduling = [#"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#]

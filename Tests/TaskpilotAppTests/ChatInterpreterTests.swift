@@ -706,6 +706,47 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'add eggs, bread and butter to my shopping list' adds three tasks tagged shopping; 'what's on my shopping list?' lists them; 'I bought the eggs' completes one"
+    )
+    func namedLists() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add eggs, bread and butter to my shopping list")
+            #expect(added.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Eggs", "Bread", "Butter"], "\(added.response)")
+            let single = try await me.chat("add salt and pepper to the shopping list")
+            #expect(single.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Salt and pepper"], "\(single.response)")
+            _ = try await me.chat("add call mom to my to-do list")
+            let shopping = try await me.get("/api/v1/tasks?tags=shopping").decode(TaskListBody.self).items
+            #expect(shopping.map(\.title).sorted() == ["Bread", "Butter", "Eggs", "Salt and pepper"])
+            let untagged = try await me.get("/api/v1/tasks?q=mom").decode(TaskListBody.self).items
+            #expect(untagged.map(\.title) == ["Call mom"] && untagged.first?.tags == [])
+
+            let listed = try await me.chat("what's on my shopping list?")
+            #expect(Set(Self.rows(listed.response)) == Set(shopping.map(\.id)), "\(listed.response)")
+
+            let bought = try await me.chat("I bought the eggs")
+            #expect(Self.changes(bought) == ["complete_task"], "\(bought.response)")
+            let eggs = shopping.first { $0.title == "Eggs" }!
+            #expect(try await me.get("/api/v1/tasks/\(eggs.id)").decode(TaskBody.self).completed == true)
+            let called = try await me.chat("just called mom")
+            #expect(Self.changes(called) == ["complete_task"], "\(called.response)")
+            let unrelated = try await me.chat("I got to call the bank")
+            #expect(Self.changes(unrelated) != ["complete_task"], "\(unrelated.response)")
+
+            let undo = try await me.chat("schedule a dentist appointment next Tuesday at 2:30pm")
+            #expect(undo.tool_calls.first?.arguments["title"]?.stringValue == "Dentist appointment", "\(undo.response)")
+            let moved = try await me.chat("the dentist is now at 4pm")
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            let dentist = try await me.get("/api/v1/tasks?q=dentist").decode(TaskListBody.self).items.first
+            #expect(Self.newYorkDue(dentist)?.hour == 16 && Self.newYorkDue(dentist)?.weekday == 3)
+
+            for title in ["one", "two", "three"] { _ = try await me.createTask(#"{"title": "\#(title)"}"#) }
+            let next = try await me.chat("what's next?")
+            #expect(next.response.hasPrefix("Up next") && Self.rows(next.response).count == 5, "\(next.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

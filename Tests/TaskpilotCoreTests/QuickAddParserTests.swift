@@ -201,6 +201,27 @@ struct QuickAddParserTests {
         Case(text: "Midnight snack at midnight", title: "Midnight snack", due: "2026-11-23 23:59"),
         Case(text: "Plan trip 2026-12-05", title: "Plan trip", due: "2026-12-05"),
         Case(text: "Birthday party Feb 30", title: "Birthday party Feb 30"),
+        Case(text: "renew my passport before March", title: "renew my passport", due: "2027-02-28"),
+        Case(text: "book flights by march", title: "book flights", due: "2027-03-01"),
+        Case(text: "plan vacation in March", title: "plan vacation", due: "2027-03-31"),
+        Case(text: "winter clean-up during november", title: "winter clean-up", due: "2026-11-30"),
+        Case(text: "taxes before april 2028", title: "taxes", due: "2028-03-31"),
+        Case(text: "finish slides by end of day", title: "finish slides", due: "2026-11-23"),
+        Case(text: "finish slides eod", title: "finish slides", due: "2026-11-23"),
+        Case(text: "renew insurance by the end of january", title: "renew insurance", due: "2027-01-31"),
+        Case(text: "renew insurance end of january", title: "renew insurance", due: "2027-01-31"),
+        Case(text: "Notes in May", title: "Notes", due: "2027-05-31"),
+        Case(text: "Things may change", title: "Things may change"),
+        Case(text: "Fix march bug", title: "Fix march bug"),
+        Case(
+            text: "every weekday at 8am remind me to check email",
+            title: "Check email",
+            due: "2026-11-24 08:00",
+            rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+            reminders: [0]
+        ),
+        Case(text: "tomorrow 9am remind me to call Bob", title: "Call Bob", due: "2026-11-24 09:00", reminders: [0]),
+        Case(text: "tell Ann to remind me to call Bob", title: "tell Ann to remind me to call Bob"),
     ]
 
     @Test("phrases people type", arguments: cases)

@@ -490,14 +490,43 @@ extension QuickAddParser {
 
     func matchDay(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
         guard found.day == nil, found.instant == nil else { return nil }
+        if let (day, used) = namedMonth(tokens, index) {
+            found.day = day
+            return used
+        }
         var start = index
         if ["on", "by", "due", "before", "starting", "from"].contains(tokens.word(index) ?? "") { start += 1 }
+        if tokens.word(start) == "the", tokens.word(start + 1) == "end" { start += 1 }
         if let (day, used) = relativeDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
             if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
             return start + used - index
         }
         return nil
+    }
+
+    /// A month without a day, after a word that says how the task relates to it: "before March" is the last day of
+    /// February, "by March" the 1st of March, "in March" and "during March" its last day (done some time in it). The
+    /// month is the next one of that name (this one counts for "in" and "during", and for "end of"). A bare month
+    /// name stays in the title: "May" is also a word.
+    func namedMonth(_ tokens: Tokens, _ index: Int) -> (Day, Int)? {
+        guard let lead = tokens.word(index), ["before", "by", "in", "during"].contains(lead) else { return nil }
+        var cursor = index + 1
+        if tokens.word(cursor) == "the", tokens.word(cursor + 1) == "end" { cursor += 1 }
+        if tokens.word(cursor) == "end", let (day, used) = endOfNamedMonth(tokens, cursor) { return (day, cursor + used - index) }
+        if ["early", "mid", "late"].contains(tokens.word(cursor) ?? "") { return nil }
+        guard let name = tokens.word(cursor), let month = Self.months[name], Self.ordinal(tokens.word(cursor + 1)) == nil else { return nil }
+        let (writtenYear, usedYear) = explicitYear(tokens.word(cursor + 1))
+        let within = lead == "in" || lead == "during"
+        let year = writtenYear ?? (month > today.month || within && month == today.month ? today.year : today.year + 1)
+        let used = cursor + 1 + usedYear - index
+        let first = Day(year: year, month: month, day: 1)
+        switch lead {
+        case "by": return (first, used)
+        case "in", "during":
+            return (Day(year: year, month: month, day: RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar)), used)
+        default: return (first.adding(days: -1, calendar), used)
+        }
     }
 
     /// today, tonight, tomorrow, day after tomorrow, next week, next month, monday, next friday, this weekend, end of month.
@@ -513,6 +542,11 @@ extension QuickAddParser {
             return (Day(year: today.year, month: today.month, day: length), tokens.word(start + 2) == "the" ? 4 : 3)
         case "end" where tokens.matches(["end", "of", "week"], at: start) || tokens.matches(["end", "of", "the", "week"], at: start):
             return (nextWeekday(.friday, includeToday: true), tokens.word(start + 2) == "the" ? 4 : 3)
+        case "end" where tokens.matches(["end", "of", "day"], at: start) || tokens.matches(["end", "of", "the", "day"], at: start):
+            return (today, tokens.word(start + 2) == "the" ? 4 : 3)
+        case "end" where endOfNamedMonth(tokens, start) != nil:
+            return endOfNamedMonth(tokens, start)
+        case "eod": return (today, 1)
         case "eom":
             let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
             return (Day(year: today.year, month: today.month, day: length), 1)

@@ -109,6 +109,13 @@ public struct QuickAddParser: Sendable {
             }
         }
         matchTrailingImportance(&tokens, &found)
+        // "every weekday at 8am remind me to check email": the request after the schedule.
+        if !found.wantsDueReminder, let first = (0..<tokens.count).first(where: { !tokens.isConsumed($0) }), first > 0,
+            tokens.matches(["remind", "me", "to"], at: first)
+        {
+            tokens.consume(first..<(first + 3))
+            found.wantsDueReminder = true
+        }
         var title = tokens.remainingTitle()
         if found.wantsDueReminder, let first = title.first {
             title = first.uppercased() + title.dropFirst()
