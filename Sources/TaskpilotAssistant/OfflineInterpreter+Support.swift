@@ -219,6 +219,20 @@ extension OfflineInterpreter {
         return nil
     }
 
+    /// A phrase split into what comes before its longest ending that says only when ("the expense report friday at
+    /// 9am" → "the expense report", "friday at 9am"); nil when no ending does.
+    static func splitTrailingWhen(_ phrase: String, parser: QuickAddParser) -> (String, String)? {
+        let words = phrase.split(separator: " ")
+        for start in words.indices.dropFirst() {
+            let when = words[start...].joined(separator: " ")
+            let parsed = parser.parse(when)
+            if parsed.title.isEmpty, parsed.dueAt != nil, parsed.recurrence == nil {
+                return (words[..<start].joined(separator: " "), when)
+            }
+        }
+        return nil
+    }
+
     /// Whether the whole text matches a pattern (any case).
     static func matches(_ text: String, _ pattern: String) -> Bool {
         text.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil

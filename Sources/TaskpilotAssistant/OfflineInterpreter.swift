@@ -1096,11 +1096,18 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$"#, #"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+(.+)$"#,
             #"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+(.+)$"#,
         ]
-        let removing = [#"^(?:untag|unlabel)\s+(.+?)\s+(?:from\s+)?(.+)$"#, #"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+(.+)$"#]
+        let removing = [
+            #"^(?:untag|unlabel)\s+(.+?)\s+(?:from\s+)?(.+)$"#, #"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+(.+)$"#,
+            #"^(?:remove|delete|drop|take)\s+(?:the\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+(?:off\s+|from\s+|off\s+of\s+)(.+)$"#,
+        ]
+        // "tag it finance", "tag the report #work #q4": a tag that cannot be read as part of the task's name.
+        let bare = [
+            #"^(?:tag|label)\s+(it|this|that|this\s+one|that\s+one)\s+#?([\p{L}\p{N}_-]+)$"#, #"^(?:tag|label)\s+(.+?)\s+(#\S+(?:\s+#\S+)*)$"#,
+        ]
         var isRemoval = false
         var reference: String
         var tagText: String
-        if let (first, second) = Self.captures(lower, text, Array(adding.prefix(1))) {
+        if let (first, second) = Self.captures(lower, text, Array(adding.prefix(1)) + bare) {
             (reference, tagText) = (first, second)
         } else if let (first, second) = Self.captures(lower, text, Array(adding.dropFirst())) {
             (tagText, reference) = (first, second)
@@ -1151,7 +1158,18 @@ public struct OfflineInterpreter: Sendable {
             let parsed = parser.parse(reference)
             return parsed.dueAt == nil && parsed.recurrence == nil ? (reference, when) : nil
         }
-        guard let (reference, when) = Self.captures(lower, text, patterns) ?? existing ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) })
+        // "set a reminder for the expense report friday at 9am": the longest ending that is a when.
+        let anyWhen = Self.capture(
+            lower,
+            text,
+            [
+                #"^(?:remind\s+me\s+(?:about|of)|(?:set|add|create)\s+(?:a\s+)?reminder\s+(?:for|to|on|about))\s+(.+)$"#
+            ]
+        ).flatMap { Self.splitTrailingWhen($0, parser: parser) }
+        guard
+            let (reference, when) = Self.captures(lower, text, [patterns[0]]) ?? anyWhen ?? Self.captures(lower, text, Array(patterns.dropFirst()))
+                ?? existing
+                ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) })
         else {
             return nil
         }

@@ -747,6 +747,28 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'tag it finance', 'remove the finance tag from …', 'set a reminder for the expense report friday at 9am'")
+    func tagsAndRemindersByName() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let report = try await me.createTask(#"{"title": "Submit expense report"}"#)
+            let shown = try await me.chat("show the expense report")
+            let tagged = try await me.chat("tag it finance", in: shown.conversation_id)
+            #expect(Self.changes(tagged) == ["update_task"], "\(tagged.response)")
+            _ = try await me.chat("tag the expense report #work #q4")
+            #expect(try await me.get("/api/v1/tasks/\(report.id)").decode(TaskBody.self).tags == ["finance", "q4", "work"])
+            _ = try await me.chat("remove the finance tag from the expense report")
+            #expect(try await me.get("/api/v1/tasks/\(report.id)").decode(TaskBody.self).tags == ["q4", "work"])
+
+            let reminded = try await me.chat("set a reminder for the expense report friday at 9am")
+            #expect(Self.changes(reminded) == ["set_reminder"], "\(reminded.response)")
+            let reminder = try await me.get("/api/v1/tasks/\(report.id)").decode(TaskBody.self).reminders.first
+            let fire = reminder?.fire_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
+            let parts = fire.map { Calendar.taskpilot(Self.newYork).dateComponents([.weekday, .hour], from: $0) }
+            #expect(parts?.weekday == 6 && parts?.hour == 9, "\(reminded.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in
