@@ -190,13 +190,52 @@ public enum Timestamp {
     }
 }
 
+/// How a reader writes the time of day: "17:00" or "5:00 PM".
+public enum HourCycle: Sendable, Equatable {
+    case twentyFourHour
+    case twelveHour
+
+    /// The clock of the language a client prefers most in an `Accept-Language` header ("en-US,en;q=0.9" → 12-hour,
+    /// "en-GB" or "de" → 24-hour); 24-hour without one.
+    public static func preferred(acceptLanguage header: String?) -> HourCycle {
+        guard let header else { return .twentyFourHour }
+        var best: (tag: String, weight: Double)?
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = parts.first, !tag.isEmpty, tag != "*" else { continue }
+            var weight = 1.0
+            for parameter in parts.dropFirst() where parameter.hasPrefix("q=") { weight = Double(parameter.dropFirst(2)) ?? 0 }
+            if weight > 0, weight > (best?.weight ?? 0) { best = (tag, weight) }
+        }
+        guard let tag = best?.tag, tag.count <= 35, tag.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { return .twentyFourHour }
+        switch Locale(identifier: tag).hourCycle {
+        case .oneToTwelve, .zeroToEleven: return .twelveHour
+        default: return .twentyFourHour
+        }
+    }
+
+    /// " 17:00" or " 5:00 PM".
+    func time(hour: Int, minute: Int) -> String {
+        switch self {
+        case .twentyFourHour: String(format: "%02d:%02d", hour, minute)
+        case .twelveHour: String(format: "%d:%02d %@", hour % 12 == 0 ? 12 : hour % 12, minute, hour < 12 ? "AM" : "PM")
+        }
+    }
+}
+
 extension Timestamp {
-    /// A due date for people, in their zone: "today 17:00", "tomorrow", "Tue 1 Dec 09:00", "1 Dec 2027".
+    /// The clock the words of `describe` use: set for the duration of a request by whoever knows the reader's (the
+    /// chat from the browser's `Accept-Language`), 24-hour otherwise.
+    @TaskLocal public static var hourCycle: HourCycle = .twentyFourHour
+
+    /// A due date for people, in their zone: "today 17:00", "tomorrow", "Tue 1 Dec 09:00", "1 Dec 2027" (times as
+    /// `hourCycle` writes them: "today 5:00 PM").
     public static func describe(_ date: Date, allDay: Bool, timeZone: TimeZone, now: Date) -> String {
         let calendar = Calendar.taskpilot(timeZone)
         let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
         let parts = calendar.dateComponents([.year, .hour, .minute], from: date)
-        let time = allDay ? "" : String(format: " %02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        let time = allDay ? "" : " " + hourCycle.time(hour: parts.hour ?? 0, minute: parts.minute ?? 0)
         switch days {
         case 0: return "today" + time
         case 1: return "tomorrow" + time

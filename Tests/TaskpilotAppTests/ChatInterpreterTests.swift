@@ -769,6 +769,21 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("a reply writes times the way the browser's language does: 1:05 PM for en-US, 13:05 for en-GB or none")
+    func hourCycleFromAcceptLanguage() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            func reply(_ language: String?) async throws -> String {
+                let headers: HTTPFields = language.map { [.acceptLanguage: $0] } ?? [:]
+                let body = #"{"message": "add lunch with Sam tomorrow 1:05pm"}"#
+                return try await me.send(.post, "/api/v1/chat", json: body, headers: headers).decode(ChatReplyBody.self).response
+            }
+            #expect(try await reply("en-US,en;q=0.9").hasSuffix("due tomorrow 1:05 PM."))
+            #expect(try await reply("en-GB").hasSuffix("due tomorrow 13:05."))
+            #expect(try await reply(nil).hasSuffix("due tomorrow 13:05."))
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

@@ -59,4 +59,29 @@ struct TimestampTests {
             #expect(Timestamp.format(date) == formatter.string(from: date))
         }
     }
+
+    @Test(
+        "the clock of a reader's language, from Accept-Language",
+        arguments: [
+            ("en-US,en;q=0.9", HourCycle.twelveHour), ("en-GB", .twentyFourHour), ("de-DE,de;q=0.9,en;q=0.5", .twentyFourHour),
+            ("fr;q=0.1, en-US;q=0.8", .twelveHour), ("", .twentyFourHour), ("*", .twentyFourHour), ("en-US;q=0", .twentyFourHour),
+            ("x!y", .twentyFourHour), ("ja-JP", .twentyFourHour), ("en-AU", .twelveHour),
+        ]
+    )
+    func hourCycle(_ header: String, _ expected: HourCycle) {
+        #expect(HourCycle.preferred(acceptLanguage: header) == expected)
+    }
+
+    @Test("times in words follow the hour cycle: 13:05 or 1:05 PM, midnight 12:00 AM, noon 12:00 PM")
+    func describedTimes() {
+        let zone = TimeZone(identifier: "Europe/Paris")!
+        let now = local("2026-11-23T10:00", zone)
+        #expect(Timestamp.describe(local("2026-11-23T13:05", zone), allDay: false, timeZone: zone, now: now) == "today 13:05")
+        Timestamp.$hourCycle.withValue(.twelveHour) {
+            #expect(Timestamp.describe(local("2026-11-23T13:05", zone), allDay: false, timeZone: zone, now: now) == "today 1:05 PM")
+            #expect(Timestamp.describe(local("2026-11-24T00:00", zone), allDay: false, timeZone: zone, now: now) == "tomorrow 12:00 AM")
+            #expect(Timestamp.describe(local("2026-11-24T12:00", zone), allDay: false, timeZone: zone, now: now) == "tomorrow 12:00 PM")
+            #expect(Timestamp.describe(local("2026-11-24T12:00", zone), allDay: true, timeZone: zone, now: now) == "tomorrow")
+        }
+    }
 }
