@@ -222,6 +222,15 @@ struct QuickAddParserTests {
         ),
         Case(text: "tomorrow 9am remind me to call Bob", title: "Call Bob", due: "2026-11-24 09:00", reminders: [0]),
         Case(text: "tell Ann to remind me to call Bob", title: "tell Ann to remind me to call Bob"),
+        Case(text: "remind me tomorrow at 5pm to call the plumber", title: "Call the plumber", due: "2026-11-24 17:00", reminders: [0]),
+        Case(text: "remind me in 20 minutes to check the oven", title: "Check the oven", due: "2026-11-23 10:20", reminders: [0]),
+        Case(text: "remind me at 5pm to call Bob", title: "Call Bob", due: "2026-11-23 17:00", reminders: [0]),
+        Case(text: "remind me how to cook", title: "remind me how to cook"),
+        Case(text: "Biweekly retro on thursdays at 3pm", title: "Biweekly retro", due: "2026-11-26 15:00", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"),
+        Case(text: "team retro biweekly on thursday", title: "team retro", due: "2026-11-26", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"),
+        Case(text: "pay estimated taxes quarterly", title: "pay estimated taxes", due: "2026-11-23", rrule: "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=23"),
+        Case(text: "water the lawn every fortnight", title: "water the lawn", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=2"),
+        Case(text: "Quarterly review", title: "Quarterly review"),
     ]
 
     @Test("phrases people type", arguments: cases)

@@ -60,8 +60,14 @@ async def test_a_bad_token_gets_no_socket(server):
         assert refused.value.response.status_code == 401, url
         error = json.loads(refused.value.response.body)["error"]
         assert error["code"] == "unauthorized" and mentions in error["message"], error
-    # The connection that was refused is not the server's last: a good token still gets its socket.
+    # A handshake to a path that has no socket is 404, with the same error body, whatever its credentials.
     user = server.register("refused-ws@example.com")
+    with pytest.raises(websockets.exceptions.InvalidStatus) as missing:
+        async with websockets.connect(f"ws://127.0.0.1:{server.port}/api/v1/sockets?access_token={user['token']}"):
+            pass
+    assert missing.value.response.status_code == 404
+    assert json.loads(missing.value.response.body)["error"]["code"] == "not_found"
+    # The connection that was refused is not the server's last: a good token still gets its socket.
     async with websockets.connect(f"{base}?access_token={user['token']}") as socket:
         assert (await next_message(socket, {"hello"}))["type"] == "hello"
 

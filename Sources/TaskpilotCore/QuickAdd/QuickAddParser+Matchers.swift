@@ -262,13 +262,14 @@ extension QuickAddParser {
         } else {
             switch word {
             case "daily": rule = RecurrenceRule(frequency: .daily)
-            case "weekly":
-                rule = RecurrenceRule(frequency: .weekly)
+            case "weekly", "biweekly", "bi-weekly", "fortnightly":
+                rule = RecurrenceRule(frequency: .weekly, interval: word == "weekly" ? 1 : 2)
                 if tokens.word(cursor) == "on", let (days, used) = weekdayList(tokens, cursor + 1) {
                     rule.byWeekday = days
                     cursor += 1 + used
                 }
             case "monthly": rule = RecurrenceRule(frequency: .monthly)
+            case "quarterly": rule = RecurrenceRule(frequency: .monthly, interval: 3)
             case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
             case "every", "every!", "each":
                 guard let (parsed, used) = ruleAfterEvery(tokens, index + 1) else { return nil }
@@ -396,6 +397,10 @@ extension QuickAddParser {
             return (rule, next - start)
         case "year", "years":
             return (RecurrenceRule(frequency: .yearly, interval: interval), cursor + 1 - start)
+        case "fortnight", "fortnights":
+            return (RecurrenceRule(frequency: .weekly, interval: 2 * interval), cursor + 1 - start)
+        case "quarter", "quarters":
+            return (RecurrenceRule(frequency: .monthly, interval: 3 * interval), cursor + 1 - start)
         case "last":
             // "every last day of the month"
             guard tokens.word(cursor + 1) == "day" else { return nil }

@@ -70,12 +70,22 @@ public struct QuickAddParser: Sendable {
 
     /// Words that, first in the text, name the thing rather than schedule it.
     static let titleLeadWords: Set<String> = [
-        "daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays",
+        "daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays", "biweekly", "bi-weekly",
+        "fortnightly", "quarterly",
     ]
 
     /// Parses one line of text.
     public func parse(_ text: String) -> QuickAddResult {
         var tokens = Tokens(text)
+        // "remind me tomorrow at 5pm to call the plumber": as "remind me to call the plumber tomorrow at 5pm".
+        if tokens.matches(["remind", "me"], at: 0), tokens.word(2) != "to",
+            let to = (3..<max(3, tokens.count - 1)).first(where: { tokens.word($0) == "to" })
+        {
+            let when = parse(tokens.raw[2..<to].joined(separator: " "))
+            if when.title.isEmpty, when.dueAt != nil || when.recurrence != nil {
+                return parse((["remind", "me", "to"] + tokens.raw[(to + 1)...] + tokens.raw[2..<to]).joined(separator: " "))
+            }
+        }
         var found = Findings()
         if tokens.matches(["remind", "me", "to"], at: 0) {
             tokens.consume(0..<3)
@@ -109,6 +119,13 @@ public struct QuickAddParser: Sendable {
             }
         }
         matchTrailingImportance(&tokens, &found)
+        // "Biweekly retro on thursdays": the word names the thing and says how often the days come round.
+        if ["biweekly", "bi-weekly", "fortnightly"].contains(tokens.word(0) ?? ""), var rule = found.rule, rule.frequency == .weekly,
+            rule.interval == 1
+        {
+            rule.interval = 2
+            found.rule = rule
+        }
         // "every weekday at 8am remind me to check email": the request after the schedule.
         if !found.wantsDueReminder, let first = (0..<tokens.count).first(where: { !tokens.isConsumed($0) }), first > 0,
             tokens.matches(["remind", "me", "to"], at: first)
