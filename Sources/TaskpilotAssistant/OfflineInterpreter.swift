@@ -63,7 +63,7 @@ public struct OfflineInterpreter: Sendable {
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
         { $0.greeting }, { $0.help }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.clearing }, { $0.describing },
-        { $0.repeating }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
+        { $0.repeating }, { $0.idList }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
@@ -659,6 +659,23 @@ public struct OfflineInterpreter: Sendable {
             let next = calendar.date(byAdding: .month, value: 1, to: calendar.date(from: parts)!)!
             arguments["due_before"] = .string(Timestamp.format(next))
             due = " due this month"
+        } else if let bound = lower.firstMatch(of: /\b(before|by|until|till|after)\s+(.+)$/),
+            let start = Self.namedDay(in: String(bound.output.2), zone: zone, now: now),
+            let end = calendar.date(byAdding: .day, value: 1, to: start)
+        {
+            // "due before friday" ends where Friday starts; "by friday" includes it; "after friday" starts after it.
+            let day = Timestamp.describe(start, allDay: true, timeZone: zone, now: now)
+            switch bound.output.1 {
+            case "before":
+                arguments["due_before"] = .string(Timestamp.format(start))
+                due = " due before " + day
+            case "after":
+                arguments["due_after"] = .string(Timestamp.format(end))
+                due = " due after " + day
+            default:
+                arguments["due_before"] = .string(Timestamp.format(end))
+                due = " due by " + day
+            }
         } else if let start = Self.namedDay(in: String(original.prefix(Self.selectionLength(lower))), zone: zone, now: now),
             let end = calendar.date(byAdding: .day, value: 1, to: start)
         {

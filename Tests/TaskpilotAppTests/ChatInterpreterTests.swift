@@ -784,6 +784,48 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'complete 3 and 4', 'mark tasks 5, 6 and 99 as done', 'delete #5 #6' act on exactly those ids; 'due before/by/after friday'")
+    func tasksByIDsAndBounds() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            var ids: [Int64] = []
+            for title in ["one", "two", "three", "four", "five"] { ids.append(try await me.createTask(#"{"title": "\#(title)"}"#).id) }
+            func status(_ id: Int64) async throws -> String { try await me.get("/api/v1/tasks/\(id)").decode(TaskBody.self).status }
+
+            let completed = try await me.chat("complete \(ids[0]) and \(ids[1])")
+            #expect(Self.changes(completed) == ["complete_task", "complete_task"], "\(completed.response)")
+            #expect(try await [status(ids[0]), status(ids[1]), status(ids[2])] == ["completed", "completed", "pending"])
+            let undone = try await me.chat("undo", in: completed.conversation_id)
+            #expect(Self.changes(undone) == ["reopen_task", "reopen_task"], "\(undone.response)")
+
+            let marked = try await me.chat("mark tasks \(ids[2]), \(ids[3]) and 999999 as done")
+            #expect(Self.changes(marked) == ["complete_task", "complete_task"], "\(marked.response)")
+            #expect(marked.response.contains("task 999999 was not found"), "\(marked.response)")
+            #expect(try await [status(ids[4]), status(ids[0])] == ["pending", "pending"])
+
+            let deleted = try await me.chat("delete #\(ids[2]) #\(ids[3])")
+            #expect(Self.changes(deleted) == ["delete_task", "delete_task"], "\(deleted.response)")
+            let left = try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.map(\.id).sorted()
+            #expect(left == [ids[0], ids[1], ids[4]])
+
+            // Due dates around a day: 2, 4 and 6 days from now.
+            var dated: [Int64] = []
+            for days in [2.0, 4, 6] {
+                let due = Timestamp.format(Date().addingTimeInterval(days * 86_400))
+                dated.append(try await me.createTask(#"{"title": "dated", "due_at": "\#(due)"}"#).id)
+            }
+            let fourth = Calendar.taskpilot(Self.newYork).date(byAdding: .day, value: 4, to: Date())!
+            let day = Timestamp.describe(fourth, allDay: true, timeZone: Self.newYork, now: Date())
+            let spelled = day.split(separator: " ").count > 1 ? String(day.split(separator: " ").dropFirst().joined(separator: " ")) : day
+            let before = try await me.chat("show tasks due before \(spelled)")
+            #expect(Self.rows(before.response) == [dated[0]], "\(before.response)")
+            let by = try await me.chat("what's due by \(spelled)?")
+            #expect(Self.rows(by.response) == [dated[0], dated[1]], "\(by.response)")
+            let after = try await me.chat("list tasks due after \(spelled)")
+            #expect(Self.rows(after.response) == [dated[2]], "\(after.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in

@@ -1,0 +1,60 @@
+import Foundation
+import TaskpilotCore
+
+/// "complete 56 and 57", "mark tasks 58, 59 and 60 as done", "delete #3 #4", "reopen 7 & 8": several tasks named by
+/// id, each changed by its own tool call (so "undo" takes them all back and a missing id is named, not guessed at).
+extension OfflineInterpreter {
+    /// The most tasks one message names by id.
+    static let maxListedIDs = 20
+
+    func idList(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let number = #"#?\d{1,15}"#
+        let list = "(" + number + #"(?:\s*(?:,\s*and|,|and|&|\s)\s*"# + number + ")+)"
+        let head = #"(?:tasks?\s+|numbers?\s+|ids?\s+|rows?\s+)?"#
+        let patterns: [(String, String)] = [
+            ("complete", #"^(?:complete|finish|close|check\s+off|tick\s+off|done\s+with)\s+"# + head + list + "$"),
+            ("complete", #"^(?:mark|set)\s+"# + head + list + #"\s+(?:as\s+)?(?:done|complete|completed|finished)$"#),
+            ("reopen", #"^(?:reopen|re-open|uncomplete)\s+"# + head + list + "$"),
+            ("reopen", #"^(?:mark|set)\s+"# + head + list + #"\s+(?:as\s+)?(?:not\s+done|incomplete|pending|open|undone)$"#),
+            ("delete", #"^(?:delete|remove|drop|trash|erase)\s+"# + head + list + "$"),
+        ]
+        guard
+            let (action, said) = patterns.lazy.compactMap({ action, pattern in
+                Self.capture(lower, text, [pattern]).map { (action, $0) }
+            }).first
+        else { return nil }
+        var ids: [Int64] = []
+        for match in said.matches(of: /\d+/) {
+            guard let id = Int64(match.output), !ids.contains(id) else { continue }
+            ids.append(id)
+        }
+        guard ids.count <= Self.maxListedIDs else {
+            return turn.reply("That is more than \(Self.maxListedIDs) tasks at once; say “\(action) all tasks tagged …” or name fewer.")
+        }
+        let tool = action == "complete" ? "complete_task" : action == "reopen" ? "reopen_task" : "delete_task"
+        var done: [String] = []
+        var failed: [String] = []
+        var changed: [Int64] = []
+        for id in ids {
+            let title = (try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now))?.title
+            guard let title else {
+                failed.append("task \(id) was not found")
+                continue
+            }
+            switch await turn.run(tool, ["task_id": .number(Double(id))]) {
+            case .success:
+                done.append("**\(Self.escape(title))**")
+                if action != "delete" { changed.append(id) }
+            case .failure(let error):
+                failed.append("task \(id): \(error.message)")
+            }
+        }
+        var sentences: [String] = []
+        if !done.isEmpty {
+            let joined = done.count > 1 ? done.dropLast().joined(separator: ", ") + " and " + done.last! : done.joined()
+            sentences.append("\(Self.verbPast(action).prefix(1).uppercased() + Self.verbPast(action).dropFirst()) \(joined).")
+        }
+        if !failed.isEmpty { sentences.append((done.isEmpty ? "Nothing was changed: " : "Not changed: ") + failed.joined(separator: "; ") + ".") }
+        return turn.reply(sentences.joined(separator: " "), focus: changed.count == 1 ? changed : nil)
+    }
+}
