@@ -747,6 +747,25 @@ public struct OfflineInterpreter: Sendable {
             zone: turn.context.user.timeZone,
             now: turn.context.now
         )
+        // "complete the shopping tasks", "delete both dentist tasks": a word before "tasks" that no filter reads is a
+        // tag the user has, or else words to search for; never dropped (that would select every task).
+        if let qualifier = Self.bulkQualifier(selection.lowercased()) {
+            if qualifier.range(of: #"^(first|last|next|top|bottom|previous|other|some|few|couple)\b"#, options: .regularExpression) != nil {
+                return turn.reply(
+                    "Which tasks do you mean? Name them by id (“\(action.rawValue) 3 and 4”) or by what they share "
+                        + "(“\(action.rawValue) all tasks tagged work”). Nothing was changed."
+                )
+            }
+            let tags = (try? await turn.context.tasks.tags(userID: turn.context.user.id)) ?? []
+            if !qualifier.contains(" "), tags.contains(where: { $0.name == qualifier }) {
+                let chosen = (arguments["tags"]?.arrayValue ?? []) + [.string(qualifier)]
+                arguments["tags"] = .array(chosen)
+                description += " tagged #" + qualifier
+            } else if arguments["query"] == nil {
+                arguments["query"] = .string(qualifier)
+                description += " matching “\(qualifier)”"
+            }
+        }
         // "delete all tasks" means every status; "complete all tasks" only the pending ones.
         if action == .delete, arguments["status"]?.stringValue == "pending", !padded.contains(" pending ") && !padded.contains(" open ") {
             arguments["status"] = "all"
@@ -787,6 +806,21 @@ public struct OfflineInterpreter: Sendable {
         case .failure(let error):
             return turn.reply("That didn't work: \(error.message)")
         }
+    }
+
+    /// The words between "the"/"my"/"all"/"both" and "tasks" that no filter reads: "work" in "mark my work tasks as
+    /// done", "dentist" in "delete both dentist tasks"; nil when every word there is one a filter understands ("all
+    /// completed tasks", "my high priority tasks").
+    static func bulkQualifier(_ lower: String) -> String? {
+        guard let match = lower.firstMatch(of: /\b(?:the|my|all|both|these|those|our)\s+(.+?)\s+tasks?\b/) else { return nil }
+        let understood: Set<String> = [
+            "the", "my", "all", "both", "these", "those", "of", "our", "completed", "complete", "done", "finished", "overdue", "late",
+            "pending", "open", "remaining", "unfinished", "incomplete", "urgent", "important", "high", "low", "medium", "priority",
+            "high-priority", "low-priority", "today", "today's", "todays", "tomorrow", "tomorrow's", "this", "week's", "weeks", "old",
+            "every", "due", "p1", "other", "current", "existing", "as", "tagged",
+        ]
+        let words = match.output.1.split(separator: " ").map(String.init).filter { !understood.contains($0) && !$0.hasPrefix("#") }
+        return words.isEmpty ? nil : words.joined(separator: " ")
     }
 
     /// "move today's tasks to tomorrow", "push everything from today to friday": each pending task selected moves as

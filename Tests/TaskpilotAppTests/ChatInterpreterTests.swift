@@ -826,6 +826,32 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
+    func bulkQualifiers() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            for body in [
+                #"{"title": "eggs", "tags": ["shopping"]}"#, #"{"title": "milk", "tags": ["shopping"]}"#, #"{"title": "dentist call"}"#,
+                #"{"title": "dentist visit"}"#, #"{"title": "report", "tags": ["work"]}"#, #"{"title": "slides"}"#,
+            ] {
+                _ = try await me.createTask(body)
+            }
+            func titles(_ status: String) async throws -> [String] {
+                try await me.get("/api/v1/tasks?status=\(status)").decode(TaskListBody.self).items.map(\.title).sorted()
+            }
+            let asked = try await me.chat("delete the first two tasks")
+            #expect(Self.changes(asked).isEmpty && asked.response.hasPrefix("Which tasks"), "\(asked.response)")
+            let shopping = try await me.chat("complete the shopping tasks")
+            #expect(Self.changes(shopping) == ["bulk_tasks"], "\(shopping.response)")
+            #expect(try await titles("completed") == ["eggs", "milk"])
+            let dentist = try await me.chat("delete both dentist tasks")
+            #expect(Self.changes(dentist) == ["bulk_tasks"], "\(dentist.response)")
+            #expect(try await titles("all") == ["eggs", "milk", "report", "slides"])
+            let work = try await me.chat("mark my work tasks as done")
+            #expect(try await titles("pending") == ["slides"], "\(work.response)")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in
