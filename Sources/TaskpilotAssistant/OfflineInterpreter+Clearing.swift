@@ -78,6 +78,10 @@ extension OfflineInterpreter {
         let padded = " " + lower + " "
         if padded.contains(" newest first ") || padded.contains(" most recent first ") { return ("created_at:desc", "newest first") }
         if padded.contains(" oldest first ") { return ("created_at:asc", "oldest first") }
+        if padded.contains(" oldest ") { return ("created_at:asc", "oldest first") }
+        if padded.contains(" newest ") || padded.contains(" latest ") || padded.contains(" most recent ") {
+            return ("created_at:desc", "newest first")
+        }
         guard
             let range = lower.range(
                 of:

@@ -15,6 +15,23 @@ extension OfflineInterpreter {
     static let stopwords: Set<String> = ["the", "a", "an", "my", "task", "to", "for", "of", "on", "one", "todo", "item", "about"]
 
     /// Resolves a reference within the user's own tasks, preferring a status when several match.
+    /// The tasks of "the report and the slides", each name fitting exactly one task; nil unless there are several
+    /// names and every one does.
+    func resolveEach(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> [TaskItem]? {
+        let names = reference.replacingOccurrences(of: ", and ", with: ", ").split(separator: ",").flatMap {
+            $0.components(separatedBy: " and ")
+        }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard (2...10).contains(names.count) else { return nil }
+        var tasks: [TaskItem] = []
+        for name in names {
+            guard case .task(let task) = await resolve(name, prefer: status, turn: turn), !tasks.contains(where: { $0.id == task.id }) else {
+                return nil
+            }
+            tasks.append(task)
+        }
+        return tasks
+    }
+
     func resolve(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> Resolution {
         let context = turn.context
         // The answer to "which one do you mean?" stands for the reference of the question.

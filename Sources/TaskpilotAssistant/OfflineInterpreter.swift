@@ -453,7 +453,8 @@ public struct OfflineInterpreter: Sendable {
         let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
         var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
         var listArguments = arguments
-        listArguments["limit"] = .number(counting ? 100 : 50)
+        // One more than is shown, to tell a whole list from the first page of a longer one.
+        listArguments["limit"] = .number(counting ? 100 : 51)
         // "what's next?", "what should I do first?": the few that come first, not the whole list.
         let upNext = Self.matches(
             lower,
@@ -462,9 +463,16 @@ public struct OfflineInterpreter: Sendable {
         if upNext { listArguments["limit"] = 5 }
         // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
         // completed tasks, kept when completed in that period.
+        // "what's my oldest task?": the one task first in that order.
+        let single = lower.firstMatch(of: /\b(oldest|newest|latest|most recent)\s+(?:pending\s+|open\s+|completed\s+)?task\b(?!s)/)
         if let order = Self.sortArgument(lower) {
             listArguments["sort"] = .string(order.sort)
-            description += ", " + order.words
+            if single == nil { description += ", " + order.words }
+        }
+        if let single, !counting {
+            listArguments["limit"] = 1
+            // The latest completed task is the one completed last.
+            if arguments["status"]?.stringValue == "completed", single.output.1 != "oldest" { listArguments["sort"] = "updated_at:desc" }
         }
         let missing = Self.missingFieldFilter(lower)
         if let missing {
@@ -484,7 +492,7 @@ public struct OfflineInterpreter: Sendable {
         switch await turn.run("list_tasks", listArguments) {
         case .success(let result):
             var items = result.arrayValue ?? []
-            if let missing { items = Array(items.filter(missing.keep).prefix(counting ? 100 : 50)) }
+            if let missing { items = Array(items.filter(missing.keep).prefix(counting ? 100 : 51)) }
             if let completion {
                 items = items.filter { item in
                     item["completed_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: turn.context.user.timeZone)?.date }.map(
@@ -492,6 +500,8 @@ public struct OfflineInterpreter: Sendable {
                     ) ?? false
                 }
             }
+            let more = !counting && items.count > 50
+            if more { items = Array(items.prefix(50)) }
             let ids = items.compactMap { $0["id"]?.int64Value }
             if counting {
                 let count = items.count >= 100 ? "at least 100" : String(items.count)
@@ -510,12 +520,17 @@ public struct OfflineInterpreter: Sendable {
                 return turn.reply(cleared ? "You have no \(description). 🎉" : "I found no \(description).", rows: [])
             }
             let table = Self.table(items, zone: turn.context.user.timeZone, now: turn.context.now)
-            let heading =
-                upNext
-                ? "Up next, soonest due first (\(items.count) of your \(description)):"
-                : items.count == 1
-                    ? "Here is your only \(description.replacingOccurrences(of: "tasks", with: "task")):"
-                    : "Here are your \(items.count) \(description):"
+            let singular = description.replacingOccurrences(of: "tasks", with: "task")
+            let heading: String
+            if upNext {
+                heading = "Up next, soonest due first (\(items.count) of your \(description)):"
+            } else if more {
+                heading = "Here are the first 50 of your \(description) (there are more: narrow it down, e.g. “… due this week” or “… tagged work”):"
+            } else if let single {
+                heading = "Here is your \(single.output.1) \(singular):"
+            } else {
+                heading = items.count == 1 ? "Here is your only \(singular):" : "Here are your \(items.count) \(description):"
+            }
             // A list of several leaves "it" with the task the conversation last acted on: its first row is no answer.
             return turn.reply(heading + "\n\n" + table, focus: ids.count == 1 ? ids : nil, rows: ids)
         case .failure(let error):
@@ -928,6 +943,18 @@ public struct OfflineInterpreter: Sendable {
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
         let resolution = await resolve(reference, prefer: .pending, turn: turn)
+        // "mark the report and the slides as done": two tasks, when no one task is called that and each name fits one.
+        if case .missing = resolution, let tasks = await resolveEach(reference, prefer: .pending, turn: turn) {
+            var done: [String] = []
+            for task in tasks {
+                switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
+                case .success: done.append("**\(Self.escape(task.title))**")
+                case .failure(let error):
+                    return turn.reply((done.isEmpty ? "" : "I completed " + done.joined(separator: ", ") + ", but ") + error.message)
+                }
+            }
+            return turn.reply("Marked " + done.joined(separator: " and ") + " as completed. ✅")
+        }
         // "finish the slides by thursday" with no such task is a task to add; "complete the first one" never is.
         if case .missing = resolution, Self.rowReference(reference, rows: turn.rows) == nil, Self.readsAsTask(text, context: turn.context) {
             return nil

@@ -852,6 +852,28 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'mark the report and the slides as done' completes both; 'what's my oldest task?' shows one; a long list says it is the first 50")
+    func namesOldestAndLongLists() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let report = try await me.createTask(#"{"title": "Quarterly report"}"#)
+            let slides = try await me.createTask(#"{"title": "Board slides"}"#)
+            let both = try await me.chat("mark the report and the slides as done")
+            #expect(Self.changes(both) == ["complete_task", "complete_task"], "\(both.response)")
+            let done = try await me.get("/api/v1/tasks?status=completed").decode(TaskListBody.self).items.map(\.id).sorted()
+            #expect(done == [report.id, slides.id])
+
+            let first = try await me.createTask(#"{"title": "first pending"}"#)
+            for number in 1...52 { _ = try await me.createTask(#"{"title": "task \#(number)"}"#) }
+            let oldest = try await me.chat("what's my oldest task?")
+            #expect(Self.rows(oldest.response) == [first.id] && oldest.response.hasPrefix("Here is your oldest"), "\(oldest.response)")
+            let long = try await me.chat("list my tasks")
+            #expect(long.response.hasPrefix("Here are the first 50 of your") && Self.rows(long.response).count == 50, "\(long.response.prefix(200))")
+            let whole = try await me.chat("list my completed tasks")
+            #expect(whole.response.hasPrefix("Here are your 2 completed tasks"), "\(whole.response.prefix(200))")
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in
