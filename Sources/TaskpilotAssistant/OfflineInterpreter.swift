@@ -40,7 +40,8 @@ public struct OfflineInterpreter: Sendable {
     func interpret(_ text: String, _ lower: String, message: String, turn: inout Turn) async -> AssistantReply {
         // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
         let intents =
-            Self.isQuestion(lower) ? [{ $0.greeting }, { $0.help }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.list }] : Self.intents
+            Self.isQuestion(lower)
+            ? [{ $0.greeting }, { $0.help }, { $0.summary }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.list }] : Self.intents
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
@@ -62,7 +63,7 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.clearing }, { $0.describing },
+        { $0.greeting }, { $0.help }, { $0.summary }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.clearing }, { $0.describing },
         { $0.repeating }, { $0.idList }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
@@ -207,6 +208,7 @@ public struct OfflineInterpreter: Sendable {
         | move it to friday · make it urgent · tag it with work | change the task we just talked about |
         | rename the report to Q4 report · delete the dentist task | rename or delete |
         | delete completed tasks · mark all tasks complete | bulk actions (I ask before deleting or completing many) |
+        | give me a summary · what's next? | counts of what is open, late and due; the five that come first |
         | undo | take back my last change to a task |
         """
 
@@ -230,6 +232,39 @@ public struct OfflineInterpreter: Sendable {
         let asks = ["help", "?", "what can you do", "how does this work", "commands", "what do you do", "how do i use this", "usage"]
         guard asks.contains(where: { lower == $0 || lower.hasPrefix($0 + " ") }) else { return nil }
         return turn.reply(Self.helpText)
+    }
+
+    /// "give me a summary", "overview", "how am I doing?": counts of what is open, late, due today and this week.
+    func summary(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let pattern =
+            #"^(?:(?:please\s+)?(?:give|show)\s+me\s+|what(?:'s|’s|s| is)\s+)?(?:a\s+|an\s+|my\s+)?(?:quick\s+)?(?:summary|overview|status|recap|rundown)(?:\s+of\s+(?:my\s+)?(?:tasks|things|day|week))?(?:\s+please)?[?.!]?$|^how\s+am\s+i\s+doing[?.!]?$"#
+        guard Self.matches(lower, pattern) else { return nil }
+        let zone = turn.context.user.timeZone
+        let calendar = Calendar.taskpilot(zone)
+        let today = calendar.startOfDay(for: turn.context.now)
+        let tomorrow = calendar.date(byAdding: .day, value: 1, to: today)!
+        let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: turn.context.now)).rawValue
+        let weekEnd = calendar.date(byAdding: .day, value: 8 - weekday, to: today)!
+        func count(_ extra: [String: JSONValue]) async -> Int? {
+            var arguments: [String: JSONValue] = ["status": "pending", "limit": 100]
+            arguments.merge(extra) { $1 }
+            guard case .success(let result) = await turn.run("list_tasks", arguments) else { return nil }
+            return result.arrayValue?.count
+        }
+        func amount(_ number: Int) -> String { number >= 100 ? "100+" : String(number) }
+        guard let open = await count([:]) else { return turn.reply("I couldn't look up your tasks just now; try again in a moment.") }
+        guard open > 0 else { return turn.reply("You have nothing left to do. 🎉") }
+        let overdue = await count(["overdue": true]) ?? 0
+        let dueToday = await count(["due_after": .string(Timestamp.format(today)), "due_before": .string(Timestamp.format(tomorrow))]) ?? 0
+        let week = await count(["due_before": .string(Timestamp.format(weekEnd))]) ?? 0
+        let important = await count(["priority": "high,urgent"]) ?? 0
+        var lines = ["You have **\(amount(open))** open \(open == 1 ? "task" : "tasks"):"]
+        lines.append("- \(amount(overdue)) overdue")
+        lines.append("- \(amount(dueToday)) due today")
+        lines.append("- \(amount(week)) due by the end of the week (overdue included)")
+        lines.append("- \(amount(important)) high or urgent priority")
+        lines.append("\nSay “what's overdue?” or “what's next?” to see them.")
+        return turn.reply(lines.joined(separator: "\n"))
     }
 
     // MARK: - Confirmation
@@ -1043,7 +1078,7 @@ public struct OfflineInterpreter: Sendable {
         if let shifted = await shift(text, lower, &turn) { return shifted }
         let patterns = [
             #"^(?:change|set|update|move)\s+(?:the\s+|its\s+)?(?:due\s+date|due|date|deadline)\s+(?:to|for)\s+(.+)$"#,
-            #"^(?:move|reschedule|postpone|push|defer|shift|delay)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
+            #"^(?:move|reschedule|postpone|push|defer|shift|delay|snooze)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#,
             #"^(?:change|set|update|move)\s+(.+?)(?:'s|’s)?\s+(?:due\s+date|deadline|due|date)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
@@ -1078,7 +1113,7 @@ public struct OfflineInterpreter: Sendable {
         let target = if let resolution { resolution } else { await resolve(reference, prefer: .pending, turn: turn) }
         // "Postpone", "push", "defer" and "delay" move a task later, never earlier ("postpone it to monday" said of a
         // task due next Thursday).
-        let later = ["postpone", "push", "defer", "delay"].contains { lower.hasPrefix($0) }
+        let later = ["postpone", "push", "defer", "delay", "snooze"].contains { lower.hasPrefix($0) }
         return await act(on: reference, resolved: target, turn: &turn) { task, turn in
             guard let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime) else {
                 return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.")
@@ -1105,7 +1140,8 @@ public struct OfflineInterpreter: Sendable {
     func shift(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let amount = #"((?:\d+|an?|one|two|three|four|five|six|seven)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?))"#
         let patterns = [
-            #"^(?:move|reschedule|postpone|push|defer|shift|delay|bump)\s+(.+?)(?:\s+back|\s+out)?\s+(?:by\s+)?"# + amount + #"(?:\s+later)?$"#
+            #"^(?:move|reschedule|postpone|push|defer|shift|delay|bump|snooze)\s+(.+?)(?:\s+back|\s+out)?\s+(?:by\s+|for\s+)?"# + amount
+                + #"(?:\s+later)?$"#
         ]
         guard let (reference, said) = Self.captures(lower, text, patterns), let minutes = Self.duration(said) else { return nil }
         let zone = turn.context.user.timeZone

@@ -874,6 +874,31 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'give me a summary' counts open, overdue, today's and important tasks; 'snooze it for 2 days' moves it later")
+    func summaryAndSnooze() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let empty = try await me.chat("give me a summary")
+            #expect(empty.response.hasPrefix("You have nothing left to do"), "\(empty.response)")
+            let late = Timestamp.format(Date().addingTimeInterval(-2 * 86_400))
+            let task = try await me.createTask(#"{"title": "Call the insurance company", "due_at": "\#(late)", "priority": "urgent"}"#)
+            _ = try await me.createTask(#"{"title": "someday"}"#)
+            for question in ["give me a summary", "how am I doing?", "overview"] {
+                let reply = try await me.chat(question)
+                #expect(reply.response.hasPrefix("You have **2** open tasks:"), "\(question): \(reply.response)")
+                #expect(reply.response.contains("- 1 overdue") && reply.response.contains("- 1 high or urgent priority"), "\(reply.response)")
+                #expect(Self.changes(reply).isEmpty)
+            }
+            let snoozed = try await me.chat("snooze call the insurance company for 2 days")
+            #expect(Self.changes(snoozed) == ["update_task"], "\(snoozed.response)")
+            let due = try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self).due_at
+            #expect(
+                due.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
+                    == Timestamp.parse(late, timeZone: Self.newYork)?.date.addingTimeInterval(2 * 86_400)
+            )
+        }
+    }
+
     @Test("an empty search is no reason to celebrate; an empty list of things to do is")
     func emptySearchNoCelebration() async throws {
         try await withAPI(.sqlite) { api in
