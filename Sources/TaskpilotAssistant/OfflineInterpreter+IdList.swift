@@ -51,8 +51,8 @@ extension OfflineInterpreter {
         }
         var sentences: [String] = []
         if !done.isEmpty {
-            let joined = done.count > 1 ? done.dropLast().joined(separator: ", ") + " and " + done.last! : done.joined()
-            sentences.append("\(Self.verbPast(action).prefix(1).uppercased() + Self.verbPast(action).dropFirst()) \(joined).")
+            let verb = Self.verbPast(action)
+            sentences.append("\(verb.prefix(1).uppercased() + verb.dropFirst()) \(Self.listed(done)).")
         }
         if !failed.isEmpty { sentences.append((done.isEmpty ? "Nothing was changed: " : "Not changed: ") + failed.joined(separator: "; ") + ".") }
         return turn.reply(sentences.joined(separator: " "), focus: changed.count == 1 ? changed : nil)

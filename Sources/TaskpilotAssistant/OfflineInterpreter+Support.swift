@@ -14,7 +14,6 @@ extension OfflineInterpreter {
     static let pronouns: Set<String> = ["it", "that", "this", "this one", "that one", "the task", "that task", "this task", "the last one", "same"]
     static let stopwords: Set<String> = ["the", "a", "an", "my", "task", "to", "for", "of", "on", "one", "todo", "item", "about"]
 
-    /// Resolves a reference within the user's own tasks, preferring a status when several match.
     /// The tasks of "the report and the slides", each name fitting exactly one task; nil unless there are several
     /// names and every one does.
     func resolveEach(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> [TaskItem]? {
@@ -32,6 +31,7 @@ extension OfflineInterpreter {
         return tasks
     }
 
+    /// Resolves a reference within the user's own tasks, preferring a status when several match.
     func resolve(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> Resolution {
         let context = turn.context
         // The answer to "which one do you mean?" stands for the reference of the question.
@@ -345,6 +345,12 @@ extension OfflineInterpreter {
     }
 
     static func clip(_ text: String) -> String { text.count > 80 ? String(text.prefix(77)) + "…" : text }
+
+    /// "a", "a and b", "a, b and c".
+    static func listed(_ items: [String]) -> String {
+        guard let last = items.last, items.count > 1 else { return items.joined() }
+        return items.dropLast().joined(separator: ", ") + " and " + last
+    }
 
     static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 

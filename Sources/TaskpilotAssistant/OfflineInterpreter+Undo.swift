@@ -38,7 +38,7 @@ extension OfflineInterpreter {
             }
             let names = ["due": "due date", "due_at": "due date", "recurrence": "repetition"]
             let said = changed.map { names[$0] ?? $0 }
-            let list = said.count > 1 ? said.dropLast().joined(separator: ", ") + " and " + said.last! : said.joined()
+            let list = listed(said)
             return step("update_task", restore, "put back the \(list) of **\(escape(before.title))**")
         case "delete_task":
             guard let before else { return nil }

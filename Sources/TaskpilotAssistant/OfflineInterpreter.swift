@@ -416,8 +416,7 @@ public struct OfflineInterpreter: Sendable {
             }
         }
         let names = added.map { "**\(Self.escape($0.title))** (task \($0.id))" }
-        let joined = names.count > 1 ? names.dropLast().joined(separator: ", ") + " and " + names.last! : names.joined()
-        return turn.reply("Added \(joined) to #\(tag).", focus: added.map(\.id))
+        return turn.reply("Added \(Self.listed(names)) to #\(tag).", focus: added.map(\.id))
     }
 
     /// The add_task arguments of a parsed task; its title capitalised (a task list reads better so; the rest stays as
@@ -496,8 +495,6 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:what(?:'s|’s|s| is)\s+(?:up\s+)?next|what\s+should\s+i\s+(?:do|work\s+on|tackle|start\s+with|focus\s+on)(?:\s+(?:first|next|now|today))?)\??$"#
         )
         if upNext { listArguments["limit"] = 5 }
-        // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
-        // completed tasks, kept when completed in that period.
         // "what's my oldest task?": the one task first in that order.
         let single = lower.firstMatch(of: /\b(oldest|newest|latest|most recent)\s+(?:pending\s+|open\s+|completed\s+)?task\b(?!s)/)
         if let order = Self.sortArgument(lower) {
@@ -514,6 +511,8 @@ public struct OfflineInterpreter: Sendable {
             listArguments["limit"] = 100
             description += " " + missing.words
         }
+        // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
+        // completed tasks, kept when completed in that period.
         let completion =
             arguments["status"]?.stringValue == "completed" && !lower.contains("due")
             ? Self.completionPeriod(lower, zone: turn.context.user.timeZone, now: turn.context.now) : nil
@@ -988,7 +987,7 @@ public struct OfflineInterpreter: Sendable {
                     return turn.reply((done.isEmpty ? "" : "I completed " + done.joined(separator: ", ") + ", but ") + error.message)
                 }
             }
-            return turn.reply("Marked " + done.joined(separator: " and ") + " as completed. ✅")
+            return turn.reply("Marked " + Self.listed(done) + " as completed. ✅")
         }
         // "finish the slides by thursday" with no such task is a task to add; "complete the first one" never is.
         if case .missing = resolution, Self.rowReference(reference, rows: turn.rows) == nil, Self.readsAsTask(text, context: turn.context) {

@@ -215,11 +215,11 @@ public enum HourCycle: Sendable, Equatable {
         }
     }
 
-    /// " 17:00" or " 5:00 PM".
+    /// "17:00" or "5:00 PM".
     func time(hour: Int, minute: Int) -> String {
         switch self {
         case .twentyFourHour: String(format: "%02d:%02d", hour, minute)
-        case .twelveHour: String(format: "%d:%02d %@", hour % 12 == 0 ? 12 : hour % 12, minute, hour < 12 ? "AM" : "PM")
+        case .twelveHour: String(format: "%d:%02d", hour % 12 == 0 ? 12 : hour % 12, minute) + (hour < 12 ? " AM" : " PM")
         }
     }
 }

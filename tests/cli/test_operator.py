@@ -176,6 +176,17 @@ def test_servers_racing_for_one_port_all_end_with_the_winner_serving():
                     lines = [line for line in racer.stderr.read().splitlines() if "error" in line or "critical" in line]
                     assert racer.returncode == 2, lines
                     assert lines[-1].startswith("taskpilot: configuration error: TASKPILOT_PORT:"), lines
+                # The winner serves (and only then has its signal handlers for certain: a SIGTERM in the first
+                # milliseconds of start-up ends the process by the signal itself).
+                ready_by = time.monotonic() + 10
+                while True:
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as ready:
+                            assert ready.status == 200
+                            break
+                    except OSError:
+                        assert time.monotonic() < ready_by, "the winner is not ready 10 s after the others gave up"
+                        time.sleep(0.05)
                 assert stop(running[0]) == 0
             finally:
                 for racer in racers:
