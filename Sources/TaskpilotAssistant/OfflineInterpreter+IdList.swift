@@ -36,9 +36,14 @@ extension OfflineInterpreter {
         var failed: [String] = []
         var changed: [Int64] = []
         for id in ids {
-            let title = (try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now))?.title
-            guard let title else {
+            guard let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now) else {
                 failed.append("task \(id) was not found")
+                continue
+            }
+            let title = task.title
+            // Completing a completed task or reopening a pending one changes nothing: say so instead of claiming it.
+            if action == "complete" && task.status == .completed || action == "reopen" && task.status != .completed {
+                failed.append("**\(Self.escape(title))** was \(task.status == .completed ? "already completed" : "not completed")")
                 continue
             }
             switch await turn.run(tool, ["task_id": .number(Double(id))]) {

@@ -795,8 +795,12 @@ struct ChatInterpreterTests {
             let completed = try await me.chat("complete \(ids[0]) and \(ids[1])")
             #expect(Self.changes(completed) == ["complete_task", "complete_task"], "\(completed.response)")
             #expect(try await [status(ids[0]), status(ids[1]), status(ids[2])] == ["completed", "completed", "pending"])
+            let again = try await me.chat("complete \(ids[0]) and \(ids[1])")
+            #expect(Self.changes(again).isEmpty && again.response.contains("already completed"), "\(again.response)")
             let undone = try await me.chat("undo", in: completed.conversation_id)
             #expect(Self.changes(undone) == ["reopen_task", "reopen_task"], "\(undone.response)")
+            let reopened = try await me.chat("reopen \(ids[0]) & \(ids[1])")
+            #expect(Self.changes(reopened).isEmpty && reopened.response.contains("not completed"), "\(reopened.response)")
 
             let marked = try await me.chat("mark tasks \(ids[2]), \(ids[3]) and 999999 as done")
             #expect(Self.changes(marked) == ["complete_task", "complete_task"], "\(marked.response)")
