@@ -346,6 +346,19 @@ extension OfflineInterpreter {
 
     static func clip(_ text: String) -> String { text.count > 80 ? String(text.prefix(77)) + "…" : text }
 
+    /// The Monday that starts `now`'s week (weeks start on Monday), `weeks` weeks later, at midnight in the zone: this
+    /// week is `0..<1`, next week `1..<2`, last week `-1..<0`.
+    static func weekStart(_ weeks: Int, zone: TimeZone, now: Date) -> Date {
+        let calendar = Calendar.taskpilot(zone)
+        let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue
+        return calendar.date(byAdding: .day, value: 7 * weeks + 1 - weekday, to: calendar.startOfDay(for: now))!
+    }
+
+    /// Names of lists that are every task, not a list of their own: "add it to my to-do list" tags nothing.
+    static let genericListNames: Set<String> = [
+        "to-do", "todo", "to-dos", "todos", "task", "tasks", "to-do-list", "whole", "full", "entire",
+    ]
+
     /// "a", "a and b", "a, b and c".
     static func listed(_ items: [String]) -> String {
         guard let last = items.last, items.count > 1 else { return items.joined() }

@@ -243,8 +243,7 @@ public struct OfflineInterpreter: Sendable {
         let calendar = Calendar.taskpilot(zone)
         let today = calendar.startOfDay(for: turn.context.now)
         let tomorrow = calendar.date(byAdding: .day, value: 1, to: today)!
-        let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: turn.context.now)).rawValue
-        let weekEnd = calendar.date(byAdding: .day, value: 8 - weekday, to: today)!
+        let weekEnd = Self.weekStart(1, zone: zone, now: turn.context.now)
         func count(_ extra: [String: JSONValue]) async -> Int? {
             var arguments: [String: JSONValue] = ["status": "pending", "limit": 100]
             arguments.merge(extra) { $1 }
@@ -457,8 +456,9 @@ public struct OfflineInterpreter: Sendable {
         }
         let name = body[range].lowercased().split(separator: " ").dropFirst(2).dropLast().joined(separator: "-")
         body.removeSubrange(range)
-        let generic: Set<String> = ["to-do", "todo", "to-dos", "todos", "task", "tasks", "to-do-list"]
-        guard !generic.contains(name), !name.hasPrefix("to-do"), case .success(let tags) = TaskChanges.normalizeTags([name]) else { return nil }
+        guard !genericListNames.contains(name), !name.hasPrefix("to-do"), case .success(let tags) = TaskChanges.normalizeTags([name]) else {
+            return nil
+        }
         return tags.first
     }
 
@@ -579,11 +579,11 @@ public struct OfflineInterpreter: Sendable {
         let calendar = Calendar.taskpilot(zone)
         let today = calendar.startOfDay(for: now)
         func day(_ offset: Int, from start: Date = today) -> Date { calendar.date(byAdding: .day, value: offset, to: start)! }
-        let monday = day(1 - Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue)
+        func week(_ offset: Int) -> Date { weekStart(offset, zone: zone, now: now) }
         if padded.contains(" today ") || padded.contains(" tonight ") { return (today..<day(1), "today") }
         if padded.contains(" yesterday ") { return (day(-1)..<today, "yesterday") }
-        if padded.contains(" last week ") { return (day(-7, from: monday)..<monday, "last week") }
-        if padded.contains(" this week ") { return (monday..<day(7, from: monday), "this week") }
+        if padded.contains(" last week ") { return (week(-1)..<week(0), "last week") }
+        if padded.contains(" this week ") { return (week(0)..<week(1), "this week") }
         if padded.contains(" this month ") {
             let first = calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
             return (first..<calendar.date(byAdding: .month, value: 1, to: first)!, "this month")
@@ -667,7 +667,7 @@ public struct OfflineInterpreter: Sendable {
         // "my shopping list", "what's on the groceries list": the list is a tag.
         if let range = padded.range(of: #" (?:my|the|our) ([\p{L}\p{N}_-]+) list "#, options: .regularExpression) {
             let name = padded[range].split(separator: " ")[1]
-            if !["to-do", "todo", "task", "tasks", "whole", "full", "entire"].contains(name),
+            if !Self.genericListNames.contains(String(name)),
                 case .success(let normalized) = TaskChanges.normalizeTags([String(name)]), let tag = normalized.first
             {
                 tags.append(tag)
@@ -695,13 +695,11 @@ public struct OfflineInterpreter: Sendable {
             arguments["due_before"] = .string(Timestamp.format(day(2)))
             due = " due tomorrow"
         } else if has("this week") || has("week") && !has("next week") {
-            let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue
-            arguments["due_before"] = .string(Timestamp.format(day(8 - weekday)))
+            arguments["due_before"] = .string(Timestamp.format(weekStart(1, zone: zone, now: now)))
             due = " due this week"
         } else if has("next week") {
-            let weekday = Weekday(calendarWeekday: calendar.component(.weekday, from: now)).rawValue
-            arguments["due_after"] = .string(Timestamp.format(day(8 - weekday)))
-            arguments["due_before"] = .string(Timestamp.format(day(15 - weekday)))
+            arguments["due_after"] = .string(Timestamp.format(weekStart(1, zone: zone, now: now)))
+            arguments["due_before"] = .string(Timestamp.format(weekStart(2, zone: zone, now: now)))
             due = " due next week"
         } else if has("this month") || has("month") {
             let parts = calendar.dateComponents([.year, .month], from: now)

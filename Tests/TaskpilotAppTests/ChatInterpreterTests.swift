@@ -21,6 +21,12 @@ struct ChatInterpreterTests {
 
     static let newYork = TimeZone(identifier: "America/New_York")!
 
+    /// A day in New York as 2026-12-08.
+    static func localDay(_ date: Date) -> String {
+        let parts = Calendar.taskpilot(newYork).dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
     /// The due date of a task as a day and a time of day in New York.
     static func newYorkDue(_ task: TaskBody?) -> DateComponents? {
         guard let text = task?.due_at, let date = Timestamp.parse(text, timeZone: newYork)?.date else { return nil }
@@ -812,15 +818,13 @@ struct ChatInterpreterTests {
             let left = try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.map(\.id).sorted()
             #expect(left == [ids[0], ids[1], ids[4]])
 
-            // Due dates around a day: 2, 4 and 6 days from now.
+            // All-day due dates 2, 4 and 6 days from today in New York, written as ISO dates (which the chat reads too).
+            func day(_ offset: Int) -> String { Self.localDay(Calendar.taskpilot(Self.newYork).date(byAdding: .day, value: offset, to: Date())!) }
             var dated: [Int64] = []
-            for days in [2.0, 4, 6] {
-                let due = Timestamp.format(Date().addingTimeInterval(days * 86_400))
-                dated.append(try await me.createTask(#"{"title": "dated", "due_at": "\#(due)"}"#).id)
+            for offset in [2, 4, 6] {
+                dated.append(try await me.createTask(#"{"title": "dated", "due_at": "\#(day(offset))"}"#).id)
             }
-            let fourth = Calendar.taskpilot(Self.newYork).date(byAdding: .day, value: 4, to: Date())!
-            let day = Timestamp.describe(fourth, allDay: true, timeZone: Self.newYork, now: Date())
-            let spelled = day.split(separator: " ").count > 1 ? String(day.split(separator: " ").dropFirst().joined(separator: " ")) : day
+            let spelled = day(4)
             let before = try await me.chat("show tasks due before \(spelled)")
             #expect(Self.rows(before.response) == [dated[0]], "\(before.response)")
             let by = try await me.chat("what's due by \(spelled)?")
@@ -896,10 +900,11 @@ struct ChatInterpreterTests {
             let snoozed = try await me.chat("snooze call the insurance company for 2 days")
             #expect(Self.changes(snoozed) == ["update_task"], "\(snoozed.response)")
             let due = try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self).due_at
-            #expect(
-                due.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
-                    == Timestamp.parse(late, timeZone: Self.newYork)?.date.addingTimeInterval(2 * 86_400)
-            )
+            // Two days later on the calendar of New York (47 or 49 hours across a daylight-saving change).
+            let expected = Timestamp.parse(late, timeZone: Self.newYork).flatMap {
+                Calendar.taskpilot(Self.newYork).date(byAdding: .day, value: 2, to: $0.date)
+            }
+            #expect(due.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date } == expected)
         }
     }
 
