@@ -17,7 +17,11 @@ extension OfflineInterpreter {
         ]
         let field: String
         let reference: String
-        if let said = Self.capture(lower, text, reminders) ?? (Self.matches(lower, "^" + removal + #"reminders?$"#) ? "it" : nil) {
+        // "cancel the milk reminder", "turn off the rent reminders"; "cancel the reminder" is the task in focus's.
+        let named = "^" + removal + #"(.+?)\s+reminders?$"#
+        if let said = Self.capture(lower, text, reminders)
+            ?? (Self.matches(lower, "^" + removal + #"reminders?$"#) ? "it" : Self.capture(lower, text, [named]))
+        {
             (field, reference) = ("reminders", said)
         } else if let said = Self.capture(lower, text, repetition)
             ?? (Self.matches(lower, "^" + removal + #"(?:recurrence|repetition)$"#) ? "it" : nil)
@@ -26,7 +30,8 @@ extension OfflineInterpreter {
         } else {
             return nil
         }
-        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+        let applies: (TaskItem) -> Bool = field == "reminders" ? { !$0.reminders.isEmpty } : { $0.recurrence != nil }
+        return await act(on: reference, prefer: nil, favoring: applies, turn: &turn) { task, turn in
             let title = Self.escape(task.title)
             if field == "reminders", task.reminders.isEmpty { return turn.reply("**\(title)** has no reminders.", focus: [task.id]) }
             if field == "recurrence", task.recurrence == nil { return turn.reply("**\(title)** does not repeat.", focus: [task.id]) }
@@ -51,13 +56,11 @@ extension OfflineInterpreter {
 
     /// "what tags do I have?", "list my tags", "tags": the user's tags with how many tasks carry each.
     func tagList(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
-        let patterns = [
+        let questions = [
             #"^(?:what|which)\s+(?:tags|labels)\s+(?:do\s+i\s+(?:have|use)|are\s+there|am\s+i\s+using|exist|have\s+i\s+used)\b"#,
             #"^what\s+are\s+(?:all\s+)?(?:my|the)\s+(?:tags|labels)$"#,
-            #"^(?:list|show|display|give\s+me|get)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:tags|labels)$"#,
-            #"^(?:my\s+|all\s+)?(?:tags|labels)$"#,
         ]
-        guard patterns.contains(where: { Self.matches(lower, $0) }) else { return nil }
+        guard Self.asksFor(#"(?:all\s+)?(?:tags|labels)"#, lower, or: questions) else { return nil }
         switch await turn.run("list_tags", [:]) {
         case .success(let result):
             let tags = (result.arrayValue ?? []).compactMap { item -> String? in
@@ -71,6 +74,52 @@ extension OfflineInterpreter {
         case .failure(let error):
             return turn.reply("I couldn't list your tags: \(error.message)")
         }
+    }
+
+    /// Whether a sentence asks to see the user's things of a kind: "list my tags", "show me all of the tags", "my
+    /// tags", "tags" (`noun` is a pattern of the kind's names), or any of the `questions` patterns.
+    static func asksFor(_ noun: String, _ lower: String, or questions: [String]) -> Bool {
+        let requests = [
+            #"^(?:list|show|display|give\s+me|get)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?"# + noun + "$", "^(?:my\\s+)?" + noun + "$",
+        ]
+        return (requests + questions).contains { matches(lower, $0) }
+    }
+
+    /// "what reminders do I have?", "show my reminders", "upcoming reminders": the reminders still to come, soonest
+    /// first, with their tasks.
+    func reminderList(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let questions = [
+            #"^(?:what|which|any)\s+(?:upcoming\s+)?reminders\s*(?:do\s+i\s+have|are\s+(?:there|set|coming\s+up)|have\s+i\s+set|did\s+i\s+set)?\b"#,
+            #"^(?:do|have)\s+i\s+(?:have|set)\s+any\s+reminders\b"#, #"^when\s+(?:will|do)\s+you\s+remind\s+me\b"#,
+        ]
+        guard Self.asksFor(#"(?:upcoming\s+|next\s+)?reminders"#, lower, or: questions) else { return nil }
+        let context = turn.context
+        let query = TaskQuery(filter: TaskFilter(status: .pending), sort: [TaskSort(.dueAt)], limit: TaskQuery.maxLimit)
+        guard let tasks = try? await context.tasks.list(query, userID: context.user.id, now: context.now).items else {
+            return turn.reply("I couldn't look up your reminders just now; try again in a moment.")
+        }
+        let upcoming = tasks.flatMap { task in
+            task.reminders.compactMap { reminder in reminder.fireAt.flatMap { $0 > context.now && reminder.firedAt == nil ? (task, $0) : nil } }
+        }.sorted { $0.1 < $1.1 }
+        guard !upcoming.isEmpty else {
+            return turn.reply("You have no reminders coming up. Add one with “remind me about the report 30 minutes before”.")
+        }
+        let zone = context.user.timeZone
+        let shown = upcoming.prefix(20)
+        var lines = ["| ID | Task | Reminder | Due |", "|---:|---|---|---|"]
+        for (task, fire) in shown {
+            let due = task.dueAt.map { Self.formatDue($0, allDay: task.allDay, zone: zone, now: context.now) } ?? "—"
+            lines.append(
+                "| \(task.id) | \(Self.escape(task.title)) | \(Self.formatDue(fire, allDay: false, zone: zone, now: context.now)) | \(due) |"
+            )
+        }
+        let count = upcoming.count
+        let heading =
+            count > shown.count
+            ? "Your next \(shown.count) of \(count) reminders:"
+            : count == 1 ? "Your one reminder to come:" : "Your \(count) reminders to come, soonest first:"
+        let ids = shown.map(\.0.id)
+        return turn.reply(heading + "\n\n" + lines.joined(separator: "\n"), focus: Set(ids).count == 1 ? [ids[0]] : nil, rows: ids)
     }
 
     /// The list_tasks order a sentence asks for ("sorted by priority", "by due date", "newest first"), and its words.

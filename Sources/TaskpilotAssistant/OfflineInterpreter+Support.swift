@@ -31,8 +31,10 @@ extension OfflineInterpreter {
         return tasks
     }
 
-    /// Resolves a reference within the user's own tasks, preferring a status when several match.
-    func resolve(_ reference: String, prefer status: TaskStatus?, turn: Turn) async -> Resolution {
+    /// Resolves a reference within the user's own tasks, preferring a status when several match. With `favoring`, only
+    /// the tasks the change can apply to are candidates when there are any: "cancel the milk reminder" means a milk
+    /// task that has one.
+    func resolve(_ reference: String, prefer status: TaskStatus?, favoring: ((TaskItem) -> Bool)? = nil, turn: Turn) async -> Resolution {
         let context = turn.context
         // The answer to "which one do you mean?" stands for the reference of the question.
         if let chosen = turn.chosen { return await lookup(chosen, context: context) }
@@ -71,15 +73,21 @@ extension OfflineInterpreter {
             let title = task.title.lowercased()
             guard title == phrase || Self.title(title, contains: words) else { continue }
             // Only a title said in full singles a task out: a word of several titles ("the dentist" of "Dentist
-            // appointment" and "Dentist bill payment") is a question, whichever title is shorter.
-            var score = title == phrase || Set(Self.significantWords(title)) == Set(words) ? 1000 : 100
+            // appointment" and "Dentist bill payment") is a question, whichever title is shorter. The title word for
+            // word beats one with the same words and others between them ("water plants", not "Water the plants").
+            var score = title == phrase ? 1010 : Set(Self.significantWords(title)) == Set(words) ? 1000 : 100
             if let status, task.status == status { score += 50 }
             scored.append((task, score))
         }
+        // A task the change can apply to is meant before any it cannot, however well the other's name fits.
+        if let favoring, scored.contains(where: { favoring($0.task) }) { scored.removeAll { !favoring($0.task) } }
         guard let best = scored.map(\.score).max() else {
             return .missing("I couldn't find a task matching “\(Self.clip(reference))”. Say “list tasks” to see them.")
         }
         let top = scored.filter { $0.score == best }.map(\.task)
+        // Among equals, the task this conversation is about ("add water the plants", then "move the plants task to
+        // 8am") is the one meant.
+        if top.count > 1, let focus = turn.focus, let focused = top.first(where: { $0.id == focus }) { return .task(focused) }
         return top.count == 1 ? .task(top[0]) : .ambiguous(top)
     }
 
@@ -149,10 +157,11 @@ extension OfflineInterpreter {
     func act(
         on reference: String,
         prefer status: TaskStatus?,
+        favoring: ((TaskItem) -> Bool)? = nil,
         turn: inout Turn,
         _ body: (TaskItem, inout Turn) async -> AssistantReply
     ) async -> AssistantReply {
-        await act(on: reference, resolved: await resolve(reference, prefer: status, turn: turn), turn: &turn, body)
+        await act(on: reference, resolved: await resolve(reference, prefer: status, favoring: favoring, turn: turn), turn: &turn, body)
     }
 
     /// Runs `body` on the task a reference was resolved to, or explains what is missing or ambiguous.
@@ -191,8 +200,11 @@ extension OfflineInterpreter {
         var changed = true
         while changed {
             changed = false
+            // Openers of a follow-up ("actually make it 10am", "oh and tag it work", "sorry, I meant friday") say nothing
+            // about what to do; "no" and "wait" are kept (an answer, a task to wait for).
             for prefix in [
                 "please ", "pls ", "can you ", "could you ", "would you ", "will you ", "hey assistant, ", "ok ", "okay ", "now ", "also ", "and ",
+                "actually ", "actually, ", "oh ", "oh, ", "oops ", "oops, ", "sorry, ", "wait, ", "hmm ", "hmm, ", "um ", "um, ", "so ", "then ",
             ]
             where text.lowercased().hasPrefix(prefix) && text.count > prefix.count {
                 text.removeFirst(prefix.count)

@@ -41,7 +41,8 @@ public struct OfflineInterpreter: Sendable {
         // A question is never a command: "what is due this week?" lists, it does not reschedule "what".
         let intents =
             Self.isQuestion(lower)
-            ? [{ $0.greeting }, { $0.help }, { $0.summary }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.list }] : Self.intents
+            ? [{ $0.greeting }, { $0.help }, { $0.summary }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.reminderList }, { $0.list }]
+            : Self.intents
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
@@ -63,7 +64,8 @@ public struct OfflineInterpreter: Sendable {
 
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
-        { $0.greeting }, { $0.help }, { $0.summary }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.clearing }, { $0.describing },
+        { $0.greeting }, { $0.help }, { $0.summary }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.reminderList },
+        { $0.clearing }, { $0.describing },
         { $0.repeating }, { $0.idList }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
@@ -201,6 +203,7 @@ public struct OfflineInterpreter: Sendable {
         |---|---|
         | add buy milk tomorrow 5pm #home | create a task with a due date and tags |
         | remind me to pay rent on the 1st of every month at 9am | a recurring task with a reminder |
+        | what reminders do I have? · remind me about it an hour before · cancel the rent reminder | see, add or remove reminders |
         | what's due today? · what's due on friday? · show overdue tasks · how many tasks do I have? | list or count tasks |
         | show task 12 | show one task in full |
         | search for invoice · list tasks tagged work | search and filter |
@@ -694,6 +697,13 @@ public struct OfflineInterpreter: Sendable {
             arguments["due_after"] = .string(Timestamp.format(day(1)))
             arguments["due_before"] = .string(Timestamp.format(day(2)))
             due = " due tomorrow"
+        } else if has("weekend") || has("weekends") {
+            // Saturday and Sunday of this week (from today on, when it is one of them) or, said "next", of next week.
+            let weeks = has("next weekend") ? 1 : 0
+            let saturday = calendar.date(byAdding: .day, value: 5, to: weekStart(weeks, zone: zone, now: now))!
+            arguments["due_after"] = .string(Timestamp.format(max(saturday, startOfToday)))
+            arguments["due_before"] = .string(Timestamp.format(weekStart(weeks + 1, zone: zone, now: now)))
+            due = weeks == 1 ? " due next weekend" : " due this weekend"
         } else if has("this week") || has("week") && !has("next week") {
             arguments["due_before"] = .string(Timestamp.format(weekStart(1, zone: zone, now: now)))
             due = " due this week"
@@ -1101,6 +1111,19 @@ public struct OfflineInterpreter: Sendable {
             guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
             found = (reference, when)
         }
+        // "make it 10am", "set it for friday", "(sorry,) I meant 9am": a change of the task in focus when what follows
+        // is only a date or time ("make it urgent" is a priority).
+        if found == nil,
+            let when = Self.capture(
+                lower,
+                text,
+                [#"^(?:make|set|have)\s+(?:it|that|this)(?:\s+one)?\s+(?:for\s+|on\s+)?(.+)$"#, #"^(?:i\s+)?mean[t]?\s+(?:for\s+|on\s+)?(.+)$"#]
+            )
+        {
+            let parsed = parser.parse(when)
+            guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
+            found = ("it", when)
+        }
         guard let (reference, when) = found else { return nil }
         let parsed = parser.parse(when)
         guard parsed.dueAt != nil, parsed.title.isEmpty else {
@@ -1227,6 +1250,18 @@ public struct OfflineInterpreter: Sendable {
             if reference.hasPrefix("#") { (reference, tagText) = (tagText, reference) }
         } else if let (first, second) = Self.captures(lower, text, Array(removing.dropFirst())) {
             (tagText, reference, isRemoval) = (first, second, true)
+        } else if let said = Self.capture(lower, text, [#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+"# + Self.tagWords + "$"]) {
+            // "add the tag groceries", "remove the tag work", "remove the work tag": the task in focus.
+            (reference, tagText) = ("it", said)
+        } else if let said = Self.capture(
+            lower,
+            text,
+            [
+                #"^(?:remove|delete|drop)\s+(?:the\s+)?(?:tags?|labels?)\s+"# + Self.tagWords + "$",
+                #"^(?:remove|delete|drop)\s+(?:the\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)$"#,
+            ]
+        ) {
+            (reference, tagText, isRemoval) = ("it", said, true)
         } else {
             return nil
         }
@@ -1234,7 +1269,12 @@ public struct OfflineInterpreter: Sendable {
             String($0).trimmingCharacters(in: CharacterSet(charactersIn: "#\"'“” ")).lowercased()
         }.filter { !$0.isEmpty && $0 != "tag" && $0 != "tags" }
         guard !tags.isEmpty else { return turn.reply("Which tag? For example: “tag the report with work”.") }
-        return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+        let hasTag: ((TaskItem) -> Bool)? = isRemoval ? { task in tags.contains(where: task.tags.contains) } : nil
+        return await act(on: reference, prefer: nil, favoring: hasTag, turn: &turn) { task, turn in
+            if isRemoval, !tags.contains(where: task.tags.contains) {
+                let said = Self.listed(tags.map { "#" + $0 })
+                return turn.reply("**\(Self.escape(task.title))** has no \(said) tag. Nothing was changed.", focus: [task.id])
+            }
             let next = isRemoval ? task.tags.filter { !tags.contains($0) } : Array(Set(task.tags + tags)).sorted()
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "tags": .array(next.map { .string($0) })]) {
             case .success:
@@ -1248,11 +1288,14 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
+    /// One or more tags in a sentence: "work", "#work #q4", "work and home", "work, home".
+    static let tagWords = #"(#?[\p{L}\p{N}_-]+(?:(?:\s*,\s*|\s+and\s+|\s+)#?[\p{L}\p{N}_-]+)*)"#
+
     func reminder(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
-            #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+(\d+\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
+            #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+((?:\d+|an?|one)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
             #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+((?:at|on|tomorrow|today|next|in)\b.+)$"#,
-            #"^(?:set|add)\s+(?:a\s+)?reminder\s+(?:for|to|on)\s+(.+?)\s+((?:\d+\s*\w+\s+(?:before|early))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
+            #"^(?:set|add)\s+(?:a\s+)?reminder\s+(?:for|to|on)\s+(.+?)\s+((?:(?:\d+|an?|one)\s*\w+\s+(?:before|early))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
         ]
         // Said of no task ("set a reminder 30 minutes before", "remind me an hour before"): the task in focus.
         let ofFocus = [

@@ -262,7 +262,7 @@ public final class TaskpilotDatabase: Service, Sendable {
             _ = try await read { try await $0.raw("SELECT 1 AS one").first() }
             return true
         } catch {
-            logger.warning("database ping failed", metadata: ["error": "\(String(describing: error))"])
+            logger.warning("database ping failed", metadata: ["error": "\(String(reflecting: error))"])
             return false
         }
     }

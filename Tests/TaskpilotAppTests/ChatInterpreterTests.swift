@@ -261,6 +261,26 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("among tasks a name fits equally, the one the conversation is about is meant; a title said word for word still wins")
+    func conversationTaskBreaksTies() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let older = try await me.createTask(#"{"title": "Water plants"}"#)
+            let added = try await me.chat("add water the plants")
+            let tasks = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items
+            let newer = try #require(tasks.first { $0.id != older.id }?.id, "\(added.response)")
+
+            let moved = try await me.chat("move the plants task to 8am", in: added.conversation_id)
+            #expect(moved.tool_calls.map(\.name) == ["update_task"], "\(moved.response)")
+            #expect(moved.tool_calls.first?.arguments["task_id"]?.int64Value == newer)
+            let exact = try await me.chat("make water plants urgent", in: added.conversation_id)
+            #expect(exact.tool_calls.first?.arguments["task_id"]?.int64Value == older.id, "\(exact.response)")
+
+            let elsewhere = try await me.chat("move the plants task to 9am")
+            #expect(elsewhere.tool_calls.isEmpty && elsewhere.response.contains("Several tasks match"), "\(elsewhere.response)")
+        }
+    }
+
     @Test("'the second one', 'complete the first one', '#2' and 'the last one' are rows of the last list; without a list nothing is added")
     func ordinalReferences() async throws {
         try await withAPI(.sqlite) { api in
@@ -831,6 +851,80 @@ struct ChatInterpreterTests {
             #expect(Self.rows(by.response) == [dated[0], dated[1]], "\(by.response)")
             let after = try await me.chat("list tasks due after \(spelled)")
             #expect(Self.rows(after.response) == [dated[2]], "\(after.response)")
+        }
+    }
+
+    @Test("'what's due this weekend?' lists Saturday and Sunday (from today on), 'next weekend' those of next week")
+    func weekends() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let calendar = Calendar.taskpilot(Self.newYork)
+            let today = calendar.startOfDay(for: Date())
+            var byOffset: [Int: Int64] = [:]
+            for offset in 0..<14 {
+                let day = Self.localDay(calendar.date(byAdding: .day, value: offset, to: today)!)
+                byOffset[offset] = try await me.createTask(#"{"title": "day \#(offset)", "due_at": "\#(day)"}"#).id
+            }
+            func weekday(_ offset: Int) -> Int { calendar.component(.weekday, from: calendar.date(byAdding: .day, value: offset, to: today)!) }
+            let untilMonday = weekday(0) == 2 ? 7 : (9 - weekday(0)) % 7
+            func weekend(_ offsets: Range<Int>) -> Set<Int64> { Set(offsets.filter { [1, 7].contains(weekday($0)) }.map { byOffset[$0]! }) }
+
+            let this = try await me.chat("what's due this weekend?")
+            #expect(Set(Self.rows(this.response)) == weekend(0..<untilMonday), "\(this.response)")
+            #expect(this.response.contains("this weekend"), "\(this.response)")
+            let next = try await me.chat("anything on next weekend?")
+            #expect(Set(Self.rows(next.response)) == weekend(untilMonday..<untilMonday + 7), "\(next.response)")
+        }
+    }
+
+    @Test(
+        "follow-ups of a task just added: 'actually make it 10am', 'and add the tag groceries', 'remind me about it an hour before', 'what reminders do I have?', 'cancel the milk reminder', 'remove the groceries tag'"
+    )
+    func followUps() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            // A task named just "milk", with no reminder and no tag: "the milk reminder" and "the groceries tag" are not its.
+            let bare = try await me.createTask(#"{"title": "Milk"}"#)
+            let added = try await me.chat("add buy milk tomorrow morning")
+            let id = added.conversation_id
+            func milk() async throws -> TaskBody { try await me.get("/api/v1/tasks?q=buy").decode(TaskListBody.self).items[0] }
+            let morning = Self.newYorkDue(try await milk())
+
+            let moved = try await me.chat("actually make it 10am", in: id)
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            let ten = Self.newYorkDue(try await milk())
+            #expect(ten?.day == morning?.day && ten?.hour == 10 && ten?.minute == 0, "\(String(describing: ten))")
+            let meant = try await me.chat("sorry, I meant 11am", in: id)
+            #expect(Self.newYorkDue(try await milk())?.hour == 11, "\(meant.response)")
+            _ = try await me.chat("set it for 10am", in: id)
+            #expect(Self.newYorkDue(try await milk())?.hour == 10)
+            let urgent = try await me.chat("make it urgent", in: id)
+            let priority = try await milk().priority
+            #expect(Self.changes(urgent) == ["update_task"] && priority == "urgent", "\(urgent.response)")
+
+            let tagged = try await me.chat("and add the tag groceries", in: id)
+            #expect(Self.changes(tagged) == ["update_task"], "\(tagged.response)")
+            #expect(try await milk().tags == ["groceries"])
+
+            let reminded = try await me.chat("remind me about it an hour before", in: id)
+            #expect(Self.changes(reminded) == ["set_reminder"], "\(reminded.response)")
+            #expect(try await milk().reminders.count == 1)
+            let listed = try await me.chat("what reminders do I have?")
+            #expect(Self.changes(listed).isEmpty && listed.response.contains("Buy milk") && listed.response.contains("09:00"), "\(listed.response)")
+
+            let cancelled = try await me.chat("cancel the milk reminder")
+            #expect(Self.changes(cancelled) == ["update_task"], "\(cancelled.response)")
+            #expect(try await milk().reminders.isEmpty)
+            let none = try await me.chat("show my reminders")
+            #expect(none.response.hasPrefix("You have no reminders coming up"), "\(none.response)")
+
+            let untagged = try await me.chat("remove the groceries tag", in: id)
+            #expect(Self.changes(untagged) == ["update_task"], "\(untagged.response)")
+            #expect(try await milk().tags.isEmpty)
+            let again = try await me.chat("remove the groceries tag", in: id)
+            #expect(Self.changes(again).isEmpty && again.response.contains("has no #groceries tag"), "\(again.response)")
+            let all = try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items
+            #expect(all.count == 2 && all.first { $0.id == bare.id }?.due_at == nil)
         }
     }
 
