@@ -8,7 +8,9 @@ extension OfflineInterpreter {
         let listWords =
             #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
         let bare = lower.replacingOccurrences(of: "?", with: "")
-        if let said = Self.capture(bare, text, [#"^when\s+is\s+(?:the\s+|my\s+)?(.+?)(?:\s+due)?\??$"#]), !Self.matches(said, listWords) {
+        if let said = Self.capture(bare, text, [#"^when(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+due)?\??$"#]),
+            !Self.matches(said, listWords)
+        {
             return await act(on: said, prefer: .pending, turn: &turn) { task, turn in
                 let zone = turn.context.user.timeZone
                 let title = Self.escape(task.title)
@@ -41,8 +43,23 @@ extension OfflineInterpreter {
                 return turn.reply("Yes, **\(title)** was completed\(when).", focus: [task.id])
             }
         }
+        let priorityQuestion = [
+            #"^(?:what's|whats|what\s+is)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?:the\s+|my\s+)?(.+)$"#,
+            #"^(?:how\s+important\s+is|what\s+priority\s+(?:is|does))\s+(?:the\s+|my\s+)?(.+?)(?:\s+have)?$"#,
+        ]
+        if let said = Self.capture(bare, text, priorityQuestion), !Self.matches(said, listWords) {
+            return await act(on: said, prefer: nil, turn: &turn) { task, turn in
+                let title = Self.escape(task.title)
+                guard task.priority != .none else {
+                    return turn.reply("**\(title)** has no priority set. Say “make it high priority” to set one.", focus: [task.id])
+                }
+                return turn.reply("**\(title)** is **\(task.priority.rawValue)** priority.", focus: [task.id])
+            }
+        }
         let asking = [
             #"^(?:what's|whats|what\s+is)\s+(?:the\s+|my\s+)?(.+?)\s+about\??$"#,
+            // "what are the tags on the report?": the task in full answers it.
+            #"^(?:what's|whats|what\s+is|what\s+are)\s+(?:the\s+)?(?:tags|reminders|description|notes?|status|details)\s+(?:of|on|for)\s+(?:the\s+|my\s+)?(.+)$"#,
             #"^(?:tell\s+me\s+(?:more\s+)?about|details\s+(?:of|for|on|about))\s+(?:the\s+|my\s+)?(.+)$"#,
         ]
         if let said = Self.capture(bare, text, asking), !Self.matches(said, listWords) {
@@ -74,10 +91,19 @@ extension OfflineInterpreter {
         let append: Bool
         let reference: String
         let said: String
+        // Said of no task ("add a note: bring the card", "change the description to …"): the task in focus.
+        let ofFocus = [
+            #"^(?:change|set|update|replace)\s+(?:the\s+|its\s+)?(?:description|notes?|details)\s+(?:to|with)\s*:?\s+(.+)$"#,
+            #"^(?:add|append|attach|put)\s+(?:a\s+|the\s+|this\s+)?(?:note|comment|description|details?)\s*(?::|\s-|\s–|\s—|\ssaying|\sthat\s+says)\s*(.+)$"#,
+        ]
         if let (first, second) = Self.captures(lower, text, replacing) {
             (append, reference, said) = (false, first, second)
         } else if let (first, second) = Self.captures(lower, text, appending) {
             (append, reference, said) = (true, first, second)
+        } else if let first = Self.capture(lower, text, [ofFocus[0]]) {
+            (append, reference, said) = (false, "it", first)
+        } else if let first = Self.capture(lower, text, [ofFocus[1]]) {
+            (append, reference, said) = (true, "it", first)
         } else {
             return nil
         }

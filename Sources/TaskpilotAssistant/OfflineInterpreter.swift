@@ -47,9 +47,13 @@ public struct OfflineInterpreter: Sendable {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
         // No command word, but a when or a how-often ("water the plants every other tuesday", "dentist Dec 3 at 2pm"):
-        // that is a task to add.
-        if !Self.isQuestion(lower), Self.readsAsTask(text, context: turn.context),
-            let reply = await add("add " + text, "add " + lower, &turn)
+        // that is a task to add. So is "I have a dentist appointment next tuesday at 3": what one has, with a when.
+        var said = text
+        if let range = text.range(of: Self.havingPattern, options: [.regularExpression, .caseInsensitive]) {
+            said = String(text[range.upperBound...])
+        }
+        if !Self.isQuestion(lower), Self.readsAsTask(said, context: turn.context),
+            let reply = await add("add " + said, "add " + said.lowercased(), &turn)
         {
             return reply
         }
@@ -79,6 +83,10 @@ public struct OfflineInterpreter: Sendable {
         guard parsed.dueAt != nil || parsed.recurrence != nil, (1...12).contains(words.count), let first = words.first else { return false }
         return !smallTalkOpeners.contains(first) && !parsed.title.lowercased().hasPrefix("see you")
     }
+
+    /// "I have a", "I've got an", "there's a", "we have a" before a task said with a when ("… lot of work today" is not).
+    static let havingPattern =
+        #"^(?:i\s+have|i\s+got|i(?:'ve|’ve)\s+got|we\s+have|we(?:'ve|’ve)\s+got|there(?:'s|’s|\s+is))\s+(?:an?\s+)(?!lot\b|bit\b|few\b|couple\b|busy\b|feeling\b|question\b|problem\b)"#
 
     static let smallTalkOpeners: Set<String> = [
         "i", "i'm", "i’m", "im", "i'll", "i’ll", "we", "we're", "we’re", "you", "you're", "nothing", "no", "nope", "yes", "yeah", "yep", "ok",
@@ -1046,7 +1054,11 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:rename|retitle)\s+(.+?)\s+(?:to|as)\s+(.+)$"#, #"^change\s+the\s+(?:title|name)\s+of\s+(.+?)\s+to\s+(.+)$"#,
             #"^(?:change|set)\s+(.+?)(?:'s)?\s+(?:title|name)\s+to\s+(.+)$"#,
         ]
-        guard let (reference, newTitle) = Self.captures(lower, text, patterns) else { return nil }
+        // "change the title to …", "call it …": the task in focus.
+        let ofFocus = [#"^(?:change|set|update)\s+(?:the\s+|its\s+)?(?:title|name)\s+to\s+(.+)$"#, #"^call\s+it\s+(?!a\s+day\b|quits\b)(.+)$"#]
+        guard let (reference, newTitle) = Self.capture(lower, text, ofFocus).map({ ("it", $0) }) ?? Self.captures(lower, text, patterns) else {
+            return nil
+        }
         let title = newTitle.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ "))
         return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "title": .string(title)]) {

@@ -928,6 +928,41 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'I have a dentist appointment next tuesday at 3' adds it; 'change the title to …', 'call it …', 'add a description: …' change it; its priority and date can be asked"
+    )
+    func sayingsOfOneTask() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("I have a dentist appointment next tuesday at 3")
+            #expect(Self.changes(added) == ["add_task"], "\(added.response)")
+            let id = added.conversation_id
+            func task() async throws -> TaskBody { try await me.get("/api/v1/tasks").decode(TaskListBody.self).items[0] }
+            let due = Self.newYorkDue(try await task())
+            #expect(try await task().title == "Dentist appointment" && due?.weekday == 3 && due?.hour == 15, "\(String(describing: due))")
+
+            _ = try await me.chat("change the title to Dentist checkup", in: id)
+            #expect(try await task().title == "Dentist checkup")
+            _ = try await me.chat("add a description: bring insurance card", in: id)
+            #expect(try await task().description == "bring insurance card")
+            let none = try await me.chat("what's the priority of the dentist checkup?", in: id)
+            #expect(none.response.contains("has no priority set"), "\(none.response)")
+            _ = try await me.chat("make it high priority", in: id)
+            let high = try await me.chat("how important is the dentist checkup?", in: id)
+            #expect(high.response.contains("is **high** priority"), "\(high.response)")
+            let when = try await me.chat("when's my next dentist checkup?", in: id)
+            #expect(Self.changes(when).isEmpty && when.response.contains("is due"), "\(when.response)")
+            _ = try await me.chat("call it Dentist (6-month checkup)", in: id)
+            #expect(try await task().title == "Dentist (6-month checkup)")
+
+            for chatter in ["I have a lot of work today", "call it a day"] {
+                let reply = try await me.chat(chatter, in: id)
+                #expect(Self.changes(reply).isEmpty, "\(chatter): \(reply.response)")
+            }
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in
