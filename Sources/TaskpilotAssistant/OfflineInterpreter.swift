@@ -375,7 +375,14 @@ public struct OfflineInterpreter: Sendable {
         "add ", "create a new task to ", "create a task to ", "create a task: ", "create a task ", "create task ", "create ", "new task: ",
         "new task ",
         "new todo ", "todo: ", "todo ", "to do: ", "to-do: ", "remember to ", "i need to ", "i have to ", "i must ", "i should ", "schedule ",
-        "put ", "make a task to ", "make a task ", "note to ", "task: ",
+        "put ", "make a task to ", "make a task ", "note to ", "task: ", "don't forget to ", "don’t forget to ", "dont forget to ",
+        "do not forget to ",
+    ]
+
+    /// Words before a title that only ask for it to be noted.
+    static let titleLeads = [
+        "don't forget to ", "don’t forget to ", "dont forget to ", "do not forget to ", "remember to ", "i need to ", "need to ", "i have to ",
+        "a task to ", "task to ", "a reminder to ", "reminder to ", "a todo to ", "todo to ",
     ]
 
     func add(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
@@ -433,6 +440,11 @@ public struct OfflineInterpreter: Sendable {
     /// typed) and without a leading "a"/"an" ("schedule a dentist appointment" → "Dentist appointment").
     static func addArguments(_ parsed: QuickAddResult, zone: TimeZone) -> [String: JSONValue] {
         var title = parsed.title
+        // "don't forget to buy a card", "create a high priority task to fix the bug": what to do is after the asking.
+        for lead in Self.titleLeads where title.lowercased().hasPrefix(lead) && title.count > lead.count + 1 {
+            title.removeFirst(lead.count)
+            break
+        }
         for article in ["a ", "an "] where title.hasPrefix(article) && title.split(separator: " ").count > 2 {
             title.removeFirst(article.count)
         }
@@ -460,9 +472,12 @@ public struct OfflineInterpreter: Sendable {
     /// Takes "to my shopping list" (or "on the groceries list", "for my work list") off the end of the text and answers
     /// the list's name as a tag ("shopping"); a to-do list is no list of its own, so only its words go.
     static func namedList(in body: inout String) -> String? {
-        let pattern = #"\s+(?:to|on|onto|in|into|for)\s+(?:my|the|our)\s+([\p{L}\p{N}_-]+(?:\s+[\p{L}\p{N}_-]+)?)\s+list$"#
+        // The list may be followed by a when: "add call grandma to my list for sunday".
+        let pattern = #"\s+(?:to|on|onto|in|into|for)\s+(?:my|the|our)\s+([\p{L}\p{N}_-]+(?:\s+[\p{L}\p{N}_-]+)?)\s+list(?=\s|$)"#
         guard let range = body.range(of: pattern, options: [.regularExpression, .caseInsensitive]) else {
-            for suffix in [" to my list", " to my tasks", " to the list"] where body.lowercased().hasSuffix(suffix) { body.removeLast(suffix.count) }
+            if let generic = body.range(of: #"\s+(?:to|on)\s+(?:my|the)\s+(?:list|tasks)(?=\s|$)"#, options: [.regularExpression, .caseInsensitive]) {
+                body.removeSubrange(generic)
+            }
             return nil
         }
         let name = body[range].lowercased().split(separator: " ").dropFirst(2).dropLast().joined(separator: "-")

@@ -963,6 +963,26 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "a title loses the words that only ask for it ('don't forget to', 'a task to'), 'to my list' may come before the when, and a span of time is due when it starts",
+        arguments: [
+            ("don't forget to buy a birthday card for mom", "Buy a birthday card for mom", false),
+            ("create a high priority task to fix the login bug", "Fix the login bug", false),
+            ("add 'call grandma' to my list for sunday", "Call grandma", true),
+            ("schedule a call with Bob tomorrow 2-3pm", "Call with Bob", true),
+            ("add task: review PR #42 urgent", "Review PR #42", false),
+        ]
+    )
+    func titlesOfAskedTasks(_ message: String, _ title: String, _ dated: Bool) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let reply = try await me.chat(message)
+            #expect(Self.changes(reply) == ["add_task"], "\(reply.response)")
+            let task = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            #expect(task.title == title && (task.due_at != nil) == dated && task.tags.isEmpty, "\(task)")
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in

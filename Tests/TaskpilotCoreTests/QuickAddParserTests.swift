@@ -172,6 +172,16 @@ struct QuickAddParserTests {
         Case(text: "“meeting notes for friday” p2 tomorrow", title: "meeting notes for friday", due: "2026-11-24", priority: .high),
         Case(text: "Read \"Dune\" by sunday", title: "Read \"Dune\"", due: "2026-11-29"),
         Case(text: "Lunch with Ann tomorrow", title: "Lunch with Ann", due: "2026-11-24"),
+        // A span of time is due when it starts; a start without am/pm takes the end's, unless that puts it after the end.
+        Case(text: "call with Bob tomorrow 2-3pm", title: "call with Bob", due: "2026-11-24 14:00"),
+        Case(text: "meeting from 11 to 1pm on friday", title: "meeting", due: "2026-11-27 11:00"),
+        Case(text: "lunch between 12 and 1pm tomorrow", title: "lunch", due: "2026-11-24 12:00"),
+        Case(text: "standup 9:30–9:45 tomorrow", title: "standup", due: "2026-11-24 09:30"),
+        Case(text: "workshop tomorrow 10am - 4pm", title: "workshop", due: "2026-11-24 10:00"),
+        Case(text: "order 2-3 pizzas tomorrow", title: "order 2-3 pizzas", due: "2026-11-24"),
+        Case(text: "call Ann at 5 to discuss the offer", title: "call Ann to discuss the offer", due: "2026-11-23 17:00"),
+        // "#42" is a number, not a tag.
+        Case(text: "review PR #42 #work", title: "review PR #42", tags: ["work"]),
         // An abbreviated day without "on" is a day when a time follows it, or when it comes last but for tags and
         // priority, unless it is also a word.
         Case(text: "dentist tue 3pm", title: "dentist", due: "2026-11-24 15:00"),

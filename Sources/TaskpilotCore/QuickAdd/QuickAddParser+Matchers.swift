@@ -136,7 +136,8 @@ extension QuickAddParser {
     // MARK: - Tags and priority
 
     func matchTag(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
-        guard let word = tokens.word(index), word.hasPrefix("#"), word.count > 1 else { return nil }
+        // "#42" is a number ("review PR #42"), not a tag.
+        guard let word = tokens.word(index), word.hasPrefix("#"), word.count > 1, !word.dropFirst().allSatisfy(\.isNumber) else { return nil }
         guard case .success(let tags) = TaskChanges.normalizeTags([word]), let tag = tags.first else { return nil }
         if !found.tags.contains(tag) { found.tags.append(tag) }
         return 1
@@ -738,9 +739,53 @@ extension QuickAddParser {
             setClock(Clock(hour: 21, minute: 0), &found)
             return 2
         }
+        if let (clock, used) = clockRange(tokens, index) {
+            setClock(clock, &found)
+            return used
+        }
         guard let (clock, used) = clock(tokens, start, requireMarker: !hasAt) else { return nil }
         setClock(clock, &found)
         return start + used - index
+    }
+
+    /// A span of time, due when it starts: "2-3pm", "9:30–10:30", "at 2 - 3pm", "from 2 to 3pm", "between 2pm and 4pm".
+    /// A start without am/pm takes the end's ("2-3pm" is 14:00; "11-1pm" is 11:00, the end is past noon). Returns
+    /// the start and the words used.
+    func clockRange(_ tokens: Tokens, _ index: Int) -> (Clock, Int)? {
+        let marker = tokens.word(index)
+        let between = marker == "between"
+        let start = ["at", "@", "from", "between"].contains(marker ?? "") ? index + 1 : index
+        guard let first = tokens.word(start) else { return nil }
+        var startText: String
+        var endText: String
+        var used: Int
+        if !between, first.first?.isNumber == true, let dash = first.rangeOfCharacter(from: CharacterSet(charactersIn: "-–")) {
+            // "2-3pm" as one word.
+            (startText, endText, used) = (String(first[..<dash.lowerBound]), String(first[dash.upperBound...]), 1)
+        } else if let separator = tokens.word(start + 1), (between ? ["and"] : ["-", "–", "to", "until", "till"]).contains(separator),
+            let end = tokens.word(start + 2)
+        {
+            (startText, endText, used) = (first, end, 3)
+            if let next = tokens.word(start + 3), ["am", "pm"].contains(next) {
+                endText += next
+                used += 1
+            }
+        } else {
+            return nil
+        }
+        func meridiem(_ text: String) -> String? { text.hasSuffix("am") ? "am" : text.hasSuffix("pm") ? "pm" : nil }
+        // Both ends must read as times of day, the end with am/pm or a colon: "2-3 people" is no range.
+        guard startText.first?.isNumber == true, meridiem(endText) != nil || endText.contains(":"),
+            let (end, _) = clock(Tokens(endText), 0, requireMarker: true)
+        else { return nil }
+        if meridiem(startText) == nil, !startText.contains(":"), let endMeridiem = meridiem(endText), let hour = Int(startText),
+            (1...12).contains(hour)
+        {
+            // The start takes the end's half of the day unless that would put it after the end ("11-1pm").
+            startText += hour % 12 <= end.hour % 12 ? endMeridiem : (endMeridiem == "pm" ? "am" : "pm")
+        }
+        guard let (clock, _) = clock(Tokens(startText), 0, requireMarker: true) else { return nil }
+        return (clock, start - index + used)
     }
 
     private func setClock(_ clock: Clock, _ found: inout Findings) {
