@@ -25,10 +25,10 @@ extension OfflineInterpreter {
             bare,
             text,
             [
-                #"^(?:is|are|was|have\s+i\s+(?:done|finished|completed))\s+(?:the\s+|my\s+)?(.+?)(?:\s+(?:done|finished|complete|completed|ticked\s+off))?\??$"#
+                #"^(?:is|are|was|have\s+i\s+(?:done|finished|completed)|did\s+i\s+\w+)\s+(?:the\s+|my\s+)?(.+?)(?:\s+(?:done|finished|complete|completed|ticked\s+off|yet))?\??$"#
             ]
         ),
-            Self.matches(bare, #"^have\s+i\s+|\s(?:done|finished|complete|completed|ticked\s+off)\??$"#), !Self.matches(said, listWords)
+            Self.matches(bare, #"^(?:have|did)\s+i\s+|\s(?:done|finished|complete|completed|ticked\s+off)\??$"#), !Self.matches(said, listWords)
         {
             return await act(on: said, prefer: nil, turn: &turn) { task, turn in
                 let title = Self.escape(task.title)

@@ -96,9 +96,9 @@ public struct OfflineInterpreter: Sendable {
 
     static func isQuestion(_ lower: String) -> Bool {
         let first = lower.split(separator: " ").first.map(String.init) ?? ""
-        return ["what", "what's", "whats", "which", "how", "when", "is", "are", "do", "does", "any", "anything", "show", "list", "who"].contains(
-            first
-        )
+        return [
+            "what", "what's", "whats", "which", "how", "when", "is", "are", "am", "do", "does", "did", "any", "anything", "show", "list", "who",
+        ].contains(first)
     }
 
     // MARK: - Turn bookkeeping
@@ -507,7 +507,7 @@ public struct OfflineInterpreter: Sendable {
     func list(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let starters = [
             "list", "show", "display", "what", "which", "how many", "do i have", "have i", "any ", "find", "search", "give me", "tasks", "my tasks",
-            "get ", "view", "count", "is there", "are there", "anything", "when", "tell me",
+            "get ", "view", "count", "is there", "are there", "anything", "when", "tell me", "am i free", "am i busy", "did i",
         ]
         guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
         let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
@@ -706,7 +706,7 @@ public struct OfflineInterpreter: Sendable {
         let startOfToday = calendar.startOfDay(for: now)
         func day(_ offset: Int) -> Date { calendar.date(byAdding: .day, value: offset, to: startOfToday)! }
         var due = ""
-        if has("overdue") || has("late") || has("past due") || has("missed") {
+        if has("overdue") || has("late") || has("past due") || has("missed") || has("miss") {
             arguments["overdue"] = true
             due = "overdue "
         } else if let days = Self.comingDays(padded) {
@@ -734,11 +734,26 @@ public struct OfflineInterpreter: Sendable {
             arguments["due_after"] = .string(Timestamp.format(weekStart(1, zone: zone, now: now)))
             arguments["due_before"] = .string(Timestamp.format(weekStart(2, zone: zone, now: now)))
             due = " due next week"
+        } else if has("next month") {
+            let first = calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+            arguments["due_after"] = .string(Timestamp.format(calendar.date(byAdding: .month, value: 1, to: first)!))
+            arguments["due_before"] = .string(Timestamp.format(calendar.date(byAdding: .month, value: 2, to: first)!))
+            due = " due next month"
         } else if has("this month") || has("month") {
             let parts = calendar.dateComponents([.year, .month], from: now)
             let next = calendar.date(byAdding: .month, value: 1, to: calendar.date(from: parts)!)!
             arguments["due_before"] = .string(Timestamp.format(next))
             due = " due this month"
+        } else if let said = lower.prefix(Self.selectionLength(lower)).firstMatch(of: /\b(?:in|during|for|of)\s+([a-z]+)(?:\s+(\d{4}))?\b/),
+            let month = QuickAddParser.months[String(said.output.1)], String(said.output.1).count >= 3
+        {
+            // "due in december", "tasks for march 2027": the whole month, this year's or, once it is over, next year's.
+            let today = calendar.dateComponents([.year, .month], from: now)
+            let year = said.output.2.flatMap { Int($0) } ?? (month >= today.month! ? today.year! : today.year! + 1)
+            let first = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+            arguments["due_after"] = .string(Timestamp.format(first))
+            arguments["due_before"] = .string(Timestamp.format(calendar.date(byAdding: .month, value: 1, to: first)!))
+            due = " due in " + first.formatted(Date.FormatStyle(timeZone: zone).month(.wide).year())
         } else if let bound = lower.firstMatch(of: /\b(before|by|until|till|after)\s+(.+)$/),
             let start = Self.namedDay(in: String(bound.output.2), zone: zone, now: now),
             let end = calendar.date(byAdding: .day, value: 1, to: start)

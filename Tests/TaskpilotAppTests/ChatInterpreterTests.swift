@@ -983,6 +983,52 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'am I free tomorrow?' and 'what did I miss?' are questions; 'due in <month>' is the whole month, 'next month' the next; 'did I finish X?' answers"
+    )
+    func questionsOfTime() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let calendar = Calendar.taskpilot(Self.newYork)
+            let today = calendar.startOfDay(for: Date())
+            func day(_ offset: Int) -> String { Self.localDay(calendar.date(byAdding: .day, value: offset, to: today)!) }
+            let tomorrow = try await me.createTask(#"{"title": "dry cleaning", "due_at": "\#(day(1))"}"#)
+            let late = try await me.createTask(#"{"title": "gas bill", "due_at": "\#(day(-2))"}"#)
+            // The month after next, its first and last day; a task the day after it, and one on the first of next month.
+            let first = calendar.date(byAdding: .month, value: 2, to: calendar.date(from: calendar.dateComponents([.year, .month], from: today))!)!
+            let last = calendar.date(byAdding: .day, value: -1, to: calendar.date(byAdding: .month, value: 1, to: first)!)!
+            let inMonth = [
+                try await me.createTask(#"{"title": "first of month", "due_at": "\#(Self.localDay(first))"}"#).id,
+                try await me.createTask(#"{"title": "last of month", "due_at": "\#(Self.localDay(last))"}"#).id,
+            ]
+            _ = try await me.createTask(
+                #"{"title": "after month", "due_at": "\#(Self.localDay(calendar.date(byAdding: .day, value: 1, to: last)!))"}"#
+            )
+            let nextMonth = try await me.createTask(
+                #"{"title": "next month", "due_at": "\#(Self.localDay(calendar.date(byAdding: .month, value: -1, to: first)!))"}"#
+            )
+            let monthName = first.formatted(Date.FormatStyle(timeZone: Self.newYork).month(.wide)).lowercased()
+
+            let free = try await me.chat("am I free tomorrow?")
+            #expect(Self.changes(free).isEmpty && Self.rows(free.response) == [tomorrow.id], "\(free.response)")
+            let missed = try await me.chat("what did I miss?")
+            #expect(Self.rows(missed.response) == [late.id], "\(missed.response)")
+            let month = try await me.chat("list everything due in \(monthName)")
+            #expect(Set(Self.rows(month.response)) == Set(inMonth), "\(month.response)")
+            let searched = try await me.chat("search for \(monthName)")
+            #expect(searched.tool_calls.first?.arguments["due_after"] == nil, "\(searched.response)")
+            let next = try await me.chat("what's due next month?")
+            #expect(Self.rows(next.response) == [nextMonth.id], "\(next.response)")
+
+            _ = try await me.chat("complete the dry cleaning")
+            let done = try await me.chat("did I finish the dry cleaning?")
+            #expect(done.response.hasPrefix("Yes, **dry cleaning** was completed"), "\(done.response)")
+            let notYet = try await me.chat("did I pay the gas bill yet?")
+            #expect(notYet.response.hasPrefix("No, **gas bill** is still to do"), "\(notYet.response)")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 6)
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in

@@ -77,7 +77,8 @@ struct Tokens {
 }
 
 extension QuickAddParser {
-    static let months: [String: Int] = [
+    /// Month names and their three-letter forms, by number (January is 1).
+    public static let months: [String: Int] = [
         "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6,
         "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
         "november": 11, "dec": 12, "december": 12,
