@@ -130,7 +130,14 @@ extension OfflineInterpreter {
             #"^(.+?)\s+(?:repeats|recurs|should\s+repeat|should\s+recur|needs\s+to\s+repeat)\s+"# + rule + "$",
             #"^repeat\s+(.+?)\s+"# + rule + "$",
         ]
-        guard let (reference, said) = Self.captures(lower, text, patterns) else { return nil }
+        // "change it to every wednesday", "make it weekly", "change the repetition to every 2 weeks": the task in focus.
+        let ofFocus = [
+            #"^(?:change|switch|make|set|have)\s+(?:it|that|this)\s+(?:to\s+)?(?:repeat\s+|recur\s+)?"# + rule + "$",
+            #"^(?:change|set|update|switch)\s+(?:the\s+|its\s+)?(?:recurrence|repetition|repeat|schedule)\s+to\s+"# + rule + "$",
+        ]
+        guard let (reference, said) = Self.captures(lower, text, patterns) ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) }) else {
+            return nil
+        }
         let zone = turn.context.user.timeZone
         let parsed = QuickAddParser(now: turn.context.now, timeZone: zone).parse(said)
         guard parsed.recurrence != nil, parsed.title.isEmpty else {
@@ -144,6 +151,15 @@ extension OfflineInterpreter {
             var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "recurrence": anchored?.requestJSON ?? .string(said)]
             if task.dueAt == nil, let first = parsed.dueAt {
                 arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
+            } else if let due = task.dueAt, let days = anchored?.byWeekday, !days.isEmpty {
+                // "change it to every wednesday" of a task due on a Tuesday: due on the first of its days from then on,
+                // at the same time.
+                let calendar = Calendar.taskpilot(zone)
+                if let next = (0..<7).lazy.compactMap({ calendar.date(byAdding: .day, value: $0, to: due) }).first(where: {
+                    days.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: $0)))
+                }), next != due {
+                    arguments["due"] = .string(task.allDay ? Self.localDate(next, zone) : Timestamp.format(next))
+                }
             }
             switch await turn.run("update_task", arguments) {
             case .success:

@@ -393,6 +393,18 @@ public struct OfflineInterpreter: Sendable {
             body = String(text.dropFirst(prefix.count))
         }
         guard var body else { return nil }
+        // Tasks repeat by the day at the shortest: "every 8 hours" would otherwise end up in the title.
+        if body.range(
+            of: #"\b(?:every\s+(?:\d+\s+|few\s+|couple\s+of\s+)?(?:hours?|hrs?|minutes?|mins?)|hourly)\b"#,
+            options: [.regularExpression, .caseInsensitive]
+        )
+            != nil
+        {
+            return turn.reply(
+                "Tasks can repeat daily, weekly, monthly or yearly, but not every few hours or minutes. Nothing was added. "
+                    + "For several times a day, add one task per time, e.g. “take my meds every day at 8am” and “… every day at 4pm”."
+            )
+        }
         let list = Self.namedList(in: &body)
         // "add eggs, bread and butter to my shopping list": one task for each thing.
         if let list, let items = Self.listItems(body) {

@@ -1029,6 +1029,29 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'change it to every wednesday' moves the task to its first Wednesday, 'change the repetition to every 2 weeks' keeps it; 'every 8 hours' is refused, not a title"
+    )
+    func changingTheRepetition() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let hourly = try await me.chat("remind me to take my meds every 8 hours")
+            #expect(Self.changes(hourly).isEmpty && hourly.response.contains("not every few hours"), "\(hourly.response)")
+
+            let added = try await me.chat("gym on tuesdays and thursdays at 6pm")
+            let id = added.conversation_id
+            func gym() async throws -> TaskBody { try await me.get("/api/v1/tasks").decode(TaskListBody.self).items[0] }
+            let wednesday = try await me.chat("change it to every wednesday", in: id)
+            #expect(Self.changes(wednesday) == ["update_task"], "\(wednesday.response)")
+            var due = Self.newYorkDue(try await gym())
+            #expect(try await gym().recurrence?.rrule == "FREQ=WEEKLY;BYDAY=WE" && due?.weekday == 4 && due?.hour == 18, "\(String(describing: due))")
+            _ = try await me.chat("change the repetition to every 2 weeks", in: id)
+            due = Self.newYorkDue(try await gym())
+            #expect(try await gym().recurrence?.interval == 2 && due?.weekday == 4 && due?.hour == 18, "\(String(describing: due))")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in
