@@ -67,11 +67,13 @@ extension OfflineInterpreter {
             return .missing("You don't have any tasks yet.")
         }
         let words = Self.significantWords(phrase)
-        guard !words.isEmpty else { return .missing("Which task do you mean? Give its name or id.") }
+        // A name without letters or digits ("complete 🎂") is looked for as it is written.
+        let symbols = Self.words(phrase).isEmpty && !phrase.isEmpty
+        guard !words.isEmpty || symbols else { return .missing("Which task do you mean? Give its name or id.") }
         var scored: [(task: TaskItem, score: Int)] = []
         for task in tasks {
             let title = task.title.lowercased()
-            guard title == phrase || Self.title(title, contains: words) else { continue }
+            guard title == phrase || (symbols ? title.contains(phrase) : Self.title(title, contains: words)) else { continue }
             // Only a title said in full singles a task out: a word of several titles ("the dentist" of "Dentist
             // appointment" and "Dentist bill payment") is a question, whichever title is shorter. The title word for
             // word beats one with the same words and others between them ("water plants", not "Water the plants").

@@ -516,6 +516,10 @@ public struct OfflineInterpreter: Sendable {
 
     // MARK: - Listing
 
+    /// Words that ask for the task list even without a filter: "show my tasks", "what do I have?", "what's left?".
+    static let listNouns =
+        #"\b(?:tasks?|todos?|to-dos?|to\s+do|lists?|due|have|got|plate|left|agenda|schedule|everything|anything|all|open|pending|next|remaining|need|items?|things|stuff|work|busy|free|up|doing|planned|coming)\b"#
+
     func list(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let starters = [
             "list", "show", "display", "what", "which", "how many", "do i have", "have i", "any ", "find", "search", "give me", "tasks", "my tasks",
@@ -549,6 +553,9 @@ public struct OfflineInterpreter: Sendable {
             listArguments["limit"] = 100
             description += " " + missing.words
         }
+        // A question that names no filter and nothing a task list is ("what's the weather?") is not about the list.
+        let unfiltered = arguments.count == 1 && arguments["status"] == "pending" && missing == nil && single == nil && !upNext
+        if unfiltered, Self.sortArgument(lower) == nil, !Self.matches(lower, Self.listNouns) { return nil }
         // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
         // completed tasks, kept when completed in that period.
         let completion =

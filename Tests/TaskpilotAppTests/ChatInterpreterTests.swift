@@ -1052,6 +1052,27 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "a name without letters ('complete 🎂') is looked for as written; a question about nothing on the list ('what's the weather?') lists nothing"
+    )
+    func symbolsAndStrayQuestions() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let cake = try await me.createTask(#"{"title": "🎂 cake for Ann"}"#)
+            _ = try await me.createTask(#"{"title": "Call Ann"}"#)
+
+            let completed = try await me.chat("complete 🎂")
+            #expect(completed.tool_calls.map(\.name) == ["complete_task"], "\(completed.response)")
+            #expect(completed.tool_calls.first?.arguments["task_id"]?.int64Value == cake.id)
+            for question in ["what's the weather?", "what time is it?"] {
+                let reply = try await me.chat(question)
+                #expect(reply.tool_calls.isEmpty && reply.response.hasPrefix("I'm not sure"), "\(question): \(reply.response)")
+            }
+            let tasks = try await me.chat("what do I have?")
+            #expect(Self.rows(tasks.response).count == 1, "\(tasks.response)")
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in
