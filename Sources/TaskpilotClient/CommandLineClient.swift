@@ -111,6 +111,19 @@ public struct CommandLineClient: Sendable {
         public init() {}
     }
 
+    /// `--sort` with the short names a person types: `due`, `created`, `updated`, `name` (`due:desc,priority`).
+    static func sortFields(_ text: String) -> String {
+        let names = ["due": "due_at", "created": "created_at", "updated": "updated_at", "name": "title"]
+        return text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+            let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            var field = pieces[0].trimmingCharacters(in: .whitespaces).lowercased()
+            let minus = field.hasPrefix("-") ? "-" : ""
+            field.removeFirst(minus.count)
+            guard let full = names[field] else { return String(part) }
+            return ([minus + full] + pieces.dropFirst().map(String.init)).joined(separator: ":")
+        }.joined(separator: ",")
+    }
+
     /// Lists tasks as a table (or JSON).
     public func list(_ options: ListOptions, json: Bool) async throws(ClientError) -> String {
         // One look at the account, and only when dates are read or shown.
@@ -126,7 +139,8 @@ public struct CommandLineClient: Sendable {
             let query = TaskpilotHTTPClient.query([
                 ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
                 ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
-                ("sort", options.sort ?? "due_at:asc,priority:desc"), ("limit", String(options.limit ?? Self.pageSize)), ("cursor", cursor),
+                ("sort", options.sort.map(Self.sortFields) ?? "due_at:asc,priority:desc"), ("limit", String(options.limit ?? Self.pageSize)),
+                ("cursor", cursor),
             ])
             let page = try await api.call("GET", "/api/v1/tasks" + query)
             items += page["items"]?.arrayValue ?? []

@@ -61,7 +61,8 @@ struct List: AsyncParsableCommand {
     @Option(help: "Only tasks due before this date (2026-12-01, \"next monday\", …).") var dueBefore: String?
     @Option(help: "Only tasks due at or after this date (2026-12-01, \"today\", …).") var dueAfter: String?
     @Flag(help: "Only overdue tasks.") var overdue = false
-    @Option(help: "Sort keys, e.g. due_at:asc,priority:desc.") var sort: String?
+    @Option(help: "Sort keys, e.g. due:asc,priority:desc (due, priority, title, created, updated; - before a key or :desc reverses it).")
+    var sort: String?
     @Option(help: "At most this many tasks (1–500); without it, every matching task.") var limit: Int?
     @OptionGroup var output: OutputOptions
 

@@ -273,6 +273,26 @@ def test_list_aligns_wide_characters(server, home):
         assert run(server, home, "rm", task_id).returncode == 0
 
 
+def test_list_sorts_by_the_short_names_a_person_types(server, home):
+    login(server, home)
+    added = [run(server, home, "add", text) for text in ["beta jan 3 2031 #sorting", "alpha jan 5 2031 #sorting", "gamma jan 4 2031 #sorting"]]
+    assert all(result.returncode == 0 for result in added), [result.stderr for result in added]
+
+    def titles(sort: str) -> list[str]:
+        # "--sort=-due": a value starting with "-" is joined to its option, or it reads as another option.
+        listed = run(server, home, "list", "--tag", "sorting", "--json", f"--sort={sort}")
+        assert listed.returncode == 0, listed.stderr
+        return [item["title"] for item in json.loads(listed.stdout)]
+
+    assert titles("name") == ["alpha", "beta", "gamma"]
+    assert titles("due") == ["beta", "gamma", "alpha"]
+    assert titles("-due") == titles("due:desc") == ["alpha", "gamma", "beta"]
+    wrong = run(server, home, "list", "--sort", "colour")
+    assert wrong.returncode != 0 and "unknown field 'colour'" in wrong.stderr
+    for item in json.loads(run(server, home, "list", "--tag", "sorting", "--json").stdout):
+        assert run(server, home, "rm", str(item["id"])).returncode == 0
+
+
 def test_chat_one_message_and_interactive(server, home):
     login(server, home)
     one = run(server, home, "chat", "add", "water the plants tomorrow 8am")
