@@ -46,6 +46,9 @@ public struct OfflineInterpreter: Sendable {
         for intent in intents {
             if let reply = await intent(self)(text, lower, &turn) { return reply }
         }
+        if ["no", "nope", "nah", "never mind", "nevermind", "cancel"].contains(lower) {
+            return turn.reply("Okay, nothing changed.")
+        }
         // No command word, but a when or a how-often ("water the plants every other tuesday", "dentist Dec 3 at 2pm"):
         // that is a task to add. So is "I have a dentist appointment next tuesday at 3": what one has, with a when.
         var said = text
@@ -70,7 +73,7 @@ public struct OfflineInterpreter: Sendable {
     static let intents: [Intent] = [
         { $0.greeting }, { $0.help }, { $0.summary }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.reminderList },
         { $0.clearing }, { $0.describing },
-        { $0.repeating }, { $0.idList }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
+        { $0.repeating }, { $0.idList }, { $0.bulkChange }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
     ]
@@ -218,7 +221,7 @@ public struct OfflineInterpreter: Sendable {
         | complete task 12 · mark the report as done | complete a task by id or by name |
         | move it to friday · make it urgent · tag it with work | change the task we just talked about |
         | rename the report to Q4 report · delete the dentist task | rename or delete |
-        | delete completed tasks · mark all tasks complete | bulk actions (I ask before deleting or completing many) |
+        | delete completed tasks · mark all tasks complete · make all work tasks high priority | bulk actions (I ask before changing many) |
         | give me a summary · what's next? | counts of what is open, late and due; the five that come first |
         | undo | take back my last change to a task |
         """
@@ -293,6 +296,9 @@ public struct OfflineInterpreter: Sendable {
         guard !ids.isEmpty else { return turn.reply("I no longer know which tasks you meant, so I changed nothing. Please ask again.") }
         if action == "move", let when = pending["to"]?.stringValue {
             return await move(ids, to: when, turn: &turn)
+        }
+        if action == "change", let change = pending["change"] {
+            return await self.change(ids, change, turn: &turn)
         }
         let arguments: [String: JSONValue] = ["action": .string(action), "confirm": true, "ids": .array(ids.map { .number(Double($0)) })]
         switch await turn.run("bulk_tasks", arguments) {
@@ -832,14 +838,26 @@ public struct OfflineInterpreter: Sendable {
     // MARK: - Bulk
 
     func bulk(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        // "remove the due date from all overdue tasks" takes something off tasks; it never deletes them.
+        if Self.matches(
+            lower,
+            #"^(?:remove|clear|delete|drop|take)\s+(?:the\s+|their\s+|all\s+)?(?:due\s+dates?|deadlines?|reminders?|tags?|labels?|priorit(?:y|ies)|recurrences?|repetitions?|descriptions?|notes?)\s+(?:from|of|on|off)\b"#
+        ) {
+            return turn.reply(
+                "I can only take that off one task at a time (e.g. “remove the due date from the report”). Nothing was changed."
+            )
+        }
         let action: BulkAction
         if lower.range(of: #"^(delete|remove|clear|clean up|purge|wipe|get rid of|cancel|drop|erase|trash)\b"#, options: .regularExpression) != nil {
             action = .delete
-        } else if lower.range(of: #"^(mark|set|complete|finish|check off|tick off|close)\b"#, options: .regularExpression) != nil,
+        } else if lower.range(of: #"^(complete|finish|check off|tick off|close)\b"#, options: .regularExpression) != nil
+            || lower.range(of: #"^(mark|set)\b.*\b(done|complete|completed|finished)\b"#, options: .regularExpression) != nil,
             lower.range(of: #"\b(not done|incomplete|pending|undone|open)\b"#, options: .regularExpression) == nil
         {
+            // "mark" and "set" complete only when they say so ("mark all as done"): "set all tasks to urgent" does not.
             action = .complete
-        } else if lower.range(of: #"^(reopen|uncomplete|mark)\b"#, options: .regularExpression) != nil {
+        } else if lower.range(of: #"^reopen|^uncomplete|^mark\b.*\b(not done|incomplete|pending|undone|open)\b"#, options: .regularExpression) != nil
+        {
             action = .reopen
         } else {
             return nil
@@ -861,24 +879,11 @@ public struct OfflineInterpreter: Sendable {
             zone: turn.context.user.timeZone,
             now: turn.context.now
         )
-        // "complete the shopping tasks", "delete both dentist tasks": a word before "tasks" that no filter reads is a
-        // tag the user has, or else words to search for; never dropped (that would select every task).
-        if let qualifier = Self.bulkQualifier(selection.lowercased()) {
-            if qualifier.range(of: #"^(first|last|next|top|bottom|previous|other|some|few|couple)\b"#, options: .regularExpression) != nil {
-                return turn.reply(
-                    "Which tasks do you mean? Name them by id (“\(action.rawValue) 3 and 4”) or by what they share "
-                        + "(“\(action.rawValue) all tasks tagged work”). Nothing was changed."
-                )
-            }
-            let tags = (try? await turn.context.tasks.tags(userID: turn.context.user.id)) ?? []
-            if !qualifier.contains(" "), tags.contains(where: { $0.name == qualifier }) {
-                let chosen = (arguments["tags"]?.arrayValue ?? []) + [.string(qualifier)]
-                arguments["tags"] = .array(chosen)
-                description += " tagged #" + qualifier
-            } else if arguments["query"] == nil {
-                arguments["query"] = .string(qualifier)
-                description += " matching “\(qualifier)”"
-            }
+        guard await narrow(selection, &arguments, &description, turn: turn) else {
+            return turn.reply(
+                "Which tasks do you mean? Name them by id (“\(action.rawValue) 3 and 4”) or by what they share "
+                    + "(“\(action.rawValue) all tasks tagged work”). Nothing was changed."
+            )
         }
         // "delete all tasks" means every status; "complete all tasks" only the pending ones.
         if action == .delete, arguments["status"]?.stringValue == "pending", !padded.contains(" pending ") && !padded.contains(" open ") {
@@ -925,6 +930,26 @@ public struct OfflineInterpreter: Sendable {
     /// The words between "the"/"my"/"all"/"both" and "tasks" that no filter reads: "work" in "mark my work tasks as
     /// done", "dentist" in "delete both dentist tasks"; nil when every word there is one a filter understands ("all
     /// completed tasks", "my high priority tasks").
+    /// "complete the shopping tasks", "delete both dentist tasks": a word before "tasks" that no filter reads is a
+    /// tag the user has, or else words to search for; never dropped (that would select every task). False when it
+    /// picks tasks by their place ("the first two tasks"): the caller asks which.
+    func narrow(_ selection: String, _ arguments: inout [String: JSONValue], _ description: inout String, turn: Turn) async -> Bool {
+        guard let qualifier = Self.bulkQualifier(selection.lowercased()) else { return true }
+        if qualifier.range(of: #"^(first|last|next|top|bottom|previous|other|some|few|couple)\b"#, options: .regularExpression) != nil {
+            return false
+        }
+        let tags = (try? await turn.context.tasks.tags(userID: turn.context.user.id)) ?? []
+        if !qualifier.contains(" "), tags.contains(where: { $0.name == qualifier }) {
+            let chosen = (arguments["tags"]?.arrayValue ?? []) + [.string(qualifier)]
+            arguments["tags"] = .array(chosen)
+            description += " tagged #" + qualifier
+        } else if arguments["query"] == nil {
+            arguments["query"] = .string(qualifier)
+            description += " matching “\(qualifier)”"
+        }
+        return true
+    }
+
     static func bulkQualifier(_ lower: String) -> String? {
         guard let match = lower.firstMatch(of: /\b(?:the|my|all|both|these|those|our)\s+(.+?)\s+tasks?\b/) else { return nil }
         let understood: Set<String> = [
@@ -959,22 +984,16 @@ public struct OfflineInterpreter: Sendable {
         if Self.matches(selection, #"\b(today|tonight)\b"#), arguments["due_after"] == nil, arguments["overdue"] == nil {
             arguments["due_after"] = .string(Timestamp.format(Calendar.taskpilot(zone).startOfDay(for: turn.context.now)))
         }
-        arguments["limit"] = 100
-        guard case .success(let listed) = await turn.run("list_tasks", arguments) else { return turn.reply("I couldn't look up those tasks.") }
-        let items = listed.arrayValue ?? []
-        let ids = items.compactMap { $0["id"]?.int64Value }
-        guard !ids.isEmpty else { return turn.reply("There are no \(description) to move.") }
-        guard ids.count <= TaskTools.confirmationThreshold else {
-            let label = Self.formatDue(target, allDay: parsed.allDay, zone: zone, now: turn.context.now)
-            let pending: JSONValue = .object(["action": "move", "ids": .array(ids.map { .number(Double($0)) }), "to": .string(when)])
-            let preview = Self.table(Array(items.prefix(10)), zone: zone, now: turn.context.now)
-            let more = ids.count > 10 ? "\n\n…and \(ids.count - 10) more." : ""
-            let amount = ids.count >= 100 ? "the first **100** of your \(description)" : "**\(ids.count)** \(description)"
-            return turn.reply(
-                "This will move \(amount) to \(label):\n\n\(preview)\(more)\n\nReply **yes** to move them or **no** to leave them.",
-                pending: pending
-            )
-        }
+        let label = Self.formatDue(target, allDay: parsed.allDay, zone: zone, now: turn.context.now)
+        let selected = await select(
+            arguments,
+            description,
+            purpose: "to move",
+            pending: ["action": "move", "to": .string(when)],
+            question: { "This will move \($0) to \(label):" },
+            turn: &turn
+        )
+        guard case .now(let ids) = selected else { return selected.reply }
         return await move(ids, to: when, turn: &turn)
     }
 
@@ -996,6 +1015,144 @@ public struct OfflineInterpreter: Sendable {
         var text = "Done: moved \(Self.plural(moved, "task")) to \(label)."
         if moved < ids.count {
             let gone = ids.count - moved
+            text += " \(gone) of the \(ids.count) tasks I listed \(gone == 1 ? "was" : "were") already completed or gone."
+        }
+        return turn.reply(text)
+    }
+
+    /// "make all work tasks high priority", "set all overdue tasks to urgent", "tag all errands tasks with weekend":
+    /// one change to each pending task a selection lists, asking first past three.
+    func bulkChange(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let priorityWords = #"(urgent|high|medium|low|none|no)(?:\s+priority)?"#
+        let selectionWords = #"((?:all|every|each)\b.+?|.+?\s+tasks)"#
+        var change: [String: JSONValue] = [:]
+        var selection: String
+        if let (said, level) = Self.captures(
+            lower,
+            text,
+            [
+                #"^(?:make|set|mark|change)\s+"# + selectionWords + #"\s+(?:to\s+|as\s+)?"# + priorityWords + "$",
+                #"^(?:set|change)\s+(?:the\s+)?priority\s+of\s+"# + selectionWords + #"\s+to\s+"# + priorityWords + "$",
+            ]
+        ) {
+            guard let priority = TaskPriority(parsing: level.lowercased() == "no" ? "none" : level.lowercased()) else { return nil }
+            (selection, change["priority"]) = (said, .string(priority.rawValue))
+        } else if let (said, tags) = Self.captures(
+            lower,
+            text,
+            [#"^(?:tag|label)\s+"# + selectionWords + #"\s+(?:with|as)\s+"# + Self.tagWords + "$"]
+        ) {
+            selection = said
+            change["add_tags"] = .array(Self.tagList(tags).map { .string($0) })
+        } else if let (tags, said) = Self.captures(
+            lower,
+            text,
+            [#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+"# + Self.tagWords + #"\s+to\s+"# + selectionWords + "$"]
+        ) {
+            selection = said
+            change["add_tags"] = .array(Self.tagList(tags).map { .string($0) })
+        } else {
+            return nil
+        }
+        let zone = turn.context.user.timeZone
+        var (arguments, description) = Self.filterArguments(selection.lowercased(), original: selection, zone: zone, now: turn.context.now)
+        guard await narrow(selection, &arguments, &description, turn: turn) else {
+            return turn.reply(
+                "Which tasks do you mean? Name them by what they share (“make all tasks tagged work high priority”). Nothing was changed."
+            )
+        }
+        if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
+        arguments["status"] = "pending"
+        let selected = await select(
+            arguments,
+            description,
+            purpose: "to change",
+            pending: ["action": "change", "change": .object(change)],
+            question: { "This will \(Self.changeWords(.object(change), $0, done: false)):" },
+            turn: &turn
+        )
+        guard case .now(let ids) = selected else { return selected.reply }
+        return await self.change(ids, .object(change), turn: &turn)
+    }
+
+    /// What a bulk move or change selected: tasks to change now, or the reply to give instead.
+    enum Selection {
+        case now([Int64])
+        case answer(AssistantReply)
+
+        var reply: AssistantReply {
+            if case .answer(let reply) = self { return reply }
+            preconditionFailure("a selection to act on has no reply")
+        }
+    }
+
+    /// Lists up to 100 tasks for a bulk move or change. None: says so. More than `TaskTools.confirmationThreshold`:
+    /// shows them and asks first, remembering `pending` with their ids (`question` gets "**12** pending tasks").
+    func select(
+        _ arguments: [String: JSONValue],
+        _ description: String,
+        purpose: String,
+        pending: [String: JSONValue],
+        question: (String) -> String,
+        turn: inout Turn
+    ) async -> Selection {
+        var arguments = arguments
+        arguments["limit"] = 100
+        guard case .success(let listed) = await turn.run("list_tasks", arguments) else {
+            return .answer(turn.reply("I couldn't look up those tasks."))
+        }
+        let items = listed.arrayValue ?? []
+        let ids = items.compactMap { $0["id"]?.int64Value }
+        guard !ids.isEmpty else { return .answer(turn.reply("There are no \(description) \(purpose).")) }
+        guard ids.count > TaskTools.confirmationThreshold else { return .now(ids) }
+        var remembered = pending
+        remembered["ids"] = .array(ids.map { .number(Double($0)) })
+        let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
+        let more = ids.count > 10 ? "\n\n…and \(ids.count - 10) more." : ""
+        let amount = ids.count >= 100 ? "the first **100** of your \(description)" : "**\(ids.count)** \(description)"
+        return .answer(
+            turn.reply(
+                "\(question(amount))\n\n\(preview)\(more)\n\nReply **yes** to go ahead or **no** to leave them.",
+                pending: .object(remembered)
+            )
+        )
+    }
+
+    /// "work, home", "#work #home", "work and home" → ["work", "home"].
+    static func tagList(_ text: String) -> [String] {
+        text.replacingOccurrences(of: " and ", with: ",").split(whereSeparator: { $0 == "," || $0 == " " }).map {
+            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "#\"'“” ")).lowercased()
+        }.filter { !$0.isEmpty }
+    }
+
+    /// What a bulk change does to some tasks, in words: "make 3 tasks high priority", "tagged 3 tasks with #weekend".
+    static func changeWords(_ change: JSONValue, _ tasks: String, done: Bool) -> String {
+        if let priority = change["priority"]?.stringValue {
+            return priority == "none"
+                ? "\(done ? "cleared" : "clear") the priority of \(tasks)" : "\(done ? "made" : "make") \(tasks) \(priority) priority"
+        }
+        let tags = (change["add_tags"]?.arrayValue ?? []).compactMap(\.stringValue).map { "#" + $0 }
+        return "\(done ? "tagged" : "tag") \(tasks) with \(Self.listed(tags))"
+    }
+
+    /// Applies a bulk change to each task still pending: a priority, or tags added to the task's own.
+    func change(_ ids: [Int64], _ change: JSONValue, turn: inout Turn) async -> AssistantReply {
+        let context = turn.context
+        var changed = 0
+        for id in ids {
+            guard let task = try? await context.tasks.get(id: id, userID: context.user.id, now: context.now), task.status == .pending else {
+                continue
+            }
+            var arguments: [String: JSONValue] = ["task_id": .number(Double(id))]
+            if let priority = change["priority"] { arguments["priority"] = priority }
+            if let tags = change["add_tags"]?.arrayValue?.compactMap(\.stringValue) {
+                arguments["tags"] = .array(Array(Set(task.tags + tags)).sorted().map { .string($0) })
+            }
+            if case .success = await turn.run("update_task", arguments) { changed += 1 }
+        }
+        var text = "Done: \(Self.changeWords(change, Self.plural(changed, "task"), done: true))."
+        if changed < ids.count {
+            let gone = ids.count - changed
             text += " \(gone) of the \(ids.count) tasks I listed \(gone == 1 ? "was" : "were") already completed or gone."
         }
         return turn.reply(text)

@@ -1073,6 +1073,46 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test(
+        "'make all work tasks high priority' and 'tag all errands tasks with weekend' change those (asking first past three); 'set all … to urgent' completes nothing; 'remove the due date from all …' deletes nothing"
+    )
+    func bulkChanges() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            for body in [
+                #"{"title": "report", "tags": ["work"]}"#, #"{"title": "slides", "tags": ["work"]}"#, #"{"title": "eggs", "tags": ["errands"]}"#,
+                #"{"title": "late one", "due_at": "2020-01-01"}"#, #"{"title": "late two", "due_at": "2020-01-02"}"#,
+            ] {
+                _ = try await me.createTask(body)
+            }
+            func tasks() async throws -> [TaskBody] { try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items }
+
+            let work = try await me.chat("make all work tasks high priority")
+            #expect(Self.changes(work) == ["update_task", "update_task"] && work.response == "Done: made 2 tasks high priority.", "\(work.response)")
+            let tagged = try await me.chat("tag all errands tasks with weekend")
+            #expect(tagged.response == "Done: tagged 1 task with #weekend.", "\(tagged.response)")
+            let urgent = try await me.chat("set all overdue tasks to urgent")
+            #expect(Self.changes(urgent) == ["update_task", "update_task"], "\(urgent.response)")
+            let removal = try await me.chat("remove the due date from all overdue tasks")
+            #expect(Self.changes(removal).isEmpty, "\(removal.response)")
+
+            let all = try await tasks()
+            #expect(all.count == 5 && all.allSatisfy { !$0.completed })
+            #expect(
+                Dictionary(uniqueKeysWithValues: all.map { ($0.title, $0.priority) }) == [
+                    "report": "high", "slides": "high", "eggs": "none", "late one": "urgent", "late two": "urgent",
+                ]
+            )
+            #expect(all.first { $0.title == "eggs" }?.tags == ["errands", "weekend"])
+
+            let many = try await me.chat("make all tasks low priority")
+            #expect(Self.changes(many).isEmpty && many.response.hasPrefix("This will make **5** pending tasks low priority"), "\(many.response)")
+            let yes = try await me.chat("yes", in: many.conversation_id)
+            #expect(yes.response == "Done: made 5 tasks low priority.", "\(yes.response)")
+            #expect(try await tasks().allSatisfy { $0.priority == "low" && !$0.completed })
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in
