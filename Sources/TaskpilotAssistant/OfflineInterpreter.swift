@@ -978,6 +978,9 @@ public struct OfflineInterpreter: Sendable {
             return turn.reply("I couldn't read “\(Self.clip(when))” as a date. Try “tomorrow”, “next friday” or “Dec 3 at 10am”.")
         }
         var (arguments, description) = Self.filterArguments(selection.lowercased(), original: selection, zone: zone, now: turn.context.now)
+        guard await narrow(selection, &arguments, &description, turn: turn) else {
+            return turn.reply("Which tasks do you mean? Name them by what they share (“move all tasks tagged work to monday”). Nothing was changed.")
+        }
         if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
         arguments["status"] = "pending"
         // "today's tasks" are the ones due today: the overdue ones are not asked for.

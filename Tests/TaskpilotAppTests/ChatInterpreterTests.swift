@@ -1105,6 +1105,12 @@ struct ChatInterpreterTests {
             )
             #expect(all.first { $0.title == "eggs" }?.tags == ["errands", "weekend"])
 
+            let moved = try await me.chat("move all work tasks to tomorrow")
+            #expect(Self.changes(moved) == ["update_task", "update_task"], "\(moved.response)")
+            let undone = try await me.chat("undo", in: moved.conversation_id)
+            #expect(Self.changes(undone) == ["update_task", "update_task"], "\(undone.response)")
+            #expect(try await tasks().allSatisfy { $0.title.hasPrefix("late") || $0.due_at == nil })
+
             let many = try await me.chat("make all tasks low priority")
             #expect(Self.changes(many).isEmpty && many.response.hasPrefix("This will make **5** pending tasks low priority"), "\(many.response)")
             let yes = try await me.chat("yes", in: many.conversation_id)
