@@ -399,6 +399,15 @@ public struct OfflineInterpreter: Sendable {
             body = String(text.dropFirst(prefix.count))
         }
         guard var body else { return nil }
+        // "set a reminder for 5pm to leave": a new task with a reminder, as "remind me 5pm to leave" reads.
+        if let (when, what) = Self.captures(
+            body.lowercased(),
+            body,
+            [#"^(?:set|add|create)\s+(?:a\s+|me\s+a\s+)?reminder\s+(?:for\s+|at\s+|on\s+)?(.+?)\s+(?:to|about)\s+(.+)$"#]
+        ) {
+            let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(when)
+            if parsed.title.isEmpty, parsed.dueAt != nil { body = "remind me \(when) to \(what)" }
+        }
         // Tasks repeat by the day at the shortest: "every 8 hours" would otherwise end up in the title.
         if body.range(
             of: #"\b(?:every\s+(?:\d+\s+|few\s+|couple\s+of\s+)?(?:hours?|hrs?|minutes?|mins?)|hourly)\b"#,
@@ -1548,6 +1557,9 @@ public struct OfflineInterpreter: Sendable {
         else {
             return nil
         }
+        // "set a reminder for tomorrow at 8 to water the lawn" names no task: a new one, for `add`.
+        let named = parser.parse(reference)
+        if named.title.isEmpty, named.dueAt != nil { return nil }
         var arguments: [String: JSONValue] = [:]
         let relative = when.lowercased().range(of: #"^(\d+|an?|one)\s*(minutes?|mins?|hours?|hrs?|days?|weeks?)\b"#, options: .regularExpression)
         if let relative, let minutes = Self.duration(String(when.lowercased()[relative])) {

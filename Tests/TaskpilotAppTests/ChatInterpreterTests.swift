@@ -971,6 +971,9 @@ struct ChatInterpreterTests {
             ("add 'call grandma' to my list for sunday", "Call grandma", true),
             ("schedule a call with Bob tomorrow 2-3pm", "Call with Bob", true),
             ("add task: review PR #42 urgent", "Review PR #42", false),
+            ("set a reminder for 5pm to leave", "Leave", true),
+            ("set a reminder for tomorrow at 8 to water the lawn", "Water the lawn", true),
+            ("remind me next week about the invoice", "The invoice", true),
         ]
     )
     func titlesOfAskedTasks(_ message: String, _ title: String, _ dated: Bool) async throws {
@@ -980,6 +983,8 @@ struct ChatInterpreterTests {
             #expect(Self.changes(reply) == ["add_task"], "\(reply.response)")
             let task = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
             #expect(task.title == title && (task.due_at != nil) == dated && task.tags.isEmpty, "\(task)")
+            // A reminder asked for is at the time the task is due.
+            #expect(task.reminders.count == (message.contains("remind") ? 1 : 0), "\(task)")
         }
     }
 

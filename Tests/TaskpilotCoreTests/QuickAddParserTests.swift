@@ -233,6 +233,7 @@ struct QuickAddParserTests {
         Case(text: "tomorrow 9am remind me to call Bob", title: "Call Bob", due: "2026-11-24 09:00", reminders: [0]),
         Case(text: "tell Ann to remind me to call Bob", title: "tell Ann to remind me to call Bob"),
         Case(text: "remind me tomorrow at 5pm to call the plumber", title: "Call the plumber", due: "2026-11-24 17:00", reminders: [0]),
+        Case(text: "remind me tomorrow at 9 about the invoice", title: "The invoice", due: "2026-11-24 09:00", reminders: [0]),
         Case(text: "remind me in 20 minutes to check the oven", title: "Check the oven", due: "2026-11-23 10:20", reminders: [0]),
         Case(text: "remind me at 5pm to call Bob", title: "Call Bob", due: "2026-11-23 17:00", reminders: [0]),
         Case(text: "remind me how to cook", title: "remind me how to cook"),

@@ -77,9 +77,10 @@ public struct QuickAddParser: Sendable {
     /// Parses one line of text.
     public func parse(_ text: String) -> QuickAddResult {
         var tokens = Tokens(text)
-        // "remind me tomorrow at 5pm to call the plumber": as "remind me to call the plumber tomorrow at 5pm".
-        if tokens.matches(["remind", "me"], at: 0), tokens.word(2) != "to",
-            let to = (3..<max(3, tokens.count - 1)).first(where: { tokens.word($0) == "to" })
+        // "remind me tomorrow at 5pm to call the plumber", "remind me next week about the invoice": as "remind me to
+        // call the plumber tomorrow at 5pm".
+        if tokens.matches(["remind", "me"], at: 0), tokens.word(2) != "to", tokens.word(2) != "about",
+            let to = (3..<max(3, tokens.count - 1)).first(where: { tokens.word($0) == "to" || tokens.word($0) == "about" })
         {
             let when = parse(tokens.raw[2..<to].joined(separator: " "))
             if when.title.isEmpty, when.dueAt != nil || when.recurrence != nil {
