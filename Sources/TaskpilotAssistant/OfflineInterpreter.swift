@@ -1571,6 +1571,12 @@ public struct OfflineInterpreter: Sendable {
         }
         return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
             arguments["task_id"] = .number(Double(task.id))
+            // A time of day alone ("remind me about the lawn at 7am") is on the day the task is due, when that is to come.
+            if let words = arguments["at"]?.stringValue, parser.namesOnlyATime(words), let due = task.dueAt, due > turn.context.now,
+                let (time, _) = parser.movedDue(from: due, allDay: false, to: parser.parse(words), onlyTime: true), time > turn.context.now
+            {
+                arguments["at"] = .string(Timestamp.format(time))
+            }
             switch await turn.run("set_reminder", arguments) {
             case .success(let result):
                 let fire = result["fire_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: turn.context.user.timeZone)?.date }

@@ -954,6 +954,11 @@ struct ChatInterpreterTests {
             #expect(Self.changes(when).isEmpty && when.response.contains("is due"), "\(when.response)")
             _ = try await me.chat("call it Dentist (6-month checkup)", in: id)
             #expect(try await task().title == "Dentist (6-month checkup)")
+            // A reminder at a time of day alone is on the day the task is due.
+            _ = try await me.chat("remind me about it at 9am", in: id)
+            let fire = try await task().reminders.first?.fire_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
+            let reminder = fire.map { Calendar.taskpilot(Self.newYork).dateComponents([.weekday, .hour], from: $0) }
+            #expect(reminder?.weekday == 3 && reminder?.hour == 9, "\(String(describing: reminder))")
 
             for chatter in ["I have a lot of work today", "call it a day"] {
                 let reply = try await me.chat(chatter, in: id)
