@@ -25,6 +25,53 @@ public struct OfflineInterpreter: Sendable {
 
     /// Answers one message, given the conversation so far (oldest first).
     public func respond(to message: String, history: [ChatMessage], context: ToolContext) async -> AssistantReply {
+        if let (first, second) = Self.compound(message) {
+            return await respond(to: first, then: second, history: history, context: context)
+        }
+        return await respondToOne(message, history: history, context: context)
+    }
+
+    /// "move it to april 10 and make it urgent": a change, then another of the same task. Split only before a command
+    /// that names the task as "it" (or "remind me …"), so "bread and butter" stays one thing.
+    static func compound(_ message: String) -> (String, String)? {
+        let pattern =
+            #"\s+and\s+(?:then\s+)?(?=(?:make|set|tag|mark|move|change|remind|rename|call|push|postpone|add\s+(?:a\s+|the\s+)?(?:tag|note|reminder|description))\s+(?:it|its|me)\b)"#
+        guard let range = message.range(of: pattern, options: [.regularExpression, .caseInsensitive]) else { return nil }
+        let first = String(message[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
+        let second = String(message[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+        return first.isEmpty || second.isEmpty ? nil : (first, second)
+    }
+
+    /// Answers the two parts of a compound message in turn; the second is only tried when the first changed a task.
+    /// "Undo" then takes both back.
+    private func respond(to first: String, then second: String, history: [ChatMessage], context: ToolContext) async -> AssistantReply {
+        let one = await respondToOne(first, history: history, context: context)
+        guard one.toolCalls.contains(where: { $0.name != "list_tasks" }), one.state?["pending"] == nil, one.state?["question"] == nil else {
+            return one
+        }
+        let between = ChatMessage(
+            id: 0,
+            conversationID: history.last?.conversationID ?? UUID(),
+            role: .assistant,
+            content: one.text,
+            toolCalls: nil,
+            state: one.state,
+            createdAt: context.now
+        )
+        let two = await respondToOne(second, history: history + [between], context: context)
+        var state = two.state?.objectValue ?? [:]
+        // What "undo" takes back: the second part's changes, then the first's (last change first).
+        if let later = two.state?["undo"]?.arrayValue, let earlier = one.state?["undo"]?.arrayValue, later != earlier {
+            state["undo"] = .array(later + earlier)
+        }
+        return AssistantReply(
+            text: one.text + "\n\n" + two.text,
+            toolCalls: one.toolCalls + two.toolCalls,
+            state: state.isEmpty ? nil : .object(state)
+        )
+    }
+
+    private func respondToOne(_ message: String, history: [ChatMessage], context: ToolContext) async -> AssistantReply {
         var turn = Turn(context: context, previous: history.last { $0.role == .assistant }?.state)
         let text = Self.normalize(message)
         let lower = text.lowercased()
@@ -1576,6 +1623,19 @@ public struct OfflineInterpreter: Sendable {
                 let (time, _) = parser.movedDue(from: due, allDay: false, to: parser.parse(words), onlyTime: true), time > turn.context.now
             {
                 arguments["at"] = .string(Timestamp.format(time))
+            }
+            // "an hour before" a task due (all day) today is already past: say so rather than set a reminder that never fires.
+            if let minutes = arguments["offset_minutes"]?.int64Value, let due = task.dueAt,
+                due.addingTimeInterval(-60 * Double(minutes)) <= turn.context.now
+            {
+                let zone = turn.context.user.timeZone
+                let when = Self.formatDue(due.addingTimeInterval(-60 * Double(minutes)), allDay: false, zone: zone, now: turn.context.now)
+                return turn.reply(
+                    "That would be \(when), which has passed (**\(Self.escape(task.title))** is due "
+                        + "\(Self.formatDue(due, allDay: task.allDay, zone: zone, now: turn.context.now))). Nothing was changed. "
+                        + "Ask for a time instead (“remind me about it at 3pm”), or give the task one first (“move it to 5pm”).",
+                    focus: [task.id]
+                )
             }
             switch await turn.run("set_reminder", arguments) {
             case .success(let result):

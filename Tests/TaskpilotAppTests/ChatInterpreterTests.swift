@@ -1129,6 +1129,35 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'move it to … and make it urgent' makes both changes and 'undo' takes both back; a reminder that would be past is refused")
+    func compoundMessages() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add file the quarterly taxes april 15")
+            let id = added.conversation_id
+            func taxes() async throws -> TaskBody { try await me.get("/api/v1/tasks").decode(TaskListBody.self).items[0] }
+            let before = try await taxes()
+            #expect(before.title == "File the quarterly taxes" && before.recurrence == nil, "\(before)")
+
+            let both = try await me.chat("move it to april 10 and make it urgent", in: id)
+            #expect(Self.changes(both) == ["update_task", "update_task"], "\(both.response)")
+            let after = try await taxes()
+            #expect(after.priority == "urgent" && Self.newYorkDue(after)?.day == 10, "\(after)")
+            let undone = try await me.chat("undo", in: id)
+            #expect(Self.changes(undone) == ["update_task", "update_task"], "\(undone.response)")
+            let back = try await taxes()
+            #expect(back.priority == "none" && back.due_at == before.due_at, "\(back)")
+
+            // Bread and butter is one thing: no command follows "and".
+            let shopping = try await me.chat("add bread and butter to my shopping list")
+            #expect(Self.changes(shopping) == ["add_task"], "\(shopping.response)")
+
+            let today = try await me.chat("add review slides today")
+            let past = try await me.chat("remind me an hour before", in: today.conversation_id)
+            #expect(Self.changes(past).isEmpty && past.response.contains("which has passed"), "\(past.response)")
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in

@@ -180,6 +180,10 @@ struct QuickAddParserTests {
         Case(text: "workshop tomorrow 10am - 4pm", title: "workshop", due: "2026-11-24 10:00"),
         Case(text: "order 2-3 pizzas tomorrow", title: "order 2-3 pizzas", due: "2026-11-24"),
         Case(text: "call Ann at 5 to discuss the offer", title: "call Ann to discuss the offer", due: "2026-11-23 17:00"),
+        // After an article or a possessive, "weekly" and the like describe the thing.
+        Case(text: "file the quarterly taxes april 15", title: "file the quarterly taxes", due: "2027-04-15"),
+        Case(text: "submit my weekly report friday", title: "submit my weekly report", due: "2026-11-27"),
+        Case(text: "submit the report weekly on friday", title: "submit the report", due: "2026-11-27", rrule: "FREQ=WEEKLY;BYDAY=FR"),
         // "#42" is a number, not a tag.
         Case(text: "review PR #42 #work", title: "review PR #42", tags: ["work"]),
         // An abbreviated day without "on" is a day when a time follows it, or when it comes last but for tags and

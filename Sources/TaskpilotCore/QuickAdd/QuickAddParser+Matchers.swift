@@ -262,6 +262,14 @@ extension QuickAddParser {
             rule = RecurrenceRule(frequency: .weekly, byWeekday: days)
             cursor = standingStart + used
         } else {
+            // "the weekly report", "my daily walk", "file the quarterly taxes": after an article or a possessive the
+            // word describes the thing, and stays in the title.
+            let adverbs: Set<String> = ["daily", "weekly", "biweekly", "bi-weekly", "fortnightly", "monthly", "quarterly", "yearly", "annually"]
+            if adverbs.contains(word), index > 0,
+                ["the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "next", "last"].contains(tokens.words[index - 1])
+            {
+                return nil
+            }
             switch word {
             case "daily": rule = RecurrenceRule(frequency: .daily)
             case "weekly", "biweekly", "bi-weekly", "fortnightly":
