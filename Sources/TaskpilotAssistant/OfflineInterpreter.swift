@@ -1362,7 +1362,7 @@ public struct OfflineInterpreter: Sendable {
         if let shifted = await shift(text, lower, &turn) { return shifted }
         let patterns = [
             #"^(?:change|set|update|move)\s+(?:the\s+|its\s+)?(?:due\s+date|due|date|deadline)\s+(?:to|for)\s+(.+)$"#,
-            #"^(?:move|reschedule|postpone|push|defer|shift|delay|snooze)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
+            #"^(?:move|reschedule|postpone|push|defer|shift|delay|snooze|bump)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#,
             #"^(?:change|set|update|move)\s+(.+?)(?:'s|’s)?\s+(?:due\s+date|deadline|due|date)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,
@@ -1410,7 +1410,7 @@ public struct OfflineInterpreter: Sendable {
         let target = if let resolution { resolution } else { await resolve(reference, prefer: .pending, turn: turn) }
         // "Postpone", "push", "defer" and "delay" move a task later, never earlier ("postpone it to monday" said of a
         // task due next Thursday).
-        let later = ["postpone", "push", "defer", "delay", "snooze"].contains { lower.hasPrefix($0) }
+        let later = ["postpone", "push", "defer", "delay", "snooze", "bump"].contains { lower.hasPrefix($0) }
         return await act(on: reference, resolved: target, turn: &turn) { task, turn in
             guard let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime) else {
                 return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.")
@@ -1539,6 +1539,27 @@ public struct OfflineInterpreter: Sendable {
             ]
         ) {
             (reference, tagText, isRemoval) = ("it", said, true)
+        } else if let said = Self.capture(
+            lower,
+            text,
+            [#"^(?:remove|clear|delete|drop)\s+(?:all\s+)?(?:of\s+)?(?:its\s+|the\s+)?(?:tags|labels)\s+(?:from|of|on)\s+(.+)$"#]
+        )
+            ?? (Self.matches(
+                lower,
+                #"^(?:(?:remove|clear|delete|drop)\s+(?:all\s+)?(?:of\s+)?(?:its\s+|the\s+)?(?:tags|labels)|(?:untag|unlabel)\s+(?:it|this|that))$"#
+            )
+                ? "it" : nil)
+        {
+            // "remove its tags", "clear the tags from the report", "untag it": every tag goes.
+            return await act(on: said, prefer: nil, favoring: { !$0.tags.isEmpty }, turn: &turn) { task, turn in
+                guard !task.tags.isEmpty else { return turn.reply("**\(Self.escape(task.title))** has no tags.", focus: [task.id]) }
+                switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "tags": .array([])]) {
+                case .success:
+                    let removed = Self.listed(task.tags.map { "#" + $0 })
+                    return turn.reply("Removed \(removed) from **\(Self.escape(task.title))**.", focus: [task.id])
+                case .failure(let error): return turn.reply(error.message)
+                }
+            }
         } else {
             return nil
         }

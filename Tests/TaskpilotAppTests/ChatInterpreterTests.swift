@@ -1148,6 +1148,14 @@ struct ChatInterpreterTests {
             let back = try await taxes()
             #expect(back.priority == "none" && back.due_at == before.due_at, "\(back)")
 
+            let plumber = try await me.chat("add call plumber tomorrow #home #work")
+            let cleared = try await me.chat("remove its tags", in: plumber.conversation_id)
+            #expect(cleared.response == "Removed #home and #work from **Call plumber**.", "\(cleared.response)")
+            let bumped = try await me.chat("bump it to next monday", in: plumber.conversation_id)
+            #expect(Self.changes(bumped) == ["update_task"], "\(bumped.response)")
+            let moved = try await me.get("/api/v1/tasks?q=plumber").decode(TaskListBody.self).items[0]
+            #expect(moved.tags.isEmpty && Self.newYorkDue(moved)?.weekday == 2, "\(moved)")
+
             // Bread and butter is one thing: no command follows "and".
             let shopping = try await me.chat("add bread and butter to my shopping list")
             #expect(Self.changes(shopping) == ["add_task"], "\(shopping.response)")
