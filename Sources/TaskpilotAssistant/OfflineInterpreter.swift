@@ -1551,7 +1551,8 @@ public struct OfflineInterpreter: Sendable {
                 ? "it" : nil)
         {
             // "remove its tags", "clear the tags from the report", "untag it": every tag goes.
-            return await act(on: said, prefer: nil, favoring: { !$0.tags.isEmpty }, turn: &turn) { task, turn in
+            let tagged: (TaskItem) -> Bool = { !$0.tags.isEmpty }
+            return await act(on: said, prefer: nil, favoring: tagged, turn: &turn) { task, turn in
                 guard !task.tags.isEmpty else { return turn.reply("**\(Self.escape(task.title))** has no tags.", focus: [task.id]) }
                 switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "tags": .array([])]) {
                 case .success:
