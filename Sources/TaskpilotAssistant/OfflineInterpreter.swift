@@ -983,9 +983,6 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
-    /// The words between "the"/"my"/"all"/"both" and "tasks" that no filter reads: "work" in "mark my work tasks as
-    /// done", "dentist" in "delete both dentist tasks"; nil when every word there is one a filter understands ("all
-    /// completed tasks", "my high priority tasks").
     /// "complete the shopping tasks", "delete both dentist tasks": a word before "tasks" that no filter reads is a
     /// tag the user has, or else words to search for; never dropped (that would select every task). False when it
     /// picks tasks by their place ("the first two tasks"): the caller asks which.
@@ -1006,6 +1003,9 @@ public struct OfflineInterpreter: Sendable {
         return true
     }
 
+    /// The words between "the"/"my"/"all"/"both" and "tasks" that no filter reads: "work" in "mark my work tasks as
+    /// done", "dentist" in "delete both dentist tasks"; nil when every word there is one a filter understands ("all
+    /// completed tasks", "my high priority tasks").
     static func bulkQualifier(_ lower: String) -> String? {
         guard let match = lower.firstMatch(of: /\b(?:the|my|all|both|these|those|our)\s+(.+?)\s+tasks?\b/) else { return nil }
         let understood: Set<String> = [
@@ -1564,9 +1564,7 @@ public struct OfflineInterpreter: Sendable {
         } else {
             return nil
         }
-        let tags = tagText.replacingOccurrences(of: " and ", with: ",").split(whereSeparator: { $0 == "," || $0 == " " }).map {
-            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "#\"'“” ")).lowercased()
-        }.filter { !$0.isEmpty && $0 != "tag" && $0 != "tags" }
+        let tags = Self.tagList(tagText).filter { $0 != "tag" && $0 != "tags" }
         guard !tags.isEmpty else { return turn.reply("Which tag? For example: “tag the report with work”.") }
         let hasTag: ((TaskItem) -> Bool)? = isRemoval ? { task in tags.contains(where: task.tags.contains) } : nil
         return await act(on: reference, prefer: nil, favoring: hasTag, turn: &turn) { task, turn in
