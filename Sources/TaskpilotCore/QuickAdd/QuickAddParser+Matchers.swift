@@ -509,9 +509,15 @@ extension QuickAddParser {
             found.day = day
             return used
         }
+        // "first thing tomorrow" is a time of day (see matchClock), then a day.
+        if tokens.matches(["first", "thing"], at: index) { return nil }
         var start = index
         if ["on", "by", "due", "before", "starting", "from"].contains(tokens.word(index) ?? "") { start += 1 }
-        if tokens.word(start) == "the", tokens.word(start + 1) == "end" { start += 1 }
+        if tokens.word(start) == "the", tokens.word(start + 1) == "end" || tokens.matches(["day", "after", "tomorrow"], at: start + 1) {
+            start += 1
+        }
+        // "later today", "later tonight".
+        if tokens.word(start) == "later", ["today", "tonight"].contains(tokens.word(start + 1) ?? "") { start += 1 }
         if let (day, used) = relativeDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
             if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
@@ -561,7 +567,10 @@ extension QuickAddParser {
             return (today, tokens.word(start + 2) == "the" ? 4 : 3)
         case "end" where endOfNamedMonth(tokens, start) != nil:
             return endOfNamedMonth(tokens, start)
-        case "eod": return (today, 1)
+        case "eod":
+            // "eod friday", "by eod tomorrow": the end of that day.
+            if let (day, used) = relativeDay(tokens, start + 1) { return (day, 1 + used) }
+            return (today, 1)
         case "eom":
             let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
             return (Day(year: today.year, month: today.month, day: length), 1)
@@ -747,6 +756,11 @@ extension QuickAddParser {
         if tokens.matches(["at", "night"], at: index) {
             setClock(Clock(hour: 21, minute: 0), &found)
             return 2
+        }
+        // "first thing tomorrow", "first thing in the morning": the start of a working day.
+        if tokens.matches(["first", "thing"], at: index) {
+            setClock(Clock(hour: 9, minute: 0), &found)
+            return tokens.matches(["in", "the", "morning"], at: index + 2) ? 5 : 2
         }
         if let (clock, used) = clockRange(tokens, index) {
             setClock(clock, &found)
