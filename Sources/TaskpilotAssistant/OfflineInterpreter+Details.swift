@@ -174,17 +174,17 @@ extension OfflineInterpreter {
         }
     }
 
-    /// Lists said to have no due date or no tags ("tasks without a due date", "untagged tasks"), kept by the
-    /// interpreter from the list it reads, with their words.
-    static func missingFieldFilter(_ lower: String) -> (keep: @Sendable (JSONValue) -> Bool, words: String)? {
+    /// Lists said to have no due date or no tags ("tasks without a due date", "untagged tasks"): the list_tasks
+    /// argument that is false for them, and their words.
+    static func missingFieldFilter(_ lower: String) -> (argument: String, words: String)? {
         let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "
         let undated = [
             " without a due date ", " without due date ", " without due dates ", " with no due date ", " no due date ", " undated ",
             " unscheduled ", " without a date ", " with no date ", " no deadline ", " without a deadline ",
         ]
         let untagged = [" without tags ", " without a tag ", " with no tags ", " with no tag ", " no tags ", " untagged ", " without any tags "]
-        if undated.contains(where: padded.contains) { return ({ $0["due_at"] == nil || $0["due_at"] == .null }, "without a due date") }
-        if untagged.contains(where: padded.contains) { return ({ ($0["tags"]?.arrayValue ?? []).isEmpty }, "without tags") }
+        if undated.contains(where: padded.contains) { return ("has_due", "without a due date") }
+        if untagged.contains(where: padded.contains) { return ("tagged", "without tags") }
         return nil
     }
 }

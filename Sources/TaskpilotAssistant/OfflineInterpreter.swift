@@ -612,7 +612,7 @@ public struct OfflineInterpreter: Sendable {
         }
         let missing = Self.missingFieldFilter(lower)
         if let missing {
-            listArguments["limit"] = 100
+            listArguments[missing.argument] = false
             description += " " + missing.words
         }
         // A question that names no filter and nothing a task list is ("what's the weather?") is not about the list.
@@ -633,7 +633,6 @@ public struct OfflineInterpreter: Sendable {
         switch await turn.run("list_tasks", listArguments) {
         case .success(let result):
             var items = result.arrayValue ?? []
-            if let missing { items = Array(items.filter(missing.keep).prefix(counting ? 100 : 51)) }
             if let completion {
                 items = items.filter { item in
                     item["completed_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: turn.context.user.timeZone)?.date }.map(

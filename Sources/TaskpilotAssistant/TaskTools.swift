@@ -56,6 +56,8 @@ public enum TaskTools {
         "due_before": string("Only tasks due before this date or date-time."),
         "due_after": string("Only tasks due at or after this date or date-time."),
         "overdue": .object(["type": "boolean", "description": "Only pending tasks whose due time has passed."]),
+        "has_due": .object(["type": "boolean", "description": "true: only tasks with a due date; false: only tasks without one."]),
+        "tagged": .object(["type": "boolean", "description": "true: only tasks with tags; false: only tasks without tags."]),
     ]
 
     // MARK: - Argument reading

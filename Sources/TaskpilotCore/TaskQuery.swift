@@ -40,6 +40,10 @@ public struct TaskFilter: Sendable, Equatable {
     public var dueAfter: Date?
     /// Only pending tasks whose due time has passed.
     public var overdue: Bool?
+    /// `true`: only tasks with a due date; `false`: only tasks without one.
+    public var hasDue: Bool?
+    /// `true`: only tasks with at least one tag; `false`: only tasks without tags.
+    public var tagged: Bool?
     /// Only these ids.
     public var ids: [Int64]?
 
@@ -160,7 +164,7 @@ public struct TaskQuery: Sendable, Equatable {
 }
 
 extension TaskFilter {
-    /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after` and `overdue`.
+    /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after`, `overdue`, `has_due` and `tagged`.
     public init(parameters: [String: String], timeZone: TimeZone) throws(TaskpilotError) {
         self.init()
         switch parameters["status"]?.lowercased() {
@@ -191,6 +195,8 @@ extension TaskFilter {
         dueBefore = try Self.date(parameters, "due_before", timeZone: timeZone, endOfDay: false)
         dueAfter = try Self.date(parameters, "due_after", timeZone: timeZone, endOfDay: false)
         overdue = try Self.flag(parameters, "overdue")
+        hasDue = try Self.flag(parameters, "has_due")
+        tagged = try Self.flag(parameters, "tagged")
     }
 
     /// A true-or-false query parameter (`true`/`false`, `1`/`0`, `yes`/`no`, any case); nil when absent.

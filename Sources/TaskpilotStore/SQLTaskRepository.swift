@@ -427,6 +427,13 @@ public struct SQLTaskRepository: TaskRepository {
                 """
             parts.append(overdue ? condition : "NOT " + condition)
         }
+        if let hasDue = filter.hasDue { parts.append(hasDue ? "t.due_at IS NOT NULL" : "t.due_at IS NULL") }
+        if let tagged = filter.tagged {
+            // PostgreSQL keeps the row's tags in the row (see the tag filter above); SQLite looks in task_tags.
+            let hasTags: SQLQueryString =
+                store.flavor == .postgres ? "t.tags <> ''" : "EXISTS (SELECT 1 FROM task_tags tt WHERE tt.task_id = t.id)"
+            parts.append(tagged ? hasTags : "NOT " + hasTags)
+        }
         if let ids = filter.ids {
             parts.append(ids.isEmpty ? "1 = 0" : "t.id IN (\(binds: ids))")
         }

@@ -726,6 +726,8 @@ struct ChatInterpreterTests {
             #expect(rule?.rrule == "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=\(day)", "\(String(describing: rule))")
 
             _ = try await me.createTask(#"{"title": "someday"}"#)
+            // More dated tasks than the list reads (100): in due order the undated one would come after all of them.
+            for day in 1...100 { _ = try await me.createTask(#"{"title": "dated \#(day)", "due_at": "2030-01-01T09:00:00Z"}"#) }
             let undated = try await me.chat("show tasks without a due date")
             let someday = try await me.get("/api/v1/tasks?q=someday").decode(TaskListBody.self).items.map(\.id)
             #expect(Self.rows(undated.response) == someday, "\(undated.response)")

@@ -79,6 +79,13 @@ struct TaskAPITests {
             #expect(try await ids("due_before=2030-01-01&due_after=2019-01-01T00:00:00Z") == [report.id])
             let overdue: TaskListBody = try await me.get("/api/v1/tasks?overdue=true").decode()
             #expect(overdue.items.first?.overdue == true)
+            let bare = try await me.createTask(#"{"title": "Someday"}"#)
+            #expect(try await ids("has_due=false&sort=title:asc") == [milk.id, bare.id])
+            #expect(try await ids("has_due=true&sort=title:asc") == [rent.id, report.id])
+            #expect(try await ids("tagged=false") == [bare.id])
+            #expect(try await ids("tagged=true&has_due=false") == [milk.id])
+            #expect(try await me.get("/api/v1/tasks?tagged=maybe").error?.code == "invalid_parameter")
+            #expect(try await me.delete("/api/v1/tasks/\(bare.id)").status == .noContent)
 
             let first: TaskListBody = try await me.get("/api/v1/tasks?sort=title:asc&limit=2").decode()
             #expect(first.items.map(\.id) == [milk.id, rent.id])
