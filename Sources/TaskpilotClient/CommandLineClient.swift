@@ -104,6 +104,10 @@ public struct CommandLineClient: Sendable {
         public var dueBefore: String?
         public var dueAfter: String?
         public var overdue = false
+        /// Only tasks without a due date.
+        public var noDue = false
+        /// Only tasks without tags.
+        public var untagged = false
         public var sort: String?
         public var limit: Int?
 
@@ -139,6 +143,7 @@ public struct CommandLineClient: Sendable {
             let query = TaskpilotHTTPClient.query([
                 ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
                 ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
+                ("has_due", options.noDue ? "false" : nil), ("tagged", options.untagged ? "false" : nil),
                 ("sort", options.sort.map(Self.sortFields) ?? "due_at:asc,priority:desc"), ("limit", String(options.limit ?? Self.pageSize)),
                 ("cursor", cursor),
             ])

@@ -61,6 +61,8 @@ struct List: AsyncParsableCommand {
     @Option(help: "Only tasks due before this date (2026-12-01, \"next monday\", …).") var dueBefore: String?
     @Option(help: "Only tasks due at or after this date (2026-12-01, \"today\", …).") var dueAfter: String?
     @Flag(help: "Only overdue tasks.") var overdue = false
+    @Flag(help: "Only tasks without a due date.") var noDue = false
+    @Flag(help: "Only tasks without tags.") var untagged = false
     @Option(help: "Sort keys, e.g. due:asc,priority:desc (due, priority, title, created, updated; - before a key or :desc reverses it).")
     var sort: String?
     @Option(help: "At most this many tasks (1–500); without it, every matching task.") var limit: Int?
@@ -75,6 +77,8 @@ struct List: AsyncParsableCommand {
         options.dueBefore = dueBefore
         options.dueAfter = dueAfter
         options.overdue = overdue
+        options.noDue = noDue
+        options.untagged = untagged
         options.sort = sort
         options.limit = limit
         let chosen = options

@@ -287,6 +287,11 @@ def test_list_sorts_by_the_short_names_a_person_types(server, home):
     assert titles("name") == ["alpha", "beta", "gamma"]
     assert titles("due") == ["beta", "gamma", "alpha"]
     assert titles("-due") == titles("due:desc") == ["alpha", "gamma", "beta"]
+    bare = run(server, home, "add", "someday #sorting")
+    assert bare.returncode == 0, bare.stderr
+    undated = json.loads(run(server, home, "list", "--tag", "sorting", "--no-due", "--json").stdout)
+    assert [item["title"] for item in undated] == ["someday"]
+    assert "someday" not in run(server, home, "list", "--untagged").stdout
     wrong = run(server, home, "list", "--sort", "colour")
     assert wrong.returncode != 0 and "unknown field 'colour'" in wrong.stderr
     for item in json.loads(run(server, home, "list", "--tag", "sorting", "--json").stdout):

@@ -143,6 +143,8 @@ export function dueRange(kind) {
       return { due_after: start(today) };
     case "overdue":
       return { overdue: "true" };
+    case "none":
+      return { has_due: "false" };
     default:
       return {};
   }
