@@ -610,13 +610,8 @@ public struct OfflineInterpreter: Sendable {
             // The latest completed task is the one completed last.
             if arguments["status"]?.stringValue == "completed", single.output.1 != "oldest" { listArguments["sort"] = "updated_at:desc" }
         }
-        let missing = Self.missingFieldFilter(lower)
-        if let missing {
-            listArguments[missing.argument] = false
-            description += " " + missing.words
-        }
         // A question that names no filter and nothing a task list is ("what's the weather?") is not about the list.
-        let unfiltered = arguments.count == 1 && arguments["status"] == "pending" && missing == nil && single == nil && !upNext
+        let unfiltered = arguments.count == 1 && arguments["status"] == "pending" && single == nil && !upNext
         if unfiltered, Self.sortArgument(lower) == nil, !Self.matches(lower, Self.listNouns) { return nil }
         // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
         // completed tasks, kept when completed in that period.
@@ -713,6 +708,11 @@ public struct OfflineInterpreter: Sendable {
         return days <= 366 ? days : nil
     }
 
+    /// "due soon", "what's coming up?", "upcoming tasks", "in the next week", "within a week": the next seven days.
+    static func soon(_ padded: String) -> Bool {
+        [" soon ", " coming up ", " upcoming ", " in the next week ", " within a week ", " over the next week "].contains(where: padded.contains)
+    }
+
     static let searchMarkers = [
         "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
         "that mention ", "tasks with ", "task with ", "todos with ",
@@ -789,7 +789,7 @@ public struct OfflineInterpreter: Sendable {
         if has("overdue") || has("late") || has("past due") || has("missed") || has("miss") {
             arguments["overdue"] = true
             due = "overdue "
-        } else if let days = Self.comingDays(padded) {
+        } else if let days = Self.comingDays(padded) ?? (Self.soon(padded) ? 7 : nil) {
             // Like "today", the days to come include what is already late.
             arguments["due_before"] = .string(Timestamp.format(day(days + 1)))
             due = " due in the next \(days) days"
@@ -886,6 +886,11 @@ public struct OfflineInterpreter: Sendable {
         var description = (words + ["tasks"]).joined(separator: " ") + due
         if let tags = arguments["tags"]?.arrayValue?.compactMap(\.stringValue), !tags.isEmpty {
             description += " tagged " + tags.map { "#" + $0 }.joined(separator: ", ")
+        }
+        // "tasks without a due date", "untagged tasks".
+        if let missing = Self.missingFieldFilter(lower) {
+            arguments[missing.argument] = false
+            description += " " + missing.words
         }
         return (arguments, description)
     }
@@ -1011,7 +1016,7 @@ public struct OfflineInterpreter: Sendable {
             "the", "my", "all", "both", "these", "those", "of", "our", "completed", "complete", "done", "finished", "overdue", "late",
             "pending", "open", "remaining", "unfinished", "incomplete", "urgent", "important", "high", "low", "medium", "priority",
             "high-priority", "low-priority", "today", "today's", "todays", "tomorrow", "tomorrow's", "this", "week's", "weeks", "old",
-            "every", "due", "p1", "other", "current", "existing", "as", "tagged",
+            "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled",
         ]
         let words = match.output.1.split(separator: " ").map(String.init).filter { !understood.contains($0) && !$0.hasPrefix("#") }
         return words.isEmpty ? nil : words.joined(separator: " ")
@@ -1020,7 +1025,10 @@ public struct OfflineInterpreter: Sendable {
     /// "move today's tasks to tomorrow", "push everything from today to friday": each pending task selected moves as
     /// "move it to …" would move it; more than three ask first, as a bulk complete does.
     func bulkMove(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
-        let patterns = [#"^(?:move|push|shift|postpone|reschedule|defer|delay|bump)\s+(.+?)\s+(?:to|until|till)\s+(.+)$"#]
+        let patterns = [
+            #"^(?:move|push|shift|postpone|reschedule|defer|delay|bump)\s+(.+?)\s+(?:to|until|till)\s+(.+)$"#,
+            #"^(?:give|set)\s+(.+?)\s+a\s+(?:due\s+date|deadline)\s+(?:of\s+|on\s+|for\s+)?(.+)$"#,
+        ]
         guard let (said, when) = Self.captures(lower, text, patterns) else { return nil }
         var selection = said
         for (possessive, day) in [("today's", "today"), ("today’s", "today"), ("tomorrow's", "tomorrow"), ("tomorrow’s", "tomorrow")] {
@@ -1362,6 +1370,7 @@ public struct OfflineInterpreter: Sendable {
         let patterns = [
             #"^(?:change|set|update|move)\s+(?:the\s+|its\s+)?(?:due\s+date|due|date|deadline)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:move|reschedule|postpone|push|defer|shift|delay|snooze|bump)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
+            #"^(?:give|set)\s+(.+?)\s+a\s+(?:due\s+date|deadline)\s+(?:of\s+|on\s+|for\s+)?(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#,
             #"^(?:change|set|update|move)\s+(.+?)(?:'s|’s)?\s+(?:due\s+date|deadline|due|date)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:set|make)\s+(.+?)\s+due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#,

@@ -731,6 +731,15 @@ struct ChatInterpreterTests {
             let undated = try await me.chat("show tasks without a due date")
             let someday = try await me.get("/api/v1/tasks?q=someday").decode(TaskListBody.self).items.map(\.id)
             #expect(Self.rows(undated.response) == someday, "\(undated.response)")
+            // Bulk phrasings read the same filters: "give tasks without due dates a due date of …", "untagged".
+            let given = try await me.chat("give tasks without due dates a due date of next monday")
+            #expect(Self.changes(given) == ["update_task"], "\(given.response)")
+            #expect(Self.newYorkDue(try await me.get("/api/v1/tasks/\(someday[0])").decode(TaskBody.self))?.weekday == 2)
+            let untagged = try await me.chat("complete all untagged tasks due before 2030-01-02")
+            #expect(untagged.response.hasPrefix("This will mark") && untagged.response.contains(" without tags "), "\(untagged.response)")
+            #expect(untagged.tool_calls.first?.arguments["tagged"] == .bool(false) && untagged.tool_calls.first?.arguments["query"] == nil)
+            let soon = try await me.chat("what's due soon?")
+            #expect(Self.rows(soon.response).contains(someday[0]) && soon.response.contains("next 7 days"), "\(soon.response)")
         }
     }
 
