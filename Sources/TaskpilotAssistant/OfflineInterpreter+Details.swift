@@ -8,9 +8,35 @@ extension OfflineInterpreter {
         let listWords =
             #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
         let bare = lower.replacingOccurrences(of: "?", with: "")
-        if let said = Self.capture(bare, text, [#"^when(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+due)?\??$"#]),
+        let whenQuestions = [
+            #"^when(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+due)?\??$"#,
+            #"^(?:what's|whats|what\s+is)\s+(?:the\s+|my\s+)next\s+(.+?)\??$"#,
+        ]
+        if let said = Self.capture(
+            bare,
+            text,
+            [#"^when\s+did\s+i\s+(?:last\s+)?(?:complete|finish|do|mark\s+off)\s+(?:the\s+|my\s+)?(.+?)(?:\s+last)?$"#]
+        ),
             !Self.matches(said, listWords)
         {
+            // "when did I last complete the team sync?": the latest completion of a task by that name (a repeating task
+            // leaves one completed task per occurrence).
+            var resolution = await resolve(said, prefer: .completed, turn: turn)
+            if case .ambiguous(let tasks) = resolution,
+                let latest = tasks.filter({ $0.completedAt != nil }).max(by: { $0.completedAt! < $1.completedAt! })
+            {
+                resolution = .task(latest)
+            }
+            return await act(on: said, resolved: resolution, turn: &turn) { task, turn in
+                let title = Self.escape(task.title)
+                guard task.status == .completed, let done = task.completedAt else {
+                    return turn.reply("**\(title)** is not completed yet.", focus: [task.id])
+                }
+                let when = Self.formatDue(done, allDay: false, zone: turn.context.user.timeZone, now: turn.context.now)
+                return turn.reply("You completed **\(title)** \(when).", focus: [task.id])
+            }
+        }
+        if let said = Self.capture(bare, text, whenQuestions), !Self.matches(said, listWords) {
             return await act(on: said, prefer: .pending, turn: &turn) { task, turn in
                 let zone = turn.context.user.timeZone
                 let title = Self.escape(task.title)
@@ -76,6 +102,28 @@ extension OfflineInterpreter {
             }
         }
         return nil
+    }
+
+    /// "skip this week's team sync", "skip the standup today": a repeating task's occurrence is done with, without doing
+    /// it (completed, so the next one comes); a task that does not repeat has nothing to skip.
+    func skipping(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let pattern =
+            #"^skip\s+(?:this\s+week(?:'s|’s)\s+|today(?:'s|’s)\s+|tomorrow(?:'s|’s)\s+|this\s+|the\s+next\s+|next\s+|the\s+)?(.+?)(?:\s+(?:today|tomorrow|this\s+week|this\s+time|for\s+now))?$"#
+        guard let said = Self.capture(lower, text, [pattern]) else { return nil }
+        let repeating: (TaskItem) -> Bool = { $0.recurrence != nil && $0.status == .pending }
+        return await act(on: said, prefer: .pending, favoring: repeating, turn: &turn) { task, turn in
+            let title = Self.escape(task.title)
+            guard task.recurrence != nil, task.status == .pending else {
+                return turn.reply(
+                    "**\(title)** does not repeat, so there is nothing to skip. Say “move it to friday” or “delete it”.",
+                    focus: [task.id]
+                )
+            }
+            switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
+            case .success: return turn.reply("Skipped this **\(title)**: it is marked done and the next one follows as it repeats.")
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
     }
 
     /// "add a note to the report: include Q3", "change the description of the report to …", "describe the report as …".

@@ -119,7 +119,7 @@ public struct OfflineInterpreter: Sendable {
     /// The intents in the order they are tried: specific commands before the broad "add" and "list".
     static let intents: [Intent] = [
         { $0.greeting }, { $0.help }, { $0.summary }, { $0.undo }, { $0.show }, { $0.aboutTask }, { $0.tagList }, { $0.reminderList },
-        { $0.clearing }, { $0.describing },
+        { $0.clearing }, { $0.describing }, { $0.skipping },
         { $0.repeating }, { $0.idList }, { $0.bulkChange }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
         { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
@@ -519,7 +519,7 @@ public struct OfflineInterpreter: Sendable {
             title.removeFirst(lead.count)
             break
         }
-        for article in ["a ", "an "] where title.hasPrefix(article) && title.split(separator: " ").count > 2 {
+        for article in ["a ", "an "] where title.hasPrefix(article) && title.split(separator: " ").count >= 2 {
             title.removeFirst(article.count)
         }
         title = title.prefix(1).uppercased() + title.dropFirst()

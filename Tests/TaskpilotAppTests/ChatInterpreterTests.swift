@@ -1177,6 +1177,27 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'skip this week's review' completes a repeating task's occurrence, and nothing else; 'when did I last complete …?' answers")
+    func skippingAndLastCompletion() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add a weekly review on fridays at 4pm")
+            #expect(added.response.hasPrefix("Added **Review**") && added.response.contains("every week on Friday"), "\(added.response)")
+            let once = try await me.createTask(#"{"title": "Report review"}"#)
+
+            let skipped = try await me.chat("skip this week's review")
+            #expect(Self.changes(skipped) == ["complete_task"], "\(skipped.response)")
+            #expect(skipped.tool_calls.first?.arguments["task_id"]?.int64Value != once.id)
+            let refused = try await me.chat("skip the report review")
+            #expect(Self.changes(refused).isEmpty && refused.response.contains("does not repeat"), "\(refused.response)")
+
+            let last = try await me.chat("when did I last complete the review?")
+            #expect(last.response.hasPrefix("You completed **Review** today"), "\(last.response)")
+            let never = try await me.chat("when did I finish the report review?")
+            #expect(never.response.contains("is not completed yet"), "\(never.response)")
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in

@@ -184,6 +184,7 @@ struct QuickAddParserTests {
         Case(text: "file the quarterly taxes april 15", title: "file the quarterly taxes", due: "2027-04-15"),
         Case(text: "submit my weekly report friday", title: "submit my weekly report", due: "2026-11-27"),
         Case(text: "submit the report weekly on friday", title: "submit the report", due: "2026-11-27", rrule: "FREQ=WEEKLY;BYDAY=FR"),
+        Case(text: "a weekly review on fridays at 4pm", title: "a review", due: "2026-11-27 16:00", rrule: "FREQ=WEEKLY;BYDAY=FR"),
         Case(text: "call Sam later today", title: "call Sam", due: "2026-11-23"),
         Case(text: "send invoice first thing tomorrow", title: "send invoice", due: "2026-11-24 09:00"),
         Case(text: "submit form by eod friday", title: "submit form", due: "2026-11-27"),

@@ -253,6 +253,14 @@ extension QuickAddParser {
     // MARK: - Recurrence
 
     func matchRecurrence(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        // "a weekly review on fridays": the days of a weekly rule said apart from it.
+        if var weekly = found.rule, weekly.frequency == .weekly, weekly.byWeekday.isEmpty, let word = tokens.word(index) {
+            let start = word == "on" ? index + 1 : index
+            guard let (days, used) = standingDays(tokens, start, alone: true) else { return nil }
+            weekly.byWeekday = days
+            found.rule = weekly
+            return start + used - index
+        }
         guard found.rule == nil, let word = tokens.word(index) else { return nil }
         var rule: RecurrenceRule
         var cursor = index + 1
@@ -262,11 +270,11 @@ extension QuickAddParser {
             rule = RecurrenceRule(frequency: .weekly, byWeekday: days)
             cursor = standingStart + used
         } else {
-            // "the weekly report", "my daily walk", "file the quarterly taxes": after an article or a possessive the
-            // word describes the thing, and stays in the title.
+            // "the weekly report", "my daily walk", "file the quarterly taxes": after "the" or a possessive the word
+            // describes the thing, and stays in the title ("a daily standup" is one that repeats).
             let adverbs: Set<String> = ["daily", "weekly", "biweekly", "bi-weekly", "fortnightly", "monthly", "quarterly", "yearly", "annually"]
             if adverbs.contains(word), index > 0,
-                ["the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "next", "last"].contains(tokens.words[index - 1])
+                ["the", "my", "our", "your", "his", "her", "their", "this", "next", "last"].contains(tokens.words[index - 1])
             {
                 return nil
             }
