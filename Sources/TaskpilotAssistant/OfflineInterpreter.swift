@@ -1044,8 +1044,6 @@ public struct OfflineInterpreter: Sendable {
         guard await narrow(selection, &arguments, &description, turn: turn) else {
             return turn.reply("Which tasks do you mean? Name them by what they share (“move all tasks tagged work to monday”). Nothing was changed.")
         }
-        if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
-        arguments["status"] = "pending"
         // "today's tasks" are the ones due today: the overdue ones are not asked for.
         if Self.matches(selection, #"\b(today|tonight)\b"#), arguments["due_after"] == nil, arguments["overdue"] == nil {
             arguments["due_after"] = .string(Timestamp.format(Calendar.taskpilot(zone).startOfDay(for: turn.context.now)))
@@ -1127,8 +1125,6 @@ public struct OfflineInterpreter: Sendable {
                 "Which tasks do you mean? Name them by what they share (“make all tasks tagged work high priority”). Nothing was changed."
             )
         }
-        if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
-        arguments["status"] = "pending"
         let selected = await select(
             arguments,
             description,
@@ -1152,8 +1148,9 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
-    /// Lists up to 100 tasks for a bulk move or change. None: says so. More than `TaskTools.confirmationThreshold`:
-    /// shows them and asks first, remembering `pending` with their ids (`question` gets "**12** pending tasks").
+    /// Lists up to 100 pending tasks for a bulk move or change. None: says so. More than
+    /// `TaskTools.confirmationThreshold`: shows them and asks first, remembering `pending` with their ids (`question`
+    /// gets "**12** pending tasks").
     func select(
         _ arguments: [String: JSONValue],
         _ description: String,
@@ -1163,6 +1160,9 @@ public struct OfflineInterpreter: Sendable {
         turn: inout Turn
     ) async -> Selection {
         var arguments = arguments
+        var description = description
+        if arguments["status"]?.stringValue != "pending" && arguments["overdue"] == nil { description = "pending " + description }
+        arguments["status"] = "pending"
         arguments["limit"] = 100
         guard case .success(let listed) = await turn.run("list_tasks", arguments) else {
             return .answer(turn.reply("I couldn't look up those tasks."))
