@@ -110,11 +110,13 @@ def soon(seconds: float) -> str:
 
 
 async def next_message(socket, kinds: set[str], timeout: float = 5.0) -> dict:
-    """The next WebSocket message of one of these types, skipping heartbeats and others."""
+    """The next WebSocket message of one of these types, skipping heartbeats and others. None within `timeout`:
+    asyncio.TimeoutError, whether the time ran out while waiting or between two skipped messages."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         remaining = deadline - asyncio.get_running_loop().time()
-        assert remaining > 0, f"no {kinds} message within {timeout} s"
+        if remaining <= 0:
+            raise asyncio.TimeoutError(f"no {kinds} message within {timeout} s")
         message = json.loads(await asyncio.wait_for(socket.recv(), remaining))
         if message["type"] in kinds:
             return message

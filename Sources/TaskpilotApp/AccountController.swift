@@ -32,6 +32,7 @@ struct AccountController: Sendable {
 
     func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<AuthDTO> {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        fields.refuseUnknown(["email", "password", "name", "timezone"])
         var email: String?
         if let raw = fields.string("email") {
             switch AccountRules.email(raw) {
@@ -74,10 +75,11 @@ struct AccountController: Sendable {
 
     func login(_ request: Request, context: AppRequestContext) async throws -> AuthDTO {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        fields.refuseUnknown(["email", "password"])
         let rawEmail = fields.string("email")
         let password = fields.string("password")
-        if rawEmail == nil && fields.errors.isEmpty { fields.fail("email", "is required") }
-        if password == nil && !fields.errors.contains(where: { $0.field == "password" }) { fields.fail("password", "is required") }
+        if rawEmail == nil && !fields.failed("email") { fields.fail("email", "is required") }
+        if password == nil && !fields.failed("password") { fields.fail("password", "is required") }
         guard fields.errors.isEmpty, let rawEmail, let password else { throw TaskpilotError.validationFailed(fields.errors) }
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let client = request.headers[.forwardedFor]?.split(separator: ",").first.map(String.init) ?? "direct"
@@ -97,6 +99,8 @@ struct AccountController: Sendable {
 
     func updateMe(_ request: Request, context: AuthenticatedContext) async throws -> UserDTO {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        // The user as `me` shows it may come back whole; its email and id cannot be changed here.
+        fields.refuseUnknown(["name", "timezone"], alsoAccepted: ["id", "email", "created_at"])
         var name: String?
         var timezone: String?
         if let raw = fields.string("name") {
@@ -119,11 +123,12 @@ struct AccountController: Sendable {
 
     func createToken(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<APITokenDTO> {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        fields.refuseUnknown(["name", "expires_in_days"])
         let raw = fields.string("name")
         let name = raw?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let name, name.isEmpty || (raw?.codePointCount ?? 0) > 100 {
             fields.fail("name", "must be 1 to 100 characters")
-        } else if name == nil && fields.errors.isEmpty {
+        } else if name == nil && !fields.failed("name") {
             fields.fail("name", "is required, e.g. \"laptop CLI\"")
         }
         let days = fields.int("expires_in_days", in: 1...3650)

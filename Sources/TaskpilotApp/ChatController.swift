@@ -95,8 +95,9 @@ struct ChatController: Sendable {
 
     func send(_ request: Request, context: AuthenticatedContext) async throws -> ReplyDTO {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        fields.refuseUnknown(["message", "conversation_id"], alsoAccepted: ["user_id"])
         let message = fields.string("message")
-        if message == nil && fields.errors.isEmpty { fields.fail("message", "is required, e.g. \"what's due today?\"") }
+        if message == nil && !fields.failed("message") { fields.fail("message", "is required, e.g. \"what's due today?\"") }
         if let message, message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { fields.fail("message", "must not be empty") }
         if let message, message.codePointCount > ChatService.maxMessageLength {
             fields.fail("message", "must be at most \(ChatService.maxMessageLength) characters")

@@ -31,7 +31,14 @@ struct TaskController: Sendable {
 
     func list(_ request: Request, context: AuthenticatedContext) async throws -> TaskListDTO {
         let user = context.user
-        let query = try TaskQuery(parameters: request.queryParameters, timeZone: user.timeZone)
+        let parameters = request.queryParameters
+        // A parameter the listing does not read is refused, not ignored: `?page=2` would answer the first page again,
+        // `?priorty=high` every task. Names starting with `_` (cache busters) pass.
+        let known = TaskQuery.parameterNames
+        if let key = parameters.keys.sorted().first(where: { !known.contains($0) && $0 != "tag" && !$0.hasPrefix("_") }) {
+            throw TaskpilotError.invalidParameter(field: key, message: JSONFields.unknown(key, known: known, kind: "parameter"))
+        }
+        let query = try TaskQuery(parameters: parameters, timeZone: user.timeZone)
         let now = Date()
         let page = try await tasks.list(query, userID: user.id, now: now)
         return TaskListDTO(items: page.items.map { TaskDTO($0, now: now, timeZone: user.timeZone) }, nextCursor: page.nextCursor?.encoded)
@@ -95,9 +102,14 @@ struct TaskController: Sendable {
 
     private func quickAddText(_ request: Request) async throws -> String? {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
-        let text = fields.string("text")?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if fields.errors.isEmpty && (text ?? "").isEmpty { fields.fail("text", "is required, e.g. \"Pay rent every month on the 1st 9am p1 #home\"") }
-        if let text, text.codePointCount > 1000 { fields.fail("text", "must be at most 1000 characters") }
+        fields.refuseUnknown(["text"])
+        let raw = fields.string("text")
+        let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !fields.failed("text") && (text ?? "").isEmpty {
+            fields.fail("text", "is required, e.g. \"Pay rent every month on the 1st 9am p1 #home\"")
+        }
+        // As sent, as the document's maxLength counts it (white space around it included).
+        if let raw, raw.codePointCount > 1000 { fields.fail("text", "must be at most 1000 characters (got \(raw.codePointCount))") }
         guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
         return text
     }
@@ -138,9 +150,10 @@ struct TaskController: Sendable {
     func bulk(_ request: Request, context: AuthenticatedContext) async throws -> BulkResultDTO {
         let user = context.user
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        fields.refuseUnknown(["action", "ids", "filter"])
         let actionName = fields.string("action")
         let action = actionName.flatMap { BulkAction(rawValue: $0.lowercased()) }
-        if actionName != nil && action == nil || actionName == nil && fields.errors.isEmpty {
+        if actionName != nil && action == nil || actionName == nil && !fields.failed("action") {
             fields.fail("action", "must be one of complete, reopen, delete")
         }
         var filter = TaskFilter()
@@ -165,6 +178,9 @@ struct TaskController: Sendable {
             }
         case (false, true):
             if let object = fields.objectValue("filter") {
+                var filterFields = JSONFields(object, prefix: "filter.")
+                filterFields.refuseUnknown(TaskFilter.parameterNames, alsoAccepted: ["tag"])
+                fields.append(filterFields.errors)
                 var parameters: [String: String] = [:]
                 for (key, value) in object {
                     switch value {

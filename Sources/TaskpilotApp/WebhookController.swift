@@ -62,6 +62,7 @@ struct WebhookController: Sendable {
 
     func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<WebhookDTO> {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
+        fields.refuseUnknown(["url", "events"])
         var url: String?
         if let raw = fields.string("url") {
             switch WebhookRules.url(raw) {

@@ -100,8 +100,68 @@ public struct JSONFields {
         errors.append(FieldError(prefix + key, message))
     }
 
+    /// Whether an error was recorded for the field.
+    public func failed(_ key: String) -> Bool { errors.contains { $0.field == prefix + key } }
+
     /// Appends errors found elsewhere.
     public mutating func append(_ more: [FieldError]) { errors.append(contentsOf: more) }
+
+    /// Records an error for every key outside `known` and `alsoAccepted`: a misspelt field is refused, not dropped
+    /// without a word (`due_date` for `due_at` would create a task with no due date; `stauts` in a bulk filter would
+    /// widen it to every task). The message lists `known` and guesses among them; `alsoAccepted` holds aliases and
+    /// keys read past unread, such as the read-only fields of a task a client sends back.
+    public mutating func refuseUnknown(_ known: [String], alsoAccepted: Set<String> = []) {
+        for key in object.keys.sorted() where !known.contains(key) && !alsoAccepted.contains(key) {
+            fail(key, Self.unknown(key, known: known, kind: "field"))
+        }
+    }
+
+    /// What to say of an unknown field or parameter: that it is not one, the one most likely meant, and those there are.
+    public static func unknown(_ key: String, known: [String], kind: String) -> String {
+        let guess = closest(to: key, among: known).map { "did you mean \($0)? " } ?? ""
+        return "is not a \(kind) here; \(guess)the \(kind)s are \(known.joined(separator: ", "))"
+    }
+
+    /// Other names people give to fields and parameters, for the guess.
+    static let synonyms: [String: [String]] = [
+        "name": ["title"], "notes": ["description"], "body": ["description"], "deadline": ["due_at"], "labels": ["tags"],
+        "repeat": ["recurrence"], "repeats": ["recurrence"], "done": ["completed"], "page": ["cursor"], "offset": ["cursor"],
+        "per_page": ["limit"], "page_size": ["limit"], "sort_by": ["sort"], "order_by": ["sort"], "order": ["sort"],
+        "search": ["q"], "query": ["q"], "text": ["q", "message"], "content": ["message"], "prompt": ["message"],
+        "username": ["email"], "login": ["email"], "tz": ["timezone"],
+    ]
+
+    /// The known name `key` most likely means: a synonym (`deadline`, `page`), the same letters ignoring case, `_` and
+    /// `-` (`dueAt`, `time-zone`), one the other begins (`freq`, `expires_in`), the end of a known one (`minutes`), or
+    /// one or two edits away (`tag`, `intervall`, `due_date`).
+    static func closest(to key: String, among known: [String]) -> String? {
+        if let name = synonyms[key.lowercased()]?.first(where: known.contains) { return name }
+        func letters(_ text: String) -> [Character] { Array(text.lowercased().filter { $0 != "_" && $0 != "-" }) }
+        let typed = letters(key)
+        guard typed.count >= 3 else { return nil }
+        var best: (name: String, distance: Int)?
+        for name in known {
+            let candidate = letters(name)
+            let distance =
+                candidate == typed
+                ? 0
+                : candidate.starts(with: typed) || typed.starts(with: candidate) || candidate.reversed().starts(with: typed.reversed())
+                    ? 1 : editDistance(typed, candidate)
+            if distance <= 2, distance < (best?.distance ?? .max) { best = (name, distance) }
+        }
+        return best?.name
+    }
+
+    /// Levenshtein distance.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() { current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))) }
+            previous = current
+        }
+        return previous[b.count]
+    }
 
     /// A string field; nil when absent or null.
     public mutating func string(_ key: String) -> String? {

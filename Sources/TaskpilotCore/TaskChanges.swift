@@ -48,11 +48,20 @@ public struct TaskChanges: Sendable, Equatable {
     public static let maxTags = 20
     public static let maxReminders = 10
 
+    /// The fields a task is written with (`completed` is another way to say `status`).
+    public static let fieldNames = [
+        "title", "description", "status", "completed", "priority", "tags", "due_at", "all_day", "reminders", "recurrence",
+    ]
+    /// Also accepted: `due` (an alias of `due_at`) and the fields of a task as the API shows it that cannot be written,
+    /// ignored so that a task as read can be sent back (`user_id`: the Phase II body of the compatibility routes).
+    static let otherFieldNames: Set = ["due", "id", "overdue", "series_id", "occurrence", "completed_at", "created_at", "updated_at", "user_id"]
+
     /// Reads the task fields of a JSON object (`due_at`, `due` and `completed` are accepted as aliases); dates
     /// without an offset are taken in `timeZone`. Throws every field error at once.
     public init(json object: [String: JSONValue], timeZone: TimeZone) throws(TaskpilotError) {
         self.init()
         var fields = JSONFields(object)
+        fields.refuseUnknown(Self.fieldNames, alsoAccepted: Self.otherFieldNames)
         if fields.has("title") {
             if fields.isNull("title") {
                 fields.fail("title", "is required and cannot be null")
@@ -221,6 +230,7 @@ public struct TaskChanges: Sendable, Equatable {
             return nil
         }
         var item = JSONFields(object, prefix: field + ".")
+        item.refuseUnknown(["offset_minutes", "at"], alsoAccepted: ["id", "fire_at", "fired_at"])
         let minutes = item.int("offset_minutes", in: 0...525_600)
         let at = item.string("at")
         defer { fields.append(item.errors) }
@@ -264,6 +274,10 @@ public struct TaskChanges: Sendable, Equatable {
         }
         var item = JSONFields(object, prefix: "recurrence.")
         defer { fields.append(item.errors) }
+        item.refuseUnknown(
+            ["frequency", "interval", "by_weekday", "by_month_day", "until", "count", "from_completion", "rrule"],
+            alsoAccepted: ["text"]
+        )
         var rule: RecurrenceRule
         if let text = item.string("rrule"), item.string("frequency") == nil {
             do {

@@ -106,6 +106,9 @@ public struct TaskQuery: Sendable, Equatable {
         self.cursor = cursor
     }
 
+    /// The parameters `init(parameters:timeZone:allowCursor:)` reads (but for `tag`, an alias of `tags`).
+    public static let parameterNames = TaskFilter.parameterNames + ["sort", "limit", "cursor"]
+
     /// Reads the list query parameters of DESIGN §4; dates without an offset are taken in `timeZone`.
     public init(parameters: [String: String], timeZone: TimeZone, allowCursor: Bool = true) throws(TaskpilotError) {
         self.init()
@@ -164,6 +167,9 @@ public struct TaskQuery: Sendable, Equatable {
 }
 
 extension TaskFilter {
+    /// The parameters `init(parameters:timeZone:)` reads, but for `tag`, an alias of `tags`.
+    public static let parameterNames = ["status", "priority", "tags", "q", "due_before", "due_after", "overdue", "has_due", "tagged"]
+
     /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after`, `overdue`, `has_due` and `tagged`.
     public init(parameters: [String: String], timeZone: TimeZone) throws(TaskpilotError) {
         self.init()

@@ -224,6 +224,77 @@ struct TaskAPITests {
             #expect(remaining.items == [existing])
         }
     }
+
+    @Test("a field a body does not take is refused, naming the one meant; a resource as read can be sent back", arguments: TestBackend.available)
+    func unknownFields(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let kept = try await me.createTask(#"{"title": "keep me", "status": "completed"}"#)
+            let cases: [(HTTPRequest.Method, String, String, String, String)] = [
+                (.post, "/api/v1/tasks", #"{"title": "a", "due_date": "2026-12-10"}"#, "due_date", "did you mean due_at?"),
+                (.post, "/api/v1/tasks", #"{"title": "a", "tag": ["x"]}"#, "tag", "did you mean tags?"),
+                (
+                    .post, "/api/v1/tasks", #"{"title": "a", "due_at": "2026-12-10", "recurrence": {"frequency": "daily", "intervall": 2}}"#,
+                    "recurrence.intervall", "did you mean interval?"
+                ),
+                (
+                    .post, "/api/v1/tasks", #"{"title": "a", "due_at": "2026-12-10", "reminders": [{"minutes": 30}]}"#, "reminders[0].minutes",
+                    "did you mean offset_minutes?"
+                ),
+                (.patch, "/api/v1/tasks/\(kept.id)", #"{"titel": "renamed"}"#, "titel", "did you mean title?"),
+                // A misspelt filter would widen a bulk delete to every task.
+                (.post, "/api/v1/tasks/bulk", #"{"action": "delete", "filter": {"stauts": "completed"}}"#, "filter.stauts", "did you mean status?"),
+                (.post, "/api/v1/tasks/bulk", #"{"action": "delete", "ids": [1], "force": true}"#, "force", "the fields are action, ids, filter"),
+                (.post, "/api/v1/tasks/quick", #"{"title": "call mom"}"#, "title", "the fields are text"),
+                (.patch, "/api/v1/auth/me", #"{"time_zone": "Europe/Paris"}"#, "time_zone", "did you mean timezone?"),
+                (.post, "/api/v1/tokens", #"{"name": "ci", "expires_in": 30}"#, "expires_in", "did you mean expires_in_days?"),
+                (.post, "/api/v1/chat", #"{"text": "what's due today?"}"#, "text", "the fields are message, conversation_id"),
+            ]
+            for (method, path, body, field, hint) in cases {
+                let response = try await me.send(method, path, json: body)
+                #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
+                let detail = response.error?.details?.first { $0.field == field }
+                #expect(detail?.message.contains(hint) == true, "\(body): \(response.text)")
+                #expect(detail?.message.hasPrefix("is not a field here") == true, "\(body): \(response.text)")
+            }
+            // The listing refuses a parameter it does not read: `page` would answer the first page again.
+            for (path, field, hint) in [
+                ("/api/v1/tasks?page=2", "page", "did you mean cursor?"), ("/api/v1/tasks?priorty=high", "priorty", "did you mean priority?"),
+                ("/api/v1/tasks?sort_by=title", "sort_by", "did you mean sort?"),
+            ] {
+                let response = try await me.get(path)
+                #expect(response.status == .badRequest, "\(path): \(response.text)")
+                #expect(response.error?.details?.first?.field == field, "\(path): \(response.text)")
+                #expect(response.error?.message.contains(hint) == true, "\(path): \(response.text)")
+            }
+            #expect(try await me.get("/api/v1/tasks?_=1733300000&tag=x").status == .ok)
+            // Quick add without its field still says which one it needs.
+            let quick = try await me.post("/api/v1/tasks/quick", #"{"title": "call mom"}"#)
+            #expect(quick.error?.details?.contains { $0.field == "text" } == true, "\(quick.text)")
+            let page: TaskListBody = try await me.get("/api/v1/tasks?status=all").decode()
+            #expect(page.items == [kept])
+            #expect(try await me.get("/api/v1/tokens").text == "[]")
+            let user: UserBody = try await me.get("/api/v1/auth/me").decode()
+            #expect(user.timezone == "UTC")
+
+            // A task as the API shows it, read-only fields and all, goes back as a change.
+            let task = try await me.createTask(
+                #"{"title": "pay rent", "due_at": "2026-12-01T09:00:00Z", "reminders": [{"offset_minutes": 60}], "recurrence": {"frequency": "monthly", "by_month_day": [1]}}"#
+            )
+            let shown = try await me.get("/api/v1/tasks/\(task.id)").text
+            let changed = shown.replacingOccurrences(of: #""title":"pay rent""#, with: #""title":"pay the rent""#)
+            let saved = try await me.patch("/api/v1/tasks/\(task.id)", changed)
+            #expect(saved.status == .ok, "\(saved.text)")
+            let after: TaskBody = try saved.decode()
+            #expect(after.title == "pay the rent")
+            #expect(after.reminders.map(\.offset_minutes) == [60])
+            #expect(after.recurrence?.rrule == "FREQ=MONTHLY;BYMONTHDAY=1")
+            let whole = try await me.get("/api/v1/auth/me").text.replacingOccurrences(of: #""timezone":"UTC""#, with: #""timezone":"Europe/Paris""#)
+            let renamed = try await me.patch("/api/v1/auth/me", whole)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            #expect(try renamed.decode(UserBody.self).timezone == "Europe/Paris")
+        }
+    }
 }
 
 @Suite("Quick add API")

@@ -152,6 +152,30 @@ struct TaskChangesTests {
         #expect(reopened.completedAt == nil && reopened.status == .pending)
     }
 
+    @Test(
+        "a field a task does not take is refused with a guess at the one meant",
+        arguments: [
+            ("due_date", "due_at"), ("dueAt", "due_at"), ("tag", "tags"), ("Priority", "priority"), ("titel", "title"),
+            ("desc", "description"), ("recurence", "recurrence"), ("allday", "all_day"), ("colour", nil), ("x", nil),
+        ] as [(String, String?)]
+    )
+    func unknownField(_ key: String, _ guess: String?) {
+        #expect(JSONFields.closest(to: key, among: TaskChanges.fieldNames) == guess)
+        #expect(fields(of: #"{"title": "a", "\#(key)": 1}"#) == [key])
+    }
+
+    @Test("the read-only fields of a task as shown, and the due alias, are accepted")
+    func readOnlyFields() throws {
+        let changes = try parse(
+            #"{"title": "a", "id": 4, "overdue": false, "series_id": null, "occurrence": 1, "completed_at": null, "created_at": "x", "updated_at": "x", "due": "2026-12-01"}"#
+        )
+        #expect(changes.title == "a")
+        #expect(
+            fields(of: #"{"recurrence": {"frequency": "daily", "text": "every day", "every": 2}, "due_at": "2026-12-01"}"#) == ["recurrence.every"]
+        )
+        #expect(fields(of: #"{"reminders": [{"at": "2026-12-01T08:00:00Z", "fired_at": null, "note": "x"}]}"#) == ["reminders[0].note"])
+    }
+
     @Test("malformed JSON is refused before any field is read", arguments: ["", "{", "[1,2]", "\"text\"", "{\"title\": }", "null"])
     func malformed(_ body: String) {
         #expect(throws: TaskpilotError.self) { try JSONValue.parseObject(Data(body.utf8)) }
