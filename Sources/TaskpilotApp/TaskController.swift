@@ -181,16 +181,25 @@ struct TaskController: Sendable {
                 var filterFields = JSONFields(object, prefix: "filter.")
                 filterFields.refuseUnknown(TaskFilter.parameterNames, alsoAccepted: ["tag"])
                 fields.append(filterFields.errors)
+                // Each parameter in the type the document gives it: a flag true or false, a list strings, the rest a string.
+                let flags: Set = ["overdue", "has_due", "tagged", "repeating"]
+                let lists: Set = ["priority", "tags", "tag"]
                 var parameters: [String: String] = [:]
-                for (key, value) in object {
+                for (key, value) in object where !filterFields.failed(key) {
                     switch value {
                     case .string(let text): parameters[key] = text
-                    case .bool(let flag): parameters[key] = flag ? "true" : "false"
-                    case .number(let number): parameters[key] = String(number)
-                    case .array(let items):
-                        parameters[key] = items.compactMap { if case .string(let text) = $0 { text } else { nil } }.joined(separator: ",")
+                    case .bool(let flag) where flags.contains(key): parameters[key] = flag ? "true" : "false"
+                    case .array(let items) where lists.contains(key) && items.allSatisfy({ $0.stringValue != nil }):
+                        parameters[key] = items.compactMap(\.stringValue).joined(separator: ",")
                     case .null: continue
-                    case .object: fields.fail("filter.\(key)", "must be a string, boolean or list")
+                    default:
+                        let expected =
+                            flags.contains(key)
+                            ? "true or false" : lists.contains(key) ? "a list of strings or one comma-separated string" : "a string"
+                        fields.fail(
+                            "filter.\(key)",
+                            "must be \(expected)" + (value.arrayValue != nil && lists.contains(key) ? "" : ", not \(value.typeName)")
+                        )
                     }
                 }
                 do {

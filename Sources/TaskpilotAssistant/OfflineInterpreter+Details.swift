@@ -222,17 +222,28 @@ extension OfflineInterpreter {
         }
     }
 
-    /// Lists said to have no due date or no tags ("tasks without a due date", "untagged tasks"): the list_tasks
-    /// argument that is false for them, and their words.
-    static func missingFieldFilter(_ lower: String) -> (argument: String, words: String)? {
+    /// Lists said to have no due date or no tags ("tasks without a due date", "untagged tasks"), to repeat or not
+    /// ("recurring tasks", "one-off tasks"): the list_tasks arguments with their values, and their words.
+    static func shapeFilters(_ lower: String) -> [(argument: String, value: Bool, words: String)] {
         let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "
         let undated = [
             " without a due date ", " without due date ", " without due dates ", " with no due date ", " no due date ", " undated ",
             " unscheduled ", " without a date ", " with no date ", " no deadline ", " without a deadline ",
         ]
         let untagged = [" without tags ", " without a tag ", " with no tags ", " with no tag ", " no tags ", " untagged ", " without any tags "]
-        if undated.contains(where: padded.contains) { return ("has_due", "without a due date") }
-        if untagged.contains(where: padded.contains) { return ("tagged", "without tags") }
-        return nil
+        let oneOff = [
+            " one-off ", " one off ", " non-recurring ", " non-repeating ", " nonrecurring ", " that don't repeat ", " that do not repeat ",
+            " that don't recur ", " that aren't recurring ", " that are not recurring ", " not recurring ", " not repeating ",
+        ]
+        let repeating = [" recurring ", " repeating ", " that repeat ", " which repeat ", " that recur ", " recurrent ", " repeat tasks "]
+        var filters: [(argument: String, value: Bool, words: String)] = []
+        if undated.contains(where: padded.contains) { filters.append(("has_due", false, "without a due date")) }
+        if untagged.contains(where: padded.contains) { filters.append(("tagged", false, "without tags")) }
+        if oneOff.contains(where: padded.contains) {
+            filters.append(("repeating", false, "that do not repeat"))
+        } else if repeating.contains(where: padded.contains) {
+            filters.append(("repeating", true, "that repeat"))
+        }
+        return filters
     }
 }

@@ -887,10 +887,10 @@ public struct OfflineInterpreter: Sendable {
         if let tags = arguments["tags"]?.arrayValue?.compactMap(\.stringValue), !tags.isEmpty {
             description += " tagged " + tags.map { "#" + $0 }.joined(separator: ", ")
         }
-        // "tasks without a due date", "untagged tasks".
-        if let missing = Self.missingFieldFilter(lower) {
-            arguments[missing.argument] = false
-            description += " " + missing.words
+        // "tasks without a due date", "untagged tasks", "recurring tasks".
+        for filter in Self.shapeFilters(lower) {
+            arguments[filter.argument] = .bool(filter.value)
+            description += " " + filter.words
         }
         return (arguments, description)
     }
@@ -1016,7 +1016,8 @@ public struct OfflineInterpreter: Sendable {
             "the", "my", "all", "both", "these", "those", "of", "our", "completed", "complete", "done", "finished", "overdue", "late",
             "pending", "open", "remaining", "unfinished", "incomplete", "urgent", "important", "high", "low", "medium", "priority",
             "high-priority", "low-priority", "today", "today's", "todays", "tomorrow", "tomorrow's", "this", "week's", "weeks", "old",
-            "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled",
+            "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled", "recurring",
+            "repeating", "recurrent", "one-off", "non-recurring", "non-repeating", "nonrecurring",
         ]
         let words = match.output.1.split(separator: " ").map(String.init).filter { !understood.contains($0) && !$0.hasPrefix("#") }
         return words.isEmpty ? nil : words.joined(separator: " ")

@@ -58,6 +58,7 @@ public enum TaskTools {
         "overdue": .object(["type": "boolean", "description": "Only pending tasks whose due time has passed."]),
         "has_due": .object(["type": "boolean", "description": "true: only tasks with a due date; false: only tasks without one."]),
         "tagged": .object(["type": "boolean", "description": "true: only tasks with tags; false: only tasks without tags."]),
+        "repeating": .object(["type": "boolean", "description": "true: only repeating (recurring) tasks; false: only one-off tasks."]),
     ]
 
     // MARK: - Argument reading

@@ -108,6 +108,8 @@ public struct CommandLineClient: Sendable {
         public var noDue = false
         /// Only tasks without tags.
         public var untagged = false
+        /// `true`: only tasks that repeat; `false`: only one-off tasks.
+        public var repeating: Bool?
         public var sort: String?
         public var limit: Int?
 
@@ -144,6 +146,7 @@ public struct CommandLineClient: Sendable {
                 ("status", options.status ?? "pending"), ("priority", options.priority), ("tags", options.tags), ("q", options.search),
                 ("due_before", dueBefore), ("due_after", dueAfter), ("overdue", options.overdue ? "true" : nil),
                 ("has_due", options.noDue ? "false" : nil), ("tagged", options.untagged ? "false" : nil),
+                ("repeating", options.repeating.map { $0 ? "true" : "false" }),
                 ("sort", options.sort.map(Self.sortFields) ?? "due_at:asc,priority:desc"), ("limit", String(options.limit ?? Self.pageSize)),
                 ("cursor", cursor),
             ])

@@ -44,6 +44,8 @@ public struct TaskFilter: Sendable, Equatable {
     public var hasDue: Bool?
     /// `true`: only tasks with at least one tag; `false`: only tasks without tags.
     public var tagged: Bool?
+    /// `true`: only tasks that repeat; `false`: only one-off tasks.
+    public var repeating: Bool?
     /// Only these ids.
     public var ids: [Int64]?
 
@@ -168,9 +170,9 @@ public struct TaskQuery: Sendable, Equatable {
 
 extension TaskFilter {
     /// The parameters `init(parameters:timeZone:)` reads, but for `tag`, an alias of `tags`.
-    public static let parameterNames = ["status", "priority", "tags", "q", "due_before", "due_after", "overdue", "has_due", "tagged"]
+    public static let parameterNames = ["status", "priority", "tags", "q", "due_before", "due_after", "overdue", "has_due", "tagged", "repeating"]
 
-    /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after`, `overdue`, `has_due` and `tagged`.
+    /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after`, `overdue`, `has_due`, `tagged` and `repeating`.
     public init(parameters: [String: String], timeZone: TimeZone) throws(TaskpilotError) {
         self.init()
         switch parameters["status"]?.lowercased() {
@@ -203,6 +205,7 @@ extension TaskFilter {
         overdue = try Self.flag(parameters, "overdue")
         hasDue = try Self.flag(parameters, "has_due")
         tagged = try Self.flag(parameters, "tagged")
+        repeating = try Self.flag(parameters, "repeating")
     }
 
     /// A true-or-false query parameter (`true`/`false`, `1`/`0`, `yes`/`no`, any case); nil when absent.

@@ -434,6 +434,7 @@ public struct SQLTaskRepository: TaskRepository {
                 store.flavor == .postgres ? "t.tags <> ''" : "EXISTS (SELECT 1 FROM task_tags tt WHERE tt.task_id = t.id)"
             parts.append(tagged ? hasTags : "NOT " + hasTags)
         }
+        if let repeating = filter.repeating { parts.append(repeating ? "t.recurrence IS NOT NULL" : "t.recurrence IS NULL") }
         if let ids = filter.ids {
             parts.append(ids.isEmpty ? "1 = 0" : "t.id IN (\(binds: ids))")
         }

@@ -63,10 +63,16 @@ struct List: AsyncParsableCommand {
     @Flag(help: "Only overdue tasks.") var overdue = false
     @Flag(help: "Only tasks without a due date.") var noDue = false
     @Flag(help: "Only tasks without tags.") var untagged = false
+    @Flag(help: "Only tasks that repeat.") var repeating = false
+    @Flag(name: .customLong("one-off"), help: "Only tasks that do not repeat.") var oneOff = false
     @Option(help: "Sort keys, e.g. due:asc,priority:desc (due, priority, title, created, updated; - before a key or :desc reverses it).")
     var sort: String?
     @Option(help: "At most this many tasks (1–500); without it, every matching task.") var limit: Int?
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if repeating && oneOff { throw ValidationError("--repeating and --one-off exclude each other; give one of them.") }
+    }
 
     func run() async throws {
         var options = CommandLineClient.ListOptions()
@@ -79,6 +85,7 @@ struct List: AsyncParsableCommand {
         options.overdue = overdue
         options.noDue = noDue
         options.untagged = untagged
+        options.repeating = repeating ? true : oneOff ? false : nil
         options.sort = sort
         options.limit = limit
         let chosen = options

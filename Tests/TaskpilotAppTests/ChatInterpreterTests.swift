@@ -693,7 +693,7 @@ struct ChatInterpreterTests {
     }
 
     @Test(
-        "'when is the dentist?', 'is the report done?', 'show the report', notes, 'make the dentist repeat every 6 months', tasks without a due date"
+        "'when is the dentist?', 'is the report done?', 'show the report', notes, 'make the dentist repeat every 6 months', tasks without a due date, recurring tasks"
     )
     func oneTaskByName() async throws {
         try await withAPI(.sqlite) { api in
@@ -740,6 +740,17 @@ struct ChatInterpreterTests {
             #expect(untagged.tool_calls.first?.arguments["tagged"] == .bool(false) && untagged.tool_calls.first?.arguments["query"] == nil)
             let soon = try await me.chat("what's due soon?")
             #expect(Self.rows(soon.response).contains(someday[0]) && soon.response.contains("next 7 days"), "\(soon.response)")
+
+            // "recurring tasks" lists the tasks that repeat (the dentist, every 6 months), "one-off tasks" the others.
+            let recurring = try await me.chat("show my recurring tasks")
+            #expect(Self.rows(recurring.response) == [dentist.id], "\(recurring.response)")
+            #expect(recurring.tool_calls.first?.arguments["repeating"] == .bool(true), "\(recurring.tool_calls)")
+            let oneOff = try await me.chat("what are my one-off tasks?")
+            #expect(oneOff.tool_calls.first?.arguments["repeating"] == .bool(false), "\(oneOff.tool_calls)")
+            #expect(Self.rows(oneOff.response).contains(someday[0]) && !Self.rows(oneOff.response).contains(dentist.id), "\(oneOff.response)")
+            #expect(try await me.get("/api/v1/tasks?repeating=true&status=all").decode(TaskListBody.self).items.map(\.id) == [dentist.id])
+            let oneOffs = try await me.get("/api/v1/tasks?repeating=false&status=all&limit=500").decode(TaskListBody.self).items
+            #expect(oneOffs.count == 102 && !oneOffs.contains { $0.id == dentist.id })
         }
     }
 

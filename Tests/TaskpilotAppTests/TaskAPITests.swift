@@ -56,7 +56,7 @@ struct TaskAPITests {
         try await withAPI(backend) { api in
             let (me, _) = try await api.registered()
             let rent = try await me.createTask(
-                #"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2099-12-01T09:00:00Z"}"#
+                #"{"title": "Pay rent", "priority": "urgent", "tags": ["home", "bills"], "due_at": "2099-12-01T09:00:00Z", "recurrence": "FREQ=MONTHLY"}"#
             )
             let report = try await me.createTask(
                 #"{"title": "Write report", "description": "invoice totals", "priority": "high", "tags": ["work"], "due_at": "2020-01-01T09:00:00Z"}"#
@@ -71,6 +71,8 @@ struct TaskAPITests {
             #expect(try await ids("").count == 3)
             #expect(try await ids("status=pending&sort=due_at:asc") == [report.id, rent.id])
             #expect(try await ids("status=completed") == [milk.id])
+            #expect(try await ids("repeating=true") == [rent.id])
+            #expect(try await ids("repeating=false&sort=title:asc") == [milk.id, report.id])
             #expect(try await ids("priority=high,urgent&sort=priority:desc") == [rent.id, report.id])
             #expect(try await ids("tags=home&sort=title:asc") == [milk.id, rent.id])
             #expect(try await ids("tags=home,bills") == [rent.id])
@@ -116,6 +118,8 @@ struct TaskAPITests {
                 #"{"action": "explode", "ids": [1]}"#, #"{"ids": [1]}"#, #"{"action": "delete"}"#, #"{"action": "delete", "ids": [1], "filter": {}}"#,
                 #"{"action": "delete", "ids": ["1"]}"#, #"{"action": "delete", "filter": {"status": "sideways"}}"#,
                 #"{"action": "delete", "ids": [0]}"#, #"{"action": "delete", "ids": [1.5]}"#, #"{"action": "delete", "ids": [1e30]}"#,
+                #"{"action": "delete", "filter": {"tags": 2.5}}"#, #"{"action": "delete", "filter": {"tags": [1]}}"#,
+                #"{"action": "delete", "filter": {"overdue": 1}}"#, #"{"action": "delete", "filter": {"q": true}}"#,
             ] {
                 let response = try await me.post("/api/v1/tasks/bulk", body)
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")

@@ -399,7 +399,7 @@ def fixtures(server, creds):
 OPEN = {"Plan the team offsite", "Alpha report", "Buy groceries", "Renew passport"}
 
 
-def test_filters_change_the_list(driver, server, fixtures):
+def test_filters_change_the_list(driver, server, fixtures, creds):
     reload_view(driver)
     wait_titles(driver, OPEN)
 
@@ -444,6 +444,13 @@ def test_filters_change_the_list(driver, server, fixtures):
     Select(css(driver, "#filter-status")).select_by_value("all")
     wait_titles(driver, {"Old invoice"})
     Select(css(driver, "#filter-status")).select_by_value("pending")
+    # "Repeating": only tasks with a rule.
+    weekly = {"title": "Water plants", "due_at": (today() + dt.timedelta(days=30)).isoformat(), "recurrence": {"frequency": "weekly"}}
+    weekly_id = server.api("POST", "/api/v1/tasks", weekly, token=creds["token"])["id"]
+    Select(css(driver, "#filter-due")).select_by_value("repeating")
+    wait_titles(driver, {"Water plants"})
+    server.api("DELETE", f"/api/v1/tasks/{weekly_id}", token=creds["token"])
+    wait_titles(driver, set())
     Select(css(driver, "#filter-due")).select_by_value("")
 
     Select(css(driver, "#filter-status")).select_by_value("completed")

@@ -292,6 +292,14 @@ def test_list_sorts_by_the_short_names_a_person_types(server, home):
     undated = json.loads(run(server, home, "list", "--tag", "sorting", "--no-due", "--json").stdout)
     assert [item["title"] for item in undated] == ["someday"]
     assert "someday" not in run(server, home, "list", "--untagged").stdout
+    weekly = run(server, home, "add", "water plants every monday #sorting")
+    assert weekly.returncode == 0, weekly.stderr
+    repeating = json.loads(run(server, home, "list", "--tag", "sorting", "--repeating", "--json").stdout)
+    assert [item["title"] for item in repeating] == ["water plants"]
+    one_off = json.loads(run(server, home, "list", "--tag", "sorting", "--one-off", "--json").stdout)
+    assert sorted(item["title"] for item in one_off) == ["alpha", "beta", "gamma", "someday"]
+    both = run(server, home, "list", "--repeating", "--one-off")
+    assert both.returncode != 0 and "exclude each other" in both.stderr
     wrong = run(server, home, "list", "--sort", "colour")
     assert wrong.returncode != 0 and "unknown field 'colour'" in wrong.stderr
     for item in json.loads(run(server, home, "list", "--tag", "sorting", "--json").stdout):

@@ -128,7 +128,7 @@ export function weekStart(key) {
   return addDays(key, 1 - weekdayOf(key));
 }
 
-/** `{due_after, due_before}` for a due filter: today, week, upcoming or overdue ({overdue: true}). */
+/** The list parameters of a due filter: {due_after, due_before} for today, week or upcoming; {overdue}, {has_due: false} ("none") or {repeating} ("repeating"). */
 export function dueRange(kind) {
   const today = todayKey();
   const start = (key) => rfc3339(zonedInstant(key));
@@ -145,6 +145,8 @@ export function dueRange(kind) {
       return { overdue: "true" };
     case "none":
       return { has_due: "false" };
+    case "repeating":
+      return { repeating: "true" };
     default:
       return {};
   }

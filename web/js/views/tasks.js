@@ -292,6 +292,7 @@ function matches(task, params) {
   if (params.due_before && (due === null || due >= Date.parse(params.due_before))) return false;
   if (params.overdue === "true" && !task.overdue) return false;
   if (params.has_due === "false" && due !== null) return false;
+  if (params.repeating === "true" && !task.recurrence) return false;
   if (params.q) {
     const haystack = `${task.title} ${task.description} ${task.tags.join(" ")}`.toLowerCase();
     if (!params.q.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word.replace(/\*$/, "")))) return false;
