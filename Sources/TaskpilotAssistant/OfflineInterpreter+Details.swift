@@ -120,7 +120,17 @@ extension OfflineInterpreter {
                 )
             }
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
-            case .success: return turn.reply("Skipped this **\(title)**: it is marked done and the next one follows as it repeats.")
+            case .success:
+                // The recurring worker makes the next occurrence; the rule says now when it will be due.
+                let zone = turn.context.user.timeZone
+                let now = turn.context.now
+                let next = task.dueAt.flatMap { due in
+                    task.recurrence?.nextDue(previousDue: due, completedAt: now, occurrence: task.occurrence, timeZone: zone)
+                }
+                let following =
+                    next.map { "the next one is due " + Self.formatDue($0, allDay: task.allDay, zone: zone, now: now) }
+                    ?? "that was the last one of the series"
+                return turn.reply("Skipped this **\(title)** (marked done); \(following).")
             case .failure(let error): return turn.reply(error.message)
             }
         }
@@ -234,15 +244,19 @@ extension OfflineInterpreter {
         let oneOff = [
             " one-off ", " one off ", " non-recurring ", " non-repeating ", " nonrecurring ", " that don't repeat ", " that do not repeat ",
             " that don't recur ", " that aren't recurring ", " that are not recurring ", " not recurring ", " not repeating ",
+            " tasks don't repeat ", " tasks do not repeat ", " tasks don't recur ",
         ]
-        let repeating = [" recurring ", " repeating ", " that repeat ", " which repeat ", " that recur ", " recurrent ", " repeat tasks "]
+        let repeating = [
+            " recurring ", " repeating ", " that repeat ", " which repeat ", " that recur ", " recurrent ", " repeat tasks ", " tasks repeat ",
+            " tasks recur ",
+        ]
         var filters: [(argument: String, value: Bool, words: String)] = []
         if undated.contains(where: padded.contains) { filters.append(("has_due", false, "without a due date")) }
         if untagged.contains(where: padded.contains) { filters.append(("tagged", false, "without tags")) }
         if oneOff.contains(where: padded.contains) {
-            filters.append(("repeating", false, "that do not repeat"))
+            filters.append(("repeating", false, "one-off"))
         } else if repeating.contains(where: padded.contains) {
-            filters.append(("repeating", true, "that repeat"))
+            filters.append(("repeating", true, "repeating"))
         }
         return filters
     }

@@ -883,16 +883,17 @@ public struct OfflineInterpreter: Sendable {
             due = ""
         }
         if status == "all" { words.removeAll { $0 == "pending" } }
+        // "tasks without a due date", "untagged tasks", "recurring tasks" ("repeating" and "one-off" go before "tasks").
+        var missing = ""
+        for filter in Self.shapeFilters(lower) {
+            arguments[filter.argument] = .bool(filter.value)
+            if filter.argument == "repeating" { words.append(filter.words) } else { missing += " " + filter.words }
+        }
         var description = (words + ["tasks"]).joined(separator: " ") + due
         if let tags = arguments["tags"]?.arrayValue?.compactMap(\.stringValue), !tags.isEmpty {
             description += " tagged " + tags.map { "#" + $0 }.joined(separator: ", ")
         }
-        // "tasks without a due date", "untagged tasks", "recurring tasks".
-        for filter in Self.shapeFilters(lower) {
-            arguments[filter.argument] = .bool(filter.value)
-            description += " " + filter.words
-        }
-        return (arguments, description)
+        return (arguments, description + missing)
     }
 
     // MARK: - Bulk

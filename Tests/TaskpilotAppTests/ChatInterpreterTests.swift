@@ -745,6 +745,10 @@ struct ChatInterpreterTests {
             let recurring = try await me.chat("show my recurring tasks")
             #expect(Self.rows(recurring.response) == [dentist.id], "\(recurring.response)")
             #expect(recurring.tool_calls.first?.arguments["repeating"] == .bool(true), "\(recurring.tool_calls)")
+            #expect(recurring.response.hasPrefix("Here is your only pending repeating task:"), "\(recurring.response)")
+            #expect(Self.rows(try await me.chat("which tasks repeat?").response) == [dentist.id])
+            let notRepeating = try await me.chat("what tasks don't repeat?")
+            #expect(notRepeating.tool_calls.first?.arguments["repeating"] == .bool(false), "\(notRepeating.tool_calls)")
             let oneOff = try await me.chat("what are my one-off tasks?")
             #expect(oneOff.tool_calls.first?.arguments["repeating"] == .bool(false), "\(oneOff.tool_calls)")
             #expect(Self.rows(oneOff.response).contains(someday[0]) && !Self.rows(oneOff.response).contains(dentist.id), "\(oneOff.response)")
@@ -1202,6 +1206,8 @@ struct ChatInterpreterTests {
             let skipped = try await me.chat("skip this week's review")
             #expect(Self.changes(skipped) == ["complete_task"], "\(skipped.response)")
             #expect(skipped.tool_calls.first?.arguments["task_id"]?.int64Value != once.id)
+            // It says when the next one is due: a Friday at 4pm, a week after the skipped one.
+            #expect(skipped.response.contains("; the next one is due ") && skipped.response.hasSuffix(" 16:00."), "\(skipped.response)")
             let refused = try await me.chat("skip the report review")
             #expect(Self.changes(refused).isEmpty && refused.response.contains("does not repeat"), "\(refused.response)")
 
