@@ -17,7 +17,10 @@ struct CompatibilityAPITests {
             #expect(listed == [task])
             let fetched: TaskBody = try await me.get("\(base)/\(task.id)").decode()
             #expect(fetched == task)
-            let updated: TaskBody = try await me.send(.put, "\(base)/\(task.id)", json: #"{"title": "Buy oat milk"}"#).decode()
+            // A Phase II front end sends the task back whole, its user id included.
+            let whole =
+                #"{"id": \#(task.id), "user_id": "\#(auth.user.id)", "title": "Buy oat milk", "completed": false, "created_at": "\#(task.created_at)"}"#
+            let updated: TaskBody = try await me.send(.put, "\(base)/\(task.id)", json: whole).decode()
             #expect(updated.title == "Buy oat milk" && updated.description == "2 litres")
             let toggled: TaskBody = try await me.send(.patch, "\(base)/\(task.id)/complete").decode()
             #expect(toggled.completed)
