@@ -543,11 +543,18 @@ public struct OfflineInterpreter: Sendable {
         return arguments
     }
 
-    /// Takes "to my shopping list" (or "on the groceries list", "for my work list") off the end of the text and answers
-    /// the list's name as a tag ("shopping"); a to-do list is no list of its own, so only its words go.
+    /// Takes "to my shopping list" (or "on the groceries list", "for my work list", "to groceries") off the end of the
+    /// text and answers the list's name as a tag ("shopping"); a to-do list is no list of its own, so only its words go.
     static func namedList(in body: inout String) -> String? {
         // The list may be followed by a when: "add call grandma to my list for sunday".
         let pattern = #"\s+(?:to|on|onto|in|into|for)\s+(?:my|the|our)\s+([\p{L}\p{N}_-]+(?:\s+[\p{L}\p{N}_-]+)?)\s+list(?=\s|$)"#
+        // Words that name a list by themselves, at the end: "add milk, eggs and bread to groceries".
+        let listNoun = #"\s+(?:to|on|onto)\s+(?:my\s+|the\s+|our\s+)?(?:groceries|grocery|shopping|errands|chores|packing|wishlist)$"#
+        if let range = body.range(of: listNoun, options: [.regularExpression, .caseInsensitive]) {
+            let name = body[range].lowercased().split(separator: " ").last.map(String.init)
+            body.removeSubrange(range)
+            return name
+        }
         guard let range = body.range(of: pattern, options: [.regularExpression, .caseInsensitive]) else {
             if let generic = body.range(of: #"\s+(?:to|on)\s+(?:my|the)\s+(?:list|tasks)(?=\s|$)"#, options: [.regularExpression, .caseInsensitive]) {
                 body.removeSubrange(generic)

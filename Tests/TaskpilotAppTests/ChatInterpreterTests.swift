@@ -759,7 +759,7 @@ struct ChatInterpreterTests {
     }
 
     @Test(
-        "'add eggs, bread and butter to my shopping list' adds three tasks tagged shopping; 'what's on my shopping list?' lists them; 'I bought the eggs' completes one"
+        "'add eggs, bread and butter to my shopping list' (or '… to groceries') adds three tasks tagged shopping; 'what's on my shopping list?' lists them; 'I bought the eggs' completes one"
     )
     func namedLists() async throws {
         try await withAPI(.sqlite) { api in
@@ -773,6 +773,13 @@ struct ChatInterpreterTests {
             #expect(shopping.map(\.title).sorted() == ["Bread", "Butter", "Eggs", "Salt and pepper"])
             let untagged = try await me.get("/api/v1/tasks?q=mom").decode(TaskListBody.self).items
             #expect(untagged.map(\.title) == ["Call mom"] && untagged.first?.tags == [])
+            // A word that names a list by itself needs no "list": "to groceries"; "go to gym" stays a title.
+            let groceries = try await me.chat("add milk, flour and sugar to groceries")
+            #expect(groceries.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Milk", "Flour", "Sugar"], "\(groceries.response)")
+            #expect(groceries.tool_calls.allSatisfy { $0.arguments["tags"] == ["groceries"] }, "\(groceries.tool_calls)")
+            let gym = try await me.chat("add go to gym")
+            #expect(gym.tool_calls.first?.arguments["title"]?.stringValue == "Go to gym", "\(gym.response)")
+            #expect(Self.rows(try await me.chat("what's on my groceries list?").response).count == 3)
 
             let listed = try await me.chat("what's on my shopping list?")
             #expect(Set(Self.rows(listed.response)) == Set(shopping.map(\.id)), "\(listed.response)")
