@@ -612,13 +612,21 @@ public struct OfflineInterpreter: Sendable {
             listArguments["sort"] = .string(order.sort)
             if single == nil { description += ", " + order.words }
         }
+        // "what's my most urgent task?", "my top priority": the tasks first by priority, then by due date; one
+        // unless "tasks" are asked for.
+        let top = lower.firstMatch(of: Self.topPhrase)
+        let topOne = top != nil && !lower.contains(/\btasks\b/)
+        if top != nil {
+            listArguments["sort"] = "priority:desc,due_at:asc"
+            if topOne { listArguments["limit"] = 1 } else { description += ", most urgent first" }
+        }
         if let single, !counting {
             listArguments["limit"] = 1
             // The latest completed task is the one completed last.
             if arguments["status"]?.stringValue == "completed", single.output.1 != "oldest" { listArguments["sort"] = "updated_at:desc" }
         }
         // A question that names no filter and nothing a task list is ("what's the weather?") is not about the list.
-        let unfiltered = arguments.count == 1 && arguments["status"] == "pending" && single == nil && !upNext
+        let unfiltered = arguments.count == 1 && arguments["status"] == "pending" && single == nil && !upNext && top == nil
         if unfiltered, Self.sortArgument(lower) == nil, !Self.matches(lower, Self.listNouns) { return nil }
         // "What did I complete today?" asks when tasks were completed, not when they were due: the latest changed
         // completed tasks, kept when completed in that period.
@@ -670,6 +678,9 @@ public struct OfflineInterpreter: Sendable {
                 heading = "Here are the first 50 of your \(description) (there are more: narrow it down, e.g. “… due this week” or “… tagged work”):"
             } else if let single {
                 heading = "Here is your \(single.output.1) \(singular):"
+            } else if let top, topOne {
+                let words = top.output.1.hasPrefix("most") ? String(top.output.1) : "top-priority"
+                heading = "Here is your \(words) \(singular):"
             } else {
                 heading = items.count == 1 ? "Here is your only \(singular):" : "Here are your \(items.count) \(description):"
             }
@@ -715,6 +726,9 @@ public struct OfflineInterpreter: Sendable {
         return days <= 366 ? days : nil
     }
 
+    /// "most urgent", "most important", "top priority", "highest priority": the first tasks by priority.
+    static var topPhrase: Regex<(Substring, Substring)> { /\b(most urgent|most important|most pressing|top priority|highest[- ]priority)\b/ }
+
     /// "due soon", "what's coming up?", "upcoming tasks", "in the next week", "within a week": the next seven days.
     static func soon(_ padded: String) -> Bool {
         [" soon ", " coming up ", " upcoming ", " in the next week ", " within a week ", " over the next week "].contains(where: padded.contains)
@@ -752,7 +766,9 @@ public struct OfflineInterpreter: Sendable {
         } else if has("all") || has("every") || has("everything") {
             arguments["status"] = "all"
         }
-        if has("urgent") || has("p1") {
+        if lower.contains(Self.topPhrase) {
+            // "my most urgent task" is the first by priority, not a filter on urgent ones (see `list`).
+        } else if has("urgent") || has("p1") {
             arguments["priority"] = "urgent"
             words.append("urgent")
         } else if has("high priority") || has("high-priority") || has("important") || has("high") {

@@ -758,6 +758,23 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'what's my most urgent task?' is the first task by priority then due date, not a filter on urgent tasks")
+    func mostUrgent() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            _ = try await me.createTask(#"{"title": "low one", "priority": "low", "due_at": "2030-01-01"}"#)
+            let later = try await me.createTask(#"{"title": "high later", "priority": "high", "due_at": "2030-02-01"}"#)
+            let sooner = try await me.createTask(#"{"title": "high sooner", "priority": "high", "due_at": "2030-01-15"}"#)
+            let urgent = try await me.chat("what's my most urgent task?")
+            #expect(urgent.response.hasPrefix("Here is your most urgent pending task:"), "\(urgent.response)")
+            #expect(Self.rows(urgent.response) == [sooner.id], "\(urgent.response)")
+            #expect(Self.rows(try await me.chat("what is my top priority?").response) == [sooner.id])
+            let ordered = try await me.chat("show my most important tasks")
+            #expect(Self.rows(ordered.response).prefix(2) == [sooner.id, later.id], "\(ordered.response)")
+            #expect(try await me.chat("show urgent tasks").response.hasPrefix("You have no pending urgent tasks"))
+        }
+    }
+
     @Test(
         "'add eggs, bread and butter to my shopping list' (or '… to groceries') adds three tasks tagged shopping; 'what's on my shopping list?' lists them; 'I bought the eggs' completes one"
     )
