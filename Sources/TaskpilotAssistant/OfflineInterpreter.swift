@@ -726,6 +726,13 @@ public struct OfflineInterpreter: Sendable {
         return days <= 366 ? days : nil
     }
 
+    /// Whether a period is named that "coming up" or "upcoming" only qualifies: "what's coming up next week?" is next
+    /// week, "upcoming tasks tomorrow" tomorrow ("in the next week" is the next seven days).
+    static func namesPeriod(_ padded: String) -> Bool {
+        [" today ", " tonight ", " tomorrow ", " this week ", " weekend ", " this month ", " next month "].contains(where: padded.contains)
+            || padded.contains(" next week ") && !padded.contains(" the next week ")
+    }
+
     /// "most urgent", "most important", "top priority", "highest priority": the first tasks by priority.
     static var topPhrase: Regex<(Substring, Substring)> { /\b(most urgent|most important|most pressing|top priority|highest[- ]priority)\b/ }
 
@@ -812,7 +819,7 @@ public struct OfflineInterpreter: Sendable {
         if has("overdue") || has("late") || has("past due") || has("missed") || has("miss") {
             arguments["overdue"] = true
             due = "overdue "
-        } else if let days = Self.comingDays(padded) ?? (Self.soon(padded) ? 7 : nil) {
+        } else if let days = Self.comingDays(padded) ?? (Self.soon(padded) && !Self.namesPeriod(padded) ? 7 : nil) {
             // Like "today", the days to come include what is already late.
             arguments["due_before"] = .string(Timestamp.format(day(days + 1)))
             due = " due in the next \(days) days"

@@ -740,6 +740,10 @@ struct ChatInterpreterTests {
             #expect(untagged.tool_calls.first?.arguments["tagged"] == .bool(false) && untagged.tool_calls.first?.arguments["query"] == nil)
             let soon = try await me.chat("what's due soon?")
             #expect(Self.rows(soon.response).contains(someday[0]) && soon.response.contains("next 7 days"), "\(soon.response)")
+            // A period named with "coming up" is that period; "in the next week" stays the next seven days.
+            #expect(try await me.chat("what's coming up next week?").response.contains(" due next week"))
+            #expect(try await me.chat("anything coming up tomorrow?").response.contains(" due tomorrow"))
+            #expect(try await me.chat("what's coming up in the next week?").response.contains("next 7 days"))
 
             // "recurring tasks" lists the tasks that repeat (the dentist, every 6 months), "one-off tasks" the others.
             let recurring = try await me.chat("show my recurring tasks")
