@@ -2,14 +2,14 @@ import Foundation
 import TaskpilotCore
 
 extension OfflineInterpreter {
-    /// Questions about one task by name: "when is the dentist?", "is the report done?", "what's the report about?",
+    /// Questions about one task by name: "when is the dentist?" (or "what time is …"), "is the report done?", "what's the report about?",
     /// "show the report". A "show" that names no task of the user's is left to `list` ("show the overdue ones").
     func aboutTask(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let listWords =
             #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
         let bare = lower.replacingOccurrences(of: "?", with: "")
         let whenQuestions = [
-            #"^when(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+due)?\??$"#,
+            #"^(?:when|what\s+time|what\s+day|which\s+day)(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+due)?\??$"#,
             #"^(?:what's|whats|what\s+is)\s+(?:the\s+|my\s+)next\s+(.+?)\??$"#,
         ]
         if let said = Self.capture(
@@ -36,7 +36,8 @@ extension OfflineInterpreter {
                 return turn.reply("You completed **\(title)** \(when).", focus: [task.id])
             }
         }
-        if let said = Self.capture(bare, text, whenQuestions), !Self.matches(said, listWords) {
+        // "what time is it?" asks the clock, not a task.
+        if let said = Self.capture(bare, text, whenQuestions), !Self.matches(said, listWords), !bare.hasPrefix("what time is it") {
             return await act(on: said, prefer: .pending, turn: &turn) { task, turn in
                 let zone = turn.context.user.timeZone
                 let title = Self.escape(task.title)

@@ -597,6 +597,13 @@ public struct OfflineInterpreter: Sendable {
         guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
         let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
         var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
+        // "list travel tasks": a word before "tasks" that no filter reads is a tag when the user has it.
+        if arguments["tags"] == nil, let word = Self.tagWord(lower),
+            ((try? await turn.context.tasks.tags(userID: turn.context.user.id)) ?? []).contains(where: { $0.name == word })
+        {
+            arguments["tags"] = [.string(word)]
+            description += " tagged #" + word
+        }
         var listArguments = arguments
         // One more than is shown, to tell a whole list from the first page of a longer one.
         listArguments["limit"] = .number(counting ? 100 : 51)
@@ -1043,16 +1050,26 @@ public struct OfflineInterpreter: Sendable {
     /// completed tasks", "my high priority tasks").
     static func bulkQualifier(_ lower: String) -> String? {
         guard let match = lower.firstMatch(of: /\b(?:the|my|all|both|these|those|our)\s+(.+?)\s+tasks?\b/) else { return nil }
-        let understood: Set<String> = [
-            "the", "my", "all", "both", "these", "those", "of", "our", "completed", "complete", "done", "finished", "overdue", "late",
-            "pending", "open", "remaining", "unfinished", "incomplete", "urgent", "important", "high", "low", "medium", "priority",
-            "high-priority", "low-priority", "today", "today's", "todays", "tomorrow", "tomorrow's", "this", "week's", "weeks", "old",
-            "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled", "recurring",
-            "repeating", "recurrent", "one-off", "non-recurring", "non-repeating", "nonrecurring",
-        ]
-        let words = match.output.1.split(separator: " ").map(String.init).filter { !understood.contains($0) && !$0.hasPrefix("#") }
+        let words = match.output.1.split(separator: " ").map(String.init).filter { !qualifierWords.contains($0) && !$0.hasPrefix("#") }
         return words.isEmpty ? nil : words.joined(separator: " ")
     }
+
+    /// "list travel tasks", "show me my work tasks": the one word before "tasks" when no filter reads it (the caller
+    /// takes it as a tag when the user has that tag).
+    static func tagWord(_ lower: String) -> String? {
+        guard let match = lower.firstMatch(of: /\b([\p{L}\p{N}_-]+)\s+(?:tasks|task|todos|to-dos)\b/) else { return nil }
+        let word = String(match.output.1)
+        return qualifierWords.contains(word) || ["list", "show", "me", "any", "many", "which", "what", "no"].contains(word) ? nil : word
+    }
+
+    /// Words before "tasks" that a filter reads ("all completed tasks", "my high priority tasks").
+    static let qualifierWords: Set<String> = [
+        "the", "my", "all", "both", "these", "those", "of", "our", "completed", "complete", "done", "finished", "overdue", "late",
+        "pending", "open", "remaining", "unfinished", "incomplete", "urgent", "important", "high", "low", "medium", "priority",
+        "high-priority", "low-priority", "today", "today's", "todays", "tomorrow", "tomorrow's", "this", "week's", "weeks", "old",
+        "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled", "recurring",
+        "repeating", "recurrent", "one-off", "non-recurring", "non-repeating", "nonrecurring",
+    ]
 
     /// "move today's tasks to tomorrow", "push everything from today to friday": each pending task selected moves as
     /// "move it to …" would move it; more than three ask first, as a bulk complete does.

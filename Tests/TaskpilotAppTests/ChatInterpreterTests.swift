@@ -704,6 +704,8 @@ struct ChatInterpreterTests {
 
             let when = try await me.chat("when is the dentist?")
             #expect(when.tool_calls.isEmpty && when.response.hasPrefix("**Dentist appointment** is due"), "\(when.response)")
+            let time = try await me.chat("what time is the dentist?")
+            #expect(time.response.hasPrefix("**Dentist appointment** is due"), "\(time.response)")
             let open = try await me.chat("is the report done?")
             #expect(open.response.hasPrefix("No, **Finish report** is still to do"), "\(open.response)")
             _ = try await me.post("/api/v1/tasks/\(report.id)/complete", "")
@@ -801,6 +803,10 @@ struct ChatInterpreterTests {
             let gym = try await me.chat("add go to gym")
             #expect(gym.tool_calls.first?.arguments["title"]?.stringValue == "Go to gym", "\(gym.response)")
             #expect(Self.rows(try await me.chat("what's on my groceries list?").response).count == 3)
+            // A word before "tasks" that is one of the user's tags lists that tag.
+            let trip = try await me.createTask(#"{"title": "book the train", "tags": ["travel"]}"#)
+            let travel = try await me.chat("list travel tasks")
+            #expect(Self.rows(travel.response) == [trip.id] && travel.response.contains("tagged #travel"), "\(travel.response)")
 
             let listed = try await me.chat("what's on my shopping list?")
             #expect(Set(Self.rows(listed.response)) == Set(shopping.map(\.id)), "\(listed.response)")
