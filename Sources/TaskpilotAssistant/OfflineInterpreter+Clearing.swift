@@ -5,7 +5,7 @@ extension OfflineInterpreter {
     /// "remove the reminders from the report", "stop reminding me about rent", "stop repeating water plants", "clear
     /// its recurrence": a task loses its reminders or its repetition (and keeps its due date).
     func clearing(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
-        let removal = #"(?:remove|clear|delete|drop|cancel|turn\s+off)\s+(?:all\s+)?(?:the\s+|its\s+|my\s+)?"#
+        let removal = #"(?:remove|clear|delete|drop|cancel|turn\s+off|stop|disable|mute)\s+(?:all\s+)?(?:the\s+|its\s+|my\s+)?"#
         let reminders = [
             "^" + removal + #"reminders?\s+(?:of|from|on|for)\s+(.+)$"#,
             #"^(?:don't|don’t|do\s+not|stop)\s+remind(?:ing)?\s+me\s+(?:about|of)\s+(.+)$"#,

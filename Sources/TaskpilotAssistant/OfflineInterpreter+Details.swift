@@ -9,7 +9,7 @@ extension OfflineInterpreter {
             #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
         let bare = lower.replacingOccurrences(of: "?", with: "")
         let whenQuestions = [
-            #"^(?:when|what\s+time|what\s+day|which\s+day)(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+due)?\??$"#,
+            #"^(?:when|what\s+time|what\s+day|which\s+day)(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+next)?(?:\s+due)?\??$"#,
             #"^(?:what's|whats|what\s+is)\s+(?:the\s+|my\s+)next\s+(.+?)\??$"#,
         ]
         if let said = Self.capture(
@@ -180,7 +180,8 @@ extension OfflineInterpreter {
         }
     }
 
-    /// "make the dentist repeat every 6 months", "the standup repeats every weekday", "repeat it every monday": a task
+    /// "make the dentist repeat every 6 months", "the standup repeats every weekday", "repeat it every monday", "change
+    /// the trash to every monday": a task
     /// gets a repetition (and, without a due date, the rule's first day as one).
     func repeating(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let rule = #"((?:every!?|each)\s+.+|daily|weekly|monthly|yearly|annually|every\s+day|every\s+week)"#
@@ -188,13 +189,15 @@ extension OfflineInterpreter {
             #"^(?:make|set)\s+(.+?)\s+(?:to\s+)?(?:a\s+recurring\s+task|recurring|repeating|repeat|recur)\s+"# + rule + "$",
             #"^(.+?)\s+(?:repeats|recurs|should\s+repeat|should\s+recur|needs\s+to\s+repeat)\s+"# + rule + "$",
             #"^repeat\s+(.+?)\s+"# + rule + "$",
+            // "change the trash to every monday", "switch the standup to weekly".
+            #"^(?:change|switch|move|set)\s+(.+?)\s+to\s+(?:repeat\s+|recur\s+)?"# + rule + "$",
         ]
         // "change it to every wednesday", "make it weekly", "change the repetition to every 2 weeks": the task in focus.
         let ofFocus = [
             #"^(?:change|switch|make|set|have)\s+(?:it|that|this)\s+(?:to\s+)?(?:repeat\s+|recur\s+)?"# + rule + "$",
             #"^(?:change|set|update|switch)\s+(?:the\s+|its\s+)?(?:recurrence|repetition|repeat|schedule)\s+to\s+"# + rule + "$",
         ]
-        guard let (reference, said) = Self.captures(lower, text, patterns) ?? Self.capture(lower, text, ofFocus).map({ ("it", $0) }) else {
+        guard let (reference, said) = Self.capture(lower, text, ofFocus).map({ ("it", $0) }) ?? Self.captures(lower, text, patterns) else {
             return nil
         }
         let zone = turn.context.user.timeZone

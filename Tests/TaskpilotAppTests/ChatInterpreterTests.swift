@@ -1249,6 +1249,18 @@ struct ChatInterpreterTests {
             #expect(last.response.hasPrefix("You completed **Review** today"), "\(last.response)")
             let never = try await me.chat("when did I finish the report review?")
             #expect(never.response.contains("is not completed yet"), "\(never.response)")
+
+            // "change the review to every monday" changes its rule (it added a task called "Change the review").
+            let monday = try await me.chat("change the review to every monday")
+            #expect(Self.changes(monday) == ["update_task"], "\(monday.response)")
+            let next = try await me.get("/api/v1/tasks?q=review&repeating=true&status=pending").decode(TaskListBody.self).items
+            #expect(next.count == 1 && next.first?.recurrence?.rrule.contains("BYDAY=MO") == true, "\(next)")
+            let when = try await me.chat("when is the review next?")
+            #expect(when.response.hasPrefix("**Review** is due"), "\(when.response)")
+            _ = try await me.chat("remind me about the review an hour before")
+            let stopped = try await me.chat("stop the review reminders")
+            #expect(Self.changes(stopped) == ["update_task"], "\(stopped.response)")
+            #expect(try await me.get("/api/v1/tasks/\(next[0].id)").decode(TaskBody.self).reminders.isEmpty)
         }
     }
 
