@@ -1430,7 +1430,11 @@ public struct OfflineInterpreter: Sendable {
         ]
         // "schedule the review for Monday" moves a task that exists; "schedule a dentist appointment for Dec 3" adds one.
         let scheduling = [#"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#]
-        var found = Self.capture(lower, text, [patterns[0]]).map { ("it", $0) } ?? Self.captures(lower, text, Array(patterns.dropFirst()))
+        // "set the due date for the passport to march 1" names its task before the first pattern takes it all as a date.
+        let named = #"^(?:change|set|update|move)\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:for|of|on)\s+(.+?)\s+to\s+(.+)$"#
+        var found =
+            Self.captures(lower, text, [named]) ?? Self.capture(lower, text, [patterns[0]]).map { ("it", $0) }
+            ?? Self.captures(lower, text, Array(patterns.dropFirst()))
         var resolution: Resolution?
         if found == nil, let (reference, when) = Self.captures(lower, text, scheduling) {
             resolution = await resolve(reference, prefer: .pending, turn: turn)

@@ -778,6 +778,10 @@ struct ChatInterpreterTests {
             let ordered = try await me.chat("show my most important tasks")
             #expect(Self.rows(ordered.response).prefix(2) == [sooner.id, later.id], "\(ordered.response)")
             #expect(try await me.chat("show urgent tasks").response.hasPrefix("You have no pending urgent tasks"))
+            // "set the due date for <task> to <when>" names the task (it read "<task> to <when>" as a date).
+            let moved = try await me.chat("set the due date for high later to march 1 2031")
+            #expect(moved.tool_calls.first?.arguments["task_id"]?.int64Value == later.id, "\(moved.response)")
+            #expect(try await me.get("/api/v1/tasks/\(later.id)").decode(TaskBody.self).due_at?.hasPrefix("2031-03-01") == true)
         }
     }
 
