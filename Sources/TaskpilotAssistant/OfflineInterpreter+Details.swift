@@ -2,8 +2,9 @@ import Foundation
 import TaskpilotCore
 
 extension OfflineInterpreter {
-    /// Questions about one task by name: "when is the dentist?" (or "what time is …"), "is the report done?", "what's the report about?",
-    /// "show the report". A "show" that names no task of the user's is left to `list` ("show the overdue ones").
+    /// Questions about one task by name: "when is the dentist?" (or "what time is …"), "is the report done?", "what's
+    /// the report about?", "show the report". A "show" that names no task of the user's is left to `list` ("show the
+    /// overdue ones").
     func aboutTask(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let listWords =
             #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
@@ -181,8 +182,7 @@ extension OfflineInterpreter {
     }
 
     /// "make the dentist repeat every 6 months", "the standup repeats every weekday", "repeat it every monday", "change
-    /// the trash to every monday": a task
-    /// gets a repetition (and, without a due date, the rule's first day as one).
+    /// the trash to every monday": a task gets a repetition (and, without a due date, the rule's first day as one).
     func repeating(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let rule = #"((?:every!?|each)\s+.+|daily|weekly|monthly|yearly|annually|every\s+day|every\s+week)"#
         let patterns = [

@@ -96,6 +96,10 @@ public struct OfflineInterpreter: Sendable {
         if ["no", "nope", "nah", "never mind", "nevermind", "cancel"].contains(lower) {
             return turn.reply("Okay, nothing changed.")
         }
+        // A yes with no question asked (the one asked was answered, or the conversation is new).
+        if ["yes", "y", "yep", "yeah", "sure", "ok", "okay", "confirm", "do it", "go ahead", "yes please"].contains(lower) {
+            return turn.reply("There is no question waiting for a yes, so nothing was changed. Say what to do, e.g. “complete the report”.")
+        }
         // No command word, but a when or a how-often ("water the plants every other tuesday", "dentist Dec 3 at 2pm"):
         // that is a task to add. So is "I have a dentist appointment next tuesday at 3": what one has, with a when.
         var said = text
