@@ -35,7 +35,7 @@ struct TaskController: Sendable {
         // A parameter the listing does not read is refused, not ignored: `?page=2` would answer the first page again,
         // `?priorty=high` every task. Names starting with `_` (cache busters) pass.
         let known = TaskQuery.parameterNames
-        if let key = parameters.keys.sorted().first(where: { !known.contains($0) && $0 != "tag" && !$0.hasPrefix("_") }) {
+        if let key = parameters.keys.sorted().first(where: { !known.contains($0) && !TaskFilter.aliases.contains($0) && !$0.hasPrefix("_") }) {
             throw TaskpilotError.invalidParameter(field: key, message: JSONFields.unknown(key, known: known, kind: "parameter"))
         }
         let query = try TaskQuery(parameters: parameters, timeZone: user.timeZone)
@@ -179,11 +179,11 @@ struct TaskController: Sendable {
         case (false, true):
             if let object = fields.objectValue("filter") {
                 var filterFields = JSONFields(object, prefix: "filter.")
-                filterFields.refuseUnknown(TaskFilter.parameterNames, alsoAccepted: ["tag"])
+                filterFields.refuseUnknown(TaskFilter.parameterNames, alsoAccepted: TaskFilter.aliases)
                 fields.append(filterFields.errors)
                 // Each parameter in the type the document gives it: a flag true or false, a list strings, the rest a string.
-                let flags: Set = ["overdue", "has_due", "tagged", "repeating"]
-                let lists: Set = ["priority", "tags", "tag"]
+                let flags = Set(TaskFilter.flagNames)
+                let lists = TaskFilter.listNames
                 var parameters: [String: String] = [:]
                 for (key, value) in object where !filterFields.failed(key) {
                     switch value {

@@ -108,7 +108,7 @@ public struct TaskQuery: Sendable, Equatable {
         self.cursor = cursor
     }
 
-    /// The parameters `init(parameters:timeZone:allowCursor:)` reads (but for `tag`, an alias of `tags`).
+    /// The parameters `init(parameters:timeZone:allowCursor:)` reads (but for `TaskFilter.aliases`).
     public static let parameterNames = TaskFilter.parameterNames + ["sort", "limit", "cursor"]
 
     /// Reads the list query parameters of DESIGN §4; dates without an offset are taken in `timeZone`.
@@ -170,7 +170,13 @@ public struct TaskQuery: Sendable, Equatable {
 
 extension TaskFilter {
     /// The parameters `init(parameters:timeZone:)` reads, but for `tag`, an alias of `tags`.
-    public static let parameterNames = ["status", "priority", "tags", "q", "due_before", "due_after", "overdue", "has_due", "tagged", "repeating"]
+    public static let parameterNames = ["status", "priority", "tags", "q", "due_before", "due_after"] + flagNames
+    /// Other names read: `tag` for `tags`.
+    public static let aliases: Set = ["tag"]
+    /// The parameters read as true or false (`flag(_:_:)`).
+    public static let flagNames = ["overdue", "has_due", "tagged", "repeating"]
+    /// The parameters read as comma-separated lists.
+    public static let listNames: Set = ["priority", "tags", "tag"]
 
     /// Reads `status`, `priority`, `tags`, `q`, `due_before`, `due_after`, `overdue`, `has_due`, `tagged` and `repeating`.
     public init(parameters: [String: String], timeZone: TimeZone) throws(TaskpilotError) {

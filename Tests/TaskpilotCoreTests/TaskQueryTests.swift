@@ -23,6 +23,14 @@ struct TaskQueryTests {
         #expect(query.limit == 20)
     }
 
+    @Test("each name of TaskFilter.flagNames is read as true or false", arguments: TaskFilter.flagNames)
+    func flags(_ name: String) throws {
+        #expect(throws: TaskpilotError.invalidParameter(field: name, message: "must be true or false")) {
+            try TaskFilter(parameters: [name: "maybe"], timeZone: zone("UTC"))
+        }
+        #expect(try TaskFilter(parameters: [name: "true"], timeZone: zone("UTC")) != TaskFilter())
+    }
+
     @Test("defaults: every status, newest first, 50 per page")
     func defaults() throws {
         let query = try TaskQuery(parameters: [:], timeZone: zone("UTC"))
