@@ -213,13 +213,13 @@ extension OfflineInterpreter {
             var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "recurrence": anchored?.requestJSON ?? .string(said)]
             if task.dueAt == nil, let first = parsed.dueAt {
                 arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
-            } else if let due = task.dueAt, let days = anchored?.byWeekday, !days.isEmpty {
-                // "change it to every wednesday" of a task due on a Tuesday: due on the first of its days from then on,
-                // at the same time.
-                let calendar = Calendar.taskpilot(zone)
-                if let next = (0..<7).lazy.compactMap({ calendar.date(byAdding: .day, value: $0, to: due) }).first(where: {
-                    days.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: $0)))
-                }), next != due {
+            } else if let due = task.dueAt, var first = anchored, !first.byWeekday.isEmpty {
+                // "change it to every wednesday" (or "every 3rd friday") of a task due on a Tuesday: due on the first of
+                // its days from then on, at the same time.
+                first.interval = 1
+                if let dayBefore = Calendar.taskpilot(zone).date(byAdding: .day, value: -1, to: due),
+                    let next = first.nextOccurrence(after: dayBefore, timeOfDayFrom: due, timeZone: zone), next != due
+                {
                     arguments["due"] = .string(task.allDay ? Self.localDate(next, zone) : Timestamp.format(next))
                 }
             }

@@ -12,6 +12,7 @@ extension RecurrenceRule {
         if let month { parts.append("BYMONTH=\(month)") }
         if !byWeekday.isEmpty { parts.append("BYDAY=" + byWeekday.map(\.code).joined(separator: ",")) }
         if !byMonthDay.isEmpty { parts.append("BYMONTHDAY=" + byMonthDay.map(String.init).joined(separator: ",")) }
+        if !bySetPosition.isEmpty { parts.append("BYSETPOS=" + bySetPosition.map(String.init).joined(separator: ",")) }
         if let timeOfDay {
             parts.append("BYHOUR=\(timeOfDay.hour);BYMINUTE=\(timeOfDay.minute)")
             if timeOfDay.second != 0 { parts.append("BYSECOND=\(timeOfDay.second)") }
@@ -46,6 +47,7 @@ extension RecurrenceRule {
         var frequency: RecurrenceFrequency?
         var rule = RecurrenceRule(frequency: .daily)
         var time: [String: Int] = [:]
+        var ordinalDays: [Int] = []
         for part in body.split(separator: ";") where !part.isEmpty {
             let pair = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { throw .invalid(field, "'\(part)' is not NAME=VALUE") }
@@ -60,9 +62,21 @@ extension RecurrenceRule {
                 guard let number = Int(value) else { throw .invalid(field, "INTERVAL must be a number") }
                 rule.interval = number
             case "BYDAY":
+                var ordinals: [Int?] = []
                 rule.byWeekday = try value.split(separator: ",").map { code throws(TaskpilotError) in
-                    guard let day = Weekday(parsing: String(code)) else { throw .invalid(field, "BYDAY has an unknown day '\(code)'") }
+                    // "1FR", "-1FR", "+2TU": the first Friday, the last Friday, the second Tuesday of the month.
+                    let digits = code.prefix { $0.isNumber || $0 == "-" || $0 == "+" }
+                    guard let day = Weekday(parsing: String(code.dropFirst(digits.count))), digits.isEmpty || Int(digits) != nil else {
+                        throw .invalid(field, "BYDAY has an unknown day '\(code)'")
+                    }
+                    ordinals.append(digits.isEmpty ? nil : Int(digits))
                     return day
+                }
+                ordinalDays = try Self.positions(ordinals: ordinals, days: &rule.byWeekday, field: field)
+            case "BYSETPOS":
+                rule.bySetPosition = try value.split(separator: ",").map { position throws(TaskpilotError) in
+                    guard let number = Int(position) else { throw .invalid(field, "BYSETPOS must be numbers") }
+                    return number
                 }
             case "BYMONTHDAY":
                 rule.byMonthDay = try value.split(separator: ",").map { day throws(TaskpilotError) in
@@ -90,15 +104,36 @@ extension RecurrenceRule {
             case "WKST":
                 continue
             default:
-                throw .invalid(field, "\(name) is not supported; use FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, UNTIL or COUNT")
+                throw .invalid(field, "\(name) is not supported; use FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYSETPOS, BYMONTH, UNTIL or COUNT")
             }
         }
         guard let frequency else { throw .invalid(field, "FREQ is required, e.g. FREQ=WEEKLY;BYDAY=MO") }
         rule.frequency = frequency
+        if !ordinalDays.isEmpty {
+            guard rule.bySetPosition.isEmpty else { throw .invalid(field, "give the positions once: in BYDAY (BYDAY=1FR) or in BYSETPOS") }
+            rule.bySetPosition = ordinalDays
+        }
         if !time.isEmpty {
             rule.timeOfDay = TimeOfDay(hour: time["BYHOUR"] ?? 0, minute: time["BYMINUTE"] ?? 0, second: time["BYSECOND"] ?? 0)
         }
         self = rule
+    }
+
+    /// The positions that BYDAY's ordinals say ("1MO,3MO": the first and third Monday), with `days` left with that
+    /// weekday once; empty when BYDAY has no ordinals. Ordinals of several weekdays ("1MO,1FR": the first Monday and
+    /// the first Friday, each counted on its own) are refused: this rule counts positions among all its weekdays.
+    static func positions(ordinals: [Int?], days: inout [Weekday], field: String) throws(TaskpilotError) -> [Int] {
+        guard ordinals.contains(where: { $0 != nil }) else { return [] }
+        let numbers = ordinals.compactMap { $0 }
+        let distinctDays = Array(Set(days))
+        guard numbers.count == ordinals.count, distinctDays.count == 1 else {
+            throw .invalid(
+                field,
+                "BYDAY can give positions of one weekday only (BYDAY=1MO,3MO); for several, give them with one set of positions (BYDAY=MO,FR;BYSETPOS=-1: the last Monday or Friday)"
+            )
+        }
+        days = distinctDays
+        return Array(Set(numbers)).sorted()
     }
 
     private static func parseRRuleDate(_ text: String, timeZone: TimeZone) -> Date? {
@@ -176,7 +211,13 @@ extension RecurrenceRule {
             if frequency == .weekly && !byWeekday.isEmpty {
                 sentence += " on " + Self.list(byWeekday.map(\.name))
             }
-            if frequency == .yearly, let due {
+            if !bySetPosition.isEmpty && (frequency == .monthly || frequency == .yearly) {
+                sentence += " on the " + positionedDays
+                if frequency == .yearly, let due {
+                    let calendar = Calendar.taskpilot(timeZone)
+                    sentence += " of " + calendar.monthSymbols[calendar.component(.month, from: due) - 1]
+                }
+            } else if frequency == .yearly, let due {
                 let calendar = Calendar.taskpilot(timeZone)
                 let month = calendar.monthSymbols[calendar.component(.month, from: due) - 1]
                 let day = byMonthDay.first ?? calendar.component(.day, from: due)
@@ -192,6 +233,28 @@ extension RecurrenceRule {
             sentence += " until " + until.formatted(style)
         }
         return sentence
+    }
+
+    /// "first Friday", "first and third Monday", "last weekday", "second Tuesday or Thursday": the days of
+    /// ``bySetPosition``.
+    private var positionedDays: String {
+        let days: String
+        switch byWeekday.count {
+        case _ where byWeekday == Weekday.workdays: days = "weekday"
+        case _ where byWeekday == [.saturday, .sunday]: days = "weekend day"
+        case 1: days = byWeekday[0].name
+        default: days = byWeekday.dropLast().map(\.name).joined(separator: ", ") + " or " + byWeekday[byWeekday.count - 1].name
+        }
+        return Self.list(bySetPosition.map(Self.ordinalPosition)) + " " + days
+    }
+
+    /// "first", "second", …, "last", "second-to-last"; "6th", "3rd-to-last" further on.
+    static func ordinalPosition(_ position: Int) -> String {
+        let words = ["first", "second", "third", "fourth", "fifth"]
+        if position == -1 { return "last" }
+        let number = abs(position)
+        let word = number <= words.count ? words[number - 1] : ordinalDay(number)
+        return position > 0 ? word : word + "-to-last"
     }
 
     static func ordinalDay(_ day: Int) -> String {

@@ -21,10 +21,15 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     public var frequency: RecurrenceFrequency
     /// Every how many units, at least 1.
     public var interval: Int
-    /// For weekly rules, the days of the week; empty means the weekday of the previous occurrence.
+    /// For weekly rules, the days of the week; empty means the weekday of the previous occurrence. For monthly and
+    /// yearly rules, with ``bySetPosition``, the weekdays it counts ("the first *Friday*").
     public var byWeekday: [Weekday]
     /// For monthly and yearly rules, the days of the month (1…31, or -1 for the last day); empty means the previous day.
     public var byMonthDay: [Int]
+    /// For monthly and yearly rules with ``byWeekday`` (RFC 5545 `BYSETPOS`): which of the month's days that fall on
+    /// those weekdays, 1 the first, 2 the second, -1 the last ("the first Friday", "the last weekday"). A month
+    /// without that day (a fifth Friday) is skipped.
+    public var bySetPosition: [Int]
     /// No occurrence after this instant.
     public var until: Date?
     /// At most this many occurrences in the series.
@@ -69,6 +74,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         interval: Int = 1,
         byWeekday: [Weekday] = [],
         byMonthDay: [Int] = [],
+        bySetPosition: [Int] = [],
         until: Date? = nil,
         count: Int? = nil,
         fromCompletion: Bool = false,
@@ -78,6 +84,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         self.interval = interval
         self.byWeekday = byWeekday
         self.byMonthDay = byMonthDay
+        self.bySetPosition = bySetPosition
         self.until = until
         self.count = count
         self.fromCompletion = fromCompletion
@@ -93,9 +100,18 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         if interval < 1 || interval > Self.maxInterval {
             errors.append(FieldError("\(field).interval", "must be between 1 and \(Self.maxInterval)"))
         }
-        if !byWeekday.isEmpty && frequency != .weekly {
-            errors.append(FieldError("\(field).by_weekday", "is only allowed with the weekly frequency"))
+        let monthlyOrYearly = frequency == .monthly || frequency == .yearly
+        if !byWeekday.isEmpty && frequency != .weekly && !(monthlyOrYearly && !bySetPosition.isEmpty) {
+            errors.append(
+                FieldError(
+                    "\(field).by_weekday",
+                    monthlyOrYearly
+                        ? "needs by_set_position in a \(frequency.rawValue) rule, e.g. by_weekday [\"FR\"] with by_set_position [1] for the first Friday"
+                        : "is only allowed with the weekly frequency, or monthly or yearly with by_set_position"
+                )
+            )
         }
+        errors += setPositionErrors(field: field)
         if !byMonthDay.isEmpty && frequency != .monthly && frequency != .yearly {
             errors.append(FieldError("\(field).by_month_day", "is only allowed with the monthly or yearly frequency"))
         }
@@ -117,6 +133,35 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         return errors
     }
 
+    /// The field errors of ``bySetPosition``.
+    private func setPositionErrors(field: String) -> [FieldError] {
+        guard !bySetPosition.isEmpty else { return [] }
+        var errors: [FieldError] = []
+        let name = "\(field).by_set_position"
+        if frequency != .monthly && frequency != .yearly {
+            errors.append(FieldError(name, "is only allowed with the monthly or yearly frequency"))
+        }
+        if byWeekday.isEmpty {
+            errors.append(
+                FieldError(name, "needs by_weekday, the weekdays it counts: by_weekday [\"FR\"] with by_set_position [1] is the first Friday")
+            )
+        }
+        if !byMonthDay.isEmpty {
+            errors.append(FieldError(name, "cannot be combined with by_month_day; give the days of the month or the weekdays with their positions"))
+        }
+        if bySetPosition.contains(0) {
+            errors.append(FieldError(name, "positions start at 1 (the first) or -1 (the last); 0 is none"))
+        }
+        // A month of 31 days has four of each weekday and one more of each of its first three days.
+        let weekdays = Set(byWeekday)
+        let most = 4 * weekdays.count + min(weekdays.count, 3)
+        if !weekdays.isEmpty, let wrong = bySetPosition.first(where: { abs($0) > most }) {
+            let days = weekdays.count == 1 ? "\(byWeekday[0].name)s" : "of these weekdays"
+            errors.append(FieldError(name, "position \(wrong) never comes: a month has at most \(most) \(days); use 1 to \(most), or -1 to -\(most)"))
+        }
+        return errors
+    }
+
     /// The rule with duplicate days removed and days sorted; a monthly or yearly rule counted from the
     /// due date remembers the due date's day, so that "the 31st" stays the 31st after a short month. Only a missing
     /// day is filled in: an explicit one stays. The rule also remembers the due date's time of day when that time
@@ -125,7 +170,8 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         var rule = self
         rule.byWeekday = Array(Set(byWeekday)).sorted()
         rule.byMonthDay = Array(Set(byMonthDay)).sorted { Self.sortKey($0) < Self.sortKey($1) }
-        if let anchor, !fromCompletion, rule.byMonthDay.isEmpty, frequency == .monthly || frequency == .yearly {
+        rule.bySetPosition = Array(Set(bySetPosition)).sorted { ($0 < 0 ? 100 + $0 : $0) < ($1 < 0 ? 100 + $1 : $1) }
+        if let anchor, !fromCompletion, rule.byMonthDay.isEmpty, rule.bySetPosition.isEmpty, frequency == .monthly || frequency == .yearly {
             rule.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: anchor)]
         }
         rule.timeOfDay = anchor.flatMap { Self.gapTimeOfDay(of: $0, timeZone: timeZone) }
@@ -211,18 +257,40 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             return addingDays(7 * step - (current.rawValue - days[0].rawValue))
         case .monthly, .yearly:
             let monthStep = frequency == .monthly ? step : 12 * step
-            let days = byMonthDay.isEmpty ? [dayOfMonth] : byMonthDay
             // Within the current month first, then every `monthStep` months; 2,400 steps covers 200 years.
             for index in 0...2400 {
                 let monthIndex = (year * 12 + month - 1) + index * monthStep
                 let (candidateYear, candidateMonth) = (monthIndex / 12, monthIndex % 12 + 1)
-                let length = Self.daysInMonth(year: candidateYear, month: candidateMonth, calendar: calendar)
-                let resolved = Set(days.map { $0 < 0 ? max(1, length + $0 + 1) : min($0, length) }).sorted()
+                let resolved = days(year: candidateYear, month: candidateMonth, calendar: calendar, otherwise: dayOfMonth)
                 let candidates = index == 0 ? resolved.filter { $0 > dayOfMonth } : resolved
                 if let first = candidates.first { return make(candidateYear, candidateMonth, first) }
             }
             return nil
         }
+    }
+
+    /// The days of a month a monthly or yearly rule falls on, ascending: its ``byMonthDay`` (a day past the month's
+    /// end is its last day), or the days its ``bySetPosition`` picks among those on its ``byWeekday``, or else
+    /// `otherwise` (the day of the previous occurrence).
+    public func days(year: Int, month: Int, calendar: Calendar, otherwise: Int) -> [Int] {
+        let length = Self.daysInMonth(year: year, month: month, calendar: calendar)
+        guard !bySetPosition.isEmpty else {
+            let days = byMonthDay.isEmpty ? [otherwise] : byMonthDay
+            return Set(days.map { $0 < 0 ? max(1, length + $0 + 1) : min($0, length) }).sorted()
+        }
+        guard let first = calendar.date(from: DateComponents(timeZone: calendar.timeZone, year: year, month: month, day: 1, hour: 12)) else {
+            return []
+        }
+        // ISO weekday numbers (Monday 1) of the 1st, then of each day after it.
+        let firstWeekday = Weekday(calendarWeekday: calendar.component(.weekday, from: first)).rawValue
+        let wanted = Set(byWeekday.map(\.rawValue))
+        let matching = (1...length).filter { wanted.contains((firstWeekday - 1 + $0 - 1) % 7 + 1) }
+        return Set(
+            bySetPosition.compactMap { position -> Int? in
+                let index = position > 0 ? position - 1 : matching.count + position
+                return matching.indices.contains(index) ? matching[index] : nil
+            }
+        ).sorted()
     }
 
     /// The number of days in a month of the Gregorian calendar.

@@ -275,7 +275,7 @@ public struct TaskChanges: Sendable, Equatable {
         var item = JSONFields(object, prefix: "recurrence.")
         defer { fields.append(item.errors) }
         item.refuseUnknown(
-            ["frequency", "interval", "by_weekday", "by_month_day", "until", "count", "from_completion", "rrule"],
+            ["frequency", "interval", "by_weekday", "by_month_day", "by_set_position", "until", "count", "from_completion", "rrule"],
             alsoAccepted: ["text"]
         )
         var rule: RecurrenceRule
@@ -309,15 +309,19 @@ public struct TaskChanges: Sendable, Equatable {
             }
             rule.byWeekday = weekdays
         }
-        if let days = item.array("by_month_day") {
-            var monthDays: [Int] = []
-            for (index, day) in days.enumerated() {
-                var wrapper = JSONFields(["by_month_day[\(index)]": day], prefix: "recurrence.")
-                if let number = wrapper.int("by_month_day[\(index)]", in: -1...31) { monthDays.append(number) }
+        /// The whole numbers in `range` of a list field, each wrong one named with its index; nil when absent.
+        func numbers(_ key: String, in range: ClosedRange<Int>) -> [Int]? {
+            guard let values = item.array(key) else { return nil }
+            var numbers: [Int] = []
+            for (index, value) in values.enumerated() {
+                var wrapper = JSONFields(["\(key)[\(index)]": value], prefix: "recurrence.")
+                if let number = wrapper.int("\(key)[\(index)]", in: range) { numbers.append(number) }
                 item.append(wrapper.errors)
             }
-            rule.byMonthDay = monthDays
+            return numbers
         }
+        if let days = numbers("by_month_day", in: -1...31) { rule.byMonthDay = days }
+        if let positions = numbers("by_set_position", in: -31...31) { rule.bySetPosition = positions }
         if let text = item.string("until") {
             if let parsed = Timestamp.parse(text, timeZone: timeZone) {
                 switch parsed {

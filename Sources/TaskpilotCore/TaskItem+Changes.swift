@@ -103,7 +103,7 @@ extension TaskItem {
     ) -> RecurrenceRule {
         let moved = oldDue != due
         var result = changed ? rule.normalized(anchor: due, timeZone: timeZone) : rule
-        if moved, !changed, rule.frequency == .yearly, !rule.fromCompletion, rule.byMonthDay != [-1] {
+        if moved, !changed, rule.frequency == .yearly, !rule.fromCompletion, rule.byMonthDay != [-1], rule.bySetPosition.isEmpty {
             // A yearly rule's month is always the due date's: its day follows too, or a birthday moved from March 3
             // to April 5 would repeat on April 3.
             result.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: due)]

@@ -39,6 +39,10 @@ extension TaskItem {
             writer.beginArray()
             for day in rule.byMonthDay { writer.int(day) }
             writer.endArray()
+            writer.key("by_set_position")
+            writer.beginArray()
+            for position in rule.bySetPosition { writer.int(position) }
+            writer.endArray()
             writer.key("by_weekday")
             writer.beginArray()
             for weekday in rule.byWeekday { writer.string(weekday.code) }

@@ -140,6 +140,7 @@ struct RecurrenceBody: Decodable, Equatable {
     let interval: Int
     let by_weekday: [String]
     let by_month_day: [Int]
+    let by_set_position: [Int]
     let until: String?
     let count: Int?
     let from_completion: Bool

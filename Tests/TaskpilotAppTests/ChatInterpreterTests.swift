@@ -1129,6 +1129,35 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'book club on the first friday of every month at 7pm' repeats on that Friday; 'change it to every last friday' moves it")
+    func weekdayOfTheMonth() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            func club() async throws -> TaskBody { try await me.get("/api/v1/tasks").decode(TaskListBody.self).items[0] }
+            func length(_ due: DateComponents?) -> Int {
+                due.map { RecurrenceRule.daysInMonth(year: $0.year!, month: $0.month!, calendar: Calendar.taskpilot(Self.newYork)) } ?? 0
+            }
+            let added = try await me.chat("book club on the first friday of every month at 7pm")
+            #expect(Self.changes(added) == ["add_task"], "\(added.response)")
+            var due = Self.newYorkDue(try await club())
+            #expect(try await club().title == "Book club")
+            #expect(try await club().recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=1")
+            #expect(due?.weekday == 6 && (due?.day ?? 99) <= 7 && due?.hour == 19, "\(String(describing: due))")
+
+            let moved = try await me.chat("change it to every last friday", in: added.conversation_id)
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            #expect(moved.response.contains("now repeats every month on the last Friday"), "\(moved.response)")
+            due = Self.newYorkDue(try await club())
+            #expect(try await club().recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1")
+            #expect(due?.weekday == 6 && (due?.day ?? 0) + 7 > length(due) && due?.hour == 19, "\(String(describing: due))")
+
+            let plants = try await me.chat("remind me to water the plants every second tuesday")
+            #expect(Self.changes(plants) == ["add_task"], "\(plants.response)")
+            let task = try await me.get("/api/v1/tasks?q=plants").decode(TaskListBody.self).items.first
+            #expect(task?.title == "Water the plants" && task?.recurrence?.rrule == "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2", "\(plants.response)")
+        }
+    }
+
     @Test(
         "a name without letters ('complete 🎂') is looked for as written; a question about nothing on the list ('what's the weather?') lists nothing"
     )

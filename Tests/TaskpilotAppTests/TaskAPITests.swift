@@ -380,6 +380,49 @@ extension TaskAPITests {
         }
     }
 
+    @Test("a weekday's position in the month (the first Friday): structured, as RRULE, stored and sent back", arguments: TestBackend.available)
+    func weekdayPosition(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let task = try await me.createTask(
+                #"{"title": "book club", "due_at": "2026-12-04T19:00", "recurrence": {"frequency": "monthly", "by_weekday": ["fri"], "by_set_position": [1]}}"#
+            )
+            #expect(task.recurrence?.by_weekday == ["FR"] && task.recurrence?.by_set_position == [1])
+            #expect(task.recurrence?.by_month_day == [], "a weekday's position is not anchored on the due date's day")
+            #expect(task.recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=1")
+            #expect(task.recurrence?.text == "every month on the first Friday")
+            #expect(try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self).recurrence == task.recurrence)
+            // RFC 5545's ordinal form reads as the same kind of rule.
+            let last = try await me.patch("/api/v1/tasks/\(task.id)", #"{"recurrence": {"rrule": "FREQ=MONTHLY;BYDAY=-1FR"}}"#)
+            #expect(last.status == .ok, "\(last.text)")
+            #expect(try last.decode(TaskBody.self).recurrence?.text == "every month on the last Friday")
+            let shown = try await me.get("/api/v1/tasks/\(task.id)").text
+            #expect(try await me.patch("/api/v1/tasks/\(task.id)", shown).decode(TaskBody.self).recurrence?.by_set_position == [-1])
+            let workdays = try await me.createTask(
+                #"{"title": "invoices", "due_at": "2026-12-31", "recurrence": {"rrule": "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"}}"#
+            )
+            #expect(workdays.recurrence?.text == "every month on the last weekday")
+
+            // Wrong ones say what to give instead, and change nothing.
+            let wrong: [(String, String)] = [
+                (#"{"frequency": "weekly", "by_weekday": ["FR"], "by_set_position": [1]}"#, "recurrence.by_set_position"),
+                (#"{"frequency": "monthly", "by_weekday": ["FR"], "by_set_position": [6]}"#, "recurrence.by_set_position"),
+                (#"{"frequency": "monthly", "by_weekday": ["FR"], "by_set_position": [0]}"#, "recurrence.by_set_position"),
+                (#"{"frequency": "monthly", "by_weekday": ["FR"], "by_set_position": ["first"]}"#, "recurrence.by_set_position[0]"),
+                (#"{"frequency": "monthly", "by_set_position": [1]}"#, "recurrence.by_set_position"),
+                (#"{"frequency": "monthly", "by_weekday": ["FR"]}"#, "recurrence.by_weekday"),
+                (#"{"frequency": "monthly", "by_month_day": [1], "by_weekday": ["FR"], "by_set_position": [1]}"#, "recurrence.by_set_position"),
+                (#"{"rrule": "FREQ=MONTHLY;BYDAY=1MO,1FR"}"#, "recurrence.rrule"),
+            ]
+            for (recurrence, field) in wrong {
+                let response = try await me.patch("/api/v1/tasks/\(task.id)", #"{"recurrence": \#(recurrence)}"#)
+                #expect(response.status == .unprocessableContent, "\(recurrence): \(response.text)")
+                #expect(response.error?.details?.contains { $0.field == field } == true, "\(recurrence): \(response.text)")
+            }
+            #expect(try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self).recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1")
+        }
+    }
+
     @Test("a date-only RRULE UNTIL ends the series at the end of that day in the user's zone", arguments: TestBackend.available)
     func rruleUntilDate(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -101,9 +101,12 @@ struct QuickAddParserTests {
         Case(text: "dentist 12/8", title: "dentist", due: "2026-12-08"),
         Case(text: "read 1/2 of the book", title: "read 1/2 of the book"),
         Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
-        // A weekday by its place in the month is not a rule yet: the words stay rather than a rule and a date that disagree.
-        Case(text: "book club every 2nd tuesday", title: "book club every 2nd tuesday"),
-        Case(text: "x every last friday of the month", title: "x every last friday of the month"),
+        // A weekday by its place in the month makes a rule; one such day without "every" is not read, and its words stay
+        // rather than a date that would be a guess.
+        Case(text: "book club every 2nd tuesday", title: "book club", due: "2026-12-08", rrule: "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2"),
+        Case(text: "x every last friday of the month", title: "x", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
+        Case(text: "dentist on the first monday", title: "dentist on the first monday"),
+        Case(text: "party the last friday of the month", title: "party the last friday of the month"),
         Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
         Case(text: "Something next month", title: "Something", due: "2026-12-01"),
         Case(text: "x #tag1 #Tag1", title: "x", tags: ["tag1"]),
@@ -217,6 +220,37 @@ struct QuickAddParserTests {
         ),
         Case(text: "Bins every other week on tuesday", title: "Bins", due: "2026-11-24", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"),
         Case(text: "Payroll every last day of the month", title: "Payroll", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
+        // A weekday at its position in the month (Todoist: "every 3rd friday" is the third Friday of the month).
+        Case(text: "Book club every 3rd friday at 7pm", title: "Book club", due: "2026-12-18 19:00", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=3"),
+        Case(text: "water plants every second tuesday", title: "water plants", due: "2026-12-08", rrule: "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2"),
+        Case(
+            text: "Team retro on the last friday of every month 4pm",
+            title: "Team retro",
+            due: "2026-11-27 16:00",
+            rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"
+        ),
+        Case(
+            text: "Invoices every last weekday of the month",
+            title: "Invoices",
+            due: "2026-11-30",
+            rrule: "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+        ),
+        Case(
+            text: "Board meeting every month on the first monday 9am",
+            title: "Board meeting",
+            due: "2026-12-07 09:00",
+            rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"
+        ),
+        Case(text: "1:1 every 2 months on the 4th thursday", title: "1:1", due: "2026-11-26", rrule: "FREQ=MONTHLY;INTERVAL=2;BYDAY=TH;BYSETPOS=4"),
+        Case(
+            text: "Recycling the first and third monday of each month",
+            title: "Recycling",
+            due: "2026-12-07",
+            rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1,3"
+        ),
+        Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
+        Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
+        Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
         Case(text: "Midnight snack at midnight", title: "Midnight snack", due: "2026-11-23 23:59"),
         Case(text: "Plan trip 2026-12-05", title: "Plan trip", due: "2026-12-05"),
         Case(text: "Birthday party Feb 30", title: "Birthday party Feb 30"),

@@ -96,6 +96,48 @@ struct RecurrencePropertyTests {
         }
     }
 
+    @Test("monthly at a weekday's position: the next occurrence is the first day after the reference, found day by day")
+    func monthlyPosition() async {
+        await propertyCheck(
+            count: Self.runs,
+            input: Self.instants,
+            Gen.int(in: 0..<Self.zones.count),
+            Gen.int(in: 1...6),
+            Gen.int(in: 1...127),
+            Gen.int(in: -5...5)
+        ) { seconds, zoneIndex, interval, mask, rawPosition in
+            let position = rawPosition == 0 ? 1 : rawPosition
+            let timeZone = zone(Self.zones[zoneIndex])
+            let calendar = Calendar.taskpilot(timeZone)
+            let days = Weekday.allCases.filter { mask & (1 << ($0.rawValue - 1)) != 0 }
+            let reference = Date(timeIntervalSince1970: Double(seconds))
+            let rule = RecurrenceRule(frequency: .monthly, interval: interval, byWeekday: days, bySetPosition: [position])
+            #expect(rule.validate().isEmpty)
+            guard let next = rule.nextOccurrence(after: reference, timeZone: timeZone) else {
+                Issue.record("no next occurrence")
+                return
+            }
+            // The oracle: each day of the reference's month and of every `interval`-th month after it, its weekday asked
+            // of the calendar, the position counted from either end; the first such day after the reference's day.
+            let start = calendar.dateComponents([.year, .month, .day], from: reference)
+            var expected: String?
+            for step in 0..<60 where expected == nil {
+                let monthIndex = start.year! * 12 + start.month! - 1 + step * interval
+                let (year, month) = (monthIndex / 12, monthIndex % 12 + 1)
+                let length = RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar)
+                let matching = (1...length).filter { day in
+                    let noon = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!
+                    return days.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: noon)))
+                }
+                let index = position > 0 ? position - 1 : matching.count + position
+                guard matching.indices.contains(index), step > 0 || matching[index] > start.day! else { continue }
+                expected = String(format: "%04d-%02d-%02d", year, month, matching[index])
+            }
+            #expect(next > reference)
+            #expect(wallClock(next, timeZone).prefix(10) == expected.map { Substring($0) })
+        }
+    }
+
     @Test("zones without daylight saving keep the exact wall-clock time")
     func timeOfDay() async {
         let fixed = ["UTC", "Asia/Kolkata", "Asia/Tokyo"]
@@ -128,6 +170,17 @@ struct RecurrencePropertyTests {
             )
             #expect(rule.validate().isEmpty)
             #expect((try? RecurrenceRule(rrule: rule.rrule)) == rule)
+            // The same frequency at a weekday's position (monthly and yearly only).
+            guard frequency == .monthly || frequency == .yearly, mask != 0, day != 0 else { return }
+            let positioned = RecurrenceRule(
+                frequency: frequency,
+                interval: interval,
+                byWeekday: Weekday.allCases.filter { mask & (1 << ($0.rawValue - 1)) != 0 },
+                bySetPosition: [day > 5 ? day % 5 + 1 : day],
+                count: count == 0 ? nil : count
+            )
+            #expect(positioned.validate().isEmpty)
+            #expect((try? RecurrenceRule(rrule: positioned.rrule)) == positioned)
         }
     }
 

@@ -73,6 +73,74 @@ struct RecurrenceRuleTests {
         Case(rule: .init(frequency: .monthly, byMonthDay: [25]), zone: "Europe/London", from: "2026-03-25T07:00", expected: "2026-04-25 07:00"),
         Case(rule: .init(frequency: .monthly, byMonthDay: [1]), zone: "Australia/Sydney", from: "2026-09-01T09:00", expected: "2026-10-01 09:00"),
         Case(rule: .init(frequency: .monthly, byMonthDay: [1]), zone: "Australia/Sydney", from: "2026-10-01T09:00", expected: "2026-11-01 09:00"),
+        // Weekdays at a position in the month (BYSETPOS): the first Friday, the first and third Monday, the last weekday.
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.friday], bySetPosition: [1]),
+            zone: "UTC",
+            from: "2026-12-04T19:00",
+            expected: "2027-01-01 19:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.friday], bySetPosition: [1]),
+            zone: "UTC",
+            from: "2026-12-01T09:00",
+            expected: "2026-12-04 09:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.friday], bySetPosition: [-1]),
+            zone: "UTC",
+            from: "2026-12-04T09:00",
+            expected: "2026-12-25 09:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.monday], bySetPosition: [1, 3]),
+            zone: "UTC",
+            from: "2027-02-01T08:00",
+            expected: "2027-02-15 08:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.monday], bySetPosition: [1, 3]),
+            zone: "UTC",
+            from: "2027-02-15T08:00",
+            expected: "2027-03-01 08:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: Weekday.workdays, bySetPosition: [-1]),
+            zone: "UTC",
+            from: "2026-11-30T17:00",
+            expected: "2026-12-31 17:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: Weekday.workdays, bySetPosition: [-1]),
+            zone: "UTC",
+            from: "2027-01-29T17:00",
+            expected: "2027-02-26 17:00"
+        ),
+        // A month without a fifth Friday is skipped.
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.friday], bySetPosition: [5]),
+            zone: "UTC",
+            from: "2027-01-29T10:00",
+            expected: "2027-04-30 10:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, interval: 2, byWeekday: [.tuesday], bySetPosition: [2]),
+            zone: "UTC",
+            from: "2026-12-08T09:00",
+            expected: "2027-02-09 09:00"
+        ),
+        Case(
+            rule: .init(frequency: .yearly, byWeekday: [.thursday], bySetPosition: [4]),
+            zone: "UTC",
+            from: "2026-11-26T12:00",
+            expected: "2027-11-25 12:00"
+        ),
+        Case(
+            rule: .init(frequency: .monthly, byWeekday: [.sunday], bySetPosition: [1]),
+            zone: "Europe/Berlin",
+            from: "2026-03-01T09:00",
+            expected: "2026-04-05 09:00"
+        ),
     ]
 
     @Test("next occurrence", arguments: cases)
@@ -150,12 +218,34 @@ struct RecurrenceRuleTests {
                 RecurrenceRule(frequency: .monthly, byMonthDay: [28], timeOfDay: .init(hour: 2, minute: 0, second: 15)),
                 "FREQ=MONTHLY;BYMONTHDAY=28;BYHOUR=2;BYMINUTE=0;BYSECOND=15"
             ),
+            (RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [1]), "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=1"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: Weekday.workdays, bySetPosition: [-1]), "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"),
         ]
     )
     func rruleText(_ rule: RecurrenceRule, _ text: String) throws {
         #expect(rule.rrule == text)
         #expect(try RecurrenceRule(rrule: text) == rule)
         #expect(try RecurrenceRule(rrule: "RRULE:" + text.lowercased()) == rule)
+    }
+
+    @Test(
+        "BYDAY with positions (1FR: the first Friday) reads as BYSETPOS",
+        arguments: [
+            ("FREQ=MONTHLY;BYDAY=1FR", RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [1])),
+            ("FREQ=MONTHLY;BYDAY=-1FR", RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [-1])),
+            ("FREQ=MONTHLY;BYDAY=+4TU,2TU", RecurrenceRule(frequency: .monthly, byWeekday: [.tuesday], bySetPosition: [2, 4])),
+            (
+                "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH",
+                {
+                    var rule = RecurrenceRule(frequency: .yearly, byWeekday: [.thursday], bySetPosition: [4])
+                    rule.byMonth = 11
+                    return rule
+                }()
+            ),
+        ]
+    )
+    func ordinalWeekdays(_ text: String, _ rule: RecurrenceRule) throws {
+        #expect(try RecurrenceRule(rrule: text) == rule)
     }
 
     @Test(
@@ -173,16 +263,31 @@ struct RecurrenceRuleTests {
             (RecurrenceRule(frequency: .weekly, interval: 2, fromCompletion: true), "every 2 weeks after completion"),
             (RecurrenceRule(frequency: .yearly, count: 5), "every year, 5 times"),
             (RecurrenceRule(frequency: .daily, until: local("2026-12-31T12:00")), "every day until Dec 31, 2026"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [1]), "every month on the first Friday"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: [.monday], bySetPosition: [1, 3]), "every month on the first and third Monday"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: Weekday.workdays, bySetPosition: [-1]), "every month on the last weekday"),
+            (RecurrenceRule(frequency: .monthly, interval: 2, byWeekday: [.tuesday], bySetPosition: [2]), "every 2 months on the second Tuesday"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: [.monday, .friday], bySetPosition: [-1]), "every month on the last Monday or Friday"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [-2]), "every month on the second-to-last Friday"),
+            (RecurrenceRule(frequency: .monthly, byWeekday: [.saturday, .sunday], bySetPosition: [1]), "every month on the first weekend day"),
         ]
     )
     func sentence(_ rule: RecurrenceRule, _ text: String) {
         #expect(rule.text() == text)
     }
 
+    @Test("a yearly rule at a weekday's position names the due date's month")
+    func yearlyPositionSentence() {
+        let rule = RecurrenceRule(frequency: .yearly, byWeekday: [.thursday], bySetPosition: [4])
+        #expect(rule.text(due: local("2026-11-26T12:00")) == "every year on the fourth Thursday of November")
+        #expect(rule.shownRRULE(due: local("2026-11-26T12:00"), timeZone: zone("UTC")) == "FREQ=YEARLY;BYMONTH=11;BYDAY=TH;BYSETPOS=4")
+    }
+
     @Test(
         "invalid RRULE text is refused with a message",
         arguments: [
-            "", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=DAILY;BYSETPOS=1", "INTERVAL=2", "FREQ",
+            "", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MONTHLY;BYSETPOS=x", "INTERVAL=2", "FREQ",
+            "FREQ=MONTHLY;BYDAY=1MO,1FR", "FREQ=MONTHLY;BYDAY=1MO,TU", "FREQ=MONTHLY;BYDAY=1FR;BYSETPOS=1", "FREQ=MONTHLY;BYDAY=1XX",
             "FREQ=DAILY;BYHOUR=9,17", "FREQ=DAILY;BYHOUR=24", "FREQ=DAILY;BYMINUTE=60", "FREQ=DAILY;UNTIL=20260230",
         ]
     )
@@ -198,6 +303,34 @@ struct RecurrenceRuleTests {
         #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [0]).validate().map(\.field) == ["recurrence.by_month_day"])
         #expect(RecurrenceRule(frequency: .daily, until: Date(), count: 2).validate().map(\.field) == ["recurrence.count"])
         #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [1, -1]).validate().isEmpty)
+    }
+
+    @Test("a weekday's position needs a monthly or yearly rule with weekdays and no days of the month, and must come")
+    func setPositionValidation() {
+        func fields(_ rule: RecurrenceRule) -> [String] { rule.validate().map(\.field) }
+        #expect(RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [1, -1]).validate().isEmpty)
+        #expect(RecurrenceRule(frequency: .yearly, byWeekday: [.thursday], bySetPosition: [4]).validate().isEmpty)
+        #expect(RecurrenceRule(frequency: .monthly, byWeekday: Weekday.workdays, bySetPosition: [23, -23]).validate().isEmpty)
+        #expect(fields(RecurrenceRule(frequency: .monthly, byWeekday: Weekday.workdays, bySetPosition: [24])) == ["recurrence.by_set_position"])
+        #expect(fields(RecurrenceRule(frequency: .weekly, byWeekday: [.friday], bySetPosition: [1])) == ["recurrence.by_set_position"])
+        #expect(fields(RecurrenceRule(frequency: .daily, bySetPosition: [1])) == ["recurrence.by_set_position", "recurrence.by_set_position"])
+        #expect(fields(RecurrenceRule(frequency: .monthly, bySetPosition: [1])) == ["recurrence.by_set_position"])
+        #expect(fields(RecurrenceRule(frequency: .monthly, byWeekday: [.friday])) == ["recurrence.by_weekday"])
+        #expect(
+            fields(RecurrenceRule(frequency: .monthly, byWeekday: [.friday], byMonthDay: [1], bySetPosition: [1])) == ["recurrence.by_set_position"]
+        )
+        #expect(fields(RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [0])) == ["recurrence.by_set_position"])
+        let sixth = RecurrenceRule(frequency: .monthly, byWeekday: [.friday], bySetPosition: [6]).validate()
+        #expect(sixth.map(\.message) == ["position 6 never comes: a month has at most 5 Fridays; use 1 to 5, or -1 to -5"])
+    }
+
+    @Test("a rule at a weekday's position is not anchored on the due date's day of the month")
+    func setPositionNormalization() {
+        let rule = RecurrenceRule(frequency: .monthly, byWeekday: [.monday, .monday], bySetPosition: [-1, 3, 1, 3])
+            .normalized(anchor: local("2027-02-01T08:00"), timeZone: zone("UTC"))
+        #expect(rule.byMonthDay.isEmpty)
+        #expect(rule.byWeekday == [.monday])
+        #expect(rule.bySetPosition == [1, 3, -1])
     }
 
     struct GapCase: CustomTestStringConvertible, Sendable {

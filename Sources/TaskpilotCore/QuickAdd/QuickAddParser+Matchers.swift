@@ -286,7 +286,13 @@ extension QuickAddParser {
                     rule.byWeekday = days
                     cursor += 1 + used
                 }
-            case "monthly": rule = RecurrenceRule(frequency: .monthly)
+            case "monthly":
+                rule = RecurrenceRule(frequency: .monthly)
+                // "monthly on the first friday"
+                if let (positioned, used) = onPositionedWeekdays(tokens, cursor) {
+                    (rule.byWeekday, rule.bySetPosition) = (positioned.days, positioned.positions)
+                    cursor += used
+                }
             case "quarterly": rule = RecurrenceRule(frequency: .monthly, interval: 3)
             case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
             case "every", "every!", "each":
@@ -294,12 +300,18 @@ extension QuickAddParser {
                 rule = parsed
                 rule.fromCompletion = word == "every!"
                 cursor = index + 1 + used
-            case "on", "the",
+            case "on", "the", "last",
                 _ where Int(word) == nil && Self.ordinal(word) != nil:
                 // "on the 1st of every month", "the 15th of each month", "1st of every month"
                 var position = index
                 if word == "on" { position += 1 }
                 if tokens.word(position) == "the" { position += 1 }
+                // "on the first friday of every month", "the last weekday of each month"
+                if let positioned = positionedWeekdays(tokens, position), positioned.everyMonth {
+                    rule = RecurrenceRule(frequency: .monthly, byWeekday: positioned.days, bySetPosition: positioned.positions)
+                    cursor = position + positioned.used
+                    break
+                }
                 guard position > index || word != "on" && word != "the", let day = Self.ordinal(tokens.word(position)),
                     tokens.word(position + 1) == "of",
                     ["every", "each"].contains(tokens.word(position + 2) ?? ""), tokens.word(position + 3) == "month"
@@ -387,6 +399,12 @@ extension QuickAddParser {
             cursor += 1
         }
         guard let unit = tokens.word(cursor) else { return nil }
+        // "every 3rd friday", "every last weekday of the month", "every first and third monday": of the month, as
+        // Todoist reads them ("every other friday" is every second week).
+        if let positioned = positionedWeekdays(tokens, cursor) {
+            let rule = RecurrenceRule(frequency: .monthly, interval: interval, byWeekday: positioned.days, bySetPosition: positioned.positions)
+            return (rule, cursor + positioned.used - start)
+        }
         switch unit {
         case "day", "days":
             return (RecurrenceRule(frequency: .daily, interval: interval), cursor + 1 - start)
@@ -408,7 +426,10 @@ extension QuickAddParser {
         case "month", "months":
             var rule = RecurrenceRule(frequency: .monthly, interval: interval)
             var next = cursor + 1
-            if let (days, used) = monthDays(tokens, next) {
+            if let (positioned, used) = onPositionedWeekdays(tokens, next) {
+                (rule.byWeekday, rule.bySetPosition) = (positioned.days, positioned.positions)
+                next += used
+            } else if let (days, used) = monthDays(tokens, next) {
                 rule.byMonthDay = days
                 next += used
             }
@@ -465,6 +486,55 @@ extension QuickAddParser {
             }
         }
         return days.isEmpty ? nil : (days, cursor - start)
+    }
+
+    /// Weekdays at their positions in a month: "first friday", "3rd tuesday", "last weekday", "1st and 3rd monday",
+    /// "second tuesday and thursday", then maybe "of the month", "of every month", "each month" (`everyMonth` when it
+    /// says every or each).
+    func positionedWeekdays(_ tokens: Tokens, _ start: Int) -> (positions: [Int], days: [Weekday], used: Int, everyMonth: Bool)? {
+        func position(_ word: String?) -> Int? {
+            if word == "last" { return -1 }
+            return Self.ordinal(word).flatMap { (1...5).contains($0) ? $0 : nil }
+        }
+        var cursor = start
+        var positions: [Int] = []
+        while let number = position(tokens.word(cursor)) {
+            positions.append(number)
+            cursor += 1
+            if ["and", "&", ","].contains(tokens.word(cursor) ?? ""), position(tokens.word(cursor + 1)) != nil { cursor += 1 }
+        }
+        guard !positions.isEmpty else { return nil }
+        let days: [Weekday]
+        if ["weekday", "workday"].contains(tokens.word(cursor) ?? "") {
+            days = Weekday.workdays
+            cursor += 1
+        } else if tokens.matches(["weekend", "day"], at: cursor) {
+            days = [.saturday, .sunday]
+            cursor += 2
+        } else if let (list, used) = weekdayList(tokens, cursor) {
+            days = list
+            cursor += used
+        } else {
+            return nil
+        }
+        var everyMonth = false
+        for words in [
+            ["of", "every", "month"], ["of", "each", "month"], ["every", "month"], ["each", "month"], ["of", "the", "month"], ["of", "month"],
+        ]
+        where tokens.matches(words, at: cursor) {
+            everyMonth = words.contains("every") || words.contains("each")
+            cursor += words.count
+            break
+        }
+        return (positions, days, cursor - start, everyMonth)
+    }
+
+    /// "on the first friday", "on the last weekday of the month" (after "every month" or "monthly").
+    func onPositionedWeekdays(_ tokens: Tokens, _ start: Int) -> ((positions: [Int], days: [Weekday]), Int)? {
+        guard tokens.word(start) == "on" else { return nil }
+        let from = tokens.word(start + 1) == "the" ? start + 2 : start + 1
+        guard let positioned = positionedWeekdays(tokens, from) else { return nil }
+        return ((positioned.positions, positioned.days), from + positioned.used - start)
     }
 
     /// "on the 1st", "on the 1st and 15th", "on the last day".
@@ -699,8 +769,8 @@ extension QuickAddParser {
     }
 
     /// "every 2nd tuesday", "every last friday of the month", "on the first monday": a weekday by its place in the
-    /// month, which a rule cannot say. The words stay in the title (the number of them) instead of becoming a rule and
-    /// a due date that disagree ("monthly on the 2nd", due next Tuesday).
+    /// month (the number of words). Unless they make a rule, they stay in the title instead of becoming a rule and a due
+    /// date that disagree ("monthly on the 2nd", due next Tuesday).
     func weekdayByPlace(_ tokens: Tokens, _ index: Int) -> Int? {
         guard ["every", "each", "on", "the"].contains(tokens.word(index) ?? "") else { return nil }
         var cursor = index + 1

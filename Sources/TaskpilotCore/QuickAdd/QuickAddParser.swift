@@ -104,7 +104,14 @@ public struct QuickAddParser: Sendable {
                 continue
             }
             if let kept = weekdayByPlace(tokens, index) {
-                index += kept
+                // A rule says "every 3rd friday" and "the last friday of every month"; one day by its place ("on the
+                // first monday") is not read, and its words stay in the title.
+                if let used = matchRecurrence(&tokens, index, &found), used > 0 {
+                    tokens.consume(index..<(index + used))
+                    index += used
+                } else {
+                    index += kept
+                }
                 continue
             }
             let used =
@@ -191,8 +198,7 @@ public struct QuickAddParser: Sendable {
         case .weekly:
             includesToday = rule.byWeekday.isEmpty || rule.byWeekday.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: now)))
         case .monthly, .yearly:
-            let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
-            includesToday = rule.byMonthDay.isEmpty || rule.byMonthDay.contains { ($0 < 0 ? length : min($0, length)) == today.day }
+            includesToday = rule.days(year: today.year, month: today.month, calendar: calendar, otherwise: today.day).contains(today.day)
         }
         if includesToday && (clock == nil || startToday > now) {
             candidate = startToday
