@@ -349,6 +349,53 @@ def test_saving_the_editor_keeps_changes_made_elsewhere_meanwhile(driver, server
     server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
 
 
+def test_monthly_on_a_weekday_of_the_month(driver, server, creds):
+    """"On the [last] [Friday]" in the editor saves a weekday's position; a rule the form cannot show (the last
+    weekday) survives a change of its interval."""
+    task = server.api("POST", "/api/v1/tasks", {"title": "Book club", "due_at": "2027-01-01T19:00:00Z", "recurrence": {"frequency": "monthly"}},
+                      token=creds["token"])
+    wait_has_title(driver, "Book club")
+    click_row(driver, "Book club", ".task-title")
+    visible(driver, "#task-dialog")
+    assert "Every month on the 1st" in css(driver, "#recurrence-text").text
+    # The due date (Friday 1 January) is the first Friday of its month: the form offers that.
+    css(driver, '#repeat-monthly input[value="weekday"]').find_element(By.XPATH, "..").click()
+    wait(driver, lambda d: "Every month on the first Friday" in css(d, "#recurrence-text").text)
+    Select(css(driver, "#repeat-set-position")).select_by_value("-1")
+    wait(driver, lambda d: "Every month on the last Friday" in css(d, "#recurrence-text").text)
+    css(driver, "#task-save").click()
+    gone(driver, "#task-dialog")
+    saved = server.api("GET", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+    assert saved["recurrence"]["rrule"] == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1", saved["recurrence"]
+    wait(driver, lambda d: row_info(d, "Book club")["repeat"] == "every month on the last Friday")
+
+    click_row(driver, "Book club", ".task-title")
+    visible(driver, "#task-dialog")
+    assert css(driver, '#repeat-monthly input[value="weekday"]').is_selected()
+    assert Select(css(driver, "#repeat-set-position")).first_selected_option.get_attribute("value") == "-1"
+    assert Select(css(driver, "#repeat-set-weekday")).first_selected_option.get_attribute("value") == "FR"
+    css(driver, "#task-dialog [data-close]").click()
+    gone(driver, "#task-dialog")
+
+    invoices = server.api(
+        "POST", "/api/v1/tasks",
+        {"title": "Send invoices", "due_at": "2026-12-31", "recurrence": {"rrule": "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"}},
+        token=creds["token"],
+    )
+    wait_has_title(driver, "Send invoices")
+    click_row(driver, "Send invoices", ".task-title")
+    visible(driver, "#task-dialog")
+    assert "Every month on the last weekday" in css(driver, "#recurrence-text").text
+    set_value(driver, "#repeat-interval", "2")
+    wait(driver, lambda d: "Every 2 months on the last weekday" in css(d, "#recurrence-text").text)
+    css(driver, "#task-save").click()
+    gone(driver, "#task-dialog")
+    saved = server.api("GET", f"/api/v1/tasks/{invoices['id']}", token=creds["token"])
+    assert saved["recurrence"]["rrule"] == "FREQ=MONTHLY;INTERVAL=2;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", saved["recurrence"]
+    for done in (task, invoices):
+        server.api("DELETE", f"/api/v1/tasks/{done['id']}", token=creds["token"])
+
+
 def test_validation_errors_show_in_the_dialog(driver):
     press(driver, "n")
     visible(driver, "#task-dialog")
@@ -886,6 +933,10 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
         {"frequency": "daily", "interval": 2, "from_completion": True},
         {"frequency": "weekly", "count": 5},
         {"frequency": "monthly", "by_month_day": [15], "until": "2027-06-30"},
+        {"frequency": "monthly", "by_weekday": ["MO"], "by_set_position": [1]},
+        {"frequency": "monthly", "by_weekday": ["MO", "TU", "WE", "TH", "FR"], "by_set_position": [-1]},
+        {"frequency": "monthly", "interval": 2, "by_weekday": ["TU", "SA"], "by_set_position": [-2, 2]},
+        {"frequency": "yearly", "by_weekday": ["TH"], "by_set_position": [4]},
     ]
     due = "2026-12-07"
     server_texts = []
@@ -906,6 +957,8 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
     assert "every month on the last day" in server_texts
     assert "every week on Monday and Friday" in server_texts
     assert "every year on December 7" in server_texts
+    assert "every month on the first Monday" in server_texts
+    assert "every 2 months on the second and second-to-last Tuesday or Saturday" in server_texts
 
 
 def test_time_zone_is_set_from_the_account_menu_and_followed(driver, server, creds):

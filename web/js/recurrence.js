@@ -34,10 +34,38 @@ export function listWords(items) {
 export function normalize(rule, anchorDay) {
   const byWeekday = WEEKDAYS.filter((code) => (rule.by_weekday || []).includes(code));
   let byMonthDay = Array.from(new Set(rule.by_month_day || [])).sort((a, b) => (a === -1 ? 32 : a) - (b === -1 ? 32 : b));
-  if (anchorDay && !rule.from_completion && byMonthDay.length === 0 && (rule.frequency === "monthly" || rule.frequency === "yearly")) {
+  const bySetPosition = Array.from(new Set(rule.by_set_position || [])).sort((a, b) => (a < 0 ? 100 + a : a) - (b < 0 ? 100 + b : b));
+  const monthly = rule.frequency === "monthly" || rule.frequency === "yearly";
+  if (anchorDay && !rule.from_completion && byMonthDay.length === 0 && bySetPosition.length === 0 && monthly) {
     byMonthDay = [anchorDay];
   }
-  return { ...rule, interval: rule.interval || 1, by_weekday: byWeekday, by_month_day: byMonthDay };
+  return { ...rule, interval: rule.interval || 1, by_weekday: byWeekday, by_month_day: byMonthDay, by_set_position: bySetPosition };
+}
+
+const POSITIONS = ["first", "second", "third", "fourth", "fifth"];
+
+/** "first", "second", …, "last", "second-to-last": a position among a month's days on the rule's weekdays. */
+export function ordinalPosition(position) {
+  if (position === -1) return "last";
+  const number = Math.abs(position);
+  const word = number <= POSITIONS.length ? POSITIONS[number - 1] : ordinalDay(number);
+  return position > 0 ? word : `${word}-to-last`;
+}
+
+/** "first Friday", "first and third Monday", "last weekday", "last Monday or Friday". */
+function positionedDays(weekdays, positions) {
+  let days;
+  if (weekdays.join() === "MO,TU,WE,TH,FR") days = "weekday";
+  else if (weekdays.join() === "SA,SU") days = "weekend day";
+  else if (weekdays.length === 1) days = NAMES[weekdays[0]];
+  else days = weekdays.slice(0, -1).map((code) => NAMES[code]).join(", ") + " or " + NAMES[weekdays[weekdays.length - 1]];
+  return `${listWords(positions.map(ordinalPosition))} ${days}`;
+}
+
+/** The position of a day in its month among the days on its weekday: 1 to 4, or -1 (the last) for a fifth. */
+export function positionOfDay(dayOfMonth) {
+  const position = Math.ceil(dayOfMonth / 7);
+  return position > 4 ? -1 : position;
 }
 
 /**
@@ -58,7 +86,11 @@ export function describe(rule, dueKey = null) {
     if (rule.frequency === "daily" && interval === 1) sentence = "every day";
     if (rule.frequency === "weekly" && weekdays.length) sentence += " on " + listWords(weekdays.map((code) => NAMES[code]));
     const due = dueKey ? /^(\d{4})-(\d{2})-(\d{2})/.exec(dueKey) : null;
-    if (rule.frequency === "yearly" && due) {
+    const positions = rule.by_set_position || [];
+    if ((rule.frequency === "monthly" || rule.frequency === "yearly") && positions.length && weekdays.length) {
+      sentence += " on the " + positionedDays(weekdays, positions);
+      if (rule.frequency === "yearly" && due) sentence += " of " + LONG_MONTHS[Number(due[2]) - 1];
+    } else if (rule.frequency === "yearly" && due) {
       const month = LONG_MONTHS[Number(due[2]) - 1];
       const day = monthDays.length ? monthDays[0] : Number(due[3]);
       sentence += day === -1 ? ` on the last day of ${month}` : ` on ${month} ${day}`;

@@ -4,7 +4,7 @@
 import * as api from "../api.js";
 import { $, $$, clearFormErrors, confirmAction, el, icon, showFormErrors, toast, toastError } from "../dom.js";
 import { addDays, dayKey, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
-import { WEEKDAYS, describe, normalize, sentenceCase, unitOf } from "../recurrence.js";
+import { WEEKDAYS, describe, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
 
 const REMINDER_OFFSETS = [
   [0, "At the due time"],
@@ -25,6 +25,8 @@ let editing = null;
 // changed, so a change made meanwhile in another tab, the chat or the API is not written back over.
 let opened = null;
 let tags = [];
+// The days of a monthly or yearly rule that the form cannot show ("the 1st and 15th", "the last weekday", a yearly
+// rule's day), kept as they were until the user picks other days.
 let monthDaysUntouched = null;
 let reminderSeq = 0;
 let hooks = { saved: () => {}, deleted: () => {}, tagNames: () => [] };
@@ -132,8 +134,14 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
     input.addEventListener("input", syncRepeat);
     input.addEventListener("change", syncRepeat);
   }
-  for (const input of $$('#repeat-monthly input, #repeat-month-day')) {
+  for (const input of $$("#repeat-monthly input, #repeat-monthly select")) {
     input.addEventListener("change", () => (monthDaysUntouched = null));
+  }
+  for (const select of $$("#repeat-monthly select")) {
+    select.addEventListener("change", () => {
+      $('#repeat-monthly input[value="weekday"]').checked = true;
+      syncRepeat();
+    });
   }
   $("#repeat-month-day").addEventListener("focus", () => {
     $('#repeat-monthly input[value="day"]').checked = true;
@@ -327,13 +335,23 @@ function fillRecurrence(rule, dueKey) {
   $("#repeat-interval").value = String(rule ? rule.interval || 1 : 1);
   for (const box of $$("#repeat-weekly input")) box.checked = Boolean(rule && (rule.by_weekday || []).includes(box.value));
   const days = rule ? rule.by_month_day || [] : [];
+  const positions = rule ? rule.by_set_position || [] : [];
+  const weekdays = rule ? rule.by_weekday || [] : [];
   const dueDay = dueKey ? Number(dueKey.slice(8, 10)) : null;
   let mode = "due";
-  if (days.length === 1 && days[0] === -1) mode = "last";
+  if (positions.length) mode = "weekday";
+  else if (days.length === 1 && days[0] === -1) mode = "last";
   else if (days.length === 1 && days[0] !== dueDay) mode = "day";
   $(`#repeat-monthly input[value="${mode}"]`).checked = true;
   $("#repeat-month-day").value = String(days.length && days[0] > 0 ? days[0] : dueDay || 1);
-  monthDaysUntouched = days.length > 1 ? days : null;
+  // "On the [first] [Friday]": the rule's, or the due date's place in its month.
+  const anchor = dueKey || todayKey();
+  const shownPosition = positions.length === 1 && [1, 2, 3, 4, -1].includes(positions[0]);
+  $("#repeat-set-position").value = String(shownPosition ? positions[0] : positionOfDay(Number(anchor.slice(8, 10))));
+  $("#repeat-set-weekday").value = weekdays.length === 1 && positions.length ? weekdays[0] : WEEKDAYS[weekdayOf(anchor) - 1];
+  // A yearly rule's day otherwise follows its due date (sent without one, the server takes the due date's).
+  const shown = rule && rule.frequency === "yearly" ? !positions.length && !days.includes(-1) : positions.length ? shownPosition && weekdays.length === 1 : days.length <= 1;
+  monthDaysUntouched = rule && !shown ? { by_month_day: days, by_weekday: weekdays, by_set_position: positions } : null;
   $("#repeat-from-completion").checked = Boolean(rule && rule.from_completion);
   $("#repeat-ends").value = rule && rule.until ? "until" : rule && rule.count ? "count" : "never";
   $("#repeat-until").value = rule && rule.until ? dayKey(new Date(rule.until)) : "";
@@ -346,19 +364,24 @@ function readRecurrence() {
   const frequency = $("#repeat-frequency").value;
   if (!frequency) return null;
   const interval = Math.max(1, Math.min(999, parseInt($("#repeat-interval").value, 10) || 1));
-  let byMonthDay = [];
-  if (frequency === "monthly") {
+  let days = { by_month_day: [], by_weekday: [], by_set_position: [] };
+  if (frequency === "weekly") days.by_weekday = $$("#repeat-weekly input:checked").map((box) => box.value);
+  if ((frequency === "monthly" || frequency === "yearly") && monthDaysUntouched) {
+    days = monthDaysUntouched;
+  } else if (frequency === "monthly") {
     const mode = $('#repeat-monthly input[name="month-mode"]:checked').value;
-    if (monthDaysUntouched) byMonthDay = monthDaysUntouched;
-    else if (mode === "last") byMonthDay = [-1];
-    else if (mode === "day") byMonthDay = [Math.max(1, Math.min(31, parseInt($("#repeat-month-day").value, 10) || 1))];
+    if (mode === "last") days.by_month_day = [-1];
+    else if (mode === "day") days.by_month_day = [Math.max(1, Math.min(31, parseInt($("#repeat-month-day").value, 10) || 1))];
+    else if (mode === "weekday") {
+      days.by_weekday = [$("#repeat-set-weekday").value];
+      days.by_set_position = [Number($("#repeat-set-position").value)];
+    }
   }
   const ends = $("#repeat-ends").value;
   return {
     frequency,
     interval,
-    by_weekday: frequency === "weekly" ? $$("#repeat-weekly input:checked").map((box) => box.value) : [],
-    by_month_day: byMonthDay,
+    ...days,
     from_completion: $("#repeat-from-completion").checked,
     until: ends === "until" && $("#repeat-until").value ? $("#repeat-until").value : null,
     count: ends === "count" ? Math.max(1, parseInt($("#repeat-count").value, 10) || 1) : null,
