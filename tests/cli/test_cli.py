@@ -204,6 +204,10 @@ def test_recurrence_in_words_or_as_an_rrule(server, home):
     timed = edit(server, home, task_id, "--recurrence", "every weekday 8am")
     assert timed["recurrence"]["by_weekday"] == ["MO", "TU", "WE", "TH", "FR"]
     assert timed["due_at"] == utc(dt.date(2027, 4, 20), dt.time(8))
+    # A weekday by its place in the month (20 April 2027 is the third Tuesday).
+    third = edit(server, home, task_id, "--recurrence", "every 3rd tuesday")
+    assert third["recurrence"]["rrule"] == "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=3", third["recurrence"]
+    assert third["recurrence"]["text"] == "every month on the third Tuesday" and third["due_at"] == timed["due_at"]
 
     bad = run(server, home, "edit", task_id, "--recurrence", "whenever it rains")
     assert bad.returncode == 1 and "--recurrence" in bad.stderr and "every monday" in bad.stderr and "FREQ=" in bad.stderr
