@@ -45,7 +45,9 @@ public struct AssistantTool: Sendable {
         if let unknown = Self.unknownArgument(in: arguments, schema: inputSchema) {
             let owner = unknown.path.contains(".") ? String(unknown.path.split(separator: ".").dropLast().joined(separator: ".")) : name
             let known = unknown.known.isEmpty ? "no arguments" : unknown.known.joined(separator: ", ")
-            throw ToolError("Unknown argument \(unknown.path): \(owner) takes \(known).")
+            let key = String(unknown.path.split(separator: ".").last ?? "")
+            let guess = JSONFields.closest(to: key, among: unknown.known).map { "did you mean \($0)? " } ?? ""
+            throw ToolError("Unknown argument \(unknown.path): \(guess)\(owner) takes \(known).")
         }
         do {
             return try await run(arguments, context)

@@ -294,6 +294,17 @@ public struct OfflineInterpreter: Sendable {
     }
 
     func help(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        // "new chat", "start over": a conversation is the client's to leave; nothing about the tasks changes.
+        let restart = [
+            "new chat", "start over", "start again", "new conversation", "start a new chat", "start a new conversation", "clear chat",
+            "clear the chat", "reset chat", "reset the chat", "clear this conversation", "forget this conversation",
+        ]
+        let bare = lower.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
+        if restart.contains(bare) || restart.contains(where: { bare == "let's " + $0 || bare == $0 + " please" || bare == "please " + $0 }) {
+            return turn.reply(
+                "To start afresh, press **+** (New conversation) at the top of the chat: I then leave this conversation behind, and your tasks stay as they are. (Through the API, send a message without `conversation_id`.)"
+            )
+        }
         let asks = ["help", "?", "what can you do", "how does this work", "commands", "what do you do", "how do i use this", "usage"]
         guard asks.contains(where: { lower == $0 || lower.hasPrefix($0 + " ") }) else { return nil }
         return turn.reply(Self.helpText)

@@ -124,7 +124,7 @@ public struct JSONFields {
 
     /// Other names people give to fields and parameters, for the guess.
     static let synonyms: [String: [String]] = [
-        "name": ["title"], "notes": ["description"], "body": ["description"], "deadline": ["due_at"], "labels": ["tags"],
+        "name": ["title"], "notes": ["description"], "body": ["description"], "deadline": ["due_at", "due"], "id": ["task_id"], "labels": ["tags"],
         "repeat": ["recurrence"], "repeats": ["recurrence"], "done": ["completed"], "page": ["cursor"], "offset": ["cursor"],
         "per_page": ["limit"], "page_size": ["limit"], "sort_by": ["sort"], "order_by": ["sort"], "order": ["sort"],
         "search": ["q"], "query": ["q"], "text": ["q", "message"], "content": ["message"], "prompt": ["message"],
@@ -134,12 +134,13 @@ public struct JSONFields {
     /// The known name `key` most likely means: a synonym (`deadline`, `page`), the same letters ignoring case, `_` and
     /// `-` (`dueAt`, `time-zone`), one the other begins (`freq`, `expires_in`), the end of a known one (`minutes`), or
     /// one or two edits away (`tag`, `intervall`, `due_date`).
-    static func closest(to key: String, among known: [String]) -> String? {
+    public static func closest(to key: String, among known: [String]) -> String? {
         if let name = synonyms[key.lowercased()]?.first(where: known.contains) { return name }
         func letters(_ text: String) -> [Character] { Array(text.lowercased().filter { $0 != "_" && $0 != "-" }) }
         let typed = letters(key)
         guard typed.count >= 3 else { return nil }
-        var best: (name: String, distance: Int)?
+        // The fewest edits first, then the nearest length: "tag" is "tags" before "tagged".
+        var best: (name: String, distance: Int, lengths: Int)?
         for name in known {
             let candidate = letters(name)
             let distance =
@@ -147,7 +148,8 @@ public struct JSONFields {
                 ? 0
                 : candidate.starts(with: typed) || typed.starts(with: candidate) || candidate.reversed().starts(with: typed.reversed())
                     ? 1 : editDistance(typed, candidate)
-            if distance <= 2, distance < (best?.distance ?? .max) { best = (name, distance) }
+            let lengths = abs(candidate.count - typed.count)
+            if distance <= 2, (distance, lengths) < (best?.distance ?? .max, best?.lengths ?? .max) { best = (name, distance, lengths) }
         }
         return best?.name
     }

@@ -153,6 +153,12 @@ struct ChatAPITests {
                 #expect(!reply.tool_calls.contains { ["delete_task", "bulk_tasks", "complete_task", "update_task"].contains($0.name) }, "\(message)")
             }
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.map(\.title) == ["keep"])
+            // Asking for a new conversation says how; it is not a task called "New chat", and nothing is cleared.
+            for message in ["new chat", "Start over.", "let's start a new conversation", "clear the chat please"] {
+                let reply = try await me.chat(message)
+                #expect(reply.tool_calls.isEmpty && reply.response.contains("New conversation"), "\(message): \(reply.response)")
+            }
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.map(\.title) == ["keep"])
         }
     }
 

@@ -251,6 +251,15 @@ struct QuickAddParserTests {
         Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
         Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        // In a named month: once a year, first due in the next such month.
+        Case(text: "Clocks change every last sunday of march", title: "Clocks change", due: "2027-03-28", rrule: "FREQ=YEARLY;BYDAY=SU;BYSETPOS=-1"),
+        Case(
+            text: "Thanksgiving every 4th thursday of november 3pm",
+            title: "Thanksgiving",
+            due: "2026-11-26 15:00",
+            rrule: "FREQ=YEARLY;BYDAY=TH;BYSETPOS=4"
+        ),
+        Case(text: "Call mom every second sunday in may", title: "Call mom", due: "2027-05-09", rrule: "FREQ=YEARLY;BYDAY=SU;BYSETPOS=2"),
         Case(text: "Midnight snack at midnight", title: "Midnight snack", due: "2026-11-23 23:59"),
         Case(text: "Plan trip 2026-12-05", title: "Plan trip", due: "2026-12-05"),
         Case(text: "Birthday party Feb 30", title: "Birthday party Feb 30"),

@@ -164,6 +164,13 @@ struct TaskChangesTests {
         #expect(fields(of: #"{"title": "a", "\#(key)": 1}"#) == [key])
     }
 
+    @Test("of two names as near, the guess is the one nearest in length ('tag' is tags before tagged)")
+    func nearestGuess() {
+        #expect(JSONFields.closest(to: "tag", among: ["tagged", "tags"]) == "tags")
+        #expect(JSONFields.closest(to: "due_date", among: ["due", "due_after", "due_before"]) == "due")
+        #expect(JSONFields.closest(to: "id", among: ["task_id", "title"]) == "task_id")
+    }
+
     @Test("the read-only fields of a task as shown, and the due alias, are accepted")
     func readOnlyFields() throws {
         let changes = try parse(

@@ -400,9 +400,16 @@ extension QuickAddParser {
         }
         guard let unit = tokens.word(cursor) else { return nil }
         // "every 3rd friday", "every last weekday of the month", "every first and third monday": of the month, as
-        // Todoist reads them ("every other friday" is every second week).
+        // Todoist reads them ("every other friday" is every second week); "every last sunday of march" once a year.
         if let positioned = positionedWeekdays(tokens, cursor) {
-            let rule = RecurrenceRule(frequency: .monthly, interval: interval, byWeekday: positioned.days, bySetPosition: positioned.positions)
+            // "every 4th thursday of november": once a year, in that month.
+            var rule = RecurrenceRule(
+                frequency: positioned.month == nil ? .monthly : .yearly,
+                interval: interval,
+                byWeekday: positioned.days,
+                bySetPosition: positioned.positions
+            )
+            rule.byMonth = positioned.month
             return (rule, cursor + positioned.used - start)
         }
         switch unit {
@@ -490,8 +497,11 @@ extension QuickAddParser {
 
     /// Weekdays at their positions in a month: "first friday", "3rd tuesday", "last weekday", "1st and 3rd monday",
     /// "second tuesday and thursday", then maybe "of the month", "of every month", "each month" (`everyMonth` when it
-    /// says every or each).
-    func positionedWeekdays(_ tokens: Tokens, _ start: Int) -> (positions: [Int], days: [Weekday], used: Int, everyMonth: Bool)? {
+    /// says every or each), or "of november", "in may" (`month`).
+    func positionedWeekdays(
+        _ tokens: Tokens,
+        _ start: Int
+    ) -> (positions: [Int], days: [Weekday], used: Int, everyMonth: Bool, month: Int?)? {
         func position(_ word: String?) -> Int? {
             if word == "last" { return -1 }
             return Self.ordinal(word).flatMap { (1...5).contains($0) ? $0 : nil }
@@ -526,14 +536,19 @@ extension QuickAddParser {
             cursor += words.count
             break
         }
-        return (positions, days, cursor - start, everyMonth)
+        var month: Int?
+        if ["of", "in"].contains(tokens.word(cursor) ?? ""), let named = tokens.word(cursor + 1).flatMap({ Self.months[$0] }) {
+            month = named
+            cursor += 2
+        }
+        return (positions, days, cursor - start, everyMonth, month)
     }
 
     /// "on the first friday", "on the last weekday of the month" (after "every month" or "monthly").
     func onPositionedWeekdays(_ tokens: Tokens, _ start: Int) -> ((positions: [Int], days: [Weekday]), Int)? {
         guard tokens.word(start) == "on" else { return nil }
         let from = tokens.word(start + 1) == "the" ? start + 2 : start + 1
-        guard let positioned = positionedWeekdays(tokens, from) else { return nil }
+        guard let positioned = positionedWeekdays(tokens, from), positioned.month == nil else { return nil }
         return ((positioned.positions, positioned.days), from + positioned.used - start)
     }
 

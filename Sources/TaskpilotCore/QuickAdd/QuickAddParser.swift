@@ -191,6 +191,19 @@ public struct QuickAddParser: Sendable {
     /// The first due date of a new recurring task: today if the rule includes today (and the time is still ahead).
     func firstOccurrence(of rule: RecurrenceRule, clock: Clock?) -> Date? {
         guard let startToday = date(today, clock ?? Clock(hour: 0, minute: 0)) else { return nil }
+        if rule.frequency == .yearly, let month = rule.byMonth {
+            // "every last sunday of march": the first such day in that month, this year or the next.
+            for year in [today.year, today.year + 1] {
+                for day in rule.days(year: year, month: month, calendar: calendar, otherwise: 1) {
+                    let candidate = Day(year: year, month: month, day: day)
+                    guard let start = date(candidate, clock ?? Clock(hour: 0, minute: 0)) else { continue }
+                    if (year, month, day) > (today.year, today.month, today.day) || candidate == today && (clock == nil || start > now) {
+                        return date(candidate, clock) ?? start
+                    }
+                }
+            }
+            return nil
+        }
         var candidate: Date?
         let includesToday: Bool
         switch rule.frequency {
