@@ -252,7 +252,7 @@ extension OfflineInterpreter {
         ]
         let repeating = [
             " recurring ", " repeating ", " that repeat ", " which repeat ", " that recur ", " recurrent ", " repeat tasks ", " tasks repeat ",
-            " tasks recur ",
+            " tasks recur ", " what repeats ", " what recurs ", " what's repeating ", " anything repeating ", " ones repeat ",
         ]
         var filters: [(argument: String, value: Bool, words: String)] = []
         if undated.contains(where: padded.contains) { filters.append(("has_due", false, "without a due date")) }

@@ -753,6 +753,7 @@ struct ChatInterpreterTests {
             #expect(recurring.tool_calls.first?.arguments["repeating"] == .bool(true), "\(recurring.tool_calls)")
             #expect(recurring.response.hasPrefix("Here is your only pending repeating task:"), "\(recurring.response)")
             #expect(Self.rows(try await me.chat("which tasks repeat?").response) == [dentist.id])
+            #expect(Self.rows(try await me.chat("what repeats?").response) == [dentist.id])
             let notRepeating = try await me.chat("what tasks don't repeat?")
             #expect(notRepeating.tool_calls.first?.arguments["repeating"] == .bool(false), "\(notRepeating.tool_calls)")
             let oneOff = try await me.chat("what are my one-off tasks?")
