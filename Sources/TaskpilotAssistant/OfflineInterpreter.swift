@@ -1509,14 +1509,33 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
-    /// "postpone it by 2 days", "push the report back a week", "delay it 3 hours": the due date moves by that much.
+    /// "postpone it by 2 days", "push the report back a week", "delay it 3 hours": the due date moves by that much;
+    /// "bring it forward an hour", "move it 2 days earlier" move it back; "move it to the day after" (or "before") by a day.
     func shift(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let amount = #"((?:\d+|an?|one|two|three|four|five|six|seven)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?))"#
-        let patterns = [
+        let later = [
             #"^(?:move|reschedule|postpone|push|defer|shift|delay|bump|snooze)\s+(.+?)(?:\s+back|\s+out)?\s+(?:by\s+|for\s+)?"# + amount
                 + #"(?:\s+later)?$"#
         ]
-        guard let (reference, said) = Self.captures(lower, text, patterns), let minutes = Self.duration(said) else { return nil }
+        let earlier = [
+            #"^(?:bring|pull|move|shift)\s+(.+?)\s+(?:forward|earlier|up|ahead)\s+(?:by\s+)?"# + amount + "$",
+            #"^(?:bring|pull|move|shift)\s+(.+?)\s+(?:by\s+)?"# + amount + #"\s+(?:earlier|sooner|forward)$"#,
+        ]
+        let dayAfter = [#"^(?:move|push|shift|reschedule|postpone)\s+(.+?)\s+to\s+the\s+(?:day\s+after|next\s+day|following\s+day)$"#]
+        let dayBefore = [#"^(?:move|shift|reschedule|bring|pull)\s+(.+?)\s+to\s+the\s+(?:day\s+before|previous\s+day|day\s+earlier)$"#]
+        let reference: String
+        let minutes: Int
+        if let (said, size) = Self.captures(lower, text, earlier), let amount = Self.duration(size) {
+            (reference, minutes) = (said, -amount)
+        } else if let said = Self.capture(lower, text, dayAfter) {
+            (reference, minutes) = (said, 1440)
+        } else if let said = Self.capture(lower, text, dayBefore) {
+            (reference, minutes) = (said, -1440)
+        } else if let (said, size) = Self.captures(lower, text, later), let amount = Self.duration(size) {
+            (reference, minutes) = (said, amount)
+        } else {
+            return nil
+        }
         let zone = turn.context.user.timeZone
         return await act(on: reference, prefer: .pending, turn: &turn) { task, turn in
             guard let current = task.dueAt else {

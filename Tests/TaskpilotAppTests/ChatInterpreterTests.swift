@@ -388,6 +388,16 @@ struct ChatInterpreterTests {
             #expect(postponed.tool_calls.map(\.name) == ["update_task"], "\(postponed.response)")
             let thursday = Self.newYorkDue(try await only())
             #expect(thursday?.weekday == 5 && thursday?.hour == 10, "\(String(describing: thursday))")
+            // Back and forth: forward an hour, to the day after, an hour later again, to the day before.
+            for (said, weekday, hour) in [
+                ("bring the bills forward an hour", 5, 9), ("move it to the day after", 6, 9), ("move the bills 1 hour later", 6, 10),
+                ("move it to the day before", 5, 10),
+            ] {
+                let moved = try await me.chat(said, in: id)
+                #expect(moved.tool_calls.map(\.name) == ["update_task"], "\(said): \(moved.response)")
+                let due = Self.newYorkDue(try await only())
+                #expect(due?.weekday == weekday && due?.hour == hour, "\(said): \(String(describing: due))")
+            }
 
             let reminder = try await me.chat("set a reminder 30 minutes before", in: id)
             #expect(reminder.tool_calls.map(\.name) == ["set_reminder"], "\(reminder.response)")
