@@ -251,6 +251,17 @@ struct QuickAddParserTests {
         Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
         Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        // Days taken out of the rule, right after it or after the time.
+        Case(text: "standup every weekday 9:15am except fridays", title: "standup", due: "2026-11-24 09:15", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH"),
+        Case(text: "walk the dog every day except sunday", title: "walk the dog", due: "2026-11-23", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA"),
+        Case(text: "run daily but not on weekends", title: "run", due: "2026-11-23", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        Case(text: "invite everyone except bob", title: "invite everyone except bob"),
+        Case(text: "call Ann every week except mondays", title: "call Ann except mondays", due: "2026-11-23", rrule: "FREQ=WEEKLY"),
+        // "7:30" is read as "at 7" is: the evening; with a leading zero or past 12, the 24-hour clock.
+        Case(text: "dinner at 7:30", title: "dinner", due: "2026-11-23 19:30"),
+        Case(text: "pick up the kids at 3:15 tomorrow", title: "pick up the kids", due: "2026-11-24 15:15"),
+        Case(text: "train 07:30 tomorrow", title: "train", due: "2026-11-24 07:30"),
+        Case(text: "review 9:30 tomorrow", title: "review", due: "2026-11-24 09:30"),
         // In a named month: once a year, first due in the next such month.
         Case(text: "Clocks change every last sunday of march", title: "Clocks change", due: "2027-03-28", rrule: "FREQ=YEARLY;BYDAY=SU;BYSETPOS=-1"),
         Case(

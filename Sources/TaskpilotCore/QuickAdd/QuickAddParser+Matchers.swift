@@ -254,7 +254,9 @@ extension QuickAddParser {
 
     func matchRecurrence(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
         // "a weekly review on fridays": the days of a weekly rule said apart from it.
-        if var weekly = found.rule, weekly.frequency == .weekly, weekly.byWeekday.isEmpty, let word = tokens.word(index) {
+        if var weekly = found.rule, weekly.frequency == .weekly, weekly.byWeekday.isEmpty, let word = tokens.word(index),
+            index == 0 || !["except", "excluding", "not"].contains(tokens.words[index - 1])
+        {
             let start = word == "on" ? index + 1 : index
             guard let (days, used) = standingDays(tokens, start, alone: true) else { return nil }
             weekly.byWeekday = days
@@ -332,6 +334,7 @@ extension QuickAddParser {
     /// days" (of a rule that comes once a day; weeks, months and years likewise); the number of words they take.
     func seriesEnd(_ tokens: Tokens, _ start: Int, _ rule: inout RecurrenceRule) -> Int {
         var cursor = start
+        cursor += exceptDays(tokens, cursor, &rule)
         if rule.until == nil, tokens.word(cursor) == "until",
             let (day, used) = endOfNamedMonth(tokens, cursor + 1) ?? explicitDay(tokens, cursor + 1) ?? relativeDay(tokens, cursor + 1)
         {
@@ -349,6 +352,41 @@ extension QuickAddParser {
             rule.count = periods
             cursor = countStart + 2
         }
+        return cursor - start
+    }
+
+    /// "except fridays", "but not on weekends", "excluding sat and sun": days taken out of a rule that comes every day
+    /// or on weekdays it lists; the number of words.
+    func exceptDays(_ tokens: Tokens, _ start: Int, _ rule: inout RecurrenceRule) -> Int {
+        var cursor = start
+        if ["except", "excluding"].contains(tokens.word(cursor) ?? "") {
+            cursor += 1
+        } else if tokens.matches(["but", "not"], at: cursor) {
+            cursor += 2
+        } else {
+            return 0
+        }
+        if ["on", "for"].contains(tokens.word(cursor) ?? "") { cursor += 1 }
+        let days: [Weekday]
+        switch tokens.word(cursor) {
+        case "weekends", "weekend":
+            (days, cursor) = ([.saturday, .sunday], cursor + 1)
+        case "weekdays":
+            (days, cursor) = (Weekday.workdays, cursor + 1)
+        default:
+            guard let (listed, used) = weekdayList(tokens, cursor) else { return 0 }
+            (days, cursor) = (listed, cursor + used)
+        }
+        let base: [Weekday]
+        switch rule.frequency {
+        case .daily where rule.interval == 1: base = Weekday.allCases
+        case .weekly where !rule.byWeekday.isEmpty: base = rule.byWeekday
+        default: return 0
+        }
+        let remaining = base.filter { !days.contains($0) }
+        guard !remaining.isEmpty, remaining.count < base.count else { return 0 }
+        rule.frequency = .weekly
+        rule.byWeekday = remaining
         return cursor - start
     }
 
@@ -941,12 +979,15 @@ extension QuickAddParser {
             let base = hour % 12
             return (Clock(hour: meridiem == "p" ? base + 12 : base, minute: minute), used)
         }
+        // "at 5" and "7:30" mean the afternoon or evening when that is the likelier hour, as a bare number does;
+        // "07:30" and "17:30" are on the 24-hour clock.
+        let likelier = parts[0].count == 1 && (1...7).contains(hour) ? hour + 12 : hour
         if parts.count == 2 {
             guard (0...23).contains(hour) else { return nil }
-            return (Clock(hour: hour, minute: minute), used)
+            return (Clock(hour: likelier, minute: minute), used)
         }
-        // A bare number is a time only after "at": "at 5" means 5 pm when that is the likelier working hour.
+        // A bare number is a time only after "at".
         guard !requireMarker, (0...23).contains(hour) else { return nil }
-        return (Clock(hour: (1...7).contains(hour) ? hour + 12 : hour, minute: 0), used)
+        return (Clock(hour: likelier, minute: 0), used)
     }
 }
