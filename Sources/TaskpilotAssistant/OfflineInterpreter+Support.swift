@@ -206,6 +206,7 @@ extension OfflineInterpreter {
             // about what to do; "no" and "wait" are kept (an answer, a task to wait for).
             for prefix in [
                 "please ", "pls ", "can you ", "could you ", "would you ", "will you ", "hey assistant, ", "ok ", "okay ", "now ", "also ", "and ",
+                "plus ",
                 "actually ", "actually, ", "oh ", "oh, ", "oops ", "oops, ", "sorry, ", "wait, ", "hmm ", "hmm, ", "um ", "um, ", "so ", "then ",
             ]
             where text.lowercased().hasPrefix(prefix) && text.count > prefix.count {

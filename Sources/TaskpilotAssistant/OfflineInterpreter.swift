@@ -106,7 +106,9 @@ public struct OfflineInterpreter: Sendable {
         if let range = text.range(of: Self.havingPattern, options: [.regularExpression, .caseInsensitive]) {
             said = String(text[range.upperBound...])
         }
-        if !Self.isQuestion(lower), Self.readsAsTask(said, context: turn.context),
+        // "and also book an MOT", "plus call the garage": said after something else, a thing to do that nothing else
+        // reads is added, even without a date.
+        if !Self.isQuestion(lower), Self.readsAsTask(said, context: turn.context) || Self.followsOn(message),
             let reply = await add("add " + said, "add " + said.lowercased(), &turn)
         {
             return reply
@@ -116,6 +118,12 @@ public struct OfflineInterpreter: Sendable {
             toolCalls: turn.calls,
             state: turn.carriedState
         )
+    }
+
+    /// Whether a message opens with words that join it to what was said before ("and also …", "plus …").
+    static func followsOn(_ message: String) -> Bool {
+        let lower = message.trimmingCharacters(in: .whitespaces).lowercased()
+        return ["and also ", "also ", "plus ", "and "].contains(where: lower.hasPrefix)
     }
 
     typealias Intent = @Sendable (OfflineInterpreter) -> (String, String, inout Turn) async -> AssistantReply?
@@ -1024,11 +1032,15 @@ public struct OfflineInterpreter: Sendable {
             let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
             let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
             // A list stops at 100: those are the ones a "yes" changes.
-            let amount = count >= 100 ? "the first **100** of your \(description)" : "**\(count)** \(description)"
+            let amount =
+                count >= 100
+                ? "the first **100** of your \(description)"
+                : count == 1 ? "**1** \(description.replacing("tasks", with: "task", maxReplacements: 1))" : "**\(count)** \(description)"
+            let them = count == 1 ? "it" : "them"
             let question =
                 action == .delete
-                ? "This will permanently delete \(amount):\n\n\(preview)\(more)\n\nReply **yes** to delete them or **no** to keep them."
-                : "This will mark \(amount) as completed:\n\n\(preview)\(more)\n\nReply **yes** to complete them or **no** to leave them open."
+                ? "This will permanently delete \(amount):\n\n\(preview)\(more)\n\nReply **yes** to delete \(them) or **no** to keep \(them)."
+                : "This will mark \(amount) as completed:\n\n\(preview)\(more)\n\nReply **yes** to complete \(them) or **no** to leave \(them) open."
             return turn.reply(question, pending: pending)
         }
         switch await turn.run("bulk_tasks", ["action": .string(action.rawValue), "filter": .object(arguments), "confirm": true]) {

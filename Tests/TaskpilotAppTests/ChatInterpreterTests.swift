@@ -1140,6 +1140,35 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'and also book an MOT' after an add adds it; 'then make it urgent' changes the task in focus; one task to delete is 'it'")
+    func followingOn() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/London")
+            let first = try await me.chat("I need to renew my car insurance before the 15th")
+            let id = first.conversation_id
+            let also = try await me.chat("and also book an MOT", in: id)
+            #expect(Self.changes(also) == ["add_task"], "\(also.response)")
+            #expect(also.response.hasPrefix("Added **Book an MOT**"), "\(also.response)")
+            let plus = try await me.chat("plus call the garage tomorrow", in: id)
+            #expect(plus.response.hasPrefix("Added **Call the garage**"), "\(plus.response)")
+            let then = try await me.chat("then make it urgent", in: id)
+            #expect(Self.changes(then) == ["update_task"], "\(then.response)")
+            let tasks = try await me.get("/api/v1/tasks?sort=created_at:asc").decode(TaskListBody.self).items
+            #expect(tasks.map(\.title) == ["Renew my car insurance", "Book an MOT", "Call the garage"])
+            #expect(tasks.map(\.priority) == ["none", "none", "urgent"])
+            // Not a task: a question after "and" is asked, nothing added.
+            let asked = try await me.chat("and what's due tomorrow?", in: id)
+            #expect(Self.changes(asked).isEmpty, "\(asked.response)")
+
+            _ = try await me.chat("delete the MOT", in: id)
+            _ = try await me.chat("delete the garage", in: id)
+            let everything = try await me.chat("delete everything", in: id)
+            #expect(everything.response.contains("delete **1** task:") && everything.response.contains("to delete it or"), "\(everything.response)")
+            _ = try await me.chat("no", in: id)
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+        }
+    }
+
     @Test("'book club on the first friday of every month at 7pm' repeats on that Friday; 'change it to every last friday' moves it")
     func weekdayOfTheMonth() async throws {
         try await withAPI(.sqlite) { api in
