@@ -251,6 +251,17 @@ struct QuickAddParserTests {
         Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
         Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        // The end of every month is its last day; "sometime" before a date says nothing more.
+        Case(text: "review budget at the end of every month", title: "review budget", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
+        Case(
+            text: "pay the card on the last day of each month 6pm",
+            title: "pay the card",
+            due: "2026-11-30 18:00",
+            rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"
+        ),
+        Case(text: "update resume sometime next week", title: "update resume", due: "2026-11-30"),
+        Case(text: "call the bank some time tomorrow", title: "call the bank", due: "2026-11-24"),
+        Case(text: "sometime", title: "sometime"),
         // Days taken out of the rule, right after it or after the time.
         Case(text: "standup every weekday 9:15am except fridays", title: "standup", due: "2026-11-24 09:15", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH"),
         Case(text: "walk the dog every day except sunday", title: "walk the dog", due: "2026-11-23", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA"),

@@ -281,6 +281,10 @@ extension QuickAddParser {
                 return nil
             }
             switch word {
+            case _ where endOfEveryMonth(tokens, index) != nil:
+                // "review the budget at the end of every month"
+                rule = RecurrenceRule(frequency: .monthly, byMonthDay: [-1])
+                cursor = index + (endOfEveryMonth(tokens, index) ?? 0)
             case "daily": rule = RecurrenceRule(frequency: .daily)
             case "weekly", "biweekly", "bi-weekly", "fortnightly":
                 rule = RecurrenceRule(frequency: .weekly, interval: word == "weekly" ? 1 : 2)
@@ -353,6 +357,24 @@ extension QuickAddParser {
             cursor = countStart + 2
         }
         return cursor - start
+    }
+
+    /// "end of every month", "at the end of each month", "on the last day of every month": the number of words.
+    func endOfEveryMonth(_ tokens: Tokens, _ start: Int) -> Int? {
+        var cursor = start
+        if ["at", "on"].contains(tokens.word(cursor) ?? "") { cursor += 1 }
+        if tokens.word(cursor) == "the" { cursor += 1 }
+        if tokens.word(cursor) == "end" {
+            cursor += 1
+        } else if tokens.matches(["last", "day"], at: cursor) {
+            cursor += 2
+        } else {
+            return nil
+        }
+        guard tokens.word(cursor) == "of", ["every", "each"].contains(tokens.word(cursor + 1) ?? ""), tokens.word(cursor + 2) == "month" else {
+            return nil
+        }
+        return cursor + 3 - start
     }
 
     /// "except fridays", "but not on weekends", "excluding sat and sun": days taken out of a rule that comes every day
@@ -643,7 +665,11 @@ extension QuickAddParser {
         // "first thing tomorrow" is a time of day (see matchClock), then a day.
         if tokens.matches(["first", "thing"], at: index) { return nil }
         var start = index
-        if ["on", "by", "due", "before", "starting", "from"].contains(tokens.word(index) ?? "") { start += 1 }
+        if ["on", "by", "due", "before", "starting", "from", "sometime", "anytime"].contains(tokens.word(index) ?? "") {
+            start += 1
+        } else if tokens.matches(["some", "time"], at: index) || tokens.matches(["any", "time"], at: index) {
+            start += 2
+        }
         if tokens.word(start) == "the", tokens.word(start + 1) == "end" || tokens.matches(["day", "after", "tomorrow"], at: start + 1) {
             start += 1
         }
