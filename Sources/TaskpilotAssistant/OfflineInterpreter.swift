@@ -1330,11 +1330,15 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
+    /// "(done) for today", "for now", "for this week": said of a completion, it changes nothing about it.
+    static let forNow = #"(?:\s+for\s+(?:today|now|the\s+day|this\s+week|the\s+week|this\s+month))?"#
+
     func complete(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
-            #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$"#,
-            #"^(?:complete|finish|finished|check off|tick off|close|done with)\s+(.+)$"#,
-            #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+)$"#, #"^(.+?)\s+is\s+(?:done|finished|complete|completed)$"#,
+            #"^(?:mark|set)\s+(.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)"# + Self.forNow + "$",
+            #"^(?:complete|finish|finished|check off|tick off|close|done with)\s+(.+?)"# + Self.forNow + "$",
+            #"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(.+?)"# + Self.forNow + "$",
+            #"^(.+?)\s+is\s+(?:done|finished|complete|completed)"# + Self.forNow + "$",
             // "I bought the milk", "I've paid the rent", "just called mom": the task named by what was done to it.
             #"^(?:i(?:'ve|’ve|\s+have)?\s+)?(?:just\s+|already\s+|finally\s+)?"# + Self.pastTenseVerbs
                 + #"\s+(.+?)(?:\s+(?:already|today|just now))?$"#,

@@ -1140,6 +1140,20 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'water the garden every evening at 7' repeats daily at 19:00; 'mark the garden as done for today' completes it")
+    func doneForToday() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add water the garden every evening at 7")
+            let task = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first
+            #expect(task?.title == "Water the garden" && task?.recurrence?.rrule == "FREQ=DAILY", "\(added.response)")
+            #expect(Self.newYorkDue(task)?.hour == 19)
+            let done = try await me.chat("mark the garden as done for today", in: added.conversation_id)
+            #expect(Self.changes(done) == ["complete_task"], "\(done.response)")
+            #expect(try await me.get("/api/v1/tasks/\(task?.id ?? 0)").decode(TaskBody.self).status == "completed")
+        }
+    }
+
     @Test("'and also book an MOT' after an add adds it; 'then make it urgent' changes the task in focus; one task to delete is 'it'")
     func followingOn() async throws {
         try await withAPI(.sqlite) { api in

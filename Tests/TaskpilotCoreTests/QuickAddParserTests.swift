@@ -251,6 +251,10 @@ struct QuickAddParserTests {
         Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
         Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        // "every evening" is every day at that time of day, unless a time is said.
+        Case(text: "water the garden every evening at 7", title: "water the garden", due: "2026-11-23 19:00", rrule: "FREQ=DAILY"),
+        Case(text: "journal every night", title: "journal", due: "2026-11-23 21:00", rrule: "FREQ=DAILY"),
+        Case(text: "stretch every morning", title: "stretch", due: "2026-11-24 09:00", rrule: "FREQ=DAILY"),
         // The end of every month is its last day; "sometime" before a date says nothing more.
         Case(text: "review budget at the end of every month", title: "review budget", due: "2026-11-30", rrule: "FREQ=MONTHLY;BYMONTHDAY=-1"),
         Case(

@@ -301,6 +301,11 @@ extension QuickAddParser {
                 }
             case "quarterly": rule = RecurrenceRule(frequency: .monthly, interval: 3)
             case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
+            case _ where ["every", "every!", "each"].contains(word) && Self.partOfDay[tokens.word(index + 1) ?? ""] != nil:
+                // "every evening": every day, at that time of day unless a time is said.
+                rule = RecurrenceRule(frequency: .daily, fromCompletion: word == "every!")
+                found.ruleClock = Self.partOfDay[tokens.word(index + 1) ?? ""]
+                cursor = index + 2
             case "every", "every!", "each":
                 guard let (parsed, used) = ruleAfterEvery(tokens, index + 1) else { return nil }
                 rule = parsed
