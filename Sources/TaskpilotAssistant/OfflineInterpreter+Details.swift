@@ -71,6 +71,25 @@ extension OfflineInterpreter {
                 return turn.reply("Yes, **\(title)** was completed\(when).", focus: [task.id])
             }
         }
+        // "how often does the recycling repeat?", "does the gym repeat?", "is the standup recurring?"
+        let repeatQuestion = [
+            #"^how\s+often\s+(?:does|do|will)\s+(?:the\s+|my\s+)?(.+?)\s+(?:repeat|recur|come\s+(?:up|round|around)|happen)$"#,
+            #"^how\s+often\s+is\s+(?:the\s+|my\s+)?(.+?)(?:\s+due)?$"#,
+            #"^(?:does|do)\s+(?:the\s+|my\s+)?(.+?)\s+(?:repeat|recur)$"#,
+            #"^is\s+(?:the\s+|my\s+)?(.+?)\s+(?:recurring|repeating|a\s+recurring\s+task|a\s+repeating\s+task)$"#,
+        ]
+        if let said = Self.capture(bare, text, repeatQuestion), !Self.matches(said, listWords) {
+            return await act(on: said, prefer: .pending, turn: &turn) { task, turn in
+                let zone = turn.context.user.timeZone
+                let title = Self.escape(task.title)
+                let due = task.dueAt.map { Self.formatDue($0, allDay: task.allDay, zone: zone, now: turn.context.now) }
+                guard let rule = task.recurrence else {
+                    return turn.reply("**\(title)** doesn't repeat\(due.map { "; it is due " + $0 } ?? "").", focus: [task.id])
+                }
+                let next = due.map { "; the next one is due " + $0 } ?? ""
+                return turn.reply("**\(title)** repeats \(rule.text(timeZone: zone, due: task.dueAt))\(next).", focus: [task.id])
+            }
+        }
         let priorityQuestion = [
             #"^(?:what's|whats|what\s+is)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?:the\s+|my\s+)?(.+)$"#,
             #"^(?:how\s+important\s+is|what\s+priority\s+(?:is|does))\s+(?:the\s+|my\s+)?(.+?)(?:\s+have)?$"#,

@@ -1148,6 +1148,11 @@ struct ChatInterpreterTests {
             let task = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first
             #expect(task?.title == "Water the garden" && task?.recurrence?.rrule == "FREQ=DAILY", "\(added.response)")
             #expect(Self.newYorkDue(task)?.hour == 19)
+            let often = try await me.chat("how often does the garden repeat?", in: added.conversation_id)
+            #expect(often.response.hasPrefix("**Water the garden** repeats every day; the next one is due"), "\(often.response)")
+            _ = try await me.createTask(#"{"title": "Call the bank"}"#)
+            let once = try await me.chat("is the bank recurring?")
+            #expect(once.response == "**Call the bank** doesn't repeat.", "\(once.response)")
             let done = try await me.chat("mark the garden as done for today", in: added.conversation_id)
             #expect(Self.changes(done) == ["complete_task"], "\(done.response)")
             #expect(try await me.get("/api/v1/tasks/\(task?.id ?? 0)").decode(TaskBody.self).status == "completed")
