@@ -232,15 +232,10 @@ extension OfflineInterpreter {
             var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "recurrence": anchored?.requestJSON ?? .string(said)]
             if task.dueAt == nil, let first = parsed.dueAt {
                 arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
-            } else if let due = task.dueAt, var first = anchored, !first.byWeekday.isEmpty {
+            } else if let due = task.dueAt, let next = anchored?.firstOccurrence(onOrAfter: due, timeZone: zone), next != due {
                 // "change it to every wednesday" (or "every 3rd friday") of a task due on a Tuesday: due on the first of
                 // its days from then on, at the same time.
-                first.interval = 1
-                if let dayBefore = Calendar.taskpilot(zone).date(byAdding: .day, value: -1, to: due),
-                    let next = first.nextOccurrence(after: dayBefore, timeOfDayFrom: due, timeZone: zone), next != due
-                {
-                    arguments["due"] = .string(task.allDay ? Self.localDate(next, zone) : Timestamp.format(next))
-                }
+                arguments["due"] = .string(task.allDay ? Self.localDate(next, zone) : Timestamp.format(next))
             }
             switch await turn.run("update_task", arguments) {
             case .success:

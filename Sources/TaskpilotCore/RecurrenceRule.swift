@@ -269,6 +269,18 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         }
     }
 
+    /// The first instant on or after `due`'s calendar day that the rule falls on, at `due`'s time of day: where a
+    /// series set on days ("every monday", "every last friday", "every month on the 1st") starts when its task is due
+    /// on another day. Nil for a daily or yearly rule (a yearly one's month is the due date's) and one without days.
+    public func firstOccurrence(onOrAfter due: Date, timeZone: TimeZone) -> Date? {
+        guard frequency == .weekly || frequency == .monthly, !byWeekday.isEmpty || !byMonthDay.isEmpty,
+            let dayBefore = Calendar.taskpilot(timeZone).date(byAdding: .day, value: -1, to: due)
+        else { return nil }
+        var first = self
+        first.interval = 1
+        return first.nextOccurrence(after: dayBefore, timeOfDayFrom: due, timeZone: timeZone)
+    }
+
     /// The days of a month a monthly or yearly rule falls on, ascending: its ``byMonthDay`` (a day past the month's
     /// end is its last day), or the days its ``bySetPosition`` picks among those on its ``byWeekday``, or else
     /// `otherwise` (the day of the previous occurrence).

@@ -324,6 +324,22 @@ struct RecurrenceRuleTests {
         #expect(sixth.map(\.message) == ["position 6 never comes: a month has at most 5 Fridays; use 1 to 5, or -1 to -5"])
     }
 
+    @Test("a series set on days starts on the first of them from the due date on, at its time")
+    func firstOccurrenceOnOrAfter() {
+        let utc = zone("UTC")
+        let thursday = local("2026-12-10T18:00")
+        #expect(
+            RecurrenceRule(frequency: .weekly, byWeekday: [.monday]).firstOccurrence(onOrAfter: thursday, timeZone: utc) == local("2026-12-14T18:00")
+        )
+        #expect(RecurrenceRule(frequency: .weekly, byWeekday: [.thursday]).firstOccurrence(onOrAfter: thursday, timeZone: utc) == thursday)
+        let lastFriday = RecurrenceRule(frequency: .monthly, interval: 3, byWeekday: [.friday], bySetPosition: [-1])
+        #expect(lastFriday.firstOccurrence(onOrAfter: thursday, timeZone: utc) == local("2026-12-25T18:00"))
+        #expect(RecurrenceRule(frequency: .monthly, byMonthDay: [1]).firstOccurrence(onOrAfter: thursday, timeZone: utc) == local("2027-01-01T18:00"))
+        #expect(RecurrenceRule(frequency: .yearly, byMonthDay: [1]).firstOccurrence(onOrAfter: thursday, timeZone: utc) == nil)
+        #expect(RecurrenceRule(frequency: .daily).firstOccurrence(onOrAfter: thursday, timeZone: utc) == nil)
+        #expect(RecurrenceRule(frequency: .weekly).firstOccurrence(onOrAfter: thursday, timeZone: utc) == nil)
+    }
+
     @Test("a rule at a weekday's position is not anchored on the due date's day of the month")
     func setPositionNormalization() {
         let rule = RecurrenceRule(frequency: .monthly, byWeekday: [.monday, .monday], bySetPosition: [-1, 3, 1, 3])
