@@ -26,7 +26,8 @@ let editing = null;
 let opened = null;
 let tags = [];
 // The days of a monthly or yearly rule that the form cannot show ("the 1st and 15th", "the last weekday", a yearly
-// rule's day), kept as they were until the user picks other days.
+// rule's last day or weekday), with its frequency: kept as they were while the frequency stays, until the user picks
+// other days.
 let monthDaysUntouched = null;
 let reminderSeq = 0;
 let hooks = { saved: () => {}, deleted: () => {}, tagNames: () => [] };
@@ -351,7 +352,8 @@ function fillRecurrence(rule, dueKey) {
   $("#repeat-set-weekday").value = weekdays.length === 1 && positions.length ? weekdays[0] : WEEKDAYS[weekdayOf(anchor) - 1];
   // A yearly rule's day otherwise follows its due date (sent without one, the server takes the due date's).
   const shown = rule && rule.frequency === "yearly" ? !positions.length && !days.includes(-1) : positions.length ? shownPosition && weekdays.length === 1 : days.length <= 1;
-  monthDaysUntouched = rule && !shown ? { by_month_day: days, by_weekday: weekdays, by_set_position: positions } : null;
+  monthDaysUntouched =
+    rule && !shown ? { frequency: rule.frequency, days: { by_month_day: days, by_weekday: weekdays, by_set_position: positions } } : null;
   $("#repeat-from-completion").checked = Boolean(rule && rule.from_completion);
   $("#repeat-ends").value = rule && rule.until ? "until" : rule && rule.count ? "count" : "never";
   $("#repeat-until").value = rule && rule.until ? dayKey(new Date(rule.until)) : "";
@@ -366,8 +368,8 @@ function readRecurrence() {
   const interval = Math.max(1, Math.min(999, parseInt($("#repeat-interval").value, 10) || 1));
   let days = { by_month_day: [], by_weekday: [], by_set_position: [] };
   if (frequency === "weekly") days.by_weekday = $$("#repeat-weekly input:checked").map((box) => box.value);
-  if ((frequency === "monthly" || frequency === "yearly") && monthDaysUntouched) {
-    days = monthDaysUntouched;
+  if (monthDaysUntouched && monthDaysUntouched.frequency === frequency) {
+    days = monthDaysUntouched.days;
   } else if (frequency === "monthly") {
     const mode = $('#repeat-monthly input[name="month-mode"]:checked').value;
     if (mode === "last") days.by_month_day = [-1];
