@@ -251,6 +251,12 @@ struct QuickAddParserTests {
         Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
         Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        Case(
+            text: "Payroll on the last business day of every month",
+            title: "Payroll",
+            due: "2026-11-30",
+            rrule: "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+        ),
         // "every evening" is every day at that time of day, unless a time is said.
         Case(text: "water the garden every evening at 7", title: "water the garden", due: "2026-11-23 19:00", rrule: "FREQ=DAILY"),
         Case(text: "journal every night", title: "journal", due: "2026-11-23 21:00", rrule: "FREQ=DAILY"),

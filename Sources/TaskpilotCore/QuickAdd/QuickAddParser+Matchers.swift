@@ -583,6 +583,9 @@ extension QuickAddParser {
         if ["weekday", "workday"].contains(tokens.word(cursor) ?? "") {
             days = Weekday.workdays
             cursor += 1
+        } else if tokens.matches(["business", "day"], at: cursor) || tokens.matches(["working", "day"], at: cursor) {
+            days = Weekday.workdays
+            cursor += 2
         } else if tokens.matches(["weekend", "day"], at: cursor) {
             days = [.saturday, .sunday]
             cursor += 2
