@@ -120,10 +120,12 @@ public struct OfflineInterpreter: Sendable {
         )
     }
 
-    /// Whether a message opens with words that join it to what was said before ("and also …", "plus …").
+    /// Whether a message adds to what was said before ("and also …", "plus …"), and says more than "that's all".
     static func followsOn(_ message: String) -> Bool {
         let lower = message.trimmingCharacters(in: .whitespaces).lowercased()
-        return ["and also ", "also ", "plus ", "and "].contains(where: lower.hasPrefix)
+        guard let lead = ["and also ", "also ", "plus "].first(where: lower.hasPrefix) else { return false }
+        let rest = lower.dropFirst(lead.count).trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
+        return !rest.isEmpty && !["thanks", "thank you", "that's it", "that's all", "that is all", "nothing", "nothing else"].contains(rest)
     }
 
     typealias Intent = @Sendable (OfflineInterpreter) -> (String, String, inout Turn) async -> AssistantReply?

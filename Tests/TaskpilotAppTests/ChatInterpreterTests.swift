@@ -1175,9 +1175,13 @@ struct ChatInterpreterTests {
             let tasks = try await me.get("/api/v1/tasks?sort=created_at:asc").decode(TaskListBody.self).items
             #expect(tasks.map(\.title) == ["Renew my car insurance", "Book an MOT", "Call the garage"])
             #expect(tasks.map(\.priority) == ["none", "none", "urgent"])
-            // Not a task: a question after "and" is asked, nothing added.
+            // Not a task: a question after "and" is asked, nothing added; nor is "and that's it" or "also, thanks".
             let asked = try await me.chat("and what's due tomorrow?", in: id)
             #expect(Self.changes(asked).isEmpty, "\(asked.response)")
+            for said in ["and that's it", "also, thanks!", "and thanks"] {
+                let reply = try await me.chat(said, in: id)
+                #expect(Self.changes(reply).isEmpty, "\(said): \(reply.response)")
+            }
 
             _ = try await me.chat("delete the MOT", in: id)
             _ = try await me.chat("delete the garage", in: id)

@@ -251,6 +251,7 @@ struct QuickAddParserTests {
         Case(text: "Payroll monthly on the last friday", title: "Payroll", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "first monday of every month standup", title: "standup", due: "2026-12-07", rrule: "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1"),
         Case(text: "Pay the nanny every 2nd", title: "Pay the nanny", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        Case(text: "x every 2 tuesdays", title: "x", due: "2026-11-24", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"),
         Case(
             text: "Payroll on the last business day of every month",
             title: "Payroll",

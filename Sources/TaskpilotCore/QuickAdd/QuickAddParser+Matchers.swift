@@ -459,7 +459,9 @@ extension QuickAddParser {
             cursor += 1
         } else if let number = Self.count(tokens.word(cursor)), tokens.word(cursor) != "a", tokens.word(cursor) != "an",
             Self.minutes(unit: tokens.word(cursor + 1)) != nil || ["month", "months", "year", "years"].contains(tokens.word(cursor + 1) ?? "")
+                || Self.weekday(tokens.word(cursor + 1), allowShort: false) != nil
         {
+            // "every 3 days", "every 2 months", "every 2 tuesdays" (every other Tuesday)
             interval = number
             cursor += 1
         }
@@ -567,8 +569,10 @@ extension QuickAddParser {
         _ tokens: Tokens,
         _ start: Int
     ) -> (positions: [Int], days: [Weekday], used: Int, everyMonth: Bool, month: Int?)? {
+        // "first", "3rd", "last"; a bare number is a count ("every 2 tuesdays"), not a place.
         func position(_ word: String?) -> Int? {
             if word == "last" { return -1 }
+            guard let word, Int(word) == nil else { return nil }
             return Self.ordinal(word).flatMap { (1...5).contains($0) ? $0 : nil }
         }
         var cursor = start
