@@ -211,7 +211,7 @@ extension RecurrenceRule {
             if frequency == .weekly && !byWeekday.isEmpty {
                 sentence += " on " + Self.list(byWeekday.map(\.name))
             }
-            if !bySetPosition.isEmpty && (frequency == .monthly || frequency == .yearly) {
+            if !bySetPosition.isEmpty && !byWeekday.isEmpty && (frequency == .monthly || frequency == .yearly) {
                 sentence += " on the " + positionedDays
                 if frequency == .yearly, let due {
                     let calendar = Calendar.taskpilot(timeZone)
@@ -253,8 +253,8 @@ extension RecurrenceRule {
         let words = ["first", "second", "third", "fourth", "fifth"]
         if position == -1 { return "last" }
         let number = abs(position)
-        let word = number <= words.count ? words[number - 1] : ordinalDay(number)
-        return position > 0 ? word : word + "-to-last"
+        let word = (1...words.count).contains(number) ? words[number - 1] : ordinalDay(number)
+        return position >= 0 ? word : word + "-to-last"
     }
 
     static func ordinalDay(_ day: Int) -> String {

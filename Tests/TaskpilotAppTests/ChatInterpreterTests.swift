@@ -1214,6 +1214,15 @@ struct ChatInterpreterTests {
             #expect(try await club().recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1")
             #expect(due?.weekday == 6 && (due?.day ?? 0) + 7 > length(due) && due?.hour == 19, "\(String(describing: due))")
 
+            // A yearly rule said with its month moves the task into that month, at its time.
+            let dinner = try await me.createTask(#"{"title": "Thanksgiving dinner", "due_at": "2027-02-10T18:00"}"#)
+            let yearly = try await me.chat("change thanksgiving dinner to every 4th thursday of november")
+            #expect(Self.changes(yearly) == ["update_task"], "\(yearly.response)")
+            let dinnerNow = try await me.get("/api/v1/tasks/\(dinner.id)").decode(TaskBody.self)
+            #expect(dinnerNow.recurrence?.rrule == "FREQ=YEARLY;BYMONTH=11;BYDAY=TH;BYSETPOS=4", "\(yearly.response)")
+            let thanksgiving = Self.newYorkDue(dinnerNow)
+            #expect(thanksgiving?.year == 2027 && thanksgiving?.month == 11 && thanksgiving?.day == 25 && thanksgiving?.hour == 18)
+
             let plants = try await me.chat("remind me to water the plants every second tuesday")
             #expect(Self.changes(plants) == ["add_task"], "\(plants.response)")
             let task = try await me.get("/api/v1/tasks?q=plants").decode(TaskListBody.self).items.first

@@ -276,6 +276,13 @@ struct RecurrenceRuleTests {
         #expect(rule.text() == text)
     }
 
+    @Test("a rule read from RRULE text but not valid still has a sentence (nothing traps before validation)")
+    func invalidRuleSentence() throws {
+        #expect(try RecurrenceRule(rrule: "FREQ=MONTHLY;BYSETPOS=0").text() == "every month")
+        let odd = try RecurrenceRule(rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=0,-9").text()
+        #expect(odd == "every month on the 0th and 9th-to-last Friday", "\(odd)")
+    }
+
     @Test("a yearly rule at a weekday's position names the due date's month")
     func yearlyPositionSentence() {
         let rule = RecurrenceRule(frequency: .yearly, byWeekday: [.thursday], bySetPosition: [4])

@@ -48,8 +48,8 @@ const POSITIONS = ["first", "second", "third", "fourth", "fifth"];
 export function ordinalPosition(position) {
   if (position === -1) return "last";
   const number = Math.abs(position);
-  const word = number <= POSITIONS.length ? POSITIONS[number - 1] : ordinalDay(number);
-  return position > 0 ? word : `${word}-to-last`;
+  const word = number >= 1 && number <= POSITIONS.length ? POSITIONS[number - 1] : ordinalDay(number);
+  return position >= 0 ? word : `${word}-to-last`;
 }
 
 /** "first Friday", "first and third Monday", "last weekday", "last Monday or Friday". */
