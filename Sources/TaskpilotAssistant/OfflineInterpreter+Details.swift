@@ -234,7 +234,7 @@ extension OfflineInterpreter {
             if task.dueAt == nil, let first = parsed.dueAt {
                 arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
             } else if let due = task.dueAt,
-                let next = anchored?.firstOccurrence(onOrAfter: due, timeZone: zone) ?? Self.yearlyStart(fromDue, due: due, zone: zone),
+                let next = anchored?.firstOccurrence(onOrAfter: due, timeZone: zone) ?? fromDue?.yearlyStart(keepingTimeOf: due, timeZone: zone),
                 next != due
             {
                 // "change it to every wednesday" (or "every 3rd friday", "every 4th thursday of november") of a task due
@@ -255,17 +255,6 @@ extension OfflineInterpreter {
     }
 
     /// Lists said to have no due date or no tags ("tasks without a due date", "untagged tasks"), to repeat or not
-    /// The first day of a yearly rule said with its month ("every 4th thursday of november"), read from a task's due
-    /// date, at that due date's time: the month is the due date's, so the task moves there.
-    static func yearlyStart(_ parsed: QuickAddResult?, due: Date, zone: TimeZone) -> Date? {
-        guard let parsed, let rule = parsed.recurrence, rule.frequency == .yearly, !rule.bySetPosition.isEmpty, let day = parsed.dueAt else {
-            return nil
-        }
-        let calendar = Calendar.taskpilot(zone)
-        let time = calendar.dateComponents([.hour, .minute, .second], from: due)
-        return calendar.date(bySettingHour: time.hour ?? 0, minute: time.minute ?? 0, second: time.second ?? 0, of: day)
-    }
-
     /// ("recurring tasks", "one-off tasks"): the list_tasks arguments with their values, and their words.
     static func shapeFilters(_ lower: String) -> [(argument: String, value: Bool, words: String)] {
         let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "

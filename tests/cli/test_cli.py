@@ -211,6 +211,9 @@ def test_recurrence_in_words_or_as_an_rrule(server, home):
     # A rule on other days starts on the first of them, at the same time (30 April 2027 is the last Friday).
     last = edit(server, home, task_id, "--recurrence", "every last friday")
     assert last["recurrence"]["text"] == "every month on the last Friday" and last["due_at"] == utc(dt.date(2027, 4, 30), dt.time(8))
+    yearly = edit(server, home, task_id, "--recurrence", "every 4th thursday of november")
+    assert yearly["recurrence"]["text"] == "every year on the fourth Thursday of November", yearly["recurrence"]
+    assert yearly["due_at"] == utc(dt.date(2027, 11, 25), dt.time(8))
 
     bad = run(server, home, "edit", task_id, "--recurrence", "whenever it rains")
     assert bad.returncode == 1 and "--recurrence" in bad.stderr and "every monday" in bad.stderr and "FREQ=" in bad.stderr

@@ -225,6 +225,17 @@ public struct QuickAddParser: Sendable {
     }
 }
 
+extension QuickAddResult {
+    /// For a yearly rule said with its month ("every 4th thursday of november", read from a task's due date): its
+    /// first day, at the time of day of `due`. The month of a yearly rule is its due date's, so the task moves there.
+    public func yearlyStart(keepingTimeOf due: Date, timeZone: TimeZone) -> Date? {
+        guard let recurrence, recurrence.frequency == .yearly, !recurrence.bySetPosition.isEmpty, let day = dueAt else { return nil }
+        let calendar = Calendar.taskpilot(timeZone)
+        let time = calendar.dateComponents([.hour, .minute, .second], from: due)
+        return calendar.date(bySettingHour: time.hour ?? 0, minute: time.minute ?? 0, second: time.second ?? 0, of: day)
+    }
+}
+
 extension QuickAddParser.Day {
     init(_ date: Date, _ calendar: Calendar) {
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
