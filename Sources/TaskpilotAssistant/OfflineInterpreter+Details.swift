@@ -233,10 +233,7 @@ extension OfflineInterpreter {
             var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "recurrence": anchored?.requestJSON ?? .string(said)]
             if task.dueAt == nil, let first = parsed.dueAt {
                 arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
-            } else if let due = task.dueAt,
-                let next = anchored?.firstOccurrence(onOrAfter: due, timeZone: zone) ?? fromDue?.yearlyStart(keepingTimeOf: due, timeZone: zone),
-                next != due
-            {
+            } else if let due = task.dueAt, let next = fromDue?.seriesStart(from: due, timeZone: zone), next != due {
                 // "change it to every wednesday" (or "every 3rd friday", "every 4th thursday of november") of a task due
                 // on a Tuesday: due on the first of its days from then on, at the same time.
                 arguments["due"] = .string(task.allDay ? Self.localDate(next, zone) : Timestamp.format(next))

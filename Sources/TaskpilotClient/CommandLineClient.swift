@@ -228,10 +228,7 @@ public struct CommandLineClient: Sendable {
                 if let (due, allDay) = parser.movedDue(from: anchor, allDay: wasAllDay, to: parsed, onlyTime: true) {
                     fields["due_at"] = .string(allDay ? Timestamp.formatDay(due, timeZone: zone) : Timestamp.format(due))
                 }
-            } else if !dueGiven, let anchor,
-                let first = rule.firstOccurrence(onOrAfter: anchor, timeZone: zone) ?? parsed.yearlyStart(keepingTimeOf: anchor, timeZone: zone),
-                first != anchor
-            {
+            } else if !dueGiven, let anchor, let first = parsed.seriesStart(from: anchor, timeZone: zone), first != anchor {
                 // "every last friday" of a task due on a Thursday starts on the first such Friday, at the same time;
                 // "every 4th thursday of november" in November.
                 let allDay = try await current().allDay

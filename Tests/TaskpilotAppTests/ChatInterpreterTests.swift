@@ -1213,6 +1213,18 @@ struct ChatInterpreterTests {
             due = Self.newYorkDue(try await club())
             #expect(try await club().recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1")
             #expect(due?.weekday == 6 && (due?.day ?? 0) + 7 > length(due) && due?.hour == 19, "\(String(describing: due))")
+            // Completing it makes the next occurrence (through the recurring worker): the last Friday of the next month.
+            let done = try await club()
+            #expect(try await me.post("/api/v1/tasks/\(done.id)/complete", "").status == .ok)
+            var next: TaskBody?
+            for _ in 0..<50 where next == nil {
+                next = try await me.get("/api/v1/tasks?q=club").decode(TaskListBody.self).items.first { $0.occurrence == 2 }
+                if next == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let nextDue = Self.newYorkDue(next)
+            #expect(next?.recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1", "\(String(describing: next))")
+            #expect(nextDue?.weekday == 6 && (nextDue?.day ?? 0) + 7 > length(nextDue) && nextDue?.hour == 19, "\(String(describing: nextDue))")
+            #expect(((nextDue?.year ?? 0) * 12 + (nextDue?.month ?? 0)) - ((due?.year ?? 0) * 12 + (due?.month ?? 0)) == 1)
 
             // A yearly rule said with its month moves the task into that month, at its time.
             let dinner = try await me.createTask(#"{"title": "Thanksgiving dinner", "due_at": "2027-02-10T18:00"}"#)

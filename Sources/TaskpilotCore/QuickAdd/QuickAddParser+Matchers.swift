@@ -280,11 +280,13 @@ extension QuickAddParser {
             {
                 return nil
             }
+            let monthEnd = endOfEveryMonth(tokens, index)
+            let partOfDay = ["every", "every!", "each"].contains(word) ? Self.partOfDay[tokens.word(index + 1) ?? ""] : nil
             switch word {
-            case _ where endOfEveryMonth(tokens, index) != nil:
+            case _ where monthEnd != nil:
                 // "review the budget at the end of every month"
                 rule = RecurrenceRule(frequency: .monthly, byMonthDay: [-1])
-                cursor = index + (endOfEveryMonth(tokens, index) ?? 0)
+                cursor = index + (monthEnd ?? 0)
             case "daily": rule = RecurrenceRule(frequency: .daily)
             case "weekly", "biweekly", "bi-weekly", "fortnightly":
                 rule = RecurrenceRule(frequency: .weekly, interval: word == "weekly" ? 1 : 2)
@@ -301,10 +303,10 @@ extension QuickAddParser {
                 }
             case "quarterly": rule = RecurrenceRule(frequency: .monthly, interval: 3)
             case "yearly", "annually": rule = RecurrenceRule(frequency: .yearly)
-            case _ where ["every", "every!", "each"].contains(word) && Self.partOfDay[tokens.word(index + 1) ?? ""] != nil:
+            case _ where partOfDay != nil:
                 // "every evening": every day, at that time of day unless a time is said.
                 rule = RecurrenceRule(frequency: .daily, fromCompletion: word == "every!")
-                found.ruleClock = Self.partOfDay[tokens.word(index + 1) ?? ""]
+                found.ruleClock = partOfDay
                 cursor = index + 2
             case "every", "every!", "each":
                 guard let (parsed, used) = ruleAfterEvery(tokens, index + 1) else { return nil }

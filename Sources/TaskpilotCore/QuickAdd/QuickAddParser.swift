@@ -226,13 +226,18 @@ public struct QuickAddParser: Sendable {
 }
 
 extension QuickAddResult {
-    /// For a yearly rule said with its month ("every 4th thursday of november", read from a task's due date): its
-    /// first day, at the time of day of `due`. The month of a yearly rule is its due date's, so the task moves there.
-    public func yearlyStart(keepingTimeOf due: Date, timeZone: TimeZone) -> Date? {
-        guard let recurrence, recurrence.frequency == .yearly, !recurrence.bySetPosition.isEmpty, let day = dueAt else { return nil }
+    /// Where the series read from a task's due date starts, when its task is due on a day the rule does not fall on:
+    /// the first of its days from `due` on ("every last friday" of a task due on a Thursday), or for a yearly rule said
+    /// with its month ("every 4th thursday of november") its first day, whose month becomes the due date's. At the time
+    /// of day of `due`; nil when there is nothing to move.
+    public func seriesStart(from due: Date, timeZone: TimeZone) -> Date? {
+        guard let rule = recurrence else { return nil }
+        if let first = rule.firstOccurrence(onOrAfter: due, timeZone: timeZone) { return first }
+        guard rule.frequency == .yearly, !rule.bySetPosition.isEmpty, let day = dueAt else { return nil }
         let calendar = Calendar.taskpilot(timeZone)
-        let time = calendar.dateComponents([.hour, .minute, .second], from: due)
-        return calendar.date(bySettingHour: time.hour ?? 0, minute: time.minute ?? 0, second: time.second ?? 0, of: day)
+        let parts = calendar.dateComponents([.year, .month, .day], from: day)
+        guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day else { return nil }
+        return RecurrenceRule.wallClock(.init(of: due, calendar: calendar), year: year, month: month, day: dayOfMonth, calendar: calendar)
     }
 }
 
