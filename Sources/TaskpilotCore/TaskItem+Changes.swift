@@ -41,14 +41,14 @@ extension TaskItem {
             task.status = status
             task.completedAt = status == .completed ? now : nil
         }
-        let oldDue = dueAt
+        func fireDate(_ trigger: ReminderTrigger) -> Date? { trigger.fireDate(dueAt: task.dueAt, allDay: task.allDay, timeZone: timeZone) }
         if let triggers = changes.reminders {
-            task.reminders = triggers.map { Reminder(id: 0, trigger: $0, fireAt: $0.fireDate(dueAt: task.dueAt), firedAt: nil) }
-        } else if oldDue != task.dueAt {
-            // A new due date re-arms relative reminders.
+            task.reminders = triggers.map { Reminder(id: 0, trigger: $0, fireAt: fireDate($0), firedAt: nil) }
+        } else if dueAt != task.dueAt || allDay != task.allDay {
+            // A new due date (or a due time that becomes a day) re-arms relative reminders.
             task.reminders = task.reminders.map { reminder in
                 guard case .beforeDue = reminder.trigger else { return reminder }
-                return Reminder(id: 0, trigger: reminder.trigger, fireAt: reminder.trigger.fireDate(dueAt: task.dueAt), firedAt: nil)
+                return Reminder(id: 0, trigger: reminder.trigger, fireAt: fireDate(reminder.trigger), firedAt: nil)
             }
         }
         if task.dueAt == nil, task.reminders.contains(where: { if case .beforeDue = $0.trigger { true } else { false } }) {
@@ -76,7 +76,7 @@ extension TaskItem {
                     changed: changes.recurrence != nil,
                     previous: recurrence,
                     due: due,
-                    movedFrom: oldDue,
+                    movedFrom: dueAt,
                     timeZone: timeZone
                 )
             } else {

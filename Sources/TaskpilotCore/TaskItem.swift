@@ -7,11 +7,33 @@ public enum ReminderTrigger: Sendable, Equatable, Hashable {
     /// A fixed instant.
     case at(Date)
 
-    /// The instant the reminder fires for a task due at `dueAt`; nil for a relative reminder without a due date.
-    public func fireDate(dueAt: Date?) -> Date? {
+    /// The hour a relative reminder of an all-day task counts from: "at the due time" of a task due on a day is 9:00
+    /// that morning in the user's time zone, not its midnight, and "1 day before" 9:00 the day before.
+    public static let allDayHour = 9
+
+    /// The instant the reminder fires for a task due at `dueAt` (all-day tasks: see ``allDayHour``); nil for a
+    /// relative reminder without a due date.
+    public func fireDate(dueAt: Date?, allDay: Bool, timeZone: TimeZone) -> Date? {
         switch self {
-        case .beforeDue(let minutes): dueAt.map { $0.addingTimeInterval(-Double(minutes) * 60) }
-        case .at(let date): date
+        case .beforeDue(let minutes):
+            guard var base = dueAt else { return nil }
+            if allDay {
+                let calendar = Calendar.taskpilot(timeZone)
+                let day = calendar.dateComponents([.year, .month, .day], from: base)
+                if let year = day.year, let month = day.month, let dayOfMonth = day.day,
+                    let morning = RecurrenceRule.wallClock(
+                        .init(hour: Self.allDayHour, minute: 0),
+                        year: year,
+                        month: month,
+                        day: dayOfMonth,
+                        calendar: calendar
+                    )
+                {
+                    base = morning
+                }
+            }
+            return base.addingTimeInterval(-Double(minutes) * 60)
+        case .at(let date): return date
         }
     }
 }

@@ -76,7 +76,12 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             )
             next.reminders = completed.reminders.compactMap { reminder in
                 guard case .beforeDue = reminder.trigger else { return nil }
-                return Reminder(id: 0, trigger: reminder.trigger, fireAt: reminder.trigger.fireDate(dueAt: nextDue), firedAt: nil)
+                return Reminder(
+                    id: 0,
+                    trigger: reminder.trigger,
+                    fireAt: reminder.trigger.fireDate(dueAt: nextDue, allDay: next.allDay, timeZone: zone),
+                    firedAt: nil
+                )
             }
             let created = try await SQLTaskRepository.insert(next, on: sql)
             try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: .system, now: now), on: sql, now: now)

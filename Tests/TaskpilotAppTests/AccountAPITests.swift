@@ -28,6 +28,8 @@ struct AccountAPITests {
             let (me, _) = try await api.registered(timezone: "Europe/Paris")
             let allDay = try await me.createTask(#"{"title": "all day", "due_at": "2026-12-10", "reminders": [{"offset_minutes": 60}]}"#)
             #expect(allDay.due_at == "2026-12-09T23:00:00Z" && allDay.all_day)
+            // A relative reminder of an all-day task counts from 9:00 on its day: an hour before is 8:00 in Paris.
+            #expect(allDay.reminders.map(\.fire_at) == ["2026-12-10T07:00:00Z"])
             let timed = try await me.createTask(#"{"title": "timed", "due_at": "2026-12-10T09:00"}"#)
             let series = try await me.createTask(
                 #"{"title": "series", "due_at": "2026-12-10T09:00", "recurrence": {"frequency": "daily", "until": "2026-12-31"}}"#
@@ -39,7 +41,7 @@ struct AccountAPITests {
             #expect(patched.status == .ok)
             let moved: TaskBody = try await me.get("/api/v1/tasks/\(allDay.id)").decode()
             #expect(moved.due_at == "2026-12-10T08:00:00Z" && moved.all_day)
-            #expect(moved.reminders.map(\.fire_at) == ["2026-12-10T07:00:00Z"])
+            #expect(moved.reminders.map(\.fire_at) == ["2026-12-10T16:00:00Z"])
             #expect(try await me.get("/api/v1/tasks/\(timed.id)").decode(TaskBody.self).due_at == "2026-12-10T08:00:00Z")
             // A series' end given as a date stays that day; one given as an instant keeps its instant.
             let ended: TaskBody = try await me.get("/api/v1/tasks/\(series.id)").decode()

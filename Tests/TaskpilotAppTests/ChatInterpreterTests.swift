@@ -1192,6 +1192,30 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'remind me on the last friday of the month to submit my timesheet' is due that day and reminds at 9:00; 'move it to …' a place")
+    func oneDayByPlace() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("remind me on the last friday of the month to submit my timesheet")
+            #expect(Self.changes(added) == ["add_task"], "\(added.response)")
+            let task = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            let due = try #require(Self.newYorkDue(task))
+            let length = RecurrenceRule.daysInMonth(year: due.year!, month: due.month!, calendar: Calendar.taskpilot(Self.newYork))
+            #expect(task.title == "Submit my timesheet" && task.all_day && task.recurrence == nil, "\(added.response)")
+            #expect(due.weekday == 6 && due.day! + 7 > length, "\(due)")
+            // The reminder of a day without a time is that morning at 9:00, not its midnight.
+            let fire = task.reminders.first?.fire_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
+            let morning = fire.map { Calendar.taskpilot(Self.newYork).dateComponents([.day, .hour], from: $0) }
+            #expect(morning?.day == due.day && morning?.hour == 9, "\(task.reminders)")
+
+            let moved = try await me.chat("move it to the second saturday of next month", in: added.conversation_id)
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            let after = try #require(Self.newYorkDue(try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self)))
+            #expect(after.weekday == 7 && (8...14).contains(after.day!), "\(moved.response)")
+            #expect((after.year! * 12 + after.month!) - (due.year! * 12 + due.month!) <= 1, "\(after)")
+        }
+    }
+
     @Test("'book club on the first friday of every month at 7pm' repeats on that Friday; 'change it to every last friday' moves it")
     func weekdayOfTheMonth() async throws {
         try await withAPI(.sqlite) { api in

@@ -51,6 +51,24 @@ struct TaskAPITests {
         }
     }
 
+    @Test("a relative reminder of an all-day task counts from 9:00 on its day, and moves with the due date", arguments: TestBackend.available)
+    func allDayReminders(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let task = try await me.createTask(
+                #"{"title": "bins", "due_at": "2030-12-10", "reminders": [{"offset_minutes": 0}, {"offset_minutes": 1440}, {"at": "2030-12-09T18:00"}]}"#
+            )
+            // 9:00 in Paris on the day, 9:00 the day before; an exact time is as given.
+            #expect(task.reminders.map(\.fire_at) == ["2030-12-10T08:00:00Z", "2030-12-09T08:00:00Z", "2030-12-09T17:00:00Z"])
+            // A time on the same day: relative reminders count from it; the exact one stays.
+            let timed: TaskBody = try await me.patch("/api/v1/tasks/\(task.id)", #"{"due_at": "2030-12-10T07:30"}"#).decode()
+            #expect(!timed.all_day && timed.reminders.map(\.fire_at) == ["2030-12-10T06:30:00Z", "2030-12-09T06:30:00Z", "2030-12-09T17:00:00Z"])
+            // Back to a day (in summer time: 9:00 is 07:00 UTC).
+            let summer: TaskBody = try await me.patch("/api/v1/tasks/\(task.id)", #"{"due_at": "2031-07-01"}"#).decode()
+            #expect(summer.all_day && summer.reminders.map(\.fire_at) == ["2031-07-01T07:00:00Z", "2031-06-30T07:00:00Z", "2030-12-09T17:00:00Z"])
+        }
+    }
+
     @Test("list filters, sorts and pages through the API", arguments: TestBackend.available)
     func listing(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -101,12 +101,30 @@ struct QuickAddParserTests {
         Case(text: "dentist 12/8", title: "dentist", due: "2026-12-08"),
         Case(text: "read 1/2 of the book", title: "read 1/2 of the book"),
         Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
-        // A weekday by its place in the month makes a rule; one such day without "every" is not read, and its words stay
-        // rather than a date that would be a guess.
+        // A weekday by its place in the month makes a rule; one such day without "every" is a date when its month is
+        // said, and otherwise its words stay rather than a date that would be a guess.
         Case(text: "book club every 2nd tuesday", title: "book club", due: "2026-12-08", rrule: "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2"),
         Case(text: "x every last friday of the month", title: "x", due: "2026-11-27", rrule: "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1"),
         Case(text: "dentist on the first monday", title: "dentist on the first monday"),
-        Case(text: "party the last friday of the month", title: "party the last friday of the month"),
+        Case(text: "party by the first friday", title: "party by the first friday"),
+        Case(text: "party the last friday of the month", title: "party", due: "2026-11-27"),
+        Case(text: "submit timesheet on the last friday of the month 5pm", title: "submit timesheet", due: "2026-11-27 17:00"),
+        // The first Monday of November has passed: the month's next one is December's; "this month" is this month's.
+        Case(text: "x on the first monday of the month", title: "x", due: "2026-12-07"),
+        Case(text: "x the first monday of this month", title: "x", due: "2026-11-02"),
+        Case(text: "party on the first friday of next month at 8pm", title: "party", due: "2026-12-04 20:00"),
+        Case(text: "dentist the second tuesday of january 10am", title: "dentist", due: "2027-01-12 10:00"),
+        Case(text: "vote the first tuesday in november 2027", title: "vote", due: "2027-11-02"),
+        Case(text: "thanksgiving the fourth thursday of november", title: "thanksgiving", due: "2026-11-26"),
+        Case(text: "close the books by the last business day of the month", title: "close the books", due: "2026-11-30"),
+        // Dots: "7.30pm" is a time, "15.12." a date (day first); a number with a dot alone is neither.
+        Case(text: "dinner next saturday 7.30pm", title: "dinner", due: "2026-12-05 19:30"),
+        Case(text: "call mum at 7.15", title: "call mum", due: "2026-11-23 19:15"),
+        Case(text: "pay 12.50 at 3pm", title: "pay 12.50", due: "2026-11-23 15:00"),
+        Case(text: "Meeting on 15.12. at 10", title: "Meeting", due: "2026-12-15 10:00"),
+        Case(text: "dentist 3.1.2027", title: "dentist", due: "2027-01-03"),
+        Case(text: "renew by 1.3", title: "renew", due: "2027-03-01"),
+        Case(text: "read chapter 2.5 notes", title: "read chapter 2.5 notes"),
         Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
         Case(text: "Something next month", title: "Something", due: "2026-12-01"),
         Case(text: "x #tag1 #Tag1", title: "x", tags: ["tag1"]),

@@ -10,8 +10,14 @@ struct WorkflowStoreTests {
     let utc = TimeZone(identifier: "UTC")!
 
     func task(_ tasks: SQLTaskRepository, _ owner: User, _ json: String, now: Date = Date()) async throws -> TaskItem {
-        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
-        return try await tasks.create(try TaskItem.blank(userID: owner.id, now: now).applying(changes, now: now, timeZone: utc))
+        let zone = owner.timeZone
+        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: zone)
+        return try await tasks.create(try TaskItem.blank(userID: owner.id, now: now).applying(changes, now: now, timeZone: zone))
+    }
+
+    /// A new user living in `zone`.
+    func owner(in zone: String, _ database: TaskpilotDatabase) async throws -> User {
+        try await SQLAccountRepository(database: database).update(id: try await database.newTestUser().id, name: nil, timezone: zone)
     }
 
     /// Everything in the outbox, published or not.
@@ -162,18 +168,8 @@ struct WorkflowStoreTests {
             let tasks = SQLTaskRepository(database: database)
             let workflow = SQLWorkflowStore(database: database)
             let paris = TimeZone(identifier: "Europe/Paris")!
-            let owner = try await SQLAccountRepository(database: database).update(
-                id: try await database.newTestUser().id,
-                name: nil,
-                timezone: "Europe/Paris"
-            )
-            let changes = try TaskChanges(
-                json: try JSONValue.parseObject(
-                    Data(#"{"title": "pills", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#.utf8)
-                ),
-                timeZone: paris
-            )
-            var current = try await tasks.create(try TaskItem.blank(userID: owner.id, now: Date()).applying(changes, now: Date(), timeZone: paris))
+            let owner = try await owner(in: "Europe/Paris", database)
+            var current = try await task(tasks, owner, #"{"title": "pills", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#)
             var dues = [current.dueAt.map(Timestamp.format)]
             for _ in 0..<3 {
                 _ = try await tasks.update(id: current.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: paris)
@@ -185,6 +181,27 @@ struct WorkflowStoreTests {
             }
             // 02:30 in Paris; on the 28th 02:30 does not exist (03:00); then 02:30 summer time again.
             #expect(dues == ["2027-03-27T01:30:00Z", "2027-03-28T01:00:00Z", "2027-03-29T00:30:00Z", "2027-03-30T00:30:00Z"])
+        }
+    }
+
+    @Test("the next occurrence of an all-day series reminds at 9:00 on its day in the owner's zone", arguments: TestBackend.available)
+    func allDaySeriesReminder(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let workflow = SQLWorkflowStore(database: database)
+            let zone = TimeZone(identifier: "America/New_York")!
+            let owner = try await owner(in: "America/New_York", database)
+            let first = try await task(
+                tasks,
+                owner,
+                #"{"title": "bins", "due_at": "2027-03-13", "recurrence": {"frequency": "daily"}, "reminders": [{"offset_minutes": 0}]}"#
+            )
+            #expect(first.reminders.map { $0.fireAt.map(Timestamp.format) } == ["2027-03-13T14:00:00Z"])
+            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: zone)
+            let completion = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
+            let next = try #require(try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date()))
+            // The 14th is the first day of summer time in New York: 9:00 there is 13:00 UTC.
+            #expect(next.allDay && next.reminders.map { $0.fireAt.map(Timestamp.format) } == ["2027-03-14T13:00:00Z"])
         }
     }
 

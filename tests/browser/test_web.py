@@ -270,6 +270,12 @@ def test_create_task_through_dialog(driver, server, creds):
 
     css(driver, "#add-reminder").click()
     Select(css(driver, "#reminder-list .rem-kind")).select_by_value("60")
+    # Without a time the reminder would count from 9:00 on the day, and the dialog says so.
+    assert not css(driver, "#reminder-day-hint").is_displayed()
+    set_value(driver, "#task-due-time", "")
+    wait(driver, lambda d: css(d, "#reminder-day-hint").is_displayed(), message="no hint on reminders of a task without a time")
+    set_value(driver, "#task-due-time", "14:30")
+    wait(driver, lambda d: not css(d, "#reminder-day-hint").is_displayed())
 
     Select(css(driver, "#repeat-frequency")).select_by_value("weekly")
     for box in driver.find_elements(By.CSS_SELECTOR, "#repeat-weekly input"):

@@ -689,10 +689,60 @@ extension QuickAddParser {
         }
         // "later today", "later tonight".
         if tokens.word(start) == "later", ["today", "tonight"].contains(tokens.word(start + 1) ?? "") { start += 1 }
-        if let (day, used) = relativeDay(tokens, start) ?? explicitDay(tokens, start) {
+        if let (day, used) = relativeDay(tokens, start) ?? positionedDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
             if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
             return start + used - index
+        }
+        return nil
+    }
+
+    /// One day by its place in a month, after "on", "by", "due" or "before" if any: see ``positionedDay(_:_:)``.
+    func matchPositionedDay(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
+        guard found.day == nil, found.instant == nil else { return nil }
+        let start = ["on", "by", "due", "before"].contains(tokens.word(index) ?? "") ? index + 1 : index
+        guard let (day, used) = positionedDay(tokens, start) else { return nil }
+        found.day = day
+        return start + used - index
+    }
+
+    /// "the first friday of next month", "the last weekday of the month", "the 2nd tuesday of january 2027", "the
+    /// fourth thursday in november": one weekday by its place in a month that is said. "of the month" is the next such
+    /// day (this month's, or next month's once it has passed), "of this month" this month's even if it has passed, a
+    /// named month its next one (or the year's written after it). Without a month ("on the first monday") it is no
+    /// day: which month is meant would be a guess.
+    func positionedDay(_ tokens: Tokens, _ start: Int) -> (Day, Int)? {
+        let from = tokens.word(start) == "the" ? start + 1 : start
+        guard let positioned = positionedWeekdays(tokens, from), positioned.positions.count == 1, !positioned.everyMonth else { return nil }
+        var cursor = from + positioned.used
+        let rule = RecurrenceRule(frequency: .monthly, byWeekday: positioned.days, bySetPosition: positioned.positions)
+        func day(year: Int, month: Int) -> Day? {
+            rule.days(year: year, month: month, calendar: calendar, otherwise: 1).first.map { Day(year: year, month: month, day: $0) }
+        }
+        func isAhead(_ day: Day) -> Bool { (day.year, day.month, day.day) >= (today.year, today.month, today.day) }
+        let thisMonth = (year: today.year, month: today.month)
+        let nextMonth = Day(year: today.year, month: today.month, day: 1).adding(months: 1, calendar)
+        if let month = positioned.month {
+            let (writtenYear, usedYear) = explicitYear(tokens.word(cursor))
+            cursor += usedYear
+            let found =
+                writtenYear.flatMap { day(year: $0, month: month) }
+                ?? [today.year, today.year + 1].lazy.compactMap { day(year: $0, month: month) }.first(where: isAhead)
+            return found.map { ($0, cursor - start) }
+        }
+        if tokens.words[cursor - 1] == "month" {
+            // "of the month", "of month" (read with the weekdays): the next one.
+            let found =
+                day(year: thisMonth.year, month: thisMonth.month).flatMap { isAhead($0) ? $0 : nil }
+                ?? day(year: nextMonth.year, month: nextMonth.month)
+            return found.map { ($0, cursor - start) }
+        }
+        if tokens.word(cursor) == "of" { cursor += 1 }
+        if tokens.matches(["next", "month"], at: cursor) {
+            return day(year: nextMonth.year, month: nextMonth.month).map { ($0, cursor + 2 - start) }
+        }
+        if tokens.matches(["this", "month"], at: cursor) {
+            return day(year: thisMonth.year, month: thisMonth.month).map { ($0, cursor + 2 - start) }
         }
         return nil
     }
@@ -803,6 +853,7 @@ extension QuickAddParser {
         guard let word = tokens.word(start) else { return nil }
         if case .day(let date)? = Timestamp.parse(word, timeZone: timeZone) { return (Day(date, calendar), 1) }
         if let day = numericDay(word), numericDateFits(tokens, start) { return (day, 1) }
+        if let day = dottedDay(tokens, start) { return (day, 1) }
         // Month first.
         if let month = Self.months[word], let day = Self.ordinal(tokens.word(start + 1)) {
             let (year, usedYear) = explicitYear(tokens.word(start + 2))
@@ -821,7 +872,7 @@ extension QuickAddParser {
         if word == "the", tokens.word(start + 2) == "of", let (day, used) = explicitDay(tokens, start + 1) { return (day, used + 1) }
         // "the 15th": the next 15th.
         if word == "the", let day = Self.ordinal(tokens.word(start + 1)), tokens.word(start + 1).map({ Int($0) == nil }) == true,
-            tokens.word(start + 2) != "of"
+            tokens.word(start + 2) != "of", Self.weekday(tokens.word(start + 2), allowShort: true) == nil
         {
             var candidate = today
             for _ in 0..<3 {
@@ -850,11 +901,33 @@ extension QuickAddParser {
         return resolve(month: month, day: day, year: year)
     }
 
+    /// "15.12.", "15.12.2026", "3.1.27": day first, as dates are written with dots. Without a year it is the next such
+    /// date, and a date only when it ends with its dot or follows "on", "by", "due", …: "2.5" is also a number.
+    func dottedDay(_ tokens: Tokens, _ index: Int) -> Day? {
+        guard let word = tokens.word(index), word.contains(".") else { return nil }
+        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            parts[0].count <= 2, parts[1].count <= 2, let day = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), day >= 1
+        else { return nil }
+        var year: Int?
+        if parts.count == 3 {
+            guard let written = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
+            year = written < 100 ? 2000 + written : written
+        } else {
+            let closed = tokens.raw[index].trimmingCharacters(in: CharacterSet(charactersIn: ",;)")).hasSuffix(".")
+            guard closed || index > 0 && Self.dateLeads.contains(tokens.words[index - 1]) else { return nil }
+        }
+        return resolve(month: month, day: day, year: year)
+    }
+
+    /// Words after which a number written as a date is one.
+    static let dateLeads: Set<String> = ["on", "due", "by", "until", "till", "before", "from", "starting", "after"]
+
     /// Whether a numeric date at `index` is meant as one: after "on", "due", "by", "until", … (or a command's first
     /// word), before a time, or at the end. Elsewhere "1/2" is a fraction ("read 1/2 of the book", "1/2 cup flour").
     func numericDateFits(_ tokens: Tokens, _ index: Int) -> Bool {
         let before = index > 0 ? tokens.words[index - 1] : nil
-        if let before, ["on", "due", "by", "until", "till", "before", "from", "starting", "after"].contains(before) { return true }
+        if let before, Self.dateLeads.contains(before) { return true }
         guard index + 1 < tokens.count else { return true }
         let after = tokens.words[index + 1]
         return ["at", "@", "morning", "afternoon", "evening", "night", "tonight", "noon"].contains(after)
@@ -1007,7 +1080,9 @@ extension QuickAddParser {
             meridiem = String(next.prefix(1))
             used = 2
         }
-        let parts = word.split(separator: ":", omittingEmptySubsequences: false)
+        // "7.30pm" and "at 7.30" as "7:30"; "12.50" alone is a number.
+        let separator: Character = !word.contains(":") && (meridiem != nil || !requireMarker) ? "." : ":"
+        let parts = word.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count <= 2, let hour = Int(parts[0]), parts[0].count <= 2 else { return nil }
         var minute = 0
         if parts.count == 2 {

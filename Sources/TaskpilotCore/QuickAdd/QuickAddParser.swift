@@ -104,9 +104,9 @@ public struct QuickAddParser: Sendable {
                 continue
             }
             if let kept = weekdayByPlace(tokens, index) {
-                // A rule says "every 3rd friday" and "the last friday of every month"; one day by its place ("on the
-                // first monday") is not read, and its words stay in the title.
-                if let used = matchRecurrence(&tokens, index, &found), used > 0 {
+                // A rule says "every 3rd friday" and "the last friday of every month"; one day by its place says its
+                // month ("the first friday of next month"); without one ("on the first monday") its words stay.
+                if let used = matchRecurrence(&tokens, index, &found) ?? matchPositionedDay(&tokens, index, &found), used > 0 {
                     tokens.consume(index..<(index + used))
                     index += used
                 } else {

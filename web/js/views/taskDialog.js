@@ -199,6 +199,7 @@ export function openTaskDialog(task = null, defaults = {}) {
 
   $("#reminder-list").replaceChildren();
   for (const reminder of source.reminders || []) addReminderRow(reminder);
+  syncReminderHint();
 
   fillRecurrence(source.recurrence, source.due_at ? dayKey(new Date(source.due_at)) : null);
   opened = task ? payload() : null;
@@ -235,6 +236,14 @@ function syncDue() {
     const target = { today, tomorrow: addDays(today, 1), "next-week": addDays(today, 8 - weekdayOf(today)), none: "" }[button.dataset.due];
     button.setAttribute("aria-pressed", String(value === target));
   }
+  syncReminderHint();
+}
+
+// A relative reminder of a task due on a day without a time counts from 9:00 that morning (the server's rule).
+function syncReminderHint() {
+  const onADay = Boolean($("#task-due-date").value) && !$("#task-due-time").value;
+  const relative = $$("#reminder-list .rem-kind").some((select) => select.value !== "at");
+  $("#reminder-day-hint").hidden = !(onADay && relative);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,6 +312,7 @@ function addReminderRow(reminder) {
   select.addEventListener("change", () => {
     if (select.value === "at" && !at.value) at.value = `${$("#task-due-date").value || addDays(todayKey(), 1)}T09:00`;
     sync();
+    syncReminderHint();
   });
   sync();
   const row = el(
@@ -311,9 +321,24 @@ function addReminderRow(reminder) {
     icon("bell", "muted-icon"),
     select,
     at,
-    el("button", { type: "button", class: "icon-btn", "aria-label": "Remove reminder", on: { click: () => row.remove() } }, icon("x")),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "icon-btn",
+        "aria-label": "Remove reminder",
+        on: {
+          click: () => {
+            row.remove();
+            syncReminderHint();
+          },
+        },
+      },
+      icon("x"),
+    ),
   );
   $("#reminder-list").append(row);
+  syncReminderHint();
   return row;
 }
 
