@@ -19,6 +19,7 @@ struct MigrationTests {
                     "0001_create_accounts", "0002_create_tasks", "0003_create_task_search", "0004_create_conversations", "0005_create_events",
                     "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs", "0009_index_due_order_priority",
                     "0010_index_priority_scans", "0011_key_search_by_user", "0012_fold_accents_in_search",
+                    "0013_all_day_reminders_in_the_morning",
                 ]
             )
             #expect(await database.ping())
@@ -84,6 +85,37 @@ struct MigrationTests {
             #expect(rowids == [3 << 40 | thirdTask])
             let automerge = try await database.sql.raw("SELECT v FROM tasks_fts_config WHERE k = 'automerge'").first()
             #expect(try automerge?.decode(column: "v", as: Int.self) == 2)
+        }
+    }
+
+    @Test("migration 0013 moves the pending reminders of all-day tasks to 9:00 in their owner's zone", arguments: TestBackend.available)
+    func allDayRemindersInTheMorning(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let zone = TimeZone(identifier: "Asia/Tokyo")!
+            let owner = try await SQLAccountRepository(database: database).update(
+                id: try await database.newTestUser().id,
+                name: nil,
+                timezone: "Asia/Tokyo"
+            )
+            func create(_ json: String) async throws -> TaskItem {
+                let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: zone)
+                return try await tasks.create(try TaskItem.blank(userID: owner.id, now: Date()).applying(changes, now: Date(), timeZone: zone))
+            }
+            let day = try await create(
+                #"{"title": "day", "due_at": "2030-05-10", "reminders": [{"offset_minutes": 60}, {"at": "2030-05-01T12:00"}]}"#
+            )
+            let timed = try await create(#"{"title": "timed", "due_at": "2030-05-10T18:00", "reminders": [{"offset_minutes": 60}]}"#)
+            func fireTimes(_ task: TaskItem) async throws -> [String?] {
+                try await tasks.get(id: task.id, userID: owner.id, now: Date()).reminders.map { $0.fireAt.map(Timestamp.format) }
+            }
+            // As before the migration: an hour before the day's midnight in Tokyo.
+            try await M0013AllDayRemindersInTheMorning().revert(on: database.database)
+            #expect(try await fireTimes(day) == ["2030-05-09T14:00:00Z", "2030-05-01T03:00:00Z"])
+            try await M0013AllDayRemindersInTheMorning().prepare(on: database.database)
+            // 8:00 in Tokyo; the exact reminder and the timed task's stay as they were.
+            #expect(try await fireTimes(day) == ["2030-05-09T23:00:00Z", "2030-05-01T03:00:00Z"])
+            #expect(try await fireTimes(timed) == ["2030-05-10T08:00:00Z"])
         }
     }
 

@@ -16,6 +16,7 @@ enum TaskpilotMigrations {
         M0010IndexPriorityScans(),
         M0011KeySearchByUser(),
         M0012FoldAccentsInSearch(),
+        M0013AllDayRemindersInTheMorning(),
     ]
 }
 
