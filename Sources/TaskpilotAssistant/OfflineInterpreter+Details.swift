@@ -280,3 +280,64 @@ extension OfflineInterpreter {
         return filters
     }
 }
+
+extension OfflineInterpreter {
+    /// A reminder told by the due day of the task in focus (or "it"): "remind me the day before" (a day before its due
+    /// time), "the week before", "the night before" (20:00 the day before), "the evening before" (18:00), "the morning
+    /// of" or "on the day" (9:00 on its day), "at 8am on the day", "the day before at 6pm".
+    func dueDayReminder(_ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        let time = #"at\s+[0-9][0-9:.]*\s*(?:[ap]\.?m\.?)?|noon|midday"#
+        let pattern =
+            #"^(?:remind\s+me|(?:set|add|create)\s+(?:a\s+|the\s+)?reminder)(?:\s+(?:about|of|for)\s+it)?(?:\s+("#
+            + time + #"))?\s+(?:the\s+(day|night|evening|morning|week)\s+(before|of)|on\s+the\s+(day))(?:\s+("#
+            + time + #"))?[.!]?$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+            let match = regex.firstMatch(in: lower, range: NSRange(lower.startIndex..., in: lower))
+        else { return nil }
+        func group(_ index: Int) -> String? { Range(match.range(at: index), in: lower).map { String(lower[$0]) } }
+        let said = group(1) ?? group(5)
+        let part = group(2) ?? group(4) ?? "day"
+        let before = group(3) == "before"
+        guard before || part != "night" && part != "evening" && part != "week" else { return nil }
+        // The day before and the week before, without a time, count back from the due time.
+        let offset: Int? = said == nil && before && (part == "day" || part == "week") ? (part == "day" ? 1440 : 10_080) : nil
+        let shift = before ? (part == "week" ? -7 : -1) : 0
+        let clock = said ?? ["night": "8pm", "evening": "6pm"][part] ?? "9am"
+        let zone = turn.context.user.timeZone
+        let parser = QuickAddParser(now: turn.context.now, timeZone: zone)
+        return await act(on: "it", prefer: .pending, turn: &turn) { task, turn in
+            guard let due = task.dueAt else {
+                return turn.reply(
+                    "**\(Self.escape(task.title))** has no due date, so there is no day to count from. Give it one first "
+                        + "(“move it to friday”), or ask for a time (“remind me about it tomorrow at 9am”).",
+                    focus: [task.id]
+                )
+            }
+            let calendar = Calendar.taskpilot(zone)
+            let fire: Date
+            if let offset {
+                fire = ReminderTrigger.beforeDue(minutes: offset).fireDate(dueAt: due, allDay: task.allDay, timeZone: zone) ?? due
+            } else if let day = calendar.date(byAdding: .day, value: shift, to: due),
+                let (time, _) = parser.movedDue(from: day, allDay: false, to: parser.parse(clock), onlyTime: true)
+            {
+                fire = time
+            } else {
+                return turn.reply("I couldn't read “\(clock)” as a time of day. Nothing was changed.", focus: [task.id])
+            }
+            guard fire > turn.context.now else {
+                return turn.reply(
+                    "That would be \(Self.formatDue(fire, allDay: false, zone: zone, now: turn.context.now)), which has passed. "
+                        + "Nothing was changed. Ask for another time (“remind me about it at 3pm”).",
+                    focus: [task.id]
+                )
+            }
+            let trigger: JSONValue = offset.map { .number(Double($0)) } ?? .string(Timestamp.format(fire))
+            switch await turn.run("set_reminder", ["task_id": .number(Double(task.id)), offset == nil ? "at" : "offset_minutes": trigger]) {
+            case .success:
+                let label = Self.formatDue(fire, allDay: false, zone: zone, now: turn.context.now)
+                return turn.reply("I'll remind you about **\(Self.escape(task.title))** \(label).", focus: [task.id])
+            case .failure(let error): return turn.reply(error.message)
+            }
+        }
+    }
+}

@@ -108,7 +108,10 @@ public struct OfflineInterpreter: Sendable {
         }
         // "and also book an MOT", "plus call the garage": said after something else, a thing to do that nothing else
         // reads is added, even without a date.
-        if !Self.isQuestion(lower), Self.readsAsTask(said, context: turn.context) || Self.followsOn(message),
+        // "drink water every 2 hours" is a task too, one that cannot repeat that often: `add` says so.
+        if !Self.isQuestion(lower),
+            Self.readsAsTask(said, context: turn.context) || Self.followsOn(message)
+                || said.range(of: Self.subDailyPattern, options: [.regularExpression, .caseInsensitive]) != nil,
             let reply = await add("add " + said, "add " + said.lowercased(), &turn)
         {
             return reply
@@ -481,12 +484,7 @@ public struct OfflineInterpreter: Sendable {
             if parsed.title.isEmpty, parsed.dueAt != nil { body = "remind me \(when) to \(what)" }
         }
         // Tasks repeat by the day at the shortest: "every 8 hours" would otherwise end up in the title.
-        if body.range(
-            of: #"\b(?:every\s+(?:\d+\s+|few\s+|couple\s+of\s+)?(?:hours?|hrs?|minutes?|mins?)|hourly)\b"#,
-            options: [.regularExpression, .caseInsensitive]
-        )
-            != nil
-        {
+        if body.range(of: Self.subDailyPattern, options: [.regularExpression, .caseInsensitive]) != nil {
             return turn.reply(
                 "Tasks can repeat daily, weekly, monthly or yearly, but not every few hours or minutes. Nothing was added. "
                     + "For several times a day, add one task per time, e.g. “take my meds every day at 8am” and “… every day at 4pm”."
@@ -1701,7 +1699,11 @@ public struct OfflineInterpreter: Sendable {
     /// One or more tags in a sentence: "work", "#work #q4", "work and home", "work, home".
     static let tagWords = #"(#?[\p{L}\p{N}_-]+(?:(?:\s*,\s*|\s+and\s+|\s+)#?[\p{L}\p{N}_-]+)*)"#
 
+    /// A repetition more often than daily: "every 2 hours", "every 30 minutes", "hourly".
+    static let subDailyPattern = #"\b(?:every\s+(?:\d+\s+|few\s+|couple\s+of\s+|other\s+)?(?:hours?|hrs?|minutes?|mins?)|hourly)\b"#
+
     func reminder(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        if let reply = await dueDayReminder(lower, &turn) { return reply }
         let patterns = [
             #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+((?:\d+|an?|one)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
             #"^remind\s+me\s+(?:about|of)\s+(.+?)\s+((?:at|on|tomorrow|today|next|in)\b.+)$"#,

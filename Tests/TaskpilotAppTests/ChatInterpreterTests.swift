@@ -1125,6 +1125,11 @@ struct ChatInterpreterTests {
             let (me, _) = try await api.registered(timezone: "America/New_York")
             let hourly = try await me.chat("remind me to take my meds every 8 hours")
             #expect(Self.changes(hourly).isEmpty && hourly.response.contains("not every few hours"), "\(hourly.response)")
+            // Without a command word too ("drink water every 2 hours" was not understood at all).
+            for said in ["drink water every 2 hours", "stretch every 30 minutes", "check the oven every other hour"] {
+                let reply = try await me.chat(said)
+                #expect(Self.changes(reply).isEmpty && reply.response.contains("not every few hours"), "\(said): \(reply.response)")
+            }
 
             let added = try await me.chat("gym on tuesdays and thursdays at 6pm")
             let id = added.conversation_id
@@ -1213,6 +1218,48 @@ struct ChatInterpreterTests {
             let after = try #require(Self.newYorkDue(try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self)))
             #expect(after.weekday == 7 && (8...14).contains(after.day!), "\(moved.response)")
             #expect((after.year! * 12 + after.month!) - (due.year! * 12 + due.month!) <= 1, "\(after)")
+        }
+    }
+
+    @Test("'remind me the day before', 'the night before', 'the morning of', 'at 8am on the day' count from the task's due day")
+    func remindersByTheDueDay() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add call the vet in 10 days at 3:30pm")
+            let id = added.conversation_id
+            let task = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            let due = try #require(Self.newYorkDue(task))
+            let said = [
+                "remind me the day before", "remind me the night before", "remind me the morning of", "remind me at 8am on the day",
+                "set a reminder the day before at 6:30pm",
+            ]
+            for text in said {
+                let reply = try await me.chat(text, in: id)
+                #expect(Self.changes(reply) == ["set_reminder"], "\(text): \(reply.response)")
+                #expect(reply.response.hasPrefix("I'll remind you about **Call the vet**"), "\(text): \(reply.response)")
+            }
+            let reminders = try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self).reminders
+            #expect(reminders.first?.offset_minutes == 1440, "\(reminders)")
+            // The others at a time of their day: the day before at 20:00, the day itself at 9:00 and 8:00, the day before at 18:30.
+            let times = reminders.dropFirst().compactMap { reminder -> [Int]? in
+                guard let fire = reminder.at.flatMap({ Timestamp.parse($0, timeZone: Self.newYork)?.date }) else { return nil }
+                let parts = Calendar.taskpilot(Self.newYork).dateComponents([.day, .hour, .minute], from: fire)
+                return [parts.day!, parts.hour!, parts.minute!]
+            }
+            let dayBefore = Calendar.taskpilot(Self.newYork).component(
+                .day,
+                from: Calendar.taskpilot(Self.newYork).date(
+                    byAdding: .day,
+                    value: -1,
+                    to: Timestamp.parse(task.due_at!, timeZone: Self.newYork)!.date
+                )!
+            )
+            #expect(times == [[dayBefore, 20, 0], [due.day!, 9, 0], [due.day!, 8, 0], [dayBefore, 18, 30]], "\(reminders)")
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
+            // A task without a due date has no day to count from.
+            _ = try await me.chat("add sort the paperwork", in: id)
+            let none = try await me.chat("remind me the day before", in: id)
+            #expect(Self.changes(none).isEmpty && none.response.contains("has no due date"), "\(none.response)")
         }
     }
 

@@ -55,6 +55,7 @@ struct QuickAddParserTests {
         Case(text: "Evening walk every day", title: "Evening walk", due: "2026-11-23", rrule: "FREQ=DAILY"),
         Case(text: "Fix bug !high #work #Urgent", title: "Fix bug", priority: .high, tags: ["urgent", "work"]),
         Case(text: "Submit taxes remind me 2 hours before tomorrow 5pm", title: "Submit taxes", due: "2026-11-24 17:00", reminders: [120]),
+        Case(text: "dentist thursday 3pm remind me the day before", title: "dentist", due: "2026-11-26 15:00", reminders: [1440]),
         Case(
             text: "remind me to pay rent on the 1st of every month at 9am",
             title: "Pay rent",

@@ -204,7 +204,8 @@ extension QuickAddParser {
 
     // MARK: - Reminders
 
-    /// "remind me 2 hours before", "remind me 30 minutes early", "remind me at 8am", "reminder 1 day before".
+    /// "remind me 2 hours before", "remind me 30 minutes early", "remind me the day before", "remind me at 8am",
+    /// "reminder 1 day before".
     func matchReminder(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
         var start = index
         if tokens.matches(["remind", "me"], at: index) {
@@ -215,6 +216,13 @@ extension QuickAddParser {
             return nil
         }
         let cursor = start
+        // "the day before", "the week before".
+        if tokens.word(cursor) == "the", let unit = ["day": 1440, "week": 10_080][tokens.word(cursor + 1) ?? ""],
+            ["before", "earlier"].contains(tokens.word(cursor + 2) ?? "")
+        {
+            found.reminders.append(.beforeDue(minutes: unit))
+            return cursor + 3 - index
+        }
         if let amount = Self.count(tokens.word(cursor)), let unit = Self.minutes(unit: tokens.word(cursor + 1)),
             ["before", "early", "earlier", "ahead", "prior"].contains(tokens.word(cursor + 2) ?? "")
         {
