@@ -186,7 +186,15 @@ extension OfflineInterpreter {
         } else {
             return nil
         }
-        let note = said.trimmingCharacters(in: CharacterSet(charactersIn: "\"'“”‘’ "))
+        let quotes = CharacterSet(charactersIn: "\"'“”‘’ ")
+        var note = said.trimmingCharacters(in: quotes)
+        // The note as typed to its end: the courtesy words and punctuation taken off the message are part of it (a
+        // quoted note is the text in its quotes).
+        if !note.isEmpty, said.first.map({ !"\"'“‘".contains($0) }) ?? false,
+            let start = turn.typed.range(of: note, options: .backwards)?.lowerBound
+        {
+            note = String(turn.typed[start...]).trimmingCharacters(in: .whitespaces)
+        }
         guard !note.isEmpty else { return turn.reply("What should the note say? For example: “add a note to the report: include Q3”.") }
         return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
             let current = task.description.trimmingCharacters(in: .whitespacesAndNewlines)

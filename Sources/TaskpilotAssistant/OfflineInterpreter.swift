@@ -76,6 +76,7 @@ public struct OfflineInterpreter: Sendable {
         let text = Self.normalize(message)
         let lower = text.lowercased()
         turn.message = text
+        turn.typed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         if lower.isEmpty { return AssistantReply(text: Self.helpText) }
         if let pending = turn.previous?["pending"], let reply = await confirmation(lower, pending: pending, turn: &turn) { return reply }
         if let question = turn.previous?["question"], let reply = await answer(text, lower, question: question, turn: &turn) { return reply }
@@ -177,6 +178,8 @@ public struct OfflineInterpreter: Sendable {
         var calls: [ToolCallRecord] = []
         /// The message being answered (normalized).
         var message = ""
+        /// The message as typed, trimmed: what a note keeps word for word ("… please", its punctuation).
+        var typed = ""
         /// The task the user picked in answer to "which one do you mean?": the message's reference stands for it.
         var chosen: Int64?
         /// The calls that undo this turn's changes, last change first.
@@ -1488,6 +1491,14 @@ public struct OfflineInterpreter: Sendable {
                 text,
                 [#"^(?:make|set|have)\s+(?:it|that|this)(?:\s+one)?\s+(?:for\s+|on\s+)?(.+)$"#, #"^(?:i\s+)?mean[t]?\s+(?:for\s+|on\s+)?(.+)$"#]
             )
+        {
+            let parsed = parser.parse(when)
+            guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
+            found = ("it", when)
+        }
+        // "due next friday", "it's due at 5": said of the task in focus, when only a date or time follows (asked, it is a list).
+        if found == nil, turn.focus != nil, !turn.typed.contains("?"),
+            let when = Self.capture(lower, text, [#"^(?:it(?:'s|’s|\s+is)\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#])
         {
             let parsed = parser.parse(when)
             guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }

@@ -726,6 +726,13 @@ struct ChatInterpreterTests {
             #expect(Self.changes(noted) == ["update_task"], "\(noted.response)")
             _ = try await me.chat("add a note to the report: and Q4")
             #expect(try await me.get("/api/v1/tasks/\(report.id)").decode(TaskBody.self).description == "include Q3 numbers\nand Q4")
+            // A note keeps its words and punctuation, "please" included; a quoted one is what is in the quotes.
+            _ = try await me.chat("add a note to the report: check the totals twice please!")
+            _ = try await me.chat("add a note to the report: \"ask Sam\".")
+            #expect(
+                try await me.get("/api/v1/tasks/\(report.id)").decode(TaskBody.self).description
+                    == "include Q3 numbers\nand Q4\ncheck the totals twice please!\nask Sam"
+            )
             let shown = try await me.chat("show the report")
             #expect(shown.tool_calls.isEmpty && shown.response.contains("include Q3 numbers"), "\(shown.response)")
             let listed = try await me.chat("show the overdue tasks")
@@ -1161,6 +1168,25 @@ struct ChatInterpreterTests {
             let done = try await me.chat("mark the garden as done for today", in: added.conversation_id)
             #expect(Self.changes(done) == ["complete_task"], "\(done.response)")
             #expect(try await me.get("/api/v1/tasks/\(task?.id ?? 0)").decode(TaskBody.self).status == "completed")
+        }
+    }
+
+    @Test("'due next friday' right after an add gives the new task its date; without a task in focus, or asked, it is not a change")
+    func bareDue() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add book the venue")
+            let due = try await me.chat("due next friday at 5pm", in: added.conversation_id)
+            #expect(Self.changes(due) == ["update_task"] && due.response.hasPrefix("Moved **Book the venue** to"), "\(due.response)")
+            let task = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first
+            #expect(Self.newYorkDue(task)?.weekday == 6 && Self.newYorkDue(task)?.hour == 17, "\(String(describing: task))")
+            let asked = try await me.chat("due today?", in: added.conversation_id)
+            #expect(Self.changes(asked).isEmpty, "\(asked.response)")
+            let fresh = try await me.chat("due tomorrow")
+            #expect(Self.changes(fresh).isEmpty, "\(fresh.response)")
+            // Not a date after "due": not a move either.
+            let other = try await me.chat("due diligence for the merger", in: added.conversation_id)
+            #expect(!Self.changes(other).contains("update_task"), "\(other.response)")
         }
     }
 
