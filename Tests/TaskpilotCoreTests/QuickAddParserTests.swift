@@ -101,6 +101,15 @@ struct QuickAddParserTests {
         Case(text: "report due 12/25 at 3pm", title: "report", due: "2026-12-25 15:00"),
         Case(text: "dentist 12/8", title: "dentist", due: "2026-12-08"),
         Case(text: "read 1/2 of the book", title: "read 1/2 of the book"),
+        // A first number past 12 is no month: day first.
+        Case(text: "renew car tax 31/01/2027", title: "renew car tax", due: "2027-01-31"),
+        Case(text: "party on 24/12", title: "party", due: "2026-12-24"),
+        // An ordinal before a unit is an interval; "in 2 weeks on thursday" is the Thursday of that week.
+        Case(text: "water plants every 3rd day", title: "water plants", due: "2026-11-23", rrule: "FREQ=DAILY;INTERVAL=3"),
+        Case(text: "payroll every second week on friday", title: "payroll", due: "2026-11-27", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
+        Case(text: "x every 2nd day of the month", title: "x", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
+        Case(text: "dentist in two weeks on thursday", title: "dentist", due: "2026-12-10"),
+        Case(text: "review in 1 week friday 3pm", title: "review", due: "2026-12-04 15:00"),
         Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
         // A weekday by its place in the month makes a rule; one such day without "every" is a date when its month is
         // said, and otherwise its words stay rather than a date that would be a guess.

@@ -474,6 +474,12 @@ extension QuickAddParser {
             // "every 3 days", "every 2 months", "every 2 tuesdays" (every other Tuesday)
             interval = number
             cursor += 1
+        } else if let word = tokens.word(cursor), Int(word) == nil, let number = Self.ordinal(word), number > 1,
+            ["day", "week", "month", "year"].contains(tokens.word(cursor + 1) ?? ""), tokens.word(cursor + 2) != "of"
+        {
+            // "every 3rd day", "every second week": every 3 days, every 2 weeks ("every 2nd day of the month" is a day).
+            interval = number
+            cursor += 1
         }
         guard let unit = tokens.word(cursor) else { return nil }
         // "every 3rd friday", "every last weekday of the month", "every first and third monday": of the month, as
@@ -534,8 +540,10 @@ extension QuickAddParser {
             if let (days, used) = weekdayList(tokens, cursor) {
                 return (RecurrenceRule(frequency: .weekly, interval: interval, byWeekday: days), cursor + used - start)
             }
-            if let day = Self.ordinal(unit), unit != String(day) || tokens.word(cursor + 1) == "of" {
-                var next = cursor + 1
+            // "every 15th", "every 2nd day of the month".
+            let dayOf = tokens.matches(["day", "of"], at: cursor + 1)
+            if let day = Self.ordinal(unit), unit != String(day) || tokens.word(cursor + 1) == "of" || dayOf {
+                var next = cursor + (dayOf ? 2 : 1)
                 if tokens.matches(["of", "the", "month"], at: next) { next += 3 } else if tokens.matches(["of", "month"], at: next) { next += 2 }
                 return (RecurrenceRule(frequency: .monthly, interval: interval, byMonthDay: [day]), next - start)
             }
@@ -666,7 +674,15 @@ extension QuickAddParser {
         case "day", "days":
             found.day = today.adding(days: amount, calendar)
         case "week", "weeks":
-            found.day = today.adding(days: 7 * amount, calendar)
+            var day = today.adding(days: 7 * amount, calendar)
+            // "in 2 weeks on thursday": the Thursday of that week (weeks start on Monday).
+            let named = tokens.word(unitIndex + 1) == "on" ? unitIndex + 2 : unitIndex + 1
+            if let weekday = Self.weekday(tokens.word(named), allowShort: named == unitIndex + 2) {
+                day = day.adding(days: weekday.rawValue - day.weekday(calendar).rawValue, calendar)
+                found.day = day
+                return named + 1 - index
+            }
+            found.day = day
         case "month", "months":
             found.day = today.adding(months: amount, calendar)
         case "year", "years":
@@ -895,12 +911,16 @@ extension QuickAddParser {
     }
 
     /// "12/25", "12/25/2026", "12/25/26": month first, as written in the US (the order the examples use; the user's
-    /// locale is not known, so "25/12" is no date and stays in the title). Without a year, the next such date.
+    /// locale is not known), unless the first number cannot be a month ("25/12", "31/01/2027": day first). Without a
+    /// year, the next such date.
     func numericDay(_ word: String) -> Day? {
         let parts = word.split(separator: "/", omittingEmptySubsequences: false)
         guard (2...3).contains(parts.count), parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            let month = Int(parts[0]), let day = Int(parts[1]), parts[0].count <= 2, parts[1].count <= 2, (1...12).contains(month), day >= 1
+            var month = Int(parts[0]), var day = Int(parts[1]), parts[0].count <= 2, parts[1].count <= 2
         else { return nil }
+        // "31/01/2027" can only be day first: a first number past 12 is no month.
+        if month > 12, (1...12).contains(day) { (month, day) = (day, month) }
+        guard (1...12).contains(month), day >= 1 else { return nil }
         var year: Int?
         if parts.count == 3 {
             guard let written = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
