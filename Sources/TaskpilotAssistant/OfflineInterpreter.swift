@@ -776,7 +776,14 @@ public struct OfflineInterpreter: Sendable {
 
     static let searchMarkers = [
         "search for ", "search ", "find ", "about ", "containing ", "mentioning ", "matching ", "called ", "named ", "with the word ",
-        "that mention ", "tasks with ", "task with ", "todos with ",
+        "that mention ", "tasks with ", "task with ", "todos with ", "related to ", "regarding ",
+    ]
+
+    /// Words between a search marker and what to search for.
+    static let searchFillers = [
+        "tasks ", "task ", "todos ", "my ", "the ", "all ", "anything ", "everything ", "something ", "about ", "containing ", "mentioning ",
+        "matching ", "related to ", "regarding ",
+        "for ", "with the word ", "that mention ", "called ", "named ",
     ]
 
     /// What follows "tasks with" that is a filter, not words to search for ("tasks with the tag work", "with high priority").
@@ -925,7 +932,8 @@ public struct OfflineInterpreter: Sendable {
             if let range = lower.range(of: marker) {
                 if marker.hasSuffix(" with "), filterAfterWith.contains(where: { lower[range.upperBound...].hasPrefix($0) }) { continue }
                 var query = String(original[range.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-                for filler in ["tasks ", "task ", "my ", "the "] where query.lowercased().hasPrefix(filler) {
+                // "find tasks about the venue", "search my tasks for invoices": the words after the last such filler.
+                while let filler = Self.searchFillers.first(where: { query.lowercased().hasPrefix($0) && query.count > $0.count }) {
                     query.removeFirst(filler.count)
                 }
                 if !query.isEmpty && !["tasks", "my tasks", "task"].contains(query.lowercased()) {

@@ -1563,6 +1563,14 @@ struct ChatInterpreterTests {
             #expect(search.tool_calls.map(\.name) == ["list_tasks"] && !search.response.contains("🎉"), "\(search.response)")
             #expect(search.response.contains("zebra"), "\(search.response)")
             #expect(list.response.contains("🎉"), "\(list.response)")
+
+            // The words to search for come after the fillers ("find tasks about venue" searched "about venue").
+            _ = try await me.createTask(#"{"title": "Book the venue"}"#)
+            for said in ["find tasks about venue", "search my tasks for the venue", "show tasks related to venue", "find anything regarding venue"] {
+                let found = try await me.chat(said)
+                let query = found.tool_calls.first { $0.name == "list_tasks" }?.arguments["query"]?.stringValue
+                #expect(query == "venue" && found.response.contains("Book the venue"), "\(said): \(found.response)")
+            }
         }
     }
 }
