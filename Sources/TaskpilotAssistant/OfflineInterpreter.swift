@@ -486,11 +486,11 @@ public struct OfflineInterpreter: Sendable {
             let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(when)
             if parsed.title.isEmpty, parsed.dueAt != nil { body = "remind me \(when) to \(what)" }
         }
-        // Tasks repeat by the day at the shortest: "every 8 hours" would otherwise end up in the title.
+        // Tasks repeat by the hour at the shortest: "every 30 minutes" would otherwise end up in the title.
         if body.range(of: Self.subDailyPattern, options: [.regularExpression, .caseInsensitive]) != nil {
             return turn.reply(
-                "Tasks can repeat daily, weekly, monthly or yearly, but not every few hours or minutes. Nothing was added. "
-                    + "For several times a day, add one task per time, e.g. “take my meds every day at 8am” and “… every day at 4pm”."
+                "Tasks repeat every hour at the most often, and by a number of hours: say “every 2 hours” (or “every hour”, "
+                    + "“every 3 hours from 9am”). Nothing was added."
             )
         }
         let list = Self.namedList(in: &body)
@@ -1718,8 +1718,9 @@ public struct OfflineInterpreter: Sendable {
     /// One or more tags in a sentence: "work", "#work #q4", "work and home", "work, home".
     static let tagWords = #"(#?[\p{L}\p{N}_-]+(?:(?:\s*,\s*|\s+and\s+|\s+)#?[\p{L}\p{N}_-]+)*)"#
 
-    /// A repetition more often than daily: "every 2 hours", "every 30 minutes", "hourly".
-    static let subDailyPattern = #"\b(?:every\s+(?:\d+\s+|few\s+|couple\s+of\s+|other\s+)?(?:hours?|hrs?|minutes?|mins?)|hourly)\b"#
+    /// A repetition more often than hourly, or hours without a number: "every 30 minutes", "every few hours".
+    static let subDailyPattern =
+        #"\bevery\s+(?:(?:\d+\s+|few\s+|couple\s+of\s+|other\s+)?(?:minutes?|mins?)|(?:few|couple\s+of|several)\s+(?:hours?|hrs?))\b"#
 
     func reminder(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         if let reply = await dueDayReminder(lower, &turn) { return reply }

@@ -38,7 +38,7 @@ public enum TaskTools {
         "Due date: RFC 3339 date-time (2026-12-01T09:00:00Z), a local date-time (2026-12-01T09:00, read in the user's time zone), a date (2026-12-01, all-day) or words like \"tomorrow 5pm\" or \"next friday\". \"none\" or an empty string removes it."
     )
     static let recurrence = string(
-        "How the task repeats, in words (\"every monday\", \"every month on the 1st\", \"every 3rd friday\" = of the month, \"every! 2 weeks\" = counted from completion) or as an RRULE (FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1). Empty string removes it."
+        "How the task repeats, in words (\"every monday\", \"every 2 hours\", \"every month on the 1st\", \"every 3rd friday\" = of the month, \"every! 2 weeks\" = counted from completion) or as an RRULE (FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1). Empty string removes it."
     )
     static let reminders: JSONValue = .object([
         "type": "array", "maxItems": 10,
@@ -99,7 +99,7 @@ public enum TaskTools {
                 object["recurrence"] = .string(trimmed)
             } else {
                 let words =
-                    trimmed.lowercased().hasPrefix("every") || ["daily", "weekly", "monthly", "yearly"].contains(trimmed.lowercased())
+                    trimmed.lowercased().hasPrefix("every") || ["hourly", "daily", "weekly", "monthly", "yearly"].contains(trimmed.lowercased())
                     ? trimmed : "every " + trimmed
                 guard let rule = QuickAddParser(now: context.now, timeZone: zone).parse(words).recurrence else {
                     throw ToolError("Invalid argument recurrence: '\(text)' is not understood; try \"every monday\" or FREQ=WEEKLY;BYDAY=MO.")

@@ -55,7 +55,7 @@ extension RecurrenceRule {
             switch name {
             case "FREQ":
                 guard let parsed = RecurrenceFrequency(rawValue: value.lowercased()) else {
-                    throw .invalid(field, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+                    throw .invalid(field, "FREQ must be HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY")
                 }
                 frequency = parsed
             case "INTERVAL":

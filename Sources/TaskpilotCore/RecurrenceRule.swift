@@ -3,6 +3,8 @@ public import Foundation
 /// How often a recurring task repeats.
 public enum RecurrenceFrequency: String, Sendable, Codable, CaseIterable {
     case daily, weekly, monthly, yearly
+    /// Every so many hours of elapsed time ("drink water every 2 hours"): no days, weekdays or positions.
+    case hourly
 
     var rruleName: String { rawValue.uppercased() }
     var unit: String {
@@ -11,6 +13,7 @@ public enum RecurrenceFrequency: String, Sendable, Codable, CaseIterable {
         case .weekly: "week"
         case .monthly: "month"
         case .yearly: "year"
+        case .hourly: "hour"
         }
     }
 }
@@ -174,7 +177,8 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         if let anchor, !fromCompletion, rule.byMonthDay.isEmpty, rule.bySetPosition.isEmpty, frequency == .monthly || frequency == .yearly {
             rule.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: anchor)]
         }
-        rule.timeOfDay = anchor.flatMap { Self.gapTimeOfDay(of: $0, timeZone: timeZone) }
+        // An hourly series counts elapsed hours: no wall-clock time of day to keep.
+        rule.timeOfDay = frequency == .hourly ? nil : anchor.flatMap { Self.gapTimeOfDay(of: $0, timeZone: timeZone) }
         rule.byMonth = nil
         return rule
     }
@@ -217,12 +221,19 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     public func nextDue(previousDue: Date, completedAt: Date, occurrence: Int, timeZone: TimeZone) -> Date? {
         if let count, occurrence >= count { return nil }
         let reference = fromCompletion ? completedAt : previousDue
-        guard let next = nextOccurrence(after: reference, timeOfDayFrom: previousDue, timeZone: timeZone) else { return nil }
+        guard var next = nextOccurrence(after: reference, timeOfDayFrom: previousDue, timeZone: timeZone) else { return nil }
+        if frequency == .hourly {
+            // Hours go by fast: an hourly series completed late goes on at its first time after the completion
+            // (every 2 hours from 8:00, completed at 13:10, is next due at 14:00, not at 10:00, already past).
+            let step = Double(max(1, interval)) * 3600
+            if next <= completedAt { next = next.addingTimeInterval(step * ((completedAt.timeIntervalSince(next) / step).rounded(.down) + 1)) }
+        }
         if let until, next > until { return nil }
         return next
     }
 
-    /// The first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the rule's
+    /// An hourly rule's next date is `interval` hours of elapsed time after `reference`. Otherwise:
+    /// the first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the rule's
     /// ``timeOfDay`` if it has one, else at the local time of day of `timeOfDayFrom` (or of `reference` when nil).
     /// A time inside a daylight-saving gap becomes the first instant after the gap, on that day only.
     public func nextOccurrence(after reference: Date, timeOfDayFrom: Date? = nil, timeZone: TimeZone) -> Date? {
@@ -245,6 +256,8 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         }
 
         switch frequency {
+        case .hourly:
+            return reference.addingTimeInterval(Double(step) * 3600)
         case .daily:
             return addingDays(step)
         case .weekly:

@@ -288,11 +288,11 @@ public struct TaskChanges: Sendable, Equatable {
             }
         } else {
             guard let name = item.string("frequency") else {
-                if item.errors.isEmpty { item.fail("frequency", "is required: daily, weekly, monthly or yearly") }
+                if item.errors.isEmpty { item.fail("frequency", "is required: hourly, daily, weekly, monthly or yearly") }
                 return nil
             }
             guard let frequency = RecurrenceFrequency(rawValue: name.lowercased()) else {
-                item.fail("frequency", "must be one of daily, weekly, monthly, yearly")
+                item.fail("frequency", "must be one of hourly, daily, weekly, monthly, yearly")
                 return nil
             }
             rule = RecurrenceRule(frequency: frequency)

@@ -67,6 +67,8 @@ extension TaskItem {
                         "BYMONTH=\(month) is not the month of the due date: a yearly rule repeats on its due date's month; move due_at into that month"
                     )
                 )
+            } else if rule.frequency == .hourly, task.allDay {
+                errors.append(FieldError("recurrence.frequency", "hourly needs a due time, not an all-day date: give due_at a time of day"))
             } else if let due = task.dueAt, changes.recurrence != nil, let until = rule.until, until < due {
                 // A series that ends before it starts is a mistake (a year, a month): say so rather than repeat nothing.
                 errors.append(FieldError("recurrence.until", "must not be before the first due date (due_at)"))

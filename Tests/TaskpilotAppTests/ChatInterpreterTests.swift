@@ -1124,20 +1124,46 @@ struct ChatInterpreterTests {
         }
     }
 
-    @Test(
-        "'change it to every wednesday' moves the task to its first Wednesday, 'change the repetition to every 2 weeks' keeps it; 'every 8 hours' is refused, not a title"
-    )
+    @Test("'remind me to take my meds every 8 hours' repeats every 8 hours, through the worker; 'every 30 minutes' is refused, not a title")
+    func everyFewHours() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let meds = try await me.chat("remind me to take my meds every 8 hours")
+            #expect(Self.changes(meds) == ["add_task"], "\(meds.response)")
+            #expect(meds.response.contains("repeats every 8 hours"), "\(meds.response)")
+            let task = try #require(try await me.get("/api/v1/tasks?q=meds").decode(TaskListBody.self).items.first)
+            #expect(task.recurrence?.rrule == "FREQ=HOURLY;INTERVAL=8" && !task.all_day && task.reminders.count == 1, "\(task)")
+            // It starts at the next full hour.
+            let due = try #require(task.due_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date })
+            #expect(due > Date() && due.timeIntervalSinceNow <= 3600 && Int(due.timeIntervalSince1970) % 3600 == 0, "\(task.due_at ?? "")")
+            for (said, rrule) in [
+                ("drink water every 2 hours", "FREQ=HOURLY;INTERVAL=2"), ("check the oven every other hour", "FREQ=HOURLY;INTERVAL=2"),
+            ] {
+                let reply = try await me.chat(said)
+                #expect(Self.changes(reply) == ["add_task"], "\(said): \(reply.response)")
+                #expect(try await me.get("/api/v1/tasks?sort=created_at:desc").decode(TaskListBody.self).items.first?.recurrence?.rrule == rrule)
+            }
+            for said in ["stretch every 30 minutes", "add check the kids every few hours"] {
+                let reply = try await me.chat(said)
+                #expect(Self.changes(reply).isEmpty && reply.response.contains("every hour at the most often"), "\(said): \(reply.response)")
+            }
+            // Completing it makes the next one, 8 hours after this one's due time.
+            #expect(try await me.post("/api/v1/tasks/\(task.id)/complete", "").status == .ok)
+            var next: TaskBody?
+            for _ in 0..<50 where next == nil {
+                next = try await me.get("/api/v1/tasks?q=meds").decode(TaskListBody.self).items.first { $0.occurrence == 2 }
+                if next == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let nextDue = next?.due_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
+            #expect(nextDue == due.addingTimeInterval(8 * 3600), "\(String(describing: next))")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 4)
+        }
+    }
+
+    @Test("'change it to every wednesday' moves the task to its first Wednesday, 'change the repetition to every 2 weeks' keeps it")
     func changingTheRepetition() async throws {
         try await withAPI(.sqlite) { api in
             let (me, _) = try await api.registered(timezone: "America/New_York")
-            let hourly = try await me.chat("remind me to take my meds every 8 hours")
-            #expect(Self.changes(hourly).isEmpty && hourly.response.contains("not every few hours"), "\(hourly.response)")
-            // Without a command word too ("drink water every 2 hours" was not understood at all).
-            for said in ["drink water every 2 hours", "stretch every 30 minutes", "check the oven every other hour"] {
-                let reply = try await me.chat(said)
-                #expect(Self.changes(reply).isEmpty && reply.response.contains("not every few hours"), "\(said): \(reply.response)")
-            }
-
             let added = try await me.chat("gym on tuesdays and thursdays at 6pm")
             let id = added.conversation_id
             func gym() async throws -> TaskBody { try await me.get("/api/v1/tasks").decode(TaskListBody.self).items[0] }

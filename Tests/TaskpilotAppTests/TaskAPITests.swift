@@ -69,6 +69,36 @@ struct TaskAPITests {
         }
     }
 
+    @Test("an hourly rule needs a due time and no days; the sentence and RRULE say it", arguments: TestBackend.available)
+    func hourlyRule(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let task = try await me.createTask(
+                #"{"title": "drink water", "due_at": "2030-12-10T09:00", "recurrence": {"frequency": "hourly", "interval": 2}}"#
+            )
+            #expect(task.recurrence?.text == "every 2 hours" && task.recurrence?.rrule == "FREQ=HOURLY;INTERVAL=2")
+            let viaRRULE = try await me.createTask(#"{"title": "stretch", "due_at": "2030-12-10T09:30", "recurrence": "FREQ=HOURLY;COUNT=8"}"#)
+            #expect(viaRRULE.recurrence?.text == "every hour, 8 times")
+            for (body, field) in [
+                (#"{"title": "a", "due_at": "2030-12-10", "recurrence": {"frequency": "hourly"}}"#, "recurrence.frequency"),
+                (
+                    #"{"title": "a", "due_at": "2030-12-10T09:00", "recurrence": {"frequency": "hourly", "by_weekday": ["MO"]}}"#,
+                    "recurrence.by_weekday"
+                ),
+                (#"{"title": "a", "due_at": "2030-12-10T09:00", "recurrence": {"frequency": "minutely"}}"#, "recurrence.frequency"),
+            ] {
+                let response = try await me.post("/api/v1/tasks", body)
+                #expect(response.status == .unprocessableContent, "\(body)")
+                #expect(response.error?.details?.map(\.field) == [field], "\(body): \(response.text)")
+            }
+            // Made all-day later: refused as well, and nothing changes.
+            let allDay = try await me.patch("/api/v1/tasks/\(task.id)", #"{"due_at": "2030-12-11"}"#)
+            #expect(allDay.status == .unprocessableContent && allDay.error?.details?.map(\.field) == ["recurrence.frequency"], "\(allDay.text)")
+            #expect(try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self) == task)
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 2)
+        }
+    }
+
     @Test("list filters, sorts and pages through the API", arguments: TestBackend.available)
     func listing(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -109,6 +109,13 @@ struct QuickAddParserTests {
         Case(text: "payroll every second week on friday", title: "payroll", due: "2026-11-27", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
         Case(text: "x every 2nd day of the month", title: "x", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
         Case(text: "dentist in two weeks on thursday", title: "dentist", due: "2026-12-10"),
+        // Every so many hours: from a time said (today's while to come), or from the next full hour (now is 10:00).
+        Case(text: "drink water every 2 hours", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=2"),
+        Case(text: "meds every 8 hours from 2pm", title: "meds", due: "2026-11-23 14:00", rrule: "FREQ=HOURLY;INTERVAL=8"),
+        Case(text: "check the server hourly", title: "check the server", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY"),
+        Case(text: "stretch every hour tomorrow", title: "stretch", due: "2026-11-24 09:00", rrule: "FREQ=HOURLY"),
+        Case(text: "Hourly check", title: "Hourly check"),
+        Case(text: "stretch every 30 minutes", title: "stretch every 30 minutes"),
         Case(text: "review in 1 week friday 3pm", title: "review", due: "2026-12-04 15:00"),
         Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
         // A weekday by its place in the month makes a rule; one such day without "every" is a date when its month is

@@ -195,6 +195,40 @@ struct RecurrenceRuleTests {
         )
     }
 
+    @Test("an hourly rule counts elapsed hours, across a daylight-saving change, and goes on after a late completion")
+    func hourly() throws {
+        let newYork = zone("America/New_York")
+        let rule = RecurrenceRule(frequency: .hourly, interval: 2)
+        #expect(rule.text() == "every 2 hours" && RecurrenceRule(frequency: .hourly).text() == "every hour")
+        #expect(rule.rrule == "FREQ=HOURLY;INTERVAL=2")
+        #expect(try RecurrenceRule(rrule: "FREQ=HOURLY;INTERVAL=2") == rule)
+        // 00:30 on the night the clocks go back, 2 hours later is 01:30 the second time (EST): 2 hours of elapsed time.
+        let night = try #require(Timestamp.parse("2026-11-01T00:30:00-04:00", timeZone: newYork)?.date)
+        #expect(rule.nextOccurrence(after: night, timeZone: newYork).map(Timestamp.format) == "2026-11-01T06:30:00Z")
+        // On time: 2 hours after the due time; late (completed at 13:10 for 08:00): the first time after, 14:00.
+        let due = local("2026-11-23T08:00")
+        #expect(
+            rule.nextDue(previousDue: due, completedAt: local("2026-11-23T08:05"), occurrence: 1, timeZone: zone("UTC")) == local("2026-11-23T10:00")
+        )
+        #expect(
+            rule.nextDue(previousDue: due, completedAt: local("2026-11-23T13:10"), occurrence: 1, timeZone: zone("UTC")) == local("2026-11-23T14:00")
+        )
+        #expect(
+            rule.nextDue(previousDue: due, completedAt: local("2026-11-23T14:00"), occurrence: 1, timeZone: zone("UTC")) == local("2026-11-23T16:00")
+        )
+        // From completion: 2 hours after it.
+        let loose = RecurrenceRule(frequency: .hourly, interval: 2, fromCompletion: true)
+        #expect(
+            loose.nextDue(previousDue: due, completedAt: local("2026-11-23T13:10"), occurrence: 1, timeZone: zone("UTC"))
+                == local("2026-11-23T15:10")
+        )
+        // No days, weekdays or positions; no time of day remembered for a gap.
+        #expect(RecurrenceRule(frequency: .hourly, byWeekday: [.monday]).validate().map(\.field) == ["recurrence.by_weekday"])
+        #expect(RecurrenceRule(frequency: .hourly, byMonthDay: [1]).validate().map(\.field) == ["recurrence.by_month_day"])
+        let berlin = zone("Europe/Berlin")
+        #expect(RecurrenceRule(frequency: .hourly).normalized(anchor: local("2027-03-27T02:30", berlin), timeZone: berlin).timeOfDay == nil)
+    }
+
     @Test("a monthly rule remembers the due day, so the 31st survives February")
     func normalizationKeepsDay() throws {
         let utc = zone("UTC")
@@ -293,7 +327,7 @@ struct RecurrenceRuleTests {
     @Test(
         "invalid RRULE text is refused with a message",
         arguments: [
-            "", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MONTHLY;BYSETPOS=x", "INTERVAL=2", "FREQ",
+            "", "FREQ=MINUTELY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MONTHLY;BYSETPOS=x", "INTERVAL=2", "FREQ",
             "FREQ=MONTHLY;BYDAY=1MO,1FR", "FREQ=MONTHLY;BYDAY=1MO,TU", "FREQ=MONTHLY;BYDAY=1FR;BYSETPOS=1", "FREQ=MONTHLY;BYDAY=1XX",
             "FREQ=DAILY;BYHOUR=9,17", "FREQ=DAILY;BYHOUR=24", "FREQ=DAILY;BYMINUTE=60", "FREQ=DAILY;UNTIL=20260230",
         ]

@@ -83,7 +83,7 @@ struct TaskChangesTests {
             (#"{"title": "a", "reminders": [{}]}"#, ["reminders[0].offset_minutes"]),
             (#"{"title": "a", "reminders": ["soon"]}"#, ["reminders[0]"]),
             (#"{"title": "a", "reminders": [{"at": "later"}]}"#, ["reminders[0].at"]),
-            (#"{"title": "a", "recurrence": {"frequency": "hourly"}}"#, ["recurrence.frequency"]),
+            (#"{"title": "a", "recurrence": {"frequency": "minutely"}}"#, ["recurrence.frequency"]),
             (#"{"title": "a", "recurrence": {}}"#, ["recurrence.frequency"]),
             (#"{"title": "a", "recurrence": {"frequency": "daily", "interval": 0}}"#, ["recurrence.interval"]),
             (#"{"title": "a", "recurrence": {"frequency": "daily", "interval": 1.5}}"#, ["recurrence.interval"]),

@@ -943,11 +943,15 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
         {"frequency": "monthly", "by_weekday": ["MO", "TU", "WE", "TH", "FR"], "by_set_position": [-1]},
         {"frequency": "monthly", "interval": 2, "by_weekday": ["TU", "SA"], "by_set_position": [-2, 2]},
         {"frequency": "yearly", "by_weekday": ["TH"], "by_set_position": [4]},
+        {"frequency": "hourly"},
+        {"frequency": "hourly", "interval": 3, "from_completion": True, "count": 4},
     ]
     due = "2026-12-07"
     server_texts = []
     for rule in rules:
-        task = server.api("POST", "/api/v1/tasks", {"title": "Rule check", "due_at": due, "recurrence": rule}, token=creds["token"])
+        # An hourly rule needs a due time; the others are read on the all-day date.
+        due_at = due + "T09:00" if rule["frequency"] == "hourly" else due
+        task = server.api("POST", "/api/v1/tasks", {"title": "Rule check", "due_at": due_at, "recurrence": rule}, token=creds["token"])
         server_texts.append(task["recurrence"]["text"])
         server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
     browser_texts = driver.execute_async_script(

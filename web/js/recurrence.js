@@ -6,9 +6,9 @@ import { LONG_MONTHS, MONTHS, timeZone } from "./dates.js";
 
 export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const NAMES = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
-const UNITS = { daily: "day", weekly: "week", monthly: "month", yearly: "year" };
+const UNITS = { hourly: "hour", daily: "day", weekly: "week", monthly: "month", yearly: "year" };
 
-/** The unit word of a frequency: day, week, month, year. */
+/** The unit word of a frequency: hour, day, week, month, year. */
 export function unitOf(frequency) {
   return UNITS[frequency] || "day";
 }

@@ -282,7 +282,9 @@ extension QuickAddParser {
         } else {
             // "the weekly report", "my daily walk", "file the quarterly taxes": after "the" or a possessive the word
             // describes the thing, and stays in the title ("a daily standup" is one that repeats).
-            let adverbs: Set<String> = ["daily", "weekly", "biweekly", "bi-weekly", "fortnightly", "monthly", "quarterly", "yearly", "annually"]
+            let adverbs: Set<String> = [
+                "hourly", "daily", "weekly", "biweekly", "bi-weekly", "fortnightly", "monthly", "quarterly", "yearly", "annually",
+            ]
             if adverbs.contains(word), index > 0,
                 ["the", "my", "our", "your", "his", "her", "their", "this", "next", "last"].contains(tokens.words[index - 1])
             {
@@ -296,6 +298,7 @@ extension QuickAddParser {
                 rule = RecurrenceRule(frequency: .monthly, byMonthDay: [-1])
                 cursor = index + (monthEnd ?? 0)
             case "daily": rule = RecurrenceRule(frequency: .daily)
+            case "hourly": rule = RecurrenceRule(frequency: .hourly)
             case "weekly", "biweekly", "bi-weekly", "fortnightly":
                 rule = RecurrenceRule(frequency: .weekly, interval: word == "weekly" ? 1 : 2)
                 if tokens.word(cursor) == "on", let (days, used) = weekdayList(tokens, cursor + 1) {
@@ -437,6 +440,7 @@ extension QuickAddParser {
             case .weekly: singular == "week" && rule.byWeekday.count <= 1
             case .monthly: singular == "month" && rule.byMonthDay.count <= 1
             case .yearly: singular == "year"
+            case .hourly: singular == "hour"
             }
         guard matches, number > 0, number % rule.interval == 0 else { return nil }
         return number / rule.interval
@@ -496,6 +500,8 @@ extension QuickAddParser {
             return (rule, cursor + positioned.used - start)
         }
         switch unit {
+        case "hour", "hours", "hr", "hrs":
+            return (RecurrenceRule(frequency: .hourly, interval: interval), cursor + 1 - start)
         case "day", "days":
             return (RecurrenceRule(frequency: .daily, interval: interval), cursor + 1 - start)
         case "morning", "evening", "night", "afternoon":

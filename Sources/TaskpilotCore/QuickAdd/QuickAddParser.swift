@@ -70,7 +70,7 @@ public struct QuickAddParser: Sendable {
 
     /// Words that, first in the text, name the thing rather than schedule it.
     static let titleLeadWords: Set<String> = [
-        "daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays", "biweekly", "bi-weekly",
+        "hourly", "daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays", "biweekly", "bi-weekly",
         "fortnightly", "quarterly",
     ]
 
@@ -152,7 +152,9 @@ public struct QuickAddParser: Sendable {
 
     func resolve(_ found: Findings, title: String) -> QuickAddResult {
         var result = QuickAddResult(title: title, priority: found.priority, tags: found.tags)
-        let clock = found.clock ?? found.ruleClock
+        // An hourly series said with a day but no time starts at 9:00 that day ("every 2 hours tomorrow").
+        let startOfHours = found.rule?.frequency == .hourly && found.day != nil ? Clock(hour: 9, minute: 0) : nil
+        let clock = found.clock ?? found.ruleClock ?? startOfHours
         if let instant = found.instant {
             result.dueAt = instant
         } else if let day = found.day {
@@ -160,7 +162,7 @@ public struct QuickAddParser: Sendable {
             result.allDay = clock == nil
         } else if let rule = found.rule {
             result.dueAt = firstOccurrence(of: rule, clock: clock)
-            result.allDay = clock == nil
+            result.allDay = clock == nil && rule.frequency != .hourly
         } else if let clock {
             let today = date(self.today, clock)
             result.dueAt = today.flatMap { $0 > now ? $0 : date(self.today.adding(days: 1, calendar), clock) }
@@ -190,6 +192,11 @@ public struct QuickAddParser: Sendable {
 
     /// The first due date of a new recurring task: today if the rule includes today (and the time is still ahead).
     func firstOccurrence(of rule: RecurrenceRule, clock: Clock?) -> Date? {
+        if rule.frequency == .hourly {
+            // "every 2 hours from 9am": at that time (today's while it is to come); else at the next full hour.
+            if let clock { return date(today, clock).flatMap { $0 > now ? $0 : date(today.adding(days: 1, calendar), clock) } }
+            return calendar.dateInterval(of: .hour, for: now)?.end
+        }
         guard let startToday = date(today, clock ?? Clock(hour: 0, minute: 0)) else { return nil }
         if rule.frequency == .yearly, let month = rule.byMonth {
             // "every last sunday of march": the first such day in that month, this year or the next.
@@ -207,7 +214,7 @@ public struct QuickAddParser: Sendable {
         var candidate: Date?
         let includesToday: Bool
         switch rule.frequency {
-        case .daily: includesToday = true
+        case .daily, .hourly: includesToday = true
         case .weekly:
             includesToday = rule.byWeekday.isEmpty || rule.byWeekday.contains(Weekday(calendarWeekday: calendar.component(.weekday, from: now)))
         case .monthly, .yearly:

@@ -53,6 +53,7 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
     if ($("#task-due-time").value) $("#task-all-day").checked = false;
     if ($("#task-due-time").value && !$("#task-due-date").value) $("#task-due-date").value = todayKey();
     syncDue();
+    syncRepeat();
   });
   $("#task-due-date").addEventListener("input", () => {
     syncDue();
@@ -437,7 +438,9 @@ function syncRepeat() {
   const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null), due || null);
   text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(sentence) }));
   if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
-  else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(due)}` }));
+  else if (frequency === "hourly" && !$("#task-due-time").value) {
+    text.append(el("span", { class: "recurrence-warning", text: " — needs a due time" }));
+  } else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(due)}` }));
   text.hidden = false;
 }
 
