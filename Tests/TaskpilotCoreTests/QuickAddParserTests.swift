@@ -109,6 +109,14 @@ struct QuickAddParserTests {
         Case(text: "payroll every second week on friday", title: "payroll", due: "2026-11-27", rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
         Case(text: "x every 2nd day of the month", title: "x", due: "2026-12-02", rrule: "FREQ=MONTHLY;BYMONTHDAY=2"),
         Case(text: "dentist in two weeks on thursday", title: "dentist", due: "2026-12-10"),
+        // The end of a period said with "this" or "next"; a weekend after "over", "at", "on".
+        Case(text: "finish report by end of next week", title: "finish report", due: "2026-12-04"),
+        Case(text: "finish report by the end of this week", title: "finish report", due: "2026-11-27"),
+        Case(text: "close the books by the end of next month", title: "close the books", due: "2026-12-31"),
+        Case(text: "taxes by end of year", title: "taxes", due: "2026-12-31"),
+        Case(text: "plan trip over the weekend", title: "plan trip", due: "2026-11-28"),
+        Case(text: "call grandma at the weekend", title: "call grandma", due: "2026-11-28"),
+        Case(text: "plan the weekend trip", title: "plan the weekend trip"),
         // Every so many hours: from a time said (today's while to come), or from the next full hour (now is 10:00).
         Case(text: "drink water every 2 hours", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=2"),
         Case(text: "meds every 8 hours from 2pm", title: "meds", due: "2026-11-23 14:00", rrule: "FREQ=HOURLY;INTERVAL=8"),

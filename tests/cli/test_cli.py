@@ -217,7 +217,9 @@ def test_recurrence_in_words_or_as_an_rrule(server, home):
 
     bad = run(server, home, "edit", task_id, "--recurrence", "whenever it rains")
     assert bad.returncode == 1 and "--recurrence" in bad.stderr and "every monday" in bad.stderr and "FREQ=" in bad.stderr
-    bad_rrule = run(server, home, "edit", task_id, "--recurrence", "FREQ=HOURLY")
+    hourly = run(server, home, "edit", task_id, "--recurrence", "every 2 hours")
+    assert hourly.returncode == 0 and "repeats     every 2 hours" in hourly.stdout, hourly.stdout + hourly.stderr
+    bad_rrule = run(server, home, "edit", task_id, "--recurrence", "FREQ=MINUTELY")
     assert bad_rrule.returncode == 1 and "FREQ" in bad_rrule.stderr
     assert edit(server, home, task_id, "--recurrence", "none")["recurrence"] is None
     assert run(server, home, "rm", task_id).returncode == 0

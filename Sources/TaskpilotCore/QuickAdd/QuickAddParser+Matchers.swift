@@ -719,6 +719,14 @@ extension QuickAddParser {
         }
         // "later today", "later tonight".
         if tokens.word(start) == "later", ["today", "tonight"].contains(tokens.word(start + 1) ?? "") { start += 1 }
+        // "over the weekend", "at the weekend", "on the weekend": the coming one ("plan the weekend trip" is a title).
+        if ["over", "at", "during"].contains(tokens.word(index) ?? "") || start > index {
+            let from = tokens.word(start) == "the" ? start : (["over", "at", "during"].contains(tokens.word(start) ?? "") ? start + 1 : nil)
+            if let from, tokens.matches(["the", "weekend"], at: from) {
+                found.day = nextWeekday(.saturday, includeToday: true)
+                return from + 2 - index
+            }
+        }
         if let (day, used) = relativeDay(tokens, start) ?? positionedDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
             if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
@@ -814,6 +822,25 @@ extension QuickAddParser {
             return (Day(year: today.year, month: today.month, day: length), tokens.word(start + 2) == "the" ? 4 : 3)
         case "end" where tokens.matches(["end", "of", "week"], at: start) || tokens.matches(["end", "of", "the", "week"], at: start):
             return (nextWeekday(.friday, includeToday: true), tokens.word(start + 2) == "the" ? 4 : 3)
+        case "end" where tokens.matches(["end", "of", "this", "week"], at: start):
+            return (nextWeekday(.friday, includeToday: true), 4)
+        case "end" where tokens.matches(["end", "of", "this", "month"], at: start):
+            return (
+                Day(year: today.year, month: today.month, day: RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)),
+                4
+            )
+        case "end" where tokens.matches(["end", "of", "next", "week"], at: start):
+            // The Friday of next week (weeks start on Monday).
+            return (nextWeekday(.monday, includeToday: false).adding(days: 4, calendar), 4)
+        case "end" where tokens.matches(["end", "of", "next", "month"], at: start):
+            let next = Day(year: today.year, month: today.month, day: 1).adding(months: 1, calendar)
+            return (
+                Day(year: next.year, month: next.month, day: RecurrenceRule.daysInMonth(year: next.year, month: next.month, calendar: calendar)), 4
+            )
+        case "end"
+        where tokens.matches(["end", "of", "the", "year"], at: start) || tokens.matches(["end", "of", "year"], at: start)
+            || tokens.matches(["end", "of", "this", "year"], at: start):
+            return (Day(year: today.year, month: 12, day: 31), tokens.word(start + 2) == "year" ? 3 : 4)
         case "end" where tokens.matches(["end", "of", "day"], at: start) || tokens.matches(["end", "of", "the", "day"], at: start):
             return (today, tokens.word(start + 2) == "the" ? 4 : 3)
         case "end" where endOfNamedMonth(tokens, start) != nil:
@@ -846,7 +873,9 @@ extension QuickAddParser {
                 return (nextWeekday(.monday, includeToday: false).adding(days: day.rawValue - 1, calendar), 2)
             }
             return nil
-        case "weekend": return (nextWeekday(.saturday, includeToday: true), 1)
+        case "weekend" where start == 0 || Self.dateLeads.contains(tokens.words[start - 1]) || shortDayStands(tokens, start):
+            // "by weekend", "clean the garage weekend"; in "plan the weekend trip" it names the trip.
+            return (nextWeekday(.saturday, includeToday: true), 1)
         default:
             let allowShort = start > 0 && (["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "") || shortDayStands(tokens, start))
             if let day = Self.weekday(word, allowShort: allowShort), !word.hasSuffix("s") || word.count <= 6 {
