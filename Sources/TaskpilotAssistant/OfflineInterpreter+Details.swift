@@ -349,3 +349,53 @@ extension OfflineInterpreter {
         }
     }
 }
+
+extension OfflineInterpreter {
+    /// "duplicate it", "copy the report", "make a copy of the dentist for next friday": a new pending task with the
+    /// title, description, priority, tags, rule and relative reminders of one, due when it is or when said.
+    func duplicating(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        guard
+            var reference = Self.capture(
+                lower,
+                text,
+                [#"^(?:duplicate|copy|clone|(?:make|create|add)\s+(?:a\s+)?(?:copy|duplicate)\s+of)\s+(.+)$"#]
+            )
+        else { return nil }
+        let zone = turn.context.user.timeZone
+        // "… for next friday": a date for the copy; "copy the plan for the offsite" names the task.
+        var when: QuickAddResult?
+        if let (named, words) = Self.captures(reference.lowercased(), reference, [#"^(.+?)\s+(?:for|to|on)\s+(.+)$"#]) {
+            let parsed = QuickAddParser(now: turn.context.now, timeZone: zone).parse(words)
+            if parsed.title.isEmpty, parsed.dueAt != nil { (reference, when) = (named, parsed) }
+        }
+        // "copy keys tomorrow" names no task of the user's: a task to add, for `add`.
+        let resolution = await resolve(reference, prefer: nil, turn: turn)
+        if case .missing = resolution, Self.rowReference(reference, rows: turn.rows) == nil, reference.lowercased() != "it" { return nil }
+        return await act(on: reference, resolved: resolution, turn: &turn) { task, turn in
+            var arguments: [String: JSONValue] = ["title": .string(task.title), "priority": .string(task.priority.rawValue)]
+            if !task.description.isEmpty { arguments["description"] = .string(task.description) }
+            if !task.tags.isEmpty { arguments["tags"] = .array(task.tags.map { .string($0) }) }
+            if let due = when?.dueAt ?? task.dueAt {
+                let allDay = when.map(\.allDay) ?? task.allDay
+                arguments["due"] = .string(allDay ? Self.localDate(due, zone) : Timestamp.format(due))
+                if let rule = task.recurrence { arguments["recurrence"] = Self.recurrenceArgument(rule) }
+                let relative = task.reminders.compactMap { reminder -> JSONValue? in
+                    guard case .beforeDue = reminder.trigger else { return nil }
+                    return TaskTools.reminderInput(reminder.trigger)
+                }
+                if !relative.isEmpty { arguments["reminders"] = .array(relative) }
+            }
+            switch await turn.run("add_task", arguments) {
+            case .success(let result):
+                guard let id = result["task_id"]?.int64Value else { return turn.reply("The copy was not created.") }
+                let copy = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
+                let details = copy.map { Self.describe($0, zone: zone) } ?? ""
+                return turn.reply(
+                    "Copied **\(Self.escape(task.title))** as task \(id)\(details.isEmpty ? "." : " — " + details + ".")",
+                    focus: [id]
+                )
+            case .failure(let error): return turn.reply("I couldn't copy **\(Self.escape(task.title))**: \(error.message)")
+            }
+        }
+    }
+}

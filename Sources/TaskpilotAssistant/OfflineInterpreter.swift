@@ -140,7 +140,8 @@ public struct OfflineInterpreter: Sendable {
         { $0.clearing }, { $0.describing }, { $0.skipping },
         { $0.repeating }, { $0.idList }, { $0.bulkChange }, { $0.bulk }, { $0.bulkMove }, { $0.tagging },
         { $0.reminder },
-        { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add }, { $0.list },
+        { $0.duplicating }, { $0.rename }, { $0.reschedule }, { $0.prioritize }, { $0.reopen }, { $0.complete }, { $0.delete }, { $0.add },
+        { $0.list },
     ]
 
     /// Whether a message without a command word still describes a task: a title and a due date or a repetition.
@@ -555,18 +556,21 @@ public struct OfflineInterpreter: Sendable {
         }
         if let priority = parsed.priority { arguments["priority"] = .string(priority.rawValue) }
         if !parsed.tags.isEmpty { arguments["tags"] = .array(parsed.tags.map { .string($0) }) }
-        if let rule = parsed.recurrence {
-            // RRULE text cannot carry "from completion"; the tool reads the words.
-            arguments["recurrence"] = .string(
-                rule.fromCompletion
-                    ? "every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: "")
-                    : rule.rrule
-            )
-        }
+        if let rule = parsed.recurrence { arguments["recurrence"] = recurrenceArgument(rule) }
         if !parsed.reminders.isEmpty {
             arguments["reminders"] = .array(parsed.reminders.map(TaskTools.reminderInput))
         }
         return arguments
+    }
+
+    /// A rule as add_task's `recurrence`: RRULE text, or words for one counted from completion (RRULE text cannot
+    /// carry that; the tool reads the words).
+    static func recurrenceArgument(_ rule: RecurrenceRule) -> JSONValue {
+        .string(
+            rule.fromCompletion
+                ? "every! " + rule.text().replacingOccurrences(of: "every ", with: "").replacingOccurrences(of: " after completion", with: "")
+                : rule.rrule
+        )
     }
 
     /// Takes "to my shopping list" (or "on the groceries list", "for my work list", "to groceries") off the end of the

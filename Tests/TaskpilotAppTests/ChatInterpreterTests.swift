@@ -1216,6 +1216,36 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'duplicate it' copies the task in focus; 'copy the report for next friday' gives the copy that date; 'undo' removes it")
+    func duplicating() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add weekly report every friday 4pm p2 #work remind me 1 hour before")
+            let id = added.conversation_id
+            _ = try await me.chat("add a note: include the numbers", in: id)
+            let copied = try await me.chat("duplicate it", in: id)
+            #expect(Self.changes(copied) == ["add_task"] && copied.response.hasPrefix("Copied **Weekly report** as task"), "\(copied.response)")
+            let tasks = try await me.get("/api/v1/tasks?sort=created_at:asc").decode(TaskListBody.self).items
+            #expect(tasks.count == 2, "\(tasks)")
+            if tasks.count == 2 {
+                let (original, copy) = (tasks[0], tasks[1])
+                #expect(copy.title == original.title && copy.description == "include the numbers" && copy.priority == original.priority)
+                #expect(copy.tags == ["work"] && copy.due_at == original.due_at && copy.recurrence?.rrule == original.recurrence?.rrule)
+                #expect(copy.reminders.map(\.offset_minutes) == [60] && copy.id != original.id)
+            }
+            let dated = try await me.chat("copy the weekly report for next friday 9am", in: id)
+            #expect(Self.changes(dated) == ["add_task"], "\(dated.response)")
+            let newest = try await me.get("/api/v1/tasks?sort=created_at:desc").decode(TaskListBody.self).items.first
+            #expect(Self.newYorkDue(newest)?.weekday == 6 && Self.newYorkDue(newest)?.hour == 9, "\(String(describing: newest))")
+            let undone = try await me.chat("undo", in: id)
+            #expect(undone.response.hasPrefix("Undone"), "\(undone.response)")
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 2)
+            // Something to copy that is no task of the user's is a task to add.
+            let keys = try await me.chat("copy keys for the new tenant tomorrow")
+            #expect(Self.changes(keys) == ["add_task"] && keys.response.contains("Copy keys for the new tenant"), "\(keys.response)")
+        }
+    }
+
     @Test("'and also book an MOT' after an add adds it; 'then make it urgent' changes the task in focus; one task to delete is 'it'")
     func followingOn() async throws {
         try await withAPI(.sqlite) { api in

@@ -117,6 +117,12 @@ struct QuickAddParserTests {
         Case(text: "plan trip over the weekend", title: "plan trip", due: "2026-11-28"),
         Case(text: "call grandma at the weekend", title: "call grandma", due: "2026-11-28"),
         Case(text: "plan the weekend trip", title: "plan the weekend trip"),
+        // Weekdays as one word: a list with slashes, a span with a dash.
+        Case(text: "standup mon-fri 9am", title: "standup", due: "2026-11-24 09:00", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        Case(text: "gym mon/wed/fri 7am", title: "gym", due: "2026-11-25 07:00", rrule: "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+        Case(text: "yoga every tue/thu", title: "yoga", due: "2026-11-24", rrule: "FREQ=WEEKLY;BYDAY=TU,TH"),
+        Case(text: "on call every sat-sun", title: "on call", due: "2026-11-28", rrule: "FREQ=WEEKLY;BYDAY=SA,SU"),
+        Case(text: "read pages 10-12", title: "read pages 10-12"),
         // Every so many hours: from a time said (today's while to come), or from the next full hour (now is 10:00).
         Case(text: "drink water every 2 hours", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=2"),
         Case(text: "meds every 8 hours from 2pm", title: "meds", due: "2026-11-23 14:00", rrule: "FREQ=HOURLY;INTERVAL=8"),

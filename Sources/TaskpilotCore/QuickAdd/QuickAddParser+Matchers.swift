@@ -572,18 +572,33 @@ extension QuickAddParser {
         }
     }
 
-    /// "monday", "mon, wed and fri", "tuesday & thursday".
+    /// "monday", "mon, wed and fri", "tuesday & thursday", "mon/wed/fri", "mon-fri".
     func weekdayList(_ tokens: Tokens, _ start: Int) -> ([Weekday], Int)? {
         var days: [Weekday] = []
         var cursor = start
-        while let day = Self.weekday(tokens.word(cursor), allowShort: true) {
-            days.append(day)
+        while let found = Self.weekday(tokens.word(cursor), allowShort: true).map({ [$0] }) ?? Self.weekdayGroup(tokens.word(cursor)) {
+            days += found
             cursor += 1
             if ["and", "&", ","].contains(tokens.word(cursor) ?? ""), Self.weekday(tokens.word(cursor + 1), allowShort: true) != nil {
                 cursor += 1
             }
         }
         return days.isEmpty ? nil : (days, cursor - start)
+    }
+
+    /// Weekdays written as one word: "mon/wed/fri", "tue/thu", or a span "mon-fri" (both ends included).
+    static func weekdayGroup(_ word: String?) -> [Weekday]? {
+        guard let word else { return nil }
+        if word.contains("/") {
+            let days = word.split(separator: "/").compactMap { weekday(String($0), allowShort: true) }
+            return days.count >= 2 && days.count == word.split(separator: "/").count ? days : nil
+        }
+        let ends = word.split(whereSeparator: { $0 == "-" || $0 == "–" })
+        guard ends.count == 2, let first = weekday(String(ends[0]), allowShort: true), let last = weekday(String(ends[1]), allowShort: true),
+            first != last
+        else { return nil }
+        let length = (last.rawValue - first.rawValue + 7) % 7
+        return (0...length).compactMap { Weekday(rawValue: (first.rawValue - 1 + $0) % 7 + 1) }
     }
 
     /// Weekdays at their positions in a month: "first friday", "3rd tuesday", "last weekday", "1st and 3rd monday",
