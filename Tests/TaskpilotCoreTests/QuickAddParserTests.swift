@@ -130,6 +130,8 @@ struct QuickAddParserTests {
         Case(text: "stretch every hour tomorrow", title: "stretch", due: "2026-11-24 09:00", rrule: "FREQ=HOURLY"),
         Case(text: "Hourly check", title: "Hourly check"),
         Case(text: "stretch every 30 minutes", title: "stretch every 30 minutes"),
+        Case(text: "drink water every hour until 6pm", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;UNTIL=20261123T170000Z"),
+        Case(text: "meds every 6 hours for 3 days", title: "meds", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=6;COUNT=12"),
         Case(text: "review in 1 week friday 3pm", title: "review", due: "2026-12-04 15:00"),
         Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
         // A weekday by its place in the month makes a rule; one such day without "every" is a date when its month is

@@ -362,6 +362,12 @@ extension QuickAddParser {
         {
             rule.until = RecurrenceRule.endOfDay(year: day.year, month: day.month, day: day.day, timeZone: timeZone)
             cursor += 1 + used
+        } else if rule.until == nil, rule.frequency == .hourly, tokens.word(cursor) == "until",
+            let (end, used) = clock(tokens, cursor + 1, requireMarker: false)
+        {
+            // "every hour until 6pm": today's 6pm while it is to come, else tomorrow's.
+            rule.until = date(today, end).flatMap { $0 > now ? $0 : date(today.adding(days: 1, calendar), end) }
+            cursor += 1 + used
         }
         var countStart = cursor
         if tokens.word(countStart) == "for" { countStart += 1 }
@@ -440,10 +446,12 @@ extension QuickAddParser {
             case .weekly: singular == "week" && rule.byWeekday.count <= 1
             case .monthly: singular == "month" && rule.byMonthDay.count <= 1
             case .yearly: singular == "year"
-            case .hourly: singular == "hour"
+            case .hourly: ["hour", "day", "week"].contains(singular ?? "")
             }
-        guard matches, number > 0, number % rule.interval == 0 else { return nil }
-        return number / rule.interval
+        // An hourly rule for days or weeks: its hours ("every 6 hours for 3 days" is 12 times).
+        let hours = rule.frequency == .hourly ? number * (Self.minutes(unit: unit) ?? 60) / 60 : number
+        guard matches, hours > 0, hours % rule.interval == 0 else { return nil }
+        return hours / rule.interval
     }
 
     /// "end of December", "the end of march": the last day of that month, this year or, once it is past, next year.
