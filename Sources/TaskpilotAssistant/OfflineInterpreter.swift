@@ -112,7 +112,7 @@ public struct OfflineInterpreter: Sendable {
         // "drink water every 2 hours" is a task too, one that cannot repeat that often: `add` says so.
         if !Self.isQuestion(lower),
             Self.readsAsTask(said, context: turn.context) || Self.followsOn(message)
-                || said.range(of: Self.subDailyPattern, options: [.regularExpression, .caseInsensitive]) != nil,
+                || said.range(of: Self.tooOftenPattern, options: [.regularExpression, .caseInsensitive]) != nil,
             let reply = await add("add " + said, "add " + said.lowercased(), &turn)
         {
             return reply
@@ -488,7 +488,7 @@ public struct OfflineInterpreter: Sendable {
             if parsed.title.isEmpty, parsed.dueAt != nil { body = "remind me \(when) to \(what)" }
         }
         // Tasks repeat by the hour at the shortest: "every 30 minutes" would otherwise end up in the title.
-        if body.range(of: Self.subDailyPattern, options: [.regularExpression, .caseInsensitive]) != nil {
+        if body.range(of: Self.tooOftenPattern, options: [.regularExpression, .caseInsensitive]) != nil {
             return turn.reply(
                 "Tasks repeat every hour at the most often, and by a number of hours: say “every 2 hours” (or “every hour”, "
                     + "“every 3 hours from 9am”). Nothing was added."
@@ -1723,7 +1723,7 @@ public struct OfflineInterpreter: Sendable {
     static let tagWords = #"(#?[\p{L}\p{N}_-]+(?:(?:\s*,\s*|\s+and\s+|\s+)#?[\p{L}\p{N}_-]+)*)"#
 
     /// A repetition more often than hourly, or hours without a number: "every 30 minutes", "every few hours".
-    static let subDailyPattern =
+    static let tooOftenPattern =
         #"\bevery\s+(?:(?:\d+\s+|few\s+|couple\s+of\s+|other\s+)?(?:minutes?|mins?)|(?:few|couple\s+of|several)\s+(?:hours?|hrs?))\b"#
 
     func reminder(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {

@@ -158,6 +158,8 @@ struct QuickAddParserTests {
         Case(text: "dentist 3.1.2027", title: "dentist", due: "2027-01-03"),
         Case(text: "renew by 1.3", title: "renew", due: "2027-03-01"),
         Case(text: "read chapter 2.5 notes", title: "read chapter 2.5 notes"),
+        Case(text: "release 1.2.24 notes", title: "release 1.2.24 notes"),
+        Case(text: "party on 3.1.27", title: "party", due: "2027-01-03"),
         Case(text: "Meeting next week", title: "Meeting", due: "2026-11-30"),
         Case(text: "Something next month", title: "Something", due: "2026-12-01"),
         Case(text: "x #tag1 #Tag1", title: "x", tags: ["tag1"]),

@@ -987,8 +987,9 @@ extension QuickAddParser {
         return resolve(month: month, day: day, year: year)
     }
 
-    /// "15.12.", "15.12.2026", "3.1.27": day first, as dates are written with dots. Without a year it is the next such
-    /// date, and a date only when it ends with its dot or follows "on", "by", "due", …: "2.5" is also a number.
+    /// "15.12.", "15.12.2026", "on 3.1.27": day first, as dates are written with dots. Without a year of four digits it
+    /// is a date only when it ends with its dot or follows "on", "by", "due", …: "2.5" is also a number, "1.2.24" a
+    /// version. Without a year, the next such date.
     func dottedDay(_ tokens: Tokens, _ index: Int) -> Day? {
         guard let word = tokens.word(index), word.contains(".") else { return nil }
         let parts = word.split(separator: ".", omittingEmptySubsequences: false)
@@ -999,7 +1000,9 @@ extension QuickAddParser {
         if parts.count == 3 {
             guard let written = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
             year = written < 100 ? 2000 + written : written
-        } else {
+        }
+        // A year of four digits makes it a date anywhere; "1.2.24" may be a version, and "2.5" a number.
+        if parts.count == 2 || parts[2].count == 2 {
             let closed = tokens.raw[index].trimmingCharacters(in: CharacterSet(charactersIn: ",;)")).hasSuffix(".")
             guard closed || index > 0 && Self.dateLeads.contains(tokens.words[index - 1]) else { return nil }
         }
