@@ -281,14 +281,14 @@ public struct OfflineInterpreter: Sendable {
         | You say | I do |
         |---|---|
         | add buy milk tomorrow 5pm #home | create a task with a due date and tags |
-        | remind me to pay rent on the 1st of every month at 9am | a recurring task with a reminder |
-        | what reminders do I have? · remind me about it an hour before · cancel the rent reminder | see, add or remove reminders |
+        | remind me to pay rent on the 1st of every month at 9am · take my meds every 8 hours | a recurring task with a reminder |
+        | what reminders do I have? · remind me about it an hour before · remind me the day before · cancel the rent reminder | see, add or remove reminders |
         | what's due today? · what's due on friday? · show overdue tasks · how many tasks do I have? | list or count tasks |
         | show task 12 | show one task in full |
         | search for invoice · list tasks tagged work | search and filter |
         | complete task 12 · mark the report as done | complete a task by id or by name |
         | move it to friday · make it urgent · tag it with work | change the task we just talked about |
-        | rename the report to Q4 report · delete the dentist task | rename or delete |
+        | rename the report to Q4 report · duplicate it · delete the dentist task | rename, copy or delete |
         | delete completed tasks · mark all tasks complete · make all work tasks high priority | bulk actions (I ask before changing many) |
         | give me a summary · what's next? | counts of what is open, late and due; the five that come first |
         | undo | take back my last change to a task |
