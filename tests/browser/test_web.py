@@ -658,8 +658,16 @@ def test_quick_add_parses_and_previews(driver, server, creds):
     assert item["badge"] == "Urgent"
     assert "every month" in item["repeat"]
     gone(driver, "#quick-preview")
-    # What adding would refuse, the preview says before Enter.
+    # A reminder of a task on a day without a time is at 9:00 that morning, and the preview says so.
     quick = css(driver, "#quick-input")
+    quick.send_keys("renew passport friday remind me the day before")
+    if server.has_endpoint("POST", "/api/v1/tasks/quick/preview", {"text": "x"}, creds["token"]):
+        preview = visible(driver, "#quick-preview")
+        wait(driver, lambda d: "9:00 the day before" in preview.text, message="the preview does not say when the reminder comes")
+    quick.clear()
+    quick.send_keys(" ", Keys.BACKSPACE)
+    gone(driver, "#quick-preview")
+    # What adding would refuse, the preview says before Enter.
     quick.send_keys("x" * 205)
     problem = visible(driver, "#quick-preview")
     wait(driver, lambda d: "can’t add" in problem.text.lower() and "at most 200" in problem.text)

@@ -118,7 +118,7 @@ function showPreview(task) {
   const reminders = task.reminders || [];
   if (reminders.length) {
     const text = reminders
-      .map((reminder) => (reminder.offset_minutes != null ? offsetText(reminder.offset_minutes) : "at a set time"))
+      .map((reminder) => (reminder.offset_minutes != null ? offsetText(reminder.offset_minutes, task.all_day) : "at a set time"))
       .join(", ");
     parts.push(el("span", { class: "qp-chip" }, icon("bell"), "Remind " + text));
   }
@@ -127,7 +127,10 @@ function showPreview(task) {
   box.hidden = false;
 }
 
-function offsetText(minutes) {
+// A reminder of a task due on a day without a time counts from 9:00 that morning (the server's rule).
+function offsetText(minutes, allDay) {
+  if (allDay && minutes === 0) return "at 9:00 that day";
+  if (allDay && minutes === 1440) return "at 9:00 the day before";
   if (minutes === 0) return "at due time";
   if (minutes % 1440 === 0) return `${minutes / 1440} d before`;
   if (minutes % 60 === 0) return `${minutes / 60} h before`;
