@@ -21,8 +21,13 @@ public struct TerminalOutput: Sendable {
     /// A due date for people: "today 17:00", "Tue 1 Dec", "2027-03-05".
     public func due(_ task: JSONValue) -> String {
         guard let text = task["due_at"]?.stringValue, let date = Timestamp.parse(text, timeZone: timeZone)?.date else { return "" }
+        let result = moment(date, allDay: task["all_day"] == .bool(true))
+        return task["overdue"] == .bool(true) ? paint(result, "31") : result
+    }
+
+    /// A day as the tables show it ("today", "tomorrow", "2026-12-24"), with its time unless `allDay`.
+    func moment(_ date: Date, allDay: Bool) -> String {
         let calendar = Calendar.taskpilot(timeZone)
-        let allDay = task["all_day"] == .bool(true)
         let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: Date()), to: calendar.startOfDay(for: date)).day ?? 0
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let time = allDay ? "" : String(format: " %02d:%02d", parts.hour!, parts.minute!)
@@ -33,8 +38,27 @@ public struct TerminalOutput: Sendable {
         case -1: label = "yesterday"
         default: label = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
         }
-        let result = label + time
-        return task["overdue"] == .bool(true) ? paint(result, "31") : result
+        return label + time
+    }
+
+    /// A reminder in words, with when it fires: "1 day before (tomorrow 09:00)", "at 2026-12-24 18:00", "… (fired)".
+    func reminder(_ reminder: JSONValue) -> String? {
+        var text: String
+        if let minutes = reminder["offset_minutes"]?.int64Value {
+            func count(_ number: Int64, _ unit: String) -> String { "\(number) \(unit)\(number == 1 ? "" : "s") before" }
+            text =
+                minutes == 0
+                ? "at the due time"
+                : minutes % 1440 == 0 ? count(minutes / 1440, "day") : minutes % 60 == 0 ? count(minutes / 60, "hour") : "\(minutes) min before"
+            if let fire = reminder["fire_at"]?.stringValue.flatMap({ Timestamp.parse($0, timeZone: timeZone)?.date }) {
+                text += " (" + moment(fire, allDay: false) + ")"
+            }
+        } else if let at = reminder["at"]?.stringValue.flatMap({ Timestamp.parse($0, timeZone: timeZone)?.date }) {
+            text = "at " + moment(at, allDay: false)
+        } else {
+            return nil
+        }
+        return reminder["fired_at"]?.stringValue == nil ? text : text + " (fired)"
     }
 
     func priority(_ value: String) -> String {
@@ -169,10 +193,7 @@ public struct TerminalOutput: Sendable {
         add("priority", priority(task["priority"]?.stringValue ?? "none"))
         add("tags", (task["tags"]?.arrayValue ?? []).compactMap(\.stringValue).map { "#" + $0 }.joined(separator: " "))
         add("repeats", task["recurrence"]?["text"]?.stringValue ?? "")
-        let reminders = (task["reminders"]?.arrayValue ?? []).compactMap { reminder -> String? in
-            if let minutes = reminder["offset_minutes"]?.int64Value { return "\(minutes) min before" }
-            return reminder["at"]?.stringValue
-        }
+        let reminders = (task["reminders"]?.arrayValue ?? []).compactMap(reminder)
         add("reminders", reminders.joined(separator: ", "))
         add("description", task["description"]?.stringValue ?? "")
         return lines.joined(separator: "\n")

@@ -83,6 +83,12 @@ def test_task_lifecycle(server, home):
     assert run(server, home, "edit", task_id, "--priority", "low", "--title", "Pay the rent").returncode == 0
     shown = run(server, home, "show", task_id)
     assert "Pay the rent" in shown.stdout and "low" in shown.stdout and "every month on the 1st" in shown.stdout
+    # Reminders in words with when they fire: one of a task on a day is at 9:00 (the day before, here).
+    passport = run(server, home, "add", "Renew passport on 2030-03-15 remind me the day before")
+    passport_id = passport.stdout.split("#", 1)[1].split()[0]
+    shown = run(server, home, "show", passport_id)
+    assert "1 day before (2030-03-14 09:00)" in shown.stdout, shown.stdout
+    assert run(server, home, "rm", passport_id).returncode == 0
     assert run(server, home, "done", task_id).returncode == 0
     assert run(server, home, "list", "--status", "completed", "--json").stdout.count('"Pay the rent"') == 1
     assert run(server, home, "reopen", task_id).returncode == 0
