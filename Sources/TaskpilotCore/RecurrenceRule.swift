@@ -194,10 +194,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             cursor = transition
             // Only a transition that moves the clocks forward skips wall-clock times.
             guard timeZone.secondsFromGMT(for: transition) > timeZone.secondsFromGMT(for: transition.addingTimeInterval(-1)) else { continue }
-            let day = calendar.dateComponents([.year, .month, .day], from: transition)
-            guard let year = day.year, let month = day.month, let dayOfMonth = day.day,
-                let resolved = wallClock(time, year: year, month: month, day: dayOfMonth, calendar: calendar)
-            else { continue }
+            guard let resolved = wallClock(time, onDayOf: transition, calendar: calendar) else { continue }
             if TimeOfDay(of: resolved, calendar: calendar) != time { return time }
         }
         return nil
@@ -210,6 +207,13 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             return nil
         }
         return calendar.date(bySettingHour: time.hour, minute: time.minute, second: time.second, of: midday, matchingPolicy: .nextTime) ?? midday
+    }
+
+    /// `time` on the local calendar day of `date` (see ``wallClock(_:year:month:day:calendar:)``).
+    static func wallClock(_ time: TimeOfDay, onDayOf date: Date, calendar: Calendar) -> Date? {
+        let day = calendar.dateComponents([.year, .month, .day], from: date)
+        guard let year = day.year, let month = day.month, let dayOfMonth = day.day else { return nil }
+        return wallClock(time, year: year, month: month, day: dayOfMonth, calendar: calendar)
     }
 
     private static func sortKey(_ day: Int) -> Int { day == -1 ? 32 : day }

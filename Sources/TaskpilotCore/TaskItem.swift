@@ -17,20 +17,9 @@ public enum ReminderTrigger: Sendable, Equatable, Hashable {
         switch self {
         case .beforeDue(let minutes):
             guard var base = dueAt else { return nil }
-            if allDay {
-                let calendar = Calendar.taskpilot(timeZone)
-                let day = calendar.dateComponents([.year, .month, .day], from: base)
-                if let year = day.year, let month = day.month, let dayOfMonth = day.day,
-                    let morning = RecurrenceRule.wallClock(
-                        .init(hour: Self.allDayHour, minute: 0),
-                        year: year,
-                        month: month,
-                        day: dayOfMonth,
-                        calendar: calendar
-                    )
-                {
-                    base = morning
-                }
+            if allDay, let morning = RecurrenceRule.wallClock(.init(hour: Self.allDayHour, minute: 0), onDayOf: base, calendar: .taskpilot(timeZone))
+            {
+                base = morning
             }
             return base.addingTimeInterval(-Double(minutes) * 60)
         case .at(let date): return date

@@ -45,6 +45,17 @@ struct ChatInterpreterTests {
         reply.tool_calls.map(\.name).filter { $0 != "list_tasks" }
     }
 
+    /// The second occurrence of the series that a search finds, once the recurring worker has made it (up to 5 s).
+    static func secondOccurrence(_ me: APIClient, search: String) async throws -> TaskBody? {
+        for _ in 0..<50 {
+            if let next = try await me.get("/api/v1/tasks?q=\(search)").decode(TaskListBody.self).items.first(where: { $0.occurrence == 2 }) {
+                return next
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
     static func ids(_ call: ChatReplyBody.Call?) -> [Int64] {
         (call?.arguments["ids"]?.arrayValue ?? []).compactMap(\.int64Value).sorted()
     }
@@ -1149,11 +1160,7 @@ struct ChatInterpreterTests {
             }
             // Completing it makes the next one, 8 hours after this one's due time.
             #expect(try await me.post("/api/v1/tasks/\(task.id)/complete", "").status == .ok)
-            var next: TaskBody?
-            for _ in 0..<50 where next == nil {
-                next = try await me.get("/api/v1/tasks?q=meds").decode(TaskListBody.self).items.first { $0.occurrence == 2 }
-                if next == nil { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let next = try await Self.secondOccurrence(me, search: "meds")
             let nextDue = next?.due_at.flatMap { Timestamp.parse($0, timeZone: Self.newYork)?.date }
             #expect(nextDue == due.addingTimeInterval(8 * 3600), "\(String(describing: next))")
             #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 4)
@@ -1369,11 +1376,7 @@ struct ChatInterpreterTests {
             // Completing it makes the next occurrence (through the recurring worker): the last Friday of the next month.
             let done = try await club()
             #expect(try await me.post("/api/v1/tasks/\(done.id)/complete", "").status == .ok)
-            var next: TaskBody?
-            for _ in 0..<50 where next == nil {
-                next = try await me.get("/api/v1/tasks?q=club").decode(TaskListBody.self).items.first { $0.occurrence == 2 }
-                if next == nil { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let next = try await Self.secondOccurrence(me, search: "club")
             let nextDue = Self.newYorkDue(next)
             #expect(next?.recurrence?.rrule == "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1", "\(String(describing: next))")
             #expect(nextDue?.weekday == 6 && (nextDue?.day ?? 0) + 7 > length(nextDue) && nextDue?.hour == 19, "\(String(describing: nextDue))")

@@ -15,6 +15,22 @@ struct WorkflowStoreTests {
         return try await tasks.create(try TaskItem.blank(userID: owner.id, now: now).applying(changes, now: now, timeZone: zone))
     }
 
+    /// Completes `task` in its owner's zone and has the recurring worker's store make the next occurrence.
+    func completeAndFollow(
+        _ task: TaskItem,
+        of owner: User,
+        _ tasks: SQLTaskRepository,
+        _ database: TaskpilotDatabase
+    ) async throws -> TaskItem? {
+        _ = try await tasks.update(id: task.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: owner.timeZone)
+        let completion = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
+        return try await SQLWorkflowStore(database: database).createNextOccurrence(
+            afterCompletionEvent: completion,
+            consumer: "recurring",
+            now: Date()
+        )
+    }
+
     /// A new user living in `zone`.
     func owner(in zone: String, _ database: TaskpilotDatabase) async throws -> User {
         try await SQLAccountRepository(database: database).update(id: try await database.newTestUser().id, name: nil, timezone: zone)
@@ -166,17 +182,11 @@ struct WorkflowStoreTests {
     func seriesAcrossGap(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let workflow = SQLWorkflowStore(database: database)
-            let paris = TimeZone(identifier: "Europe/Paris")!
             let owner = try await owner(in: "Europe/Paris", database)
             var current = try await task(tasks, owner, #"{"title": "pills", "due_at": "2027-03-27T02:30", "recurrence": {"frequency": "daily"}}"#)
             var dues = [current.dueAt.map(Timestamp.format)]
             for _ in 0..<3 {
-                _ = try await tasks.update(id: current.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: paris)
-                let completion = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
-                current = try #require(
-                    try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date())
-                )
+                current = try #require(try await completeAndFollow(current, of: owner, tasks, database))
                 dues.append(current.dueAt.map(Timestamp.format))
             }
             // 02:30 in Paris; on the 28th 02:30 does not exist (03:00); then 02:30 summer time again.
@@ -188,8 +198,6 @@ struct WorkflowStoreTests {
     func allDaySeriesReminder(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let workflow = SQLWorkflowStore(database: database)
-            let zone = TimeZone(identifier: "America/New_York")!
             let owner = try await owner(in: "America/New_York", database)
             let first = try await task(
                 tasks,
@@ -197,9 +205,7 @@ struct WorkflowStoreTests {
                 #"{"title": "bins", "due_at": "2027-03-13", "recurrence": {"frequency": "daily"}, "reminders": [{"offset_minutes": 0}]}"#
             )
             #expect(first.reminders.map { $0.fireAt.map(Timestamp.format) } == ["2027-03-13T14:00:00Z"])
-            _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: zone)
-            let completion = try #require(try await outbox(database).last { $0.type == "taskpilot.task.completed" })
-            let next = try #require(try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date()))
+            let next = try #require(try await completeAndFollow(first, of: owner, tasks, database))
             // The 14th is the first day of summer time in New York: 9:00 there is 13:00 UTC.
             #expect(next.allDay && next.reminders.map { $0.fireAt.map(Timestamp.format) } == ["2027-03-14T13:00:00Z"])
         }
@@ -209,16 +215,13 @@ struct WorkflowStoreTests {
     func seriesEnds(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in
             let tasks = SQLTaskRepository(database: database)
-            let workflow = SQLWorkflowStore(database: database)
             let owner = try await database.newTestUser()
             let only = try await task(
                 tasks,
                 owner,
                 #"{"title": "once", "due_at": "2026-01-01T09:00:00Z", "recurrence": {"frequency": "daily", "count": 1}}"#
             )
-            _ = try await tasks.update(id: only.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
-            let completion = try #require(try await outbox(database).first { $0.type == "taskpilot.task.completed" })
-            #expect(try await workflow.createNextOccurrence(afterCompletionEvent: completion, consumer: "recurring", now: Date()) == nil)
+            #expect(try await completeAndFollow(only, of: owner, tasks, database) == nil)
         }
     }
 

@@ -460,7 +460,7 @@ extension QuickAddParser {
         guard tokens.matches(["end", "of"], at: start + offset), let name = tokens.word(start + offset + 2), let month = Self.months[name]
         else { return nil }
         let year = month < today.month ? today.year + 1 : today.year
-        return (Day(year: year, month: month, day: RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar)), offset + 3)
+        return (Day(year: year, month: month, day: 1).monthEnd(calendar), offset + 3)
     }
 
     /// A rule's endings after other words: "every weekday at 9am until Jan 15", "every day at 8am for 5 times".
@@ -743,12 +743,10 @@ extension QuickAddParser {
         // "later today", "later tonight".
         if tokens.word(start) == "later", ["today", "tonight"].contains(tokens.word(start + 1) ?? "") { start += 1 }
         // "over the weekend", "at the weekend", "on the weekend": the coming one ("plan the weekend trip" is a title).
-        if ["over", "at", "during"].contains(tokens.word(index) ?? "") || start > index {
-            let from = tokens.word(start) == "the" ? start : (["over", "at", "during"].contains(tokens.word(start) ?? "") ? start + 1 : nil)
-            if let from, tokens.matches(["the", "weekend"], at: from) {
-                found.day = nextWeekday(.saturday, includeToday: true)
-                return from + 2 - index
-            }
+        let weekendFrom = ["over", "at", "during"].contains(tokens.word(index) ?? "") ? index + 1 : start
+        if weekendFrom > index, tokens.matches(["the", "weekend"], at: weekendFrom) {
+            found.day = nextWeekday(.saturday, includeToday: true)
+            return weekendFrom + 2 - index
         }
         if let (day, used) = relativeDay(tokens, start) ?? positionedDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
@@ -827,7 +825,7 @@ extension QuickAddParser {
         switch lead {
         case "by": return (first, used)
         case "in", "during":
-            return (Day(year: year, month: month, day: RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar)), used)
+            return (first.monthEnd(calendar), used)
         default: return (first.adding(days: -1, calendar), used)
         }
     }
@@ -840,41 +838,25 @@ extension QuickAddParser {
         case "tomorrow", "tmr", "tmrw", "tomorow", "tommorow": return (today.adding(days: 1, calendar), 1)
         case "yesterday": return (today.adding(days: -1, calendar), 1)
         case "day" where tokens.matches(["day", "after", "tomorrow"], at: start): return (today.adding(days: 2, calendar), 3)
-        case "end" where tokens.matches(["end", "of", "month"], at: start) || tokens.matches(["end", "of", "the", "month"], at: start):
-            let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
-            return (Day(year: today.year, month: today.month, day: length), tokens.word(start + 2) == "the" ? 4 : 3)
-        case "end" where tokens.matches(["end", "of", "week"], at: start) || tokens.matches(["end", "of", "the", "week"], at: start):
-            return (nextWeekday(.friday, includeToday: true), tokens.word(start + 2) == "the" ? 4 : 3)
-        case "end" where tokens.matches(["end", "of", "this", "week"], at: start):
-            return (nextWeekday(.friday, includeToday: true), 4)
-        case "end" where tokens.matches(["end", "of", "this", "month"], at: start):
-            return (
-                Day(year: today.year, month: today.month, day: RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)),
-                4
-            )
-        case "end" where tokens.matches(["end", "of", "next", "week"], at: start):
-            // The Friday of next week (weeks start on Monday).
-            return (nextWeekday(.monday, includeToday: false).adding(days: 4, calendar), 4)
-        case "end" where tokens.matches(["end", "of", "next", "month"], at: start):
-            let next = Day(year: today.year, month: today.month, day: 1).adding(months: 1, calendar)
-            return (
-                Day(year: next.year, month: next.month, day: RecurrenceRule.daysInMonth(year: next.year, month: next.month, calendar: calendar)), 4
-            )
-        case "end"
-        where tokens.matches(["end", "of", "the", "year"], at: start) || tokens.matches(["end", "of", "year"], at: start)
-            || tokens.matches(["end", "of", "this", "year"], at: start):
-            return (Day(year: today.year, month: 12, day: 31), tokens.word(start + 2) == "year" ? 3 : 4)
-        case "end" where tokens.matches(["end", "of", "day"], at: start) || tokens.matches(["end", "of", "the", "day"], at: start):
-            return (today, tokens.word(start + 2) == "the" ? 4 : 3)
-        case "end" where endOfNamedMonth(tokens, start) != nil:
-            return endOfNamedMonth(tokens, start)
+        case "end" where tokens.word(start + 1) == "of":
+            // "end of month", "end of the week", "end of this month", "end of next week", "end of the year", "end of
+            // the day" ("end of january": below).
+            let which = ["the", "this", "next"].contains(tokens.word(start + 2) ?? "") ? tokens.word(start + 2) : nil
+            let used = which == nil ? 3 : 4
+            switch (which, tokens.word(start + (which == nil ? 2 : 3))) {
+            case (nil, "week"), ("the", "week"), ("this", "week"): return (nextWeekday(.friday, includeToday: true), used)
+            case ("next", "week"): return (nextWeekday(.monday, includeToday: false).adding(days: 4, calendar), used)
+            case (nil, "month"), ("the", "month"), ("this", "month"): return (today.monthEnd(calendar), used)
+            case ("next", "month"): return (today.adding(months: 1, calendar).monthEnd(calendar), used)
+            case (nil, "year"), ("the", "year"), ("this", "year"): return (Day(year: today.year, month: 12, day: 31), used)
+            case (nil, "day"), ("the", "day"): return (today, used)
+            default: return endOfNamedMonth(tokens, start)
+            }
         case "eod":
             // "eod friday", "by eod tomorrow": the end of that day.
             if let (day, used) = relativeDay(tokens, start + 1) { return (day, 1 + used) }
             return (today, 1)
-        case "eom":
-            let length = RecurrenceRule.daysInMonth(year: today.year, month: today.month, calendar: calendar)
-            return (Day(year: today.year, month: today.month, day: length), 1)
+        case "eom": return (today.monthEnd(calendar), 1)
         case "eow": return (nextWeekday(.friday, includeToday: true), 1)
         case "next", "this", "coming":
             let next = tokens.word(start + 1)
@@ -972,18 +954,10 @@ extension QuickAddParser {
     /// locale is not known), unless the first number cannot be a month ("25/12", "31/01/2027": day first). Without a
     /// year, the next such date.
     func numericDay(_ word: String) -> Day? {
-        let parts = word.split(separator: "/", omittingEmptySubsequences: false)
-        guard (2...3).contains(parts.count), parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            var month = Int(parts[0]), var day = Int(parts[1]), parts[0].count <= 2, parts[1].count <= 2
-        else { return nil }
+        guard var (month, day, year, _) = Self.dateNumbers(word, separator: "/") else { return nil }
         // "31/01/2027" can only be day first: a first number past 12 is no month.
         if month > 12, (1...12).contains(day) { (month, day) = (day, month) }
-        guard (1...12).contains(month), day >= 1 else { return nil }
-        var year: Int?
-        if parts.count == 3 {
-            guard let written = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
-            year = written < 100 ? 2000 + written : written
-        }
+        guard (1...12).contains(month) else { return nil }
         return resolve(month: month, day: day, year: year)
     }
 
@@ -991,22 +965,26 @@ extension QuickAddParser {
     /// is a date only when it ends with its dot or follows "on", "by", "due", …: "2.5" is also a number, "1.2.24" a
     /// version. Without a year, the next such date.
     func dottedDay(_ tokens: Tokens, _ index: Int) -> Day? {
-        guard let word = tokens.word(index), word.contains(".") else { return nil }
-        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
-        guard (2...3).contains(parts.count), parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            parts[0].count <= 2, parts[1].count <= 2, let day = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), day >= 1
+        guard let word = tokens.word(index), let (day, month, year, longYear) = Self.dateNumbers(word, separator: "."),
+            (1...12).contains(month)
         else { return nil }
-        var year: Int?
-        if parts.count == 3 {
-            guard let written = Int(parts[2]), parts[2].count == 2 || parts[2].count == 4 else { return nil }
-            year = written < 100 ? 2000 + written : written
-        }
-        // A year of four digits makes it a date anywhere; "1.2.24" may be a version, and "2.5" a number.
-        if parts.count == 2 || parts[2].count == 2 {
+        if !longYear {
             let closed = tokens.raw[index].trimmingCharacters(in: CharacterSet(charactersIn: ",;)")).hasSuffix(".")
             guard closed || index > 0 && Self.dateLeads.contains(tokens.words[index - 1]) else { return nil }
         }
         return resolve(month: month, day: day, year: year)
+    }
+
+    /// The numbers of a date written with `separator`: two of one or two digits, then maybe a year of two or four
+    /// digits (2000 added to two; `longYear` when written with four), the second at least 1.
+    static func dateNumbers(_ word: String, separator: Character) -> (first: Int, second: Int, year: Int?, longYear: Bool)? {
+        let parts = word.split(separator: separator, omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            parts[0].count <= 2, parts[1].count <= 2, let first = Int(parts[0]), let second = Int(parts[1]), first >= 1, second >= 1
+        else { return nil }
+        guard parts.count == 3 else { return (first, second, nil, false) }
+        guard parts[2].count == 2 || parts[2].count == 4, let written = Int(parts[2]) else { return nil }
+        return (first, second, written < 100 ? 2000 + written : written, parts[2].count == 4)
     }
 
     /// Words after which a number written as a date is one.

@@ -242,9 +242,7 @@ extension QuickAddResult {
         if let first = rule.firstOccurrence(onOrAfter: due, timeZone: timeZone) { return first }
         guard rule.frequency == .yearly, !rule.bySetPosition.isEmpty, let day = dueAt else { return nil }
         let calendar = Calendar.taskpilot(timeZone)
-        let parts = calendar.dateComponents([.year, .month, .day], from: day)
-        guard let year = parts.year, let month = parts.month, let dayOfMonth = parts.day else { return nil }
-        return RecurrenceRule.wallClock(.init(of: due, calendar: calendar), year: year, month: month, day: dayOfMonth, calendar: calendar)
+        return RecurrenceRule.wallClock(.init(of: due, calendar: calendar), onDayOf: day, calendar: calendar)
     }
 }
 
@@ -260,6 +258,11 @@ extension QuickAddParser.Day {
         let base = calendar.date(from: components)!
         let shifted = calendar.date(byAdding: DateComponents(month: months, day: days), to: base)!
         return Self(shifted, calendar)
+    }
+
+    /// The last day of this day's month.
+    func monthEnd(_ calendar: Calendar) -> Self {
+        Self(year: year, month: month, day: RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar))
     }
 
     func weekday(_ calendar: Calendar) -> Weekday {
