@@ -13,10 +13,13 @@ extension RecurrenceRule {
         if !byWeekday.isEmpty { parts.append("BYDAY=" + byWeekday.map(\.code).joined(separator: ",")) }
         if !byMonthDay.isEmpty { parts.append("BYMONTHDAY=" + byMonthDay.map(String.init).joined(separator: ",")) }
         if !bySetPosition.isEmpty { parts.append("BYSETPOS=" + bySetPosition.map(String.init).joined(separator: ",")) }
-        if let timeOfDay {
+        if !byHour.isEmpty {
+            parts.append("BYHOUR=" + byHour.map(String.init).joined(separator: ","))
+            if let timeOfDay { parts.append("BYMINUTE=\(timeOfDay.minute)") }
+        } else if let timeOfDay {
             parts.append("BYHOUR=\(timeOfDay.hour);BYMINUTE=\(timeOfDay.minute)")
-            if timeOfDay.second != 0 { parts.append("BYSECOND=\(timeOfDay.second)") }
         }
+        if let timeOfDay, timeOfDay.second != 0 { parts.append("BYSECOND=\(timeOfDay.second)") }
         if let until { parts.append("UNTIL=" + Self.rruleDateFormat.format(until)) }
         if let count { parts.append("COUNT=\(count)") }
         return parts.joined(separator: ";")
@@ -91,11 +94,17 @@ extension RecurrenceRule {
             case "COUNT":
                 guard let number = Int(value) else { throw .invalid(field, "COUNT must be a number") }
                 rule.count = number
+            case "BYHOUR" where value.contains(","):
+                // Several times a day ("BYHOUR=8,20"), at the minute of the due date.
+                rule.byHour = try value.split(separator: ",").map { hour throws(TaskpilotError) in
+                    guard let number = Int(hour), (0...23).contains(number) else { throw .invalid(field, "BYHOUR must be hours between 0 and 23") }
+                    return number
+                }
             case "BYHOUR", "BYMINUTE", "BYSECOND":
-                // Written by `rrule` for a time of day inside a daylight-saving gap; one value each.
+                // One time of day (written by `rrule` for a time inside a daylight-saving gap); one value each.
                 let limit = name == "BYHOUR" ? 23 : 59
                 guard let number = Int(value), (0...limit).contains(number) else {
-                    throw .invalid(field, "\(name) must be one number between 0 and \(limit)")
+                    throw .invalid(field, "\(name) must be \(name == "BYHOUR" ? "hours" : "one number") between 0 and \(limit)")
                 }
                 time[name] = number
             case "BYMONTH":
@@ -114,7 +123,7 @@ extension RecurrenceRule {
             rule.bySetPosition = ordinalDays
         }
         if !time.isEmpty {
-            rule.timeOfDay = TimeOfDay(hour: time["BYHOUR"] ?? 0, minute: time["BYMINUTE"] ?? 0, second: time["BYSECOND"] ?? 0)
+            rule.timeOfDay = TimeOfDay(hour: rule.byHour.first ?? time["BYHOUR"] ?? 0, minute: time["BYMINUTE"] ?? 0, second: time["BYSECOND"] ?? 0)
         }
         self = rule
     }
@@ -226,6 +235,10 @@ extension RecurrenceRule {
                 sentence += " on the " + Self.list(byMonthDay.map(Self.ordinalDay))
             }
         }
+        if !byHour.isEmpty {
+            let minute = timeOfDay?.minute ?? due.map { Calendar.taskpilot(timeZone).component(.minute, from: $0) } ?? 0
+            sentence = Self.withHours(sentence, rule: self, minute: minute)
+        }
         if fromCompletion { sentence += " after completion" }
         if let count { sentence += count == 1 ? ", once" : ", \(count) times" }
         if let until {
@@ -233,6 +246,17 @@ extension RecurrenceRule {
             sentence += " until " + until.formatted(style)
         }
         return sentence
+    }
+
+    /// The sentence of a rule with ``byHour``: "every day at 8:00 and 20:00", "every weekday at 9:30 and 17:30", or for
+    /// three or more hours evenly apart every day, "every 2 hours from 8:00 to 20:00".
+    private static func withHours(_ sentence: String, rule: RecurrenceRule, minute: Int) -> String {
+        let times = rule.byHour.map { String(format: "%d:%02d", $0, minute) }
+        let gaps = Set(zip(rule.byHour.dropFirst(), rule.byHour).map { $0 - $1 })
+        if rule.frequency == .daily, rule.interval == 1, rule.byHour.count >= 3, gaps.count == 1, let gap = gaps.first {
+            return (gap == 1 ? "every hour" : "every \(gap) hours") + " from \(times[0]) to \(times[times.count - 1])"
+        }
+        return sentence + " at " + list(times)
     }
 
     /// "first Friday", "first and third Monday", "last weekday", "second Tuesday or Thursday": the days of

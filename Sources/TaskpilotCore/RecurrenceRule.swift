@@ -33,6 +33,10 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     /// those weekdays, 1 the first, 2 the second, -1 the last ("the first Friday", "the last weekday"). A month
     /// without that day (a fifth Friday) is skipped.
     public var bySetPosition: [Int]
+    /// For daily and weekly rules, the hours of the day (0…23, two or more) it comes at on each of its days, at the
+    /// minute of its due date ("every day at 8:00 and 20:00", "every 2 hours from 8:00 to 20:00"); empty means once,
+    /// at the time of the due date.
+    public var byHour: [Int]
     /// No occurrence after this instant.
     public var until: Date?
     /// At most this many occurrences in the series.
@@ -42,6 +46,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     /// The series' local wall-clock time, when the previous occurrence cannot tell it: set (from the due date, by
     /// ``normalized(anchor:timeZone:)``) only for a time that falls into a daylight-saving gap of the user's zone, where
     /// one occurrence had to move. Written as `BYHOUR`/`BYMINUTE`/`BYSECOND`; nil means the time of the previous due date.
+    /// With ``byHour`` only its minute and second count (`BYMINUTE`/`BYSECOND` beside the hours).
     public var timeOfDay: TimeOfDay?
     /// The month of a yearly rule as read from RRULE text (`BYMONTH=3`). A yearly rule repeats on its due date's month,
     /// so this is only checked against the due date (``TaskItem``'s changes refuse another month) and then dropped by
@@ -78,6 +83,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         byWeekday: [Weekday] = [],
         byMonthDay: [Int] = [],
         bySetPosition: [Int] = [],
+        byHour: [Int] = [],
         until: Date? = nil,
         count: Int? = nil,
         fromCompletion: Bool = false,
@@ -88,6 +94,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         self.byWeekday = byWeekday
         self.byMonthDay = byMonthDay
         self.bySetPosition = bySetPosition
+        self.byHour = byHour
         self.until = until
         self.count = count
         self.fromCompletion = fromCompletion
@@ -127,6 +134,7 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         if frequency == .yearly && byMonthDay.count > 1 {
             errors.append(FieldError("\(field).by_month_day", "a yearly rule takes at most one day of the month"))
         }
+        errors += hourErrors(field: field)
         if let count, count < 1 || count > 100_000 {
             errors.append(FieldError("\(field).count", "must be between 1 and 100000"))
         }
@@ -134,6 +142,22 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             errors.append(FieldError("\(field).count", "cannot be combined with until; give one of them"))
         }
         return errors
+    }
+
+    /// The field errors of ``byHour``.
+    private func hourErrors(field: String) -> [FieldError] {
+        guard !byHour.isEmpty else { return [] }
+        let name = "\(field).by_hour"
+        if frequency != .daily && frequency != .weekly {
+            return [FieldError(name, "is only allowed with the daily or weekly frequency (every day at 8:00 and 20:00)")]
+        }
+        if byHour.contains(where: { !(0...23).contains($0) }) {
+            return [FieldError(name, "hours must be between 0 and 23")]
+        }
+        if Set(byHour).count < 2 {
+            return [FieldError(name, "needs two or more hours; for once a day, leave it empty and give due_at the time")]
+        }
+        return []
     }
 
     /// The field errors of ``bySetPosition``.
@@ -174,30 +198,46 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         rule.byWeekday = Array(Set(byWeekday)).sorted()
         rule.byMonthDay = Array(Set(byMonthDay)).sorted { Self.sortKey($0) < Self.sortKey($1) }
         rule.bySetPosition = Array(Set(bySetPosition)).sorted { ($0 < 0 ? 100 + $0 : $0) < ($1 < 0 ? 100 + $1 : $1) }
+        rule.byHour = Array(Set(byHour)).sorted()
         if let anchor, !fromCompletion, rule.byMonthDay.isEmpty, rule.bySetPosition.isEmpty, frequency == .monthly || frequency == .yearly {
             rule.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: anchor)]
         }
         // An hourly series counts elapsed hours: no wall-clock time of day to keep.
-        rule.timeOfDay = frequency == .hourly ? nil : anchor.flatMap { Self.gapTimeOfDay(of: $0, timeZone: timeZone) }
+        rule.timeOfDay = frequency == .hourly ? nil : anchor.flatMap { rule.rememberedTime(due: $0, timeZone: timeZone) }
         rule.byMonth = nil
         return rule
+    }
+
+    /// The ``timeOfDay`` this rule keeps for a series due at `due`: the local time of `due` when a daylight-saving gap
+    /// of `timeZone` skips it (see ``gapTimeOfDay(of:timeZone:)``); for a rule with ``byHour``, the minute and second
+    /// of `due` when one of its hours at that minute falls into a gap. Nil when nothing needs remembering.
+    public func rememberedTime(due: Date, timeZone: TimeZone) -> TimeOfDay? {
+        guard let first = byHour.first else { return Self.gapTimeOfDay(of: due, timeZone: timeZone) }
+        let time = TimeOfDay(of: due, calendar: Calendar.taskpilot(timeZone))
+        let skipped = byHour.contains { Self.isSkipped(TimeOfDay(hour: $0, minute: time.minute, second: time.second), from: due, timeZone: timeZone) }
+        return skipped ? TimeOfDay(hour: first, minute: time.minute, second: time.second) : nil
     }
 
     /// The local time of day of `due` when that wall-clock time is skipped by a daylight-saving gap of `timeZone`
     /// within two years from `due` (so that an occurrence of the series will be moved), else nil.
     public static func gapTimeOfDay(of due: Date, timeZone: TimeZone) -> TimeOfDay? {
+        let time = TimeOfDay(of: due, calendar: Calendar.taskpilot(timeZone))
+        return isSkipped(time, from: due, timeZone: timeZone) ? time : nil
+    }
+
+    /// Whether a daylight-saving gap of `timeZone` within two years from `start` skips the local `time`.
+    static func isSkipped(_ time: TimeOfDay, from start: Date, timeZone: TimeZone) -> Bool {
         let calendar = Calendar.taskpilot(timeZone)
-        let time = TimeOfDay(of: due, calendar: calendar)
-        let horizon = due.addingTimeInterval(2 * 366 * 86_400)
-        var cursor = due.addingTimeInterval(-86_400)
+        let horizon = start.addingTimeInterval(2 * 366 * 86_400)
+        var cursor = start.addingTimeInterval(-86_400)
         while let transition = timeZone.nextDaylightSavingTimeTransition(after: cursor), transition < horizon {
             cursor = transition
             // Only a transition that moves the clocks forward skips wall-clock times.
             guard timeZone.secondsFromGMT(for: transition) > timeZone.secondsFromGMT(for: transition.addingTimeInterval(-1)) else { continue }
             guard let resolved = wallClock(time, onDayOf: transition, calendar: calendar) else { continue }
-            if TimeOfDay(of: resolved, calendar: calendar) != time { return time }
+            if TimeOfDay(of: resolved, calendar: calendar) != time { return true }
         }
-        return nil
+        return false
     }
 
     /// `time` on a local calendar day; a time inside a daylight-saving gap becomes the first instant after the gap.
@@ -231,6 +271,13 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             // (every 2 hours from 8:00, completed at 13:10, is next due at 14:00, not at 10:00, already past).
             let step = Double(max(1, interval)) * 3600
             if next <= completedAt { next = next.addingTimeInterval(step * ((completedAt.timeIntervalSince(next) / step).rounded(.down) + 1)) }
+        } else if !byHour.isEmpty {
+            // So do several times a day ("every day at 8:00 and 20:00" completed at 21:00 goes on at 8:00 tomorrow).
+            var steps = 0
+            while next <= completedAt, steps < 5000, let later = nextOccurrence(after: next, timeOfDayFrom: previousDue, timeZone: timeZone) {
+                (next, steps) = (later, steps + 1)
+            }
+            if next <= completedAt, let later = nextOccurrence(after: completedAt, timeOfDayFrom: previousDue, timeZone: timeZone) { next = later }
         }
         if let until, next > until { return nil }
         return next
@@ -239,16 +286,32 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
     /// An hourly rule's next date is `interval` hours of elapsed time after `reference`. Otherwise:
     /// the first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the rule's
     /// ``timeOfDay`` if it has one, else at the local time of day of `timeOfDayFrom` (or of `reference` when nil).
-    /// A time inside a daylight-saving gap becomes the first instant after the gap, on that day only.
+    /// A rule with ``byHour`` comes first at its next hour on the day of `reference` (when the rule falls on that day),
+    /// then at its first hour on its next day, at that minute. A time inside a daylight-saving gap becomes the first
+    /// instant after the gap, on that day only.
     public func nextOccurrence(after reference: Date, timeOfDayFrom: Date? = nil, timeZone: TimeZone) -> Date? {
         let calendar = Calendar.taskpilot(timeZone)
-        let day = calendar.dateComponents([.year, .month, .day, .weekday], from: reference)
-        let time = timeOfDay ?? TimeOfDay(of: timeOfDayFrom ?? reference, calendar: calendar)
+        let day = calendar.dateComponents([.year, .month, .day, .weekday, .hour], from: reference)
+        var time = timeOfDay ?? TimeOfDay(of: timeOfDayFrom ?? reference, calendar: calendar)
         guard let year = day.year, let month = day.month, let dayOfMonth = day.day, let weekday = day.weekday else { return nil }
         let step = max(1, interval)
+        let laterHour = byHour.first { $0 > day.hour ?? 0 }
+        if let first = byHour.first { time.hour = first }
 
         func make(_ year: Int, _ month: Int, _ day: Int) -> Date? {
             Self.wallClock(time, year: year, month: month, day: day, calendar: calendar)
+        }
+        /// The next of the rule's hours on the day of `reference`.
+        func laterToday() -> Date? {
+            laterHour.flatMap {
+                Self.wallClock(
+                    TimeOfDay(hour: $0, minute: time.minute, second: time.second),
+                    year: year,
+                    month: month,
+                    day: dayOfMonth,
+                    calendar: calendar
+                )
+            }
         }
         func addingDays(_ days: Int) -> Date? {
             guard let start = calendar.date(from: DateComponents(timeZone: timeZone, year: year, month: month, day: dayOfMonth, hour: 12)),
@@ -263,10 +326,11 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         case .hourly:
             return reference.addingTimeInterval(Double(step) * 3600)
         case .daily:
-            return addingDays(step)
+            return laterToday() ?? addingDays(step)
         case .weekly:
             let current = Weekday(calendarWeekday: weekday)
             let days = byWeekday.isEmpty ? [current] : byWeekday.sorted()
+            if days.contains(current), let later = laterToday() { return later }
             if let later = days.first(where: { $0 > current }) {
                 return addingDays(later.rawValue - current.rawValue)
             }

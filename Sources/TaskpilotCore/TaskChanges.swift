@@ -275,7 +275,7 @@ public struct TaskChanges: Sendable, Equatable {
         var item = JSONFields(object, prefix: "recurrence.")
         defer { fields.append(item.errors) }
         item.refuseUnknown(
-            ["frequency", "interval", "by_weekday", "by_month_day", "by_set_position", "until", "count", "from_completion", "rrule"],
+            ["frequency", "interval", "by_weekday", "by_month_day", "by_set_position", "by_hour", "until", "count", "from_completion", "rrule"],
             alsoAccepted: ["text"]
         )
         var rule: RecurrenceRule
@@ -322,6 +322,7 @@ public struct TaskChanges: Sendable, Equatable {
         }
         if let days = numbers("by_month_day", in: -1...31) { rule.byMonthDay = days }
         if let positions = numbers("by_set_position", in: -31...31) { rule.bySetPosition = positions }
+        if let hours = numbers("by_hour", in: 0...23) { rule.byHour = hours }
         if let text = item.string("until") {
             if let parsed = Timestamp.parse(text, timeZone: timeZone) {
                 switch parsed {
@@ -334,7 +335,9 @@ public struct TaskChanges: Sendable, Equatable {
         }
         if let count = item.int("count", in: 1...100_000) { rule.count = count }
         if let flag = item.bool("from_completion") { rule.fromCompletion = flag }
-        item.append(rule.validate())
+        // A list with a wrong item is reported once, at the item, not again for what is left of it.
+        let reported = item.errors.map(\.field)
+        item.append(rule.validate().filter { error in !reported.contains { $0.hasPrefix(error.field + "[") } })
         return item.errors.isEmpty ? rule : nil
     }
 }

@@ -69,6 +69,10 @@ extension TaskItem {
                 )
             } else if rule.frequency == .hourly, task.allDay {
                 errors.append(FieldError("recurrence.frequency", "hourly needs a due time, not an all-day date: give due_at a time of day"))
+            } else if !rule.byHour.isEmpty, task.allDay {
+                errors.append(
+                    FieldError("recurrence.by_hour", "needs a due time, not an all-day date: give due_at a time of day (its minute is the series')")
+                )
             } else if let due = task.dueAt, changes.recurrence != nil, let until = rule.until, until < due {
                 // A series that ends before it starts is a mistake (a year, a month): say so rather than repeat nothing.
                 errors.append(FieldError("recurrence.until", "must not be before the first due date (due_at)"))
@@ -111,11 +115,11 @@ extension TaskItem {
             result.byMonthDay = [Calendar.taskpilot(timeZone).component(.day, from: due)]
         }
         if moved || previous == nil {
-            result.timeOfDay = RecurrenceRule.gapTimeOfDay(of: due, timeZone: timeZone)
+            result.timeOfDay = result.rememberedTime(due: due, timeZone: timeZone)
         } else {
             // The due date did not move (e.g. a client sent the rule back unchanged): the series keeps its time,
             // even while this occurrence sits after a gap.
-            result.timeOfDay = previous?.timeOfDay ?? RecurrenceRule.gapTimeOfDay(of: due, timeZone: timeZone)
+            result.timeOfDay = previous?.timeOfDay ?? result.rememberedTime(due: due, timeZone: timeZone)
         }
         return result
     }

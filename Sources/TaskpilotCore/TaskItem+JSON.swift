@@ -35,6 +35,10 @@ extension TaskItem {
         writer.key("recurrence")
         if let rule = recurrence {
             writer.beginObject()
+            writer.key("by_hour")
+            writer.beginArray()
+            for hour in rule.byHour { writer.int(hour) }
+            writer.endArray()
             writer.key("by_month_day")
             writer.beginArray()
             for day in rule.byMonthDay { writer.int(day) }

@@ -141,6 +141,7 @@ struct RecurrenceBody: Decodable, Equatable {
     let by_weekday: [String]
     let by_month_day: [Int]
     let by_set_position: [Int]
+    let by_hour: [Int]
     let until: String?
     let count: Int?
     let from_completion: Bool

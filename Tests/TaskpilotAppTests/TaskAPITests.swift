@@ -99,6 +99,49 @@ struct TaskAPITests {
         }
     }
 
+    @Test("a rule several times a day takes two or more hours of a daily or weekly rule and a due time", arguments: TestBackend.available)
+    func severalTimesADay(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let task = try await me.createTask(
+                #"{"title": "pills", "due_at": "2030-12-10T08:30", "recurrence": {"frequency": "daily", "by_hour": [20, 8, 14]}}"#
+            )
+            #expect(task.recurrence?.by_hour == [8, 14, 20] && task.recurrence?.rrule == "FREQ=DAILY;BYHOUR=8,14,20")
+            #expect(task.recurrence?.text == "every 6 hours from 8:30 to 20:30")
+            let viaRRULE = try await me.createTask(
+                #"{"title": "standup", "due_at": "2030-12-10T09:00", "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9,17"}"#
+            )
+            #expect(viaRRULE.recurrence?.by_hour == [9, 17] && viaRRULE.recurrence?.text == "every week on Monday and Wednesday at 9:00 and 17:00")
+            // Sent back as read, it is the same rule.
+            let resent = try await me.patch(
+                "/api/v1/tasks/\(task.id)",
+                #"{"recurrence": {"frequency": "daily", "by_hour": [8, 14, 20], "text": "x"}}"#
+            )
+            let resentBody = try resent.decode(TaskBody.self)
+            #expect(resent.status == .ok && resentBody.recurrence == task.recurrence, "\(resent.text)")
+            for (body, field) in [
+                (#"{"title": "a", "due_at": "2030-12-10", "recurrence": {"frequency": "daily", "by_hour": [8, 20]}}"#, "recurrence.by_hour"),
+                (#"{"title": "a", "due_at": "2030-12-10T08:00", "recurrence": {"frequency": "monthly", "by_hour": [8, 20]}}"#, "recurrence.by_hour"),
+                (#"{"title": "a", "due_at": "2030-12-10T08:00", "recurrence": {"frequency": "daily", "by_hour": [8]}}"#, "recurrence.by_hour"),
+                (#"{"title": "a", "due_at": "2030-12-10T08:00", "recurrence": {"frequency": "daily", "by_hour": [8, 24]}}"#, "recurrence.by_hour[1]"),
+                (
+                    #"{"title": "a", "due_at": "2030-12-10T08:00", "recurrence": {"frequency": "daily", "by_hour": [8, "x"]}}"#,
+                    "recurrence.by_hour[1]"
+                ),
+                (#"{"title": "a", "due_at": "2030-12-10T08:00", "recurrence": "FREQ=DAILY;BYHOUR=8,30"}"#, "recurrence"),
+            ] {
+                let response = try await me.post("/api/v1/tasks", body)
+                #expect(response.status == .unprocessableContent, "\(body)")
+                #expect(response.error?.details?.map(\.field) == [field], "\(body): \(response.text)")
+            }
+            // Made all-day later: refused, and nothing changes.
+            let allDay = try await me.patch("/api/v1/tasks/\(task.id)", #"{"due_at": "2030-12-11"}"#)
+            #expect(allDay.status == .unprocessableContent && allDay.error?.details?.map(\.field) == ["recurrence.by_hour"], "\(allDay.text)")
+            #expect(try await me.get("/api/v1/tasks/\(task.id)").decode(TaskBody.self) == task)
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 2)
+        }
+    }
+
     @Test("list filters, sorts and pages through the API", arguments: TestBackend.available)
     func listing(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -132,6 +132,32 @@ struct QuickAddParserTests {
         Case(text: "stretch every 30 minutes", title: "stretch every 30 minutes"),
         Case(text: "drink water every hour until 6pm", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;UNTIL=20261123T170000Z"),
         Case(text: "meds every 6 hours for 3 days", title: "meds", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=6;COUNT=12"),
+        // Several times a day: the hours join the rule; the first time still to come is due (now is 10:00).
+        Case(text: "take pills every day at 8am and 8pm", title: "take pills", due: "2026-11-23 20:00", rrule: "FREQ=DAILY;BYHOUR=8,20"),
+        Case(text: "meds at 8am, 2pm and 8pm every day", title: "meds", due: "2026-11-23 14:00", rrule: "FREQ=DAILY;BYHOUR=8,14,20"),
+        Case(text: "meds daily at 8pm and at 8am", title: "meds", due: "2026-11-23 20:00", rrule: "FREQ=DAILY;BYHOUR=8,20"),
+        Case(
+            text: "check email every weekday at 9:30 and 17:30",
+            title: "check email",
+            due: "2026-11-23 17:30",
+            rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9,17"
+        ),
+        Case(text: "water plants every day at 8am and 8:30pm", title: "water plants and 8:30pm", due: "2026-11-24 08:00", rrule: "FREQ=DAILY"),
+        // Every so many hours within a span of the day: those hours every day.
+        Case(
+            text: "drink water every 2 hours from 8am to 8pm",
+            title: "drink water",
+            due: "2026-11-23 12:00",
+            rrule: "FREQ=DAILY;BYHOUR=8,10,12,14,16,18,20"
+        ),
+        Case(
+            text: "stretch hourly between 9am and 5pm",
+            title: "stretch",
+            due: "2026-11-23 11:00",
+            rrule: "FREQ=DAILY;BYHOUR=9,10,11,12,13,14,15,16,17"
+        ),
+        Case(text: "eat every 5 hours 8am-8pm", title: "eat", due: "2026-11-23 13:00", rrule: "FREQ=DAILY;BYHOUR=8,13,18"),
+        Case(text: "meds every 8 hours from 8am to 2pm", title: "meds", due: "2026-11-24 08:00", rrule: "FREQ=DAILY"),
         Case(text: "review in 1 week friday 3pm", title: "review", due: "2026-12-04 15:00"),
         Case(text: "buy 1/2 cup flour", title: "buy 1/2 cup flour"),
         // A weekday by its place in the month makes a rule; one such day without "every" is a date when its month is

@@ -229,6 +229,77 @@ struct RecurrenceRuleTests {
         #expect(RecurrenceRule(frequency: .hourly).normalized(anchor: local("2027-03-27T02:30", berlin), timeZone: berlin).timeOfDay == nil)
     }
 
+    @Test("several times a day: the next hour that day, then the first hour of the next day the rule falls on")
+    func severalTimesADay() throws {
+        let utc = zone("UTC")
+        func next(_ rule: RecurrenceRule, _ from: String) -> Date? { rule.nextOccurrence(after: local(from), timeZone: utc) }
+        let twice = RecurrenceRule(frequency: .daily, byHour: [8, 20])
+        #expect(next(twice, "2026-11-23T08:00") == local("2026-11-23T20:00"))
+        #expect(next(twice, "2026-11-23T20:00") == local("2026-11-24T08:00"))
+        #expect(next(twice, "2026-11-23T08:30") == local("2026-11-23T20:30"), "at the minute of the due date")
+        #expect(next(twice, "2026-11-30T20:00") == local("2026-12-01T08:00"), "across a month end")
+        var everyOtherDay = twice
+        everyOtherDay.interval = 2
+        #expect(next(everyOtherDay, "2026-11-23T20:00") == local("2026-11-25T08:00"))
+        // Weekly: the hours on each listed day; a due date on another day goes on at the first listed day.
+        let office = RecurrenceRule(frequency: .weekly, byWeekday: [.monday, .wednesday], byHour: [9, 17])
+        #expect(next(office, "2026-11-23T09:00") == local("2026-11-23T17:00"))
+        #expect(next(office, "2026-11-23T17:00") == local("2026-11-25T09:00"))
+        #expect(next(office, "2026-11-22T09:00") == local("2026-11-23T09:00"), "Sunday is not one of its days")
+        // Completed late: the first of its times after the completion.
+        let thrice = RecurrenceRule(frequency: .daily, byHour: [8, 14, 20])
+        let due = local("2026-11-23T08:00")
+        #expect(thrice.nextDue(previousDue: due, completedAt: local("2026-11-23T08:10"), occurrence: 1, timeZone: utc) == local("2026-11-23T14:00"))
+        #expect(thrice.nextDue(previousDue: due, completedAt: local("2026-11-23T15:00"), occurrence: 1, timeZone: utc) == local("2026-11-23T20:00"))
+        #expect(thrice.nextDue(previousDue: due, completedAt: local("2026-11-23T21:00"), occurrence: 1, timeZone: utc) == local("2026-11-24T08:00"))
+        #expect(thrice.nextDue(previousDue: due, completedAt: local("2027-11-23T21:00"), occurrence: 1, timeZone: utc) == local("2027-11-24T08:00"))
+        // Text both ways.
+        #expect(twice.rrule == "FREQ=DAILY;BYHOUR=8,20")
+        #expect(try RecurrenceRule(rrule: "FREQ=DAILY;BYHOUR=20,8").normalized(anchor: nil, timeZone: utc) == twice)
+        #expect(twice.text(due: local("2026-11-23T08:30")) == "every day at 8:30 and 20:30")
+        #expect(everyOtherDay.text(due: due) == "every 2 days at 8:00 and 20:00")
+        #expect(
+            RecurrenceRule(frequency: .daily, byHour: Array(stride(from: 8, through: 20, by: 2))).text(due: due) == "every 2 hours from 8:00 to 20:00"
+        )
+        #expect(RecurrenceRule(frequency: .daily, byHour: Array(9...17)).text(due: due) == "every hour from 9:00 to 17:00")
+        #expect(RecurrenceRule(frequency: .weekly, byWeekday: Weekday.workdays, byHour: [9, 17]).text(due: due) == "every weekday at 9:00 and 17:00")
+        // Validation: daily or weekly, two or more hours of the day.
+        func fields(_ rule: RecurrenceRule) -> [String] { rule.validate().map(\.field) }
+        #expect(fields(twice).isEmpty && fields(office).isEmpty)
+        #expect(fields(RecurrenceRule(frequency: .monthly, byHour: [8, 20])) == ["recurrence.by_hour"])
+        #expect(fields(RecurrenceRule(frequency: .hourly, byHour: [8, 20])) == ["recurrence.by_hour"])
+        #expect(fields(RecurrenceRule(frequency: .daily, byHour: [8])) == ["recurrence.by_hour"])
+        #expect(fields(RecurrenceRule(frequency: .daily, byHour: [8, 24])) == ["recurrence.by_hour"])
+        #expect(throws: TaskpilotError.self) { try RecurrenceRule(rrule: "FREQ=DAILY;BYHOUR=8,25") }
+    }
+
+    @Test("several times a day across a daylight-saving gap: the hour in the gap moves that day only, the minute stays")
+    func severalTimesADayAcrossAGap() throws {
+        let berlin = zone("Europe/Berlin")
+        // 02:30 does not exist in Berlin on 2027-03-28.
+        let rule = RecurrenceRule(frequency: .daily, byHour: [2, 14]).normalized(anchor: local("2027-03-26T02:30", berlin), timeZone: berlin)
+        #expect(rule.timeOfDay?.minute == 30)
+        #expect(rule.rrule == "FREQ=DAILY;BYHOUR=2,14;BYMINUTE=30")
+        #expect(try RecurrenceRule(rrule: rule.rrule) == rule)
+        #expect(rule.shownRRULE(due: nil, timeZone: berlin) == "FREQ=DAILY;BYHOUR=2,14")
+        var due = local("2027-03-27T14:30", berlin)
+        var seen: [String] = []
+        for _ in 0..<4 {
+            due = try #require(rule.nextOccurrence(after: due, timeZone: berlin))
+            seen.append(Timestamp.format(due))
+        }
+        #expect(seen[1] == Timestamp.format(local("2027-03-28T14:30", berlin)))
+        #expect(seen[2] == Timestamp.format(local("2027-03-29T02:30", berlin)))
+        #expect(seen[3] == Timestamp.format(local("2027-03-29T14:30", berlin)))
+        // The 02:30 of the gap day comes after the gap, that day.
+        #expect(seen[0] == Timestamp.format(local("2027-03-28T03:00", berlin)) || seen[0] == Timestamp.format(local("2027-03-28T03:30", berlin)))
+        // Hours that no gap touches remember nothing.
+        #expect(
+            RecurrenceRule(frequency: .daily, byHour: [8, 20]).normalized(anchor: local("2027-03-26T08:30", berlin), timeZone: berlin).timeOfDay
+                == nil
+        )
+    }
+
     @Test("a monthly rule remembers the due day, so the 31st survives February")
     func normalizationKeepsDay() throws {
         let utc = zone("UTC")
@@ -329,7 +400,7 @@ struct RecurrenceRuleTests {
         arguments: [
             "", "FREQ=MINUTELY", "FREQ=DAILY;INTERVAL=x", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MONTHLY;BYSETPOS=x", "INTERVAL=2", "FREQ",
             "FREQ=MONTHLY;BYDAY=1MO,1FR", "FREQ=MONTHLY;BYDAY=1MO,TU", "FREQ=MONTHLY;BYDAY=1FR;BYSETPOS=1", "FREQ=MONTHLY;BYDAY=1XX",
-            "FREQ=DAILY;BYHOUR=9,17", "FREQ=DAILY;BYHOUR=24", "FREQ=DAILY;BYMINUTE=60", "FREQ=DAILY;UNTIL=20260230",
+            "FREQ=DAILY;BYHOUR=9,x", "FREQ=DAILY;BYHOUR=9,24", "FREQ=DAILY;BYHOUR=24", "FREQ=DAILY;BYMINUTE=60", "FREQ=DAILY;UNTIL=20260230",
         ]
     )
     func invalidRRule(_ text: String) {

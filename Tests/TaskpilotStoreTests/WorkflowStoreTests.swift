@@ -194,6 +194,28 @@ struct WorkflowStoreTests {
         }
     }
 
+    @Test("a series several times a day goes on at its next hour, then at the first hour of the next day", arguments: TestBackend.available)
+    func severalTimesADay(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let owner = try await owner(in: "Europe/Paris", database)
+            var current = try await task(
+                tasks,
+                owner,
+                #"{"title": "pills", "due_at": "2030-12-10T08:30", "recurrence": {"frequency": "daily", "by_hour": [20, 8]}, "reminders": [{"offset_minutes": 5}]}"#
+            )
+            #expect(current.recurrence?.byHour == [8, 20])
+            var dues = [current.dueAt.map(Timestamp.format)]
+            for _ in 0..<2 {
+                current = try #require(try await completeAndFollow(current, of: owner, tasks, database))
+                dues.append(current.dueAt.map(Timestamp.format))
+            }
+            // 8:30 and 20:30 in Paris (UTC+1); the reminder follows each.
+            #expect(dues == ["2030-12-10T07:30:00Z", "2030-12-10T19:30:00Z", "2030-12-11T07:30:00Z"])
+            #expect(current.recurrence?.byHour == [8, 20] && current.reminders.map { $0.fireAt.map(Timestamp.format) } == ["2030-12-11T07:25:00Z"])
+        }
+    }
+
     @Test("the next occurrence of an all-day series reminds at 9:00 on its day in the owner's zone", arguments: TestBackend.available)
     func allDaySeriesReminder(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in

@@ -402,6 +402,39 @@ def test_monthly_on_a_weekday_of_the_month(driver, server, creds):
         server.api("DELETE", f"/api/v1/tasks/{done['id']}", token=creds["token"])
 
 
+def test_several_times_a_day_in_the_dialog(driver, server, creds):
+    due = (today() + dt.timedelta(days=3)).isoformat()
+    task = server.api(
+        "POST", "/api/v1/tasks",
+        {"title": "Take pills", "due_at": due + "T08:30", "recurrence": {"frequency": "daily", "by_hour": [20, 8]}},
+        token=creds["token"],
+    )
+    wait_has_title(driver, "Take pills")
+    click_row(driver, "Take pills", ".task-title")
+    visible(driver, "#task-dialog")
+    assert visible(driver, "#repeat-hours").get_attribute("value") == "8, 20"
+    assert "Every day at 8:30 and 20:30" in css(driver, "#recurrence-text").text
+    set_value(driver, "#repeat-hours", "8, 12, 16, 20:00")
+    wait(driver, lambda d: "Every 4 hours from 8:30 to 20:30" in css(d, "#recurrence-text").text)
+    css(driver, "#task-save").click()
+    gone(driver, "#task-dialog")
+    saved = server.api("GET", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+    assert saved["recurrence"]["by_hour"] == [8, 12, 16, 20] and saved["recurrence"]["text"] == "every 4 hours from 8:30 to 20:30"
+    # A word that is not an hour: the server's answer shows under the rule and nothing changes.
+    click_row(driver, "Take pills", ".task-title")
+    visible(driver, "#task-dialog")
+    set_value(driver, "#repeat-hours", "8, noon")
+    css(driver, "#task-save").click()
+    assert "by hour 2 must be a whole number" in visible(driver, "#task-form .field-error[data-field=recurrence]").text
+    assert server.api("GET", f"/api/v1/tasks/{task['id']}", token=creds["token"])["recurrence"]["by_hour"] == [8, 12, 16, 20]
+    # Monthly has no hours: the field hides and the rule goes without them.
+    Select(css(driver, "#repeat-frequency")).select_by_value("monthly")
+    assert not css(driver, "#repeat-hours").is_displayed()
+    css(driver, "#task-title").send_keys(Keys.ESCAPE)
+    gone(driver, "#task-dialog")
+    server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+
+
 def test_validation_errors_show_in_the_dialog(driver):
     press(driver, "n")
     visible(driver, "#task-dialog")
@@ -961,12 +994,16 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
         {"frequency": "yearly", "by_weekday": ["TH"], "by_set_position": [4]},
         {"frequency": "hourly"},
         {"frequency": "hourly", "interval": 3, "from_completion": True, "count": 4},
+        {"frequency": "daily", "by_hour": [20, 8]},
+        {"frequency": "daily", "by_hour": [8, 10, 12, 14]},
+        {"frequency": "daily", "interval": 2, "by_hour": [8, 10, 12]},
+        {"frequency": "weekly", "by_weekday": ["MO", "FR"], "by_hour": [9, 17]},
     ]
     due = "2026-12-07"
     server_texts = []
     for rule in rules:
-        # An hourly rule needs a due time; the others are read on the all-day date.
-        due_at = due + "T09:00" if rule["frequency"] == "hourly" else due
+        # An hourly rule and hours of the day need a due time; the others are read on the all-day date.
+        due_at = due + "T09:00" if rule["frequency"] == "hourly" or rule.get("by_hour") else due
         task = server.api("POST", "/api/v1/tasks", {"title": "Rule check", "due_at": due_at, "recurrence": rule}, token=creds["token"])
         server_texts.append(task["recurrence"]["text"])
         server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
@@ -985,6 +1022,7 @@ def test_recurrence_sentences_match_the_server(driver, server, creds):
     assert "every year on December 7" in server_texts
     assert "every month on the first Monday" in server_texts
     assert "every 2 months on the second and second-to-last Tuesday or Saturday" in server_texts
+    assert "every day at 8:00 and 20:00" in server_texts and "every 2 hours from 8:00 to 14:00" in server_texts
 
 
 def test_time_zone_is_set_from_the_account_menu_and_followed(driver, server, creds):
@@ -1045,6 +1083,9 @@ def expected_entry(test, message):
         return True
     # The server refusing an hourly rule on a day without a time, shown in the dialog.
     if test == "test_validation_errors_show_in_the_dialog" and message.split(" ")[0].endswith("/api/v1/tasks") and "422" in message:
+        return True
+    # The server refusing hours of the day that are no hours.
+    if test == "test_several_times_a_day_in_the_dialog" and "/api/v1/tasks/" in message.split(" ")[0] and "422" in message:
         return True
     return test in ("test_wrong_password_is_reported", "test_expired_session_returns_to_login") and "401" in message
 

@@ -39,7 +39,8 @@ export function normalize(rule, anchorDay) {
   if (anchorDay && !rule.from_completion && byMonthDay.length === 0 && bySetPosition.length === 0 && monthly) {
     byMonthDay = [anchorDay];
   }
-  return { ...rule, interval: rule.interval || 1, by_weekday: byWeekday, by_month_day: byMonthDay, by_set_position: bySetPosition };
+  const byHour = Array.from(new Set(rule.by_hour || [])).sort((a, b) => a - b);
+  return { ...rule, interval: rule.interval || 1, by_weekday: byWeekday, by_month_day: byMonthDay, by_set_position: bySetPosition, by_hour: byHour };
 }
 
 const POSITIONS = ["first", "second", "third", "fourth", "fifth"];
@@ -70,7 +71,8 @@ export function positionOfDay(dayOfMonth) {
 
 /**
  * The sentence of a rule, e.g. "every 2 weeks on Monday and Friday, 10 times". `until` is shown as "Dec 31, 2026".
- * A yearly rule names the month of `dueKey` ("2027-03-03"), its task's due date, when given: "every year on March 3".
+ * A yearly rule names the month of `dueKey` ("2027-03-03", or "2027-03-03T08:30" with its time), its task's due date,
+ * when given: "every year on March 3"; hours of the day take the minute of its time.
  */
 export function describe(rule, dueKey = null) {
   if (!rule || !rule.frequency) return "";
@@ -98,10 +100,28 @@ export function describe(rule, dueKey = null) {
       sentence += " on the " + listWords(monthDays.map(ordinalDay));
     }
   }
+  if ((rule.by_hour || []).length) sentence = withHours(sentence, rule, interval, dueKey);
   if (rule.from_completion) sentence += " after completion";
   if (rule.count) sentence += Number(rule.count) === 1 ? ", once" : `, ${rule.count} times`;
   if (rule.until) sentence += " until " + untilText(rule.until);
   return sentence;
+}
+
+/**
+ * The sentence of a rule with hours of the day, at the minute of `dueKey` ("2026-12-07T08:30"): "every day at 8:30 and
+ * 20:30", or for three or more hours evenly apart every day, "every 2 hours from 8:00 to 20:00".
+ */
+function withHours(sentence, rule, interval, dueKey) {
+  const hours = rule.by_hour;
+  const time = dueKey ? /T(\d{2}):(\d{2})/.exec(dueKey) : null;
+  const minute = String(time ? Number(time[2]) : 0).padStart(2, "0");
+  const times = hours.map((hour) => `${hour}:${minute}`);
+  const gaps = new Set(hours.slice(1).map((hour, index) => hour - hours[index]));
+  if (rule.frequency === "daily" && interval === 1 && hours.length >= 3 && gaps.size === 1) {
+    const gap = [...gaps][0];
+    return `${gap === 1 ? "every hour" : `every ${gap} hours`} from ${times[0]} to ${times[times.length - 1]}`;
+  }
+  return `${sentence} at ${listWords(times)}`;
 }
 
 function untilText(until) {

@@ -56,6 +56,11 @@ struct Tokens {
         for index in range where index < consumed.count { consumed[index] = true }
     }
 
+    /// Gives words back to the title.
+    mutating func release(_ range: Range<Int>) {
+        for index in range where index < consumed.count { consumed[index] = false }
+    }
+
     /// The words not understood, with dangling connectors ("on", "at", "by") trimmed from the ends.
     func remainingTitle() -> String {
         var kept = raw.indices.filter { !consumed[$0] }.map { raw[$0] }
@@ -1073,19 +1078,70 @@ extension QuickAddParser {
             setClock(Clock(hour: 9, minute: 0), &found)
             return tokens.matches(["in", "the", "morning"], at: index + 2) ? 5 : 2
         }
-        if let (clock, used) = clockRange(tokens, index) {
+        if let (clock, end, used) = clockRange(tokens, index) {
+            if found.clock == nil { (found.clockEnd, found.clockEndIndex) = (end, index + used) }
             setClock(clock, &found)
             return used
         }
         guard let (clock, used) = clock(tokens, start, requireMarker: !hasAt) else { return nil }
+        if found.clock == nil {
+            found.clockEndIndex = start + used
+        } else {
+            found.moreClocks.append((clock, index..<(start + used)))
+        }
         setClock(clock, &found)
         return start + used - index
     }
 
+    /// "every day at 8am and 8pm", "at 8am, 2pm and 8pm every day", "every weekday at 9:30 and 17:30": more times,
+    /// at the same minute, of a rule that comes once on each of its days; they become its hours (``RecurrenceRule/byHour``).
+    /// Any other time said is not the due time: its words go back to the title ("call mom at 5pm and 6pm").
+    func matchMoreClocks(_ tokens: inout Tokens, _ found: inout Findings) {
+        guard !found.moreClocks.isEmpty else { return }
+        let hours = [found.clock?.hour ?? -1] + found.moreClocks.map(\.clock.hour)
+        guard var rule = found.rule, rule.frequency == .daily || rule.frequency == .weekly, rule.byHour.isEmpty, found.clockEnd == nil,
+            let first = found.clock, let start = found.clockEndIndex, found.moreClocks.allSatisfy({ $0.clock.minute == first.minute }),
+            Set(hours).count == hours.count
+        else {
+            for more in found.moreClocks { tokens.release(more.range) }
+            return
+        }
+        // "and" between the times goes with them.
+        var cursor = start
+        for more in found.moreClocks {
+            if more.range.lowerBound > cursor, (cursor..<more.range.lowerBound).allSatisfy({ ["and", "&"].contains(tokens.word($0) ?? "") }) {
+                tokens.consume(cursor..<more.range.lowerBound)
+            }
+            cursor = more.range.upperBound
+        }
+        rule.byHour = hours.sorted()
+        found.rule = rule
+    }
+
+    /// "every 2 hours from 8am to 8pm", "hourly between 9am and 5pm": an hourly rule said with a span of the day
+    /// comes every day at the hours of that span, from its start (a span that ends before it starts is not one).
+    func hoursOfSpan(_ found: Findings) -> Findings {
+        guard let rule = found.rule, rule.frequency == .hourly, let start = found.clock, let end = found.clockEnd,
+            end.hour * 60 + end.minute > start.hour * 60 + start.minute
+        else { return found }
+        let hours = Array(stride(from: start.hour, through: end.hour, by: rule.interval)).filter {
+            $0 * 60 + start.minute <= end.hour * 60 + end.minute
+        }
+        var spanned = found
+        spanned.rule = RecurrenceRule(
+            frequency: .daily,
+            byHour: hours.count > 1 ? hours : [],
+            until: rule.until,
+            count: rule.count,
+            fromCompletion: rule.fromCompletion
+        )
+        return spanned
+    }
+
     /// A span of time, due when it starts: "2-3pm", "9:30–10:30", "at 2 - 3pm", "from 2 to 3pm", "between 2pm and 4pm".
     /// A start without am/pm takes the end's ("2-3pm" is 14:00; "11-1pm" is 11:00, the end is past noon). Returns
-    /// the start and the words used.
-    func clockRange(_ tokens: Tokens, _ index: Int) -> (Clock, Int)? {
+    /// the start, the end and the words used.
+    func clockRange(_ tokens: Tokens, _ index: Int) -> (Clock, Clock, Int)? {
         let marker = tokens.word(index)
         let between = marker == "between"
         let start = ["at", "@", "from", "between"].contains(marker ?? "") ? index + 1 : index
@@ -1119,7 +1175,7 @@ extension QuickAddParser {
             startText += hour % 12 <= end.hour % 12 ? endMeridiem : (endMeridiem == "pm" ? "am" : "pm")
         }
         guard let (clock, _) = clock(Tokens(startText), 0, requireMarker: true) else { return nil }
-        return (clock, start - index + used)
+        return (clock, end, start - index + used)
     }
 
     private func setClock(_ clock: Clock, _ found: inout Findings) {

@@ -62,6 +62,12 @@ public struct QuickAddParser: Sendable {
         var instant: Date?
         var rule: RecurrenceRule?
         var ruleClock: Clock?
+        /// The end of a span of time said with the clock ("from 8am to 8pm").
+        var clockEnd: Clock?
+        /// Where the words of the clock end.
+        var clockEndIndex: Int?
+        /// Times said after the first one, with their words.
+        var moreClocks: [(clock: Clock, range: Range<Int>)] = []
         var reminders: [ReminderTrigger] = []
         var wantsDueReminder = false
         var priority: TaskPriority?
@@ -127,6 +133,7 @@ public struct QuickAddParser: Sendable {
             }
         }
         matchTrailingImportance(&tokens, &found)
+        matchMoreClocks(&tokens, &found)
         // "Biweekly retro on thursdays": the word names the thing and says how often the days come round.
         if ["biweekly", "bi-weekly", "fortnightly"].contains(tokens.word(0) ?? ""), var rule = found.rule, rule.frequency == .weekly,
             rule.interval == 1
@@ -150,11 +157,14 @@ public struct QuickAddParser: Sendable {
 
     // MARK: - Composition
 
-    func resolve(_ found: Findings, title: String) -> QuickAddResult {
+    func resolve(_ said: Findings, title: String) -> QuickAddResult {
+        let found = hoursOfSpan(said)
         var result = QuickAddResult(title: title, priority: found.priority, tags: found.tags)
         // An hourly series said with a day but no time starts at 9:00 that day ("every 2 hours tomorrow").
         let startOfHours = found.rule?.frequency == .hourly && found.day != nil ? Clock(hour: 9, minute: 0) : nil
-        let clock = found.clock ?? found.ruleClock ?? startOfHours
+        var clock = found.clock ?? found.ruleClock ?? startOfHours
+        // Several times a day start at the first of them.
+        if let first = found.rule?.byHour.first, let said = clock { clock = Clock(hour: first, minute: said.minute) }
         if let instant = found.instant {
             result.dueAt = instant
         } else if let day = found.day {
@@ -227,6 +237,12 @@ public struct QuickAddParser: Sendable {
             var first = rule
             first.interval = 1
             candidate = first.nextOccurrence(after: startToday, timeZone: timeZone)
+        }
+        // Several times a day: the first of them still to come.
+        var first = rule
+        first.interval = 1
+        while !rule.byHour.isEmpty, let time = candidate, time <= now {
+            candidate = first.nextOccurrence(after: time, timeZone: timeZone)
         }
         return candidate
     }

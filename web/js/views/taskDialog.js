@@ -380,6 +380,7 @@ function fillRecurrence(rule, dueKey) {
   const shown = rule && rule.frequency === "yearly" ? !positions.length && !days.includes(-1) : positions.length ? shownPosition && weekdays.length === 1 : days.length <= 1;
   monthDaysUntouched =
     rule && !shown ? { frequency: rule.frequency, days: { by_month_day: days, by_weekday: weekdays, by_set_position: positions } } : null;
+  $("#repeat-hours").value = rule && rule.by_hour ? rule.by_hour.join(", ") : "";
   $("#repeat-from-completion").checked = Boolean(rule && rule.from_completion);
   $("#repeat-ends").value = rule && rule.until ? "until" : rule && rule.count ? "count" : "never";
   $("#repeat-until").value = rule && rule.until ? dayKey(new Date(rule.until)) : "";
@@ -410,10 +411,23 @@ function readRecurrence() {
     frequency,
     interval,
     ...days,
+    by_hour: frequency === "daily" || frequency === "weekly" ? hoursOf($("#repeat-hours").value) : [],
     from_completion: $("#repeat-from-completion").checked,
     until: ends === "until" && $("#repeat-until").value ? $("#repeat-until").value : null,
     count: ends === "count" ? Math.max(1, parseInt($("#repeat-count").value, 10) || 1) : null,
   };
+}
+
+/** The hours typed into "Also at these hours" ("8, 14, 20", "8:00 20:00"); a word that is no hour goes as typed,
+ * for the server to name it. */
+function hoursOf(text) {
+  return text
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map((word) => {
+      const match = /^(\d{1,2})(?::00)?$/.exec(word);
+      return match ? Number(match[1]) : word;
+    });
 }
 
 function syncRepeat() {
@@ -422,6 +436,7 @@ function syncRepeat() {
   fieldset.classList.toggle("repeating", Boolean(frequency));
   $("#repeat-weekly").hidden = frequency !== "weekly";
   $("#repeat-monthly").hidden = frequency !== "monthly";
+  $("#repeat-hours-field").hidden = frequency !== "daily" && frequency !== "weekly";
   const interval = parseInt($("#repeat-interval").value, 10) || 1;
   $("#repeat-unit").textContent = unitOf(frequency) + (interval === 1 ? "" : "s");
   const ends = $("#repeat-ends").value;
@@ -435,10 +450,11 @@ function syncRepeat() {
     return;
   }
   const due = $("#task-due-date").value;
-  const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null), due || null);
+  const time = $("#task-due-time").value;
+  const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null), due ? due + (time ? "T" + time : "") : null);
   text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(sentence) }));
   if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
-  else if (frequency === "hourly" && !$("#task-due-time").value) {
+  else if ((frequency === "hourly" || rule.by_hour.length) && !time) {
     text.append(el("span", { class: "recurrence-warning", text: " — needs a due time" }));
   } else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(due)}` }));
   text.hidden = false;
