@@ -101,7 +101,14 @@ struct AccountController: Sendable {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
         // The user as `me` shows it may come back whole; its email and id cannot be changed here.
         fields.refuseUnknown(["name", "timezone"], alsoAccepted: ["id", "email", "created_at"])
-        var name: String?
+        // …as they are: a different one is refused rather than ignored, so nobody believes it changed.
+        if let email = fields.string("email"), email.trimmingCharacters(in: .whitespaces).lowercased() != context.user.email.lowercased() {
+            fields.fail("email", "cannot be changed; register a new account for another address")
+        }
+        if let id = fields.string("id"), UUID(uuidString: id) != context.user.id {
+            fields.fail("id", "is your account's and cannot be changed")
+        }
+        var name: String? = fields.isNull("name") ? "" : nil
         var timezone: String?
         if let raw = fields.string("name") {
             switch AccountRules.name(raw) {

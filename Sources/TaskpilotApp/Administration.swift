@@ -17,10 +17,7 @@ public struct Administration: Sendable {
     /// Runs pending migrations (or reverts the last batch) and returns what was applied.
     public func migrate(revert: Bool) async throws -> [String] {
         try await withDatabase { database in
-            if revert {
-                try await database.revertLastBatch()
-                return []
-            }
+            if revert { return try await database.revertLastBatch() }
             return try await database.migrate()
         }
     }

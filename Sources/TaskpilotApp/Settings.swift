@@ -283,11 +283,17 @@ public struct Settings: Sendable {
         var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
     }
 
-    /// The environment, a `.env` file in the working directory if there is one, and nothing else.
+    /// The environment, a `.env` file in the working directory if there is one (see ``DotEnv``), and nothing else.
     public static func environmentReader() async throws -> ConfigReader {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
         if FileManager.default.fileExists(atPath: ".env") {
-            providers.append(try await EnvironmentVariablesProvider(environmentFilePath: ".env"))
+            let contents: String
+            do {
+                contents = try String(contentsOfFile: ".env", encoding: .utf8)
+            } catch {
+                throw Invalid(key: ".env", problem: "cannot be read (\(error.localizedDescription)); fix its permissions or remove it")
+            }
+            providers.append(EnvironmentVariablesProvider(environmentVariables: try DotEnv.parse(contents)))
         }
         return ConfigReader(providers: providers)
     }

@@ -18,7 +18,8 @@ extension Settings {
         try checkListenAddress()
     }
 
-    /// The folder of the SQLite file exists (or is created) and is writable, and no other process serves that file.
+    /// The folder of the SQLite file exists (or is created) and is writable, so is the file when it exists, and no other
+    /// process serves that file.
     func checkDatabaseFile(_ path: String) throws(Invalid) {
         let key = ProcessInfo.processInfo.environment["TASKPILOT_DATABASE_URL"] == nil ? "TASKPILOT_DATA_DIR" : "TASKPILOT_DATABASE_URL"
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -35,6 +36,18 @@ extension Settings {
                 problem:
                     "the folder '\(folder)' is not writable by this user (\(String(cString: strerror(errno)))); fix its permissions or choose another"
             )
+        }
+        // A file (or its write-ahead log) that cannot be written would leave the server ready but failing every write.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            let descriptor = open(file, O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw Invalid(
+                    key: key,
+                    problem:
+                        "the database file '\(file)' cannot be written (\(String(cString: strerror(errno)))); fix its permissions or choose another folder"
+                )
+            }
+            close(descriptor)
         }
         // Two servers on one file would each relay and fan out only their own events: the second one is refused.
         let lockPath = path + ".lock"

@@ -85,6 +85,8 @@ struct TaskController: Sendable {
         try Self.checkTitleLength(parsed.title)
         var changes = parsed.changes
         changes.title = parsed.title.isEmpty ? "-" : parsed.title
+        // Checked as adding checks it (too many tags, say), so the preview says what adding would.
+        changes = try changes.validated()
         var draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         draft.title = parsed.title
         return TaskDTO(draft, now: now, timeZone: user.timeZone)

@@ -280,8 +280,12 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
             if next <= completedAt, let later = nextOccurrence(after: completedAt, timeOfDayFrom: previousDue, timeZone: timeZone) { next = later }
         }
         if let until, next > until { return nil }
-        return next
+        // Dates are written as RFC 3339 with four-digit years: a series ends with the year 9999.
+        return next <= Self.lastInstant ? next : nil
     }
+
+    /// 9999-12-31T23:59:59Z, the last instant a date of the API can say.
+    public static let lastInstant = Date(timeIntervalSince1970: 253_402_300_799)
 
     /// An hourly rule's next date is `interval` hours of elapsed time after `reference`. Otherwise:
     /// the first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the rule's

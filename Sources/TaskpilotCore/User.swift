@@ -71,6 +71,9 @@ public enum AccountRules {
         if password.codePointCount > maxPasswordLength {
             return FieldError("password", "must be at most \(maxPasswordLength) characters")
         }
+        if password.allSatisfy(\.isWhitespace) {
+            return FieldError("password", "must not be only spaces; choose one with letters, digits or symbols")
+        }
         return nil
     }
 

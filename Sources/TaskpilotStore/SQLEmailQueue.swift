@@ -19,7 +19,9 @@ public struct SQLEmailQueue: EmailQueue {
         let zone = TimeZone(identifier: try row.decode(column: "timezone", as: String.self)) ?? TimeZone(identifier: "UTC")!
         let title = event.data["title"]?.stringValue ?? "Reminder"
         let due = event.data["due_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: TimeZone(identifier: "UTC")!)?.date }
-        let when = due.map { "Due " + Timestamp.describe($0, allDay: false, timeZone: zone, now: now) + "." } ?? "A reminder you set."
+        let when =
+            due.map { "Due " + Timestamp.describe($0, allDay: event.data["all_day"] == .bool(true), timeZone: zone, now: now) + "." }
+            ?? "A reminder you set."
         let task = event.data["task_id"]?.int64Value.map { " (task \($0))" } ?? ""
         let body = "\(title)\(task)\n\(when)\n\n— Taskpilot\n"
         let rows = try await store.sql.raw(

@@ -107,7 +107,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
             guard !claimed.isEmpty else { return [] }
             let rows = try await sql.raw(
                 """
-                SELECT r.id, r.task_id, r.fire_at, r.user_id, t.title, t.due_at, t.updated_at FROM reminders r JOIN tasks t ON t.id = r.task_id
+                SELECT r.id, r.task_id, r.fire_at, r.user_id, t.title, t.due_at, t.all_day, t.updated_at FROM reminders r JOIN tasks t ON t.id = r.task_id
                 WHERE r.id IN (\(binds: claimed)) ORDER BY r.fire_at, r.id
                 """
             ).all()
@@ -131,6 +131,7 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                             data: [
                                 "task_id": .number(Double(taskID)), "title": .string(try row.decode(column: "title", as: String.self)),
                                 "due_at": due.map { .string(Timestamp.format($0)) } ?? .null, "remind_at": .string(Timestamp.format(fireAt)),
+                                "all_day": .bool(try row.decode(column: "all_day", as: Int.self) != 0),
                                 "user_id": .string(try row.decode(column: "user_id", as: String.self)), "reminder_id": .number(Double(reminderID)),
                             ]
                         )
@@ -164,7 +165,8 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 as: String.self
             )
             let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-            let text = due.map { "Due " + Timestamp.describe($0, allDay: false, timeZone: zone, now: now) } ?? "Reminder"
+            let text =
+                due.map { "Due " + Timestamp.describe($0, allDay: event.data["all_day"] == .bool(true), timeZone: zone, now: now) } ?? "Reminder"
             var data = event.data.objectValue ?? [:]
             data["change"] = "notification"
             return try await Self.insertNotification(

@@ -238,7 +238,9 @@ public final class TaskpilotDatabase: Service, Sendable {
     }
 
     /// Undoes the last batch of migrations.
-    public func revertLastBatch() async throws {
+    @discardableResult
+    public func revertLastBatch() async throws -> [String] {
+        let before = (try? await appliedMigrations(on: database)) ?? []
         let migrations = Migrations()
         migrations.add(TaskpilotMigrations.all)
         let migrator = Migrator(
@@ -248,6 +250,8 @@ public final class TaskpilotDatabase: Service, Sendable {
             migrationLogLevel: .info
         )
         try await migrator.revertLastBatch().get()
+        let after = Set(try await appliedMigrations(on: database))
+        return before.filter { !after.contains($0) }
     }
 
     private func appliedMigrations(on database: any Database) async throws -> [String] {
@@ -308,6 +312,26 @@ public struct DatabaseSetupError: Error, CustomStringConvertible {
     public let description: String
 
     init(_ description: String) { self.description = description }
+}
+
+extension DatabaseSetupError {
+    /// What an operator should read when opening or migrating PostgreSQL failed: what happened (PostgresNIO's own
+    /// description of it is a fixed sentence that hides even the cause) and what to check. Nil for other errors.
+    public static func postgresProblem(_ error: any Error) -> String? {
+        guard let error = error as? PSQLError else { return nil }
+        switch error.code {
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? "?"
+            let said = "PostgreSQL answered '\(error.serverInfo?[.message] ?? "an error")' (SQLSTATE \(state))"
+            // Class 28: the user or password; 3D000: no such database.
+            return state.hasPrefix("28") || state == "3D000" ? said + "; check the user, password and database name of TASKPILOT_DATABASE_URL" : said
+        case .connectionError, .serverClosedConnection, .uncleanShutdown:
+            let cause = error.underlying.map { String(describing: $0) } ?? "no answer"
+            return "PostgreSQL cannot be reached (\(cause)); check the host and port of TASKPILOT_DATABASE_URL and that PostgreSQL is running"
+        default:
+            return "PostgreSQL failed (\(error.code)); check TASKPILOT_DATABASE_URL and that PostgreSQL is running"
+        }
+    }
 }
 
 /// A statement asked for a connection of a pool that is closing.

@@ -29,8 +29,7 @@ struct Login: AsyncParsableCommand {
     func run() async throws {
         var secret = password
         if token == nil && secret == nil {
-            if isatty(STDIN_FILENO) != 0 { FileHandle.standardError.write(Data("Password: ".utf8)) }
-            secret = readLine(strippingNewline: true)
+            secret = readPassword()
         }
         try await runClient { client throws(ClientError) in try await client.login(server: server, email: email, password: secret, token: token) }
     }

@@ -78,7 +78,7 @@ func bootstrapLogging(_ settings: Settings) -> Logger {
 
 /// Turns a domain error into one line on standard error and exit code 1.
 func report(_ error: any Error) -> ExitCode {
-    let message = (error as? any LocalizedError)?.errorDescription ?? String(describing: error)
+    let message = DatabaseSetupError.postgresProblem(error) ?? (error as? any LocalizedError)?.errorDescription ?? String(describing: error)
     FileHandle.standardError.write(Data("taskpilot: \(message)\n".utf8))
     return ExitCode(1)
 }
@@ -170,7 +170,7 @@ struct Migrate: AsyncParsableCommand {
         do {
             let applied = try await Administration(settings: settings, logger: logger).migrate(revert: revert)
             if revert {
-                print("Reverted the last batch of migrations.")
+                print(applied.isEmpty ? "Nothing to revert: no migration has been applied." : "Reverted: \(applied.joined(separator: ", "))")
             } else {
                 print(applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
             }
@@ -200,8 +200,7 @@ struct UserCommand: AsyncParsableCommand {
             let logger = bootstrapLogging(settings)
             var secret = password
             if secret == nil {
-                if isatty(STDIN_FILENO) != 0 { FileHandle.standardError.write(Data("Password: ".utf8)) }
-                secret = readLine(strippingNewline: true)
+                secret = readPassword()
             }
             do {
                 let user = try await Administration(settings: settings, logger: logger).createUser(

@@ -15,6 +15,16 @@ struct AccountAPITests {
             #expect(current.id == auth.user.id)
             let updated: UserBody = try await me.patch("/api/v1/auth/me", #"{"name": "Ada L.", "timezone": "America/New_York"}"#).decode()
             #expect(updated.name == "Ada L." && updated.timezone == "America/New_York")
+            // `me` sent back whole is accepted; another email or id is refused, not ignored, and nothing changes.
+            let whole = try await me.patch("/api/v1/auth/me", #"{"email": "ADA@example.com", "id": "\#(auth.user.id)", "name": "Ada"}"#)
+            #expect(whole.status == .ok, "\(whole.text)")
+            for (body, field) in [(#"{"email": "x@y.z", "name": "X"}"#, "email"), (#"{"id": "00000000-0000-0000-0000-000000000001"}"#, "id")] {
+                let refused = try await me.patch("/api/v1/auth/me", body)
+                #expect(refused.status == .unprocessableContent && refused.error?.details?.map(\.field) == [field], "\(refused.text)")
+            }
+            #expect(try await me.get("/api/v1/auth/me").decode(UserBody.self).name == "Ada")
+            // A null name clears it.
+            #expect(try await me.patch("/api/v1/auth/me", #"{"name": null}"#).decode(UserBody.self).name == "")
             let login = try await api.post("/api/v1/auth/login", #"{"email": "ADA@example.com ", "password": "correct horse battery"}"#)
             #expect(login.status == .ok)
             let again: AuthBody = try login.decode()
@@ -59,6 +69,7 @@ struct AccountAPITests {
             let cases: [(String, HTTPResponse.Status, String, [String])] = [
                 (#"{"email": "not-an-email", "password": "long enough pw"}"#, .unprocessableContent, "validation_failed", ["email"]),
                 (#"{"email": "a@b.co", "password": "short"}"#, .unprocessableContent, "validation_failed", ["password"]),
+                (#"{"email": "a@b.co", "password": "            "}"#, .unprocessableContent, "validation_failed", ["password"]),
                 (
                     #"{"email": "a@b.co", "password": "long enough pw", "timezone": "Mars/Olympus"}"#, .unprocessableContent, "validation_failed",
                     ["timezone"]

@@ -425,6 +425,8 @@ struct QuickAddAPITests {
             // The preview says what adding would: a title over the limit is the same 422.
             let long = try await me.post("/api/v1/tasks/quick/preview", #"{"text": "\#(String(repeating: "x", count: 205))"}"#)
             #expect(long.status == .unprocessableContent && long.error?.details?.first?.field == "text", "\(long.text)")
+            let tagged = try await me.post("/api/v1/tasks/quick/preview", #"{"text": "tags \#(manyTags)"}"#)
+            #expect(tagged.status == .unprocessableContent && tagged.error?.details?.first?.field == "tags", "\(tagged.text)")
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 1)
         }
     }

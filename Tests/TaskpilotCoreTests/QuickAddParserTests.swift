@@ -132,6 +132,10 @@ struct QuickAddParserTests {
         Case(text: "stretch every 30 minutes", title: "stretch every 30 minutes"),
         Case(text: "drink water every hour until 6pm", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;UNTIL=20261123T170000Z"),
         Case(text: "meds every 6 hours for 3 days", title: "meds", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=6;COUNT=12"),
+        // Exclamation marks end words as other punctuation does.
+        Case(text: "call mom tomorrow!", title: "call mom", due: "2026-11-24"),
+        Case(text: "Submit report by Friday 5pm!!", title: "Submit report", due: "2026-11-27 17:00"),
+        Case(text: "Backup every! week", title: "Backup", due: "2026-11-23", rrule: "FREQ=WEEKLY", fromCompletion: true),
         // Several times a day: the hours join the rule; the first time still to come is due (now is 10:00).
         Case(text: "take pills every day at 8am and 8pm", title: "take pills", due: "2026-11-23 20:00", rrule: "FREQ=DAILY;BYHOUR=8,20"),
         Case(text: "meds at 8am, 2pm and 8pm every day", title: "meds", due: "2026-11-23 14:00", rrule: "FREQ=DAILY;BYHOUR=8,14,20"),

@@ -178,6 +178,24 @@ struct RecurrenceRuleTests {
         #expect(until.nextDue(previousDue: local("2026-11-30T09:00"), completedAt: due, occurrence: 2, timeZone: zone("UTC")) == nil)
     }
 
+    @Test("a series ends with the year 9999, the last that RFC 3339 dates can say")
+    func endOfTime() {
+        let lastDay = local("9999-12-31T09:00")
+        #expect(
+            RecurrenceRule(frequency: .daily).nextDue(
+                previousDue: local("9999-12-30T09:00"),
+                completedAt: Date(),
+                occurrence: 1,
+                timeZone: zone("UTC")
+            ) == lastDay
+        )
+        #expect(RecurrenceRule(frequency: .daily).nextDue(previousDue: lastDay, completedAt: Date(), occurrence: 1, timeZone: zone("UTC")) == nil)
+        #expect(
+            RecurrenceRule(frequency: .hourly, interval: 24).nextDue(previousDue: lastDay, completedAt: Date(), occurrence: 1, timeZone: zone("UTC"))
+                == nil
+        )
+    }
+
     @Test("from completion counts from the completion day and keeps the due time of day")
     func fromCompletion() {
         let rule = RecurrenceRule(frequency: .daily, interval: 2, fromCompletion: true)

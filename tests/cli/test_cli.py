@@ -32,10 +32,15 @@ def home():
         yield folder
 
 
-def run(server: Server, home: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def client_environment(home: str, env: dict[str, str] | None = None) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TASKPILOT_")}
     environment.update(HOME=home, NO_COLOR="1")
     environment.update(env or {})
+    return environment
+
+
+def run(server: Server, home: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = client_environment(home, env)
     return subprocess.run([server.binary, *args], input=stdin, capture_output=True, encoding="utf-8", env=environment, timeout=60)
 
 
@@ -53,6 +58,41 @@ def test_login_stores_a_private_token(server, home):
     assert config["server_url"] == server.url and config["token"].startswith("tp_")
     wrong = run(server, home, "login", "--server", server.url, "--email", "cli@example.com", stdin="wrong password!\n")
     assert wrong.returncode == 1 and "wrong" in wrong.stderr
+
+
+def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(server.binary, [server.binary, "login", "--server", server.url, "--email", "cli@example.com"], client_environment(home))
+    output = b""
+    deadline = time.monotonic() + 30
+
+    def read_some() -> bool:
+        nonlocal output
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            return False
+        output += chunk
+        return bool(chunk)
+
+    while b"Password:" not in output and time.monotonic() < deadline and read_some():
+        pass
+    os.write(fd, b"correct horse battery\n")
+    while time.monotonic() < deadline and read_some():
+        pass
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Password:" in text and "Logged in" in text, text
+    assert "correct horse battery" not in text, text
 
 
 def test_a_failed_login_says_to_check_what_was_typed(server, home):

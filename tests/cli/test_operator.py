@@ -101,6 +101,10 @@ def test_migrate_and_user_commands():
         taken = subprocess.run([BINARY, "user", "create", "--email", "admin@example.com", "--password", "long enough password"],
                                env=env, capture_output=True, text=True, timeout=60)
         assert taken.returncode == 1 and "already exists" in taken.stderr
+        reverted = subprocess.run([BINARY, "migrate", "--revert"], env=env, capture_output=True, text=True, timeout=60)
+        assert reverted.returncode == 0 and "Reverted: " in reverted.stdout and "0001_create_accounts" in reverted.stdout, reverted.stdout
+        nothing = subprocess.run([BINARY, "migrate", "--revert"], env=env, capture_output=True, text=True, timeout=60)
+        assert nothing.returncode == 0 and "Nothing to revert" in nothing.stdout, nothing.stdout
 
 
 def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
@@ -117,6 +121,45 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
     missing = subprocess.run([BINARY, "serve"], env=environment(TASKPILOT_DATABASE_URL="postgres://u@127.0.0.1/db"),
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 2 and "TASKPILOT_JWT_SECRET" in missing.stderr
+
+
+def test_a_dot_env_file_is_read_as_shells_write_it():
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        Path(folder, ".env").write_text(
+            "# Taskpilot settings\n"
+            f"export TASKPILOT_PORT=\"{port}\"\n"
+            f"TASKPILOT_DATA_DIR='{folder}/from-env' # where the data lives\n"
+            "TASKPILOT_LOG_LEVEL=warning   # quiet\n\n"
+        )
+        process = subprocess.Popen([BINARY, "serve"], cwd=folder, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                assert process.poll() is None, process.stderr.read()
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1):
+                        break
+                except OSError:
+                    assert time.monotonic() < deadline, "not ready in 20 s"
+                    time.sleep(0.05)
+            assert Path(folder, "from-env", "taskpilot.sqlite").exists()
+        finally:
+            assert stop(process) == 0
+        # A line that is not KEY=value is named, with its number.
+        Path(folder, ".env").write_text("TASKPILOT_LOG_LEVEL=warning\nthis is not a setting\n")
+        result = subprocess.run([BINARY, "serve"], cwd=folder, env=environment(), capture_output=True, text=True, timeout=30)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert result.returncode == 2 and len(lines) == 1 and ".env line 2" in lines[0], result.stderr
+
+
+def test_an_unreachable_postgresql_is_named_with_what_to_check():
+    result = subprocess.run(
+        [BINARY, "migrate"], env=environment(TASKPILOT_DATABASE_URL="postgres://u:p@127.0.0.1:1/db"), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "cannot be reached" in result.stderr and "TASKPILOT_DATABASE_URL" in result.stderr, result.stderr
+    assert "Generic description" not in result.stderr, result.stderr
 
 
 def test_what_serve_needs_of_the_machine_is_checked_first_with_one_line_naming_the_key():
@@ -142,6 +185,10 @@ def test_what_serve_needs_of_the_machine_is_checked_first_with_one_line_naming_t
         assert "TASKPILOT_HOST" in refused(TASKPILOT_HOST="999.1.1.1", TASKPILOT_PORT=str(free_port()), TASKPILOT_DATA_DIR=f"{folder}/host")
         line = refused(TASKPILOT_DATA_DIR="/proc/taskpilot-nope", TASKPILOT_PORT=str(free_port()))
         assert "TASKPILOT_DATA_DIR" in line and "cannot be created" in line, line
+        # A database file that cannot be written (here a folder in its place; a read-only file for a user who is not root).
+        os.makedirs(f"{folder}/unwritable/taskpilot.sqlite")
+        line = refused(TASKPILOT_DATA_DIR=f"{folder}/unwritable", TASKPILOT_PORT=str(free_port()))
+        assert "TASKPILOT_DATA_DIR" in line and "cannot be written" in line, line
         # A second server on the same SQLite file is refused while the first runs.
         first = serve(folder, free_port())
         try:

@@ -173,6 +173,27 @@ async def test_a_due_reminder_arrives_live_and_as_a_notification(server):
     assert len(notifications) == 1
 
 
+async def test_the_reminder_of_an_all_day_task_names_its_day_without_a_time(server):
+    import datetime as dt
+    import time
+
+    token = server.register("allday-reminder@example.com")["token"]
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).date()
+    status, task = server.request("POST", "/api/v1/tasks", {
+        "title": "Renew passport", "due_at": day.isoformat(), "reminders": [{"at": soon(1.0)}],
+    }, token=token)
+    assert status == 201 and task["all_day"]
+    deadline = time.monotonic() + 10
+    notifications = []
+    while not notifications and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        notifications = server.request("GET", "/api/v1/notifications", token=token)[1]
+    assert len(notifications) == 1, notifications
+    body = notifications[0]["body"]
+    # "Due Mon 7 Dec", not "Due Mon 7 Dec 00:00": an all-day task has no time.
+    assert body.startswith("Due ") and str(day.day) in body and ":" not in body, body
+
+
 async def test_history_is_private(server):
     alice = server.register("alice-history@example.com")
     bob = server.register("bob-history@example.com")

@@ -17,7 +17,8 @@ struct Tokens {
         raw = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
         words = raw.map { word in
             var clean = word.lowercased()
-            while let last = clean.last, ",.;?)".contains(last) { clean.removeLast() }
+            // "tomorrow!" is "tomorrow"; "every!" (counted from completion) keeps its mark.
+            while let last = clean.last, ",.;?)".contains(last) || last == "!" && clean != "every!" { clean.removeLast() }
             while let first = clean.first, "(".contains(first) { clean.removeFirst() }
             return clean
         }
