@@ -144,14 +144,26 @@ public struct OfflineInterpreter: Sendable {
         { $0.list },
     ]
 
-    /// Whether a message without a command word still describes a task: a title and a due date or a repetition.
-    /// Small talk ("see you tomorrow", "I'm busy today", "nothing today") is not a task.
+    /// Whether a message without a command word still describes a task: a title and a due date, a repetition or an
+    /// importance ("book flights asap"). Small talk ("see you tomorrow", "I'm busy today", "nothing today", "hello,
+    /// it's urgent") and requests ("can you help me, it's urgent?") are not tasks.
     static func readsAsTask(_ text: String, context: ToolContext) -> Bool {
         let parsed = QuickAddParser(now: context.now, timeZone: context.user.timeZone).parse(text)
         let words = parsed.title.lowercased().split(separator: " ").map(String.init)
-        guard parsed.dueAt != nil || parsed.recurrence != nil, (1...12).contains(words.count), let first = words.first else { return false }
-        return !smallTalkOpeners.contains(first) && !parsed.title.lowercased().hasPrefix("see you")
+        guard parsed.dueAt != nil || parsed.recurrence != nil || parsed.priority != nil, (1...12).contains(words.count), let first = words.first
+        else { return false }
+        guard !smallTalkOpeners.contains(first), !parsed.title.lowercased().hasPrefix("see you") else { return false }
+        if parsed.dueAt != nil || parsed.recurrence != nil { return true }
+        // An importance alone says less: a greeting or a request may end in "urgent" as well.
+        let opener = first.trimmingCharacters(in: .punctuationCharacters)
+        return !text.contains("?") && !requestOpeners.contains(opener)
     }
+
+    /// First words of what is asked or said rather than a thing to do ("can you …", "hello, it's urgent").
+    static let requestOpeners: Set<String> = [
+        "can", "could", "would", "will", "should", "shall", "may", "might", "why", "where", "help", "hi", "hello", "hey", "hiya", "yo",
+        "sorry", "oh", "well", "so", "but", "my", "your", "he", "she", "they", "there", "here", "everything", "something",
+    ]
 
     /// "I have a", "I've got an", "there's a", "we have a" before a task said with a when ("… lot of work today" is not).
     static let havingPattern =
@@ -370,14 +382,30 @@ public struct OfflineInterpreter: Sendable {
             return turn.reply("Okay, I left your tasks as they are.")
         }
         guard yes.contains(lower), let action = pending["action"]?.stringValue else { return nil }
-        // The answer confirms the tasks that were shown, never whatever matches the filter by now.
-        let ids = (pending["ids"]?.arrayValue ?? []).compactMap(\.int64Value)
-        guard !ids.isEmpty else { return turn.reply("I no longer know which tasks you meant, so I changed nothing. Please ask again.") }
+        // The answer confirms the tasks that were shown, never whatever matches the filter by now; of those, only the
+        // ones that still match it (one reopened since "delete completed tasks" was asked is left alone).
+        let listed = (pending["ids"]?.arrayValue ?? []).compactMap(\.int64Value)
+        guard !listed.isEmpty else { return turn.reply("I no longer know which tasks you meant, so I changed nothing. Please ask again.") }
+        let changed = await changedSince(listed, filter: pending["filter"], turn: turn)
+        let ids = listed.filter { !changed.contains($0) }
+        let leftOut =
+            changed.isEmpty
+            ? ""
+            : " \(changed.count) of the \(listed.count) tasks I listed \(changed.count == 1 ? "was" : "were") left out because "
+                + "\(changed.count == 1 ? "it has" : "they have") changed since."
+        guard !ids.isEmpty else {
+            let them = listed.count == 1 ? "the task I listed has" : "all \(listed.count) tasks I listed have"
+            return turn.reply("I changed nothing: \(them) changed since.")
+        }
         if action == "move", let when = pending["to"]?.stringValue {
-            return await move(ids, to: when, turn: &turn)
+            var reply = await move(ids, to: when, turn: &turn)
+            reply.text += leftOut
+            return reply
         }
         if action == "change", let change = pending["change"] {
-            return await self.change(ids, change, turn: &turn)
+            var reply = await self.change(ids, change, turn: &turn)
+            reply.text += leftOut
+            return reply
         }
         let arguments: [String: JSONValue] = ["action": .string(action), "confirm": true, "ids": .array(ids.map { .number(Double($0)) })]
         switch await turn.run("bulk_tasks", arguments) {
@@ -387,12 +415,28 @@ public struct OfflineInterpreter: Sendable {
             if affected < ids.count {
                 let gone = ids.count - affected
                 let state = action == "delete" ? "already gone" : "already \(Self.verbPast(action)) or gone"
-                text += " \(gone) of the \(ids.count) tasks I listed \(gone == 1 ? "was" : "were") \(state)."
+                text += " \(gone) of the \(listed.count) tasks I listed \(gone == 1 ? "was" : "were") \(state)."
             }
-            return turn.reply(text)
+            return turn.reply(text + leftOut)
         case .failure(let error):
             return turn.reply("That didn't work: \(error.message)")
         }
+    }
+
+    /// The tasks of a confirmed list that are still there but no longer match the filter they were listed by (a
+    /// completed one reopened, an overdue one moved); none when the list was remembered without its filter.
+    func changedSince(_ ids: [Int64], filter: JSONValue?, turn: Turn) async -> Set<Int64> {
+        guard let filter = filter?.objectValue else { return [] }
+        let context = turn.context
+        func found(_ arguments: [String: JSONValue]) async -> Set<Int64>? {
+            guard var query = try? TaskTools.filter(arguments, context: context, defaultStatus: "all") else { return nil }
+            query.filter.ids = ids
+            query.limit = TaskQuery.maxLimit
+            guard let page = try? await context.tasks.list(query, userID: context.user.id, now: context.now) else { return nil }
+            return Set(page.items.map(\.id))
+        }
+        guard let existing = await found(["status": "all"]), let matching = await found(filter) else { return [] }
+        return existing.subtracting(matching)
     }
 
     /// The answer to "which one do you mean?": an id ("task 37", "37"), a row ("the second one") or words of one title
@@ -627,13 +671,10 @@ public struct OfflineInterpreter: Sendable {
         guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
         let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
         var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
-        // "list travel tasks": a word before "tasks" that no filter reads is a tag when the user has it.
-        if arguments["tags"] == nil, let word = Self.tagWord(lower),
-            ((try? await turn.context.tasks.tags(userID: turn.context.user.id)) ?? []).contains(where: { $0.name == word })
-        {
-            arguments["tags"] = [.string(word)]
-            description += " tagged #" + word
-        }
+        // "list travel tasks", "how many garden tasks…": a word before "tasks" that no filter reads is a tag the user
+        // has or else words to search for, as in a bulk action. Words that pick tasks by their place ("my next
+        // tasks") are left to the sort and the limit.
+        _ = await narrow(text, &arguments, &description, turn: turn)
         var listArguments = arguments
         // One more than is shown, to tell a whole list from the first page of a longer one.
         listArguments["limit"] = .number(counting ? 100 : 51)
@@ -1041,9 +1082,12 @@ public struct OfflineInterpreter: Sendable {
         if action == .delete && (count > TaskTools.confirmationThreshold || everything)
             || action == .complete && count > TaskTools.confirmationThreshold
         {
-            // The confirmation acts on exactly these tasks, whatever is added or changed before the answer.
+            // The confirmation acts on these tasks, those of them that still match: whatever is added before the
+            // answer is left alone, and so is a task that changed ("delete completed tasks", then one is reopened).
             let ids = items.compactMap { $0["id"]?.int64Value }
-            let pending: JSONValue = .object(["action": .string(action.rawValue), "ids": .array(ids.map { .number(Double($0)) })])
+            let pending: JSONValue = .object([
+                "action": .string(action.rawValue), "ids": .array(ids.map { .number(Double($0)) }), "filter": .object(arguments),
+            ])
             let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
             let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
             // A list stops at 100: those are the ones a "yes" changes.
@@ -1067,12 +1111,15 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
-    /// "complete the shopping tasks", "delete both dentist tasks": a word before "tasks" that no filter reads is a
-    /// tag the user has, or else words to search for; never dropped (that would select every task). False when it
-    /// picks tasks by their place ("the first two tasks"): the caller asks which.
+    /// "complete the shopping tasks", "delete both dentist tasks", "list garden tasks": a word before "tasks" that no
+    /// filter reads is a tag the user has, or else words to search for; never dropped (that would select every task).
+    /// False when it picks tasks by their place or number ("the first two tasks", "these 3 tasks"): the caller asks which.
     func narrow(_ selection: String, _ arguments: inout [String: JSONValue], _ description: inout String, turn: Turn) async -> Bool {
-        guard let qualifier = Self.bulkQualifier(selection.lowercased()) else { return true }
-        if qualifier.range(of: #"^(first|last|next|top|bottom|previous|other|some|few|couple)\b"#, options: .regularExpression) != nil {
+        guard let qualifier = Self.qualifier(selection.lowercased(), zone: turn.context.user.timeZone, now: turn.context.now) else {
+            return true
+        }
+        // A number counts tasks or is part of a date ("these 3 tasks", "dec 24 tasks"): no words to search for either.
+        if qualifier.range(of: #"^(first|last|next|top|bottom|previous|other|some|few|couple|\d+)\b"#, options: .regularExpression) != nil {
             return false
         }
         let tags = (try? await turn.context.tasks.tags(userID: turn.context.user.id)) ?? []
@@ -1087,30 +1134,47 @@ public struct OfflineInterpreter: Sendable {
         return true
     }
 
-    /// The words between "the"/"my"/"all"/"both" and "tasks" that no filter reads: "work" in "mark my work tasks as
-    /// done", "dentist" in "delete both dentist tasks"; nil when every word there is one a filter understands ("all
-    /// completed tasks", "my high priority tasks").
-    static func bulkQualifier(_ lower: String) -> String? {
-        guard let match = lower.firstMatch(of: /\b(?:the|my|all|both|these|those|our)\s+(.+?)\s+tasks?\b/) else { return nil }
-        let words = match.output.1.split(separator: " ").map(String.init).filter { !qualifierWords.contains($0) && !$0.hasPrefix("#") }
+    /// The words before "tasks" that no filter reads: "work" in "mark my work tasks as done" and in "show my high
+    /// priority work tasks", "dentist" in "delete both dentist tasks", "garden" in "list garden tasks" (without "the",
+    /// "my" or "all", the one word before "tasks"); nil when a filter reads every word there ("all completed tasks",
+    /// "my high priority tasks", "friday's tasks").
+    static func qualifier(_ lower: String, zone: TimeZone, now: Date) -> String? {
+        let said: [Substring]
+        if let match = lower.firstMatch(of: /\b(?:the|my|all|both|these|those|our)\s+(.+?)\s+tasks?\b/) {
+            said = match.output.1.split(separator: " ")
+        } else if let match = lower.firstMatch(of: /\b([\p{L}\p{N}_'’-]+)\s+(?:tasks|task|todos|to-dos)\b/) {
+            said = [match.output.1]
+        } else {
+            return nil
+        }
+        let parser = QuickAddParser(now: now, timeZone: zone)
+        let words = said.map(String.init).filter { word in
+            // "friday's tasks", "p1 tasks": what quick add reads (a day, a priority), which the filters read too.
+            let day = word.replacing(/(?:'s|’s)$/, with: "")
+            let read = parser.parse(day).title.isEmpty
+            return !qualifierWords.contains(word) && !sentenceWords.contains(word) && !word.hasPrefix("#") && !read
+        }
         return words.isEmpty ? nil : words.joined(separator: " ")
     }
 
-    /// "list travel tasks", "show me my work tasks": the one word before "tasks" when no filter reads it (the caller
-    /// takes it as a tag when the user has that tag).
-    static func tagWord(_ lower: String) -> String? {
-        guard let match = lower.firstMatch(of: /\b([\p{L}\p{N}_-]+)\s+(?:tasks|task|todos|to-dos)\b/) else { return nil }
-        let word = String(match.output.1)
-        return qualifierWords.contains(word) || ["list", "show", "me", "any", "many", "which", "what", "no"].contains(word) ? nil : word
-    }
-
-    /// Words before "tasks" that a filter reads ("all completed tasks", "my high priority tasks").
+    /// Words before "tasks" that a filter reads ("all completed tasks", "my high priority tasks", "upcoming tasks").
     static let qualifierWords: Set<String> = [
         "the", "my", "all", "both", "these", "those", "of", "our", "completed", "complete", "done", "finished", "overdue", "late",
         "pending", "open", "remaining", "unfinished", "incomplete", "urgent", "important", "high", "low", "medium", "priority",
         "high-priority", "low-priority", "today", "today's", "todays", "tomorrow", "tomorrow's", "this", "week's", "weeks", "old",
         "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled", "recurring",
-        "repeating", "recurrent", "one-off", "non-recurring", "non-repeating", "nonrecurring",
+        "repeating", "recurrent", "one-off", "non-recurring", "non-repeating", "nonrecurring", "upcoming", "coming", "soon", "week",
+        "weekend", "weekend's", "weekends", "month", "month's", "tonight's", "missed", "past", "outstanding", "active", "oldest", "newest",
+        "latest", "most", "recent", "highest", "top-priority",
+    ]
+
+    /// Words of the sentence around the selection that can stand right before "tasks" ("list tasks", "how many tasks",
+    /// "do I have tasks…", "clean up tasks").
+    static let sentenceWords: Set<String> = [
+        "list", "show", "me", "any", "many", "which", "what", "no", "count", "view", "display", "get", "find", "search", "see", "give",
+        "have", "are", "there", "more", "some", "your", "up", "off", "rid", "and", "or", "for", "to", "with", "in", "delete", "remove",
+        "clear", "purge", "wipe", "erase", "trash", "drop", "cancel", "complete", "finish", "close", "reopen", "uncomplete", "mark", "set",
+        "make", "move", "push", "shift", "postpone", "reschedule", "defer", "delay", "bump", "tag", "label", "change",
     ]
 
     /// "move today's tasks to tomorrow", "push everything from today to friday": each pending task selected moves as
@@ -1264,6 +1328,8 @@ public struct OfflineInterpreter: Sendable {
         guard ids.count > TaskTools.confirmationThreshold else { return .now(ids) }
         var remembered = pending
         remembered["ids"] = .array(ids.map { .number(Double($0)) })
+        arguments["limit"] = nil
+        remembered["filter"] = .object(arguments)
         let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
         let more = ids.count > 10 ? "\n\n…and \(ids.count - 10) more." : ""
         let amount = ids.count >= 100 ? "the first **100** of your \(description)" : "**\(ids.count)** \(description)"

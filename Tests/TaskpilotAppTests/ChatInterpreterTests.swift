@@ -1552,6 +1552,8 @@ struct ChatInterpreterTests {
             }
             let asked = try await me.chat("delete the first two tasks")
             #expect(Self.changes(asked).isEmpty && asked.response.hasPrefix("Which tasks"), "\(asked.response)")
+            let counted = try await me.chat("delete these 3 tasks")
+            #expect(Self.changes(counted).isEmpty && counted.response.hasPrefix("Which tasks"), "\(counted.response)")
             let shopping = try await me.chat("complete the shopping tasks")
             #expect(Self.changes(shopping) == ["bulk_tasks"], "\(shopping.response)")
             #expect(try await titles("completed") == ["eggs", "milk"])
@@ -1560,6 +1562,71 @@ struct ChatInterpreterTests {
             #expect(try await titles("all") == ["eggs", "milk", "report", "slides"])
             let work = try await me.chat("mark my work tasks as done")
             #expect(try await titles("pending") == ["slides"], "\(work.response)")
+        }
+    }
+
+    @Test("a word before 'tasks' that is no tag is searched for when listing and counting, as in a bulk action")
+    func listingQualifiers() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            _ = try await me.createTask(#"{"title": "Pay rent", "tags": ["home"], "priority": "urgent"}"#)
+            let report = try await me.createTask(#"{"title": "Finish work report", "priority": "high"}"#)
+
+            let garden = try await me.chat("list garden tasks")
+            let count = try await me.chat("how many garden tasks do I have?")
+            let work = try await me.chat("show my high priority work tasks")
+            let home = try await me.chat("list home tasks")
+
+            #expect(garden.tool_calls.first?.arguments["query"]?.stringValue == "garden", "\(garden.response)")
+            #expect(Self.rows(garden.response).isEmpty && garden.response.contains("no pending tasks matching “garden”"), "\(garden.response)")
+            #expect(count.response == "You have 0 pending tasks matching “garden”.", "\(count.response)")
+            #expect(work.tool_calls.first?.arguments["query"]?.stringValue == "work", "\(work.response)")
+            #expect(Self.rows(work.response) == [report.id], "\(work.response)")
+            #expect(home.tool_calls.first?.arguments["tags"]?.arrayValue == ["home"], "\(home.response)")
+            #expect(Self.rows(home.response).count == 1 && home.response.contains("Pay rent"), "\(home.response)")
+            // Words a filter reads are no search ("friday's", "upcoming", "oldest").
+            let filtered = [
+                "what are my upcoming tasks?", "show friday's tasks", "show dec 24 tasks", "what's my oldest task?", "how many tasks do I have?",
+            ]
+            for said in filtered {
+                let reply = try await me.chat(said)
+                #expect(reply.tool_calls.first?.arguments["query"] == nil, "\(said): \(reply.response)")
+            }
+        }
+    }
+
+    @Test("a 'yes' leaves out a listed task that no longer matches (reopened since 'delete completed tasks'), and says so")
+    func confirmationSkipsChangedTasks() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            var shown: [Int64] = []
+            for index in 0..<5 {
+                let id = try await me.createTask("{\"title\": \"chore \(index)\"}").id
+                #expect(try await me.post("/api/v1/tasks/\(id)/complete", "").status == .ok)
+                shown.append(id)
+            }
+            let ask = try await me.chat("delete completed tasks")
+            #expect(ask.response.contains("Reply **yes**"), "\(ask.response)")
+
+            #expect(try await me.post("/api/v1/tasks/\(shown[2])/reopen", "").status == .ok)
+            let yes = try await me.chat("yes", in: ask.conversation_id)
+
+            #expect(Self.changes(yes) == ["bulk_tasks"], "\(yes.response)")
+            #expect(Self.ids(yes.tool_calls.first) == shown.filter { $0 != shown[2] }.sorted())
+            #expect(yes.response.contains("deleted 4 tasks") && yes.response.contains("1 of the 5 tasks I listed was left out"), "\(yes.response)")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.map(\.id) == [shown[2]])
+
+            // A move likewise leaves out a task that lost the tag it was selected by.
+            var tagged: [Int64] = []
+            for index in 0..<4 { tagged.append(try await me.createTask("{\"title\": \"work \(index)\", \"tags\": [\"work\"]}").id) }
+            let move = try await me.chat("move all tasks tagged work to friday")
+            #expect(move.response.contains("Reply **yes**"), "\(move.response)")
+            #expect(try await me.patch("/api/v1/tasks/\(tagged[0])", #"{"tags": []}"#).status == .ok)
+            let moved = try await me.chat("yes", in: move.conversation_id)
+            #expect(Self.changes(moved) == ["update_task", "update_task", "update_task"], "\(moved.response)")
+            #expect(moved.response.contains("moved 3 tasks"), "\(moved.response)")
+            #expect(moved.response.contains("1 of the 4 tasks I listed was left out"), "\(moved.response)")
+            #expect(try await me.get("/api/v1/tasks/\(tagged[0])").decode(TaskBody.self).due_at == nil)
         }
     }
 
@@ -1630,6 +1697,27 @@ struct ChatInterpreterTests {
                 let query = found.tool_calls.first { $0.name == "list_tasks" }?.arguments["query"]?.stringValue
                 #expect(query == "venue" && found.response.contains("Book the venue"), "\(said): \(found.response)")
             }
+        }
+    }
+
+    @Test(
+        "a task said with only an importance is added ('book flights asap'); a question, a greeting or a request is not",
+        arguments: [("book flights asap", "Book flights", "urgent"), ("call mom, it's important", "Call mom", "high")]
+    )
+    func importanceAlone(_ said: String, _ title: String, _ priority: String) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+
+            let reply = try await me.chat(said)
+
+            #expect(Self.changes(reply) == ["add_task"], "\(reply.response)")
+            let task = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            #expect(task.title == title && task.priority == priority, "\(task)")
+            for other in ["hello, it's urgent", "can you help me, it's urgent?", "is the report urgent?", "this is very important"] {
+                let answer = try await me.chat(other)
+                #expect(!Self.changes(answer).contains("add_task"), "\(other): \(answer.response)")
+            }
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 1)
         }
     }
 }
