@@ -61,10 +61,36 @@ public struct CommandLineClient: Sendable {
         guard let jwt = auth["token"]?.stringValue else { throw ClientError("the server did not return a token") }
         let host = ProcessInfo.processInfo.hostName
         let created = try await client.call("POST", "/api/v1/tokens", body: ["name": .string("CLI on \(host)")], token: jwt)
+        // The stored login, not the environment's.
+        let previous = ClientConfiguration.load(environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKPILOT_") })
         configuration.token = created["token"]?.stringValue
-        try save(configuration)
+        do {
+            try save(configuration)
+        } catch {
+            // Nobody could use the token just made: take it back.
+            if let id = created["id"]?.stringValue ?? created["id"]?.int64Value.map(String.init) {
+                _ = try? await client.call("DELETE", "/api/v1/tokens/\(id)", token: jwt)
+            }
+            throw error
+        }
+        // The token of this machine's previous login to the same account is stored nowhere now: revoke it.
+        if previous.serverURL == server, let old = previous.token, old != configuration.token {
+            await revoke(old, on: client, token: jwt)
+        }
         return
-            "Logged in to \(server) as \(email). A personal API token (\(created["prefix"]?.stringValue ?? "tp_…")…) is stored in \(ClientConfiguration.storeURL().path)."
+            "Logged in to \(server) as \(auth["user"]?["email"]?.stringValue ?? email). A personal API token (\(created["prefix"]?.stringValue ?? "tp_…")…) is stored in \(ClientConfiguration.storeURL().path)."
+    }
+
+    /// Revokes the personal API token `secret` when it is one of the account's (found by its prefix).
+    private func revoke(_ secret: String, on client: TaskpilotHTTPClient, token jwt: String) async {
+        guard let listed = try? await client.call("GET", "/api/v1/tokens", token: jwt) else { return }
+        let tokens = listed.arrayValue ?? listed["items"]?.arrayValue ?? []
+        for item in tokens {
+            guard let prefix = item["prefix"]?.stringValue, !prefix.isEmpty, secret.hasPrefix(prefix),
+                let id = item["id"]?.stringValue ?? item["id"]?.int64Value.map(String.init)
+            else { continue }
+            _ = try? await client.call("DELETE", "/api/v1/tokens/\(id)", token: jwt)
+        }
     }
 
     /// The server's message followed by what to do about it, as two sentences.
@@ -76,7 +102,9 @@ public struct CommandLineClient: Sendable {
         do {
             try configuration.save()
         } catch {
-            throw ClientError("cannot write \(ClientConfiguration.storeURL().path): \(error)")
+            throw ClientError(
+                "cannot write \(ClientConfiguration.storeURL().path) (\(error.localizedDescription)); check that this user may write that folder"
+            )
         }
     }
 

@@ -39,6 +39,10 @@ public struct TaskpilotHTTPClient: Sendable {
     ) async throws(ClientError)
         -> JSONValue
     {
+        let server = configuration.serverURL.lowercased()
+        guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
+            throw ClientError("'\(configuration.serverURL)' is not a server URL: write it with http:// or https://, e.g. http://127.0.0.1:8080")
+        }
         var request = HTTPClientRequest(url: configuration.serverURL + path)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Accept", value: "application/json")
@@ -63,7 +67,10 @@ public struct TaskpilotHTTPClient: Sendable {
         }
         let json = text.isEmpty ? JSONValue.null : (JSONValue.parse(text) ?? .string(text))
         guard (200..<300).contains(status) else {
-            let message = json["error"]?["message"]?.stringValue ?? "HTTP \(status)"
+            // A server that answers without Taskpilot's error body is most likely another program on that address.
+            let message =
+                json["error"]?["message"]?.stringValue
+                ?? "HTTP \(status) from \(configuration.serverURL)\(path), without Taskpilot's error body: is TASKPILOT_SERVER_URL (or --server) a Taskpilot server?"
             let details = (json["error"]?["details"]?.arrayValue ?? []).compactMap { detail -> String? in
                 guard let field = detail["field"]?.stringValue, let text = detail["message"]?.stringValue else { return nil }
                 return "\(field): \(text)"

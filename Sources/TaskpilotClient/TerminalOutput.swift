@@ -11,7 +11,7 @@ public struct TerminalOutput: Sendable {
     /// Output for standard output.
     public init(timeZone: TimeZone = .current) {
         colour =
-            isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            isatty(STDOUT_FILENO) != 0 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
             && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         self.timeZone = timeZone
     }

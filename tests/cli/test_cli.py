@@ -95,6 +95,19 @@ def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
     assert "correct horse battery" not in text, text
 
 
+def test_logging_in_again_revokes_the_token_it_replaces(server, home):
+    login(server, home)
+    first = json.loads(Path(home, ".config", "taskpilot", "config.json").read_text())["token"]
+    login(server, home)
+    second = json.loads(Path(home, ".config", "taskpilot", "config.json").read_text())["token"]
+    assert first != second
+    assert server.request("GET", "/api/v1/auth/me", token=first)[0] == 401
+    assert server.request("GET", "/api/v1/auth/me", token=second)[0] == 200
+    # A server address without its scheme is named as such, not as a server that cannot be reached.
+    bare = run(server, home, "login", "--server", server.url.removeprefix("http://"), "--email", "cli@example.com", stdin="correct horse battery\n")
+    assert bare.returncode == 1 and "http://" in bare.stderr and "cannot reach" not in bare.stderr, bare.stderr
+
+
 def test_a_failed_login_says_to_check_what_was_typed(server, home):
     wrong = run(server, home, "login", "--server", server.url, "--email", "cli@example.com", stdin="wrong password!\n")
     assert wrong.returncode == 1 and "check the email and password" in wrong.stderr.lower()
