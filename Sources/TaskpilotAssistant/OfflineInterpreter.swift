@@ -349,24 +349,25 @@ public struct OfflineInterpreter: Sendable {
         let today = calendar.startOfDay(for: turn.context.now)
         let tomorrow = calendar.date(byAdding: .day, value: 1, to: today)!
         let weekEnd = Self.weekStart(1, zone: zone, now: turn.context.now)
-        func count(_ extra: [String: JSONValue]) async -> Int? {
+        /// How many pending tasks match: as the tool lists them, counted by the store past its 100.
+        func count(_ extra: [String: JSONValue]) async -> String? {
             var arguments: [String: JSONValue] = ["status": "pending", "limit": 100]
             arguments.merge(extra) { $1 }
-            guard case .success(let result) = await turn.run("list_tasks", arguments) else { return nil }
-            return result.arrayValue?.count
+            guard case .success(let result) = await turn.run("list_tasks", arguments), let listed = result.arrayValue?.count else { return nil }
+            guard listed >= 100 else { return String(listed) }
+            return await total(arguments, turn: turn).map(String.init) ?? "100+"
         }
-        func amount(_ number: Int) -> String { number >= 100 ? "100+" : String(number) }
         guard let open = await count([:]) else { return turn.reply("I couldn't look up your tasks just now; try again in a moment.") }
-        guard open > 0 else { return turn.reply("You have nothing left to do. 🎉") }
-        let overdue = await count(["overdue": true]) ?? 0
-        let dueToday = await count(["due_after": .string(Timestamp.format(today)), "due_before": .string(Timestamp.format(tomorrow))]) ?? 0
-        let week = await count(["due_before": .string(Timestamp.format(weekEnd))]) ?? 0
-        let important = await count(["priority": "high,urgent"]) ?? 0
-        var lines = ["You have **\(amount(open))** open \(open == 1 ? "task" : "tasks"):"]
-        lines.append("- \(amount(overdue)) overdue")
-        lines.append("- \(amount(dueToday)) due today")
-        lines.append("- \(amount(week)) due by the end of the week (overdue included)")
-        lines.append("- \(amount(important)) high or urgent priority")
+        guard open != "0" else { return turn.reply("You have nothing left to do. 🎉") }
+        let overdue = await count(["overdue": true]) ?? "0"
+        let dueToday = await count(["due_after": .string(Timestamp.format(today)), "due_before": .string(Timestamp.format(tomorrow))]) ?? "0"
+        let week = await count(["due_before": .string(Timestamp.format(weekEnd))]) ?? "0"
+        let important = await count(["priority": "high,urgent"]) ?? "0"
+        var lines = ["You have **\(open)** open \(open == "1" ? "task" : "tasks"):"]
+        lines.append("- \(overdue) overdue")
+        lines.append("- \(dueToday) due today")
+        lines.append("- \(week) due by the end of the week (overdue included)")
+        lines.append("- \(important) high or urgent priority")
         lines.append("\nSay “what's overdue?” or “what's next?” to see them.")
         return turn.reply(lines.joined(separator: "\n"))
     }
@@ -421,6 +422,24 @@ public struct OfflineInterpreter: Sendable {
         case .failure(let error):
             return turn.reply("That didn't work: \(error.message)")
         }
+    }
+
+    /// How many tasks match `list_tasks` arguments, beyond the 100 the tool lists: page by page from the store, up to
+    /// 20,000; nil when the store cannot say.
+    func total(_ arguments: [String: JSONValue], turn: Turn) async -> Int? {
+        let context = turn.context
+        var filter = arguments
+        filter["limit"] = nil
+        guard var query = try? TaskTools.filter(filter, context: context, defaultStatus: "pending") else { return nil }
+        query.limit = TaskQuery.maxLimit
+        var count = 0
+        for _ in 0..<40 {
+            guard let page = try? await context.tasks.list(query, userID: context.user.id, now: context.now) else { return nil }
+            count += page.items.count
+            guard let next = page.nextCursor else { return count }
+            query.cursor = next
+        }
+        return count
     }
 
     /// The tasks of a confirmed list that are still there but no longer match the filter they were listed by (a
@@ -732,7 +751,9 @@ public struct OfflineInterpreter: Sendable {
             if more { items = Array(items.prefix(50)) }
             let ids = items.compactMap { $0["id"]?.int64Value }
             if counting {
-                let count = items.count >= 100 ? "at least 100" : String(items.count)
+                // The tool lists at most 100: past that, the store counts them all.
+                let exact = items.count >= 100 && completion == nil ? await total(listArguments, turn: turn) : nil
+                let count = exact.map(String.init) ?? (items.count >= 100 ? "at least 100" : String(items.count))
                 if let completion {
                     return turn.reply(
                         "You completed \(count) task\(items.count == 1 ? "" : "s") \(completion.name).",
@@ -844,7 +865,13 @@ public struct OfflineInterpreter: Sendable {
     static func filterArguments(_ lower: String, original: String, zone: TimeZone, now: Date) -> ([String: JSONValue], String) {
         var arguments: [String: JSONValue] = [:]
         var words: [String] = []
-        let padded = " " + lower.replacingOccurrences(of: "?", with: "") + " "
+        // "today's tasks", "next week's tasks" are those of the day or the week.
+        let days = lower.replacingOccurrences(of: "’", with: "'").replacingOccurrences(
+            of: #"\b(today|tonight|tomorrow|week|weekend|month)'s\b"#,
+            with: "$1",
+            options: .regularExpression
+        )
+        let padded = " " + days.replacingOccurrences(of: "?", with: "") + " "
         func has(_ phrase: String) -> Bool { padded.contains(" " + phrase + " ") }
         if has("not done") || has("left") || has("remaining") || has("open") || has("incomplete") || has("unfinished") || has("pending")
             || has("to do")

@@ -67,6 +67,15 @@ extension TaskItem {
                         "BYMONTH=\(month) is not the month of the due date: a yearly rule repeats on its due date's month; move due_at into that month"
                     )
                 )
+            } else if changes.recurrence != nil, rule.frequency == .yearly, let due = task.dueAt, let day = rule.byMonthDay.first, day > 0,
+                let month = Optional(Calendar.taskpilot(timeZone).component(.month, from: due)),
+                day > RecurrenceRule.daysInMonth(year: 2000, month: month, calendar: Calendar.taskpilot(timeZone))
+            {
+                // 2000 was a leap year: a day past the longest such month never comes ("every year on February 30").
+                let name = Calendar.taskpilot(timeZone).monthSymbols[month - 1]
+                errors.append(
+                    FieldError("recurrence.by_month_day", "\(name) has no day \(day): a yearly rule repeats on a day of its due date's month")
+                )
             } else if rule.frequency == .hourly, task.allDay {
                 errors.append(FieldError("recurrence.frequency", "hourly needs a due time, not an all-day date: give due_at a time of day"))
             } else if !rule.byHour.isEmpty, task.allDay {

@@ -63,8 +63,20 @@ public struct TaskFilter: Sendable, Equatable {
 
     /// The search terms matched as a part of the title or description instead: terms in a script written without
     /// spaces between words (Chinese, Japanese, Thai, ...), where the full-text index takes a whole run of characters
-    /// as one word, so "会议" would not find "明天开会议".
-    public var substringTerms: [String] { searchTerms.filter(Self.isUnspaced) }
+    /// as one word, so "会议" would not find "明天开会议"; and runs of emoji ("🐛"), which the index leaves out.
+    public var substringTerms: [String] { searchTerms.filter(Self.isUnspaced) + emojiTerms }
+
+    /// Runs of emoji in the text, at most 8.
+    var emojiTerms: [String] {
+        guard let text else { return [] }
+        return text.split(whereSeparator: { !Self.isEmoji($0) }).prefix(8).map(String.init)
+    }
+
+    /// Whether a character is an emoji (not a digit, `#` or `*`, which may start one too, nor © or ®).
+    static func isEmoji(_ character: Character) -> Bool {
+        guard let first = character.unicodeScalars.first else { return false }
+        return first.properties.isEmoji && first.value > 0xFF
+    }
 
     /// Whether `term` has a character of a script written without spaces between words.
     static func isUnspaced(_ term: String) -> Bool {

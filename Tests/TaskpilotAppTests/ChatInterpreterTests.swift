@@ -1565,6 +1565,20 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("counting past the 100 a list shows: 'how many tasks do I have?' and the summary say the number")
+    func countsPastOneHundred() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            for number in 1...123 {
+                _ = try await me.createTask(#"{"title": "task \#(number)", "priority": "\#(number <= 104 ? "high" : "low")"}"#)
+            }
+            #expect(try await me.chat("how many tasks do I have?").response == "You have 123 pending tasks.")
+            #expect(try await me.chat("how many high priority tasks do I have?").response.hasPrefix("You have 104 "))
+            let summary = try await me.chat("give me a summary").response
+            #expect(summary.contains("**123** open tasks") && summary.contains("- 104 high or urgent priority"), "\(summary)")
+        }
+    }
+
     @Test("a word before 'tasks' that is no tag is searched for when listing and counting, as in a bulk action")
     func listingQualifiers() async throws {
         try await withAPI(.sqlite) { api in
@@ -1591,6 +1605,12 @@ struct ChatInterpreterTests {
             for said in filtered {
                 let reply = try await me.chat(said)
                 #expect(reply.tool_calls.first?.arguments["query"] == nil, "\(said): \(reply.response)")
+            }
+            // A day or week said with 's is that day's or week's tasks, not all of them.
+            for said in ["what are today's tasks?", "show tomorrow’s tasks", "show next week's tasks", "list this weekend's tasks"] {
+                let reply = try await me.chat(said)
+                let arguments = reply.tool_calls.first?.arguments
+                #expect(arguments?["due_before"] != nil && arguments?["query"] == nil, "\(said): \(String(describing: arguments))")
             }
         }
     }

@@ -470,6 +470,17 @@ extension TaskAPITests {
             )
             let lastMoved = try await me.patch("/api/v1/tasks/\(last.id)", #"{"due_at": "2028-03-31"}"#).decode(TaskBody.self)
             #expect(lastMoved.recurrence?.text == "every year on the last day of March")
+            // A day its month never has is refused, and nothing is stored.
+            let never = try await me.post(
+                "/api/v1/tasks",
+                #"{"title": "x", "due_at": "2027-02-10", "recurrence": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}"#
+            )
+            #expect(never.status == .unprocessableContent && never.error?.details?.map(\.field) == ["recurrence.by_month_day"], "\(never.text)")
+            let leapDay = try await me.createTask(
+                #"{"title": "leap day", "due_at": "2028-02-29", "recurrence": {"frequency": "yearly", "by_month_day": [29]}}"#
+            )
+            #expect(leapDay.recurrence?.text == "every year on February 29")
+            #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 3)
         }
     }
 

@@ -132,6 +132,20 @@ struct QuickAddParserTests {
         Case(text: "stretch every 30 minutes", title: "stretch every 30 minutes"),
         Case(text: "drink water every hour until 6pm", title: "drink water", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;UNTIL=20261123T170000Z"),
         Case(text: "meds every 6 hours for 3 days", title: "meds", due: "2026-11-23 11:00", rrule: "FREQ=HOURLY;INTERVAL=6;COUNT=12"),
+        // Found by a tester: a date once a year said with its month, labels of importance, short words.
+        Case(text: "birthday every march 3", title: "birthday", due: "2027-03-03", rrule: "FREQ=YEARLY;BYMONTHDAY=3"),
+        Case(text: "anniversary every 3rd of june 7pm", title: "anniversary", due: "2027-06-03 19:00", rrule: "FREQ=YEARLY;BYMONTHDAY=3"),
+        Case(text: "leap day party every year on feb 29", title: "leap day party", due: "2027-02-28", rrule: "FREQ=YEARLY;BYMONTHDAY=29"),
+        Case(text: "pay rent every 3rd of the month", title: "pay rent", due: "2026-12-03", rrule: "FREQ=MONTHLY;BYMONTHDAY=3"),
+        Case(text: "x every 6th friday", title: "x every 6th friday"),
+        Case(text: "urgent: call the bank", title: "call the bank", priority: .urgent),
+        Case(text: "high priority: call the bank", title: "call the bank", priority: .high),
+        Case(text: "review the deck next wk", title: "review the deck", due: "2026-11-30"),
+        Case(text: "call back in half an hour", title: "call back", due: "2026-11-23 10:30"),
+        Case(text: "call bob tue afternoon", title: "call bob", due: "2026-11-24 14:00"),
+        // A weekday that is today, at a time that has passed (now is Monday 10:00), is next week's; later today stays.
+        Case(text: "standup monday 9am", title: "standup", due: "2026-11-30 09:00"),
+        Case(text: "standup monday 11am", title: "standup", due: "2026-11-23 11:00"),
         // Exclamation marks end words as other punctuation does.
         Case(text: "call mom tomorrow!", title: "call mom", due: "2026-11-24"),
         Case(text: "Submit report by Friday 5pm!!", title: "Submit report", due: "2026-11-27 17:00"),

@@ -297,7 +297,8 @@ struct TaskRepositoryTests {
             func titles(_ text: String) async throws -> [String] { try await found(text, tasks, user) }
             for (owner, title, description) in [
                 (user, "明天开会议", ""), (user, "准备会议材料 report", "iOS开发"), (user, "買い物リスト", "牛乳とパン"),
-                (user, "ซื้อนมที่ร้าน", ""), (user, "weekly report", ""), (other, "明天开会议", ""),
+                (user, "ซื้อนมที่ร้าน", ""), (user, "weekly report", ""), (other, "明天开会议", ""), (user, "Fix login bug 🐛", ""),
+                (user, "Party", "bring 🎂 and 🎉"), (other, "🐛 theirs", ""),
             ] {
                 var task = TaskItem.blank(userID: owner.id, now: now)
                 (task.title, task.description) = (title, description)
@@ -312,6 +313,10 @@ struct TaskRepositoryTests {
             // Mixed with words of a spaced script: both must match.
             #expect(try await titles("会议 report") == ["准备会议材料 report"])
             #expect(try await titles("会议 weekly").isEmpty)
+            // Emoji, which the full-text index leaves out, are found in the text as well.
+            #expect(try await titles("🐛") == ["Fix login bug 🐛"])
+            #expect(try await titles("🎉 party") == ["Party"])
+            #expect(try await titles("🐛 party").isEmpty)
         }
     }
 

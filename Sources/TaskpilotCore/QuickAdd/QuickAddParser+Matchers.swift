@@ -166,8 +166,13 @@ extension QuickAddParser {
             found.priority = priority
             return 2
         }
+        // "urgent: call the bank", "important: renew the passport": a label before the title.
+        if index == 0, ["urgent:", "asap:", "important:"].contains(word), tokens.count > 1 {
+            found.priority = word == "important:" ? .high : .urgent
+            return 1
+        }
         if let priority = TaskPriority(parsing: word), priority != .none, ["high", "low", "medium", "urgent"].contains(word),
-            tokens.word(index + 1) == "priority"
+            ["priority", "priority:", "prio", "prio:"].contains(tokens.word(index + 1) ?? "")
         {
             found.priority = priority
             return 2
@@ -545,7 +550,12 @@ extension QuickAddParser {
             }
             return (rule, next - start)
         case "year", "years":
-            return (RecurrenceRule(frequency: .yearly, interval: interval), cursor + 1 - start)
+            // "every year on march 3", "every year on the 3rd of march".
+            var rule = RecurrenceRule(frequency: .yearly, interval: interval)
+            let on = tokens.word(cursor + 1) == "on" ? cursor + 2 : cursor + 1
+            guard let (month, day, used) = monthAndDay(tokens, on) else { return (rule, cursor + 1 - start) }
+            (rule.byMonth, rule.byMonthDay) = (month, [day])
+            return (rule, on + used - start)
         case "fortnight", "fortnights":
             return (RecurrenceRule(frequency: .weekly, interval: 2 * interval), cursor + 1 - start)
         case "quarter", "quarters":
@@ -560,8 +570,15 @@ extension QuickAddParser {
             if let (days, used) = weekdayList(tokens, cursor) {
                 return (RecurrenceRule(frequency: .weekly, interval: interval, byWeekday: days), cursor + used - start)
             }
-            // "every 15th", "every 2nd day of the month".
+            // "every march 3", "every 3rd of march": once a year.
+            if let (month, day, used) = monthAndDay(tokens, cursor) {
+                var rule = RecurrenceRule(frequency: .yearly, interval: interval, byMonthDay: [day])
+                rule.byMonth = month
+                return (rule, cursor + used - start)
+            }
+            // "every 15th", "every 2nd day of the month"; "every 6th friday" is no place a friday has (its words stay).
             let dayOf = tokens.matches(["day", "of"], at: cursor + 1)
+            if Self.weekday(tokens.word(cursor + 1), allowShort: true) != nil { return nil }
             if let day = Self.ordinal(unit), unit != String(day) || tokens.word(cursor + 1) == "of" || dayOf {
                 var next = cursor + (dayOf ? 2 : 1)
                 if tokens.matches(["of", "the", "month"], at: next) { next += 3 } else if tokens.matches(["of", "month"], at: next) { next += 2 }
@@ -569,6 +586,22 @@ extension QuickAddParser {
             }
             return nil
         }
+    }
+
+    /// "march 3", "mar 3rd", "3 march", "the 3rd of march": a day of a month that has it (February the 29th); the
+    /// month, the day and the words used.
+    func monthAndDay(_ tokens: Tokens, _ start: Int) -> (month: Int, day: Int, used: Int)? {
+        let first = tokens.word(start) == "the" ? start + 1 : start
+        var found: (month: Int, day: Int, end: Int)?
+        if let month = Self.months[tokens.word(first) ?? ""], let day = Self.ordinal(tokens.word(first + 1)) {
+            found = (month, day, first + 2)
+        } else if let day = Self.ordinal(tokens.word(first)) {
+            let name = tokens.word(first + 1) == "of" ? first + 2 : first + 1
+            if let month = Self.months[tokens.word(name) ?? ""] { found = (month, day, name + 1) }
+        }
+        // 2000 was a leap year: every day a month can have.
+        guard let found, found.day <= RecurrenceRule.daysInMonth(year: 2000, month: found.month, calendar: calendar) else { return nil }
+        return (found.month, found.day, found.end - start)
     }
 
     /// Days a task stands on every week without "every": "weekdays", "weekends", "mondays" (`alone`, i.e. not the
@@ -704,6 +737,13 @@ extension QuickAddParser {
             amount = 2
             unitIndex = index + 4
         }
+        if tokens.word(index + 1) == "half", ["an", "a"].contains(tokens.word(index + 2) ?? ""),
+            ["hour", "hr"].contains(tokens.word(index + 3) ?? "")
+        {
+            // "in half an hour"
+            found.instant = now.addingTimeInterval(30 * 60)
+            return 4
+        }
         guard let amount, let unitWord = tokens.word(unitIndex) else { return nil }
         switch unitWord {
         case "day", "days":
@@ -756,6 +796,7 @@ extension QuickAddParser {
         }
         if let (day, used) = relativeDay(tokens, start) ?? positionedDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
+            found.dayIsWeekday = used == 1 && Self.weekday(tokens.word(start), allowShort: true) != nil
             if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
             return start + used - index
         }
@@ -866,7 +907,7 @@ extension QuickAddParser {
         case "eow": return (nextWeekday(.friday, includeToday: true), 1)
         case "next", "this", "coming":
             let next = tokens.word(start + 1)
-            if word == "next" && next == "week" { return (nextWeekday(.monday, includeToday: false), 2) }
+            if word == "next" && (next == "week" || next == "wk") { return (nextWeekday(.monday, includeToday: false), 2) }
             if word == "next" && next == "month" {
                 let shifted = today.adding(months: 1, calendar)
                 return (Day(year: shifted.year, month: shifted.month, day: 1), 2)
@@ -897,12 +938,14 @@ extension QuickAddParser {
     }
 
     /// Whether an abbreviated weekday after other words is a day without "on": followed by a time ("dentist tue 3pm",
-    /// "call Bob fri at 10"), or last but for tags and priority ("gym mon", "report thu #work p1") unless it is also a
+    /// "call Bob fri at 10", "call bob tue afternoon"), or last but for tags and priority ("gym mon", "report thu #work p1") unless it is also a
     /// word ("enjoy the sun", "study for the sat").
     func shortDayStands(_ tokens: Tokens, _ index: Int) -> Bool {
         let next = index + 1
         if tokens.word(next) == "at" || tokens.word(next) == "@" { return clock(tokens, next + 1, requireMarker: false) != nil }
         if clock(tokens, next, requireMarker: true) != nil { return true }
+        // "call bob tue afternoon", "gym wed morning".
+        if let part = tokens.word(next), Self.partOfDay[part] != nil, !["sat", "sun"].contains(tokens.word(index) ?? "") { return true }
         guard !["sat", "sun"].contains(tokens.word(index) ?? "") else { return false }
         return (next..<tokens.count).allSatisfy { position in
             guard let word = tokens.word(position) else { return true }

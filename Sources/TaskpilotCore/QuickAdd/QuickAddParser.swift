@@ -66,6 +66,8 @@ public struct QuickAddParser: Sendable {
         var clockEnd: Clock?
         /// Where the words of the clock end.
         var clockEndIndex: Int?
+        /// Whether ``day`` is a weekday said by its name alone ("friday"): today's, unless its time has passed.
+        var dayIsWeekday = false
         /// Times said after the first one, with their words.
         var moreClocks: [(clock: Clock, range: Range<Int>)] = []
         var reminders: [ReminderTrigger] = []
@@ -169,6 +171,10 @@ public struct QuickAddParser: Sendable {
             result.dueAt = instant
         } else if let day = found.day {
             result.dueAt = date(day, clock)
+            // "friday at 9am" said on a Friday evening is next Friday's.
+            if found.dayIsWeekday, day == today, let due = result.dueAt, clock != nil, due <= now {
+                result.dueAt = date(day.adding(days: 7, calendar), clock)
+            }
             result.allDay = clock == nil
         } else if let rule = found.rule {
             result.dueAt = firstOccurrence(of: rule, clock: clock)
