@@ -51,7 +51,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     )
     let signal = OutboxSignal()
     let events = try EventBackbone(settings: settings, database: database, signal: signal, logger: logger)
-    let tasks = SQLTaskRepository(database: database, source: .api, signal: signal)
+    let store = SQLTaskRepository(database: database, source: .api, signal: signal)
+    let tasks = MeasuredTaskRepository(store)
     let agent = settings.llmBaseURL.map { url in
         LLMAgent(
             configuration: .init(
@@ -72,7 +73,11 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
             "no web app found (no web/index.html here or beside the executable): serving the API only; set TASKPILOT_WEB_DIR to the web/ folder"
         )
     }
-    let chat = ChatService(conversations: SQLConversationRepository(database: database), tasks: tasks.from(.assistant), agent: agent)
+    let chat = ChatService(
+        conversations: SQLConversationRepository(database: database),
+        tasks: MeasuredTaskRepository(store.from(.assistant)),
+        agent: agent
+    )
 
     // Workers run in this process as TASKPILOT_WORKERS says; the realtime fan-out always does.
     let roles = settings.workers.compactMap(WorkerRole.init(rawValue:))
@@ -205,7 +210,8 @@ func buildRouter(
     .addRoutes(to: authenticated)
 
     let mcp = router.group("mcp").add(middleware: AuthenticationMiddleware(credentials: credentials)).group(context: AuthenticatedContext.self)
-    MCPController(tasks: (tasks as? SQLTaskRepository)?.from(.mcp) ?? tasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)
+    let mcpTasks = (tasks as? MeasuredTaskRepository)?.from(.mcp) ?? (tasks as? SQLTaskRepository)?.from(.mcp) ?? tasks
+    MCPController(tasks: mcpTasks, maxBodyBytes: settings.maxBodyBytes).addRoutes(to: mcp)
 
     let compatibility = router.group("api").add(middleware: AuthenticationMiddleware(credentials: credentials))
         .group(context: AuthenticatedContext.self)

@@ -226,10 +226,8 @@ public struct Settings: Sendable {
                 throw Invalid(key: "TASKPILOT_SMTP_URL", problem: error.description)
             }
             guard let from = text("taskpilot.smtp.from"), from.contains("@"), !from.contains("\n"), !from.contains("\r") else {
-                throw Invalid(
-                    key: "TASKPILOT_SMTP_FROM",
-                    problem: "is required with TASKPILOT_SMTP_URL: the sender, e.g. Taskpilot <taskpilot@example.com>"
-                )
+                let given = text("taskpilot.smtp.from").map { "'\($0)' is not an email address; give" } ?? "is required with TASKPILOT_SMTP_URL:"
+                throw Invalid(key: "TASKPILOT_SMTP_FROM", problem: "\(given) the sender, e.g. Taskpilot <taskpilot@example.com>")
             }
             smtpFrom = from
         }

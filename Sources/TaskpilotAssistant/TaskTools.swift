@@ -147,6 +147,9 @@ public enum TaskTools {
         parameters["confirm"] = nil
         do {
             return try TaskQuery(parameters: parameters, timeZone: context.user.timeZone)
+        } catch .invalidParameter(field: "q", message: let message) {
+            // The tool's argument is `query` (the API's `q`).
+            throw ToolError(AssistantTool.message(.invalidParameter(field: "query", message: message)))
         } catch {
             throw ToolError(AssistantTool.message(error))
         }
@@ -300,8 +303,17 @@ public enum TaskTools {
         inputSchema: schema(
             [
                 "action": string("What to do.", enum: BulkAction.allCases.map(\.rawValue)),
-                "filter": .object(["type": "object", "properties": .object(filterProperties), "description": "Which tasks (status defaults to all)."]
-                ),
+                "filter": .object([
+                    "type": "object",
+                    "properties": .object(
+                        filterProperties.merging([
+                            "status": string("Which tasks: all (default here), pending or completed.", enum: ["pending", "completed", "all"])
+                        ]) {
+                            $1
+                        }
+                    ),
+                    "description": "Which tasks; without a status, tasks of every status.",
+                ]),
                 "ids": .object([
                     "type": "array", "items": ["type": "integer", "minimum": 1], "maxItems": .number(Double(TaskQuery.maxLimit)),
                     "description": "Only these tasks, e.g. the ones the user was shown and confirmed; combined with filter if both are given.",
@@ -383,9 +395,20 @@ public enum TaskTools {
                 if parsed.title.isEmpty { date = parsed.dueAt }
             }
             guard let date else { throw ToolError("Invalid argument at: '\(text)' is not a time.") }
+            // A reminder that has passed would fire at once: not what was asked.
+            guard date > context.now else {
+                throw ToolError(
+                    "Invalid argument at: \(Timestamp.format(date)) has passed; give a time to come (now is \(Timestamp.format(context.now)))."
+                )
+            }
             reminder = .object(["at": .string(Timestamp.format(date))])
         default:
             throw ToolError("Give either offset_minutes (minutes before the due date) or at (an exact time).")
+        }
+        if let minutes, let due = current.dueAt, due.addingTimeInterval(-Double(minutes) * 60) <= context.now {
+            throw ToolError(
+                "Invalid argument offset_minutes: \(minutes) minutes before the due date (\(Timestamp.format(due))) has passed; give fewer minutes or an exact time to come."
+            )
         }
         let existing = current.reminders.map { reminderInput($0.trigger) }
         let changes = try TaskChanges(json: ["reminders": .array(existing + [reminder])], timeZone: context.user.timeZone)

@@ -46,7 +46,10 @@ public struct CommandLineClient: Sendable {
             try save(configuration)
             return "Logged in to \(server) as \(me["email"]?.stringValue ?? "?") (token stored in \(ClientConfiguration.storeURL().path))."
         }
-        guard let email, let password else { throw ClientError("give --email and a password (or --token with a personal API token)") }
+        guard let email else { throw ClientError("give --email and a password (or --token with a personal API token)") }
+        guard let password, !password.isEmpty else {
+            throw ClientError("no password was given: type it at the prompt, send it on standard input, or use --password")
+        }
         let auth: JSONValue
         do {
             auth = try await client.call(
@@ -160,6 +163,9 @@ public struct CommandLineClient: Sendable {
 
     /// Lists tasks as a table (or JSON).
     public func list(_ options: ListOptions, json: Bool) async throws(ClientError) -> String {
+        if let sort = options.sort, sort.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: ","))).isEmpty {
+            throw ClientError("--sort: give at least one key, e.g. --sort due or --sort priority:desc")
+        }
         // One look at the account, and only when dates are read or shown.
         let zone = !json || options.dueBefore != nil || options.dueAfter != nil ? await accountTimeZone() : .current
         let dueBefore = try options.dueBefore.map { text throws(ClientError) in try Self.date(text, option: "--due-before", timeZone: zone) }
@@ -332,6 +338,34 @@ public struct CommandLineClient: Sendable {
     }
 
     /// Sends one chat message; returns the reply and the conversation to continue.
+    /// One message of `taskpilot chat "…"`: it goes on with the conversation of the last such message when that was
+    /// less than `window` ago on the same server ("make it urgent" after "remind me to call mom"), unless `fresh`.
+    /// The conversation is remembered in `chat.json` beside the stored login.
+    public func chatContinuing(_ message: String, fresh: Bool, now: Date = Date(), window: TimeInterval = 30 * 60) async throws(ClientError) -> String
+    {
+        struct Last: Codable {
+            var server: String
+            var conversation: String
+            var at: Date
+        }
+        let file = ClientConfiguration.storeURL().deletingLastPathComponent().appendingPathComponent("chat.json")
+        let last = fresh ? nil : (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode(Last.self, from: $0) }
+        var conversation = last.flatMap { $0.server == api.configuration.serverURL && now.timeIntervalSince($0.at) < window ? $0.conversation : nil }
+        let reply: (text: String, conversation: String?)
+        do {
+            reply = try await chat(message, conversation: conversation)
+        } catch let error where error.status == 404 && conversation != nil {
+            // That conversation is gone (deleted in the web app): start a new one.
+            conversation = nil
+            reply = try await chat(message, conversation: nil)
+        }
+        if let id = reply.conversation, let data = try? JSONEncoder().encode(Last(server: api.configuration.serverURL, conversation: id, at: now)) {
+            try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? data.write(to: file, options: .atomic)
+        }
+        return reply.text
+    }
+
     public func chat(_ message: String, conversation: String?) async throws(ClientError) -> (text: String, conversation: String?) {
         var body: [String: JSONValue] = ["message": .string(message)]
         if let conversation { body["conversation_id"] = .string(conversation) }

@@ -38,6 +38,10 @@ public struct MCPStdioBridge: Sendable {
 
     /// Sends one message; returns the line to write back, or nil for notifications.
     func relay(_ message: String) async -> String? {
+        // A line that is no JSON gets JSON-RPC's parse error here, whether or not the server can be reached.
+        guard (try? JSONSerialization.jsonObject(with: Data(message.utf8), options: [.fragmentsAllowed])) != nil else {
+            return #"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: each line must be one JSON-RPC message."}}"#
+        }
         var request = HTTPClientRequest(url: configuration.serverURL + "/mcp")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -48,6 +48,10 @@ public struct TaskpilotHTTPClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         if authenticated {
             guard let bearer = token ?? configuration.token else {
+                let stored = ClientConfiguration.storeURL().path
+                if FileManager.default.fileExists(atPath: stored) {
+                    throw ClientError("\(stored) cannot be read as a stored login: run `taskpilot login` again (it rewrites the file)")
+                }
                 throw ClientError("not logged in: run `taskpilot login`, or set TASKPILOT_TOKEN to a personal API token")
             }
             request.headers.add(name: "Authorization", value: "Bearer \(bearer)")

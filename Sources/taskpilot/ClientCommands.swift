@@ -64,7 +64,10 @@ struct List: AsyncParsableCommand {
     @Flag(help: "Only tasks without tags.") var untagged = false
     @Flag(help: "Only tasks that repeat.") var repeating = false
     @Flag(name: .customLong("one-off"), help: "Only tasks that do not repeat.") var oneOff = false
-    @Option(help: "Sort keys, e.g. due:asc,priority:desc (due, priority, title, created, updated; - before a key or :desc reverses it).")
+    @Option(
+        help:
+            "Sort keys, e.g. due:asc,priority:desc (due, priority, title, created, updated; :desc or, written --sort=-due, a - before a key reverses it)."
+    )
     var sort: String?
     @Option(help: "At most this many tasks (1–500); without it, every matching task.") var limit: Int?
     @OptionGroup var output: OutputOptions
@@ -163,12 +166,15 @@ struct Chat: AsyncParsableCommand {
         abstract: "Talk to the assistant: one message, or an interactive session when none is given."
     )
     @Argument(help: "The message.") var message: [String] = []
+    @Flag(help: "Start a new conversation (a message otherwise goes on with the one of the last message, within 30 minutes).")
+    var new = false
 
     func run() async throws {
         let client = CommandLineClient()
         if !message.isEmpty {
             let text = message.joined(separator: " ")
-            try await runClient { client throws(ClientError) in try await client.chat(text, conversation: nil).text }
+            let fresh = new
+            try await runClient { client throws(ClientError) in try await client.chatContinuing(text, fresh: fresh) }
             return
         }
         let interactive = isatty(STDIN_FILENO) != 0

@@ -384,6 +384,16 @@ def test_chat_one_message_and_interactive(server, home):
     session = run(server, home, "chat", stdin="what's due tomorrow?\nmake it urgent\nexit\n")
     assert session.returncode == 0, session.stderr
     assert "water the plants" in session.stdout.lower() and "urgent" in session.stdout
+    # One message at a time goes on with the last conversation: "it" is the task just added.
+    added = run(server, home, "chat", "remind me to call the landlord tomorrow at 6pm")
+    assert added.returncode == 0 and "call the landlord" in added.stdout.lower(), added.stdout
+    urgent = run(server, home, "chat", "make it urgent")
+    assert urgent.returncode == 0 and "urgent" in urgent.stdout.lower() and "which" not in urgent.stdout.lower(), urgent.stdout
+    undone = run(server, home, "chat", "undo")
+    assert undone.returncode == 0 and "nothing to undo" not in undone.stdout.lower(), undone.stdout
+    # --new starts afresh: "it" means nothing there.
+    fresh = run(server, home, "chat", "--new", "make it urgent")
+    assert fresh.returncode == 0 and "which task" in fresh.stdout.lower(), fresh.stdout
 
 
 def test_errors_are_clear_and_non_zero(server, home):
@@ -400,6 +410,15 @@ def test_errors_are_clear_and_non_zero(server, home):
     assert revoked.returncode == 1 and "taskpilot login" in revoked.stderr
     nobody = run(server, tempfile.mkdtemp(), "list", env={"TASKPILOT_SERVER_URL": server.url})
     assert nobody.returncode == 1 and "not logged in" in nobody.stderr
+    no_password = run(server, home, "login", "--server", server.url, "--email", "cli@example.com", stdin="")
+    assert no_password.returncode == 1 and "no password" in no_password.stderr, no_password.stderr
+    empty_sort = run(server, home, "list", "--sort", "")
+    assert empty_sort.returncode == 1 and "--sort" in empty_sort.stderr, empty_sort.stderr
+    broken = tempfile.mkdtemp()
+    Path(broken, ".config", "taskpilot").mkdir(parents=True)
+    Path(broken, ".config", "taskpilot", "config.json").write_text("{not json")
+    unreadable = run(server, broken, "list")
+    assert unreadable.returncode == 1 and "cannot be read" in unreadable.stderr and "taskpilot login" in unreadable.stderr, unreadable.stderr
 
 
 def test_environment_overrides_the_stored_login(server, home):

@@ -79,6 +79,10 @@ def test_embedded_default_keeps_its_data_and_tokens_across_restarts():
         try:
             status, page = call(url, "/api/v1/tasks", token=auth["token"])
             assert status == 200 and [item["title"] for item in page["items"]] == ["survives"]
+            # The store's operations are timed, as docs/metrics.md and the Grafana dashboard say.
+            with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
+                metrics = response.read().decode()
+            assert 'taskpilot_db_query_duration_seconds_count{operation="task_list"} 1' in metrics, metrics
         finally:
             assert stop(second) == 0
 

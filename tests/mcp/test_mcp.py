@@ -39,20 +39,23 @@ async def exercise_every_tool(session: ClientSession, server: Server, other_toke
         assert tool.description and tool.input_schema["type"] == "object"
 
     created = result_json(await session.call_tool("add_task", {
-        "title": "Pay rent", "due": "2026-12-01T09:00:00Z", "priority": "high", "tags": ["home"], "recurrence": "every month on the 1st",
+        "title": "Pay rent", "due": "2030-12-01T09:00:00Z", "priority": "high", "tags": ["home"], "recurrence": "every month on the 1st",
     }))
     assert created["status"] == "created" and created["title"] == "Pay rent"
     task_id = created["task_id"]
 
     listed = result_json(await session.call_tool("list_tasks", {"tags": ["home"]}))
     assert [item["id"] for item in listed] == [task_id]
-    assert listed[0]["priority"] == "high" and listed[0]["due_at"] == "2026-12-01T09:00:00Z"
+    assert listed[0]["priority"] == "high" and listed[0]["due_at"] == "2030-12-01T09:00:00Z"
 
-    updated = result_json(await session.call_tool("update_task", {"task_id": task_id, "title": "Pay the rent", "due": "2026-12-01"}))
+    updated = result_json(await session.call_tool("update_task", {"task_id": task_id, "title": "Pay the rent", "due": "2030-12-01"}))
     assert updated == {"task_id": task_id, "status": "updated", "title": "Pay the rent"}
 
     reminder = result_json(await session.call_tool("set_reminder", {"task_id": task_id, "offset_minutes": 60}))
     assert reminder["status"] == "reminder_set" and reminder["fire_at"]
+    # A reminder that has passed would fire at once: refused, with what to do instead.
+    past = await session.call_tool("set_reminder", {"task_id": task_id, "at": "2020-01-01T08:00:00Z"})
+    assert past.is_error and "has passed" in past.content[0].text, past
 
     call = result_json(await session.call_tool("add_task", {"title": "Call mom", "tags": ["family"]}))
     assert result_json(await session.call_tool("complete_task", {"task_id": call["task_id"]}))["status"] == "completed"
@@ -135,6 +138,17 @@ async def test_stdio_with_personal_token(server):
     async with stdio_client(parameters) as (read, write):
         async with ClientSession(read, write) as session:
             await exercise_every_tool(session, server, bob["token"])
+
+
+def test_stdio_answers_a_line_that_is_no_json_even_with_the_server_down(server):
+    import subprocess
+    for url in (server.url, "http://127.0.0.1:9"):
+        result = subprocess.run(
+            [server.binary, "mcp"], input="this is not json\n", capture_output=True, text=True, timeout=30,
+            env={"TASKPILOT_SERVER_URL": url, "TASKPILOT_TOKEN": "tp_x", "HOME": server.folder, "PATH": "/usr/bin:/bin"},
+        )
+        reply = json.loads(result.stdout.strip().splitlines()[0])
+        assert reply["id"] is None and reply["error"]["code"] == -32700, (url, result.stdout, result.stderr)
 
 
 async def test_http_requires_credentials(server):
