@@ -43,7 +43,19 @@ extension TaskItem {
         }
         func fireDate(_ trigger: ReminderTrigger) -> Date? { trigger.fireDate(dueAt: task.dueAt, allDay: task.allDay, timeZone: timeZone) }
         if let triggers = changes.reminders {
-            task.reminders = triggers.map { Reminder(id: 0, trigger: $0, fireAt: fireDate($0), firedAt: nil) }
+            task.reminders = triggers.enumerated().map { index, trigger in
+                let fireAt = fireDate(trigger)
+                // A reminder sent back as it was (a client writing the whole list, or one added to it) keeps having
+                // fired: re-armed, one whose time has passed would fire again at once.
+                if let kept = reminders.first(where: { $0.trigger == trigger && $0.fireAt == fireAt }) {
+                    return Reminder(id: 0, trigger: trigger, fireAt: fireAt, firedAt: kept.firedAt)
+                }
+                // A new reminder at a time that has passed would fire at once: not what anyone asks for.
+                if case .at(let date) = trigger, date <= now {
+                    errors.append(FieldError("reminders[\(index)].at", "\(Timestamp.format(date)) has passed; give a time to come"))
+                }
+                return Reminder(id: 0, trigger: trigger, fireAt: fireAt, firedAt: nil)
+            }
         } else if dueAt != task.dueAt || allDay != task.allDay {
             // A new due date (or a due time that becomes a day) re-arms relative reminders.
             task.reminders = task.reminders.map { reminder in

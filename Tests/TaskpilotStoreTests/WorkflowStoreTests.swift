@@ -140,7 +140,7 @@ struct WorkflowStoreTests {
             let first = try await task(
                 tasks,
                 owner,
-                #"{"title": "rent", "due_at": "2026-01-31T09:00:00Z", "recurrence": {"frequency": "monthly"}, "reminders": [{"offset_minutes": 30}, {"at": "2026-01-30T10:00:00Z"}]}"#
+                #"{"title": "rent", "due_at": "2031-01-31T09:00:00Z", "recurrence": {"frequency": "monthly"}, "reminders": [{"offset_minutes": 30}, {"at": "2031-01-30T10:00:00Z"}]}"#
             )
             _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .completed), now: Date(), timeZone: utc)
             let completion = try #require(try await outbox(database).first { $0.type == "taskpilot.task.completed" })
@@ -154,8 +154,8 @@ struct WorkflowStoreTests {
             #expect(created.count == 1)
             let next = try #require(created.first)
             #expect(next.occurrence == 2 && next.seriesID == first.id)
-            #expect(next.dueAt.map(Timestamp.format) == "2026-02-28T09:00:00Z")
-            #expect(next.reminders.count == 1 && next.reminders[0].fireAt.map(Timestamp.format) == "2026-02-28T08:30:00Z")
+            #expect(next.dueAt.map(Timestamp.format) == "2031-02-28T09:00:00Z")
+            #expect(next.reminders.count == 1 && next.reminders[0].fireAt.map(Timestamp.format) == "2031-02-28T08:30:00Z")
             // Reopening takes back the untouched occurrence 2; completing again makes it once more, once.
             _ = try await tasks.update(id: first.id, userID: owner.id, changes: TaskChanges(status: .pending), now: Date(), timeZone: utc)
             #expect(try await tasks.list(TaskQuery(), userID: owner.id, now: Date()).items.map(\.id) == [first.id])
@@ -191,6 +191,32 @@ struct WorkflowStoreTests {
             }
             // 02:30 in Paris; on the 28th 02:30 does not exist (03:00); then 02:30 summer time again.
             #expect(dues == ["2027-03-27T01:30:00Z", "2027-03-28T01:00:00Z", "2027-03-29T00:30:00Z", "2027-03-30T00:30:00Z"])
+        }
+    }
+
+    @Test("a fired reminder sent back with the list stays fired; a new one at a time that has passed is refused", arguments: TestBackend.available)
+    func firedRemindersStayFired(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let workflow = SQLWorkflowStore(database: database)
+            let owner = try await database.newTestUser()
+            let due = Timestamp.format(Date().addingTimeInterval(3600))
+            let task = try await task(tasks, owner, #"{"title": "call", "due_at": "\#(due)", "reminders": [{"offset_minutes": 90}]}"#)
+            #expect(try await workflow.fireDueReminders(now: Date(), limit: 10).map(\.taskID) == [task.id])
+            // "remind me 30 minutes before" as well: the list is written whole, the first reminder with it.
+            let both = try TaskChanges(json: ["reminders": [["offset_minutes": 90], ["offset_minutes": 30]]], timeZone: utc)
+            let updated = try await tasks.update(id: task.id, userID: owner.id, changes: both, now: Date(), timeZone: utc)
+            #expect(updated.reminders.map { $0.firedAt != nil } == [true, false])
+            #expect(try await workflow.fireDueReminders(now: Date(), limit: 10).isEmpty, "the 90-minute reminder does not fire again")
+            // Moving the due date re-arms them both.
+            let moved = try await tasks.update(
+                id: task.id, userID: owner.id, changes: try TaskChanges(json: ["due_at": .string(Timestamp.format(Date().addingTimeInterval(7200)))], timeZone: utc),
+                now: Date(), timeZone: utc
+            )
+            #expect(moved.reminders.allSatisfy { $0.firedAt == nil })
+            let past = try TaskChanges(json: ["reminders": [["offset_minutes": 90], ["at": "2020-01-01T08:00:00Z"]]], timeZone: utc)
+            await #expect(throws: TaskpilotError.self) { try await tasks.update(id: task.id, userID: owner.id, changes: past, now: Date(), timeZone: utc) }
+            #expect(try await tasks.get(id: task.id, userID: owner.id, now: Date()).reminders.count == 2)
         }
     }
 
