@@ -143,6 +143,10 @@ struct QuickAddParserTests {
         Case(text: "review the deck next wk", title: "review the deck", due: "2026-11-30"),
         Case(text: "call back in half an hour", title: "call back", due: "2026-11-23 10:30"),
         Case(text: "call bob tue afternoon", title: "call bob", due: "2026-11-24 14:00"),
+        Case(text: "dinner tomorrow at 19h30", title: "dinner", due: "2026-11-24 19:30"),
+        Case(text: "call the bank tomorrow at 9h", title: "call the bank", due: "2026-11-24 09:00"),
+        Case(text: "dinner friday 20h", title: "dinner", due: "2026-11-27 20:00"),
+        Case(text: "run 5h marathon training plan", title: "run 5h marathon training plan"),
         // A weekday that is today, at a time that has passed (now is Monday 10:00), is next week's; later today stays.
         Case(text: "standup monday 9am", title: "standup", due: "2026-11-30 09:00"),
         Case(text: "standup monday 11am", title: "standup", due: "2026-11-23 11:00"),

@@ -210,12 +210,17 @@ struct WorkflowStoreTests {
             #expect(try await workflow.fireDueReminders(now: Date(), limit: 10).isEmpty, "the 90-minute reminder does not fire again")
             // Moving the due date re-arms them both.
             let moved = try await tasks.update(
-                id: task.id, userID: owner.id, changes: try TaskChanges(json: ["due_at": .string(Timestamp.format(Date().addingTimeInterval(7200)))], timeZone: utc),
-                now: Date(), timeZone: utc
+                id: task.id,
+                userID: owner.id,
+                changes: try TaskChanges(json: ["due_at": .string(Timestamp.format(Date().addingTimeInterval(7200)))], timeZone: utc),
+                now: Date(),
+                timeZone: utc
             )
             #expect(moved.reminders.allSatisfy { $0.firedAt == nil })
             let past = try TaskChanges(json: ["reminders": [["offset_minutes": 90], ["at": "2020-01-01T08:00:00Z"]]], timeZone: utc)
-            await #expect(throws: TaskpilotError.self) { try await tasks.update(id: task.id, userID: owner.id, changes: past, now: Date(), timeZone: utc) }
+            await #expect(throws: TaskpilotError.self) {
+                try await tasks.update(id: task.id, userID: owner.id, changes: past, now: Date(), timeZone: utc)
+            }
             #expect(try await tasks.get(id: task.id, userID: owner.id, now: Date()).reminders.count == 2)
         }
     }

@@ -1236,6 +1236,12 @@ extension QuickAddParser {
         case "evening" where !requireMarker: return (Clock(hour: 18, minute: 0), 1)
         default: break
         }
+        // "19h30", "17h", "at 9h": the 24-hour clock as French and others write it ("5h" alone is a duration).
+        if let h = word.firstIndex(of: "h"), h != word.startIndex, let hour = Int(word[..<h]), (0...23).contains(hour), word[..<h].count <= 2 {
+            let rest = word[word.index(after: h)...]
+            if rest.isEmpty, hour >= 12 || !requireMarker { return (Clock(hour: hour, minute: 0), 1) }
+            if rest.count == 2, let minute = Int(rest), (0...59).contains(minute) { return (Clock(hour: hour, minute: minute), 1) }
+        }
         var used = 1
         var meridiem: String?
         for suffix in ["am", "pm", "a.m", "p.m", "a.m.", "p.m."] where word.hasSuffix(suffix) && word.count > suffix.count {
