@@ -120,6 +120,8 @@ struct QuickAddParserTests {
         // Weekdays as one word: a list with slashes, a span with a dash.
         Case(text: "standup mon-fri 9am", title: "standup", due: "2026-11-24 09:00", rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
         Case(text: "gym mon/wed/fri 7am", title: "gym", due: "2026-11-25 07:00", rrule: "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+        Case(text: "gym mwf 7am", title: "gym", due: "2026-11-25 07:00", rrule: "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+        Case(text: "yoga every tth 6pm", title: "yoga", due: "2026-11-24 18:00", rrule: "FREQ=WEEKLY;BYDAY=TU,TH"),
         Case(text: "yoga every tue/thu", title: "yoga", due: "2026-11-24", rrule: "FREQ=WEEKLY;BYDAY=TU,TH"),
         Case(text: "on call every sat-sun", title: "on call", due: "2026-11-28", rrule: "FREQ=WEEKLY;BYDAY=SA,SU"),
         Case(text: "read pages 10-12", title: "read pages 10-12"),

@@ -636,6 +636,12 @@ extension QuickAddParser {
     /// Weekdays written as one word: "mon/wed/fri", "tue/thu", or a span "mon-fri" (both ends included).
     static func weekdayGroup(_ word: String?) -> [Weekday]? {
         guard let word else { return nil }
+        // The letters of a timetable: "mwf" (Monday, Wednesday, Friday), "tth" or "tuth" (Tuesday and Thursday).
+        switch word {
+        case "mwf", "m/w/f": return [.monday, .wednesday, .friday]
+        case "tth", "tuth", "t/th", "tu/th": return [.tuesday, .thursday]
+        default: break
+        }
         if word.contains("/") {
             let days = word.split(separator: "/").compactMap { weekday(String($0), allowShort: true) }
             return days.count >= 2 && days.count == word.split(separator: "/").count ? days : nil
