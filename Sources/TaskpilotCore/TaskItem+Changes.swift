@@ -94,7 +94,7 @@ extension TaskItem {
                 errors.append(
                     FieldError("recurrence.by_hour", "needs a due time, not an all-day date: give due_at a time of day (its minute is the series')")
                 )
-            } else if let due = task.dueAt, changes.recurrence != nil, let until = rule.until, until < due {
+            } else if let due = task.dueAt, changes.recurrence != nil || changes.due != nil, let until = rule.until, until < due {
                 // A series that ends before it starts is a mistake (a year, a month): say so rather than repeat nothing.
                 errors.append(FieldError("recurrence.until", "must not be before the first due date (due_at)"))
             } else if let due = task.dueAt {

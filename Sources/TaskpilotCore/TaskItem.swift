@@ -12,16 +12,24 @@ public enum ReminderTrigger: Sendable, Equatable, Hashable {
     public static let allDayHour = 9
 
     /// The instant the reminder fires for a task due at `dueAt` (all-day tasks: see ``allDayHour``); nil for a
-    /// relative reminder without a due date.
+    /// relative reminder without a due date. Whole days count as calendar days in `timeZone` ("1 day before" a task
+    /// due at 9:00 is 9:00 the day before, across a daylight-saving change too); the minutes beyond them as elapsed time.
     public func fireDate(dueAt: Date?, allDay: Bool, timeZone: TimeZone) -> Date? {
         switch self {
         case .beforeDue(let minutes):
-            guard var base = dueAt else { return nil }
-            if allDay, let morning = RecurrenceRule.wallClock(.init(hour: Self.allDayHour, minute: 0), onDayOf: base, calendar: .taskpilot(timeZone))
-            {
-                base = morning
+            guard let due = dueAt else { return nil }
+            let calendar = Calendar.taskpilot(timeZone)
+            let (days, rest) = (minutes / 1440, minutes % 1440)
+            var base = due
+            if allDay || days > 0 {
+                let time = allDay ? RecurrenceRule.TimeOfDay(hour: Self.allDayHour, minute: 0) : RecurrenceRule.TimeOfDay(of: due, calendar: calendar)
+                if let day = calendar.date(byAdding: .day, value: -days, to: due),
+                    let clock = RecurrenceRule.wallClock(time, onDayOf: day, calendar: calendar)
+                {
+                    base = clock
+                }
             }
-            return base.addingTimeInterval(-Double(minutes) * 60)
+            return base.addingTimeInterval(-Double(rest) * 60)
         case .at(let date): return date
         }
     }

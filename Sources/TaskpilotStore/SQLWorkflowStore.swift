@@ -74,14 +74,13 @@ public struct SQLWorkflowStore: WorkflowStore, ActivityRepository {
                 createdAt: now,
                 updatedAt: now
             )
+            // A reminder of the next occurrence whose time had passed when the series was completed (a series caught up
+            // late) is stale: it counts as fired instead of pinging at once about what the user is already looking at.
+            let completion = completed.completedAt ?? now
             next.reminders = completed.reminders.compactMap { reminder in
                 guard case .beforeDue = reminder.trigger else { return nil }
-                return Reminder(
-                    id: 0,
-                    trigger: reminder.trigger,
-                    fireAt: reminder.trigger.fireDate(dueAt: nextDue, allDay: next.allDay, timeZone: zone),
-                    firedAt: nil
-                )
+                let fireAt = reminder.trigger.fireDate(dueAt: nextDue, allDay: next.allDay, timeZone: zone)
+                return Reminder(id: 0, trigger: reminder.trigger, fireAt: fireAt, firedAt: fireAt.flatMap { $0 < completion ? completion : nil })
             }
             let created = try await SQLTaskRepository.insert(next, on: sql)
             try await OutboxWriter.append(OutboxEvent.taskChange(.created, task: created, before: nil, source: .system, now: now), on: sql, now: now)

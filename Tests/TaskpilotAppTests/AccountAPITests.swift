@@ -32,6 +32,28 @@ struct AccountAPITests {
         }
     }
 
+    @Test("'1 day before' is the day before at the same local time, across a daylight-saving change", arguments: TestBackend.available)
+    func dayOffsetsAreCalendarDays(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            // Summer time starts on 2027-03-14: 9:00 on the 13th is 14:00 UTC, 9:00 on the 14th 13:00 UTC.
+            let allDay = try await me.createTask(
+                #"{"title": "a", "due_at": "2027-03-14", "reminders": [{"offset_minutes": 1440}, {"offset_minutes": 1500}]}"#
+            )
+            #expect(allDay.reminders.map(\.fire_at) == ["2027-03-13T14:00:00Z", "2027-03-13T13:00:00Z"])
+            let timed = try await me.createTask(
+                #"{"title": "b", "due_at": "2027-03-14T09:00", "reminders": [{"offset_minutes": 1440}, {"offset_minutes": 30}]}"#
+            )
+            #expect(timed.reminders.map(\.fire_at) == ["2027-03-13T14:00:00Z", "2027-03-14T12:30:00Z"])
+            // A series may not be moved past its own end.
+            let series = try await me.createTask(
+                #"{"title": "c", "due_at": "2030-12-10T09:00", "recurrence": {"frequency": "daily", "until": "2030-12-12"}}"#
+            )
+            let late = try await me.patch("/api/v1/tasks/\(series.id)", #"{"due_at": "2030-12-20T09:00"}"#)
+            #expect(late.status == .unprocessableContent && late.error?.details?.map(\.field) == ["recurrence.until"], "\(late.text)")
+        }
+    }
+
     @Test("a new time zone keeps all-day tasks on their day, reminders included; timed tasks keep their instant", arguments: TestBackend.available)
     func timeZoneChange(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -146,6 +146,9 @@ struct QuickAddParserTests {
         Case(text: "call back in half an hour", title: "call back", due: "2026-11-23 10:30"),
         Case(text: "call bob tue afternoon", title: "call bob", due: "2026-11-24 14:00"),
         Case(text: "dinner tomorrow at 19h30", title: "dinner", due: "2026-11-24 19:30"),
+        // Now is Monday 23 November: "last monday" is the 16th, "last friday" the 20th.
+        Case(text: "old report last monday", title: "old report", due: "2026-11-16"),
+        Case(text: "expenses from last fri", title: "expenses", due: "2026-11-20"),
         Case(text: "call the bank tomorrow at 9h", title: "call the bank", due: "2026-11-24 09:00"),
         Case(text: "dinner friday 20h", title: "dinner", due: "2026-11-27 20:00"),
         Case(text: "run 5h marathon training plan", title: "run 5h marathon training plan"),

@@ -194,6 +194,24 @@ struct WorkflowStoreTests {
         }
     }
 
+    @Test("a series caught up late does not ping about an occurrence whose reminder time had passed", arguments: TestBackend.available)
+    func staleRemindersOfACaughtUpSeries(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            let tasks = SQLTaskRepository(database: database)
+            let owner = try await owner(in: "UTC", database)
+            let due = Timestamp.format(Date().addingTimeInterval(-3 * 86_400))
+            let late = try await task(
+                tasks,
+                owner,
+                #"{"title": "water", "due_at": "\#(due)", "recurrence": {"frequency": "daily"}, "reminders": [{"offset_minutes": 0}]}"#
+            )
+            let next = try #require(try await completeAndFollow(late, of: owner, tasks, database))
+            // Due two days ago: its reminder counts as fired, and none fires.
+            #expect(next.reminders.count == 1 && next.reminders[0].firedAt != nil)
+            #expect(try await SQLWorkflowStore(database: database).fireDueReminders(now: Date(), limit: 10).isEmpty)
+        }
+    }
+
     @Test("a fired reminder sent back with the list stays fired; a new one at a time that has passed is refused", arguments: TestBackend.available)
     func firedRemindersStayFired(_ backend: TestBackend) async throws {
         try await backend.withDatabase { database in

@@ -292,7 +292,12 @@ function init() {
   initAuth({ signedIn: () => go("#/inbox") });
   tasks.initTasks({ edit: (task) => openTaskDialog(task) });
   initTaskDialog({ saved: taskSaved, deleted: (id) => tasks.removeTask(id), tagNames: () => tasks.tagNames() });
-  initQuickAdd({ created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task)), edit: (task) => openTaskDialog(task) });
+  initQuickAdd({
+    created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task)),
+    edit: (task) => openTaskDialog(task),
+    // Added in Today without a date, a task is due today (as it would be in Todoist).
+    defaultDay: () => (tasks.currentView() === "today" ? "today" : null),
+  });
   initChat({
     toolsRan: () => {
       // Live updates bring the changes too; a reload also covers a connection that is still catching up.
@@ -332,7 +337,8 @@ function init() {
       if (event.target === dialog) {
         const box = dialog.getBoundingClientRect();
         const inside = event.clientX >= box.left && event.clientX <= box.right && event.clientY >= box.top && event.clientY <= box.bottom;
-        if (!inside) dialog.close();
+        // As Escape does: a dialog may ask first (the task dialog, when something was changed).
+        if (!inside && dialog.dispatchEvent(new Event("cancel", { cancelable: true }))) dialog.close();
       }
     });
   }

@@ -2,7 +2,7 @@
 // ("every week on Monday and Friday", "every month on the last day", "every 3 days after completion"),
 // so the editor can preview a rule before it is saved.
 
-import { LONG_MONTHS, MONTHS, timeZone } from "./dates.js";
+import { LONG_MONTHS, MONTHS, addDays, timeZone, weekdayOf } from "./dates.js";
 
 export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const NAMES = { MO: "Monday", TU: "Tuesday", WE: "Wednesday", TH: "Thursday", FR: "Friday", SA: "Saturday", SU: "Sunday" };
@@ -135,4 +135,34 @@ function untilText(until) {
 /** Capitalized for display: "Every week on Monday". */
 export function sentenceCase(text) {
   return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
+/**
+ * Whether a weekly or monthly rule falls on the day `key` ("2026-12-09"): one of its weekdays, its days of the month
+ * (a day past the month's end is its last day) or its weekdays at their positions. Other rules fall on any day.
+ */
+export function fallsOn(rule, key) {
+  const [year, month, day] = key.split("-").map(Number);
+  const weekdays = rule.by_weekday || [];
+  if (rule.frequency === "weekly") return weekdays.length === 0 || weekdays.includes(WEEKDAYS[weekdayOf(key) - 1]);
+  if (rule.frequency !== "monthly") return true;
+  const length = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const positions = rule.by_set_position || [];
+  if (positions.length && weekdays.length) {
+    const first = `${key.slice(0, 8)}01`;
+    const matching = [];
+    for (let d = 1; d <= length; d++) if (weekdays.includes(WEEKDAYS[weekdayOf(addDays(first, d - 1)) - 1])) matching.push(d);
+    return positions.some((position) => matching[position > 0 ? position - 1 : matching.length + position] === day);
+  }
+  const days = rule.by_month_day || [];
+  return days.length === 0 || days.some((wanted) => (wanted === -1 ? length : Math.min(wanted, length)) === day);
+}
+
+/** The first day from `key` on that the rule falls on (see `fallsOn`), within about a year; `key` itself otherwise. */
+export function firstMatchingDay(rule, key) {
+  for (let offset = 0; offset < 400; offset++) {
+    const candidate = addDays(key, offset);
+    if (fallsOn(rule, candidate)) return candidate;
+  }
+  return key;
 }

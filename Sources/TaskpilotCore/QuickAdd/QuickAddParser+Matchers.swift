@@ -890,6 +890,11 @@ extension QuickAddParser {
         case "today", "tod", "tonight": return (today, 1)
         case "tomorrow", "tmr", "tmrw", "tomorow", "tommorow": return (today.adding(days: 1, calendar), 1)
         case "yesterday": return (today.adding(days: -1, calendar), 1)
+        case "last" where !["of", "in"].contains(tokens.word(start + 2) ?? ""):
+            // "last monday": the one before today (a week ago on a Monday); "the last friday of the month" is a place.
+            guard let day = Self.weekday(tokens.word(start + 1), allowShort: true) else { return nil }
+            let back = (today.weekday(calendar).rawValue - day.rawValue + 6) % 7 + 1
+            return (today.adding(days: -back, calendar), 2)
         case "day" where tokens.matches(["day", "after", "tomorrow"], at: start): return (today.adding(days: 2, calendar), 3)
         case "end" where tokens.word(start + 1) == "of":
             // "end of month", "end of the week", "end of this month", "end of next week", "end of the year", "end of

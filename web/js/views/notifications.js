@@ -15,10 +15,18 @@ export function initNotifications({ openTask }) {
   $("#notif-btn").addEventListener("click", () => togglePanel());
   $("#notif-read-all").addEventListener("click", () => markAllRead());
   $("#notif-enable").addEventListener("click", async () => {
+    let answer = "default";
     try {
-      await Notification.requestPermission();
+      answer = await Notification.requestPermission();
     } finally {
       syncPermission();
+    }
+    if (answer === "denied") {
+      toast("This browser blocks notifications for this site: allow them in the site's settings (the icon left of the address).", {
+        kind: "error",
+      });
+    } else if (answer === "granted") {
+      toast("Reminders will show as desktop notifications too.", { kind: "success" });
     }
   });
   $("#notif-list").addEventListener("click", (event) => {

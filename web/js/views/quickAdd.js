@@ -12,11 +12,11 @@ const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low:
 let features = { quickAdd: false, quickPreview: false };
 let timer = null;
 let controller = null;
-let hooks = { created: () => {}, edit: () => {} };
+let hooks = { created: () => {}, edit: () => {}, defaultDay: () => null };
 
 /** Wires the bar; `created(task)` is told about each new task, `edit(task)` opens the dialog. */
-export function initQuickAdd({ created, edit }) {
-  hooks = { created, edit };
+export function initQuickAdd({ created, edit, defaultDay = () => null }) {
+  hooks = { created, edit, defaultDay };
   const input = $("#quick-input");
   input.addEventListener("input", () => schedulePreview());
   input.addEventListener("keydown", (event) => {
@@ -137,6 +137,18 @@ function offsetText(minutes, allDay) {
   return `${minutes} min before`;
 }
 
+/** The text with the view's day ("today" in Today) when it says no date of its own, as the preview reads it. */
+async function withDefaultDay(text) {
+  const day = hooks.defaultDay();
+  if (!day || !features.quickPreview) return text;
+  try {
+    const understood = await api.quickPreview(text);
+    return understood.due_at ? text : `${text} ${day}`;
+  } catch {
+    return text;
+  }
+}
+
 async function submit() {
   const input = $("#quick-input");
   const text = input.value.trim();
@@ -147,7 +159,7 @@ async function submit() {
     let task;
     if (features.quickAdd) {
       try {
-        task = await api.quickAdd(text);
+        task = await api.quickAdd(await withDefaultDay(text));
       } catch (error) {
         if (error.status !== 404) throw error;
         api.disableFeature("quickAdd");

@@ -4,7 +4,7 @@
 import * as api from "../api.js";
 import { $, $$, clearFormErrors, confirmAction, el, icon, showFormErrors, toast, toastError } from "../dom.js";
 import { addDays, dayKey, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
-import { WEEKDAYS, describe, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
+import { WEEKDAYS, describe, firstMatchingDay, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
 
 const REMINDER_OFFSETS = [
   [0, "At the due time"],
@@ -24,6 +24,8 @@ let editing = null;
 // The fields of the task being edited as the form showed them when it opened: a save sends only what the user
 // changed, so a change made meanwhile in another tab, the chat or the API is not written back over.
 let opened = null;
+// The form as it stood when the dialog opened (see `snapshot`): closing it changed asks before the changes are lost.
+let initial = null;
 let tags = [];
 // The days of a monthly or yearly rule that the form cannot show ("the 1st and 15th", "the last weekday", a yearly
 // rule's last day or weekday), with its frequency: kept as they were while the frequency stays, until the user picks
@@ -38,7 +40,12 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
   dialog = $("#task-dialog");
   form = $("#task-form");
 
-  for (const button of $$("[data-close]", dialog)) button.addEventListener("click", () => dialog.close());
+  for (const button of $$("[data-close]", dialog)) button.addEventListener("click", requestClose);
+  // Escape, and a click on the backdrop (app.js sends the same event): not at once when something was changed.
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault();
+    requestClose();
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     save();
@@ -204,6 +211,7 @@ export function openTaskDialog(task = null, defaults = {}) {
 
   fillRecurrence(source.recurrence, source.due_at ? dayKey(new Date(source.due_at)) : null);
   opened = task ? payload() : null;
+  initial = snapshot();
 
   const meta = $("#task-meta");
   meta.replaceChildren();
@@ -414,7 +422,7 @@ function readRecurrence() {
     by_hour: frequency === "daily" || frequency === "weekly" ? hoursOf($("#repeat-hours").value) : [],
     from_completion: $("#repeat-from-completion").checked,
     until: ends === "until" && $("#repeat-until").value ? $("#repeat-until").value : null,
-    count: ends === "count" ? Math.max(1, parseInt($("#repeat-count").value, 10) || 1) : null,
+    count: ends === "count" ? Number($("#repeat-count").value) : null,
   };
 }
 
@@ -451,17 +459,68 @@ function syncRepeat() {
   }
   const due = $("#task-due-date").value;
   const time = $("#task-due-time").value;
-  const sentence = describe(normalize(rule, due ? Number(due.slice(8, 10)) : null), due ? due + (time ? "T" + time : "") : null);
+  const problem = ruleProblem(rule, due);
+  // A rule the form cannot read is described without what is wrong with it, and the problem said instead.
+  const shown = problem ? { ...rule, by_hour: [], count: null, until: problem.field === "until" ? null : rule.until } : rule;
+  const sentence = describe(normalize(shown, due ? Number(due.slice(8, 10)) : null), due ? due + (time ? "T" + time : "") : null);
   text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(sentence) }));
-  if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
+  if (problem) text.append(el("span", { class: "recurrence-warning", text: ` — ${problem.message}` }));
+  else if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
   else if ((frequency === "hourly" || rule.by_hour.length) && !time) {
     text.append(el("span", { class: "recurrence-warning", text: " — needs a due time" }));
-  } else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(due)}` }));
+  } else text.append(el("span", { class: "recurrence-next", text: ` · starting ${shortDate(firstMatchingDay(rule, due))}` }));
   text.hidden = false;
+}
+
+/**
+ * What is wrong with a rule as the form holds it, in words, with the part of the form (`field`) to fix: hours that
+ * are no hours, a count below one, an end before the first due date. Null when nothing is.
+ */
+function ruleProblem(rule, due) {
+  const hours = rule.by_hour || [];
+  if (hours.some((hour) => !Number.isInteger(hour) || hour < 0 || hour > 23)) {
+    return { field: "hours", message: "hours must be whole numbers from 0 to 23, e.g. 8, 14, 20" };
+  }
+  if (new Set(hours).size === 1) return { field: "hours", message: "needs two or more hours (once a day is the due time alone)" };
+  if (rule.count !== null && (!Number.isInteger(rule.count) || rule.count < 1)) {
+    return { field: "count", message: "needs a number of times of at least 1" };
+  }
+  if (rule.until && due && rule.until < due) return { field: "until", message: "would end before its first due date; pick a later end date" };
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Saving
+
+/** Everything the form holds, as text to compare, without taking in a tag still being typed (as `payload` does). */
+function snapshot() {
+  return JSON.stringify([
+    $("#task-title").value,
+    $("#task-description").value,
+    $("#task-priority").value,
+    [...tags],
+    $("#task-tags").value.trim(),
+    $("#task-due-date").value,
+    $("#task-due-time").value,
+    $("#task-all-day").checked,
+    readReminders(),
+    readRecurrence(),
+  ]);
+}
+
+/** Closes the dialog, after asking when the form holds changes that are not saved. */
+async function requestClose() {
+  if (!dialog.open) return;
+  if (initial !== null && snapshot() !== initial) {
+    const discard = await confirmAction({
+      title: "Discard your changes?",
+      text: "What you changed in this task has not been saved.",
+      confirm: "Discard",
+    });
+    if (!discard) return;
+  }
+  dialog.close();
+}
 
 function payload() {
   const date = $("#task-due-date").value;
@@ -513,6 +572,29 @@ async function save() {
     showFormErrors(form, { details: [{ field: "recurrence", message: "needs a due date: pick the first one above" }] });
     $("#task-due-date").focus();
     return;
+  }
+  const problem = fields.recurrence && ruleProblem(fields.recurrence, $("#task-due-date").value);
+  if (problem) {
+    showFormErrors(form, { details: [{ field: "recurrence", message: problem.message }] });
+    ({ hours: $("#repeat-hours"), count: $("#repeat-count"), until: $("#repeat-until") })[problem.field].focus();
+    return;
+  }
+  if (!fields.due_at && fields.reminders.some((reminder) => "offset_minutes" in reminder)) {
+    showFormErrors(form, {
+      details: [{ field: "reminders", message: "before the due date need a due date: pick one above, or remind at a time" }],
+    });
+    $("#task-due-date").focus();
+    return;
+  }
+  // A rule set on days the due date is not one of starts on the first of them ("every Wednesday" of a task due on a
+  // Monday), as the assistant and the terminal start it.
+  if (fields.recurrence && fields.due_at && (!editing || JSON.stringify(fields.recurrence) !== JSON.stringify(opened && opened.recurrence))) {
+    const day = fields.due_at.slice(0, 10);
+    const first = firstMatchingDay(fields.recurrence, day);
+    if (first !== day) {
+      fields.due_at = first + fields.due_at.slice(10);
+      $("#task-due-date").value = first;
+    }
   }
   const button = $("#task-save");
   const original = editing;

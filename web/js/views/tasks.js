@@ -161,7 +161,8 @@ async function refreshOverdueBanner() {
     return;
   }
   try {
-    const page = await api.listTasks({ status: "pending", overdue: "true", limit: 100, sort: "due_at:asc" });
+    // Overdue from earlier days: today's tasks whose time has passed are in the list itself.
+    const page = await api.listTasks({ status: "pending", overdue: "true", due_before: todayKey(), limit: 100, sort: "due_at:asc" });
     if (state.view !== "today") return;
     const count = page.items.length;
     $("#overdue-banner-text").textContent =
@@ -173,6 +174,11 @@ async function refreshOverdueBanner() {
 }
 
 /** Forgets everything loaded (on log out). */
+/** The view shown: "today", "upcoming", "inbox", a tag's… */
+export function currentView() {
+  return state.view;
+}
+
 export function resetTasks() {
   if (state.controller) state.controller.abort();
   state.seq++;
