@@ -151,7 +151,8 @@ extension OfflineInterpreter {
                 let following =
                     next.map { "the next one is due " + Self.formatDue($0, allDay: task.allDay, zone: zone, now: now) }
                     ?? "that was the last one of the series"
-                return turn.reply("Skipped this **\(title)** (marked done); \(following).")
+                // "it" stays the series: a change said next goes to the occurrence still to do (see `resolve`).
+                return turn.reply("Skipped this **\(title)** (marked done); \(following).", focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
             }
         }
@@ -339,8 +340,10 @@ extension OfflineInterpreter {
                     focus: [task.id]
                 )
             }
-            let trigger: JSONValue = offset.map { .number(Double($0)) } ?? .string(Timestamp.format(fire))
-            switch await turn.run("set_reminder", ["task_id": .number(Double(task.id)), offset == nil ? "at" : "offset_minutes": trigger]) {
+            // A repeating task's reminder counts from each occurrence's due time, so that it comes round with the series.
+            let counted = offset ?? Self.seriesOffset(fire, of: task, zone: zone)
+            let trigger: JSONValue = counted.map { .number(Double($0)) } ?? .string(Timestamp.format(fire))
+            switch await turn.run("set_reminder", ["task_id": .number(Double(task.id)), counted == nil ? "at" : "offset_minutes": trigger]) {
             case .success:
                 let label = Self.formatDue(fire, allDay: false, zone: zone, now: turn.context.now)
                 return turn.reply("I'll remind you about **\(Self.escape(task.title))** \(label).", focus: [task.id])
@@ -351,6 +354,15 @@ extension OfflineInterpreter {
 }
 
 extension OfflineInterpreter {
+    /// The minutes before its due time at which a reminder of a repeating task fires at `fire`; nil for a task that
+    /// does not repeat (its reminder stays at that instant) or a time after the due time.
+    static func seriesOffset(_ fire: Date, of task: TaskItem, zone: TimeZone) -> Int? {
+        guard task.recurrence != nil, let due = task.dueAt,
+            case .beforeDue(let minutes)? = ReminderTrigger.relative(firingAt: fire, dueAt: due, allDay: task.allDay, timeZone: zone)
+        else { return nil }
+        return minutes
+    }
+
     /// "duplicate it", "copy the report", "make a copy of the dentist for next friday": a new pending task with the
     /// title, description, priority, tags, rule and relative reminders of one, due when it is or when said.
     func duplicating(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {

@@ -56,7 +56,15 @@ extension OfflineInterpreter {
         let phrase = Self.referencePhrase(reference)
         if Self.pronouns.contains(phrase) || Self.pronouns.contains(reference.lowercased()) || phrase.isEmpty {
             guard let focus = turn.focus else { return .missing("Which task do you mean? Give its name or id (e.g. “task 12”).") }
-            return await lookup(focus, context: context)
+            let found = await lookup(focus, context: context)
+            // "it" after completing or skipping a repeating task, asked to change: the occurrence that is still to do
+            // ("skip this week's review", then "change it to every wednesday").
+            if status == .pending, case .task(let task) = found, task.status == .completed, task.recurrence != nil,
+                let next = await pendingOccurrence(after: task, context: context)
+            {
+                return .task(next)
+            }
+            return found
         }
         let idText = phrase.replacingOccurrences(of: "task", with: "").replacingOccurrences(of: "number", with: "")
             .replacingOccurrences(of: "no.", with: "").replacingOccurrences(of: "#", with: "").trimmingCharacters(in: .whitespaces)
@@ -145,6 +153,22 @@ extension OfflineInterpreter {
         }
         if phrase == "last" { return rows.isEmpty ? nil : .last }
         return ordinalWords[phrase].map { .row($0) }
+    }
+
+    /// The pending occurrence of the series of a completed task, if there is one.
+    func pendingOccurrence(after task: TaskItem, context: ToolContext) async -> TaskItem? {
+        let series = task.seriesID ?? task.id
+        var query = TaskQuery(filter: TaskFilter(status: .pending), sort: [TaskSort(.updatedAt, descending: true)], limit: TaskQuery.maxLimit)
+        // Occurrences share their title (unless one was renamed): its words narrow the search.
+        if !Self.words(task.title).isEmpty { query.filter.text = task.title }
+        // The recurring worker makes it just after the completion: one completed a moment ago is given a second.
+        let recent = task.completedAt.map { context.now.timeIntervalSince($0) < 10 } ?? false
+        for attempt in 0..<(recent ? 10 : 1) {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+            let items = (try? await context.tasks.list(query, userID: context.user.id, now: context.now).items) ?? []
+            if let next = items.first(where: { ($0.seriesID ?? $0.id) == series && $0.occurrence > task.occurrence }) { return next }
+        }
+        return nil
     }
 
     private func lookup(_ id: Int64, context: ToolContext) async -> Resolution {

@@ -1875,13 +1875,23 @@ public struct OfflineInterpreter: Sendable {
                 let (time, _) = parser.movedDue(from: due, allDay: false, to: parser.parse(words), onlyTime: true), time > turn.context.now
             {
                 arguments["at"] = .string(Timestamp.format(time))
+                // A repeating task's reminder counts from each occurrence's due time, so that it comes round with it.
+                if let minutes = Self.seriesOffset(time, of: task, zone: turn.context.user.timeZone) {
+                    arguments["at"] = nil
+                    arguments["offset_minutes"] = .number(Double(minutes))
+                }
             }
             // "an hour before" a task due (all day) today is already past: say so rather than set a reminder that never fires.
             if let minutes = arguments["offset_minutes"]?.int64Value, let due = task.dueAt,
-                due.addingTimeInterval(-60 * Double(minutes)) <= turn.context.now
+                let fire = ReminderTrigger.beforeDue(minutes: Int(minutes)).fireDate(
+                    dueAt: due,
+                    allDay: task.allDay,
+                    timeZone: turn.context.user.timeZone
+                ),
+                fire <= turn.context.now
             {
                 let zone = turn.context.user.timeZone
-                let when = Self.formatDue(due.addingTimeInterval(-60 * Double(minutes)), allDay: false, zone: zone, now: turn.context.now)
+                let when = Self.formatDue(fire, allDay: false, zone: zone, now: turn.context.now)
                 return turn.reply(
                     "That would be \(when), which has passed (**\(Self.escape(task.title))** is due "
                         + "\(Self.formatDue(due, allDay: task.allDay, zone: zone, now: turn.context.now))). Nothing was changed. "

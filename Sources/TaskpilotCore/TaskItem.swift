@@ -35,6 +35,23 @@ public enum ReminderTrigger: Sendable, Equatable, Hashable {
     }
 }
 
+extension ReminderTrigger {
+    /// The relative trigger that fires at `fire` for a task due at `dueAt`, when `fire` comes before its due time (9:00
+    /// on the day of an all-day task): a reminder said at a clock time ("the night before at 8pm", "at 8am" of a task
+    /// due at 9) then comes round with every occurrence of a series. Nil for a time after it.
+    public static func relative(firingAt fire: Date, dueAt: Date, allDay: Bool, timeZone: TimeZone) -> ReminderTrigger? {
+        guard let anchor = ReminderTrigger.beforeDue(minutes: 0).fireDate(dueAt: dueAt, allDay: allDay, timeZone: timeZone) else { return nil }
+        let minutes = Int((anchor.timeIntervalSince(fire) / 60).rounded())
+        // Whole days count as calendar days: across a daylight-saving change the offset that gives `fire` back is an
+        // hour off the elapsed one.
+        for candidate in [minutes, minutes - 60, minutes + 60] where (0...525_600).contains(candidate) {
+            let trigger = ReminderTrigger.beforeDue(minutes: candidate)
+            if trigger.fireDate(dueAt: dueAt, allDay: allDay, timeZone: timeZone) == fire { return trigger }
+        }
+        return nil
+    }
+}
+
 /// A reminder of a task.
 public struct Reminder: Sendable, Equatable {
     /// The stored id.

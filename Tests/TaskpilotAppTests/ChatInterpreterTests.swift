@@ -1349,6 +1349,17 @@ struct ChatInterpreterTests {
             _ = try await me.chat("add sort the paperwork", in: id)
             let none = try await me.chat("remind me the day before", in: id)
             #expect(Self.changes(none).isEmpty && none.response.contains("has no due date"), "\(none.response)")
+            // A repeating task's reminders at a time of day count from its due time, so they come with each occurrence.
+            _ = try await me.chat("add gym every tuesday at 7am", in: id)
+            _ = try await me.chat("remind me the day before at 6pm", in: id)
+            _ = try await me.chat("remind me about it at 6:30am", in: id)
+            let gym = try #require(try await me.get("/api/v1/tasks?q=gym").decode(TaskListBody.self).items.first)
+            #expect(gym.reminders.map(\.offset_minutes) == [780, 30], "\(gym.reminders)")
+            _ = try await me.chat("add trash every monday", in: id)
+            _ = try await me.chat("remind me the night before", in: id)
+            let trash = try #require(try await me.get("/api/v1/tasks?q=trash").decode(TaskListBody.self).items.first)
+            // 9:00 on the day of an all-day task, less 13 hours: 20:00 the evening before.
+            #expect(trash.reminders.map(\.offset_minutes) == [780], "\(trash.reminders)")
         }
     }
 
@@ -1515,6 +1526,11 @@ struct ChatInterpreterTests {
             #expect(skipped.tool_calls.first?.arguments["task_id"]?.int64Value != once.id)
             // It says when the next one is due: a Friday at 4pm, a week after the skipped one.
             #expect(skipped.response.contains("; the next one is due ") && skipped.response.hasSuffix(" 16:00."), "\(skipped.response)")
+            // "it" is now the occurrence still to do, not the one just skipped.
+            let wednesday = try await me.chat("change it to every wednesday", in: skipped.conversation_id)
+            #expect(Self.changes(wednesday) == ["update_task"], "\(wednesday.response)")
+            let pending = try await me.get("/api/v1/tasks?q=review&repeating=true&status=pending").decode(TaskListBody.self).items
+            #expect(pending.count == 1 && pending.first?.recurrence?.rrule.contains("BYDAY=WE") == true, "\(pending)")
             let refused = try await me.chat("skip the report review")
             #expect(Self.changes(refused).isEmpty && refused.response.contains("does not repeat"), "\(refused.response)")
 

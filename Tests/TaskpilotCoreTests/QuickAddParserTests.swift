@@ -146,6 +146,14 @@ struct QuickAddParserTests {
         Case(text: "call back in half an hour", title: "call back", due: "2026-11-23 10:30"),
         Case(text: "call bob tue afternoon", title: "call bob", due: "2026-11-24 14:00"),
         Case(text: "dinner tomorrow at 19h30", title: "dinner", due: "2026-11-24 19:30"),
+        // A reminder at a clock time of a repeating task counts from its due time, to come with every occurrence.
+        Case(
+            text: "take pills every day at 9pm remind me at 8pm",
+            title: "take pills",
+            due: "2026-11-23 21:00",
+            rrule: "FREQ=DAILY",
+            reminders: [60]
+        ),
         // Now is Monday 23 November: "last monday" is the 16th, "last friday" the 20th.
         Case(text: "old report last monday", title: "old report", due: "2026-11-16"),
         Case(text: "expenses from last fri", title: "expenses", due: "2026-11-20"),

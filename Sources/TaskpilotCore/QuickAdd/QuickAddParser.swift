@@ -187,6 +187,13 @@ public struct QuickAddParser: Sendable {
             result.recurrence = rule.normalized(anchor: result.dueAt, timeZone: timeZone)
         }
         result.reminders = found.reminders
+        if result.recurrence != nil, let due = result.dueAt {
+            // "every day at 9am remind me at 8am": a reminder at a clock time comes round with each occurrence.
+            result.reminders = result.reminders.map { trigger in
+                guard case .at(let fire) = trigger else { return trigger }
+                return ReminderTrigger.relative(firingAt: fire, dueAt: due, allDay: result.allDay, timeZone: timeZone) ?? trigger
+            }
+        }
         if found.wantsDueReminder && result.reminders.isEmpty && result.dueAt != nil {
             result.reminders = [.beforeDue(minutes: 0)]
         }
