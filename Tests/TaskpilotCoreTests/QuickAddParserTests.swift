@@ -148,6 +148,20 @@ struct QuickAddParserTests {
         Case(text: "dinner tomorrow at 19h30", title: "dinner", due: "2026-11-24 19:30"),
         // A reminder at a clock time of a repeating task counts from its due time, to come with every occurrence.
         Case(
+            text: "trash every monday, remind me the night before",
+            title: "trash",
+            due: "2026-11-23",
+            rrule: "FREQ=WEEKLY;BYDAY=MO",
+            reminders: [780]
+        ),
+        Case(
+            text: "class every friday 9am remind me the evening before",
+            title: "class",
+            due: "2026-11-27 09:00",
+            rrule: "FREQ=WEEKLY;BYDAY=FR",
+            reminders: [900]
+        ),
+        Case(
             text: "take pills every day at 9pm remind me at 8pm",
             title: "take pills",
             due: "2026-11-23 21:00",

@@ -234,6 +234,15 @@ extension QuickAddParser {
             found.reminders.append(.beforeDue(minutes: unit))
             return cursor + 3 - index
         }
+        // "the night before" (20:00), "the evening before" (18:00), "the morning before" and "the morning of" (9:00):
+        // a time of the due day or the day before, placed once the due date is known.
+        if tokens.word(cursor) == "the", let part = tokens.word(cursor + 1), let clock = Self.partOfDay[part], part != "afternoon" {
+            let said = tokens.word(cursor + 2)
+            if said == "before" || said == "of" && part == "morning" {
+                found.dayReminders.append((days: said == "before" ? 1 : 0, clock: part == "night" ? Clock(hour: 20, minute: 0) : clock))
+                return cursor + 3 - index
+            }
+        }
         if let amount = Self.count(tokens.word(cursor)), let unit = Self.minutes(unit: tokens.word(cursor + 1)),
             ["before", "early", "earlier", "ahead", "prior"].contains(tokens.word(cursor + 2) ?? "")
         {

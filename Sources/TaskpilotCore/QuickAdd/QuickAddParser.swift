@@ -68,6 +68,8 @@ public struct QuickAddParser: Sendable {
         var clockEndIndex: Int?
         /// Whether ``day`` is a weekday said by its name alone ("friday"): today's, unless its time has passed.
         var dayIsWeekday = false
+        /// Reminders at a time of the due day or of a day before it ("the night before"): days before, time.
+        var dayReminders: [(days: Int, clock: Clock)] = []
         /// Times said after the first one, with their words.
         var moreClocks: [(clock: Clock, range: Range<Int>)] = []
         var reminders: [ReminderTrigger] = []
@@ -187,6 +189,10 @@ public struct QuickAddParser: Sendable {
             result.recurrence = rule.normalized(anchor: result.dueAt, timeZone: timeZone)
         }
         result.reminders = found.reminders
+        if let due = result.dueAt {
+            let dueDay = Day(due, calendar)
+            result.reminders += found.dayReminders.compactMap { said in date(dueDay.adding(days: -said.days, calendar), said.clock).map { .at($0) } }
+        }
         if result.recurrence != nil, let due = result.dueAt {
             // "every day at 9am remind me at 8am": a reminder at a clock time comes round with each occurrence.
             result.reminders = result.reminders.map { trigger in
