@@ -1118,10 +1118,13 @@ public struct OfflineInterpreter: Sendable {
             let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
             let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
             // A list stops at 100: those are the ones a "yes" changes.
+            // "Delete all my tasks" takes the completed ones too: say so.
+            let mixed = items.contains { $0["completed"] == .bool(true) } && items.contains { $0["completed"] == .bool(false) }
             let amount =
-                count >= 100
-                ? "the first **100** of your \(description)"
-                : count == 1 ? "**1** \(description.replacing("tasks", with: "task", maxReplacements: 1))" : "**\(count)** \(description)"
+                (count >= 100
+                    ? "the first **100** of your \(description)"
+                    : count == 1 ? "**1** \(description.replacing("tasks", with: "task", maxReplacements: 1))" : "**\(count)** \(description)")
+                + (mixed ? ", open and completed" : "")
             let them = count == 1 ? "it" : "them"
             let question =
                 action == .delete

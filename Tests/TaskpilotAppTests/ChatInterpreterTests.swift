@@ -77,8 +77,11 @@ struct ChatInterpreterTests {
             let (me, _) = try await api.registered()
             var shown: [Int64] = []
             for index in 0..<5 { shown.append(try await me.createTask("{\"title\": \"chore \(index)\"}").id) }
+            _ = try await me.post("/api/v1/tasks/\(shown[4])/complete", "")
             let ask = try await me.chat("delete all tasks")
             #expect(ask.response.contains("Reply **yes**"))
+            // All of them, the completed one too, and it says so.
+            #expect(ask.response.contains(", open and completed"), "\(ask.response)")
 
             _ = try await me.createTask(#"{"title": "added meanwhile"}"#)
             #expect(try await me.delete("/api/v1/tasks/\(shown[0])").status == .noContent)

@@ -141,6 +141,8 @@ struct QuickAddParserTests {
         Case(text: "pay rent every 3rd of the month", title: "pay rent", due: "2026-12-03", rrule: "FREQ=MONTHLY;BYMONTHDAY=3"),
         Case(text: "x every 6th friday", title: "x every 6th friday"),
         Case(text: "urgent: call the bank", title: "call the bank", priority: .urgent),
+        Case(text: "call the bank !2", title: "call the bank", priority: .high),
+        Case(text: "call the bank !1", title: "call the bank", priority: .urgent),
         Case(text: "high priority: call the bank", title: "call the bank", priority: .high),
         Case(text: "review the deck next wk", title: "review the deck", due: "2026-11-30"),
         Case(text: "call back in half an hour", title: "call back", due: "2026-11-23 10:30"),

@@ -158,6 +158,11 @@ extension QuickAddParser {
             return 1
         default: break
         }
+        // "!1" is "p1" (urgent), as in Todoist, not the rank 1 (low) that the API's numbers mean.
+        if ["!1", "!2", "!3", "!4"].contains(word), let priority = TaskPriority(parsing: "p" + word.dropFirst()) {
+            found.priority = priority
+            return 1
+        }
         if word.hasPrefix("!"), word.count > 1, let priority = TaskPriority(parsing: word) {
             found.priority = priority
             return 1

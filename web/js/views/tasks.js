@@ -514,8 +514,13 @@ function render() {
   const empty = $("#list-empty");
   empty.hidden = !(state.loaded && !state.loading && state.items.length === 0 && !state.error);
   if (!empty.hidden) {
+    // A search among open tasks says where else to look: completed tasks are under the status filter.
+    const searchedOpen = state.filters.q && state.filters.status === "pending";
     const [title, text] = isFiltered()
-      ? ["No matching tasks", "Try another search, or reset the filters."]
+      ? [
+          searchedOpen ? `No open task matches “${state.filters.q}”` : "No matching tasks",
+          searchedOpen ? "Completed tasks are found with Status: All or Completed; or reset the filters." : "Try another search, or reset the filters.",
+        ]
       : VIEWS[state.view].empty;
     $("#empty-title").textContent = state.view === "tag" && !isFiltered() ? `No open tasks tagged #${state.tag}` : title;
     $("#empty-text").textContent = text;
