@@ -71,18 +71,21 @@ struct MCPController: Sendable {
         }
         await server.withMethodHandler(CallTool.self) { parameters in
             guard let tool = TaskTools.named(parameters.name) else {
-                return CallTool.Result(content: [.text("Unknown tool '\(parameters.name)'.")], isError: true)
+                return CallTool.Result(content: [.text(text: "Unknown tool '\(parameters.name)'.", annotations: nil, _meta: nil)], isError: true)
             }
             let arguments = try Self.json(parameters.arguments ?? [:])
             let result: JSONValue
             do {
                 result = try await tool.call(arguments, context: ToolContext(user: user, tasks: tasks, source: .mcp))
             } catch {
-                return CallTool.Result(content: [.text((error as? ToolError)?.message ?? "\(error)")], isError: true)
+                return CallTool.Result(
+                    content: [.text(text: (error as? ToolError)?.message ?? "\(error)", annotations: nil, _meta: nil)],
+                    isError: true
+                )
             }
             // Structured content must be an object; list results are wrapped.
             let structured = try Self.value(result.objectValue == nil ? ["result": result] : result)
-            return try CallTool.Result(content: [.text(result.jsonText)], structuredContent: structured)
+            return try CallTool.Result(content: [.text(text: result.jsonText, annotations: nil, _meta: nil)], structuredContent: structured)
         }
         try await server.start(transport: transport)
         let answer = await transport.handleRequest(
