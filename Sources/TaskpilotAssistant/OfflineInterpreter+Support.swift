@@ -135,8 +135,9 @@ extension OfflineInterpreter {
         ["1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10]
     ) { kept, _ in kept }
 
-    /// The row a reference names, if it names one. "#12" and "number 12" are rows only when the last list has that
-    /// many; otherwise they stay task ids, as before. "the last one" without a list is the task last acted on.
+    /// The row a reference names, if it names one. "number 12" is a row only when the last list has that many; "#12"
+    /// is always task 12 (the lists show ids, and a row read from it changed the wrong task). "the last one" without a
+    /// list is the task last acted on.
     static func rowReference(_ reference: String, rows: [Int64]) -> RowReference? {
         var phrase = reference.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
         while let last = phrase.last, ".!?,".contains(last) { phrase.removeLast() }
@@ -144,7 +145,8 @@ extension OfflineInterpreter {
             if article == "row ", let number = Int(phrase.dropFirst(article.count)), number > 0 { return .row(number) }
             phrase.removeFirst(article.count)
         }
-        for marker in ["#", "number ", "no. ", "nr. ", "nr "] where phrase.hasPrefix(marker) {
+        // "#12" is task 12, as the lists show ids; "number 2" is a row of the last list when it has that many.
+        for marker in ["number ", "no. ", "nr. ", "nr "] where phrase.hasPrefix(marker) {
             guard let number = Int(phrase.dropFirst(marker.count).trimmingCharacters(in: .whitespaces)), number > 0 else { return nil }
             return number <= rows.count ? .row(number) : nil
         }

@@ -70,7 +70,9 @@ extension OfflineInterpreter {
         guard patterns.contains(where: { Self.matches(lower, $0) }) else { return nil }
         turn.undoTaken = true
         guard let record = turn.previous?["undo"] else {
-            return turn.reply("There is nothing to undo in this conversation yet.")
+            return turn.reply(
+                "There is nothing to undo: I can take back the last change of this conversation, once, and there is none to take back now."
+            )
         }
         if let blocked = record["blocked"]?.stringValue {
             let what = blocked == "bulk_tasks" ? "a bulk action" : "that change"

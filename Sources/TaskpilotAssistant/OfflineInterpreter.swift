@@ -153,11 +153,19 @@ public struct OfflineInterpreter: Sendable {
         guard parsed.dueAt != nil || parsed.recurrence != nil || parsed.priority != nil, (1...12).contains(words.count), let first = words.first
         else { return false }
         guard !smallTalkOpeners.contains(first), !parsed.title.lowercased().hasPrefix("see you") else { return false }
+        // "tag the first one family", "only the first two": rows of a list, not "the 1st" as a date; "no, I meant the
+        // dentist is on Wednesday", "no wait, …": a correction, not a task.
+        let lower = text.lowercased()
+        if matches(lower, Self.rowPhrasePattern) || matches(lower, #"^(?:no|nope)\b|^(?:no\s+)?wait[,!]|^i\s+mean[t]?\b"#) { return false }
         if parsed.dueAt != nil || parsed.recurrence != nil { return true }
         // An importance alone says less: a greeting or a request may end in "urgent" as well.
         let opener = first.trimmingCharacters(in: .punctuationCharacters)
         return !text.contains("?") && !requestOpeners.contains(opener)
     }
+
+    /// "the first one", "the second two", "the 3rd one", "first two", "the last ones": rows of a list.
+    static let rowPhrasePattern =
+        #"\b(?:the\s+)?(?:first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th))\s+(?:one|ones|two|three|four|five|task|tasks)\b"#
 
     /// First words of what is asked or said rather than a thing to do ("can you …", "hello, it's urgent").
     static let requestOpeners: Set<String> = [
@@ -1473,6 +1481,10 @@ public struct OfflineInterpreter: Sendable {
             return nil
         }
         return await act(on: reference, resolved: resolution, turn: &turn) { task, turn in
+            // Said truthfully: nothing changes for a task that is done already.
+            if task.status == .completed {
+                return turn.reply("**\(Self.escape(task.title))** was already completed; nothing changed.", focus: [task.id])
+            }
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
             case .success: return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅", focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
@@ -1494,6 +1506,7 @@ public struct OfflineInterpreter: Sendable {
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
         return await act(on: reference, prefer: .completed, turn: &turn) { task, turn in
+            if task.status == .pending { return turn.reply("**\(Self.escape(task.title))** is open already; nothing changed.", focus: [task.id]) }
             switch await turn.run("reopen_task", ["task_id": .number(Double(task.id))]) {
             case .success: return turn.reply("Reopened **\(Self.escape(task.title))**.", focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
@@ -1597,7 +1610,11 @@ public struct OfflineInterpreter: Sendable {
             let when = Self.capture(
                 lower,
                 text,
-                [#"^(?:make|set|have)\s+(?:it|that|this)(?:\s+one)?\s+(?:for\s+|on\s+)?(.+)$"#, #"^(?:i\s+)?mean[t]?\s+(?:for\s+|on\s+)?(.+)$"#]
+                [
+                    #"^(?:make|set|have)\s+(?:it|that|this)(?:\s+one)?\s+(?:for\s+|on\s+)?(.+)$"#, #"^(?:i\s+)?mean[t]?\s+(?:for\s+|on\s+)?(.+)$"#,
+                    // "no, I meant Thursday", "no, thursday", "no wait, 3pm": a correction of the task in focus.
+                    #"^(?:no|nope)(?:[,.!]?\s+wait)?[,.!]?\s+(?:i\s+mean[t]?\s+)?(?:for\s+|on\s+)?(.+)$"#,
+                ]
             )
         {
             let parsed = parser.parse(when)

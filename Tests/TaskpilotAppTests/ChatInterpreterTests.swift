@@ -295,7 +295,7 @@ struct ChatInterpreterTests {
         }
     }
 
-    @Test("'the second one', 'complete the first one', '#2' and 'the last one' are rows of the last list; without a list nothing is added")
+    @Test("'the second one', 'complete the first one', 'number 2' and 'the last one' are rows of the last list; without a list nothing is added")
     func ordinalReferences() async throws {
         try await withAPI(.sqlite) { api in
             let (me, _) = try await api.registered(timezone: "America/New_York")
@@ -320,7 +320,7 @@ struct ChatInterpreterTests {
             #expect(completed.tool_calls.first?.arguments["task_id"]?.int64Value == rows[0])
             let deleted = try await me.chat("delete the last one", in: id)
             #expect(deleted.tool_calls.first?.arguments["task_id"]?.int64Value == rows[2], "\(deleted.response)")
-            let numbered = try await me.chat("make #2 urgent", in: id)
+            let numbered = try await me.chat("make number 2 urgent", in: id)
             #expect(numbered.tool_calls.first?.arguments["task_id"]?.int64Value == rows[1], "\(numbered.response)")
             let beyond = try await me.chat("delete the fifth one", in: id)
             #expect(beyond.tool_calls.isEmpty, "\(beyond.response)")
@@ -328,6 +328,47 @@ struct ChatInterpreterTests {
             let all = try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items
             #expect(all.count == 2 && !all.contains { $0.id == rows[2] })
             #expect(all.first { $0.id == rows[0] }?.completed == true && all.first { $0.id == rows[1] }?.priority == "urgent")
+        }
+    }
+
+    @Test("'#2' is task 2, as lists show ids, not the second row; 'tag the first one family' is no task to add")
+    func hashIsAnID() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            // Due in the reverse order of their ids: the list shows the last one first.
+            var ids: [Int64] = []
+            for (index, day) in ["2030-01-04", "2030-01-03", "2030-01-02", "2030-01-01"].enumerated() {
+                ids.append(try await me.createTask("{\"title\": \"chore \(index)\", \"due_at\": \"\(day)\"}").id)
+            }
+            let list = try await me.chat("list my tasks")
+            #expect(Self.rows(list.response) == ids.reversed(), "\(list.response)")
+            let done = try await me.chat("complete #\(ids[1])", in: list.conversation_id)
+            #expect(done.tool_calls.first?.arguments["task_id"]?.int64Value == ids[1], "\(done.response)")
+            let tagged = try await me.chat("tag the first one family", in: list.conversation_id)
+            #expect(!Self.changes(tagged).contains("add_task"), "\(tagged.response)")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 4)
+            // Corrections are not tasks either.
+            let corrected = try await me.chat("no, I meant the dentist is on Wednesday", in: list.conversation_id)
+            #expect(!Self.changes(corrected).contains("add_task"), "\(corrected.response)")
+            let again = try await me.chat("complete #\(ids[1])", in: list.conversation_id)
+            #expect(Self.changes(again).isEmpty && again.response.contains("already completed"), "\(again.response)")
+        }
+    }
+
+    @Test("'no, I meant thursday' and 'no wait, 3pm' correct the task just added; 'tonight at 10pm' is 22:00")
+    func corrections() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add dentist appointment on 2030-01-02 at 10am")
+            let id = added.conversation_id
+            let thursday = try await me.chat("no, I meant 2030-01-03", in: id)
+            #expect(Self.changes(thursday) == ["update_task"], "\(thursday.response)")
+            let three = try await me.chat("no wait, 3pm", in: id)
+            #expect(Self.changes(three) == ["update_task"], "\(three.response)")
+            let tasks = try await me.get("/api/v1/tasks").decode(TaskListBody.self).items
+            #expect(tasks.count == 1 && tasks[0].title == "Dentist appointment", "\(tasks.map(\.title))")
+            let due = try #require(Self.newYorkDue(tasks[0]))
+            #expect(due.day == 3 && due.hour == 15, "\(tasks[0])")
         }
     }
 

@@ -147,6 +147,12 @@ struct QuickAddParserTests {
         Case(text: "review the deck next wk", title: "review the deck", due: "2026-11-30"),
         Case(text: "call back in half an hour", title: "call back", due: "2026-11-23 10:30"),
         Case(text: "call bob tue afternoon", title: "call bob", due: "2026-11-24 14:00"),
+        // A time said with a part of the day is that time, on that part's half of the clock.
+        Case(text: "finish slides tonight at 10pm", title: "finish slides", due: "2026-11-23 22:00"),
+        Case(text: "call tomorrow morning at 7", title: "call", due: "2026-11-24 07:00"),
+        Case(text: "jog this evening at 7", title: "jog", due: "2026-11-23 19:00"),
+        Case(text: "meds tomorrow night at 10", title: "meds", due: "2026-11-24 22:00"),
+        Case(text: "read tonight", title: "read", due: "2026-11-23 20:00"),
         Case(text: "dinner tomorrow at 19h30", title: "dinner", due: "2026-11-24 19:30"),
         // A reminder at a clock time of a repeating task counts from its due time, to come with every occurrence.
         Case(

@@ -817,7 +817,7 @@ extension QuickAddParser {
         if let (day, used) = relativeDay(tokens, start) ?? positionedDay(tokens, start) ?? explicitDay(tokens, start) {
             found.day = day
             found.dayIsWeekday = used == 1 && Self.weekday(tokens.word(start), allowShort: true) != nil
-            if tokens.word(start) == "tonight" && found.clock == nil { found.clock = Clock(hour: 20, minute: 0) }
+            if tokens.word(start) == "tonight" && found.partOfDay == nil { found.partOfDay = Clock(hour: 20, minute: 0) }
             return start + used - index
         }
         return nil
@@ -1120,7 +1120,7 @@ extension QuickAddParser {
             || tokens.matches(["in", "the", "afternoon"], at: index)
         {
             let part = tokens.word(index + 2)!
-            setClock(
+            setPartOfDay(
                 part == "morning" ? Clock(hour: 9, minute: 0) : part == "afternoon" ? Clock(hour: 14, minute: 0) : Clock(hour: 18, minute: 0),
                 &found
             )
@@ -1128,23 +1128,23 @@ extension QuickAddParser {
         }
         if let part = tokens.word(index + 1), tokens.word(index) == "this", let clock = Self.partOfDay[part] {
             found.day = found.day ?? today
-            setClock(clock, &found)
+            setPartOfDay(clock, &found)
             return 2
         }
         // "friday evening"; "every week on sunday evening" (the part of day right after the repetition).
         if found.day != nil || (found.rule != nil && index > 0 && tokens.isConsumed(index - 1)), let part = tokens.word(index),
             let clock = Self.partOfDay[part]
         {
-            setClock(clock, &found)
+            setPartOfDay(clock, &found)
             return 1
         }
         if tokens.matches(["at", "night"], at: index) {
-            setClock(Clock(hour: 21, minute: 0), &found)
+            setPartOfDay(Clock(hour: 21, minute: 0), &found)
             return 2
         }
         // "first thing tomorrow", "first thing in the morning": the start of a working day.
         if tokens.matches(["first", "thing"], at: index) {
-            setClock(Clock(hour: 9, minute: 0), &found)
+            setPartOfDay(Clock(hour: 9, minute: 0), &found)
             return tokens.matches(["in", "the", "morning"], at: index + 2) ? 5 : 2
         }
         if let (clock, end, used) = clockRange(tokens, index) {
@@ -1249,6 +1249,12 @@ extension QuickAddParser {
 
     private func setClock(_ clock: Clock, _ found: inout Findings) {
         if found.clock == nil { found.clock = clock }
+    }
+
+    /// A part of the day ("this evening", "in the morning", "tonight"): the time unless one is said with it ("tonight at
+    /// 10pm", "tomorrow morning at 7").
+    private func setPartOfDay(_ clock: Clock, _ found: inout Findings) {
+        if found.partOfDay == nil { found.partOfDay = clock }
     }
 
     /// "5pm", "5 pm", "5:30pm", "17:30", "noon", "midnight"; bare hours ("at 5") only after "at".

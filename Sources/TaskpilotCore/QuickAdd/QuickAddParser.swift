@@ -59,6 +59,8 @@ public struct QuickAddParser: Sendable {
     struct Findings {
         var day: Day?
         var clock: Clock?
+        /// The time a part of the day says ("tonight", "tomorrow morning"): the time when no other is said.
+        var partOfDay: Clock?
         var instant: Date?
         var rule: RecurrenceRule?
         var ruleClock: Clock?
@@ -166,7 +168,7 @@ public struct QuickAddParser: Sendable {
         var result = QuickAddResult(title: title, priority: found.priority, tags: found.tags)
         // An hourly series said with a day but no time starts at 9:00 that day ("every 2 hours tomorrow").
         let startOfHours = found.rule?.frequency == .hourly && found.day != nil ? Clock(hour: 9, minute: 0) : nil
-        var clock = found.clock ?? found.ruleClock ?? startOfHours
+        var clock = found.clock.map { said in Self.clock(said, within: found.partOfDay) } ?? found.partOfDay ?? found.ruleClock ?? startOfHours
         // Several times a day start at the first of them.
         if let first = found.rule?.byHour.first, let said = clock { clock = Clock(hour: first, minute: said.minute) }
         if let instant = found.instant {
@@ -208,6 +210,15 @@ public struct QuickAddParser: Sendable {
             result.reminders.removeAll { if case .beforeDue = $0 { true } else { false } }
         }
         return result
+    }
+
+    /// A time said with a part of the day, on that part's half of the clock: "tomorrow morning at 7" is 7:00 (a bare 7
+    /// reads as 19:00 elsewhere), "tonight at 10" 22:00.
+    static func clock(_ said: Clock, within part: Clock?) -> Clock {
+        guard let part else { return said }
+        if part.hour < 12, (13...19).contains(said.hour) { return Clock(hour: said.hour - 12, minute: said.minute) }
+        if part.hour >= 18, (1...11).contains(said.hour) { return Clock(hour: said.hour + 12, minute: said.minute) }
+        return said
     }
 
     var today: Day { Day(now, calendar) }
