@@ -82,11 +82,13 @@ struct AccountController: Sendable {
         if password == nil && !fields.failed("password") { fields.fail("password", "is required") }
         guard fields.errors.isEmpty, let rawEmail, let password else { throw TaskpilotError.validationFailed(fields.errors) }
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let client = request.headers[.forwardedFor]?.split(separator: ",").first.map(String.init) ?? "direct"
+        let client = context.clientAddress(forwarded: request.headers[.forwardedFor])
         let keys = ["email:\(email)", "client:\(client)"]
         try await limiter.check(keys)
         let found = try await users.credentials(email: email)
-        let matches = try await credentials.verifyPassword(password, hash: found?.1 ?? Credentials.decoyHash)
+        let hash: String
+        if let stored = found?.1 { hash = stored } else { hash = try await credentials.decoyHash() }
+        let matches = try await credentials.verifyPassword(password, hash: hash)
         guard let (user, _) = found, matches else {
             await limiter.recordFailure(keys)
             context.logger.notice("login failed", metadata: ["client": .string(client)])
@@ -128,6 +130,13 @@ struct AccountController: Sendable {
         return UserDTO(updated)
     }
 
+    /// The token of an `Authorization: Bearer …` header.
+    static func bearer(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
     func createToken(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<APITokenDTO> {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
         fields.refuseUnknown(["name", "expires_in_days"])
@@ -141,13 +150,21 @@ struct AccountController: Sendable {
         let days = fields.int("expires_in_days", in: 1...3650)
         guard fields.errors.isEmpty, let name else { throw TaskpilotError.validationFailed(fields.errors) }
         let now = Date()
+        var expiresAt = days.map { now.addingTimeInterval(Double($0) * 86_400) }
+        // A token made with a personal API token that expires does not outlive it: a leaked short-lived token cannot
+        // make itself a lasting one.
+        if let bearer = request.headers[.authorization].flatMap(Self.bearer), bearer.hasPrefix(Credentials.apiTokenMarker),
+            let parent = try await tokens.authenticate(secretHash: Credentials.hash(bearer), now: now), let end = parent.expiresAt
+        {
+            expiresAt = min(expiresAt ?? end, end)
+        }
         let (secret, prefix) = Credentials.newAPIToken()
         let token = try await tokens.create(
             userID: context.user.id,
             name: name,
             secretHash: Credentials.hash(secret),
             prefix: prefix,
-            expiresAt: days.map { now.addingTimeInterval(Double($0) * 86_400) },
+            expiresAt: expiresAt,
             now: now
         )
         return EditedResponse(status: .created, response: APITokenDTO(token: token, secret: secret))

@@ -26,6 +26,12 @@ struct Credentials: Sendable {
     let users: any UserRepository
     let tokens: any APITokenRepository
     let cache = UserCache()
+    private let decoy = Decoy()
+
+    /// The decoy hash once made (see ``decoyHash()``), shared by copies of the credentials.
+    private final class Decoy: Sendable {
+        let hash = Mutex<String?>(nil)
+    }
     let verified = BoundedCache<String, VerifiedToken>()
 
     /// The marker that starts every personal API token, so a token can be told from a JWT at a glance.
@@ -121,8 +127,14 @@ struct Credentials: Sendable {
         return "sha256:" + Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }
 
-    /// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which emails exist.
-    static let decoyHash = Bcrypt.hash("decoy-password-for-timing", cost: 10)
+    /// A bcrypt hash to compare against when the email is unknown, so timing does not reveal which emails exist: at the
+    /// configured cost (a fixed cost answered an unknown email in a quarter of the time), made once, on first need.
+    func decoyHash() async throws -> String {
+        if let made = decoy.hash.withLock({ $0 }) { return made }
+        let made = try await hashPassword("decoy-password-for-timing")
+        decoy.hash.withLock { $0 = made }
+        return made
+    }
 }
 
 /// Users of recent access tokens, kept a few seconds so a burst of requests reads the account once. Changes made

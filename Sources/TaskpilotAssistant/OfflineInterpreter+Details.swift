@@ -387,8 +387,12 @@ extension OfflineInterpreter {
             var arguments: [String: JSONValue] = ["title": .string(task.title), "priority": .string(task.priority.rawValue)]
             if !task.description.isEmpty { arguments["description"] = .string(task.description) }
             if !task.tags.isEmpty { arguments["tags"] = .array(task.tags.map { .string($0) }) }
-            if let due = when?.dueAt ?? task.dueAt {
-                let allDay = when.map(\.allDay) ?? task.allDay
+            // A day said for the copy keeps the original's time of day ("copy it for next friday" of a task at 18:00).
+            let moved = when.flatMap {
+                QuickAddParser(now: turn.context.now, timeZone: zone).movedDue(from: task.dueAt, allDay: task.allDay, to: $0, onlyTime: false)
+            }
+            if let due = moved?.date ?? task.dueAt {
+                let allDay = moved?.allDay ?? task.allDay
                 arguments["due"] = .string(allDay ? Self.localDate(due, zone) : Timestamp.format(due))
                 if let rule = task.recurrence { arguments["recurrence"] = Self.recurrenceArgument(rule) }
                 let relative = task.reminders.compactMap { reminder -> JSONValue? in

@@ -234,6 +234,8 @@ extension OfflineInterpreter {
                 "please ", "pls ", "can you ", "could you ", "would you ", "will you ", "hey assistant, ", "ok ", "okay ", "now ", "also ", "and ",
                 "plus ",
                 "actually ", "actually, ", "oh ", "oh, ", "oops ", "oops, ", "sorry, ", "wait, ", "hmm ", "hmm, ", "um ", "um, ", "so ", "then ",
+                // "Thanks! What's on my plate this week?": the thanks opens a question (alone, it is answered as thanks).
+                "thanks! ", "thanks, ", "thanks. ", "thank you! ", "thank you, ", "thank you. ",
             ]
             where text.lowercased().hasPrefix(prefix) && text.count > prefix.count {
                 text.removeFirst(prefix.count)

@@ -52,7 +52,20 @@ public enum WebhookRules {
         guard components.user == nil, components.password == nil else {
             return .failure(FieldError("url", "must not carry credentials; verify deliveries with the signature instead"))
         }
+        if let problem = problem(of: text, components) { return .failure(FieldError("url", problem)) }
         return .success(text)
+    }
+
+    /// What makes an http(s) URL one that cannot be sent to: a port outside 1…65535, a space or control character, a
+    /// broken percent escape. Nil when there is none. Deliveries check the stored URL again (one stored before these
+    /// checks must fail, not stop the process).
+    public static func problem(of text: String, _ components: URLComponents) -> String? {
+        if let port = components.port, !(1...65535).contains(port) { return "has port \(port); a port is between 1 and 65535" }
+        if text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+            return "must not contain spaces or control characters; percent-encode them (%20)"
+        }
+        if text.removingPercentEncoding == nil { return "has a broken percent escape; write % as %25" }
+        return nil
     }
 
     /// The event list, checked: known names, at least one; duplicates are dropped and the order kept.

@@ -29,7 +29,10 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
                     as: Int.self
                 ) ?? 0
             guard count < WebhookRules.maxPerUser else {
-                throw TaskpilotError.invalid("webhooks", "you already have \(WebhookRules.maxPerUser) webhooks, the most allowed; delete one first")
+                throw TaskpilotError.invalid(
+                    "webhooks",
+                    "are at most \(WebhookRules.maxPerUser) per account, and you have that many; delete one first"
+                )
             }
             try await sql.raw(
                 """

@@ -162,6 +162,13 @@ public struct WebhookDeliveryService: Service {
 
     /// One signed POST; 2xx is delivered, anything else (including a redirect) is a failure without a retry time.
     static func post(_ delivery: PendingWebhookDelivery, client: HTTPClient, timeout: Duration) async -> DeliveryAttempt {
+        // A URL stored before the checks of `WebhookRules.url` (a port past 65535 stopped the process) fails here instead.
+        guard let components = URLComponents(string: delivery.url) else {
+            return .failed(code: nil, error: "the webhook's URL cannot be read; update it", retryAt: nil)
+        }
+        if let problem = WebhookRules.problem(of: delivery.url, components) {
+            return .failed(code: nil, error: "the webhook's URL \(problem); update it", retryAt: nil)
+        }
         let timestamp = Int(Date().timeIntervalSince1970)
         var request = HTTPClientRequest(url: delivery.url)
         request.method = .POST

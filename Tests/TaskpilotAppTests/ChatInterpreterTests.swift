@@ -1291,6 +1291,14 @@ struct ChatInterpreterTests {
             let undone = try await me.chat("undo", in: id)
             #expect(undone.response.hasPrefix("Undone"), "\(undone.response)")
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 2)
+            // A day alone keeps the original's time of day (4pm).
+            _ = try await me.chat("copy the weekly report for next friday", in: id)
+            let sameTime = try await me.get("/api/v1/tasks?sort=created_at:desc").decode(TaskListBody.self).items.first
+            #expect(Self.newYorkDue(sameTime)?.hour == 16 && sameTime?.all_day == false, "\(String(describing: sameTime))")
+            _ = try await me.chat("undo", in: id)
+            // Thanks before a question: the question is answered.
+            let thanks = try await me.chat("Thanks! What's due this week?", in: id)
+            #expect(!thanks.response.contains("welcome") && thanks.tool_calls.map(\.name) == ["list_tasks"], "\(thanks.response)")
             // Something to copy that is no task of the user's is a task to add.
             let keys = try await me.chat("copy keys for the new tenant tomorrow")
             #expect(Self.changes(keys) == ["add_task"] && keys.response.contains("Copy keys for the new tenant"), "\(keys.response)")

@@ -60,4 +60,16 @@ struct CredentialsTests {
             await #expect(throws: TaskpilotError.self) { try await credentials.authenticate(bearer: forged) }
         }
     }
+
+    @Test("the login limit's client: the connection's address, or the entry a proxy on the own network added last")
+    func clientAddress() {
+        // Straight from the internet: whatever X-Forwarded-For says is the client's own word.
+        #expect(AppRequestContext.clientAddress(remote: "8.8.4.4", forwarded: "1.2.3.4") == "8.8.4.4")
+        #expect(AppRequestContext.clientAddress(remote: "2001:db8::7", forwarded: nil) == "2001:db8::7")
+        // Through an ingress on a private address: the entry it added, not the ones the client sent before it.
+        #expect(AppRequestContext.clientAddress(remote: "10.1.2.3", forwarded: "6.6.6.6, 198.51.100.20") == "198.51.100.20")
+        #expect(AppRequestContext.clientAddress(remote: "::ffff:127.0.0.1", forwarded: "198.51.100.20") == "198.51.100.20")
+        #expect(AppRequestContext.clientAddress(remote: "fd00::1", forwarded: nil) == "fd00::1")
+        #expect(AppRequestContext.clientAddress(remote: nil, forwarded: nil) == "direct")
+    }
 }
