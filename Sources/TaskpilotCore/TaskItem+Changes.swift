@@ -47,7 +47,9 @@ extension TaskItem {
                 let fireAt = fireDate(trigger)
                 // A reminder sent back as it was (a client writing the whole list, or one added to it) keeps having
                 // fired: re-armed, one whose time has passed would fire again at once.
-                if let kept = reminders.first(where: { $0.trigger == trigger && $0.fireAt == fireAt }) {
+                if let kept = reminders.first(where: {
+                    Self.sameTime($0.trigger, trigger) && $0.fireAt.map { abs($0.timeIntervalSince(fireAt ?? $0)) < 60 } != false
+                }) {
                     return Reminder(id: 0, trigger: trigger, fireAt: fireAt, firedAt: kept.firedAt)
                 }
                 // A new reminder at a time that has passed would fire at once: not what anyone asks for.
@@ -113,6 +115,16 @@ extension TaskItem {
         guard errors.isEmpty else { throw .validationFailed(errors) }
         task.updatedAt = now
         return task
+    }
+
+    /// Whether two reminders are the same one as a client sends it back: the same offset, or instants less than a
+    /// minute apart (a form that shows minutes drops the seconds of one set through the API).
+    static func sameTime(_ a: ReminderTrigger, _ b: ReminderTrigger) -> Bool {
+        switch (a, b) {
+        case (.beforeDue(let x), .beforeDue(let y)): x == y
+        case (.at(let x), .at(let y)): abs(x.timeIntervalSince(y)) < 60
+        default: false
+        }
     }
 
     /// The rule of a task due at `due` after a change. A rule given in the change is normalized against the due date,

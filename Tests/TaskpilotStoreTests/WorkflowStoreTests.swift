@@ -235,6 +235,16 @@ struct WorkflowStoreTests {
                 timeZone: utc
             )
             #expect(moved.reminders.allSatisfy { $0.firedAt == nil })
+            // An exact time that fired, sent back without its seconds (a form shows minutes), stays fired too.
+            let soon = Date().addingTimeInterval(0.5)
+            let exact = try TaskChanges(json: ["reminders": [["at": .string(Timestamp.format(soon))]]], timeZone: utc)
+            _ = try await tasks.update(id: task.id, userID: owner.id, changes: exact, now: Date(), timeZone: utc)
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(try await workflow.fireDueReminders(now: Date(), limit: 10).map(\.taskID) == [task.id])
+            let minute = Calendar.taskpilot(utc).dateInterval(of: .minute, for: soon)!.start
+            let resent = try TaskChanges(json: ["reminders": [["at": .string(Timestamp.format(minute))], ["offset_minutes": 30]]], timeZone: utc)
+            let kept = try await tasks.update(id: task.id, userID: owner.id, changes: resent, now: Date(), timeZone: utc)
+            #expect(kept.reminders.first?.firedAt != nil)
             let past = try TaskChanges(json: ["reminders": [["offset_minutes": 90], ["at": "2020-01-01T08:00:00Z"]]], timeZone: utc)
             await #expect(throws: TaskpilotError.self) {
                 try await tasks.update(id: task.id, userID: owner.id, changes: past, now: Date(), timeZone: utc)
