@@ -39,6 +39,11 @@ public struct OfflineInterpreter: Sendable {
         guard let range = message.range(of: pattern, options: [.regularExpression, .caseInsensitive]) else { return nil }
         let first = String(message[..<range.lowerBound]).trimmingCharacters(in: .whitespaces)
         let second = String(message[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+        // "oh and tag it work", "so and remind me …": an opener is no first change.
+        let opener = first.lowercased().trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
+        if ["oh", "so", "ok", "okay", "well", "also", "plus", "then", "actually", "hmm", "um", "oops", "sorry", "wait"].contains(opener) {
+            return nil
+        }
         return first.isEmpty || second.isEmpty ? nil : (first, second)
     }
 

@@ -355,6 +355,20 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("follow-ups that open with 'oh and' change the task just added")
+    func ohAnd() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let added = try await me.chat("add renew passport on 2030-01-02 at 10am")
+            let tagged = try await me.chat("oh and tag it work", in: added.conversation_id)
+            #expect(Self.changes(tagged) == ["update_task"], "\(tagged.response)")
+            let reminded = try await me.chat("oh, and remind me 1 hour before", in: added.conversation_id)
+            #expect(Self.changes(reminded) == ["set_reminder"], "\(reminded.response)")
+            let task = try #require(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first)
+            #expect(task.tags == ["work"] && task.reminders.map(\.offset_minutes) == [60], "\(task)")
+        }
+    }
+
     @Test("'no, I meant thursday' and 'no wait, 3pm' correct the task just added; 'tonight at 10pm' is 22:00")
     func corrections() async throws {
         try await withAPI(.sqlite) { api in
