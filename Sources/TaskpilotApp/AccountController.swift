@@ -130,13 +130,6 @@ struct AccountController: Sendable {
         return UserDTO(updated)
     }
 
-    /// The token of an `Authorization: Bearer …` header.
-    static func bearer(_ header: String) -> String? {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return parts[1].trimmingCharacters(in: .whitespaces)
-    }
-
     func createToken(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<APITokenDTO> {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
         fields.refuseUnknown(["name", "expires_in_days"])
@@ -153,7 +146,7 @@ struct AccountController: Sendable {
         var expiresAt = days.map { now.addingTimeInterval(Double($0) * 86_400) }
         // A token made with a personal API token that expires does not outlive it: a leaked short-lived token cannot
         // make itself a lasting one.
-        if let bearer = request.headers[.authorization].flatMap(Self.bearer), bearer.hasPrefix(Credentials.apiTokenMarker),
+        if let bearer = request.headers[.authorization].flatMap(AuthenticationMiddleware.bearerToken), bearer.hasPrefix(Credentials.apiTokenMarker),
             let parent = try await tokens.authenticate(secretHash: Credentials.hash(bearer), now: now), let end = parent.expiresAt
         {
             expiresAt = min(expiresAt ?? end, end)

@@ -9,12 +9,15 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated user, once the authentication middleware has run and succeeded.
     public var identity: User?
+    /// The request's connection, asked for its address only when a limit needs it (not on every request).
+    private let channel: any Channel
+
     /// The address the connection comes from (nil in in-process tests).
-    public var remoteAddress: SocketAddress?
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// The client's address for rate limits: the connection's, or — when it comes from this host or its own network,

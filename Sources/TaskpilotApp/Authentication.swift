@@ -193,13 +193,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw TaskpilotError.unauthorized("Use Authorization: Bearer <token>.")
-        }
+        guard let token = Self.bearerToken(header) else { throw TaskpilotError.unauthorized("Use Authorization: Bearer <token>.") }
         var context = context
-        context.identity = try await credentials.authenticate(bearer: String(parts[1].withoutOptionalWhiteSpace))
+        context.identity = try await credentials.authenticate(bearer: token)
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer …` header; nil for another scheme.
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1].withoutOptionalWhiteSpace)
     }
 }
 
