@@ -163,6 +163,7 @@ func buildRouter(
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let allowed = AllowedMethods()
     router.addMiddleware {
+        FairTurnMiddleware<AppRequestContext>()
         ObservabilityMiddleware(metrics: metrics)
         SecurityHeadersMiddleware()
         ErrorMiddleware<AppRequestContext>(allowed: allowed)
