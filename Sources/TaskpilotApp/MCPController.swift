@@ -149,15 +149,26 @@ struct MCPController: Sendable {
 }
 
 /// The SDK's Accept check as HTTP reads the header: a POST whose `Accept` admits JSON (`application/json`,
-/// `application/*`, `*/*`), or that sends none, may have its JSON answer. The SDK's own check asks for the literal
-/// `application/json`, so a client sending `*/*` (most HTTP libraries do by default) got `406`.
+/// `application/*`, `*/*`, unless refused with `q=0`), or that sends none, may have its JSON answer. The SDK's own
+/// check asks for the literal `application/json`, so a client sending `*/*` (most HTTP libraries do by default) got `406`.
 struct JSONAcceptValidator: HTTPRequestValidator {
     func validate(_ request: MCP.HTTPRequest, context: HTTPValidationContext) -> MCP.HTTPResponse? {
         guard context.httpMethod == "POST", let accept = request.header(HTTPHeaderName.accept) else { return nil }
-        let ranges = accept.split(separator: ",").map { range in
-            (range.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        guard !ranges.contains(where: { ["application/json", "application/*", "*/*"].contains($0) }) else { return nil }
+        guard !Self.admitsJSON(accept) else { return nil }
         return .error(statusCode: 406, .invalidRequest("Not Acceptable: Client must accept application/json"), sessionID: context.sessionID)
+    }
+
+    /// Whether an `Accept` header admits `application/json`: the most specific range that covers it has a weight
+    /// above 0 (`application/json;q=0, */*` refuses it).
+    static func admitsJSON(_ accept: String) -> Bool {
+        let covering = ["*/*", "application/*", "application/json"]
+        var best: (specificity: Int, weight: Double)?
+        for range in accept.split(separator: ",") {
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let type = parts.first, let specificity = covering.firstIndex(of: type) else { continue }
+            let weight = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            if best.map({ specificity > $0.specificity }) ?? true { best = (specificity, weight) }
+        }
+        return (best?.weight ?? 0) > 0
     }
 }

@@ -54,16 +54,7 @@ public struct OfflineInterpreter: Sendable {
         guard one.toolCalls.contains(where: { $0.name != "list_tasks" }), one.state?["pending"] == nil, one.state?["question"] == nil else {
             return one
         }
-        let between = ChatMessage(
-            id: 0,
-            conversationID: history.last?.conversationID ?? UUID(),
-            role: .assistant,
-            content: one.text,
-            toolCalls: nil,
-            state: one.state,
-            createdAt: context.now
-        )
-        let two = await respondToOne(second, history: history + [between], context: context)
+        let two = await respondToOne(second, history: history + [Self.unsaved(one, after: history, at: context.now)], context: context)
         var state = two.state?.objectValue ?? [:]
         // What "undo" takes back: the second part's changes, then the first's (last change first).
         if let later = two.state?["undo"]?.arrayValue, let earlier = one.state?["undo"]?.arrayValue, later != earlier {
@@ -76,7 +67,20 @@ public struct OfflineInterpreter: Sendable {
         )
     }
 
-    private func respondToOne(_ message: String, history: [ChatMessage], context: ToolContext) async -> AssistantReply {
+    /// A reply as the assistant's message of the conversation, for a part of a message answered before the next part.
+    static func unsaved(_ reply: AssistantReply, after history: [ChatMessage], at now: Date) -> ChatMessage {
+        ChatMessage(
+            id: 0,
+            conversationID: history.last?.conversationID ?? UUID(),
+            role: .assistant,
+            content: reply.text,
+            toolCalls: nil,
+            state: reply.state,
+            createdAt: now
+        )
+    }
+
+    func respondToOne(_ message: String, history: [ChatMessage], context: ToolContext) async -> AssistantReply {
         var turn = Turn(context: context, previous: history.last { $0.role == .assistant }?.state)
         let text = Self.normalize(message)
         let lower = text.lowercased()
@@ -86,6 +90,7 @@ public struct OfflineInterpreter: Sendable {
         if let pending = turn.previous?["pending"], let reply = await confirmation(lower, pending: pending, turn: &turn) { return reply }
         if let question = turn.previous?["question"], let reply = await answer(text, lower, question: question, turn: &turn) { return reply }
         if let reply = await row(text, lower, &turn) { return reply }
+        if let reply = await listed(text, history: history, turn: &turn) { return reply }
         return await interpret(text, lower, message: message, turn: &turn)
     }
 

@@ -355,6 +355,46 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'mark them all as done', 'move both to friday', 'make them urgent' change the tasks of the last list, and only them")
+    func listedTasks() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            var shopping: [Int64] = []
+            for title in ["buy milk", "buy eggs"] {
+                shopping.append(try await me.createTask("{\"title\": \"\(title)\", \"tags\": [\"shopping\"]}").id)
+            }
+            let other = try await me.createTask(#"{"title": "call the bank"}"#).id
+            // Without a list to point at, "them" is asked about: nothing is completed.
+            let unknown = try await me.chat("mark them all as done")
+            #expect(Self.changes(unknown).isEmpty && unknown.response.contains("Which tasks"), "\(unknown.response)")
+            let list = try await me.chat("list tasks tagged shopping")
+            #expect(Set(Self.rows(list.response)) == Set(shopping), "\(list.response)")
+            let id = list.conversation_id
+            let moved = try await me.chat("move both to 2030-01-04 at 9am", in: id)
+            #expect(Self.changes(moved) == ["update_task", "update_task"], "\(moved.response)")
+            let urgent = try await me.chat("make them urgent", in: id)
+            #expect(Self.changes(urgent) == ["update_task", "update_task"], "\(urgent.response)")
+            let three = try await me.chat("complete all three", in: id)
+            #expect(Self.changes(three).isEmpty && three.response.contains("has 2 tasks"), "\(three.response)")
+            let done = try await me.chat("mark them all as done", in: id)
+            #expect(Self.changes(done) == ["complete_task", "complete_task"], "\(done.response)")
+            for task in shopping {
+                let body = try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self)
+                #expect(body.status == "completed" && body.priority == "urgent" && Self.newYorkDue(body)?.day == 4, "\(body)")
+            }
+            #expect(try await me.get("/api/v1/tasks/\(other)").decode(TaskBody.self).status == "pending")
+            // One undo takes back the whole change of several tasks.
+            let undone = try await me.chat("undo", in: id)
+            #expect(Self.changes(undone).count == 2, "\(undone.response)")
+            // "mark all as done" right after a list means its tasks too.
+            let again = try await me.chat("list tasks tagged shopping", in: id)
+            #expect(Set(Self.rows(again.response)) == Set(shopping), "\(again.response)")
+            let all = try await me.chat("mark all as done", in: id)
+            #expect(Self.changes(all) == ["complete_task", "complete_task"], "\(all.response)")
+            #expect(try await me.get("/api/v1/tasks/\(other)").decode(TaskBody.self).status == "pending")
+        }
+    }
+
     @Test("follow-ups that open with 'oh and' change the task just added")
     func ohAnd() async throws {
         try await withAPI(.sqlite) { api in

@@ -30,6 +30,27 @@ struct QuickAddParserTests {
             rrule: "FREQ=MONTHLY;BYMONTHDAY=1"
         ),
         Case(text: "buy milk tomorrow at 5pm", title: "buy milk", due: "2026-11-24 17:00"),
+        // Times said in words, as the British and Australians say them.
+        Case(text: "call mum at half 5 tomorrow", title: "call mum", due: "2026-11-24 17:30"),
+        Case(text: "call mum tomorrow half five", title: "call mum", due: "2026-11-24 17:30"),
+        Case(text: "pick up the kids at half past ten tomorrow", title: "pick up the kids", due: "2026-11-24 10:30"),
+        Case(text: "school run tomorrow at quarter past 3", title: "school run", due: "2026-11-24 15:15"),
+        Case(text: "train tomorrow at twenty to 8 am", title: "train", due: "2026-11-24 07:40"),
+        Case(text: "leave tomorrow morning at quarter to 8", title: "leave", due: "2026-11-24 07:45"),
+        Case(text: "call mum at 5 past 6 tomorrow", title: "call mum", due: "2026-11-24 18:05"),
+        Case(text: "pick up the kids at 3 o'clock tomorrow", title: "pick up the kids", due: "2026-11-24 15:00"),
+        Case(text: "meeting tomorrow 10 to 12", title: "meeting 10 to 12", due: "2026-11-24"),
+        Case(text: "enjoy the sun", title: "enjoy the sun"),
+        Case(text: "study for the sat", title: "study for the sat"),
+        Case(text: "walk the dog every morning at 7", title: "walk the dog", due: "2026-11-24 07:00", rrule: "FREQ=DAILY"),
+        Case(text: "renew passport on the 3rd of next month", title: "renew passport", due: "2026-12-03"),
+        Case(text: "haircut a week from today", title: "haircut", due: "2026-11-30"),
+        Case(text: "pay the plumber on monday week", title: "pay the plumber", due: "2026-11-30"),
+        Case(text: "pay the plumber friday week", title: "pay the plumber", due: "2026-12-04"),
+        Case(text: "wash car sat", title: "wash car", due: "2026-11-28"),
+        Case(text: "fix bike sun", title: "fix bike", due: "2026-11-29"),
+        Case(text: "pay rent on the 1st and 15th of each month", title: "pay rent", due: "2026-12-01", rrule: "FREQ=MONTHLY;BYMONTHDAY=1,15"),
+        Case(text: "submit taxes tomorrow 5pm ping me 2 hours before", title: "submit taxes", due: "2026-11-24 17:00", reminders: [120]),
         Case(text: "pay rent 1st of every month", title: "pay rent", due: "2026-12-01", rrule: "FREQ=MONTHLY;BYMONTHDAY=1"),
         Case(text: "dinner the 3rd of january", title: "dinner", due: "2027-01-03"),
         Case(text: "dinner on the 3rd of january 8pm", title: "dinner", due: "2027-01-03 20:00"),
@@ -542,6 +563,29 @@ struct QuickAddParserTests {
         let tokyo = zone("Asia/Tokyo")
         let lateEvening = QuickAddParser(now: local("2026-11-23T16:00:00Z"), timeZone: tokyo).parse("report today")
         #expect(lateEvening.dueAt.map { wallClock($0, tokyo) } == "2026-11-24 00:00")
+    }
+
+    @Test("late on a Friday: 'move it to friday' keeping a passed time is next Friday's; 'tonight' is the next quarter hour")
+    func lateInTheDay() throws {
+        let newYork = zone("America/New_York")
+        // Friday 4 December 2026, 22:47 in New York.
+        let parser = QuickAddParser(now: local("2026-12-04T22:47", newYork), timeZone: newYork)
+        let thursday = local("2026-12-10T14:00", newYork)
+        let moved = try #require(parser.movedDue(from: thursday, allDay: false, to: parser.parse("friday"), onlyTime: false))
+        #expect(wallClock(moved.date, newYork) == "2026-12-11 14:00" && !moved.allDay)
+        // A time still to come today stays today; an all-day task moves to today.
+        let late = local("2026-12-10T23:30", newYork)
+        let today = try #require(parser.movedDue(from: late, allDay: false, to: parser.parse("friday"), onlyTime: false))
+        #expect(wallClock(today.date, newYork) == "2026-12-04 23:30")
+        let allDay = try #require(parser.movedDue(from: thursday, allDay: true, to: parser.parse("friday"), onlyTime: false))
+        #expect(wallClock(allDay.date, newYork) == "2026-12-04 00:00" && allDay.allDay)
+        for text in ["take out the bins tonight", "call grandma this evening"] {
+            let result = parser.parse(text)
+            #expect(result.dueAt.map { wallClock($0, newYork) } == "2026-12-04 23:00", "\(text)")
+        }
+        #expect(parser.parse("laundry tonight at 9").dueAt.map { wallClock($0, newYork) } == "2026-12-04 21:00")
+        let earlier = QuickAddParser(now: local("2026-12-04T15:10", newYork), timeZone: newYork)
+        #expect(earlier.parse("bins tonight").dueAt.map { wallClock($0, newYork) } == "2026-12-04 20:00")
     }
 
     @Test("the result becomes a valid task")

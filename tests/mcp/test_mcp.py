@@ -228,5 +228,8 @@ def test_accept_is_read_as_http_reads_it(server):
     for accept in ("*/*", None, "application/*", "application/json;q=0.9, text/event-stream"):
         status, answer = post(accept)
         assert status == 200 and answer == {"jsonrpc": "2.0", "id": 1, "result": {}}, (accept, status, answer)
+    for accept in ("text/event-stream", "application/json;q=0, text/event-stream", "*/*; q=0.0", "application/json; q=0, */*"):
+        status, answer = post(accept)
+        assert status == 406, (accept, status, answer)
     status, answer = post("text/event-stream")
     assert status == 406 and answer["error"]["code"] == -32600 and "application/json" in answer["error"]["message"], answer

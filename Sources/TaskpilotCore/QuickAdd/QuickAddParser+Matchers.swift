@@ -224,7 +224,8 @@ extension QuickAddParser {
     /// "reminder 1 day before".
     func matchReminder(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
         var start = index
-        if tokens.matches(["remind", "me"], at: index) {
+        // "ping me 2 hours before", "nudge me the day before", "alert me at 8am": as "remind me".
+        if ["remind", "ping", "nudge", "alert"].contains(tokens.word(index) ?? ""), tokens.word(index + 1) == "me" {
             start += 2
         } else if tokens.word(index) == "reminder" || tokens.word(index) == "alert" {
             start += 1
@@ -361,12 +362,21 @@ extension QuickAddParser {
                     cursor = position + positioned.used
                     break
                 }
-                guard position > index || word != "on" && word != "the", let day = Self.ordinal(tokens.word(position)),
-                    tokens.word(position + 1) == "of",
-                    ["every", "each"].contains(tokens.word(position + 2) ?? ""), tokens.word(position + 3) == "month"
+                // "on the 1st and 15th of each month", "the 1st, 10th and 20th of every month".
+                var days: [Int] = []
+                var after = position
+                while let day = Self.ordinal(tokens.word(after)) {
+                    days.append(day)
+                    after += 1
+                    guard ["and", "&", ","].contains(tokens.word(after) ?? ""), Self.ordinal(tokens.word(after + 1)) != nil else { break }
+                    after += 1
+                }
+                guard position > index || word != "on" && word != "the", !days.isEmpty, Set(days).count == days.count,
+                    tokens.word(after) == "of",
+                    ["every", "each"].contains(tokens.word(after + 1) ?? ""), tokens.word(after + 2) == "month"
                 else { return nil }
-                rule = RecurrenceRule(frequency: .monthly, byMonthDay: [day])
-                cursor = position + 4
+                rule = RecurrenceRule(frequency: .monthly, byMonthDay: days.sorted { ($0 < 0 ? 32 : $0) < ($1 < 0 ? 32 : $1) })
+                cursor = after + 3
             default:
                 return nil
             }
@@ -953,7 +963,24 @@ extension QuickAddParser {
         case "weekend" where start == 0 || Self.dateLeads.contains(tokens.words[start - 1]) || shortDayStands(tokens, start):
             // "by weekend", "clean the garage weekend"; in "plan the weekend trip" it names the trip.
             return (nextWeekday(.saturday, includeToday: true), 1)
+        case "a", "an", "one", "two", "three", "four", "2", "3",
+            "4" where tokens.word(start + 2) == "from":
+            // "a week from today", "2 days from tomorrow", "a week from friday".
+            let count = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4][word] ?? Int(word) ?? 1
+            let days: Int
+            switch tokens.word(start + 1) {
+            case "day", "days": days = count
+            case "week", "weeks": days = 7 * count
+            default: return nil
+            }
+            if tokens.word(start + 3) == "now" { return (today.adding(days: days, calendar), 4) }
+            guard let (base, used) = relativeDay(tokens, start + 3) else { return nil }
+            return (base.adding(days: days, calendar), 3 + used)
         default:
+            // "monday week": a week after the coming Monday (British).
+            if let day = Self.weekday(word, allowShort: true), tokens.word(start + 1) == "week" {
+                return (nextWeekday(day, includeToday: true).adding(days: 7, calendar), 2)
+            }
             let allowShort = start > 0 && (["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "") || shortDayStands(tokens, start))
             if let day = Self.weekday(word, allowShort: allowShort), !word.hasSuffix("s") || word.count <= 6 {
                 return (nextWeekday(day, includeToday: true), 1)
@@ -971,7 +998,14 @@ extension QuickAddParser {
         if clock(tokens, next, requireMarker: true) != nil { return true }
         // "call bob tue afternoon", "gym wed morning".
         if let part = tokens.word(next), Self.partOfDay[part] != nil, !["sat", "sun"].contains(tokens.word(index) ?? "") { return true }
-        guard !["sat", "sun"].contains(tokens.word(index) ?? "") else { return false }
+        // "wash car sat", "fix bike sun" are days; "enjoy the sun", "study for the sat" are not.
+        if ["sat", "sun"].contains(tokens.word(index) ?? ""),
+            index == 0
+                || ["the", "a", "an", "in", "for", "to", "of", "my", "your", "our", "at", "this", "that", "under", "i", "we", "he", "she", "they"]
+                    .contains(tokens.word(index - 1) ?? "")
+        {
+            return false
+        }
         return (next..<tokens.count).allSatisfy { position in
             guard let word = tokens.word(position) else { return true }
             return word.hasPrefix("#") || word.hasPrefix("!") || ["p1", "p2", "p3", "p4"].contains(word)
@@ -1004,6 +1038,12 @@ extension QuickAddParser {
             if let month = Self.months[tokens.word(cursor) ?? ""] {
                 let (year, usedYear) = explicitYear(tokens.word(cursor + 1))
                 return resolve(month: month, day: day, year: year).map { ($0, cursor + 1 + usedYear - start) }
+            }
+            // "the 3rd of next month", "the 20th of this month".
+            if cursor > start + 1, ["next", "this"].contains(tokens.word(cursor) ?? ""), tokens.word(cursor + 1) == "month" {
+                let month = tokens.word(cursor) == "next" ? today.adding(months: 1, calendar) : today
+                guard day <= RecurrenceRule.daysInMonth(year: month.year, month: month.month, calendar: calendar) else { return nil }
+                return (Day(year: month.year, month: month.month, day: day), cursor + 2 - start)
             }
         }
         // "the 3rd of January": as "3rd of January".
@@ -1267,6 +1307,15 @@ extension QuickAddParser {
         case "evening" where !requireMarker: return (Clock(hour: 18, minute: 0), 1)
         default: break
         }
+        if let (hour, minute, said) = spokenClock(tokens, start) {
+            var used = said
+            if let next = tokens.word(start + used), ["am", "pm", "a.m", "p.m", "a.m.", "p.m."].contains(next) {
+                used += 1
+                return (Clock(hour: hour % 12 + (next.hasPrefix("p") ? 12 : 0), minute: minute), used)
+            }
+            // As a bare number: "half 5" is 17:30, "quarter past 9" 9:15.
+            return (Clock(hour: (1...7).contains(hour) ? hour + 12 : hour % 24, minute: minute), used)
+        }
         // "19h30", "17h", "at 9h": the 24-hour clock as French and others write it ("5h" alone is a duration).
         if let h = word.firstIndex(of: "h"), h != word.startIndex, let hour = Int(word[..<h]), (0...23).contains(hour), word[..<h].count <= 2 {
             let rest = word[word.index(after: h)...]
@@ -1308,5 +1357,45 @@ extension QuickAddParser {
         // A bare number is a time only after "at".
         guard !requireMarker, (0...23).contains(hour) else { return nil }
         return (Clock(hour: likelier, minute: 0), used)
+    }
+
+    static let clockNumberWords = [
+        "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+        "twelve": 12, "twenty": 20, "twenty-five": 25,
+    ]
+
+    /// The time as said in words, on the 12-hour clock: "half past 5", "half 5" (British for 5:30), "quarter past 3",
+    /// "quarter to 8", "20 to 8", "five past six", "3 o'clock". Returns the hour (1–12), the minute and the words used.
+    func spokenClock(_ tokens: Tokens, _ start: Int) -> (hour: Int, minute: Int, used: Int)? {
+        func number(_ index: Int) -> Int? {
+            guard let word = tokens.word(index) else { return nil }
+            return Int(word) ?? Self.clockNumberWords[word]
+        }
+        func hour(_ index: Int) -> Int? { number(index).flatMap { (1...12).contains($0) ? $0 : nil } }
+        guard let first = tokens.word(start) else { return nil }
+        if let h = hour(start), let next = tokens.word(start + 1), ["o'clock", "oclock", "o’clock"].contains(next) { return (h, 0, 2) }
+        let minutes: Int?
+        var used = 1
+        switch first {
+        case "half": minutes = 30
+        case "quarter": minutes = 15
+        case "twenty" where tokens.word(start + 1) == "five":
+            (minutes, used) = (25, 2)
+        default: minutes = number(start).flatMap { [5, 10, 20, 25].contains($0) ? $0 : nil }
+        }
+        guard let minutes else { return nil }
+        switch tokens.word(start + used) {
+        case "past", "after":
+            guard let h = hour(start + used + 1) else { return nil }
+            return (h, minutes, used + 2)
+        case "to", "till", "til":
+            // "quarter to 8", "twenty to 8", "20 to 8"; "10 to 12" and "5 to 6" are spans of time, not 11:50 and 5:55.
+            guard first != "half", Int(first) == nil || minutes >= 20, let h = hour(start + used + 1) else { return nil }
+            return (h == 1 ? 12 : h - 1, 60 - minutes, used + 2)
+        default:
+            // "half 5": British for half past five.
+            guard first == "half", let h = hour(start + 1) else { return nil }
+            return (h, 30, 2)
+        }
     }
 }

@@ -16,7 +16,8 @@ extension QuickAddParser {
 
     /// Where a due date (`current`, all-day or not) moves when told `parsed`: a day keeps the time of day (unless it
     /// was all-day), a bare time (`onlyTime`, see `namesOnlyATime`) keeps the day; without a due date it takes what
-    /// was said. Nil when `parsed` names no date.
+    /// was said. Today's weekday said by name ("move it to friday" on a Friday) is next week's when the time kept
+    /// has passed. Nil when `parsed` names no date.
     public func movedDue(from current: Date?, allDay currentAllDay: Bool, to parsed: QuickAddResult, onlyTime: Bool) -> (date: Date, allDay: Bool)? {
         guard let due = parsed.dueAt else { return nil }
         guard let current else { return (due, parsed.allDay) }
@@ -32,6 +33,12 @@ extension QuickAddParser {
         var parts = calendar.dateComponents([.year, .month, .day], from: day)
         let clock = calendar.dateComponents([.hour, .minute, .second], from: time)
         (parts.hour, parts.minute, parts.second) = (clock.hour, clock.minute, clock.second)
-        return calendar.date(from: parts).map { ($0, false) }
+        guard let moved = calendar.date(from: parts) else { return nil }
+        if parsed.allDay, parsed.todayByWeekdayName, moved <= now, let later = calendar.date(byAdding: .day, value: 7, to: day) {
+            parts = calendar.dateComponents([.year, .month, .day], from: later)
+            (parts.hour, parts.minute, parts.second) = (clock.hour, clock.minute, clock.second)
+            return calendar.date(from: parts).map { ($0, false) }
+        }
+        return (moved, false)
     }
 }

@@ -11,6 +11,9 @@ public struct QuickAddResult: Sendable, Equatable {
     public var allDay = false
     public var recurrence: RecurrenceRule?
     public var reminders: [ReminderTrigger] = []
+    /// Whether the due day is today because today's weekday was said by its name alone ("friday" on a Friday): a time
+    /// of day added to it later that has passed makes it next week's (see `movedDue`).
+    public var todayByWeekdayName = false
 
     /// The result as task changes, ready for `TaskItem.applying`.
     public var changes: TaskChanges {
@@ -168,7 +171,18 @@ public struct QuickAddParser: Sendable {
         var result = QuickAddResult(title: title, priority: found.priority, tags: found.tags)
         // An hourly series said with a day but no time starts at 9:00 that day ("every 2 hours tomorrow").
         let startOfHours = found.rule?.frequency == .hourly && found.day != nil ? Clock(hour: 9, minute: 0) : nil
-        var clock = found.clock.map { said in Self.clock(said, within: found.partOfDay) } ?? found.partOfDay ?? found.ruleClock ?? startOfHours
+        // "every morning at 7" is 7:00: the rule's part of the day reads the time as "this morning at 7" does.
+        var clock =
+            found.clock.map { said in Self.clock(said, within: found.partOfDay ?? found.ruleClock) } ?? found.partOfDay ?? found.ruleClock
+            ?? startOfHours
+        // "tonight" said at 22:30 is still tonight: the next quarter hour instead of 20:00, already past.
+        if found.clock == nil, let part = found.partOfDay, part.hour >= 17, found.day == today, found.rule == nil,
+            let partTime = date(today, part), partTime <= now
+        {
+            let minutes = calendar.component(.hour, from: now) * 60 + calendar.component(.minute, from: now)
+            let next = (minutes / 15 + 1) * 15
+            if next < 24 * 60 { clock = Clock(hour: next / 60, minute: next % 60) }
+        }
         // Several times a day start at the first of them.
         if let first = found.rule?.byHour.first, let said = clock { clock = Clock(hour: first, minute: said.minute) }
         if let instant = found.instant {
@@ -179,6 +193,7 @@ public struct QuickAddParser: Sendable {
             if found.dayIsWeekday, day == today, let due = result.dueAt, clock != nil, due <= now {
                 result.dueAt = date(day.adding(days: 7, calendar), clock)
             }
+            result.todayByWeekdayName = found.dayIsWeekday && clock == nil && day == today
             result.allDay = clock == nil
         } else if let rule = found.rule {
             result.dueAt = firstOccurrence(of: rule, clock: clock)

@@ -1,0 +1,84 @@
+import Foundation
+import TaskpilotCore
+
+/// "mark both as done", "complete them all", "move those to sunday", "make them high priority": the tasks of the last
+/// list shown, each changed by its own tool call. Without a list to point at, such a message asks which tasks it means:
+/// it never falls through to a change of every task ("mark them all as done" completed every pending task).
+extension OfflineInterpreter {
+    /// A command word, then a reference to several listed tasks.
+    static let listedPattern =
+        #"^(?:complete|finish|close|check off|tick off|mark|set|delete|remove|drop|trash|erase|reopen|re-open|uncomplete|move|reschedule|push|postpone|change|make|tag|untag|prioriti[sz]e|snooze|put)\s+(?:all\s+)?"#
+        + #"(them all|all of them|all of these|all of those|both of them|both of these|both of those|the two of them|each of them|"#
+        + #"all (?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?: of them)?|(?:these|those) (?:tasks|ones|two|three)|"#
+        + #"the ones (?:above|listed|you (?:just )?(?:listed|showed|found))|them|both|these|those)(?=$|[\s,.!?])"#
+
+    /// "mark all as done", "complete all", "delete all": right after a list, its tasks.
+    static let allListedPattern =
+        #"^(?:(?:mark|set)\s+(all)\s+(?:as\s+)?(?:done|complete|completed|finished)|(?:complete|finish|delete|remove|reopen)\s+(all))[.!]?$"#
+
+    static let countWords = ["two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10]
+
+    /// Answers a message about several listed tasks; nil when it names none.
+    func listed(_ text: String, history: [ChatMessage], turn: inout Turn) async -> AssistantReply? {
+        let said: Range<String.Index>
+        if let match = text.firstMatch(of: try! Regex(Self.listedPattern).ignoresCase()), let range = match.output[1].range {
+            said = range
+        } else if !turn.rows.isEmpty, let match = text.firstMatch(of: try! Regex(Self.allListedPattern).ignoresCase()),
+            let range = match.output[1].range ?? match.output[2].range
+        {
+            said = range
+        } else {
+            return nil
+        }
+        let reference = text[said].lowercased()
+        // "delete both dentist tasks", "complete these work items": tasks named by what they share, not the list.
+        let after = text[said.upperBound...].lowercased()
+        if after.range(of: #"^\s+(?:[\w'-]+\s+){1,3}(?:tasks?|ones|todos?|items?)\b"#, options: .regularExpression) != nil { return nil }
+        let rows = turn.rows
+        guard !rows.isEmpty else {
+            return turn.reply(
+                "Which tasks do you mean by “\(reference)”? Show them first (“list tasks tagged work”) or name them by id "
+                    + "(“complete 3 and 4”). Nothing was changed."
+            )
+        }
+        // "both", "all three": a number that must match the list's.
+        let expected =
+            reference.hasPrefix("both") || reference.contains("two")
+            ? 2
+            : reference.split(separator: " ").lazy.compactMap { Self.countWords[String($0)] ?? Int($0) }.first
+        if let expected, expected != rows.count {
+            return turn.reply(
+                "The last list I showed has \(Self.plural(rows.count, "task")), not \(expected). Which ones do you mean? "
+                    + "Name them by id (“complete 3 and 4”). Nothing was changed."
+            )
+        }
+        guard rows.count <= Self.maxListedIDs else {
+            return turn.reply("That is more than \(Self.maxListedIDs) tasks at once; say “complete all tasks tagged …” or name fewer.")
+        }
+        // Completing, reopening and deleting take the ids in one message ("complete #3 #4").
+        let ids = rows.map { "#\($0)" }.joined(separator: " ")
+        let together = text.replacingCharacters(in: said, with: ids)
+        if let reply = await idList(together, together.lowercased(), &turn) { return reply }
+        // Any other change is made to each task in turn, as if said of it alone ("move #3 to sunday").
+        var chain = history
+        var texts: [String] = []
+        var calls: [ToolCallRecord] = []
+        var undo: [JSONValue] = []
+        var state = turn.previous?.objectValue ?? [:]
+        for id in rows {
+            let one = await respondToOne(text.replacingCharacters(in: said, with: "#\(id)"), history: chain, context: turn.context)
+            texts.append(one.text)
+            calls += one.toolCalls
+            let before = chain.last { $0.role == .assistant }?.state?["undo"]
+            if let later = one.state?["undo"]?.arrayValue, one.state?["undo"] != before { undo = later + undo }
+            chain.append(Self.unsaved(one, after: history, at: turn.context.now))
+            state = one.state?.objectValue ?? [:]
+            // A question about one of them ("which time?") ends the round: its answer finishes that task.
+            if state["question"] != nil || state["pending"] != nil { break }
+        }
+        if !undo.isEmpty { state["undo"] = .array(undo) }
+        state["rows"] = .array(rows.map { .number(Double($0)) })
+        state["focus"] = nil
+        return AssistantReply(text: texts.joined(separator: "\n\n"), toolCalls: calls, state: state.isEmpty ? nil : .object(state))
+    }
+}
