@@ -142,15 +142,15 @@ struct AccountController: Sendable {
         }
         let days = fields.int("expires_in_days", in: 1...3650)
         guard fields.errors.isEmpty, let name else { throw TaskpilotError.validationFailed(fields.errors) }
-        let now = Date()
-        var expiresAt = days.map { now.addingTimeInterval(Double($0) * 86_400) }
-        // A token made with a personal API token that expires does not outlive it: a leaked short-lived token cannot
-        // make itself a lasting one.
-        if let bearer = request.headers[.authorization].flatMap(AuthenticationMiddleware.bearerToken), bearer.hasPrefix(Credentials.apiTokenMarker),
-            let parent = try await tokens.authenticate(secretHash: Credentials.hash(bearer), now: now), let end = parent.expiresAt
-        {
-            expiresAt = min(expiresAt ?? end, end)
+        // A personal API token makes no others: a leaked one could otherwise make itself a lasting copy that survives
+        // its own revocation or expiry. Tokens are made with a session's token (the CLI's login does so).
+        if let bearer = request.headers[.authorization].flatMap(AuthenticationMiddleware.bearerToken), bearer.hasPrefix(Credentials.apiTokenMarker) {
+            throw TaskpilotError.forbidden(
+                "a personal API token cannot create tokens; sign in (POST /api/v1/auth/login) and create it with that token"
+            )
         }
+        let now = Date()
+        let expiresAt = days.map { now.addingTimeInterval(Double($0) * 86_400) }
         let (secret, prefix) = Credentials.newAPIToken()
         let token = try await tokens.create(
             userID: context.user.id,

@@ -36,8 +36,9 @@ struct CompatibilityController: Sendable {
         }
         group.patch(":user_id/tasks/:id/complete") { request, context in
             try Self.checkOwner(context)
-            let current = try await taskController.tasks.get(id: try context.parameters.taskID(), userID: context.user.id, now: Date())
-            return try await taskController.setStatus(current.status == .completed ? .pending : .completed, request: request, context: context)
+            var toggle = TaskChanges()
+            toggle.togglesStatus = true
+            return try await taskController.change(toggle, request: request, context: context)
         }
     }
 

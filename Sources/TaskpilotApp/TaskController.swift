@@ -137,15 +137,14 @@ struct TaskController: Sendable {
     }
 
     func setStatus(_ status: TaskStatus, request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
+        try await change(TaskChanges(status: status), request: request, context: context)
+    }
+
+    /// Writes `changes` to the task of the path.
+    func change(_ changes: TaskChanges, request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
         let user = context.user
         let now = Date()
-        let task = try await tasks.update(
-            id: try context.parameters.taskID(),
-            userID: user.id,
-            changes: TaskChanges(status: status),
-            now: now,
-            timeZone: user.timeZone
-        )
+        let task = try await tasks.update(id: try context.parameters.taskID(), userID: user.id, changes: changes, now: now, timeZone: user.timeZone)
         return TaskDTO(task, now: now, timeZone: user.timeZone)
     }
 

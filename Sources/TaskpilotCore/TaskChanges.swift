@@ -17,6 +17,9 @@ public struct TaskChanges: Sendable, Equatable {
     public var allDay: Bool?
     public var reminders: [ReminderTrigger]?
     public var recurrence: FieldChange<RecurrenceRule>?
+    /// Completes a pending task and reopens a completed one, as the task is when the change is written (the
+    /// compatibility toggle: deciding from a read before would let two toggles at once both complete it).
+    public var togglesStatus = false
 
     /// No change at all.
     public init(

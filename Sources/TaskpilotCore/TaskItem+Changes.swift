@@ -37,7 +37,7 @@ extension TaskItem {
                 errors.append(FieldError("all_day", "needs a due date (due_at)"))
             }
         }
-        if let status = changes.status, status != task.status {
+        if let status = changes.togglesStatus ? (task.status == .completed ? .pending : .completed) : changes.status, status != task.status {
             task.status = status
             task.completedAt = status == .completed ? now : nil
         }

@@ -52,6 +52,25 @@ public struct TaskFilter: Sendable, Equatable {
     /// Selects everything.
     public init(status: TaskStatus? = nil) { self.status = status }
 
+    /// A short text that differs between filters that select differently (FNV-1a of their canonical form), the same
+    /// on every replica: what a cursor remembers of the listing it was made for.
+    public var fingerprint: String {
+        var parts: [String] = [status?.rawValue ?? "*"]
+        parts.append(priorities.map(\.rawValue).sorted().joined(separator: ","))
+        parts.append(tags.map { $0.lowercased() }.sorted().joined(separator: ","))
+        parts.append(text ?? "")
+        parts.append(dueBefore.map { String($0.millisecondsSince1970) } ?? "")
+        parts.append(dueAfter.map { String($0.millisecondsSince1970) } ?? "")
+        for flag in [overdue, hasDue, tagged, repeating] { parts.append(flag.map { $0 ? "1" : "0" } ?? "") }
+        parts.append(ids.map { $0.sorted().map(String.init).joined(separator: ",") } ?? "")
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.joined(separator: "\u{1F}").utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 36)
+    }
+
     /// The words of the full-text query: letters and digits only, at most 16 words.
     public var searchTerms: [String] {
         guard let text else { return [] }
@@ -139,7 +158,7 @@ public struct TaskQuery: Sendable, Equatable {
         if allowCursor, let text = parameters["cursor"], !text.isEmpty {
             // A cursor says the order it was made in (those made before it did are taken as they come).
             guard let cursor = TaskCursor(encoded: text), cursor.values.count == sort.count,
-                cursor.sort == nil || cursor.sort == TaskSort.text(sort)
+                cursor.sort == nil || cursor.sort == TaskSort.text(sort), cursor.filter == nil || cursor.filter == filter.fingerprint
             else {
                 throw .invalidParameter(field: "cursor", message: "is not a cursor of this listing; start again without it")
             }
@@ -256,6 +275,9 @@ public struct TaskCursor: Sendable, Equatable, Codable {
     public var id: Int64
     /// The order of the listing (`TaskSort.text`); nil in cursors made before it was written.
     public var sort: String?
+    /// The filters of the listing (`TaskFilter.fingerprint`); nil in cursors made before it was written. A cursor
+    /// taken to other filters would skip the tasks between its place and the next one those filters select.
+    public var filter: String?
 
     /// A sort value.
     public enum CursorValue: Sendable, Equatable, Codable {
@@ -281,10 +303,11 @@ public struct TaskCursor: Sendable, Equatable, Codable {
     }
 
     /// Creates a cursor.
-    public init(values: [CursorValue], id: Int64, sort: String? = nil) {
+    public init(values: [CursorValue], id: Int64, sort: String? = nil, filter: String? = nil) {
         self.values = values
         self.id = id
         self.sort = sort
+        self.filter = filter
     }
 
     /// Reads the opaque base64url form.
@@ -312,6 +335,10 @@ public struct TaskCursor: Sendable, Equatable, Codable {
         writer.endArray()
         writer.key("id")
         writer.int(id)
+        if let filter {
+            writer.key("filter")
+            writer.string(filter)
+        }
         if let sort {
             writer.key("sort")
             writer.string(sort)

@@ -223,7 +223,7 @@ public struct SQLTaskRepository: TaskRepository {
                     ? .string(try last.decode(column: "s\(index)", as: String.self))
                     : .int(try last.decode(column: "s\(index)", as: Int64.self))
             }
-            next = TaskCursor(values: values, id: lastTask.id, sort: TaskSort.text(query.sort))
+            next = TaskCursor(values: values, id: lastTask.id, sort: TaskSort.text(query.sort), filter: query.filter.fingerprint)
         }
         return TaskPage(items: tasks, nextCursor: next)
     }

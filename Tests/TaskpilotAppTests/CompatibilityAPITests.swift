@@ -33,6 +33,26 @@ struct CompatibilityAPITests {
         }
     }
 
+    @Test("toggles sent at once each take the state the one before left: 41 toggles complete the task", arguments: TestBackend.available)
+    func concurrentToggles(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, auth) = try await api.registered()
+            let base = "/api/\(auth.user.id)/tasks"
+            let task: TaskBody = try await me.post(base, #"{"title": "Toggle me"}"#).decode()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<41 {
+                    group.addTask {
+                        let status = try await me.send(.patch, "\(base)/\(task.id)/complete").status
+                        #expect(status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let final: TaskBody = try await me.get("/api/v1/tasks/\(task.id)").decode()
+            #expect(final.completed)
+        }
+    }
+
     @Test("a user id that is not yours is 403", arguments: TestBackend.available)
     func otherUsersPath(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -79,6 +79,25 @@ struct TaskQueryTests {
         #expect(try TaskQuery(parameters: ["sort": "due_at:asc", "cursor": older], timeZone: utc).cursor?.id == 7)
     }
 
+    @Test("a cursor answers only for the filters it was made with: others would skip the tasks between")
+    func cursorFilters() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let made = try TaskQuery(parameters: ["priority": "high,urgent", "tags": "work"], timeZone: utc)
+        let cursor = TaskCursor(values: [.int(5)], id: 7, sort: TaskSort.text(made.sort), filter: made.filter.fingerprint).encoded
+        // The same filters, said in another order or case, keep their place.
+        for same in [["priority": "urgent,high", "tags": "Work"], ["tags": "work", "priority": "high,urgent"]] {
+            #expect(try TaskQuery(parameters: same.merging(["cursor": cursor]) { a, _ in a }, timeZone: utc).cursor?.id == 7)
+        }
+        for other in [
+            [:], ["priority": "high"], ["priority": "high,urgent"], ["priority": "high,urgent", "tags": "work", "status": "pending"],
+            ["priority": "high,urgent", "tags": "work", "q": "report"],
+        ] as [[String: String]] {
+            #expect(throws: TaskpilotError.invalidParameter(field: "cursor", message: "is not a cursor of this listing; start again without it")) {
+                try TaskQuery(parameters: other.merging(["cursor": cursor]) { a, _ in a }, timeZone: utc)
+            }
+        }
+    }
+
     @Test("a cursor is base64url without padding, for every length of its text", arguments: 0..<8)
     func base64URL(_ extra: Int) {
         // Bytes that come out as '+' and '/' in plain base64, at every remainder of the length by three.
