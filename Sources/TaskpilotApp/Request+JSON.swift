@@ -24,6 +24,21 @@ extension Request {
         for (key, value) in uri.queryParameters { parameters[String(key)] = String(value) }
         return parameters
     }
+
+    /// The query parameters of a listing: a name given twice is refused, as one value would silently win
+    /// (`?priority=high&priority=urgent`; lists are one value, comma-separated).
+    func listParameters() throws -> [String: String] {
+        var parameters: [String: String] = [:]
+        for (key, value) in uri.queryParameters {
+            guard parameters.updateValue(String(value), forKey: String(key)) == nil else {
+                throw TaskpilotError.invalidParameter(
+                    field: String(key),
+                    message: "is given more than once; give it once (a list is comma-separated: priority=high,urgent)"
+                )
+            }
+        }
+        return parameters
+    }
 }
 
 extension Parameters {

@@ -31,7 +31,7 @@ struct TaskController: Sendable {
 
     func list(_ request: Request, context: AuthenticatedContext) async throws -> TaskListDTO {
         let user = context.user
-        let parameters = request.queryParameters
+        let parameters = try request.listParameters()
         // A parameter the listing does not read is refused, not ignored: `?page=2` would answer the first page again,
         // `?priorty=high` every task. Names starting with `_` (cache busters) pass.
         let known = TaskQuery.parameterNames

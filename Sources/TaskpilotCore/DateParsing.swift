@@ -25,11 +25,29 @@ public enum Timestamp {
     /// after the field's name ("due_at has the year 1; …"); nil otherwise.
     public static func yearProblem(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-", !years.contains(year) else {
-            return nil
+        guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-" else { return nil }
+        if !years.contains(year) { return "has the year \(year); dates from the year \(years.lowerBound) to \(years.upperBound) are taken" }
+        // "9999-12-31T23:59:59-05:00" is in the year 10000 in UTC, where every date is written back.
+        if year == years.upperBound || year == years.lowerBound, parse(trimmed, timeZone: TimeZone(secondsFromGMT: 0)!) == nil,
+            parse(String(trimmed.prefix(10)), timeZone: TimeZone(secondsFromGMT: 0)!) != nil
+        {
+            return "is outside the dates taken: from 1583-01-01T00:00:00Z to 9999-12-31T23:59:59Z in UTC"
         }
-        return "has the year \(year); dates from the year \(years.lowerBound) to \(years.upperBound) are taken"
+        // "2026-02-29": a date of the right shape that the calendar does not have.
+        if let month = Int(trimmed.dropFirst(5).prefix(2)), let day = Int(trimmed.dropFirst(8).prefix(2)), (1...12).contains(month),
+            day > RecurrenceRule.daysInMonth(year: year, month: month, calendar: Calendar.taskpilot(TimeZone(secondsFromGMT: 0)!)),
+            day <= 31
+        {
+            return
+                "is not a date: \(trimmed.prefix(7)) has \(RecurrenceRule.daysInMonth(year: year, month: month, calendar: Calendar.taskpilot(TimeZone(secondsFromGMT: 0)!))) days"
+        }
+        return nil
     }
+
+    /// The last instant a date may be (9999-12-31T23:59:59.999Z): dates are written back in UTC with four-digit years.
+    static let lastInstant = Date(timeIntervalSince1970: 253_402_300_799.999)
+    /// The first instant a date may be (1583-01-01T00:00:00Z).
+    static let firstInstant = Date(timeIntervalSince1970: -12_212_553_600)
 
     /// Reads RFC 3339 (`2026-12-01T09:00:00Z`, offsets, fractional seconds), a local date-time without an
     /// offset (taken in `timeZone`), or a plain date `2026-12-01` (the start of that day in `timeZone`).
@@ -113,7 +131,7 @@ public enum Timestamp {
             nanosecond: nanosecond
         )
         guard day <= RecurrenceRule.daysInMonth(year: year, month: month, calendar: calendar),
-            let date = zoned.date(from: components)
+            let date = zoned.date(from: components), date >= firstInstant, date <= lastInstant
         else { return nil }
         return .instant(date)
     }

@@ -201,12 +201,13 @@ public struct TaskChanges: Sendable, Equatable {
         return checked
     }
 
-    /// Lowercases tags, strips a leading `#`, removes duplicates and checks the limits.
+    /// Lowercases tags (in Unicode's composed form, so "café" is one tag however it was typed), strips a leading `#`,
+    /// removes duplicates and checks the limits.
     public static func normalizeTags(_ raw: [String]) -> Result<[String], FieldError> {
         var seen = Set<String>()
         var tags: [String] = []
         for item in raw {
-            var tag = item.trimmingCharacters(in: .whitespaces).lowercased()
+            var tag = item.trimmingCharacters(in: .whitespaces).lowercased().precomposedStringWithCanonicalMapping
             while tag.hasPrefix("#") { tag.removeFirst() }
             guard !tag.isEmpty else { return .failure(FieldError("tags", "must not hold an empty tag")) }
             guard tag.codePointCount <= maxTagLength else {

@@ -142,6 +142,19 @@ struct TaskAPITests {
         }
     }
 
+    @Test("a tag is one tag however its accents were typed (composed or not), in the task and in the filter", arguments: TestBackend.available)
+    func composedTags(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let task = try await me.createTask("{\"title\": \"coffee\", \"tags\": [\"cafe\\u0301\"]}")
+            #expect(task.tags == ["caf\u{E9}"] && task.tags[0].unicodeScalars.count == 4, "\(task.tags)")
+            for filter in ["caf%C3%A9", "cafe%CC%81", "CAF%C3%89"] {
+                let found = try await me.get("/api/v1/tasks?tags=\(filter)").decode(TaskListBody.self).items
+                #expect(found.map(\.id) == [task.id], "\(filter)")
+            }
+        }
+    }
+
     @Test("list filters, sorts and pages through the API", arguments: TestBackend.available)
     func listing(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in
@@ -356,6 +369,8 @@ struct TaskAPITests {
             for (path, field, hint) in [
                 ("/api/v1/tasks?page=2", "page", "did you mean cursor?"), ("/api/v1/tasks?priorty=high", "priorty", "did you mean priority?"),
                 ("/api/v1/tasks?sort_by=title", "sort_by", "did you mean sort?"),
+                // A name given twice: one value would silently win.
+                ("/api/v1/tasks?priority=high&priority=urgent", "priority", "comma-separated"),
             ] {
                 let response = try await me.get(path)
                 #expect(response.status == .badRequest, "\(path): \(response.text)")

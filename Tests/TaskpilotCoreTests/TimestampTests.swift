@@ -39,11 +39,22 @@ struct TimestampTests {
         #expect(parsed == .day(local("2026-11-30T15:00:00Z")))
     }
 
+    @Test("a refused date of the right shape says why: its year, a day the month has not, or past the last instant in UTC")
+    func refusedWhy() {
+        #expect(Timestamp.yearProblem("0001-01-01") == "has the year 1; dates from the year 1583 to 9999 are taken")
+        #expect(Timestamp.yearProblem("2026-02-29") == "is not a date: 2026-02 has 28 days")
+        #expect(Timestamp.yearProblem("2026-04-31T09:00:00Z") == "is not a date: 2026-04 has 30 days")
+        #expect(Timestamp.yearProblem("9999-12-31T23:59:59-05:00")?.contains("9999-12-31T23:59:59Z in UTC") == true)
+        #expect(Timestamp.yearProblem("9999-12-31T23:59:59Z") == nil && Timestamp.parse("9999-12-31T23:59:59Z", timeZone: zone("UTC")) != nil)
+        #expect(Timestamp.yearProblem("2026-13-01") == nil)
+    }
+
     @Test(
         "refused forms",
         arguments: [
             "", "tomorrow", "2026-13-01", "2026-02-30", "2027-02-29", "2026-12-01T25:00:00Z", "2026-12-01T09:60Z", "2026-12-01T09:00:00+25:00",
             "2026-12-01T09:00:00Zjunk", "12/01/2026", "2026-1-1", "2026-12-01T", "2026-12-01T09:00:00.Z", "0001-01-01T00:00:00Z", "1582-10-10",
+            "9999-12-31T23:59:59-05:00", "1583-01-01T00:30:00+01:00",
         ]
     )
     func refused(_ text: String) {
