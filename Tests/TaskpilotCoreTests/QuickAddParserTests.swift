@@ -197,6 +197,14 @@ struct QuickAddParserTests {
             rrule: "FREQ=DAILY",
             reminders: [60]
         ),
+        // A reminder at a time is that time of the (first) due day: 7 hours before a Friday 16:00.
+        Case(
+            text: "submit payroll every other friday at 4pm remind me at 9am",
+            title: "submit payroll",
+            due: "2026-11-27 16:00",
+            rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
+            reminders: [420]
+        ),
         // Now is Monday 23 November: "last monday" is the 16th, "last friday" the 20th.
         Case(text: "old report last monday", title: "old report", due: "2026-11-16"),
         Case(text: "expenses from last fri", title: "expenses", due: "2026-11-20"),
@@ -586,6 +594,20 @@ struct QuickAddParserTests {
         #expect(parser.parse("laundry tonight at 9").dueAt.map { wallClock($0, newYork) } == "2026-12-04 21:00")
         let earlier = QuickAddParser(now: local("2026-12-04T15:10", newYork), timeZone: newYork)
         #expect(earlier.parse("bins tonight").dueAt.map { wallClock($0, newYork) } == "2026-12-04 20:00")
+    }
+
+    @Test("'remind me at 9am' is 9:00 of the due day, the day before when the task is due earlier, the next 9:00 without a due date")
+    func reminderAtATime() {
+        let paris = zone("Europe/Paris")
+        let parser = QuickAddParser(now: Self.now, timeZone: paris)
+        func at(_ text: String) -> [String] {
+            parser.parse(text).reminders.compactMap { if case .at(let date) = $0 { wallClock(date, paris) } else { nil } }
+        }
+        #expect(at("dentist friday 3pm remind me at 9am") == ["2026-11-27 09:00"])
+        #expect(at("remind me at 9am dentist friday 3pm") == ["2026-11-27 09:00"])
+        #expect(at("flight thursday 8am remind me at 9pm") == ["2026-11-25 21:00"])
+        #expect(at("call bob remind me at 9am") == ["2026-11-24 09:00"])
+        #expect(at("call bob remind me at 11am") == ["2026-11-23 11:00"])
     }
 
     @Test("the result becomes a valid task")

@@ -261,12 +261,10 @@ extension QuickAddParser {
             found.reminders.append(.beforeDue(minutes: compact * unit))
             return cursor + 2 - index
         }
+        // "remind me at 9am": that time of the due day, placed once the due date is known (a series' first day is
+        // known only then); without a due date, the next 9:00.
         if tokens.word(cursor) == "at", let (clock, used) = clock(tokens, cursor + 1, requireMarker: false) {
-            if let due = found.day, let date = date(due, clock) {
-                found.reminders.append(.at(date))
-            } else {
-                found.reminders.append(.at(date(today, clock).map { $0 > now ? $0 : date(today.adding(days: 1, calendar), clock)! } ?? now))
-            }
+            found.dayReminders.append((days: 0, clock: clock))
             return cursor + 1 + used - index
         }
         return nil

@@ -208,7 +208,15 @@ public struct QuickAddParser: Sendable {
         result.reminders = found.reminders
         if let due = result.dueAt {
             let dueDay = Day(due, calendar)
-            result.reminders += found.dayReminders.compactMap { said in date(dueDay.adding(days: -said.days, calendar), said.clock).map { .at($0) } }
+            result.reminders += found.dayReminders.compactMap { said in
+                // A time of the due day after the due time ("remind me at 9am" of a task due at 8:00) is the day before's.
+                guard let date = date(dueDay.adding(days: -said.days, calendar), said.clock) else { return nil }
+                return .at(said.days == 0 && date > due && !result.allDay ? self.date(dueDay.adding(days: -1, calendar), said.clock) ?? date : date)
+            }
+        } else {
+            result.reminders += found.dayReminders.compactMap { said in
+                date(today, said.clock).map { $0 > now ? $0 : date(today.adding(days: 1, calendar), said.clock) ?? $0 }.map { .at($0) }
+            }
         }
         if result.recurrence != nil, let due = result.dueAt {
             // "every day at 9am remind me at 8am": a reminder at a clock time comes round with each occurrence.
