@@ -223,6 +223,7 @@ let package = Package(
                 "TaskpilotAPI",
                 "TaskpilotCore",
                 "TaskpilotEvents",
+                "TaskpilotKafka",
                 "TaskpilotStore",
                 "TaskpilotTestSupport",
                 "TaskpilotWorkers",

@@ -143,7 +143,8 @@ public struct Settings: Sendable {
             guard let brokers = kafkaBrokers else {
                 throw Invalid(key: "TASKPILOT_KAFKA_BROKERS", problem: "is required with TASKPILOT_EVENT_BUS=kafka (host:port[,host:port…])")
             }
-            let valid = brokers.split(separator: ",").allSatisfy { broker in
+            // Every entry is checked, empty ones too: " , " is no broker at all.
+            let valid = brokers.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { broker in
                 let parts = broker.trimmingCharacters(in: .whitespaces).split(separator: ":")
                 return parts.count == 2 && !parts[0].isEmpty && Int(parts[1]).map { (1...65535).contains($0) } == true
             }

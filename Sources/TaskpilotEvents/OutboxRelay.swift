@@ -54,7 +54,14 @@ public struct OutboxRelay: Service {
                     if done > 0 { latency.recordNanoseconds(Int64((ContinuousClock.now - started).nanoseconds) / Int64(done)) }
                     return done
                 }
-                if backoff != .zero { logger.notice("event bus reachable again; outbox publishing resumed") }
+                // Said only once the bus took events: a relay that found none waiting (or came back from a database
+                // outage) has not seen the bus answer.
+                if backoff != .zero {
+                    logger.notice(
+                        published > 0 ? "event bus reachable again; outbox publishing resumed" : "outbox relay running again; no events were waiting",
+                        metadata: ["published": "\(published)"]
+                    )
+                }
                 backoff = .zero
                 if ContinuousClock.now - lastDepthCheck > .seconds(5) {
                     depth.record(try await store.depth())

@@ -89,30 +89,25 @@ func text(of buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// A value filled in once, later, by a librdkafka callback; awaited by the producer.
+/// A value filled in once, later, by a librdkafka callback; awaited by the producer, by any number of tasks at once
+/// (publishing and the epoch check both wait for the topics while the broker is down: with room for one waiter, the
+/// second replaced the first, whose task then waited for ever).
 final class Promise<Value: Sendable>: Sendable {
     private enum State {
-        case pending
-        case waiting(CheckedContinuation<Value, Never>)
+        case waiting([CheckedContinuation<Value, Never>])
         case done(Value)
     }
 
-    private let state = Mutex(State.pending)
+    private let state = Mutex(State.waiting([]))
 
-    /// Sets the value; later calls are ignored.
+    /// Sets the value and wakes every waiter; later calls are ignored.
     func fulfil(_ value: Value) {
-        let waiter = state.withLock { state -> CheckedContinuation<Value, Never>? in
-            switch state {
-            case .done: return nil
-            case .pending:
-                state = .done(value)
-                return nil
-            case .waiting(let continuation):
-                state = .done(value)
-                return continuation
-            }
+        let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>] in
+            guard case .waiting(let waiters) = state else { return [] }
+            state = .done(value)
+            return waiters
         }
-        waiter?.resume(returning: value)
+        for waiter in waiters { waiter.resume(returning: value) }
     }
 
     /// The value, if it is there already.
@@ -127,9 +122,14 @@ final class Promise<Value: Sendable>: Sendable {
         get async {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> Value? in
-                    if case .done(let value) = state { return value }
-                    state = .waiting(continuation)
-                    return nil
+                    switch state {
+                    case .done(let value):
+                        return value
+                    case .waiting(var waiters):
+                        waiters.append(continuation)
+                        state = .waiting(waiters)
+                        return nil
+                    }
                 }
                 if let ready { continuation.resume(returning: ready) }
             }

@@ -112,7 +112,9 @@ public struct SQLOutboxStore: OutboxStore, BusEpochStore {
     }
 
     public func epoch(of bus: String) async throws -> String? {
-        try await store.sql.raw("SELECT epoch FROM bus_epochs WHERE bus = \(bind: bus)").first()?.decode(column: "epoch", as: String.self)
+        try await ReadableDatabaseError.describing {
+            try await store.sql.raw("SELECT epoch FROM bus_epochs WHERE bus = \(bind: bus)").first()?.decode(column: "epoch", as: String.self)
+        }
     }
 
     public func advanceEpoch(of bus: String, from expected: String?, to new: String) async throws -> Bool {
@@ -123,6 +125,6 @@ public struct SQLOutboxStore: OutboxStore, BusEpochStore {
             } else {
                 "INSERT INTO bus_epochs (bus, epoch, changed_at) VALUES (\(bind: bus), \(bind: new), \(bind: now)) ON CONFLICT (bus) DO NOTHING RETURNING bus"
             }
-        return try await !store.sql.raw(changed).all().isEmpty
+        return try await ReadableDatabaseError.describing { try await !store.sql.raw(changed).all().isEmpty }
     }
 }

@@ -334,6 +334,23 @@ extension DatabaseSetupError {
     }
 }
 
+/// An error as an operator should read it in a log: PostgreSQL's problems said with their cause (PostgresNIO's own
+/// description is a fixed sentence that hides it), anything else as it describes itself.
+public func readableDescription(of error: any Error) -> String {
+    DatabaseSetupError.postgresProblem(error) ?? String(describing: error)
+}
+
+/// An error of the database, carried with the description an operator can act on.
+struct ReadableDatabaseError: Error, CustomStringConvertible {
+    let underlying: any Error
+    var description: String { readableDescription(of: underlying) }
+
+    /// Runs `body`, giving its errors a readable description.
+    static func describing<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw ReadableDatabaseError(underlying: error) }
+    }
+}
+
 /// A statement asked for a connection of a pool that is closing.
 struct DatabaseClosed: Error, CustomStringConvertible {
     var description: String { "the database is shutting down" }

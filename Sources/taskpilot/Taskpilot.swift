@@ -94,7 +94,7 @@ struct Serve: AsyncParsableCommand {
         do {
             server = try await buildServer(settings: settings, logger: logger, metrics: metrics)
         } catch {
-            logger.critical("start-up failed", metadata: ["error": .string(String(describing: error))])
+            logger.critical("start-up failed", metadata: ["error": .string(readableDescription(of: error))])
             throw report(error)
         }
         do {
@@ -133,7 +133,7 @@ struct Worker: AsyncParsableCommand {
         } catch let error as Settings.Invalid {
             throw report(error)
         } catch {
-            logger.critical("start-up failed", metadata: ["error": .string(String(describing: error))])
+            logger.critical("start-up failed", metadata: ["error": .string(readableDescription(of: error))])
             throw report(error)
         }
         try await runUntilStopped(application, settings: settings)

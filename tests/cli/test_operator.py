@@ -122,6 +122,11 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert result.returncode == 2, (key, result.stderr)
         assert len(lines) == 1 and key in lines[0], (key, lines)
+    # A broker list of only commas and spaces names no broker.
+    for brokers in (" , ", ",", "127.0.0.1:9092,"):
+        result = subprocess.run([BINARY, "serve"], env=environment(TASKPILOT_EVENT_BUS="kafka", TASKPILOT_KAFKA_BROKERS=brokers),
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2 and "TASKPILOT_KAFKA_BROKERS" in result.stderr, (brokers, result.stderr)
     missing = subprocess.run([BINARY, "serve"], env=environment(TASKPILOT_DATABASE_URL="postgres://u@127.0.0.1/db"),
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 2 and "TASKPILOT_JWT_SECRET" in missing.stderr

@@ -192,3 +192,35 @@ def test_two_reminder_schedulers_fire_each_reminder_once(broker):
         time.sleep(1.5)
         status, notifications = deployment.api.request("GET", "/api/v1/notifications?limit=100", token=token)
         assert sorted(n["title"] for n in notifications) == sorted(titles)
+
+
+def test_a_replica_started_while_the_broker_is_down_follows_the_broker_once_it_is_back(broker):
+    """The API process starts with the broker down and a write waiting to be published: publishing and the bus epoch
+    check both wait for the topics. Both must go on once the broker is back (the second waiter used to replace the
+    first, whose task then waited for good: that replica never noticed a later broker restart and its consumers read
+    past the end of the new log)."""
+    broker.stop(kill=True)
+    try:
+        with Deployment(broker, workers=("audit",)) as deployment:
+            token = deployment.api.register("kafka-late-broker@example.com")["token"]
+            status, first = deployment.api.request("POST", "/api/v1/tasks", {"title": "written while the broker is down"}, token=token)
+            assert status == 201
+            time.sleep(16)  # the topics' creation gives up after 15 s
+            broker.start()
+            deployment.wait_for(lambda: history_has(deployment, token, first["id"], "created"), timeout=60, what="the first task audited")
+            log = Path(deployment.api.folder, "server.log")
+            assert "CONTINUATION MISUSE" not in log.read_text()
+            broker.stop(kill=True)  # the new broker has lost the log: the replica must see the new epoch
+            broker.start()
+            deployment.wait_for(lambda: log.read_text().count("new bus epoch") >= 1, timeout=60, what="the replica to see the new bus epoch")
+            status, second = deployment.api.request("POST", "/api/v1/tasks", {"title": "after the restart"}, token=token)
+            assert status == 201
+            deployment.wait_for(lambda: history_has(deployment, token, second["id"], "created"), timeout=60, what="the second task audited")
+    finally:
+        if broker.process is None:
+            broker.start()
+
+
+def history_has(deployment: Deployment, token: str, task_id: int, action: str) -> bool:
+    status, history = deployment.api.request("GET", f"/api/v1/tasks/{task_id}/history", token=token)
+    return status == 200 and any(entry["action"] == action for entry in history)
