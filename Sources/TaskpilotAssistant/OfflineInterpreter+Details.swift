@@ -240,12 +240,24 @@ extension OfflineInterpreter {
             let fromDue = task.dueAt.map { QuickAddParser(now: $0, timeZone: zone).parse(said) }
             let anchored = fromDue?.recurrence ?? parsed.recurrence
             var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "recurrence": anchored?.requestJSON ?? .string(said)]
+            // A time said with the rule ("every saturday at 5pm") is the task's time from now on.
+            let calendar = Calendar.taskpilot(zone)
+            let clock = parsed.allDay ? nil : parsed.dueAt.map { calendar.dateComponents([.hour, .minute], from: $0) }
             if task.dueAt == nil, let first = parsed.dueAt {
                 arguments["due"] = .string(parsed.allDay ? Self.localDate(first, zone) : Timestamp.format(first))
-            } else if let due = task.dueAt, let next = fromDue?.seriesStart(from: due, timeZone: zone), next != due {
+            } else if let due = task.dueAt {
                 // "change it to every wednesday" (or "every 3rd friday", "every 4th thursday of november") of a task due
-                // on a Tuesday: due on the first of its days from then on, at the same time.
-                arguments["due"] = .string(task.allDay ? Self.localDate(next, zone) : Timestamp.format(next))
+                // on a Tuesday: due on the first of its days from then on, at the same time (or the time said).
+                let start = fromDue?.seriesStart(from: due, timeZone: zone) ?? due
+                var moved = start
+                if let clock, let hour = clock.hour, let minute = clock.minute {
+                    moved = calendar.date(bySettingHour: hour, minute: minute, second: 0, of: start) ?? start
+                    // A time already past on that day: the rule's first day at that time from now on.
+                    if moved <= turn.context.now, let first = parsed.dueAt { moved = first }
+                }
+                if moved != due {
+                    arguments["due"] = .string(task.allDay && clock == nil ? Self.localDate(moved, zone) : Timestamp.format(moved))
+                }
             }
             switch await turn.run("update_task", arguments) {
             case .success:

@@ -584,6 +584,10 @@ public struct OfflineInterpreter: Sendable {
         guard !parsed.title.isEmpty else {
             return turn.reply("What should the task be called? For example: “add call the dentist tomorrow 10am”.")
         }
+        // "remind me tomorrow": a when, but nothing to be reminded of.
+        if ["remind me", "remind me about", "remind me to", "reminder", "a reminder"].contains(parsed.title.lowercased()) {
+            return turn.reply("What should I remind you about? For example: “remind me tomorrow at 9am to call the dentist”. Nothing was added.")
+        }
         var arguments = Self.addArguments(parsed, zone: turn.context.user.timeZone)
         if let list, !parsed.tags.contains(list) { arguments["tags"] = .array((parsed.tags + [list]).map { .string($0) }) }
         let title = arguments["title"]?.stringValue ?? parsed.title
@@ -594,7 +598,9 @@ public struct OfflineInterpreter: Sendable {
             let details = task.map { Self.describe($0, zone: turn.context.user.timeZone) } ?? ""
             return turn.reply("Added **\(Self.escape(title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")", focus: [id])
         case .failure(let error):
-            return turn.reply("I couldn't add that task: \(error.message)")
+            // The plain message already says "I couldn't do that: …": it is not said twice.
+            let why = error.message.replacingOccurrences(of: "I couldn't do that: ", with: "")
+            return turn.reply("I couldn't add that task: \(why)")
         }
     }
 

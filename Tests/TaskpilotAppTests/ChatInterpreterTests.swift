@@ -395,6 +395,21 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("a task that cannot be added says why once; 'remind me tomorrow' asks what about")
+    func refusedAdd() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let long = try await me.chat("add " + String(repeating: "very long title ", count: 20) + "tomorrow")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.isEmpty)
+            #expect(long.response.hasPrefix("I couldn't add that task: title must be at most 200 characters"), "\(long.response)")
+            #expect(!long.response.contains("I couldn't do that"), "\(long.response)")
+            // A when with nothing to be reminded of asks what.
+            let nothing = try await me.chat("remind me tomorrow")
+            #expect(nothing.response.hasPrefix("What should I remind you about?"), "\(nothing.response)")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.isEmpty)
+        }
+    }
+
     @Test("follow-ups that open with 'oh and' change the task just added")
     func ohAnd() async throws {
         try await withAPI(.sqlite) { api in
@@ -1279,6 +1294,11 @@ struct ChatInterpreterTests {
             _ = try await me.chat("change the repetition to every 2 weeks", in: id)
             due = Self.newYorkDue(try await gym())
             #expect(try await gym().recurrence?.interval == 2 && due?.weekday == 4 && due?.hour == 18, "\(String(describing: due))")
+            // A time said with the rule is the task's time from then on.
+            let saturday = try await me.chat("change it to every saturday at 5pm", in: id)
+            #expect(Self.changes(saturday) == ["update_task"], "\(saturday.response)")
+            due = Self.newYorkDue(try await gym())
+            #expect(due?.weekday == 7 && due?.hour == 17 && due?.minute == 0, "\(String(describing: due))")
             #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 1)
         }
     }

@@ -41,6 +41,21 @@ struct QuickAddParserTests {
         Case(text: "pick up the kids at 3 o'clock tomorrow", title: "pick up the kids", due: "2026-11-24 15:00"),
         Case(text: "meeting tomorrow 10 to 12", title: "meeting 10 to 12", due: "2026-11-24"),
         Case(text: "enjoy the sun", title: "enjoy the sun"),
+        Case(text: "buy presents before christmas", title: "buy presents", due: "2026-12-24"),
+        Case(text: "send cards by xmas eve", title: "send cards", due: "2026-12-24"),
+        Case(text: "book the restaurant for new year's eve", title: "book the restaurant", due: "2026-12-31"),
+        Case(text: "christmas shopping", title: "christmas shopping"),
+        Case(text: "new year resolutions", title: "new year resolutions"),
+        Case(text: "take a week off tomorrow", title: "take a week off", due: "2026-11-24"),
+        Case(text: "plan a day trip on friday", title: "plan a day trip", due: "2026-11-27"),
+        // Now is Monday: the weekend of next week, as "next friday" is its Friday.
+        Case(text: "clean the garage next weekend", title: "clean the garage", due: "2026-12-05"),
+        Case(
+            text: "take out recycling every other thursday starting next week",
+            title: "take out recycling",
+            due: "2026-12-03",
+            rrule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"
+        ),
         Case(text: "study for the sat", title: "study for the sat"),
         Case(text: "walk the dog every morning at 7", title: "walk the dog", due: "2026-11-24 07:00", rrule: "FREQ=DAILY"),
         Case(text: "renew passport on the 3rd of next month", title: "renew passport", due: "2026-12-03"),

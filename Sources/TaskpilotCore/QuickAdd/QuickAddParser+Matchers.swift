@@ -949,8 +949,10 @@ extension QuickAddParser {
                 return (Day(year: today.year + 1, month: 1, day: 1), 2)
             }
             if next == "weekend" {
-                let saturday = nextWeekday(.saturday, includeToday: word != "next")
-                return (word == "next" && today.weekday(calendar) == .saturday ? saturday : saturday, 2)
+                // "next weekend" is the weekend of next week, as "next friday" is its Friday (on a Friday evening it is
+                // not tomorrow, which "this weekend" already says).
+                guard word == "next" else { return (nextWeekday(.saturday, includeToday: true), 2) }
+                return (nextWeekday(.monday, includeToday: false).adding(days: 5, calendar), 2)
             }
             if let day = Self.weekday(next, allowShort: true) {
                 // "next friday" is the Friday of next week (weeks start on Monday); "this friday" the coming one.
@@ -961,8 +963,22 @@ extension QuickAddParser {
         case "weekend" where start == 0 || Self.dateLeads.contains(tokens.words[start - 1]) || shortDayStands(tokens, start):
             // "by weekend", "clean the garage weekend"; in "plan the weekend trip" it names the trip.
             return (nextWeekday(.saturday, includeToday: true), 1)
-        case "a", "an", "one", "two", "three", "four", "2", "3",
-            "4" where tokens.word(start + 2) == "from":
+        case "christmas", "xmas", "new", "nye":
+            // "by christmas", "before xmas" (the 24th), "on christmas eve", "for new year's eve", "by new year". (A
+            // `where` after several patterns would guard only the last.)
+            guard start > 0, ["on", "by", "before", "until", "till", "for", "at", "over"].contains(tokens.words[start - 1]) else { return nil }
+            var (month, day, used) = (12, 25, 1)
+            switch word {
+            case "new":
+                guard ["year", "year's", "years"].contains(tokens.word(start + 1) ?? "") else { return nil }
+                (month, day, used) = tokens.word(start + 2) == "eve" ? (12, 31, 3) : (1, 1, tokens.word(start + 2) == "day" ? 3 : 2)
+            case "nye": (month, day) = (12, 31)
+            default: if tokens.word(start + 1) == "eve" { (day, used) = (24, 2) }
+            }
+            guard let holiday = resolve(month: month, day: day, year: nil) else { return nil }
+            return (tokens.words[start - 1] == "before" ? holiday.adding(days: -1, calendar) : holiday, used)
+        case "a", "an", "one", "two", "three", "four", "2", "3", "4":
+            guard tokens.word(start + 2) == "from" else { return nil }
             // "a week from today", "2 days from tomorrow", "a week from friday".
             let count = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4][word] ?? Int(word) ?? 1
             let days: Int

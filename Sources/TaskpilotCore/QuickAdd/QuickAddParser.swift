@@ -187,7 +187,11 @@ public struct QuickAddParser: Sendable {
         if let first = found.rule?.byHour.first, let said = clock { clock = Clock(hour: first, minute: said.minute) }
         if let instant = found.instant {
             result.dueAt = instant
-        } else if let day = found.day {
+        } else if var day = found.day {
+            // "every other thursday starting next week": the first of the rule's weekdays from that day on.
+            if let rule = found.rule, rule.frequency == .weekly, !rule.byWeekday.isEmpty {
+                for _ in 0..<7 where !rule.byWeekday.contains(day.weekday(calendar)) { day = day.adding(days: 1, calendar) }
+            }
             result.dueAt = date(day, clock)
             // "friday at 9am" said on a Friday evening is next Friday's.
             if found.dayIsWeekday, day == today, let due = result.dueAt, clock != nil, due <= now {
