@@ -65,8 +65,20 @@ extension OfflineInterpreter {
         var calls: [ToolCallRecord] = []
         var undo: [JSONValue] = []
         var state = turn.previous?.objectValue ?? [:]
+        // "tag them groceries": "tag #3 groceries" would read "#3 groceries" as the task; "tag #3 with groceries" does not.
+        var rest = String(text[said.upperBound...])
+        if text.lowercased().hasPrefix("tag "), !rest.isEmpty,
+            rest.trimmingCharacters(in: .whitespaces).lowercased().range(of: #"^(with|as|to|#)"#, options: .regularExpression) == nil
+        {
+            rest = " with" + rest
+        }
+        let template = String(text[..<said.lowerBound])
         for id in rows {
-            let one = await respondToOne(text.replacingCharacters(in: said, with: "#\(id)"), history: chain, context: turn.context)
+            let one = await respondToOne(template + "#\(id)" + rest, history: chain, context: turn.context)
+            // A message none of them understood is answered once, not once per task.
+            if one.toolCalls.isEmpty, one.state?["question"] == nil, one.state?["pending"] == nil, texts.isEmpty, id == rows.first {
+                return AssistantReply(text: one.text.replacingOccurrences(of: "#\(id)", with: String(text[said])), state: turn.carriedState)
+            }
             texts.append(one.text)
             calls += one.toolCalls
             let before = chain.last { $0.role == .assistant }?.state?["undo"]

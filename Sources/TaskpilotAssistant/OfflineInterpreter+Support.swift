@@ -250,6 +250,10 @@ extension OfflineInterpreter {
                 changed = true
             }
         }
+        // "ping me 2 hours before", "nudge me at 9am": as "remind me".
+        for synonym in ["ping me ", "nudge me ", "alert me "] where text.lowercased().hasPrefix(synonym) {
+            text = "remind me " + text.dropFirst(synonym.count)
+        }
         return text.trimmingCharacters(in: .whitespaces)
     }
 

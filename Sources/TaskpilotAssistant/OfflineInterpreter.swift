@@ -1866,6 +1866,8 @@ public struct OfflineInterpreter: Sendable {
         let ofFocus = [
             #"^(?:set|add|create)\s+(?:a\s+|the\s+)?reminder\s+((?:(?:\d+|an?|one)\s*\w+\s+(?:before|early|earlier|ahead))|(?:at|on|tomorrow|today|next|in)\b.+)$"#,
             #"^remind\s+me\s+((?:\d+|an?|one)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+(?:before|early|earlier|ahead))$"#,
+            // "remind me at 9am" (of the task just added; "remind me at 5pm to call Bob" is a new task, for `add`).
+            #"^remind\s+me\s+(at\s+\S+(?:\s*[ap]\.?m\.?)?)$"#,
         ]
         // The time before a task: "remind me 30 minutes before call mom", "set a reminder an hour before the dentist";
         // one that says when ("remind me 30 minutes before the meeting tomorrow 5pm") is a new task, for `add`.

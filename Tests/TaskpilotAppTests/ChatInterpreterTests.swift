@@ -374,6 +374,11 @@ struct ChatInterpreterTests {
             #expect(Self.changes(moved) == ["update_task", "update_task"], "\(moved.response)")
             let urgent = try await me.chat("make them urgent", in: id)
             #expect(Self.changes(urgent) == ["update_task", "update_task"], "\(urgent.response)")
+            let tagged = try await me.chat("tag them groceries", in: id)
+            #expect(Self.changes(tagged) == ["update_task", "update_task"], "\(tagged.response)")
+            // What none of them understands is said once.
+            let unclear = try await me.chat("make them sing", in: id)
+            #expect(Self.changes(unclear).isEmpty && unclear.response.components(separatedBy: "not sure").count <= 2, "\(unclear.response)")
             let three = try await me.chat("complete all three", in: id)
             #expect(Self.changes(three).isEmpty && three.response.contains("has 2 tasks"), "\(three.response)")
             let done = try await me.chat("mark them all as done", in: id)
@@ -381,6 +386,7 @@ struct ChatInterpreterTests {
             for task in shopping {
                 let body = try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self)
                 #expect(body.status == "completed" && body.priority == "urgent" && Self.newYorkDue(body)?.day == 4, "\(body)")
+                #expect(body.tags.contains("groceries"), "\(body)")
             }
             #expect(try await me.get("/api/v1/tasks/\(other)").decode(TaskBody.self).status == "pending")
             // One undo takes back the whole change of several tasks.
@@ -403,6 +409,13 @@ struct ChatInterpreterTests {
             #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.isEmpty)
             #expect(long.response.hasPrefix("I couldn't add that task: title must be at most 200 characters"), "\(long.response)")
             #expect(!long.response.contains("I couldn't do that"), "\(long.response)")
+            // "ping me" is "remind me"; "remind me at 9am" after an add is a reminder of that task.
+            let added = try await me.chat("add dentist on 2030-01-04 at 3pm")
+            let ping = try await me.chat("ping me 2 hours before", in: added.conversation_id)
+            #expect(Self.changes(ping) == ["set_reminder"], "\(ping.response)")
+            let nine = try await me.chat("remind me at 9am", in: added.conversation_id)
+            #expect(Self.changes(nine) == ["set_reminder"], "\(nine.response)")
+            _ = try await me.chat("delete it", in: added.conversation_id)
             // A when with nothing to be reminded of asks what.
             let nothing = try await me.chat("remind me tomorrow")
             #expect(nothing.response.hasPrefix("What should I remind you about?"), "\(nothing.response)")

@@ -40,6 +40,8 @@ struct QuickAddParserTests {
         Case(text: "call mum at 5 past 6 tomorrow", title: "call mum", due: "2026-11-24 18:05"),
         Case(text: "pick up the kids at 3 o'clock tomorrow", title: "pick up the kids", due: "2026-11-24 15:00"),
         Case(text: "meeting tomorrow 10 to 12", title: "meeting 10 to 12", due: "2026-11-24"),
+        Case(text: "cut the cake in half 2 times", title: "cut the cake in half 2 times"),
+        Case(text: "call mum half 5 tomorrow", title: "call mum", due: "2026-11-24 17:30"),
         Case(text: "enjoy the sun", title: "enjoy the sun"),
         Case(text: "buy presents before christmas", title: "buy presents", due: "2026-12-24"),
         Case(text: "send cards by xmas eve", title: "send cards", due: "2026-12-24"),

@@ -1321,7 +1321,7 @@ extension QuickAddParser {
         case "evening" where !requireMarker: return (Clock(hour: 18, minute: 0), 1)
         default: break
         }
-        if let (hour, minute, said) = spokenClock(tokens, start) {
+        if let (hour, minute, said) = spokenClock(tokens, start, requireMarker: requireMarker) {
             var used = said
             if let next = tokens.word(start + used), ["am", "pm", "a.m", "p.m", "a.m.", "p.m."].contains(next) {
                 used += 1
@@ -1380,7 +1380,7 @@ extension QuickAddParser {
 
     /// The time as said in words, on the 12-hour clock: "half past 5", "half 5" (British for 5:30), "quarter past 3",
     /// "quarter to 8", "20 to 8", "five past six", "3 o'clock". Returns the hour (1–12), the minute and the words used.
-    func spokenClock(_ tokens: Tokens, _ start: Int) -> (hour: Int, minute: Int, used: Int)? {
+    func spokenClock(_ tokens: Tokens, _ start: Int, requireMarker: Bool) -> (hour: Int, minute: Int, used: Int)? {
         func number(_ index: Int) -> Int? {
             guard let word = tokens.word(index) else { return nil }
             return Int(word) ?? Self.clockNumberWords[word]
@@ -1407,8 +1407,14 @@ extension QuickAddParser {
             guard first != "half", Int(first) == nil || minutes >= 20, let h = hour(start + used + 1) else { return nil }
             return (h == 1 ? 12 : h - 1, 60 - minutes, used + 2)
         default:
-            // "half 5": British for half past five.
+            // "half 5": British for half past five, after "at" or where a time can stand (last, or before a day):
+            // in "cut the cake in half 2 times" it is no time.
             guard first == "half", let h = hour(start + 1) else { return nil }
+            if requireMarker, let next = tokens.word(start + 2), relativeDay(tokens, start + 2) == nil,
+                Self.weekday(next, allowShort: true) == nil, !["am", "pm", "on", "this", "next"].contains(next), !next.hasPrefix("#")
+            {
+                return nil
+            }
             return (h, 30, 2)
         }
     }
