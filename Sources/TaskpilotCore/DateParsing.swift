@@ -21,25 +21,24 @@ public enum Timestamp {
     /// dates as Julian), to 9999.
     static let years = 1583...9999
 
-    /// Why `text` is refused when it is a date of the right shape outside the years taken, for an error message
-    /// after the field's name ("due_at has the year 1; …"); nil otherwise.
+    /// Why `text` is refused when it is a date of the right shape: a year outside those taken, an instant past them in
+    /// UTC, or a day its month has not; for an error message after the field's name ("due_at has the year 1; …"); nil
+    /// otherwise.
     public static func yearProblem(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard trimmed.count >= 10, let year = Int(trimmed.prefix(4)), trimmed.dropFirst(4).first == "-" else { return nil }
         if !years.contains(year) { return "has the year \(year); dates from the year \(years.lowerBound) to \(years.upperBound) are taken" }
+        let utc = TimeZone(secondsFromGMT: 0)!
         // "9999-12-31T23:59:59-05:00" is in the year 10000 in UTC, where every date is written back.
-        if year == years.upperBound || year == years.lowerBound, parse(trimmed, timeZone: TimeZone(secondsFromGMT: 0)!) == nil,
-            parse(String(trimmed.prefix(10)), timeZone: TimeZone(secondsFromGMT: 0)!) != nil
+        if year == years.upperBound || year == years.lowerBound, parse(trimmed, timeZone: utc) == nil,
+            parse(String(trimmed.prefix(10)), timeZone: utc) != nil
         {
             return "is outside the dates taken: from 1583-01-01T00:00:00Z to 9999-12-31T23:59:59Z in UTC"
         }
         // "2026-02-29": a date of the right shape that the calendar does not have.
-        if let month = Int(trimmed.dropFirst(5).prefix(2)), let day = Int(trimmed.dropFirst(8).prefix(2)), (1...12).contains(month),
-            day > RecurrenceRule.daysInMonth(year: year, month: month, calendar: Calendar.taskpilot(TimeZone(secondsFromGMT: 0)!)),
-            day <= 31
-        {
-            return
-                "is not a date: \(trimmed.prefix(7)) has \(RecurrenceRule.daysInMonth(year: year, month: month, calendar: Calendar.taskpilot(TimeZone(secondsFromGMT: 0)!))) days"
+        if let month = Int(trimmed.dropFirst(5).prefix(2)), let day = Int(trimmed.dropFirst(8).prefix(2)), (1...12).contains(month), day <= 31 {
+            let days = RecurrenceRule.daysInMonth(year: year, month: month, calendar: Calendar.taskpilot(utc))
+            if day > days { return "is not a date: \(trimmed.prefix(7)) has \(days) days" }
         }
         return nil
     }
