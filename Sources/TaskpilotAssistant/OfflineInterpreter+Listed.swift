@@ -16,14 +16,15 @@ extension OfflineInterpreter {
     static let allListedPattern =
         #"^(?:(?:mark|set)\s+(all)\s+(?:as\s+)?(?:done|complete|completed|finished)|(?:complete|finish|delete|remove|reopen)\s+(all))[.!]?$"#
 
-    static let countWords = ["two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10]
+    nonisolated(unsafe) static let listedRegex = try! Regex(listedPattern).ignoresCase()
+    nonisolated(unsafe) static let allListedRegex = try! Regex(allListedPattern).ignoresCase()
 
     /// Answers a message about several listed tasks; nil when it names none.
     func listed(_ text: String, history: [ChatMessage], turn: inout Turn) async -> AssistantReply? {
         let said: Range<String.Index>
-        if let match = text.firstMatch(of: try! Regex(Self.listedPattern).ignoresCase()), let range = match.output[1].range {
+        if let match = text.firstMatch(of: Self.listedRegex), let range = match.output[1].range {
             said = range
-        } else if !turn.rows.isEmpty, let match = text.firstMatch(of: try! Regex(Self.allListedPattern).ignoresCase()),
+        } else if !turn.rows.isEmpty, let match = text.firstMatch(of: Self.allListedRegex),
             let range = match.output[1].range ?? match.output[2].range
         {
             said = range
@@ -45,7 +46,7 @@ extension OfflineInterpreter {
         let expected =
             reference.hasPrefix("both") || reference.contains("two")
             ? 2
-            : reference.split(separator: " ").lazy.compactMap { Self.countWords[String($0)] ?? Int($0) }.first
+            : reference.split(separator: " ").lazy.compactMap { QuickAddParser.numberWords[String($0)] ?? Int($0) }.first
         if let expected, expected != rows.count {
             return turn.reply(
                 "The last list I showed has \(Self.plural(rows.count, "task")), not \(expected). Which ones do you mean? "

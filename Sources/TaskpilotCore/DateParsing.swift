@@ -43,8 +43,9 @@ public enum Timestamp {
         return nil
     }
 
-    /// The last instant a date may be (9999-12-31T23:59:59.999Z): dates are written back in UTC with four-digit years.
-    static let lastInstant = Date(timeIntervalSince1970: 253_402_300_799.999)
+    /// The last instant a date may be (9999-12-31T23:59:59.999Z): dates are written back in UTC with four-digit years,
+    /// so a series ends there too.
+    public static let lastInstant = Date(timeIntervalSince1970: 253_402_300_799.999)
     /// The first instant a date may be (1583-01-01T00:00:00Z).
     static let firstInstant = Date(timeIntervalSince1970: -12_212_553_600)
 

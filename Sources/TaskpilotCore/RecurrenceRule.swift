@@ -281,11 +281,8 @@ public struct RecurrenceRule: Sendable, Equatable, Hashable {
         }
         if let until, next > until { return nil }
         // Dates are written as RFC 3339 with four-digit years: a series ends with the year 9999.
-        return next <= Self.lastInstant ? next : nil
+        return next <= Timestamp.lastInstant ? next : nil
     }
-
-    /// 9999-12-31T23:59:59Z, the last instant a date of the API can say.
-    public static let lastInstant = Date(timeIntervalSince1970: 253_402_300_799)
 
     /// An hourly rule's next date is `interval` hours of elapsed time after `reference`. Otherwise:
     /// the first date of the pattern on a later calendar day than `reference` (in `timeZone`), at the rule's

@@ -980,7 +980,7 @@ extension QuickAddParser {
         case "a", "an", "one", "two", "three", "four", "2", "3", "4":
             guard tokens.word(start + 2) == "from" else { return nil }
             // "a week from today", "2 days from tomorrow", "a week from friday".
-            let count = ["a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4][word] ?? Int(word) ?? 1
+            let count = Self.count(word) ?? 1
             let days: Int
             switch tokens.word(start + 1) {
             case "day", "days": days = count
@@ -1373,10 +1373,8 @@ extension QuickAddParser {
         return (Clock(hour: likelier, minute: 0), used)
     }
 
-    static let clockNumberWords = [
-        "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-        "twelve": 12, "twenty": 20, "twenty-five": 25,
-    ]
+    /// The number words of a time said in words: `numberWords` but those that name no hour or minute ("a", "couple").
+    static let clockNumberWords = numberWords.filter { !["a", "an", "couple"].contains($0.key) }.merging(["twenty-five": 25]) { kept, _ in kept }
 
     /// The time as said in words, on the 12-hour clock: "half past 5", "half 5" (British for 5:30), "quarter past 3",
     /// "quarter to 8", "20 to 8", "five past six", "3 o'clock". Returns the hour (1–12), the minute and the words used.
