@@ -405,9 +405,13 @@ public enum TaskTools {
         default:
             throw ToolError("Give either offset_minutes (minutes before the due date) or at (an exact time).")
         }
-        if let minutes, let due = current.dueAt, due.addingTimeInterval(-Double(minutes) * 60) <= context.now {
+        // When it fires is the task's to say (an all-day task's reminders count from 9:00 on its day), as the store does.
+        if let minutes, let due = current.dueAt,
+            let fire = ReminderTrigger.beforeDue(minutes: minutes).fireDate(dueAt: due, allDay: current.allDay, timeZone: context.user.timeZone),
+            fire <= context.now
+        {
             throw ToolError(
-                "Invalid argument offset_minutes: \(minutes) minutes before the due date (\(Timestamp.format(due))) has passed; give fewer minutes or an exact time to come."
+                "Invalid argument offset_minutes: \(minutes) minutes before the due date (\(Timestamp.format(due))) is \(Timestamp.format(fire)), which has passed; give fewer minutes or an exact time to come."
             )
         }
         let existing = current.reminders.map { reminderInput($0.trigger) }

@@ -401,6 +401,23 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'remind me an hour before' of a task due all day today, early in the morning, is 8:00 that day, not refused")
+    func allDayReminderEarly() async throws {
+        // A zone where it is 2 a.m. now (Etc/GMT zones cover every hour; their sign is reversed).
+        let hour = Calendar.taskpilot(TimeZone(identifier: "UTC")!).component(.hour, from: Date())
+        let offset = (2 - hour + 36) % 24 - 12
+        let name = offset == 0 ? "UTC" : "Etc/GMT\(offset > 0 ? "-" : "+")\(abs(offset))"
+        let zone = try #require(TimeZone(identifier: name))
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: name)
+            let day = Timestamp.formatDay(Date(), timeZone: zone)
+            let task = try await me.createTask("{\"title\": \"water the plants\", \"due_at\": \"\(day)\"}")
+            let shown = try await me.chat("show task \(task.id)")
+            let reminded = try await me.chat("remind me an hour before", in: shown.conversation_id)
+            #expect(Self.changes(reminded) == ["set_reminder"] && !reminded.response.contains("passed"), "\(name): \(reminded.response)")
+        }
+    }
+
     @Test("a task that cannot be added says why once; 'remind me tomorrow' asks what about")
     func refusedAdd() async throws {
         try await withAPI(.sqlite) { api in
@@ -1646,8 +1663,10 @@ struct ChatInterpreterTests {
             let shopping = try await me.chat("add bread and butter to my shopping list")
             #expect(Self.changes(shopping) == ["add_task"], "\(shopping.response)")
 
-            let today = try await me.chat("add review slides today")
-            let past = try await me.chat("remind me an hour before", in: today.conversation_id)
+            // Due in the past whatever the hour of the run (an all-day task due today counts its reminders from 9:00).
+            let slides = try await me.createTask(#"{"title": "review slides", "due_at": "2020-01-06T10:00:00"}"#)
+            let shown = try await me.chat("show task \(slides.id)")
+            let past = try await me.chat("remind me an hour before", in: shown.conversation_id)
             #expect(Self.changes(past).isEmpty && past.response.contains("which has passed"), "\(past.response)")
         }
     }
