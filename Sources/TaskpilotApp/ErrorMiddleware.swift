@@ -111,7 +111,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response(
                 status: .tooManyRequests,
                 code: "rate_limited",
-                message: "Too many attempts; try again in \(retryAfter) seconds.",
+                message: error.errorDescription ?? "Too many attempts.",
                 details: nil,
                 headers: [.retryAfter: String(retryAfter)]
             )

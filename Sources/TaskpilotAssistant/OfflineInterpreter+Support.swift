@@ -439,3 +439,15 @@ extension OfflineInterpreter {
         return text
     }
 }
+
+extension OfflineInterpreter {
+    /// At most this many tasks are shown for one "yes" of a bulk change ("delete all my tasks").
+    static let bulkConfirmationLimit = 2_000
+}
+
+extension Array {
+    /// The array cut into consecutive pieces of `size` elements (the last may be shorter).
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

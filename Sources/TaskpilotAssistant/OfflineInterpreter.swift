@@ -405,7 +405,10 @@ public struct OfflineInterpreter: Sendable {
         // ones that still match it (one reopened since "delete completed tasks" was asked is left alone).
         let listed = (pending["ids"]?.arrayValue ?? []).compactMap(\.int64Value)
         guard !listed.isEmpty else { return turn.reply("I no longer know which tasks you meant, so I changed nothing. Please ask again.") }
-        let changed = await changedSince(listed, filter: pending["filter"], turn: turn)
+        var changed: Set<Int64> = []
+        for chunk in listed.chunks(of: TaskQuery.maxLimit) {
+            changed.formUnion(await changedSince(Array(chunk), filter: pending["filter"], turn: turn))
+        }
         let ids = listed.filter { !changed.contains($0) }
         let leftOut =
             changed.isEmpty
@@ -426,38 +429,49 @@ public struct OfflineInterpreter: Sendable {
             reply.text += leftOut
             return reply
         }
-        let arguments: [String: JSONValue] = ["action": .string(action), "confirm": true, "ids": .array(ids.map { .number(Double($0)) })]
-        switch await turn.run("bulk_tasks", arguments) {
-        case .success(let result):
-            let affected = Int(result["affected"]?.int64Value ?? 0)
-            var text = "Done: \(Self.verbPast(action)) \(Self.plural(affected, "task"))."
-            if affected < ids.count {
-                let gone = ids.count - affected
-                let state = action == "delete" ? "already gone" : "already \(Self.verbPast(action)) or gone"
-                text += " \(gone) of the \(listed.count) tasks I listed \(gone == 1 ? "was" : "were") \(state)."
+        // The tool takes at most `TaskQuery.maxLimit` ids a call.
+        var affected = 0
+        for chunk in ids.chunks(of: TaskQuery.maxLimit) {
+            let arguments: [String: JSONValue] = ["action": .string(action), "confirm": true, "ids": .array(chunk.map { .number(Double($0)) })]
+            switch await turn.run("bulk_tasks", arguments) {
+            case .success(let result):
+                affected += Int(result["affected"]?.int64Value ?? 0)
+            case .failure(let error):
+                let done = affected == 0 ? "" : " (\(Self.verbPast(action)) \(Self.plural(affected, "task")) before that)"
+                return turn.reply("That didn't work\(done): \(error.message)")
             }
-            return turn.reply(text + leftOut)
-        case .failure(let error):
-            return turn.reply("That didn't work: \(error.message)")
         }
+        var text = "Done: \(Self.verbPast(action)) \(Self.plural(affected, "task"))."
+        if affected < ids.count {
+            let gone = ids.count - affected
+            let state = action == "delete" ? "already gone" : "already \(Self.verbPast(action)) or gone"
+            text += " \(gone) of the \(listed.count) tasks I listed \(gone == 1 ? "was" : "were") \(state)."
+        }
+        return turn.reply(text + leftOut)
     }
 
     /// How many tasks match `list_tasks` arguments, beyond the 100 the tool lists: page by page from the store, up to
     /// 20,000; nil when the store cannot say.
     func total(_ arguments: [String: JSONValue], turn: Turn) async -> Int? {
+        await matchingIDs(arguments, turn: turn, upTo: 20_000)?.count
+    }
+
+    /// The ids of the tasks `list_tasks` arguments match, in the tool's order, beyond the 100 it lists: page by page
+    /// from the store, the first `cap` of them; nil when the store cannot say.
+    func matchingIDs(_ arguments: [String: JSONValue], turn: Turn, upTo cap: Int) async -> [Int64]? {
         let context = turn.context
         var filter = arguments
         filter["limit"] = nil
         guard var query = try? TaskTools.filter(filter, context: context, defaultStatus: "pending") else { return nil }
         query.limit = TaskQuery.maxLimit
-        var count = 0
-        for _ in 0..<40 {
+        var ids: [Int64] = []
+        while ids.count < cap {
             guard let page = try? await context.tasks.list(query, userID: context.user.id, now: context.now) else { return nil }
-            count += page.items.count
-            guard let next = page.nextCursor else { return count }
+            ids += page.items.prefix(cap - ids.count).map(\.id)
+            guard let next = page.nextCursor else { break }
             query.cursor = next
         }
-        return count
+        return ids
     }
 
     /// The tasks of a confirmed list that are still there but no longer match the filter they were listed by (a
@@ -1127,7 +1141,15 @@ public struct OfflineInterpreter: Sendable {
         counting["limit"] = 100
         guard case .success(let listed) = await turn.run("list_tasks", counting) else { return turn.reply("I couldn't look up those tasks.") }
         let items = listed.arrayValue ?? []
-        let count = items.count
+        // Past the 100 the tool lists, the rest come from the store: "delete all my tasks" means all of them.
+        var matching = items.compactMap { $0["id"]?.int64Value }
+        if items.count >= 100 {
+            guard let all = await matchingIDs(arguments, turn: turn, upTo: Self.bulkConfirmationLimit) else {
+                return turn.reply("I couldn't look up those tasks.")
+            }
+            matching = all
+        }
+        let count = matching.count
         guard count > 0 else { return turn.reply("There are no \(description) to \(action.rawValue).") }
         let everything = arguments.keys.filter { $0 != "status" }.isEmpty && arguments["status"]?.stringValue == "all"
         if action == .delete && (count > TaskTools.confirmationThreshold || everything)
@@ -1135,18 +1157,17 @@ public struct OfflineInterpreter: Sendable {
         {
             // The confirmation acts on these tasks, those of them that still match: whatever is added before the
             // answer is left alone, and so is a task that changed ("delete completed tasks", then one is reopened).
-            let ids = items.compactMap { $0["id"]?.int64Value }
             let pending: JSONValue = .object([
-                "action": .string(action.rawValue), "ids": .array(ids.map { .number(Double($0)) }), "filter": .object(arguments),
+                "action": .string(action.rawValue), "ids": .array(matching.map { .number(Double($0)) }), "filter": .object(arguments),
             ])
             let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
             let more = count > 10 ? "\n\n…and \(count - 10) more." : ""
-            // A list stops at 100: those are the ones a "yes" changes.
+            // Those listed are the ones a "yes" changes, up to `bulkConfirmationLimit`.
             // "Delete all my tasks" takes the completed ones too: say so.
             let mixed = items.contains { $0["completed"] == .bool(true) } && items.contains { $0["completed"] == .bool(false) }
             let amount =
-                (count >= 100
-                    ? "the first **100** of your \(description)"
+                (count >= Self.bulkConfirmationLimit
+                    ? "the first **\(count)** of your \(description)"
                     : count == 1 ? "**1** \(description.replacing("tasks", with: "task", maxReplacements: 1))" : "**\(count)** \(description)")
                 + (mixed ? ", open and completed" : "")
             let them = count == 1 ? "it" : "them"

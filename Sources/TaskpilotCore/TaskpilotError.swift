@@ -51,7 +51,14 @@ extension TaskpilotError: LocalizedError {
         case .unauthorized(let message), .forbidden(let message), .notFound(let message): message
         case .conflict(_, let message): message
         case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
-        case .rateLimited(let retryAfter): "Too many attempts; retry in \(retryAfter) seconds."
+        case .rateLimited(let retryAfter): "Too many attempts; try again in \(Self.wait(retryAfter))."
         }
+    }
+
+    /// A wait in words a person reads: "40 seconds", "1 minute", "15 minutes" (whole minutes rounded up past a minute).
+    public static func wait(_ seconds: Int) -> String {
+        guard seconds > 60 else { return seconds == 1 ? "1 second" : "\(max(seconds, 0)) seconds" }
+        let minutes = (seconds + 59) / 60
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
     }
 }

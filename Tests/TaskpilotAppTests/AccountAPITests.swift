@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import TaskpilotCore
 import TaskpilotTestSupport
 import Testing
 
@@ -154,6 +155,10 @@ struct AccountAPITests {
             #expect(limited.status == .tooManyRequests)
             #expect(limited.error?.code == "rate_limited")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+            // The wait in words a person reads: minutes once it is longer than one.
+            let wait = Int(limited.headers[.retryAfter] ?? "") ?? 0
+            #expect(limited.error?.message == "Too many attempts; try again in \(TaskpilotError.wait(wait)).")
+            #expect(wait <= 60 || limited.error?.message.hasSuffix(" minutes.") == true, "\(limited.error?.message ?? "")")
             // Another email from the same client is still heard, up to five times the per-email limit.
             let unknown = try await api.post("/api/v1/auth/login", #"{"email": "nobody@example.com", "password": "whatever123"}"#)
             #expect(unknown.status == .unauthorized)

@@ -138,6 +138,21 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'delete all my tasks' with more than a list's 100 counts and deletes all of them after 'yes'")
+    func deleteAllPastOneList() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            for index in 0..<150 { _ = try await me.createTask("{\"title\": \"chore \(index)\"}") }
+            _ = try await me.post("/api/v1/tasks/1/complete", "{}")
+            let ask = try await me.chat("delete all my tasks")
+            #expect(ask.response.hasPrefix("This will permanently delete **150** tasks, open and completed"), "\(ask.response)")
+            #expect(ask.response.contains("…and 140 more."), "\(ask.response)")
+            let yes = try await me.chat("yes", in: ask.conversation_id)
+            #expect(yes.response == "Done: deleted 150 tasks.", "\(yes.response)")
+            #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.isEmpty)
+        }
+    }
+
     @Test("'it' is the task last acted on, not the first row of a list; a list alone leaves 'it' open")
     func pronounAfterList() async throws {
         try await withAPI(.sqlite) { api in

@@ -373,6 +373,13 @@ struct QuickAddParserTests {
         Case(text: "call Sam later today", title: "call Sam", due: "2026-11-23"),
         Case(text: "send invoice first thing tomorrow", title: "send invoice", due: "2026-11-24 09:00"),
         Case(text: "submit form by eod friday", title: "submit form", due: "2026-11-27"),
+        Case(text: "submit report by friday eod", title: "submit report", due: "2026-11-27"),
+        Case(text: "send the deck tomorrow by end of day", title: "send the deck", due: "2026-11-24"),
+        Case(text: "report due end of day friday", title: "report", due: "2026-11-27"),
+        Case(text: "sign contract thursday cob", title: "sign contract", due: "2026-11-26"),
+        Case(text: "lunch at noon tomorrow !!", title: "lunch", due: "2026-11-24 12:00", priority: .high),
+        Case(text: "fix the outage !!!", title: "fix the outage", priority: .urgent),
+        Case(text: "finally done!! tomorrow", title: "finally done!!", due: "2026-11-24"),
         Case(text: "party the day after tomorrow at noon", title: "party", due: "2026-11-25 12:00"),
         // "#42" is a number, not a tag.
         Case(text: "review PR #42 #work", title: "review PR #42", tags: ["work"]),

@@ -17,8 +17,9 @@ struct Tokens {
         raw = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
         words = raw.map { word in
             var clean = word.lowercased()
-            // "tomorrow!" is "tomorrow"; "every!" (counted from completion) keeps its mark.
-            while let last = clean.last, ",.;?)".contains(last) || last == "!" && clean != "every!" { clean.removeLast() }
+            // "tomorrow!" is "tomorrow"; "every!" (counted from completion) and "!!" (a priority) keep their marks.
+            let marks = clean == "every!" || clean.allSatisfy { $0 == "!" }
+            while let last = clean.last, ",.;?)".contains(last) || last == "!" && !marks { clean.removeLast() }
             while let first = clean.first, "(".contains(first) { clean.removeFirst() }
             return clean
         }
@@ -826,9 +827,19 @@ extension QuickAddParser {
             found.day = day
             found.dayIsWeekday = used == 1 && Self.weekday(tokens.word(start), allowShort: true) != nil
             if tokens.word(start) == "tonight" && found.partOfDay == nil { found.partOfDay = Clock(hour: 20, minute: 0) }
-            return start + used - index
+            // "friday eod", "tomorrow by end of day": the day said, all of it.
+            var end = start + used
+            if ["by", "at"].contains(tokens.word(end) ?? ""), endOfDayLength(tokens, end + 1) > 0 { end += 1 }
+            return end + endOfDayLength(tokens, end) - index
         }
         return nil
+    }
+
+    /// The words of "eod", "cob", "end of day", "end of the day" or "close of business" at `start` (0 if none).
+    func endOfDayLength(_ tokens: Tokens, _ start: Int) -> Int {
+        if ["eod", "cob", "eob"].contains(tokens.word(start) ?? "") { return 1 }
+        if tokens.matches(["end", "of", "day"], at: start) || tokens.matches(["close", "of", "business"], at: start) { return 3 }
+        return tokens.matches(["end", "of", "the", "day"], at: start) ? 4 : 0
     }
 
     /// One day by its place in a month, after "on", "by", "due" or "before" if any: see ``positionedDay(_:_:)``.
@@ -929,10 +940,16 @@ extension QuickAddParser {
             case (nil, "month"), ("the", "month"), ("this", "month"): return (today.monthEnd(calendar), used)
             case ("next", "month"): return (today.adding(months: 1, calendar).monthEnd(calendar), used)
             case (nil, "year"), ("the", "year"), ("this", "year"): return (Day(year: today.year, month: 12, day: 31), used)
-            case (nil, "day"), ("the", "day"): return (today, used)
+            case (nil, "day"), ("the", "day"):
+                // "end of day friday": that day.
+                if let (day, more) = relativeDay(tokens, start + used) { return (day, used + more) }
+                return (today, used)
             default: return endOfNamedMonth(tokens, start)
             }
-        case "eod":
+        case "close" where tokens.matches(["close", "of", "business"], at: start):
+            if let (day, more) = relativeDay(tokens, start + 3) { return (day, 3 + more) }
+            return (today, 3)
+        case "eod", "cob", "eob":
             // "eod friday", "by eod tomorrow": the end of that day.
             if let (day, used) = relativeDay(tokens, start + 1) { return (day, 1 + used) }
             return (today, 1)
