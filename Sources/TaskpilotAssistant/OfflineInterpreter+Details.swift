@@ -163,10 +163,12 @@ extension OfflineInterpreter {
         let replacing = [
             #"^(?:change|set|update|replace)\s+(?:the\s+)?(?:description|notes?|details)\s+(?:of|for|on)\s+(.+?)\s+(?:to|with)\s*:?\s+(.+)$"#,
             #"^describe\s+(.+?)\s+as\s+(.+)$"#,
+            #"^give\s+(.+?)\s+(?:a|the)\s+description\s*(?::|\s-|\s–|\s—|\sof|\ssaying|\sthat\s+says)\s*(.+)$"#,
         ]
         let appending = [
             #"^(?:add|append|attach|put)\s+(?:a\s+|the\s+|this\s+)?(?:note|comment|description|details?)\s+(?:to|on|for)\s+(.+?)\s*(?::|\s-|\s–|\s—|\ssaying|\sthat\s+says)\s*(.+)$"#,
             #"^note\s+(?:on|for|to)\s+(.+?)\s*:\s*(.+)$"#,
+            #"^give\s+(.+?)\s+(?:a|the)\s+(?:note|comment)\s*(?::|\s-|\s–|\s—|\ssaying|\sthat\s+says)\s*(.+)$"#,
         ]
         let append: Bool
         let reference: String

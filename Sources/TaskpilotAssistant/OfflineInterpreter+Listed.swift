@@ -8,9 +8,34 @@ extension OfflineInterpreter {
     /// A command word, then a reference to several listed tasks.
     static let listedPattern =
         #"^(?:complete|finish|close|check off|tick off|mark|set|delete|remove|drop|trash|erase|reopen|re-open|uncomplete|move|reschedule|push|postpone|change|make|tag|untag|prioriti[sz]e|snooze|put)\s+(?:all\s+)?"#
-        + #"(them all|all of them|all of these|all of those|both of them|both of these|both of those|the two of them|each of them|"#
+        + listedReferences + #"(?=$|[\s,.!?])"#
+
+    /// The words that point at several listed tasks ("them", "both", "all three", "these tasks").
+    static let listedReferences =
+        #"(them all|all of them|all of these|all of those|both of them|both of these|both of those|the two of them|each of them|"#
         + #"all (?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?: of them)?|(?:these|those) (?:tasks|ones|two|three)|"#
-        + #"the ones (?:above|listed|you (?:just )?(?:listed|showed|found))|them|both|these|those)(?=$|[\s,.!?])"#
+        + #"the ones (?:above|listed|you (?:just )?(?:listed|showed|found))|them|both|these|those)"#
+
+    /// "add the groceries tag to them", "add #a #b to these", "remove the work tag from both": the same message with the
+    /// tasks first, as "tag them with groceries" and "untag both work" say it.
+    nonisolated(unsafe) static let tagsLastRewrites: [(Regex<AnyRegexOutput>, String)] = [
+        (#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+"#, "tag $2 with $1"),
+        (#"^add\s+(?:the\s+|a\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+to\s+"#, "tag $2 with $1"),
+        (#"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+"#, "tag $2 with $1"),
+        (#"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+"#, "untag $2 $1"),
+        (#"^(?:remove|delete|drop|take)\s+(?:the\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+(?:off\s+of\s+|off\s+|from\s+)"#, "untag $2 $1"),
+    ].map { pattern, template in (try! Regex(pattern + listedReferences + #"[.!]?$"#).ignoresCase(), template) }
+
+    /// `text` said with the listed tasks first (see `tagsLastRewrites`); nil when it is not such a message.
+    static func tagsLast(_ text: String) -> String? {
+        for (regex, template) in tagsLastRewrites {
+            guard let match = text.firstMatch(of: regex), let tags = match.output[1].substring, let tasks = match.output[2].substring else {
+                continue
+            }
+            return template.replacingOccurrences(of: "$1", with: tags).replacingOccurrences(of: "$2", with: tasks)
+        }
+        return nil
+    }
 
     /// "mark all as done", "complete all", "delete all": right after a list, its tasks.
     static let allListedPattern =
@@ -21,6 +46,7 @@ extension OfflineInterpreter {
 
     /// Answers a message about several listed tasks; nil when it names none.
     func listed(_ text: String, history: [ChatMessage], turn: inout Turn) async -> AssistantReply? {
+        let text = Self.tagsLast(text) ?? text
         let said: Range<String.Index>
         if let match = text.firstMatch(of: Self.listedRegex), let range = match.output[1].range {
             said = range
@@ -74,12 +100,11 @@ extension OfflineInterpreter {
             rest = " with" + rest
         }
         let template = String(text[..<said.lowerBound])
+        // Each answer with its task's id put back as the reference: the same for every task when none understood it.
+        var unchanged: Set<String> = []
         for id in rows {
             let one = await respondToOne(template + "#\(id)" + rest, history: chain, context: turn.context)
-            // A message none of them understood is answered once, not once per task.
-            if one.toolCalls.isEmpty, one.state?["question"] == nil, one.state?["pending"] == nil, texts.isEmpty, id == rows.first {
-                return AssistantReply(text: one.text.replacingOccurrences(of: "#\(id)", with: String(text[said])), state: turn.carriedState)
-            }
+            if one.toolCalls.isEmpty { unchanged.insert(one.text.replacingOccurrences(of: "#\(id)", with: String(text[said]))) }
             texts.append(one.text)
             calls += one.toolCalls
             let before = chain.last { $0.role == .assistant }?.state?["undo"]
@@ -88,6 +113,10 @@ extension OfflineInterpreter {
             state = one.state?.objectValue ?? [:]
             // A question about one of them ("which time?") ends the round: its answer finishes that task.
             if state["question"] != nil || state["pending"] != nil { break }
+        }
+        // A message none of them understood is answered once, not once per task.
+        if calls.isEmpty, state["question"] == nil, state["pending"] == nil, unchanged.count == 1, let answer = unchanged.first {
+            return AssistantReply(text: answer, state: turn.carriedState)
         }
         if !undo.isEmpty { state["undo"] = .array(undo) }
         state["rows"] = .array(rows.map { .number(Double($0)) })

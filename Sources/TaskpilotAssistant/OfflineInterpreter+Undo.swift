@@ -65,7 +65,7 @@ extension OfflineInterpreter {
     func undo(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         let patterns = [
             #"^(?:oops|whoops)?[,!.]?\s*(?:please\s+)?(?:undo|revert|reverse|take\s+back)(?:\s+(?:that|it|this|the\s+last\s+(?:change|action|one|step)|my\s+last\s+(?:change|action)|what\s+you\s+(?:just\s+)?did))?(?:\s+please)?$"#,
-            #"^(?:cancel|revert)\s+(?:that|the\s+last\s+(?:change|action))$"#,
+            #"^(?:cancel|revert)\s+(?:that|the\s+last\s+(?:change|action))$"#, #"^(?:scratch|strike)\s+that[.!]?$"#,
         ]
         guard patterns.contains(where: { Self.matches(lower, $0) }) else { return nil }
         turn.undoTaken = true

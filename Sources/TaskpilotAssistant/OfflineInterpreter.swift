@@ -1758,6 +1758,9 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:set|change|update)\s+(.+?)(?:'s|’s)\s+priority\s+to\s+"# + level + "$",
             #"^(?:make|set|mark|change)\s+(.+?)\s+(?:to\s+|as\s+)?(?:a\s+)?"# + level + #"(?:\s+priority)?$"#,
             #"^(.+?)\s+is\s+(?:now\s+)?"# + level + #"(?:\s+priority)?$"#,
+            // "it's important", "it's not urgent", "that one is not a priority".
+            #"^(it|this|that|this\s+one|that\s+one)(?:'s|’s|\s+is)\s+(?:now\s+|really\s+|very\s+|super\s+)?"#
+                + #"(not\s+(?:important|urgent|a\s+priority)|not\s+that\s+(?:important|urgent)|urgent|important|high|medium|low|top)(?:\s+priority)?[.!]?$"#,
         ]
         let ofFocus = [#"^(?:set|change|make|update)\s+(?:the\s+|its\s+)?priority\s+(?:to\s+|as\s+)?"# + level + "$"]
         let promoting = [#"^(?:prioriti[sz]e)\s+(.+)$"#]
@@ -1768,6 +1771,7 @@ public struct OfflineInterpreter: Sendable {
         let word = match.1.lowercased()
         let priority: TaskPriority =
             switch word {
+            case let said where said.hasPrefix("not "): .low
             case "top", "urgent", "p1": .urgent
             case "important", "high", "p2": .high
             case "medium", "normal", "p3": .medium
@@ -1790,6 +1794,8 @@ public struct OfflineInterpreter: Sendable {
         let adding = [
             #"^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$"#, #"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+(.+)$"#,
             #"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+(.+)$"#,
+            // "add the groceries tag to it" ("add a label to the box" is a task to add).
+            #"^add\s+(?:the\s+)?(?!(?:a|an|the)\s)(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+to\s+(it|this|that|this\s+one|that\s+one|#?\d+|task\s+#?\d+)$"#,
         ]
         let removing = [
             #"^(?:untag|unlabel)\s+(.+?)\s+(?:from\s+)?(.+)$"#, #"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+(.+)$"#,
@@ -1808,10 +1814,15 @@ public struct OfflineInterpreter: Sendable {
             (tagText, reference) = (first, second)
         } else if let (first, second) = Self.captures(lower, text, Array(removing.prefix(1))) {
             (reference, tagText, isRemoval) = (first, second, true)
-            if reference.hasPrefix("#") { (reference, tagText) = (tagText, reference) }
+            // "untag #work the report": the tag came first ("untag #3 work" names task 3).
+            if reference.hasPrefix("#"), !reference.dropFirst().allSatisfy(\.isNumber) { (reference, tagText) = (tagText, reference) }
         } else if let (first, second) = Self.captures(lower, text, Array(removing.dropFirst())) {
             (tagText, reference, isRemoval) = (first, second, true)
-        } else if let said = Self.capture(lower, text, [#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+"# + Self.tagWords + "$"]) {
+        } else if let said = Self.capture(
+            lower,
+            text,
+            [#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(?!(?:to|for|on|onto|in|at)\s)"# + Self.tagWords + "$"]
+        ) {
             // "add the tag groceries", "remove the tag work", "remove the work tag": the task in focus.
             (reference, tagText) = ("it", said)
         } else if let said = Self.capture(
@@ -1853,8 +1864,8 @@ public struct OfflineInterpreter: Sendable {
         let hasTag: ((TaskItem) -> Bool)? = isRemoval ? { task in tags.contains(where: task.tags.contains) } : nil
         return await act(on: reference, prefer: nil, favoring: hasTag, turn: &turn) { task, turn in
             if isRemoval, !tags.contains(where: task.tags.contains) {
-                let said = Self.listed(tags.map { "#" + $0 })
-                return turn.reply("**\(Self.escape(task.title))** has no \(said) tag. Nothing was changed.", focus: [task.id])
+                let said = tags.count == 1 ? "no #\(tags[0]) tag" : "none of the tags " + tags.map { "#" + $0 }.joined(separator: ", ")
+                return turn.reply("**\(Self.escape(task.title))** has \(said). Nothing was changed.", focus: [task.id])
             }
             let next = isRemoval ? task.tags.filter { !tags.contains($0) } : Array(Set(task.tags + tags)).sorted()
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "tags": .array(next.map { .string($0) })]) {

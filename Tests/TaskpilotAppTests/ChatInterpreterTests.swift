@@ -138,6 +138,62 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("tags said before the tasks: 'add the groceries tag to them', 'add #a #b to these', 'remove the x tag from both'")
+    func tagsBeforeListedTasks() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            let milk = try await me.createTask(#"{"title": "buy milk"}"#).id
+            let eggs = try await me.createTask(#"{"title": "buy eggs", "tags": ["fragile"]}"#).id
+            // No list to point at: asked, and no task called "the groceries tag to them" is added.
+            let unknown = try await me.chat("add the groceries tag to them")
+            #expect(Self.changes(unknown).isEmpty && unknown.response.contains("Which tasks"), "\(unknown.response)")
+            let id = try await me.chat("list my tasks").conversation_id
+            let tagged = try await me.chat("add the groceries tag to them", in: id)
+            #expect(Self.changes(tagged) == ["update_task", "update_task"], "\(tagged.response)")
+            let more = try await me.chat("add #x #y to these", in: id)
+            #expect(Self.changes(more) == ["update_task", "update_task"], "\(more.response)")
+            func tags(_ task: Int64) async throws -> [String] { try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self).tags }
+            #expect(try await tags(milk) == ["groceries", "x", "y"])
+            #expect(try await tags(eggs) == ["fragile", "groceries", "x", "y"])
+            let removed = try await me.chat("remove the groceries tag from both", in: id)
+            #expect(Self.changes(removed) == ["update_task", "update_task"], "\(removed.response)")
+            let both = try await me.chat("remove tags x and y from them", in: id)
+            #expect(Self.changes(both) == ["update_task", "update_task"], "\(both.response)")
+            // A change only some of them take is made to those, and the others say why not.
+            let some = try await me.chat("untag them fragile", in: id)
+            #expect(Self.changes(some) == ["update_task"] && some.response.contains("**buy milk** has no #fragile tag"), "\(some.response)")
+            #expect(try await tags(milk).isEmpty)
+            #expect(try await tags(eggs).isEmpty)
+            // Of one task: "add the urgent tag to it"; "add a label to the box" is a task to add.
+            let one = try await me.chat("add the work tag to \(milk)")
+            #expect(Self.changes(one) == ["update_task"], "\(one.response)")
+            #expect(try await tags(milk) == ["work"])
+            let label = try await me.chat("add a label to the box")
+            #expect(Self.changes(label) == ["add_task"], "\(label.response)")
+        }
+    }
+
+    @Test("'give it a description: …', 'it's not important', 'it's urgent' and 'scratch that' change the task just added")
+    func plainSpokenChanges() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            let added = try await me.chat("add buy bread")
+            let id = added.conversation_id
+            let task = try #require(try await me.get("/api/v1/tasks?q=bread").decode(TaskListBody.self).items.first?.id)
+            func body() async throws -> TaskBody { try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self) }
+            let described = try await me.chat("give it a description: get the 2% kind", in: id)
+            #expect(Self.changes(described) == ["update_task"], "\(described.response)")
+            #expect(try await body().description == "get the 2% kind")
+            _ = try await me.chat("it's not important", in: id)
+            #expect(try await body().priority == "low")
+            _ = try await me.chat("it's urgent", in: id)
+            #expect(try await body().priority == "urgent")
+            let scratched = try await me.chat("scratch that", in: id)
+            #expect(scratched.response.hasPrefix("Undone"), "\(scratched.response)")
+            #expect(try await body().priority == "low")
+        }
+    }
+
     @Test("'delete all my tasks' with more than a list's 100 counts and deletes all of them after 'yes'")
     func deleteAllPastOneList() async throws {
         try await withAPI(.sqlite) { api in
