@@ -51,6 +51,14 @@ public struct OutboxEvent: Sendable, Equatable {
         ]
     }
 
+    /// The events of a new task: it was created, and a recurring task created already completed was also completed, so
+    /// that its series goes on (the recurring worker creates the next occurrence, as for any completion).
+    public static func taskCreated(_ task: TaskItem, source: ChangeSource) -> [OutboxEvent] {
+        let created = taskChange(.created, task: task, before: nil, source: source, now: task.updatedAt)
+        guard task.status == .completed, task.recurrence != nil else { return created }
+        return created + taskChange(.completed, task: task, before: nil, source: source, now: task.updatedAt)
+    }
+
     /// The two events of a task change: `task-events` for workers and audit, `task-updates` for live updates.
     public static func taskChange(
         _ kind: TaskEventKind,

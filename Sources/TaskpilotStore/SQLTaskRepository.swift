@@ -62,11 +62,7 @@ public struct SQLTaskRepository: TaskRepository {
         }
         return try await write { sql in
             let created = try await Self.insert(task, on: sql)
-            try await OutboxWriter.append(
-                OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt),
-                on: sql,
-                now: created.updatedAt
-            )
+            try await OutboxWriter.append(OutboxEvent.taskCreated(created, source: source), on: sql, now: created.updatedAt)
             return created
         }
     }
@@ -81,7 +77,7 @@ public struct SQLTaskRepository: TaskRepository {
                 .decode(column: "id", as: Int64.self)
         else { throw DatabaseSetupError("the task id sequence answered nothing") }
         let created = Self.stored(task, id: id)
-        let events = OutboxEvent.taskChange(.created, task: created, before: nil, source: source, now: created.updatedAt)
+        let events = OutboxEvent.taskCreated(created, source: source)
         var parts: [SQLQueryString] = [
             "t AS (" + Self.rowInsert(task, id: id) + ")",
             "g AS (INSERT INTO task_tags (task_id, user_id, tag) SELECT \(bind: id), \(bind: task.userID.storageKey), unnest(\(bind: task.tags)::text[]))",

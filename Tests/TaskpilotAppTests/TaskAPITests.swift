@@ -5,6 +5,26 @@ import Testing
 
 @Suite("Tasks API")
 struct TaskAPITests {
+    @Test("a recurring task created already completed goes on: its next occurrence is made", arguments: TestBackend.available)
+    func recurringCreatedCompleted(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/Paris")
+            let done = try await me.createTask(
+                #"{"title": "water plants", "due_at": "2030-03-10", "status": "completed", "recurrence": {"frequency": "daily"}}"#
+            )
+            #expect(done.status == "completed")
+            var next: TaskBody?
+            for _ in 0..<50 where next == nil {
+                next = try await me.get("/api/v1/tasks?q=water").decode(TaskListBody.self).items.first { $0.occurrence == 2 }
+                if next == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(next?.status == "pending" && next?.due_at == "2030-03-10T23:00:00Z", "\(String(describing: next))")
+            // One next occurrence, not one per event.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await me.get("/api/v1/tasks?q=water&status=all").decode(TaskListBody.self).items.count == 2)
+        }
+    }
+
     @Test("create, read, update, complete, reopen, delete", arguments: TestBackend.available)
     func lifecycle(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in
