@@ -23,11 +23,15 @@ public struct WebhookTargetPolicy: Sendable {
     public func refusal(for url: String, mustResolve: Bool = false, timeout: Duration = .seconds(3)) async -> String? {
         guard !allowPrivate, let host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        let addresses = await Self.resolve(name, timeout: timeout)
+        // An IPv6 literal's zone ("::1%lo", "fe80::1%25eth0") names an interface, not another address: the address
+        // alone is looked at (with the zone, an interface the resolver does not know made "::1%lo" pass).
+        let isLiteral = host.hasPrefix("[")
+        let lookedUp = isLiteral ? String(name.prefix { $0 != "%" }) : name
+        let addresses = await Self.resolve(lookedUp, timeout: timeout)
         if addresses.isEmpty && mustResolve { return "\(name) did not resolve to an address (within \(timeout)); the delivery is retried" }
         for address in addresses {
             guard let kind = AddressScope.nonPublicKind(address.bytes) else { continue }
-            let what = address.text == name ? "is" : "resolves to \(address.text),"
+            let what = address.text == name || isLiteral ? "is" : "resolves to \(address.text),"
             return "\(name) \(what) a \(kind) address: webhooks go only to public addresses unless the server's operator sets "
                 + "TASKPILOT_WEBHOOK_ALLOW_PRIVATE=true"
         }

@@ -53,6 +53,8 @@ struct WebhookAPITests {
         let refused = [
             "http://127.0.0.1:9/in", "http://localhost:8080/hook", "http://[::1]/in", "http://10.0.0.8/in", "http://169.254.169.254/latest/meta-data",
             "https://192.168.1.20/hook", "http://[fd00::5]/in", "http://[::ffff:127.0.0.1]/in", "http://2130706433/in", "http://0.0.0.0:8080/",
+            // A zone names an interface, known here or not: the address is still loopback or link-local.
+            "http://[::1%25lo]/in", "http://[::1%25nosuchif]/in", "http://[fe80::1%25eth0]/in",
         ]
         try await withAPI(.sqlite) { api in
             let (me, _) = try await api.registered()
