@@ -443,6 +443,8 @@ extension OfflineInterpreter {
 extension OfflineInterpreter {
     /// At most this many tasks are shown for one "yes" of a bulk change ("delete all my tasks").
     static let bulkConfirmationLimit = 2_000
+    /// At most this many tasks are moved or changed for one "yes" (each is a change of its own).
+    static let bulkChangeLimit = 500
 }
 
 extension Array {

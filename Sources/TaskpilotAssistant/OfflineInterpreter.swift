@@ -570,7 +570,9 @@ public struct OfflineInterpreter: Sendable {
         if lower.hasPrefix("remind me to ") || lower.hasPrefix("remind me ") && !lower.hasPrefix("remind me about") {
             body = text
         } else if let prefix = Self.addPrefixes.first(where: { lower.hasPrefix($0) }) {
-            body = String(text.dropFirst(prefix.count))
+            // "put milk on my list" asks to add; "put the bins out tomorrow" is the thing to do, "put" and all.
+            let onList = #"\b(?:on|in|onto|to)\s+(?:my|the|our)\s+(?:[\p{L}\p{N}_-]+\s+)?(?:list|to-?do|todos?|calendar|agenda|schedule)\b"#
+            body = prefix == "put " && !Self.matches(lower, onList) ? text : String(text.dropFirst(prefix.count))
         }
         guard var body else { return nil }
         // "set a reminder for 5pm to leave": a new task with a reminder, as "remind me 5pm to leave" reads.
@@ -726,6 +728,8 @@ public struct OfflineInterpreter: Sendable {
             "get ", "view", "count", "is there", "are there", "anything", "when", "tell me", "am i free", "am i busy", "did i",
         ]
         guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
+        // "get my tasks for today" asks for a list; "get milk tomorrow", "get a haircut saturday" are things to do.
+        if lower.hasPrefix("get "), !lower.hasPrefix("get me "), !Self.matches(lower, Self.listNouns) { return nil }
         let counting = lower.hasPrefix("how many") || lower.hasPrefix("count")
         var (arguments, description) = Self.filterArguments(lower, original: text, zone: turn.context.user.timeZone, now: turn.context.now)
         // "list travel tasks", "how many garden tasks…": a word before "tasks" that no filter reads is a tag the user
@@ -901,6 +905,10 @@ public struct OfflineInterpreter: Sendable {
 
     /// The list_tasks arguments a sentence asks for, and words that describe the selection ("pending tasks due today").
     static func filterArguments(_ lower: String, original: String, zone: TimeZone, now: Date) -> ([String: JSONValue], String) {
+        // "monday's tasks", "friday’s tasks": the tasks of that day (read as "monday tasks").
+        let weekdayPossessive = #"(?i)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s)"#
+        let lower = lower.replacingOccurrences(of: weekdayPossessive, with: "$1", options: .regularExpression)
+        let original = original.replacingOccurrences(of: weekdayPossessive, with: "$1", options: .regularExpression)
         var arguments: [String: JSONValue] = [:]
         var words: [String] = []
         // "today's tasks", "next week's tasks" are those of the day or the week.
@@ -1300,7 +1308,7 @@ public struct OfflineInterpreter: Sendable {
         var moved = 0
         for id in ids {
             guard let task = try? await context.tasks.get(id: id, userID: context.user.id, now: context.now), task.status == .pending,
-                let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime)
+                let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime, said: when)
             else { continue }
             let value = allDay ? Self.localDate(due, context.user.timeZone) : Timestamp.format(due)
             if case .success = await turn.run("update_task", ["task_id": .number(Double(id)), "due": .string(value)]) { moved += 1 }
@@ -1378,7 +1386,7 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
-    /// Lists up to 100 pending tasks for a bulk move or change. None: says so. More than
+    /// Lists the pending tasks of a bulk move or change (shows 10, takes up to `bulkChangeLimit`). None: says so. More than
     /// `TaskTools.confirmationThreshold`: shows them and asks first, remembering `pending` with their ids (`question`
     /// gets "**12** pending tasks").
     func select(
@@ -1398,7 +1406,14 @@ public struct OfflineInterpreter: Sendable {
             return .answer(turn.reply("I couldn't look up those tasks."))
         }
         let items = listed.arrayValue ?? []
-        let ids = items.compactMap { $0["id"]?.int64Value }
+        var ids = items.compactMap { $0["id"]?.int64Value }
+        // Past the 100 the tool lists, the rest come from the store: "make all work tasks high priority" means all.
+        if items.count >= 100 {
+            guard let all = await matchingIDs(arguments, turn: turn, upTo: Self.bulkChangeLimit) else {
+                return .answer(turn.reply("I couldn't look up those tasks."))
+            }
+            ids = all
+        }
         guard !ids.isEmpty else { return .answer(turn.reply("There are no \(description) \(purpose).")) }
         guard ids.count > TaskTools.confirmationThreshold else { return .now(ids) }
         var remembered = pending
@@ -1407,7 +1422,7 @@ public struct OfflineInterpreter: Sendable {
         remembered["filter"] = .object(arguments)
         let preview = Self.table(Array(items.prefix(10)), zone: turn.context.user.timeZone, now: turn.context.now)
         let more = ids.count > 10 ? "\n\n…and \(ids.count - 10) more." : ""
-        let amount = ids.count >= 100 ? "the first **100** of your \(description)" : "**\(ids.count)** \(description)"
+        let amount = ids.count >= Self.bulkChangeLimit ? "the first **\(ids.count)** of your \(description)" : "**\(ids.count)** \(description)"
         return .answer(
             turn.reply(
                 "\(question(amount))\n\n\(preview)\(more)\n\nReply **yes** to go ahead or **no** to leave them.",
@@ -1677,7 +1692,7 @@ public struct OfflineInterpreter: Sendable {
         // task due next Thursday).
         let later = ["postpone", "push", "defer", "delay", "snooze", "bump"].contains { lower.hasPrefix($0) }
         return await act(on: reference, resolved: target, turn: &turn) { task, turn in
-            guard let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime) else {
+            guard let (due, allDay) = parser.movedDue(from: task.dueAt, allDay: task.allDay, to: parsed, onlyTime: onlyTime, said: when) else {
                 return turn.reply("I couldn't work out the new date of **\(Self.escape(task.title))**. Nothing was changed.")
             }
             if later, let current = task.dueAt, due < current {

@@ -290,7 +290,13 @@ public struct CommandLineClient: Sendable {
         let parser = QuickAddParser(now: now, timeZone: timeZone)
         let parsed = parser.parse(trimmed)
         guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil,
-            let (due, allDay) = parser.movedDue(from: current.date, allDay: current.allDay, to: parsed, onlyTime: parser.namesOnlyATime(trimmed))
+            let (due, allDay) = parser.movedDue(
+                from: current.date,
+                allDay: current.allDay,
+                to: parsed,
+                onlyTime: parser.namesOnlyATime(trimmed),
+                said: trimmed
+            )
         else {
             throw ClientError("--due: could not read “\(text)” as a date; try 2026-12-01, 2026-12-01T09:00, tomorrow 5pm or next friday")
         }

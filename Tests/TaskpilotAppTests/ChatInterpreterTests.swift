@@ -194,6 +194,58 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'move monday's tasks' moves Monday's only; 'get milk tomorrow' and 'put the bins out' are tasks; '9:15' is the nearer one")
+    func probedPhrasings() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let undated = try await me.createTask(#"{"title": "undated chore"}"#).id
+            let later = try await me.createTask(#"{"title": "far chore", "due_at": "2030-01-10"}"#).id
+            _ = try await me.chat("add weekly report monday")
+            let moved = try await me.chat("move monday's tasks to tuesday")
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            let report = try #require(try await me.get("/api/v1/tasks?q=report").decode(TaskListBody.self).items.first)
+            #expect(Self.newYorkDue(report)?.weekday == 3, "\(report)")
+            #expect(try await me.get("/api/v1/tasks/\(undated)").decode(TaskBody.self).due_at == nil)
+            #expect(try await me.get("/api/v1/tasks/\(later)").decode(TaskBody.self).due_at == "2030-01-10T05:00:00Z")
+
+            let milk = try await me.chat("get milk tomorrow")
+            #expect(Self.changes(milk) == ["add_task"] && milk.response.contains("Get milk"), "\(milk.response)")
+            let bins = try await me.chat("put the bins out tomorrow")
+            #expect(Self.changes(bins) == ["add_task"] && bins.response.contains("Put the bins out"), "\(bins.response)")
+            let listed = try await me.chat("put oat milk on my shopping list")
+            #expect(listed.response.contains("**Oat milk**") && listed.response.contains("#shopping"), "\(listed.response)")
+            let asked = try await me.chat("get my tasks for tomorrow")
+            #expect(Self.changes(asked).isEmpty && asked.tool_calls.map(\.name) == ["list_tasks"], "\(asked.response)")
+
+            // A time without am/pm is the reading nearer the task's own time.
+            let call = try await me.chat("add call grandma 2030-01-04 at 8pm")
+            _ = try await me.chat("change it to 9:15", in: call.conversation_id)
+            let grandma = try #require(try await me.get("/api/v1/tasks?q=grandma").decode(TaskListBody.self).items.first)
+            #expect(Self.newYorkDue(grandma)?.day == 4 && Self.newYorkDue(grandma)?.hour == 21 && Self.newYorkDue(grandma)?.minute == 15)
+            let standup = try await me.chat("add standup 2030-01-04 at 10am")
+            _ = try await me.chat("change it to 9:15", in: standup.conversation_id)
+            let early = try #require(try await me.get("/api/v1/tasks?q=standup").decode(TaskListBody.self).items.first)
+            #expect(Self.newYorkDue(early)?.hour == 9 && Self.newYorkDue(early)?.minute == 15)
+            _ = try await me.chat("change it to 13:00", in: standup.conversation_id)
+            let afternoon = try #require(try await me.get("/api/v1/tasks?q=standup").decode(TaskListBody.self).items.first)
+            #expect(Self.newYorkDue(afternoon)?.hour == 13)
+        }
+    }
+
+    @Test("'make all … tasks high priority' past a list's 100 changes every one after 'yes'")
+    func changeAllPastOneList() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            for index in 0..<130 { _ = try await me.createTask("{\"title\": \"bulk chore \(index)\", \"tags\": [\"bulk\"]}") }
+            let ask = try await me.chat("make all bulk tasks high priority")
+            #expect(ask.response.contains("**130**") && ask.response.contains("…and 120 more."), "\(ask.response)")
+            let yes = try await me.chat("yes", in: ask.conversation_id)
+            #expect(Self.changes(yes).count == 130, "\(yes.response.prefix(300))")
+            let page = try await me.get("/api/v1/tasks?tags=bulk&priority=high&limit=500").decode(TaskListBody.self)
+            #expect(page.items.count == 130)
+        }
+    }
+
     @Test("'delete all my tasks' with more than a list's 100 counts and deletes all of them after 'yes'")
     func deleteAllPastOneList() async throws {
         try await withAPI(.sqlite) { api in

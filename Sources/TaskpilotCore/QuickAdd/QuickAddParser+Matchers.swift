@@ -777,6 +777,8 @@ extension QuickAddParser {
         switch unitWord {
         case "day", "days":
             found.day = today.adding(days: amount, calendar)
+        case "fortnight", "fortnights":
+            found.day = today.adding(days: 14 * amount, calendar)
         case "week", "weeks":
             var day = today.adding(days: 7 * amount, calendar)
             // "in 2 weeks on thursday": the Thursday of that week (weeks start on Monday).
@@ -1002,6 +1004,7 @@ extension QuickAddParser {
             switch tokens.word(start + 1) {
             case "day", "days": days = count
             case "week", "weeks": days = 7 * count
+            case "fortnight", "fortnights": days = 14 * count
             default: return nil
             }
             if tokens.word(start + 3) == "now" { return (today.adding(days: days, calendar), 4) }
@@ -1020,13 +1023,16 @@ extension QuickAddParser {
         }
     }
 
-    /// Whether an abbreviated weekday after other words is a day without "on": followed by a time ("dentist tue 3pm",
-    /// "call Bob fri at 10", "call bob tue afternoon"), or last but for tags and priority ("gym mon", "report thu #work p1") unless it is also a
+    /// Whether an abbreviated weekday after other words is a day without "on": followed by a time or a span ("dentist tue
+    /// 3pm", "call Bob fri at 10", "delivery wed 8-9am", "call bob tue afternoon"), or last but for tags and priority ("gym mon", "report thu #work p1") unless it is also a
     /// word ("enjoy the sun", "study for the sat").
     func shortDayStands(_ tokens: Tokens, _ index: Int) -> Bool {
         let next = index + 1
-        if tokens.word(next) == "at" || tokens.word(next) == "@" { return clock(tokens, next + 1, requireMarker: false) != nil }
-        if clock(tokens, next, requireMarker: true) != nil { return true }
+        if tokens.word(next) == "at" || tokens.word(next) == "@" {
+            return clock(tokens, next + 1, requireMarker: false) != nil || clockRange(tokens, next) != nil
+        }
+        // "dentist tue 3pm", "tesco delivery wed 8-9am", "call fri from 2 to 3pm".
+        if clock(tokens, next, requireMarker: true) != nil || clockRange(tokens, next) != nil { return true }
         // "call bob tue afternoon", "gym wed morning".
         if let part = tokens.word(next), Self.partOfDay[part] != nil, !["sat", "sun"].contains(tokens.word(index) ?? "") { return true }
         // "wash car sat", "fix bike sun" are days; "enjoy the sun", "study for the sat" are not.
