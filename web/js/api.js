@@ -44,6 +44,13 @@ export function currentUser() {
   }
 }
 
+/** A storage key of the signed-in user's own ("taskpilot.sort.inbox.<user id>"): preferences never pass to the next
+ * person who logs in in this browser. */
+export function userKey(name) {
+  const user = currentUser();
+  return `taskpilot.${name}.${user && user.id ? user.id : "anonymous"}`;
+}
+
 function saveSession(auth) {
   localStorage.setItem(TOKEN_KEY, auth.token);
   localStorage.setItem(USER_KEY, JSON.stringify(auth.user));
@@ -68,13 +75,13 @@ export function clearSession() {
 async function request(method, path, { body, query, signal, auth = true } = {}) {
   let url = BASE + path;
   if (query) {
-    const params = new URLSearchParams();
+    // Spaces as %20, not "+": the server reads a "+" as itself (a tag may hold one).
+    const params = [];
     for (const [key, value] of Object.entries(query)) {
       if (value === undefined || value === null || value === "") continue;
-      params.set(key, Array.isArray(value) ? value.join(",") : String(value));
+      params.push(`${encodeURIComponent(key)}=${encodeURIComponent(Array.isArray(value) ? value.join(",") : String(value))}`);
     }
-    const text = params.toString();
-    if (text) url += "?" + text;
+    if (params.length) url += "?" + params.join("&");
   }
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -145,6 +152,11 @@ export async function updateMe(changes) {
   saveUser(user);
   return user;
 }
+
+// Personal API tokens (made with a login session; the secret is in the answer of `createToken` only).
+export const listTokens = () => request("GET", "/tokens");
+export const createToken = (fields) => request("POST", "/tokens", { body: fields });
+export const revokeToken = (id) => request("DELETE", `/tokens/${encodeURIComponent(id)}`);
 
 // ---------------------------------------------------------------------------------------------
 // Tasks

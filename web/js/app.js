@@ -2,14 +2,15 @@
 // (#/inbox, #/today, #/upcoming, #/overdue, #/completed, #/tag/NAME), keyboard shortcuts and live updates.
 
 import * as api from "./api.js";
-import { $, $$, clearFormErrors, el, isTyping, showFormErrors, toast, toastError } from "./dom.js";
-import { browserTimeZone, setTimeZone, timeZone, todayKey } from "./dates.js";
+import { $, $$, isTyping, toast, toastError } from "./dom.js";
+import { setTimeZone, timeZone, todayKey } from "./dates.js";
 import { initAuth, resetAuthForms, showAuth } from "./views/auth.js";
 import * as tasks from "./views/tasks.js";
 import { initTaskDialog, openTaskDialog } from "./views/taskDialog.js";
 import { focusQuickAdd, initQuickAdd, setQuickAddFeatures } from "./views/quickAdd.js";
 import { chatAvailable, initChat, isChatOpen, resetChat, setChatFeatures, toggleChat } from "./views/chat.js";
 import * as notifications from "./views/notifications.js";
+import { initSettings, openSettings } from "./views/settings.js";
 
 const VIEWS = ["inbox", "today", "upcoming", "overdue", "completed"];
 let started = false;
@@ -20,7 +21,16 @@ let authMessage = null;
 
 function parseHash() {
   const match = /^#\/([^/?]*)\/?([^?]*)/.exec(location.hash || "");
-  return match ? { page: match[1], arg: decodeURIComponent(match[2] || "") } : { page: "", arg: "" };
+  return match ? { page: match[1], arg: decoded(match[2] || "") } : { page: "", arg: "" };
+}
+
+/** A part of the address as the user meant it ("a%20b" is "a b"); a stray "%" stays as typed. */
+function decoded(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 function go(hash) {
@@ -97,41 +107,9 @@ function applyUser(user) {
   }
 }
 
-function openZoneDialog() {
-  const select = $("#zone-select");
-  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  const current = timeZone();
-  const names = zones.includes(current) ? zones : [current, ...zones];
-  select.replaceChildren(...names.map((zone) => el("option", { value: zone, text: zone.replace(/_/g, " ") })));
-  select.value = current;
-  const device = browserTimeZone();
-  const button = $("#zone-device");
-  button.textContent = `Use this device’s zone (${device.replace(/_/g, " ")})`;
-  button.hidden = device === current;
-  clearFormErrors($("#zone-form"));
+function openSettingsDialog() {
   $("#account-menu").open = false;
-  $("#zone-dialog").showModal();
-  select.focus();
-}
-
-async function saveZone(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
-  const zone = $("#zone-select").value;
-  if (zone === timeZone()) {
-    $("#zone-dialog").close();
-    return;
-  }
-  $("#zone-save").disabled = true;
-  try {
-    applyUser(await api.updateMe({ timezone: zone }));
-    $("#zone-dialog").close();
-    toast(`Time zone set to ${zone.replace(/_/g, " ")}`, { kind: "success" });
-  } catch (error) {
-    showFormErrors(form, error);
-  } finally {
-    $("#zone-save").disabled = false;
-  }
+  openSettings(api.currentUser());
 }
 
 function showUser(user) {
@@ -141,15 +119,18 @@ function showUser(user) {
   $("#account-name").textContent = name;
   $("#account-email").textContent = user.email;
   $("#account-zone").textContent = timeZone().replace(/_/g, " ");
-  // The first letter or digit of the first two words that have one ("Ada <b>L</b>" is "AL", not "A<").
-  const initials = name
+  $("#avatar").textContent = initialsOf(user.name) || initialsOf(user.email.split("@")[0]) || "?";
+}
+
+/** The first letters of the first and the last word that have a letter: "Ada <b>Lovelace</b>" is "AL", "<img src=x> 🎉
+ * Zoë" is "IZ", "Ada" is "A"; "" when no word has one. */
+function initialsOf(text) {
+  const letters = String(text || "")
     .split(/[\s._-]+/)
-    .map((part) => (part.match(/[\p{L}\p{N}]/u) || [""])[0])
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((letter) => letter.toUpperCase())
-    .join("");
-  $("#avatar").textContent = initials || "?";
+    .map((word) => (word.match(/\p{L}/u) || [""])[0])
+    .filter(Boolean);
+  const picked = letters.length > 1 ? [letters[0], letters[letters.length - 1]] : letters;
+  return picked.join("").toUpperCase();
 }
 
 function logOut(message) {
@@ -208,10 +189,9 @@ async function openTaskById(id) {
 }
 
 function taskSaved(task, created) {
-  const shown = tasks.upsertTask(task);
+  tasks.upsertTask(task);
   tasks.scheduleTagRefresh();
-  if (created) toast(shown ? `Added “${task.title}”` : `Added “${task.title}” — it’s not in this view`, { kind: "success" });
-  else toast(`Saved “${task.title}”`, { kind: "success" });
+  toast(`${created ? "Added" : "Saved"} “${task.title}”${tasks.whereIs(task)}`, { kind: "success" });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +273,7 @@ function init() {
   tasks.initTasks({ edit: (task) => openTaskDialog(task) });
   initTaskDialog({ saved: taskSaved, deleted: (id) => tasks.removeTask(id), tagNames: () => tasks.tagNames() });
   initQuickAdd({
-    created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task)),
+    created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task), tasks.whereIs(task)),
     edit: (task) => openTaskDialog(task),
     // Added in Today without a date, a task is due today (as it would be in Todoist).
     defaultDay: () => (tasks.currentView() === "today" ? "today" : null),
@@ -312,10 +292,8 @@ function init() {
   $("#new-task-btn").addEventListener("click", newTask);
   $("#logout-btn").addEventListener("click", () => logOut());
   $("#shortcuts-btn").addEventListener("click", openHelp);
-  $("#zone-btn").addEventListener("click", openZoneDialog);
-  $("#zone-form").addEventListener("submit", saveZone);
-  $("#zone-device").addEventListener("click", () => ($("#zone-select").value = browserTimeZone()));
-  for (const button of $$("#zone-dialog [data-close]")) button.addEventListener("click", () => $("#zone-dialog").close());
+  initSettings({ userChanged: applyUser });
+  $("#settings-btn").addEventListener("click", openSettingsDialog);
   // The account may have changed elsewhere (its time zone through the CLI, say): look again when the tab comes back.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && started) api.me().then(applyUser).catch(() => {});

@@ -176,6 +176,19 @@ export function formatTime(date) {
   return new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: "numeric", minute: "2-digit" }).format(date);
 }
 
+const clockFormatter = new Intl.DateTimeFormat(undefined, { timeZone: "UTC", hour: "numeric", minute: "2-digit" });
+
+/** A time of day (hour 0–23, minute) as `formatTime` writes times: "8:30 PM" in en-US, "20:30" in en-GB. */
+export function formatClock(hour, minute = 0) {
+  return clockFormatter.format(Date.UTC(2000, 0, 1, hour, minute));
+}
+
+/** Server-written text with its 24-hour times ("every day at 8:00 and 20:00", "Due today 11:36") in the times of
+ * `formatClock`; a time that already says AM or PM stays as it is. */
+export function localTimes(text) {
+  return String(text).replace(/\b([01]?\d|2[0-3]):([0-5]\d)\b(?!\s*[AaPp]\.?\s?[Mm]\b)/g, (_, hour, minute) => formatClock(Number(hour), Number(minute)));
+}
+
 /** A day label relative to today: Today, Tomorrow, Yesterday, a weekday within the week, else a date. */
 export function relativeDay(key) {
   const diff = daysBetween(todayKey(), key);

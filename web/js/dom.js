@@ -102,20 +102,30 @@ export function toastError(error, fallback = "Something went wrong") {
 // ---------------------------------------------------------------------------------------------
 // Confirm dialog
 
+// The round of the confirm dialog whose close event has not arrived yet: it settles it.
+let settleConfirm = null;
+
 /** Asks a yes/no question in the confirm dialog; resolves true when confirmed. */
 export function confirmAction({ title, text, confirm = "Delete" }) {
   const dialog = document.getElementById("confirm-dialog");
+  // The dialog closed a moment ago and its close event is still on its way: that round ends with the answer it got,
+  // before this one is asked (else it would wait, and take this round's answer as its own).
+  if (settleConfirm && !dialog.open) settleConfirm();
   document.getElementById("confirm-title").textContent = title;
   document.getElementById("confirm-text").textContent = text;
   document.getElementById("confirm-ok").textContent = confirm;
   dialog.returnValue = "";
   return new Promise((resolve) => {
-    const onClose = () => {
-      // A close event of an earlier round can arrive after the dialog was shown again: not ours.
-      if (dialog.open) return;
+    const settle = () => {
       dialog.removeEventListener("close", onClose);
+      if (settleConfirm === settle) settleConfirm = null;
       resolve(dialog.returnValue === "ok");
     };
+    const onClose = () => {
+      // A close event of an earlier round can arrive after the dialog was shown again: not ours.
+      if (!dialog.open) settle();
+    };
+    settleConfirm = settle;
     dialog.addEventListener("close", onClose);
     dialog.showModal();
     document.getElementById("confirm-cancel").focus();
@@ -144,6 +154,8 @@ export function showFormErrors(form, error) {
     const message = unplaced.length ? unplaced.join(". ") : placed ? "Please check the highlighted fields." : error?.message || "Something went wrong.";
     box.textContent = message;
     box.hidden = false;
+    // Only pointing at the fields: it goes with the last of their errors (see `clearErrorsOnEdit`).
+    if (!unplaced.length && placed) box.dataset.pointer = "true";
   }
 }
 
@@ -157,11 +169,38 @@ export function clearFormErrors(form) {
   if (box) {
     box.textContent = "";
     box.hidden = true;
+    delete box.dataset.pointer;
   }
+}
+
+/**
+ * Takes a field's error away as soon as the user edits the field: the error slots of its `[data-error-scope]` (or
+ * of its `.field`) and its aria-invalid. Listens in the capture phase, so a field's own handler may say something
+ * new about it afterwards.
+ */
+export function clearErrorsOnEdit(form) {
+  const clear = (event) => {
+    const scope = event.target instanceof Element && (event.target.closest("[data-error-scope]") || event.target.closest(".field"));
+    if (!scope || !form.contains(scope)) return;
+    for (const slot of scope.querySelectorAll(".field-error:not([hidden])")) {
+      slot.textContent = "";
+      slot.hidden = true;
+    }
+    for (const input of scope.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    const box = form.querySelector(".form-error");
+    if (box && box.dataset.pointer && !form.querySelector(".field-error:not([hidden])")) {
+      box.textContent = "";
+      box.hidden = true;
+      delete box.dataset.pointer;
+    }
+  };
+  form.addEventListener("input", clear, true);
+  form.addEventListener("change", clear, true);
 }
 
 function humanField(field) {
   const text = String(field || "")
+    .replace(/^timezone$/, "time zone")
     .replace(/_at\b/, "")
     .replace(/[._]/g, " ")
     .replace(/\[(\d+)\]/g, (_, n) => ` ${Number(n) + 1}`)

@@ -1,5 +1,5 @@
-// A small, safe Markdown renderer for the assistant's replies. It builds DOM nodes directly and puts
-// every piece of text in a text node, so no HTML in the input is ever interpreted.
+// A small, safe Markdown renderer for the assistant's replies and task descriptions. It builds DOM nodes
+// directly and puts every piece of text in a text node, so no HTML in the input is ever interpreted.
 // Supports: paragraphs (single newlines become line breaks), headings, bold, italic, strikethrough,
 // inline code, fenced code blocks, links (http, https, mailto and same-site only), bare URLs,
 // bullet / numbered / task lists (nested by indentation), block quotes, rules and GFM tables.
@@ -20,6 +20,26 @@ export function renderMarkdown(text) {
   const fragment = document.createDocumentFragment();
   blocks(lines, fragment);
   return fragment;
+}
+
+/**
+ * The first line of Markdown `text` with words only, no syntax ("# Plan" is "Plan", "- **Buy** [milk](https://…)" is
+ * "Buy milk"), for a one-line summary. Code fences, rules and table dividers are skipped.
+ */
+export function plainFirstLine(text) {
+  const lines = String(text ?? "").replace(/\r\n?/g, "\n").split("\n");
+  for (const raw of lines) {
+    if (!raw.trim() || FENCE.test(raw) || RULE.test(raw) || (TABLE_DIVIDER.test(raw) && raw.includes("-"))) continue;
+    let line = raw;
+    let match;
+    while ((match = QUOTE.exec(line))) line = match[1];
+    if ((match = HEADING.exec(line))) line = match[2];
+    else if ((match = ITEM.exec(line))) line = match[3].replace(/^\[[ xX]\]\s+/, "");
+    if (/^\s*\|/.test(line)) line = splitRow(line).filter(Boolean).join(" · ");
+    const words = inline(line).textContent.replace(/\s+/g, " ").trim();
+    if (words) return words;
+  }
+  return "";
 }
 
 function node(tag, className) {

@@ -6,7 +6,8 @@ import { $, confirmAction, el, icon, toast, toastError } from "../dom.js";
 import { timeAgo } from "../dates.js";
 import { renderMarkdown } from "../markdown.js";
 
-const CONVERSATION_KEY = "taskpilot.conversation";
+/** Where the conversation shown is kept for this tab: the signed-in user's own (another user never opens it). */
+const conversationKey = () => api.userKey("conversation");
 
 let available = false;
 let historyAvailable = false;
@@ -104,7 +105,7 @@ function scrollToEnd() {
 
 function newConversation() {
   conversationId = null;
-  sessionStorage.removeItem(CONVERSATION_KEY);
+  sessionStorage.removeItem(conversationKey());
   $("#chat-messages").replaceChildren();
   $("#chat-welcome").hidden = false;
   $("#chat-history").hidden = true;
@@ -113,7 +114,7 @@ function newConversation() {
 }
 
 async function restoreConversation() {
-  const saved = sessionStorage.getItem(CONVERSATION_KEY);
+  const saved = sessionStorage.getItem(conversationKey());
   if (saved && historyAvailable) await openConversation(saved, { quiet: true });
 }
 
@@ -121,7 +122,7 @@ async function openConversation(id, { quiet = false } = {}) {
   try {
     const conversation = await api.getConversation(id);
     conversationId = conversation.id;
-    sessionStorage.setItem(CONVERSATION_KEY, conversationId);
+    sessionStorage.setItem(conversationKey(), conversationId);
     const list = $("#chat-messages");
     list.replaceChildren();
     const messages = conversation.messages || [];
@@ -141,7 +142,7 @@ async function openConversation(id, { quiet = false } = {}) {
     $("#chat-history-btn").setAttribute("aria-expanded", "false");
     scrollToEnd();
   } catch (error) {
-    if (error.status === 404) sessionStorage.removeItem(CONVERSATION_KEY);
+    if (error.status === 404) sessionStorage.removeItem(conversationKey());
     if (!quiet) toastError(error, "Couldn’t open the conversation");
   }
 }
@@ -274,7 +275,7 @@ async function send(raw) {
   try {
     const reply = await api.chat(text, conversationId);
     conversationId = reply.conversation_id || conversationId;
-    if (conversationId) sessionStorage.setItem(CONVERSATION_KEY, conversationId);
+    if (conversationId) sessionStorage.setItem(conversationKey(), conversationId);
     typing.replaceWith(assistantBubble(reply.response || "", reply.tool_calls || []));
     if ((reply.tool_calls || []).length) hooks.toolsRan(reply.tool_calls);
   } catch (error) {

@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import { $, el, icon, toast, toastError } from "../dom.js";
-import { describeDue, timeAgo } from "../dates.js";
+import { describeDue, localTimes, timeAgo } from "../dates.js";
 
 let available = false;
 let items = [];
@@ -130,12 +130,14 @@ function render() {
   );
 }
 
-/** Timestamps inside server-written text ("Due 2026-12-01T09:00:00Z") as the user reads dates ("Due Tomorrow 9:00 AM"). */
+/** Timestamps and times inside server-written text ("Due 2026-12-01T09:00:00Z", "Due today 11:36") as the user reads
+ * them in the list ("Due Tomorrow 9:00 AM", "Due today 11:36 AM"). */
 function friendlyTimes(text) {
-  return String(text).replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g, (stamp) => {
+  const stamps = String(text).replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g, (stamp) => {
     const due = describeDue({ due_at: stamp, all_day: false, overdue: false });
     return due ? due.text : stamp;
   });
+  return localTimes(stamps);
 }
 
 async function markRead(item) {

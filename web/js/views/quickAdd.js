@@ -4,7 +4,7 @@
 
 import * as api from "../api.js";
 import { $, el, icon, toast, toastError } from "../dom.js";
-import { describeDue } from "../dates.js";
+import { describeDue, formatClock, localTimes } from "../dates.js";
 import { sentenceCase } from "../recurrence.js";
 
 const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" };
@@ -12,9 +12,15 @@ const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low:
 let features = { quickAdd: false, quickPreview: false };
 let timer = null;
 let controller = null;
+// What the preview understood of the last text it read: `{text, task}`, or `{text, problem}` when adding it would be
+// refused (no title left, a title too long). Enter reuses it, and sends nothing that has a problem.
+let understood = null;
+const NO_TITLE =
+  "there’s nothing left for a title once the date, priority and tags are read. Add what the task is, e.g. “Water the plants tomorrow #home”.";
 let hooks = { created: () => {}, edit: () => {}, defaultDay: () => null };
 
-/** Wires the bar; `created(task)` is told about each new task, `edit(task)` opens the dialog. */
+/** Wires the bar; `created(task)` is told about each new task and answers where it is (see tasks.whereIs), `edit(task)`
+ * opens the dialog. */
 export function initQuickAdd({ created, edit, defaultDay = () => null }) {
   hooks = { created, edit, defaultDay };
   const input = $("#quick-input");
@@ -70,33 +76,44 @@ async function preview(text) {
   if (controller) controller.abort();
   controller = new AbortController();
   const mine = controller;
+  const found = await understand(text, mine.signal);
+  if (mine !== controller || $("#quick-input").value.trim() !== text) return;
+  if (!found) hidePreview();
+  else if (found.problem) showPreviewProblem(found.problem);
+  else showPreview(found.task);
+}
+
+/**
+ * What quick add would make of `text` (the last preview's answer when it was for the same text): `{text, task}`,
+ * `{text, problem}` for what adding would refuse, said before Enter ("text leaves a title of 205 characters…", no
+ * title at all), or null when the preview could not tell.
+ */
+async function understand(text, signal) {
+  if (understood && understood.text === text) return understood;
   try {
-    const understood = await api.quickPreview(text, mine.signal);
-    if (mine !== controller || $("#quick-input").value.trim() !== text) return;
-    showPreview(understood);
+    const task = await api.quickPreview(text, signal);
+    understood = task.title ? { text, task } : { text, problem: NO_TITLE };
   } catch (error) {
-    if (error.name === "AbortError") return;
+    if (error.name === "AbortError") return null;
     if (error.status === 404) {
       api.disableFeature("quickPreview");
       features.quickPreview = false;
     }
-    if (error.status === 422 && mine === controller) {
-      // What adding would answer, said before Enter: "text leaves a title of 205 characters…".
-      showPreviewProblem(error.message);
-      return;
-    }
-    hidePreview();
+    if (error.status !== 422) return null;
+    understood = { text, problem: error.message };
   }
+  return understood;
 }
 
 function showPreviewProblem(message) {
   const box = $("#quick-preview");
-  box.replaceChildren(el("span", { class: "qp-label qp-problem" }, icon("alert"), "Can’t add: "), el("span", { text: message }));
+  box.replaceChildren(el("span", { class: "qp-label qp-problem" }, icon("alert"), "Can’t add: "), el("span", { class: "qp-problem-text", text: message }));
   box.hidden = false;
 }
 
 function hidePreview() {
   clearTimeout(timer);
+  understood = null;
   if (controller) controller.abort();
   controller = null;
   const box = $("#quick-preview");
@@ -110,7 +127,7 @@ function showPreview(task) {
   parts.push(el("strong", { class: "qp-title", text: task.title || "(no title)" }));
   const due = describeDue({ due_at: task.due_at, all_day: task.all_day, overdue: false });
   if (due) parts.push(el("span", { class: `qp-chip due due-${due.state}`, title: due.title }, icon("calendar"), due.text));
-  if (task.recurrence) parts.push(el("span", { class: "qp-chip repeat" }, icon("repeat"), sentenceCase(task.recurrence.text || "repeats")));
+  if (task.recurrence) parts.push(el("span", { class: "qp-chip repeat" }, icon("repeat"), sentenceCase(localTimes(task.recurrence.text || "repeats"))));
   if (task.priority && task.priority !== "none") {
     parts.push(el("span", { class: `prio-badge p-${task.priority}` }, icon("flag"), PRIORITY_LABELS[task.priority]));
   }
@@ -129,24 +146,18 @@ function showPreview(task) {
 
 // A reminder of a task due on a day without a time counts from 9:00 that morning (the server's rule).
 function offsetText(minutes, allDay) {
-  if (allDay && minutes === 0) return "at 9:00 that day";
-  if (allDay && minutes === 1440) return "at 9:00 the day before";
+  if (allDay && minutes === 0) return `at ${formatClock(9)} that day`;
+  if (allDay && minutes === 1440) return `at ${formatClock(9)} the day before`;
   if (minutes === 0) return "at due time";
   if (minutes % 1440 === 0) return `${minutes / 1440} d before`;
   if (minutes % 60 === 0) return `${minutes / 60} h before`;
   return `${minutes} min before`;
 }
 
-/** The text with the view's day ("today" in Today) when it says no date of its own, as the preview reads it. */
-async function withDefaultDay(text) {
+/** The text with the view's day ("today" in Today) when it says no date of its own, as the preview read it. */
+function withDefaultDay(text, found) {
   const day = hooks.defaultDay();
-  if (!day || !features.quickPreview) return text;
-  try {
-    const understood = await api.quickPreview(text);
-    return understood.due_at ? text : `${text} ${day}`;
-  } catch {
-    return text;
-  }
+  return day && found && found.task && !found.task.due_at ? `${text} ${day}` : text;
 }
 
 async function submit() {
@@ -158,9 +169,20 @@ async function submit() {
   try {
     let task;
     if (features.quickAdd) {
+      const found = features.quickPreview ? await understand(text) : null;
+      if (found && found.problem) {
+        // Said in the preview, not sent: the server would refuse it.
+        clearTimeout(timer);
+        showPreviewProblem(found.problem);
+        return;
+      }
       try {
-        task = await api.quickAdd(await withDefaultDay(text));
+        task = await api.quickAdd(withDefaultDay(text, found));
       } catch (error) {
+        if (error.status === 422 && error.details.some((detail) => detail.field === "text")) {
+          showPreviewProblem(error.message);
+          return;
+        }
         if (error.status !== 404) throw error;
         api.disableFeature("quickAdd");
         features.quickAdd = false;
@@ -171,8 +193,7 @@ async function submit() {
     }
     input.value = "";
     hidePreview();
-    const shown = hooks.created(task);
-    toast(shown ? `Added “${task.title}”` : `Added “${task.title}” — it’s not in this view`, {
+    toast(`Added “${task.title}”${hooks.created(task) || ""}`, {
       kind: "success",
       action: { label: "Edit", run: () => hooks.edit(task) },
     });

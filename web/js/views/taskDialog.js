@@ -2,9 +2,14 @@
 // reminders and a recurrence editor that previews the rule's sentence as it is edited.
 
 import * as api from "../api.js";
-import { $, $$, clearFormErrors, confirmAction, el, icon, showFormErrors, toast, toastError } from "../dom.js";
-import { addDays, dayKey, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
-import { WEEKDAYS, describe, firstMatchingDay, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
+import { $, $$, clearErrorsOnEdit, clearFormErrors, confirmAction, el, icon, showFormErrors, toast, toastError } from "../dom.js";
+import { addDays, dayKey, formatClock, localTimes, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
+import { renderMarkdown } from "../markdown.js";
+import { WEEKDAYS, describe, firstMatchingDay, listWords, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
+import { MAX_TAGS, TAG_RULE, isValidTag, normalizeTag } from "../tags.js";
+
+/** The largest "every N" of a rule the server takes. */
+const MAX_INTERVAL = 1000;
 
 const REMINDER_OFFSETS = [
   [0, "At the due time"],
@@ -27,6 +32,8 @@ let opened = null;
 // The form as it stood when the dialog opened (see `snapshot`): closing it changed asks before the changes are lost.
 let initial = null;
 let tags = [];
+// Tags typed that the server would refuse, shown marked until removed: saving waits for them.
+let invalidTags = [];
 // The days of a monthly or yearly rule that the form cannot show ("the 1st and 15th", "the last weekday", a yearly
 // rule's last day or weekday), with its frequency: kept as they were while the frequency stays, until the user picks
 // other days.
@@ -55,7 +62,14 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
     if (!dialog.open) editing = null;
   });
 
-  $("#task-all-day").addEventListener("change", syncDue);
+  clearErrorsOnEdit(form);
+  $("#reminder-day-hint").textContent = `Without a time, reminders count from ${formatClock(9)} on the day.`;
+  $("#task-all-day").addEventListener("change", () => {
+    // All day has no time of day: ticking it clears the time (and picking a time unticks it).
+    if ($("#task-all-day").checked) $("#task-due-time").value = "";
+    syncDue();
+    syncRepeat();
+  });
   $("#task-due-time").addEventListener("input", () => {
     if ($("#task-due-time").value) $("#task-all-day").checked = false;
     if ($("#task-due-time").value && !$("#task-due-date").value) $("#task-due-date").value = todayKey();
@@ -96,8 +110,9 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
       } else {
         event.preventDefault();
       }
-    } else if (event.key === "Backspace" && !tagInput.value && tags.length) {
-      tags.pop();
+    } else if (event.key === "Backspace" && !tagInput.value && (tags.length || invalidTags.length)) {
+      if (invalidTags.length) invalidTags.pop();
+      else tags.pop();
       renderTags();
     }
   });
@@ -108,6 +123,8 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
       addTags(parts.join(","));
       tagInput.value = rest;
     }
+    // Typing clears the field's error (dom.js): what is wrong with the tags made so far still stands.
+    showTagProblem();
   });
   tagInput.addEventListener("blur", () => {
     if (tagInput.value.trim()) {
@@ -119,10 +136,24 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
     const remove = event.target.closest("[data-remove-tag]");
     if (remove) {
       tags = tags.filter((tag) => tag !== remove.dataset.removeTag);
+      invalidTags = invalidTags.filter((tag) => tag !== remove.dataset.removeTag);
       renderTags();
       tagInput.focus();
     } else if (event.target === event.currentTarget) {
       tagInput.focus();
+    }
+  });
+
+  $("#task-description-toggle").addEventListener("click", () => {
+    const preview = $("#task-description-preview").hidden;
+    showDescriptionPreview(preview);
+    if (!preview) $("#task-description").focus();
+  });
+  $("#task-description-preview").addEventListener("click", (event) => {
+    // A click on the rendered text (not on a link in it) goes back to editing it.
+    if (!event.target.closest("a")) {
+      showDescriptionPreview(false);
+      $("#task-description").focus();
     }
   });
 
@@ -185,8 +216,11 @@ export function openTaskDialog(task = null, defaults = {}) {
   $("#task-description").value = source.description || "";
   $("#task-priority").value = source.priority || "none";
   tags = [...(source.tags || [])];
+  invalidTags = [];
   $("#task-tags").value = "";
   renderTags();
+  // A task's notes show rendered (Markdown); a new task's description is edited.
+  showDescriptionPreview(Boolean(task && source.description));
   refreshSuggestions();
 
   if (source.due_at) {
@@ -235,10 +269,6 @@ export function isOpen() {
 // Due date
 
 function syncDue() {
-  const allDay = $("#task-all-day").checked;
-  const time = $("#task-due-time");
-  time.disabled = allDay;
-  if (allDay) time.value = "";
   for (const button of $$("#due-shortcuts [data-due]")) {
     const today = todayKey();
     const value = $("#task-due-date").value;
@@ -258,25 +288,76 @@ function syncReminderHint() {
 // ---------------------------------------------------------------------------------------------
 // Tags
 
+/** Makes chips of the tags in `text`; one the server would refuse (or one past the limit) is marked at once. */
 function addTags(text) {
   for (const raw of text.split(/[,\s]+/)) {
-    const tag = raw.trim().replace(/^#+/, "").toLowerCase();
-    if (tag && !tags.includes(tag)) tags.push(tag);
+    const tag = normalizeTag(raw);
+    if (!tag || tags.includes(tag) || invalidTags.includes(tag)) continue;
+    if (isValidTag(tag) && tags.length < MAX_TAGS) tags.push(tag);
+    else invalidTags.push(tag);
   }
   renderTags();
 }
 
-function renderTags() {
-  $("#tag-editor-chips").replaceChildren(
-    ...tags.map((tag) =>
-      el(
-        "li",
-        { class: "tag-chip editable" },
-        el("span", { text: "#" + tag }),
-        el("button", { type: "button", class: "chip-remove", "aria-label": `Remove tag ${tag}`, dataset: { removeTag: tag } }, icon("x")),
-      ),
-    ),
+function tagChip(tag, valid) {
+  return el(
+    "li",
+    { class: "tag-chip editable" + (valid ? "" : " invalid") },
+    el("span", { text: "#" + tag }),
+    valid ? null : el("span", { class: "sr-only", text: " (not saved: not a valid tag)" }),
+    el("button", { type: "button", class: "chip-remove", "aria-label": `Remove tag ${tag}`, dataset: { removeTag: tag } }, icon("x")),
   );
+}
+
+function renderTags() {
+  // A tag held back only by the limit goes in once another is removed.
+  for (const tag of invalidTags.filter(isValidTag)) {
+    if (tags.length >= MAX_TAGS) break;
+    tags.push(tag);
+    invalidTags = invalidTags.filter((other) => other !== tag);
+  }
+  $("#tag-editor-chips").replaceChildren(...tags.map((tag) => tagChip(tag, true)), ...invalidTags.map((tag) => tagChip(tag, false)));
+  showTagProblem();
+}
+
+/** Says under the tags what is wrong with the marked ones, in plain words; says nothing when nothing is. */
+function showTagProblem() {
+  const slot = $('#task-form .field-error[data-field="tags"]');
+  const input = $("#task-tags");
+  if (!invalidTags.length) {
+    if (slot.dataset.source === "tags") {
+      slot.textContent = "";
+      slot.hidden = true;
+      delete slot.dataset.source;
+      input.removeAttribute("aria-invalid");
+    }
+    return;
+  }
+  const names = listWords(invalidTags.map((tag) => `“${tag}”`));
+  const tooMany = invalidTags.every(isValidTag);
+  slot.textContent = tooMany
+    ? `A task holds at most ${MAX_TAGS} tags: remove one to add ${names}.`
+    : `${invalidTags.length === 1 ? "Not a valid tag" : "Not valid tags"}: ${names} — ${TAG_RULE}. Remove ${invalidTags.length === 1 ? "it" : "them"} or type ${invalidTags.length === 1 ? "it" : "them"} again.`;
+  slot.dataset.source = "tags";
+  slot.hidden = false;
+  input.setAttribute("aria-invalid", "true");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Description (Markdown)
+
+/** Shows the description rendered (`on`) or the text to edit. */
+function showDescriptionPreview(on) {
+  const textarea = $("#task-description");
+  const preview = $("#task-description-preview");
+  const toggle = $("#task-description-toggle");
+  if (on) {
+    const text = textarea.value.trim();
+    preview.replaceChildren(text ? renderMarkdown(textarea.value) : el("p", { class: "hint", text: "Nothing to preview yet." }));
+  }
+  preview.hidden = !on;
+  textarea.hidden = on;
+  toggle.textContent = on ? "Edit" : "Preview";
 }
 
 function refreshSuggestions() {
@@ -400,7 +481,8 @@ function fillRecurrence(rule, dueKey) {
 function readRecurrence() {
   const frequency = $("#repeat-frequency").value;
   if (!frequency) return null;
-  const interval = Math.max(1, Math.min(999, parseInt($("#repeat-interval").value, 10) || 1));
+  // As typed ("", 0, 2.5 and 1001 included): `ruleProblem` says what is wrong with it, nothing is rounded silently.
+  const interval = Number($("#repeat-interval").value);
   let days = { by_month_day: [], by_weekday: [], by_set_position: [] };
   if (frequency === "weekly") days.by_weekday = $$("#repeat-weekly input:checked").map((box) => box.value);
   if (monthDaysUntouched && monthDaysUntouched.frequency === frequency) {
@@ -445,8 +527,7 @@ function syncRepeat() {
   $("#repeat-weekly").hidden = frequency !== "weekly";
   $("#repeat-monthly").hidden = frequency !== "monthly";
   $("#repeat-hours-field").hidden = frequency !== "daily" && frequency !== "weekly";
-  const interval = parseInt($("#repeat-interval").value, 10) || 1;
-  $("#repeat-unit").textContent = unitOf(frequency) + (interval === 1 ? "" : "s");
+  $("#repeat-unit").textContent = unitOf(frequency) + (Number($("#repeat-interval").value) === 1 ? "" : "s");
   const ends = $("#repeat-ends").value;
   $("#repeat-until-field").hidden = ends !== "until";
   $("#repeat-count-field").hidden = ends !== "count";
@@ -462,8 +543,12 @@ function syncRepeat() {
   const problem = ruleProblem(rule, due);
   // A rule the form cannot read is described without what is wrong with it, and the problem said instead.
   const shown = problem ? { ...rule, by_hour: [], count: null, until: problem.field === "until" ? null : rule.until } : rule;
-  const sentence = describe(normalize(shown, due ? Number(due.slice(8, 10)) : null), due ? due + (time ? "T" + time : "") : null);
-  text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(sentence) }));
+  // An interval that is no number of days is not shown as one ("every day" for 0): only how often it repeats.
+  const sentence =
+    problem && problem.field === "interval"
+      ? `repeats ${frequency}`
+      : describe(normalize(shown, due ? Number(due.slice(8, 10)) : null), due ? due + (time ? "T" + time : "") : null);
+  text.replaceChildren(icon("repeat"), el("span", { text: sentenceCase(localTimes(sentence)) }));
   if (problem) text.append(el("span", { class: "recurrence-warning", text: ` — ${problem.message}` }));
   else if (!due) text.append(el("span", { class: "recurrence-warning", text: " — needs a due date" }));
   else if ((frequency === "hourly" || rule.by_hour.length) && !time) {
@@ -473,10 +558,14 @@ function syncRepeat() {
 }
 
 /**
- * What is wrong with a rule as the form holds it, in words, with the part of the form (`field`) to fix: hours that
- * are no hours, a count below one, an end before the first due date. Null when nothing is.
+ * What is wrong with a rule as the form holds it, in words, with the part of the form (`field`) to fix: an interval
+ * that is no whole number from 1 to 1000, hours that are no hours, a count below one, an end before the first due
+ * date. Null when nothing is.
  */
 function ruleProblem(rule, due) {
+  if (!Number.isInteger(rule.interval) || rule.interval < 1 || rule.interval > MAX_INTERVAL) {
+    return { field: "interval", message: `needs “Every” to be a whole number of ${unitOf(rule.frequency)}s from 1 to ${MAX_INTERVAL}` };
+  }
   const hours = rule.by_hour || [];
   if (hours.some((hour) => !Number.isInteger(hour) || hour < 0 || hour > 23)) {
     return { field: "hours", message: "hours must be whole numbers from 0 to 23, e.g. 8, 14, 20" };
@@ -499,6 +588,7 @@ function snapshot() {
     $("#task-description").value,
     $("#task-priority").value,
     [...tags],
+    [...invalidTags],
     $("#task-tags").value.trim(),
     $("#task-due-date").value,
     $("#task-due-time").value,
@@ -568,6 +658,11 @@ async function save() {
     $("#task-title").focus();
     return;
   }
+  if (invalidTags.length) {
+    showTagProblem();
+    $("#task-tags").focus();
+    return;
+  }
   if (fields.recurrence && !fields.due_at) {
     showFormErrors(form, { details: [{ field: "recurrence", message: "needs a due date: pick the first one above" }] });
     $("#task-due-date").focus();
@@ -576,7 +671,16 @@ async function save() {
   const problem = fields.recurrence && ruleProblem(fields.recurrence, $("#task-due-date").value);
   if (problem) {
     showFormErrors(form, { details: [{ field: "recurrence", message: problem.message }] });
-    ({ hours: $("#repeat-hours"), count: $("#repeat-count"), until: $("#repeat-until") })[problem.field].focus();
+    ({ interval: $("#repeat-interval"), hours: $("#repeat-hours"), count: $("#repeat-count"), until: $("#repeat-until") })[problem.field].focus();
+    return;
+  }
+  // Hours of the day and hourly rules go by the due time's minute: an all-day task has none (said before the server
+  // says it in its own words).
+  if (fields.recurrence && fields.all_day && (fields.recurrence.frequency === "hourly" || fields.recurrence.by_hour.length)) {
+    const what = fields.recurrence.frequency === "hourly" ? "to repeat by the hour" : "for its times of day";
+    const fix = $("#task-all-day").checked ? "untick All day and pick a time" : "pick a time for the due date";
+    showFormErrors(form, { details: [{ field: "recurrence", message: `needs a due time ${what}: ${fix}` }] });
+    $($("#task-all-day").checked ? "#task-all-day" : "#task-due-time").focus();
     return;
   }
   if (!fields.due_at && fields.reminders.some((reminder) => "offset_minutes" in reminder)) {

@@ -3,8 +3,10 @@
 
 import * as api from "../api.js";
 import { $, $$, confirmAction, el, icon, toast, toastError } from "../dom.js";
-import { dayKey, describeDue, dueRange, groupLabel, longDate, todayKey } from "../dates.js";
+import { dayKey, describeDue, dueRange, groupLabel, localTimes, longDate, todayKey } from "../dates.js";
+import { plainFirstLine } from "../markdown.js";
 import { sentenceCase } from "../recurrence.js";
+import { TAG_RULE, isValidTag } from "../tags.js";
 
 const PAGE_SIZE = 50;
 const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low", none: "No priority" };
@@ -153,6 +155,23 @@ export function showView(view, tag = "") {
   refreshOverdueBanner();
 }
 
+/** The tag filtered on when it is none the server could hold (an address typed or pasted: "#/tag/a b"), else "". */
+function invalidTag() {
+  return state.filters.tag && !isValidTag(state.filters.tag) ? state.filters.tag : "";
+}
+
+/** A tag that cannot be: said in words (see render), nothing asked of the server. */
+function showInvalidTag() {
+  if (state.controller) state.controller.abort();
+  state.seq++;
+  state.items = [];
+  state.nextCursor = null;
+  state.loading = false;
+  state.loaded = true;
+  state.error = null;
+  render();
+}
+
 /** In Today, a banner counts the overdue tasks (they are not due today, but want attention). */
 async function refreshOverdueBanner() {
   const banner = $("#overdue-banner");
@@ -206,10 +225,10 @@ function presetFilters() {
   return { status: preset.status, priorities: [], tag: state.tag, due: preset.due, sort: preset.sort, q: "" };
 }
 
-/** The sort last chosen in this view, kept across reloads (in this browser). */
+/** The sort last chosen in this view by the signed-in user, kept across reloads (in this browser). */
 function savedSort() {
   try {
-    return localStorage.getItem(`taskpilot.sort.${state.view}`);
+    return localStorage.getItem(api.userKey(`sort.${state.view}`));
   } catch {
     return null;
   }
@@ -217,7 +236,7 @@ function savedSort() {
 
 function saveSort(sort) {
   try {
-    const key = `taskpilot.sort.${state.view}`;
+    const key = api.userKey(`sort.${state.view}`);
     if (sort === VIEWS[state.view].sort) localStorage.removeItem(key);
     else localStorage.setItem(key, sort);
   } catch {
@@ -340,6 +359,10 @@ function compare(a, b) {
 
 async function load({ append = false } = {}) {
   if (append && (!state.nextCursor || state.loading)) return;
+  if (invalidTag()) {
+    showInvalidTag();
+    return;
+  }
   if (state.controller) state.controller.abort();
   const controller = new AbortController();
   state.controller = controller;
@@ -370,6 +393,11 @@ async function load({ append = false } = {}) {
   } catch (error) {
     if (error.name === "AbortError" || seq !== state.seq) return;
     state.error = error;
+    // The rows shown were of other filters: the list says what went wrong instead (see render).
+    if (!append) {
+      state.items = [];
+      state.nextCursor = null;
+    }
     if (error.status !== 401) toastError(error, "Couldn’t load tasks");
   } finally {
     if (seq === state.seq) {
@@ -427,6 +455,16 @@ function placeTask(task) {
   return true;
 }
 
+/**
+ * Where a task just added or saved is, as words to put after its name: "" when the list shows it, " — further down
+ * the list" when it belongs beyond the rows loaded so far, " — it’s not in this view" when the filters leave it out.
+ */
+export function whereIs(task) {
+  if (state.items.some((item) => item.id === task.id)) return "";
+  if (!matches(task, query())) return " — it’s not in this view";
+  return state.nextCursor ? " — further down the list" : "";
+}
+
 export function removeTask(id) {
   versions.set(id, Infinity);
   changedWhileLoading.delete(id);
@@ -477,7 +515,7 @@ function render() {
   const list = $("#task-list");
   const active = document.activeElement;
   const activeRow = active && active.closest ? active.closest("#task-list .task") : null;
-  const focus = activeRow ? { id: activeRow.dataset.id, role: active.dataset.role || "row" } : null;
+  const focus = activeRow ? { id: activeRow.dataset.id, role: active.dataset.role || "row", index: rows().indexOf(activeRow) } : null;
 
   const groups = [];
   const grouped = state.filters.sort.startsWith("due_at:asc") && state.view !== "today" && state.items.length > 0;
@@ -512,8 +550,15 @@ function render() {
   list.classList.toggle("selecting", state.selecting);
 
   const empty = $("#list-empty");
-  empty.hidden = !(state.loaded && !state.loading && state.items.length === 0 && !state.error);
-  if (!empty.hidden) {
+  empty.hidden = !((state.loaded || state.error) && !state.loading && state.items.length === 0);
+  if (!empty.hidden && state.error) {
+    // Never an empty list without a word: what went wrong, in the server's words (the footer offers Retry).
+    $("#empty-title").textContent = "Couldn’t load these tasks";
+    $("#empty-text").textContent = state.error.message;
+  } else if (!empty.hidden && invalidTag()) {
+    $("#empty-title").textContent = `“${invalidTag()}” isn’t a valid tag`;
+    $("#empty-text").textContent = `No task can carry it: ${TAG_RULE}.`;
+  } else if (!empty.hidden) {
     // A search among open tasks says where else to look: completed tasks are under the status filter.
     const searchedOpen = state.filters.q && state.filters.status === "pending";
     const [title, text] = isFiltered()
@@ -534,13 +579,19 @@ function render() {
     const row = $(`#task-list .task[data-id="${focus.id}"]`);
     const target = row && (focus.role === "row" ? row : row.querySelector(`[data-role="${focus.role}"]`));
     if (target) target.focus({ preventScroll: true });
+    // The focused task left the list (completed, deleted): the focus goes to the task now in its place, or the
+    // one before when it was the last, so that j and k go on from there.
+    else if (!row && rows().length) rows()[Math.min(focus.index, rows().length - 1)].focus({ preventScroll: true });
   }
 }
 
 function updateSubtitle() {
   const sub = $("#view-sub");
   const count = state.items.length;
-  const counted = state.loaded ? `${count}${state.nextCursor ? "+" : ""} ${count === 1 && !state.nextCursor ? "task" : "tasks"}` : "";
+  // There is no total to ask for: with pages still to load the text counts what is shown ("50 shown · more below"),
+  // and a count once everything is loaded ("130 tasks").
+  let counted = "";
+  if (state.loaded && !state.error && !invalidTag()) counted = state.nextCursor ? `${count} shown · more below` : `${count} ${count === 1 ? "task" : "tasks"}`;
   if (state.view === "today") sub.textContent = longDate(todayKey()) + (counted ? " · " + counted : "");
   else sub.textContent = counted;
 }
@@ -588,7 +639,9 @@ function taskRow(task) {
 
   const main = el("div", { class: "task-main" });
   main.append(el("button", { type: "button", class: "task-title", text: task.title, dataset: { role: "title" } }));
-  if (task.description) main.append(el("p", { class: "task-desc", text: task.description.split("\n")[0] }));
+  // The description's first line as words, without its Markdown ("# Plan" is "Plan"): the dialog renders it all.
+  const summary = task.description ? plainFirstLine(task.description) : "";
+  if (summary) main.append(el("p", { class: "task-desc", text: summary }));
 
   const meta = el("div", { class: "task-meta" });
   const due = describeDue(task);
@@ -604,7 +657,8 @@ function taskRow(task) {
     );
   }
   if (task.recurrence) {
-    meta.append(el("span", { class: "meta repeat", title: sentenceCase(task.recurrence.text || "") }, icon("repeat"), el("span", { class: "repeat-text", text: task.recurrence.text || "repeats" })));
+    const repeats = localTimes(task.recurrence.text || "repeats");
+    meta.append(el("span", { class: "meta repeat", title: sentenceCase(repeats) }, icon("repeat"), el("span", { class: "repeat-text", text: repeats })));
   }
   const pending = (task.reminders || []).filter((reminder) => !reminder.fired_at);
   if (pending.length) {
@@ -724,6 +778,11 @@ async function setCompleted(task, completed) {
       });
       // The next occurrence of a repeating task is created by the server; pick it up.
       if (task.recurrence && api.live.status !== "live") setTimeout(() => load(), 700);
+    } else {
+      toast(`Reopened “${task.title}”`, {
+        kind: "success",
+        action: { label: "Undo", run: () => api.completeTask(task.id).then((t) => upsertTask(t)).catch(toastError) },
+      });
     }
     scheduleTagRefresh();
   } catch (error) {
