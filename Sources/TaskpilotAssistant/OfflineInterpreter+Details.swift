@@ -10,7 +10,8 @@ extension OfflineInterpreter {
             #"\b(?:tasks|todos|to-dos|everything|all|anything|something|overdue|due|tagged|completed|finished|pending|open|today|tomorrow|tonight|week|month|priority|urgent|important|list|next)\b"#
         let bare = lower.replacingOccurrences(of: "?", with: "")
         let whenQuestions = [
-            #"^(?:when|what\s+time|what\s+day|which\s+day)(?:'s|’s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+next)?(?:\s+due)?\??$"#,
+            // "when is the rent due now?", "whens my next team standup".
+            #"^(?:when|what\s+time|what\s+day|which\s+day)(?:'s|’s|s|\s+is)\s+(?:the\s+|my\s+)?(?:next\s+)?(.+?)(?:\s+next)?(?:\s+due)?(?:\s+(?:now|again|then))?\??$"#,
             #"^(?:what's|whats|what\s+is)\s+(?:the\s+|my\s+)next\s+(.+?)\??$"#,
         ]
         if let said = Self.capture(

@@ -1092,7 +1092,10 @@ public struct OfflineInterpreter: Sendable {
         if Self.matches(
             lower,
             #"^(?:remove|clear|delete|drop|take)\s+(?:the\s+|their\s+|all\s+)?(?:due\s+dates?|deadlines?|reminders?|tags?|labels?|priorit(?:y|ies)|recurrences?|repetitions?|descriptions?|notes?)\s+(?:from|of|on|off)\b"#
-        ) {
+        ),
+            // "clear the due date on it" is of one task: `reschedule` reads it.
+            !Self.matches(lower, #"^\w+\s+(?:the\s+)?(?:due\s+date|deadline)\s+(?:from|of|on)\s+(?!.*\b(?:all|every|tasks|them|these|those)\b)"#)
+        {
             return turn.reply(
                 "I can only take that off one task at a time (e.g. “remove the due date from the report”). Nothing was changed."
             )

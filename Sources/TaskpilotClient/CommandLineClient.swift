@@ -35,6 +35,8 @@ public struct CommandLineClient: Sendable {
     public func login(server: String, email: String?, password: String?, token: String?) async throws(ClientError) -> String {
         var configuration = ClientConfiguration(serverURL: server, token: nil)
         let client = TaskpilotHTTPClient(configuration: configuration)
+        // The stored login, not the environment's: its token is stored nowhere once this login replaces it.
+        let previous = ClientConfiguration.load(environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKPILOT_") })
         if let token {
             let me: JSONValue
             do {
@@ -44,6 +46,8 @@ public struct CommandLineClient: Sendable {
             }
             configuration.token = token
             try save(configuration)
+            // A token of the account's that this machine stored before is revoked (when the given token may).
+            if let old = previous.token, old != token { await revoke(old, on: client, token: token) }
             return "Logged in to \(server) as \(me["email"]?.stringValue ?? "?") (token stored in \(ClientConfiguration.storeURL().path))."
         }
         guard let email else { throw ClientError("give --email and a password (or --token with a personal API token)") }
@@ -64,8 +68,6 @@ public struct CommandLineClient: Sendable {
         guard let jwt = auth["token"]?.stringValue else { throw ClientError("the server did not return a token") }
         let host = ProcessInfo.processInfo.hostName
         let created = try await client.call("POST", "/api/v1/tokens", body: ["name": .string("CLI on \(host)")], token: jwt)
-        // The stored login, not the environment's.
-        let previous = ClientConfiguration.load(environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKPILOT_") })
         configuration.token = created["token"]?.stringValue
         do {
             try save(configuration)
@@ -76,8 +78,9 @@ public struct CommandLineClient: Sendable {
             }
             throw error
         }
-        // The token of this machine's previous login to the same account is stored nowhere now: revoke it.
-        if previous.serverURL == server, let old = previous.token, old != configuration.token {
+        // The token of this machine's previous login is stored nowhere now: revoke it. Only a token of this account
+        // matches (by its prefix), whatever spelling of the server's address the two logins used.
+        if let old = previous.token, old != configuration.token {
             await revoke(old, on: client, token: jwt)
         }
         return
@@ -210,8 +213,12 @@ public struct CommandLineClient: Sendable {
         return json ? task.prettyText : await renderer().details(task)
     }
 
-    /// Completes or reopens a task.
+    /// Completes or reopens a task; one that already is says so.
     public func setDone(_ id: Int64, _ done: Bool) async throws(ClientError) -> String {
+        let before = try await api.call("GET", "/api/v1/tasks/\(id)")
+        if (before["status"]?.stringValue == "completed") == done {
+            return "#\(id) \(before["title"]?.stringValue ?? "") was already \(done ? "completed" : "open"); nothing changed."
+        }
         let task = try await api.call("POST", "/api/v1/tasks/\(id)/\(done ? "complete" : "reopen")")
         return "\(done ? "Completed" : "Reopened") #\(id) \(task["title"]?.stringValue ?? "")"
     }
@@ -239,7 +246,7 @@ public struct CommandLineClient: Sendable {
             return (date, task["all_day"] == .bool(true))
         }
         let dueGiven = fields["due_at"] != nil
-        var newDue: Date?
+        var newDue: ParsedDate?
         if let dueText {
             let value: String
             if Self.isTimestamp(dueText, timeZone: zone) {
@@ -248,10 +255,27 @@ public struct CommandLineClient: Sendable {
                 value = try Self.movedDue(dueText, from: try await current(), timeZone: zone, now: now)
             }
             fields["due_at"] = .string(value)
-            newDue = Timestamp.parse(value, timeZone: zone)?.date
+            newDue = Timestamp.parse(value, timeZone: zone)
         }
-        if let recurrenceText, !Self.isRRULE(recurrenceText) {
-            let anchor = dueGiven ? newDue : try await current().date
+        // The due date the rule is read from, and whether it is all-day: the one given, else the task's.
+        func anchorDue() async throws(ClientError) -> (date: Date?, allDay: Bool) {
+            guard dueGiven else { return try await current() }
+            if case .day(let date) = newDue { return (date, true) }
+            return (newDue?.date, false)
+        }
+        /// The series starts on the first of its days from the due date on ("every monday" of a task due on a Friday).
+        func start(_ first: Date?, _ anchor: (date: Date?, allDay: Bool)) {
+            guard let first, first != anchor.date else { return }
+            fields["due_at"] = .string(anchor.allDay ? Timestamp.formatDay(first, timeZone: zone) : Timestamp.format(first))
+        }
+        if let recurrenceText, Self.isRRULE(recurrenceText) {
+            let text = recurrenceText.uppercased().hasPrefix("RRULE:") ? String(recurrenceText.dropFirst(6)) : recurrenceText
+            let given = try await anchorDue()
+            if let rule = try? RecurrenceRule(rrule: text), let due = given.date {
+                start(rule.firstOccurrence(onOrAfter: due, timeZone: zone), given)
+            }
+        } else if let recurrenceText {
+            let anchor = try await anchorDue().date
             let (rule, parsed) = try Self.repetition(recurrenceText, anchor: anchor, timeZone: zone, now: now)
             fields["recurrence"] = rule.requestJSON
             // Without --due, a task without a due date starts at the first occurrence, as in quick add (a series needs
@@ -262,11 +286,10 @@ public struct CommandLineClient: Sendable {
                 if let (due, allDay) = parser.movedDue(from: anchor, allDay: wasAllDay, to: parsed, onlyTime: true) {
                     fields["due_at"] = .string(allDay ? Timestamp.formatDay(due, timeZone: zone) : Timestamp.format(due))
                 }
-            } else if !dueGiven, let anchor, let first = parsed.seriesStart(from: anchor, timeZone: zone), first != anchor {
+            } else if let anchor {
                 // "every last friday" of a task due on a Thursday starts on the first such Friday, at the same time;
                 // "every 4th thursday of november" in November.
-                let allDay = try await current().allDay
-                fields["due_at"] = .string(allDay ? Timestamp.formatDay(first, timeZone: zone) : Timestamp.format(first))
+                start(parsed.seriesStart(from: anchor, timeZone: zone), try await anchorDue())
             }
         }
         let task = try await api.call("PATCH", "/api/v1/tasks/\(id)", body: .object(fields))

@@ -21,7 +21,8 @@ struct OutputOptions: ParsableArguments {
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Log in to a server and store a personal API token (mode 0600).")
 
-    @Option(help: "The server URL.") var server = ProcessInfo.processInfo.environment["TASKPILOT_SERVER_URL"] ?? "http://127.0.0.1:8080"
+    @Option(help: "The server URL (default: $TASKPILOT_SERVER_URL, else the stored login's, else http://127.0.0.1:8080).")
+    var server: String?
     @Option(help: "Your email address.") var email: String?
     @Option(help: "Your password (read from standard input when omitted).") var password: String?
     @Option(help: "Use this personal API token instead of email and password.") var token: String?
@@ -31,6 +32,7 @@ struct Login: AsyncParsableCommand {
         if token == nil && secret == nil {
             secret = readPassword()
         }
+        let server = server ?? ClientConfiguration.load().serverURL
         try await runClient { client throws(ClientError) in try await client.login(server: server, email: email, password: secret, token: token) }
     }
 }

@@ -23,6 +23,19 @@ struct Taskpilot: AsyncParsableCommand {
             Edit.self, Remove.self, Tags.self, Chat.self,
         ]
     )
+
+    static func main() async { await main(separatingText(Array(CommandLine.arguments.dropFirst()))) }
+
+    /// The arguments with the free text of `add` and `chat` after "--" when a piece of it starts with "-" and holds a
+    /// space (`add "-x marks the spot"`): parsed as options, it was a group of short flags with "-h" among them, and the
+    /// help was printed with success. Options (words starting with "-", no spaces) go first.
+    static func separatingText(_ arguments: [String]) -> [String] {
+        guard let command = arguments.first, ["add", "chat"].contains(command), !arguments.contains("--") else { return arguments }
+        let rest = arguments.dropFirst()
+        func isOption(_ word: String) -> Bool { word.hasPrefix("-") && !word.contains(where: \.isWhitespace) }
+        guard rest.contains(where: { $0.hasPrefix("-") && !isOption($0) }) else { return arguments }
+        return [command] + rest.filter(isOption) + ["--"] + rest.filter { !isOption($0) }
+    }
 }
 
 /// Reads the settings, printing one line naming the bad key and exiting 2 when they are wrong; `serving` also asks

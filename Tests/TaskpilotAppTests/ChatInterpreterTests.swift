@@ -684,7 +684,7 @@ struct ChatInterpreterTests {
             #expect(low.tool_calls.map(\.name) == ["update_task"], "\(low.response)")
             #expect(try await only()?.priority == "low")
 
-            let cleared = try await me.chat("remove the due date", in: id)
+            let cleared = try await me.chat("clear the due date on it", in: id)
             #expect(cleared.tool_calls.map(\.name) == ["update_task"], "\(cleared.response)")
             let task = try await only()
             #expect(
@@ -993,6 +993,10 @@ struct ChatInterpreterTests {
             #expect(when.tool_calls.isEmpty && when.response.hasPrefix("**Dentist appointment** is due"), "\(when.response)")
             let time = try await me.chat("what time is the dentist?")
             #expect(time.response.hasPrefix("**Dentist appointment** is due"), "\(time.response)")
+            for asked in ["when is the dentist due now?", "whens my dentist appointment"] {
+                let reply = try await me.chat(asked)
+                #expect(reply.tool_calls.isEmpty && reply.response.hasPrefix("**Dentist appointment** is due"), "\(asked): \(reply.response)")
+            }
             let open = try await me.chat("is the report done?")
             #expect(open.response.hasPrefix("No, **Finish report** is still to do"), "\(open.response)")
             _ = try await me.post("/api/v1/tasks/\(report.id)/complete", "")

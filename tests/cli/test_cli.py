@@ -103,9 +103,31 @@ def test_logging_in_again_revokes_the_token_it_replaces(server, home):
     assert first != second
     assert server.request("GET", "/api/v1/auth/me", token=first)[0] == 401
     assert server.request("GET", "/api/v1/auth/me", token=second)[0] == 200
+    # The server spelled another way (a trailing slash), or not given (the stored login's): still the one it replaces.
+    slash = run(server, home, "login", "--server", server.url + "/", "--email", "cli@example.com", stdin="correct horse battery\n")
+    assert slash.returncode == 0, slash.stderr
+    third = json.loads(Path(home, ".config", "taskpilot", "config.json").read_text())["token"]
+    assert server.request("GET", "/api/v1/auth/me", token=second)[0] == 401
+    stored = run(server, home, "login", "--email", "cli@example.com", stdin="correct horse battery\n")
+    assert stored.returncode == 0 and server.url in stored.stdout, stored.stdout + stored.stderr
+    assert server.request("GET", "/api/v1/auth/me", token=third)[0] == 401
     # A server address without its scheme is named as such, not as a server that cannot be reached.
     bare = run(server, home, "login", "--server", server.url.removeprefix("http://"), "--email", "cli@example.com", stdin="correct horse battery\n")
     assert bare.returncode == 1 and "http://" in bare.stderr and "cannot reach" not in bare.stderr, bare.stderr
+
+
+def test_text_that_starts_with_a_dash_is_the_title_not_options(server, home):
+    login(server, home)
+    # Read as options, "-x marks the spot" was a group of short flags with -h among them: help, exit 0, no task.
+    added = run(server, home, "add", "-x marks the spot", "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["title"] == "-x marks the spot"
+    bullet = run(server, home, "add", "- buy eggs tomorrow", "--json")
+    assert bullet.returncode == 0 and json.loads(bullet.stdout)["title"] == "buy eggs", bullet.stdout + bullet.stderr
+    unknown = run(server, home, "add", "--colour", "blue")
+    assert unknown.returncode != 0 and "colour" in unknown.stderr, unknown.stderr
+    for task in (json.loads(added.stdout), json.loads(bullet.stdout)):
+        assert run(server, home, "rm", str(task["id"])).returncode == 0
 
 
 def test_a_failed_login_says_to_check_what_was_typed(server, home):
@@ -145,6 +167,8 @@ def test_task_lifecycle(server, home):
     assert run(server, home, "done", task_id).returncode == 0
     assert run(server, home, "list", "--status", "completed", "--json").stdout.count('"Pay the rent"') == 1
     assert run(server, home, "reopen", task_id).returncode == 0
+    again = run(server, home, "reopen", task_id)
+    assert again.returncode == 0 and "already open" in again.stdout, again.stdout
     tags = run(server, home, "tags")
     assert "#home" in tags.stdout
     assert run(server, home, "rm", task_id).returncode == 0
@@ -273,6 +297,12 @@ def test_recurrence_in_words_or_as_an_rrule(server, home):
     yearly = edit(server, home, task_id, "--recurrence", "every 4th thursday of november")
     assert yearly["recurrence"]["text"] == "every year on the fourth Thursday of November", yearly["recurrence"]
     assert yearly["due_at"] == utc(dt.date(2027, 11, 25), dt.time(8))
+    # As an RRULE too: a rule on other days starts on the first of them (26 November 2027 is a Friday).
+    friday = edit(server, home, task_id, "--recurrence", "FREQ=WEEKLY;BYDAY=FR")
+    assert friday["due_at"] == utc(dt.date(2027, 11, 26), dt.time(8)), friday["due_at"]
+    # A due date and a rule given together: the rule's first day from that date (4 June 2027 is a Friday, 7 June a Monday).
+    given = edit(server, home, task_id, "--due", "2027-06-04T10:00", "--recurrence", "every other monday")
+    assert given["due_at"] == utc(dt.date(2027, 6, 7), dt.time(10)), given["due_at"]
 
     bad = run(server, home, "edit", task_id, "--recurrence", "whenever it rains")
     assert bad.returncode == 1 and "--recurrence" in bad.stderr and "every monday" in bad.stderr and "FREQ=" in bad.stderr

@@ -66,6 +66,10 @@ struct Tokens {
     /// The words not understood, with dangling connectors ("on", "at", "by") trimmed from the ends.
     func remainingTitle() -> String {
         var kept = raw.indices.filter { !consumed[$0] }.map { raw[$0] }
+        // A list's bullet pasted with the line ("- buy eggs", "• call mom", "[ ] pay rent") is no part of the title.
+        if kept.count > 1, ["-", "–", "—", "*", "•", "·"].contains(kept[0]) { kept.removeFirst() }
+        if kept.count > 2, kept[0] == "[", kept[1] == "]" { kept.removeFirst(2) }
+        if kept.count > 1, kept[0] == "[]" || kept[0] == "[x]" { kept.removeFirst() }
         let connectors: Set<String> = ["on", "at", "by", "due", "for", "in", "from", "starting", "and", "-", "–", ",", "to", "with"]
         while let last = kept.last, connectors.contains(last.lowercased().trimmingCharacters(in: .punctuationCharacters)) || last == "-" {
             kept.removeLast()
