@@ -556,7 +556,7 @@ public struct OfflineInterpreter: Sendable {
         "new task ",
         "new todo ", "todo: ", "todo ", "to do: ", "to-do: ", "remember to ", "i need to ", "i have to ", "i must ", "i should ", "schedule ",
         "put ", "make a task to ", "make a task ", "note to ", "task: ", "don't forget to ", "don’t forget to ", "dont forget to ",
-        "do not forget to ",
+        "do not forget to ", "don't forget ", "don’t forget ", "dont forget ", "do not forget ",
     ]
 
     /// Words before a title that only ask for it to be noted.

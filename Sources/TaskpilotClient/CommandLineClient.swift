@@ -411,6 +411,8 @@ extension JSONValue {
     public var prettyText: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        guard let data = try? encoder.encode(self) else { return "null" }
+        // Foundation writes an empty array or object over three lines ("[\n\n]"); strings hold no raw line breaks.
+        return String(decoding: data, as: UTF8.self).replacing(/\[\n\s*\n?\s*\]/, with: "[]").replacing(/\{\n\s*\n?\s*\}/, with: "{}")
     }
 }

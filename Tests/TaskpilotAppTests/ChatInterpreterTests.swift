@@ -214,6 +214,8 @@ struct ChatInterpreterTests {
             #expect(Self.changes(bins) == ["add_task"] && bins.response.contains("Put the bins out"), "\(bins.response)")
             let listed = try await me.chat("put oat milk on my shopping list")
             #expect(listed.response.contains("**Oat milk**") && listed.response.contains("#shopping"), "\(listed.response)")
+            let birthday = try await me.chat("dont forget mums birthday friday")
+            #expect(Self.changes(birthday) == ["add_task"] && birthday.response.contains("**Mums birthday**"), "\(birthday.response)")
             let asked = try await me.chat("get my tasks for tomorrow")
             #expect(Self.changes(asked).isEmpty && asked.tool_calls.map(\.name) == ["list_tasks"], "\(asked.response)")
 
