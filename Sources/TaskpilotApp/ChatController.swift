@@ -111,9 +111,11 @@ struct ChatController: Sendable {
         guard fields.errors.isEmpty, let message else { throw TaskpilotError.validationFailed(fields.errors) }
         try await limiter.admit(context.user.id)
         // Times in the reply are written the way the reader's language writes them (a browser says which).
-        let cycle = HourCycle.preferred(acceptLanguage: request.headers[.acceptLanguage])
-        let exchange = try await Timestamp.$hourCycle.withValue(cycle) {
-            try await chat.send(message, conversationID: conversationID, user: context.user, source: .assistant)
+        let language = request.headers[.acceptLanguage]
+        let exchange = try await Timestamp.$hourCycle.withValue(HourCycle.preferred(acceptLanguage: language)) {
+            try await Timestamp.$monthFirst.withValue(HourCycle.monthFirst(acceptLanguage: language)) {
+                try await chat.send(message, conversationID: conversationID, user: context.user, source: .assistant)
+            }
         }
         return ReplyDTO(
             conversation_id: exchange.conversationID.uuidString.lowercased(),

@@ -216,7 +216,26 @@ public enum HourCycle: Sendable, Equatable {
     /// The clock of the language a client prefers most in an `Accept-Language` header ("en-US,en;q=0.9" → 12-hour,
     /// "en-GB" or "de" → 24-hour); 24-hour without one.
     public static func preferred(acceptLanguage header: String?) -> HourCycle {
-        guard let header else { return .twentyFourHour }
+        guard let tag = preferredLanguage(header) else { return .twentyFourHour }
+        switch Locale(identifier: tag).hourCycle {
+        case .oneToTwelve, .zeroToEleven: return .twelveHour
+        default: return .twentyFourHour
+        }
+    }
+
+    /// Whether the language a client prefers most writes the month before the day ("en-US": "Dec 8"; "en-GB", "de":
+    /// "8 Dec"); false without one.
+    public static func monthFirst(acceptLanguage header: String?) -> Bool {
+        guard let tag = preferredLanguage(header),
+            let pattern = DateFormatter.dateFormat(fromTemplate: "MMMd", options: 0, locale: Locale(identifier: tag)),
+            let month = pattern.firstIndex(of: "M"), let day = pattern.firstIndex(of: "d")
+        else { return false }
+        return month < day
+    }
+
+    /// The language tag a client prefers most in an `Accept-Language` header, if it is a well-formed one.
+    static func preferredLanguage(_ header: String?) -> String? {
+        guard let header else { return nil }
         var best: (tag: String, weight: Double)?
         for item in header.split(separator: ",") {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -226,11 +245,8 @@ public enum HourCycle: Sendable, Equatable {
             if weight > 0, weight > (best?.weight ?? 0) { best = (tag, weight) }
         }
         guard let tag = best?.tag, tag.count <= 35, tag.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        else { return .twentyFourHour }
-        switch Locale(identifier: tag).hourCycle {
-        case .oneToTwelve, .zeroToEleven: return .twelveHour
-        default: return .twentyFourHour
-        }
+        else { return nil }
+        return tag
     }
 
     /// "17:00" or "5:00 PM".
@@ -246,6 +262,9 @@ extension Timestamp {
     /// The clock the words of `describe` use: set for the duration of a request by whoever knows the reader's (the
     /// chat from the browser's `Accept-Language`), 24-hour otherwise.
     @TaskLocal public static var hourCycle: HourCycle = .twentyFourHour
+    /// Whether `describe` writes the month before the day ("Tue, Dec 8"), as the reader's language does; set with
+    /// `hourCycle`, day first otherwise ("Tue 8 Dec").
+    @TaskLocal public static var monthFirst = false
 
     /// A due date for people, in their zone: "today 17:00", "tomorrow", "Tue 1 Dec 09:00", "1 Dec 2027" (times as
     /// `hourCycle` writes them: "today 5:00 PM").
@@ -260,10 +279,15 @@ extension Timestamp {
         case -1: return "yesterday" + time
         default:
             let sameYear = parts.year == calendar.component(.year, from: now)
+            let format: Date.FormatString =
+                switch (sameYear, monthFirst) {
+                case (true, false): "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)"
+                case (false, false): "\(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits)"
+                case (true, true): "\(weekday: .abbreviated), \(month: .abbreviated) \(day: .defaultDigits)"
+                case (false, true): "\(month: .abbreviated) \(day: .defaultDigits), \(year: .defaultDigits)"
+                }
             let style = Date.VerbatimFormatStyle(
-                format: sameYear
-                    ? "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated)"
-                    : "\(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits)",
+                format: format,
                 locale: Locale(identifier: "en_US_POSIX"),
                 timeZone: timeZone,
                 calendar: calendar

@@ -1160,18 +1160,22 @@ struct ChatInterpreterTests {
         }
     }
 
-    @Test("a reply writes times the way the browser's language does: 1:05 PM for en-US, 13:05 for en-GB or none")
+    @Test("a reply writes times and dates the way the browser's language does: 1:05 PM and 'Dec 8' for en-US, 13:05 and '8 Dec' for en-GB or none")
     func hourCycleFromAcceptLanguage() async throws {
         try await withAPI(.sqlite) { api in
             let (me, _) = try await api.registered(timezone: "America/New_York")
-            func reply(_ language: String?) async throws -> String {
+            func reply(_ language: String?, _ message: String = "add lunch with Sam tomorrow 1:05pm") async throws -> String {
                 let headers: HTTPFields = language.map { [.acceptLanguage: $0] } ?? [:]
-                let body = #"{"message": "add lunch with Sam tomorrow 1:05pm"}"#
+                let body = "{\"message\": \"\(message)\"}"
                 return try await me.send(.post, "/api/v1/chat", json: body, headers: headers).decode(ChatReplyBody.self).response
             }
             #expect(try await reply("en-US,en;q=0.9").hasSuffix("due tomorrow 1:05 PM."))
             #expect(try await reply("en-GB").hasSuffix("due tomorrow 13:05."))
             #expect(try await reply(nil).hasSuffix("due tomorrow 13:05."))
+            // Another year's day: month first where the language writes it so.
+            #expect(try await reply("en-US", "add dentist 2031-03-08 at 9am").hasSuffix("due Mar 8, 2031 9:00 AM."))
+            #expect(try await reply("en-GB", "add vet 2031-03-08 at 9am").hasSuffix("due 8 Mar 2031 09:00."))
+            #expect(try await reply("de-DE", "add bank 2031-03-08 at 9am").hasSuffix("due 8 Mar 2031 09:00."))
         }
     }
 
