@@ -1653,6 +1653,18 @@ public struct OfflineInterpreter: Sendable {
         }
         let zone = turn.context.user.timeZone
         let parser = QuickAddParser(now: turn.context.now, timeZone: zone)
+        // "the tesco delivery is wednesday not today", "the dentist is actually at 4, not 3": a correction of a task's date.
+        let correcting = [#"^(.+?)\s+is\s+(?:actually\s+|really\s+)?(?:on\s+|at\s+|due\s+)?(.+?),?\s+not\s+(?:on\s+|at\s+)?\S.*$"#]
+        if found == nil, let (reference, said) = Self.captures(lower, text, correcting) {
+            // "at 4" without its "at" is no time: read it with one.
+            for when in [said, "at " + said] {
+                let parsed = parser.parse(when)
+                if parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil {
+                    found = (reference, when)
+                    break
+                }
+            }
+        }
         // "change the standup to 10am": a change to a date or time; to anything else ("to high priority") it is not one.
         if found == nil, let (reference, when) = Self.captures(lower, text, [#"^(?:change|update|switch)\s+(.+?)\s+to\s+(.+)$"#]) {
             let parsed = parser.parse(when)
