@@ -18,21 +18,29 @@ extension OfflineInterpreter {
 
     /// "add the groceries tag to them", "add #a #b to these", "remove the work tag from both": the same message with the
     /// tasks first, as "tag them with groceries" and "untag both work" say it.
-    nonisolated(unsafe) static let tagsLastRewrites: [(Regex<AnyRegexOutput>, String)] = [
-        (#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+"#, "tag $2 with $1"),
-        (#"^add\s+(?:the\s+|a\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+to\s+"#, "tag $2 with $1"),
-        (#"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+"#, "tag $2 with $1"),
-        (#"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+"#, "untag $2 $1"),
-        (#"^(?:remove|delete|drop|take)\s+(?:the\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+(?:off\s+of\s+|off\s+|from\s+)"#, "untag $2 $1"),
-    ].map { pattern, template in (try! Regex(pattern + listedReferences + #"[.!]?$"#).ignoresCase(), template) }
+    nonisolated(unsafe) static let tagsLastRewrites: [(Regex<AnyRegexOutput>, String)] =
+        [
+            (#"^add\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(.+?)\s+to\s+"#, "tag $2 with $1"),
+            (#"^add\s+(?:the\s+|a\s+)?(?!(?:a|an|the)\s)(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+to\s+"#, "tag $2 with $1"),
+            (#"^add\s+(#\S+(?:\s*(?:,|and)?\s*#\S+)*)\s+to\s+"#, "tag $2 with $1"),
+            (#"^remove\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+from\s+"#, "untag $2 $1"),
+            (#"^(?:remove|delete|drop|take)\s+(?:the\s+)?(#?[\p{L}\p{N}_-]+)\s+(?:tag|label)\s+(?:off\s+of\s+|off\s+|from\s+)"#, "untag $2 $1"),
+        ].map { pattern, template in (try! Regex(pattern + listedReferences + #"[.!]?$"#).ignoresCase(), template) }
+        // "add them to my shopping list", "put these on the groceries list": a named list is a tag.
+        + [
+            (
+                try! Regex(#"^(?:add|put)\s+"# + listedReferences + #"\s+(?:to|on|onto)\s+(?:my|the|our)\s+([\p{L}\p{N}_-]+)\s+list[.!]?$"#)
+                    .ignoresCase(), "tag $1 with $2"
+            )
+        ]
 
     /// `text` said with the listed tasks first (see `tagsLastRewrites`); nil when it is not such a message.
     static func tagsLast(_ text: String) -> String? {
         for (regex, template) in tagsLastRewrites {
-            guard let match = text.firstMatch(of: regex), let tags = match.output[1].substring, let tasks = match.output[2].substring else {
+            guard let match = text.firstMatch(of: regex), let first = match.output[1].substring, let second = match.output[2].substring else {
                 continue
             }
-            return template.replacingOccurrences(of: "$1", with: tags).replacingOccurrences(of: "$2", with: tasks)
+            return template.replacingOccurrences(of: "$1", with: first).replacingOccurrences(of: "$2", with: second)
         }
         return nil
     }

@@ -556,7 +556,9 @@ public struct OfflineInterpreter: Sendable {
         "new task ",
         "new todo ", "todo: ", "todo ", "to do: ", "to-do: ", "remember to ", "i need to ", "i have to ", "i must ", "i should ", "schedule ",
         "put ", "make a task to ", "make a task ", "note to ", "task: ", "don't forget to ", "don’t forget to ", "dont forget to ",
-        "do not forget to ", "don't forget ", "don’t forget ", "dont forget ", "do not forget ",
+        "do not forget to ", "don't forget about ", "don’t forget about ", "dont forget about ", "don't forget: ", "don’t forget: ",
+        "dont forget: ", "don't forget ", "don’t forget ", "dont forget ", "do not forget ", "i must not forget ", "i mustn't forget ",
+        "i mustn’t forget ",
     ]
 
     /// Words before a title that only ask for it to be noted.
@@ -903,12 +905,19 @@ public struct OfflineInterpreter: Sendable {
         return lower.distance(from: lower.startIndex, to: start)
     }
 
+    /// "monday's tasks", "friday’s tasks", "mondays tasks": the tasks of that day, said as "monday tasks".
+    static func weekdayPossessivesRemoved(_ text: String) -> String {
+        text.replacingOccurrences(
+            of: #"(?i)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s(?=\s+(?:tasks|todos|things|stuff)\b))"#,
+            with: "$1",
+            options: .regularExpression
+        )
+    }
+
     /// The list_tasks arguments a sentence asks for, and words that describe the selection ("pending tasks due today").
     static func filterArguments(_ lower: String, original: String, zone: TimeZone, now: Date) -> ([String: JSONValue], String) {
-        // "monday's tasks", "friday’s tasks": the tasks of that day (read as "monday tasks").
-        let weekdayPossessive = #"(?i)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s)"#
-        let lower = lower.replacingOccurrences(of: weekdayPossessive, with: "$1", options: .regularExpression)
-        let original = original.replacingOccurrences(of: weekdayPossessive, with: "$1", options: .regularExpression)
+        let lower = Self.weekdayPossessivesRemoved(lower)
+        let original = Self.weekdayPossessivesRemoved(original)
         var arguments: [String: JSONValue] = [:]
         var words: [String] = []
         // "today's tasks", "next week's tasks" are those of the day or the week.
@@ -1088,6 +1097,14 @@ public struct OfflineInterpreter: Sendable {
     // MARK: - Bulk
 
     func bulk(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        // "clear all due dates", "remove all overdue tasks' due dates", "remove tag x from everything", "remove the x tag
+        // from all tasks": a field taken off many tasks, never a delete of them.
+        if Self.clearsFieldOfMany(lower) {
+            return turn.reply(
+                "I can only take that off one task at a time (e.g. “remove the due date from the report”, “remove the x tag "
+                    + "from the report”). Nothing was changed."
+            )
+        }
         // "remove the due date from all overdue tasks" takes something off tasks; it never deletes them.
         if Self.matches(
             lower,
@@ -1197,6 +1214,20 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
+    /// Whether a removal names a field of tasks and many tasks: "clear all due dates", "delete all the dates", "remove
+    /// all overdue tasks' due dates", "clear all tags", "remove tag x from everything", "remove the x tag from all tasks".
+    /// "delete all tasks with tag work" names tasks, not a field.
+    static func clearsFieldOfMany(_ lower: String) -> Bool {
+        let verb = #"^(?:remove|clear|delete|drop|take|erase|wipe|strip|get\s+rid\s+of)\s+"#
+        let fields = #"(?:due\s+dates?|dates|deadlines?|tags?|labels?|priorit(?:y|ies)|reminders?|recurrences?|repetitions?|descriptions?|notes?)\b"#
+        // The field right after the verb and words that only say which ("all", "the", "overdue", "tasks'").
+        let leading = #"(?:(?:all|the|their|my|of|every|each|these|those|overdue|completed|pending|open|tasks['’]|task['’]s|todos['’])\s+)*"#
+        // Or a named tag taken off: "remove the x tag from …".
+        let namedTag = #"(?:the\s+)?#?[\p{L}\p{N}_.-]+\s+(?:tags?|labels?)\s+(?:from|off|on)\b"#
+        guard matches(lower, verb + leading + fields) || matches(lower, verb + namedTag) else { return false }
+        return matches(lower, #"\b(?:all|every|everything|everywhere|tasks|todos|them|these|those)\b"#)
+    }
+
     /// "complete the shopping tasks", "delete both dentist tasks", "list garden tasks": a word before "tasks" that no
     /// filter reads is a tag the user has, or else words to search for; never dropped (that would select every task).
     /// False when it picks tasks by their place or number ("the first two tasks", "these 3 tasks"): the caller asks which.
@@ -1251,7 +1282,7 @@ public struct OfflineInterpreter: Sendable {
         "every", "due", "p1", "other", "current", "existing", "as", "tagged", "untagged", "undated", "unscheduled", "recurring",
         "repeating", "recurrent", "one-off", "non-recurring", "non-repeating", "nonrecurring", "upcoming", "coming", "soon", "week",
         "weekend", "weekend's", "weekends", "month", "month's", "tonight's", "missed", "past", "outstanding", "active", "oldest", "newest",
-        "latest", "most", "recent", "highest", "top-priority",
+        "latest", "most", "recent", "highest", "top-priority", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     ]
 
     /// Words of the sentence around the selection that can stand right before "tasks" ("list tasks", "how many tasks",
@@ -1271,7 +1302,7 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:give|set)\s+(.+?)\s+a\s+(?:due\s+date|deadline)\s+(?:of\s+|on\s+|for\s+)?(.+)$"#,
         ]
         guard let (said, when) = Self.captures(lower, text, patterns) else { return nil }
-        var selection = said
+        var selection = Self.weekdayPossessivesRemoved(said)
         for (possessive, day) in [("today's", "today"), ("today’s", "today"), ("tomorrow's", "tomorrow"), ("tomorrow’s", "tomorrow")] {
             selection = selection.replacingOccurrences(of: possessive, with: day, options: .caseInsensitive)
         }
@@ -1629,6 +1660,8 @@ public struct OfflineInterpreter: Sendable {
         let patterns = [
             #"^(?:change|set|update|move)\s+(?:the\s+|its\s+)?(?:due\s+date|due|date|deadline)\s+(?:to|for)\s+(.+)$"#,
             #"^(?:move|reschedule|postpone|push|defer|shift|delay|snooze|bump)\s+(.+?)\s+(?:to|until|till|for|by)\s+(.+)$"#,
+            // "put the rent off till tuesday", "put it off until monday".
+            #"^put\s+(.+?)\s+off\s+(?:to|until|till|for)\s+(.+)$"#,
             #"^(?:give|set)\s+(.+?)\s+a\s+(?:due\s+date|deadline)\s+(?:of\s+|on\s+|for\s+)?(.+)$"#,
             #"^change\s+the\s+(?:due\s+)?date\s+of\s+(.+?)\s+to\s+(.+)$"#,
             #"^(?:change|set|update|move)\s+(.+?)(?:'s|’s)?\s+(?:due\s+date|deadline|due|date)\s+(?:to|for)\s+(.+)$"#,
@@ -1789,8 +1822,9 @@ public struct OfflineInterpreter: Sendable {
             #"^(?:make|set|mark|change)\s+(.+?)\s+(?:to\s+|as\s+)?(?:a\s+)?"# + level + #"(?:\s+priority)?$"#,
             #"^(.+?)\s+is\s+(?:now\s+)?"# + level + #"(?:\s+priority)?$"#,
             // "it's important", "it's not urgent", "that one is not a priority".
-            #"^(it|this|that|this\s+one|that\s+one)(?:'s|’s|\s+is)\s+(?:now\s+|really\s+|very\s+|super\s+)?"#
-                + #"(not\s+(?:important|urgent|a\s+priority)|not\s+that\s+(?:important|urgent)|urgent|important|high|medium|low|top)(?:\s+priority)?[.!]?$"#,
+            #"^(its|it|this|that|this\s+one|that\s+one)(?:'s|’s|\s+is)?\s+(?:now\s+|really\s+|very\s+|super\s+)?"#
+                + #"(not\s+(?:important|urgent|a\s+priority)|not\s+that\s+(?:important|urgent)|urgent|important|high|medium|low|top)(?:\s+priority)?[.!]*$"#,
+            #"^(it|this|that)\s+((?:isn't|isn’t|is\s+not)\s+(?:that\s+)?(?:important|urgent))[.!]*$"#,
         ]
         let ofFocus = [#"^(?:set|change|make|update)\s+(?:the\s+|its\s+)?priority\s+(?:to\s+|as\s+)?"# + level + "$"]
         let promoting = [#"^(?:prioriti[sz]e)\s+(.+)$"#]
@@ -1801,14 +1835,15 @@ public struct OfflineInterpreter: Sendable {
         let word = match.1.lowercased()
         let priority: TaskPriority =
             switch word {
-            case let said where said.hasPrefix("not "): .low
+            case let said where said.hasPrefix("not ") || said.hasPrefix("isn") || said.hasPrefix("is "): .low
             case "top", "urgent", "p1": .urgent
             case "important", "high", "p2": .high
             case "medium", "normal", "p3": .medium
             case "low": .low
             default: .none
             }
-        return await act(on: match.0, prefer: .pending, turn: &turn) { task, turn in
+        // "its urgent" is "it's urgent" typed without its apostrophe.
+        return await act(on: match.0.lowercased() == "its" ? "it" : match.0, prefer: .pending, turn: &turn) { task, turn in
             switch await turn.run("update_task", ["task_id": .number(Double(task.id)), "priority": .string(priority.rawValue)]) {
             case .success:
                 return turn.reply(

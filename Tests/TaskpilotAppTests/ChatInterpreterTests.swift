@@ -228,6 +228,19 @@ struct ChatInterpreterTests {
             _ = try await me.chat("change it to 9:15", in: standup.conversation_id)
             let early = try #require(try await me.get("/api/v1/tasks?q=standup").decode(TaskListBody.self).items.first)
             #expect(Self.newYorkDue(early)?.hour == 9 && Self.newYorkDue(early)?.minute == 15)
+            let early3 = try await me.chat("add feed the cat 2030-01-04 at 3am")
+            _ = try await me.chat("change it to 9:15", in: early3.conversation_id)
+            let cat = try #require(try await me.get("/api/v1/tasks?q=cat").decode(TaskListBody.self).items.first)
+            #expect(Self.newYorkDue(cat)?.hour == 9 && Self.newYorkDue(cat)?.minute == 15, "\(cat)")
+            let putOff = try await me.chat("put the cat off till 2030-01-05")
+            #expect(Self.changes(putOff) == ["update_task"], "\(putOff.response)")
+            #expect(Self.newYorkDue(try await me.get("/api/v1/tasks/\(cat.id)").decode(TaskBody.self))?.day == 5)
+            let noApostrophe = try await me.chat("Its urgent!", in: early3.conversation_id)
+            #expect(noApostrophe.response.contains("**urgent**"), "\(noApostrophe.response)")
+            let isnt = try await me.chat("it isn't important", in: early3.conversation_id)
+            #expect(isnt.response.contains("**low**"), "\(isnt.response)")
+            let colon = try await me.chat("Dont forget: mums birthday on Friday!")
+            #expect(colon.response.contains("**Mums birthday**"), "\(colon.response)")
             // "X is <when> not <when>" corrects X's date; of no task, it adds nothing.
             _ = try await me.chat("add tesco delivery 2030-01-02 at 8am")
             let corrected = try await me.chat("the tesco delivery is jan 3 2030, not jan 2")
@@ -239,6 +252,32 @@ struct ChatInterpreterTests {
             _ = try await me.chat("change it to 13:00", in: standup.conversation_id)
             let afternoon = try #require(try await me.get("/api/v1/tasks?q=standup").decode(TaskListBody.self).items.first)
             #expect(Self.newYorkDue(afternoon)?.hour == 13)
+        }
+    }
+
+    @Test("clearing a field of many tasks ('clear all due dates', 'remove the x tag from all tasks') is refused, never a delete")
+    func clearingManyIsNoDelete() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered()
+            for index in 0..<5 {
+                _ = try await me.createTask("{\"title\": \"chore \(index)\", \"due_at\": \"2030-01-0\(index + 1)\", \"tags\": [\"x\"]}")
+            }
+            for message in [
+                "clear all due dates", "remove all due dates", "delete all the dates", "remove all overdue tasks' due dates", "clear all tags",
+                "remove tag x from everything", "remove the x tag from all tasks", "clear all priorities",
+            ] {
+                let reply = try await me.chat(message)
+                #expect(Self.changes(reply).isEmpty && reply.response.contains("one task at a time"), "\(message): \(reply.response)")
+                #expect(!reply.response.contains("Reply **yes**"), "\(message)")
+            }
+            #expect(try await me.get("/api/v1/tasks?tags=x").decode(TaskListBody.self).items.count == 5)
+            // A list named after the listed tasks: a tag for each.
+            let id = try await me.chat("list my tasks").conversation_id
+            let shopping = try await me.chat("add them to my shopping list", in: id)
+            #expect(Self.changes(shopping).count == 5, "\(shopping.response)")
+            #expect(try await me.get("/api/v1/tasks?tags=shopping").decode(TaskListBody.self).items.count == 5)
+            let mondays = try await me.chat("Move Mondays tasks to Tuesday.")
+            #expect(Self.changes(mondays).isEmpty && !mondays.response.contains("matching"), "\(mondays.response)")
         }
     }
 

@@ -376,6 +376,12 @@ struct QuickAddParserTests {
         Case(text: "submit report by friday eod", title: "submit report", due: "2026-11-27"),
         Case(text: "renew passport in a fortnight", title: "renew passport", due: "2026-12-07"),
         Case(text: "- buy eggs tomorrow", title: "buy eggs", due: "2026-11-24"),
+        // "cob" is a day's end only after a day; first in the text, a short weekday is a day before a time.
+        Case(text: "buy a cob loaf thursday", title: "buy a cob loaf", due: "2026-11-26"),
+        Case(text: "corn on the cob", title: "corn on the cob"),
+        Case(text: "tue 3pm dentist", title: "dentist", due: "2026-11-24 15:00"),
+        Case(text: "sat 10am call mom", title: "call mom", due: "2026-11-28 10:00"),
+        Case(text: "sat exam prep", title: "sat exam prep"),
         Case(text: "• call mom", title: "call mom"),
         Case(text: "[ ] pay rent", title: "pay rent"),
         Case(text: "-x marks the spot", title: "-x marks the spot"),

@@ -1549,6 +1549,14 @@ def test_time_zones_offered_by_their_current_names_and_searched(driver, server, 
     toast_saying(driver, "Time zone set to Asia/Kolkata")
     assert server.api("GET", "/api/v1/auth/me", token=creds["token"])["timezone"] == "Asia/Kolkata"
     wait(driver, lambda d: d.execute_script("return document.querySelector('#account-zone').textContent") == "Asia/Kolkata")
+    # A city alone names its zone, by its old name too ("Kiev").
+    for city, expected in (("new york", "America/New_York"), ("Kiev", "Europe/Kyiv")):
+        zone = css(driver, "#zone-input")
+        zone.clear()
+        zone.send_keys(city)
+        css(driver, "#profile-save").click()
+        toast_saying(driver, f"Time zone set to {expected.replace('_', ' ')}")
+        assert server.api("GET", "/api/v1/auth/me", token=creds["token"])["timezone"] == expected
     server.api("PATCH", "/api/v1/auth/me", {"timezone": before}, token=creds["token"])
     css(driver, "#settings-dialog [data-close]").click()
     gone(driver, "#settings-dialog")

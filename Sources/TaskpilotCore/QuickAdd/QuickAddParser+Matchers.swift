@@ -841,7 +841,8 @@ extension QuickAddParser {
         return nil
     }
 
-    /// The words of "eod", "cob", "end of day", "end of the day" or "close of business" at `start` (0 if none).
+    /// The words of "eod", "cob", "end of day", "end of the day" or "close of business" at `start` (0 if none), said
+    /// after a day ("thursday cob"; "cob" alone is a word: "corn on the cob", "a cob loaf").
     func endOfDayLength(_ tokens: Tokens, _ start: Int) -> Int {
         if ["eod", "cob", "eob"].contains(tokens.word(start) ?? "") { return 1 }
         if tokens.matches(["end", "of", "day"], at: start) || tokens.matches(["close", "of", "business"], at: start) { return 3 }
@@ -952,10 +953,7 @@ extension QuickAddParser {
                 return (today, used)
             default: return endOfNamedMonth(tokens, start)
             }
-        case "close" where tokens.matches(["close", "of", "business"], at: start):
-            if let (day, more) = relativeDay(tokens, start + 3) { return (day, 3 + more) }
-            return (today, 3)
-        case "eod", "cob", "eob":
+        case "eod":
             // "eod friday", "by eod tomorrow": the end of that day.
             if let (day, used) = relativeDay(tokens, start + 1) { return (day, 1 + used) }
             return (today, 1)
@@ -1019,7 +1017,11 @@ extension QuickAddParser {
             if let day = Self.weekday(word, allowShort: true), tokens.word(start + 1) == "week" {
                 return (nextWeekday(day, includeToday: true).adding(days: 7, calendar), 2)
             }
-            let allowShort = start > 0 && (["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "") || shortDayStands(tokens, start))
+            // First in the text, only with a time after it ("wed 8-9am", "tue 3pm dentist"): "sat" and "sun" are words too.
+            let allowShort =
+                start > 0
+                ? ["on", "by", "due", "before"].contains(tokens.word(start - 1) ?? "") || shortDayStands(tokens, start)
+                : timeFollows(tokens, start)
             if let day = Self.weekday(word, allowShort: allowShort), !word.hasSuffix("s") || word.count <= 6 {
                 return (nextWeekday(day, includeToday: true), 1)
             }
@@ -1032,11 +1034,9 @@ extension QuickAddParser {
     /// word ("enjoy the sun", "study for the sat").
     func shortDayStands(_ tokens: Tokens, _ index: Int) -> Bool {
         let next = index + 1
-        if tokens.word(next) == "at" || tokens.word(next) == "@" {
-            return clock(tokens, next + 1, requireMarker: false) != nil || clockRange(tokens, next) != nil
-        }
-        // "dentist tue 3pm", "tesco delivery wed 8-9am", "call fri from 2 to 3pm".
-        if clock(tokens, next, requireMarker: true) != nil || clockRange(tokens, next) != nil { return true }
+        // "dentist tue 3pm", "tesco delivery wed 8-9am", "call fri from 2 to 3pm", "call Bob fri at 10".
+        if timeFollows(tokens, index) { return true }
+        if tokens.word(next) == "at" || tokens.word(next) == "@" { return false }
         // "call bob tue afternoon", "gym wed morning".
         if let part = tokens.word(next), Self.partOfDay[part] != nil, !["sat", "sun"].contains(tokens.word(index) ?? "") { return true }
         // "wash car sat", "fix bike sun" are days; "enjoy the sun", "study for the sat" are not.
@@ -1051,6 +1051,15 @@ extension QuickAddParser {
             guard let word = tokens.word(position) else { return true }
             return word.hasPrefix("#") || word.hasPrefix("!") || ["p1", "p2", "p3", "p4"].contains(word)
         }
+    }
+
+    /// Whether a time of day or a span follows the word at `index` ("3pm", "at 10", "8-9am", "from 2 to 3pm").
+    func timeFollows(_ tokens: Tokens, _ index: Int) -> Bool {
+        let next = index + 1
+        if tokens.word(next) == "at" || tokens.word(next) == "@" {
+            return clock(tokens, next + 1, requireMarker: false) != nil || clockRange(tokens, next) != nil
+        }
+        return clock(tokens, next, requireMarker: true) != nil || clockRange(tokens, next) != nil
     }
 
     /// The next date on a weekday; today counts only if `includeToday`.

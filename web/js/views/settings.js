@@ -90,6 +90,15 @@ function fillZones() {
   const formerly = new Map(Object.entries(RENAMED).map(([old, current]) => [current, old]));
   const offered = [...new Set([...listed.map(currentName), "UTC", currentName(timeZone())])].sort();
   accepted = new Map([...offered, ...listed, timeZone()].map((zone) => [zone.toLowerCase(), currentName(zone)]));
+  // A city alone ("Paris", "new york", "Kiev") names its zone when only one zone has that city.
+  const byCity = new Map();
+  for (const zone of [...offered, ...listed]) {
+    const city = zone.split("/").pop().toLowerCase();
+    if (!zone.includes("/")) continue;
+    const current = currentName(zone);
+    byCity.set(city, byCity.has(city) && byCity.get(city) !== current ? null : current);
+  }
+  for (const [city, zone] of byCity) if (zone && !accepted.has(city)) accepted.set(city, zone);
   $("#zone-options").replaceChildren(
     ...offered.map((zone) => {
       const words = zone.replace(/_/g, " ");
@@ -98,7 +107,7 @@ function fillZones() {
   );
 }
 
-/** The zone typed ("asia/kolkata", "America/New York"), as its current name; null when it is none of the list. */
+/** The zone typed ("asia/kolkata", "America/New York", "Paris"), as its current name; null when it is none of the list. */
 function zoneOf(text) {
   return accepted.get(text.trim().replace(/\s+/g, "_").toLowerCase()) || null;
 }
