@@ -194,10 +194,14 @@ extension OfflineInterpreter {
         var note = said.trimmingCharacters(in: quotes)
         // The note as typed to its end: the courtesy words and punctuation taken off the message are part of it (a
         // quoted note is the text in its quotes).
+        // Found across the line breaks and runs of spaces the message lost when it was read ("line1\nline2").
+        let spaced = note.split(whereSeparator: \.isWhitespace).map { NSRegularExpression.escapedPattern(for: String($0)) }
+            .joined(separator: #"\s+"#)
         if !note.isEmpty, said.first.map({ !"\"'“‘".contains($0) }) ?? false,
             let start = turn.typed.range(of: note, options: .backwards)?.lowerBound
+                ?? turn.typed.range(of: spaced, options: [.backwards, .regularExpression, .caseInsensitive])?.lowerBound
         {
-            note = String(turn.typed[start...]).trimmingCharacters(in: .whitespaces)
+            note = String(turn.typed[start...]).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard !note.isEmpty else { return turn.reply("What should the note say? For example: “add a note to the report: include Q3”.") }
         return await act(on: reference, prefer: nil, turn: &turn) { task, turn in

@@ -181,9 +181,10 @@ struct ChatInterpreterTests {
             let id = added.conversation_id
             let task = try #require(try await me.get("/api/v1/tasks?q=bread").decode(TaskListBody.self).items.first?.id)
             func body() async throws -> TaskBody { try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self) }
-            let described = try await me.chat("give it a description: get the 2% kind", in: id)
+            let described = try await me.chat("give it a description: get the 2% kind\nfrom the  corner shop", in: id)
             #expect(Self.changes(described) == ["update_task"], "\(described.response)")
-            #expect(try await body().description == "get the 2% kind")
+            // Kept as typed, its line break and spaces too.
+            #expect(try await body().description == "get the 2% kind\nfrom the  corner shop")
             _ = try await me.chat("it's not important", in: id)
             #expect(try await body().priority == "low")
             _ = try await me.chat("it's urgent", in: id)
