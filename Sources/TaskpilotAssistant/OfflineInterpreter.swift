@@ -1397,6 +1397,10 @@ public struct OfflineInterpreter: Sendable {
                 "Which tasks do you mean? Name them by what they share (“make all tasks tagged work high priority”). Nothing was changed."
             )
         }
+        // "make all high priority tasks urgent": the high ones ("high priority" alone selects urgent ones too).
+        if change["priority"] == "urgent", arguments["priority"] == "high,urgent" {
+            arguments["priority"] = "high"
+        }
         let selected = await select(
             arguments,
             description,
@@ -1638,6 +1642,9 @@ public struct OfflineInterpreter: Sendable {
         ]
         if let reference = Self.capture(lower, text, [clearing[0]]) ?? (Self.matches(lower, clearing[1]) ? "it" : nil) {
             return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
+                guard task.dueAt != nil else {
+                    return turn.reply("**\(Self.escape(task.title))** has no due date. Nothing was changed.", focus: [task.id])
+                }
                 var arguments: [String: JSONValue] = ["task_id": .number(Double(task.id)), "due": .null]
                 // A reminder "30 minutes before" means nothing without a due date: it goes with it; one at a set time stays.
                 var fixed: [JSONValue] = []

@@ -293,6 +293,10 @@ struct ChatInterpreterTests {
             #expect(Self.changes(yes).count == 130, "\(yes.response.prefix(300))")
             let page = try await me.get("/api/v1/tasks?tags=bulk&priority=high&limit=500").decode(TaskListBody.self)
             #expect(page.items.count == 130)
+            // "make all high priority tasks urgent" takes the high ones, not those already urgent.
+            for index in 0..<5 { _ = try await me.createTask("{\"title\": \"urgent chore \(index)\", \"priority\": \"urgent\"}") }
+            let urgent = try await me.chat("make all high priority tasks urgent")
+            #expect(urgent.response.contains("**130**"), "\(urgent.response.prefix(200))")
         }
     }
 
@@ -736,6 +740,8 @@ struct ChatInterpreterTests {
 
             let cleared = try await me.chat("clear the due date on it", in: id)
             #expect(cleared.tool_calls.map(\.name) == ["update_task"], "\(cleared.response)")
+            let again = try await me.chat("remove the due date", in: id)
+            #expect(again.tool_calls.isEmpty && again.response.contains("has no due date"), "\(again.response)")
             let task = try await only()
             #expect(
                 task?.title == "Pay the bills" && task?.due_at == nil && task?.reminders.isEmpty == true,

@@ -33,14 +33,16 @@ struct CompatibilityAPITests {
         }
     }
 
-    @Test("toggles sent at once each take the state the one before left: 41 toggles complete the task", arguments: TestBackend.available)
+    @Test("toggles sent at once each take the state the one before left: 21 toggles complete the task", arguments: TestBackend.available)
     func concurrentToggles(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in
             let (me, auth) = try await api.registered()
             let base = "/api/\(auth.user.id)/tasks"
             let task: TaskBody = try await me.post(base, #"{"title": "Toggle me"}"#).decode()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<41 {
+                // Each toggle waits for the one before it (a row lock on PostgreSQL): 41 of them, on a debug build with
+                // every other suite running on two cores, sometimes outwaited the pool's 10 s for a connection.
+                for _ in 0..<21 {
                     group.addTask {
                         let status = try await me.send(.patch, "\(base)/\(task.id)/complete").status
                         #expect(status == .ok)

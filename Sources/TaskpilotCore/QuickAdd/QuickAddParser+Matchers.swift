@@ -1030,8 +1030,8 @@ extension QuickAddParser {
     }
 
     /// Whether an abbreviated weekday after other words is a day without "on": followed by a time or a span ("dentist tue
-    /// 3pm", "call Bob fri at 10", "delivery wed 8-9am", "call bob tue afternoon"), or last but for tags and priority ("gym mon", "report thu #work p1") unless it is also a
-    /// word ("enjoy the sun", "study for the sat").
+    /// 3pm", "call Bob fri at 10", "delivery wed 8-9am", "call bob tue afternoon"), or last but for tags and priority
+    /// ("gym mon", "report thu #work p1") unless it is also a word ("enjoy the sun", "study for the sat").
     func shortDayStands(_ tokens: Tokens, _ index: Int) -> Bool {
         let next = index + 1
         // "dentist tue 3pm", "tesco delivery wed 8-9am", "call fri from 2 to 3pm", "call Bob fri at 10".

@@ -26,8 +26,7 @@ extension QuickAddParser {
     /// was said. Today's weekday said by name ("move it to friday" on a Friday) is next week's when the time kept
     /// has passed. A time said without am/pm (`words` "9:15" or "at 10", not "09:15" or "9pm") is the one of its two
     /// readings nearer the time kept within the day ("change it to 9:15" of a task at 20:00 is 21:15; of one at 10:00
-    /// or at 3:00, 9:15). Nil when
-    /// `parsed` names no date.
+    /// or at 3:00, 9:15). Nil when `parsed` names no date.
     public func movedDue(
         from current: Date?,
         allDay currentAllDay: Bool,
@@ -51,7 +50,7 @@ extension QuickAddParser {
         if onlyTime, !currentAllDay, let words, Self.eitherHalfOfDay(words), let hour = clock.hour, let minute = clock.minute {
             let kept = calendar.dateComponents([.hour, .minute], from: current)
             let keptMinutes = (kept.hour ?? 0) * 60 + (kept.minute ?? 0)
-            // Apart within the day: a task at 3:00 told "9:15" is 9:15, not 21:15 (nearer only across midnight).
+            // Apart within the day, not across midnight: a task at 3:00 told "9:15" is at 9:15, not 21:15.
             func distance(_ hour: Int) -> Int { abs(hour * 60 + minute - keptMinutes) }
             let other = (hour + 12) % 24
             if distance(other) < distance(hour) { clock.hour = other }
