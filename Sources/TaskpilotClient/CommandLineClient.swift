@@ -164,10 +164,25 @@ public struct CommandLineClient: Sendable {
         }.joined(separator: ",")
     }
 
+    /// The first key of `--sort` text that is neither a short name nor an API field ("bogus" in "due,bogus:desc").
+    static func unknownSortKey(_ text: String) -> String? {
+        let known: Set<String> = ["due", "created", "updated", "name", "priority", "title", "due_at", "created_at", "updated_at"]
+        for part in text.split(separator: ",") {
+            var field = (part.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            if field.hasPrefix("-") { field.removeFirst() }
+            if !field.isEmpty, !known.contains(field) { return field }
+        }
+        return nil
+    }
+
     /// Lists tasks as a table (or JSON).
     public func list(_ options: ListOptions, json: Bool) async throws(ClientError) -> String {
         if let sort = options.sort, sort.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: ","))).isEmpty {
             throw ClientError("--sort: give at least one key, e.g. --sort due or --sort priority:desc")
+        }
+        // A key the client does not know is named with the names a person types, not the API's.
+        if let sort = options.sort, let unknown = Self.unknownSortKey(sort) {
+            throw ClientError("--sort: '\(unknown)' is no key; use due, priority, title (or name), created or updated, e.g. --sort due,priority:desc")
         }
         // One look at the account, and only when dates are read or shown.
         let zone = !json || options.dueBefore != nil || options.dueAfter != nil ? await accountTimeZone() : .current

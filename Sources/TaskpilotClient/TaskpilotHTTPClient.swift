@@ -19,6 +19,22 @@ public struct ClientError: Error, CustomStringConvertible, Sendable {
 
 /// The HTTP API as the CLI uses it: JSON in, JSON out, errors turned into sentences.
 public struct TaskpilotHTTPClient: Sendable {
+    /// Why a connection failed, in a few words ("connection refused"), not NIO's description of it.
+    static func reason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let lower = text.lowercased()
+        if lower.contains("connection refused") { return "connection refused" }
+        if lower.contains("timed out") || lower.contains("timeout") { return "no answer in time" }
+        if lower.contains("ssl") || lower.contains("tls") || lower.contains("handshake") {
+            return "the secure connection failed: check http:// or https:// in the address"
+        }
+        if lower.contains("resolve") || lower.contains("nodename") || lower.contains("name or service") || lower.contains("lookup") {
+            return "the host name did not resolve"
+        }
+        if lower.contains("connection reset") { return "the connection was reset" }
+        return text
+    }
+
     public let configuration: ClientConfiguration
     let client: HTTPClient
 
@@ -67,7 +83,7 @@ public struct TaskpilotHTTPClient: Sendable {
             status = Int(response.status.code)
             text = String(buffer: try await response.body.collect(upTo: 32 * 1024 * 1024))
         } catch {
-            throw ClientError("cannot reach the server at \(configuration.serverURL): is `taskpilot serve` running there? (\(error))")
+            throw ClientError("cannot reach the server at \(configuration.serverURL): is `taskpilot serve` running there? (\(Self.reason(error)))")
         }
         let json = text.isEmpty ? JSONValue.null : (JSONValue.parse(text) ?? .string(text))
         guard (200..<300).contains(status) else {

@@ -1502,6 +1502,8 @@ def test_personal_api_tokens(driver, server, creds):
     css(driver, "#token-list [aria-label='Revoke token “laptop CLI”']").click()
     visible(driver, "#confirm-dialog")
     assert "Revoke" in css(driver, "#confirm-title").text and "laptop CLI" in css(driver, "#confirm-text").text
+    # With its prefix: two tokens may share a name.
+    assert secret[:8] in css(driver, "#confirm-text").text, css(driver, "#confirm-text").text
     css(driver, "#confirm-cancel").click()
     gone(driver, "#confirm-dialog")
     assert server.request("GET", "/api/v1/tasks", token=secret)[0] == 200

@@ -53,7 +53,7 @@ export function initSettings({ userChanged }) {
   $("#token-copy").addEventListener("click", copySecret);
   $("#token-list").addEventListener("click", (event) => {
     const button = event.target.closest("[data-revoke]");
-    if (button) revoke(button.dataset.revoke, button.dataset.name);
+    if (button) revoke(button.dataset.revoke, button.dataset.name, button.dataset.prefix);
   });
 }
 
@@ -191,7 +191,7 @@ function tokenRow(token) {
       el("span", { class: "token-title" }, el("strong", { class: "token-name", text: token.name }), el("code", { class: "token-prefix", title: "How the token starts", text: `${token.prefix}…` })),
       el("span", { class: "token-meta", text: details.join(" · ") }),
     ),
-    el("button", { type: "button", class: "btn ghost small danger", "aria-label": `Revoke token “${token.name}”`, dataset: { revoke: token.id, name: token.name }, text: "Revoke" }),
+    el("button", { type: "button", class: "btn ghost small danger", "aria-label": `Revoke token “${token.name}”`, dataset: { revoke: token.id, name: token.name, prefix: token.prefix }, text: "Revoke" }),
   );
 }
 
@@ -256,10 +256,11 @@ async function copySecret() {
   }
 }
 
-async function revoke(id, name) {
+async function revoke(id, name, prefix) {
+  // Two tokens may share a name: the prefix tells them apart.
   const ok = await confirmAction({
     title: "Revoke token?",
-    text: `“${name}” stops working at once: scripts and apps that use it will be refused. This can’t be undone.`,
+    text: `“${name}” (${prefix}…) stops working at once: scripts and apps that use it will be refused. This can’t be undone.`,
     confirm: "Revoke",
   });
   if (!ok) return;
