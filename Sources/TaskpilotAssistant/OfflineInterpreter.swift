@@ -1218,7 +1218,8 @@ public struct OfflineInterpreter: Sendable {
     /// all overdue tasks' due dates", "clear all tags", "remove tag x from everything", "remove the x tag from all tasks".
     /// "delete all tasks with tag work" names tasks, not a field.
     static func clearsFieldOfMany(_ lower: String) -> Bool {
-        let verb = #"^(?:remove|clear|delete|drop|take|erase|wipe|strip|get\s+rid\s+of)\s+"#
+        // Not "take" ("take all notes to the meeting" is a task to add).
+        let verb = #"^(?:remove|clear|delete|drop|erase|wipe|get\s+rid\s+of)\s+"#
         let fields = #"(?:due\s+dates?|dates|deadlines?|tags?|labels?|priorit(?:y|ies)|reminders?|recurrences?|repetitions?|descriptions?|notes?)\b"#
         // The field right after the verb and words that only say which ("all", "the", "overdue", "tasks'").
         let leading = #"(?:(?:all|the|their|my|of|every|each|these|those|overdue|completed|pending|open|tasks['’]|task['’]s|todos['’])\s+)*"#
