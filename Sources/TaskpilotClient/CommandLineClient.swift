@@ -278,7 +278,7 @@ public struct CommandLineClient: Sendable {
             if case .day(let date) = newDue { return (date, true) }
             return (newDue?.date, false)
         }
-        /// The series starts on the first of its days from the due date on ("every monday" of a task due on a Friday).
+        // The series starts on the first of its days from the due date on ("every monday" of a task due on a Friday).
         func start(_ first: Date?, _ anchor: (date: Date?, allDay: Bool)) {
             guard let first, first != anchor.date else { return }
             fields["due_at"] = .string(anchor.allDay ? Timestamp.formatDay(first, timeZone: zone) : Timestamp.format(first))

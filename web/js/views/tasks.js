@@ -162,14 +162,19 @@ function invalidTag() {
 
 /** A tag that cannot be: said in words (see render), nothing asked of the server. */
 function showInvalidTag() {
+  dropLoaded({ loaded: true });
+  state.error = null;
+  render();
+}
+
+/** Stops any load and forgets the rows; `loaded` says whether the empty list is the answer. */
+function dropLoaded({ loaded }) {
   if (state.controller) state.controller.abort();
   state.seq++;
   state.items = [];
   state.nextCursor = null;
+  state.loaded = loaded;
   state.loading = false;
-  state.loaded = true;
-  state.error = null;
-  render();
 }
 
 /** In Today, a banner counts the overdue tasks (they are not due today, but want attention). */
@@ -192,19 +197,14 @@ async function refreshOverdueBanner() {
   }
 }
 
-/** Forgets everything loaded (on log out). */
 /** The view shown: "today", "upcoming", "inbox", a tag's… */
 export function currentView() {
   return state.view;
 }
 
+/** Forgets everything loaded (on log out). */
 export function resetTasks() {
-  if (state.controller) state.controller.abort();
-  state.seq++;
-  state.items = [];
-  state.nextCursor = null;
-  state.loaded = false;
-  state.loading = false;
+  dropLoaded({ loaded: false });
   state.selected.clear();
   state.selecting = false;
   versions.clear();
