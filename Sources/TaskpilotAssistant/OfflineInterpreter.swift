@@ -346,10 +346,17 @@ public struct OfflineInterpreter: Sendable {
             "new chat", "start over", "start again", "new conversation", "start a new chat", "start a new conversation", "clear chat",
             "clear the chat", "reset chat", "reset the chat", "clear this conversation", "forget this conversation",
         ]
-        let bare = lower.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
-        if restart.contains(bare) || restart.contains(where: { bare == "let's " + $0 || bare == $0 + " please" || bare == "please " + $0 }) {
+        // Asked as a question or a wish too: "how do I start a new conversation?", "can we start over please".
+        var asked = lower.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
+        let leads = [
+            "how do i ", "how can i ", "how do we ", "how to ", "can i ", "can we ", "could i ", "could we ", "i want to ", "i'd like to ",
+            "let's ", "lets ", "please ",
+        ]
+        if let lead = leads.first(where: asked.hasPrefix) { asked.removeFirst(lead.count) }
+        if asked.hasSuffix(" please") { asked.removeLast(" please".count) }
+        if restart.contains(asked) {
             return turn.reply(
-                "To start afresh, press **+** (New conversation) at the top of the chat: I then leave this conversation behind, and your tasks stay as they are. (Through the API, send a message without `conversation_id`.)"
+                "To start afresh, press **+** (New conversation) at the top of the chat: I then leave this conversation behind, and your tasks stay as they are. (In the terminal: `taskpilot chat --new`. Through the API, send a message without `conversation_id`.)"
             )
         }
         let asks = ["help", "?", "what can you do", "how does this work", "commands", "what do you do", "how do i use this", "usage"]

@@ -381,7 +381,6 @@ public struct CommandLineClient: Sendable {
         return rows.isEmpty ? "No tags yet." : TerminalOutput().render(header: ["TAG", "TASKS"], rows: rows)
     }
 
-    /// Sends one chat message; returns the reply and the conversation to continue.
     /// One message of `taskpilot chat "…"`: it goes on with the conversation of the last such message when that was
     /// less than `window` ago on the same server ("make it urgent" after "remind me to call mom"), unless `fresh`.
     /// The conversation is remembered in `chat.json` beside the stored login.
@@ -410,11 +409,12 @@ public struct CommandLineClient: Sendable {
         return reply.text
     }
 
+    /// Sends one chat message; returns the reply as terminal text (its Markdown rendered) and the conversation to continue.
     public func chat(_ message: String, conversation: String?) async throws(ClientError) -> (text: String, conversation: String?) {
         var body: [String: JSONValue] = ["message": .string(message)]
         if let conversation { body["conversation_id"] = .string(conversation) }
         let reply = try await api.call("POST", "/api/v1/chat", body: .object(body))
-        var text = reply["response"]?.stringValue ?? ""
+        var text = TerminalOutput().markdown(reply["response"]?.stringValue ?? "")
         let calls = (reply["tool_calls"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         if !calls.isEmpty { text += "\n" + TerminalOutput().paint("(" + calls.joined(separator: ", ") + ")", "2") }
         return (text, reply["conversation_id"]?.stringValue)

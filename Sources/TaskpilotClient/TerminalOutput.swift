@@ -114,6 +114,89 @@ public struct TerminalOutput: Sendable {
         return ([paint(line(header), "1")] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// The assistant's Markdown as terminal text: tables aligned like the other tables, **bold** in bold (plain
+    /// without colour), `code` and backslash escapes as their text, [text](url) as "text (url)", headings in bold.
+    public func markdown(_ text: String) -> String {
+        var output: [String] = []
+        var table: [[String]] = []
+        func endTable() {
+            guard let header = table.first else { return }
+            let rows = table.dropFirst().map { Array(($0 + Array(repeating: "", count: header.count)).prefix(header.count)) }
+            output.append(render(header: header, rows: rows))
+            table = []
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.count > 1, trimmed.hasPrefix("|"), trimmed.hasSuffix("|") {
+                let cells = Self.tableCells(trimmed)
+                // The row under the header: |---|:---:|
+                if !cells.allSatisfy({ !$0.isEmpty && $0.allSatisfy { "-: ".contains($0) } }) { table.append(cells.map(inline)) }
+                continue
+            }
+            endTable()
+            let hashes = trimmed.prefix { $0 == "#" }.count
+            if (1...6).contains(hashes), trimmed.dropFirst(hashes).first == " " {
+                output.append(paint(inline(String(trimmed.dropFirst(hashes + 1))), "1"))
+            } else {
+                output.append(inline(line))
+            }
+        }
+        endTable()
+        return output.joined(separator: "\n")
+    }
+
+    /// The cells of a table row `| a | b \| c |`, split at the bars that are not escaped, escapes kept.
+    static func tableCells(_ row: String) -> [String] {
+        var cells: [String] = []
+        var cell = ""
+        var escaped = false
+        for character in row.dropFirst().dropLast() {
+            if escaped {
+                cell.append(character)
+                escaped = false
+            } else if character == "\\" {
+                cell.append(character)
+                escaped = true
+            } else if character == "|" {
+                cells.append(cell.trimmingCharacters(in: .whitespaces))
+                cell = ""
+            } else {
+                cell.append(character)
+            }
+        }
+        cells.append(cell.trimmingCharacters(in: .whitespaces))
+        return cells
+    }
+
+    /// One line's inline Markdown as terminal text.
+    func inline(_ text: String) -> String {
+        var result = ""
+        var bold = false
+        var rest = Substring(text)
+        while let character = rest.first {
+            if character == "\\", let next = rest.dropFirst().first, next.isASCII, next.isPunctuation || next.isSymbol {
+                result.append(next)
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("**") {
+                bold.toggle()
+                if colour { result += bold ? "\u{1B}[1m" : "\u{1B}[0m" }
+                rest = rest.dropFirst(2)
+            } else if character == "`", let end = rest.dropFirst().firstIndex(of: "`") {
+                result += rest[rest.index(after: rest.startIndex)..<end]
+                rest = rest[rest.index(after: end)...]
+            } else if character == "[", let link = rest.prefixMatch(of: /\[([^\]]*)\]\(([^)\s]+)\)/) {
+                let (label, url) = (inline(String(link.1)), String(link.2))
+                result += label == url ? url : "\(label) (\(url))"
+                rest = rest[link.range.upperBound...]
+            } else {
+                result.append(character)
+                rest = rest.dropFirst()
+            }
+        }
+        if bold && colour { result += "\u{1B}[0m" }
+        return result
+    }
+
     /// How many terminal columns text takes, ANSI colour sequences (ESC [ … m) aside: an emoji or an East Asian wide
     /// or fullwidth character takes two, a combining mark or other zero-width character none, anything else one.
     public static func displayWidth(_ text: String) -> Int {

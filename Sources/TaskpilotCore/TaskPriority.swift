@@ -23,7 +23,7 @@ public enum TaskPriority: String, Sendable, Codable, CaseIterable, Comparable {
 
     /// Reads a priority the way people write it: a name, `p1`–`p4` (Todoist style, p1 is urgent, p2 high, p3 medium, p4 none) or `!high`.
     public init?(parsing text: String) {
-        var value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var value = text.trimmingWhitespace.lowercased()
         if value.hasPrefix("!") { value.removeFirst() }
         switch value {
         case "none", "no", "p4", "0": self = .none

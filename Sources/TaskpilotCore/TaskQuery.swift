@@ -170,7 +170,7 @@ public struct TaskQuery: Sendable, Equatable {
     public static func parseSort(_ text: String) throws(TaskpilotError) -> [TaskSort] {
         var keys: [TaskSort] = []
         for part in text.split(separator: ",") {
-            let pieces = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let pieces = part.split(separator: ":", maxSplits: 1).map { String($0).trimmingWhitespace.lowercased() }
             var name = pieces[0]
             var descending = false
             if name.hasPrefix("-") {
@@ -233,7 +233,7 @@ extension TaskFilter {
             case .failure(let error): throw .invalidParameter(field: "tags", message: error.message)
             }
         }
-        if let text = parameters["q"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+        if let text = parameters["q"]?.trimmingWhitespace, !text.isEmpty {
             guard text.codePointCount <= 200 else { throw .invalidParameter(field: "q", message: "must be at most 200 characters") }
             self.text = text
         }

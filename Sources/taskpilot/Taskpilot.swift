@@ -70,19 +70,11 @@ func runUntilStopped(_ application: some ApplicationProtocol, settings: Settings
 /// Sets up logging once for the process, as the settings say.
 func bootstrapLogging(_ settings: Settings) -> Logger {
     let level = settings.logLevel
-    switch settings.logFormat {
-    case .json:
-        LoggingSystem.bootstrap { label in
-            var handler = JSONLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
-    case .text:
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    let format = settings.logFormat
+    LoggingSystem.bootstrap { label in
+        var handler = StandardErrorLogHandler(label: label, format: format)
+        handler.logLevel = level
+        return handler
     }
     var logger = Logger(label: "taskpilot")
     logger.logLevel = level

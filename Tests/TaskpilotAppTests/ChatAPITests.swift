@@ -154,7 +154,10 @@ struct ChatAPITests {
             }
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.map(\.title) == ["keep"])
             // Asking for a new conversation says how; it is not a task called "New chat", and nothing is cleared.
-            for message in ["new chat", "Start over.", "let's start a new conversation", "clear the chat please"] {
+            for message in [
+                "new chat", "Start over.", "let's start a new conversation", "clear the chat please", "how do I start a new conversation?",
+                "can we start over please",
+            ] {
                 let reply = try await me.chat(message)
                 #expect(reply.tool_calls.isEmpty && reply.response.contains("New conversation"), "\(message): \(reply.response)")
             }

@@ -27,6 +27,39 @@ struct TaskChangesTests {
         try TaskItem.blank(userID: owner, now: now).applying(try parse(json), now: now, timeZone: utc)
     }
 
+    @Test(
+        "tags come out lowercase, without # and spaces, in NFC, each once and sorted, whether typed plain or not",
+        arguments: [
+            (["work"], ["work"]), (["a-b_c.d/e:f+g&h", "x1"], ["a-b_c.d/e:f+g&h", "x1"]), (["Work", "work"], ["work"]),
+            (["  work ", "#home", "##Home"], ["home", "work"]), (["e\u{301}t\u{e9}"], ["\u{e9}t\u{e9}"]),
+            (["\u{c9}T\u{c9}", "\u{e9}t\u{e9}"], ["\u{e9}t\u{e9}"]), (["b", "a", "b"], ["a", "b"]),
+            ([String(repeating: "t", count: 40)], [String(repeating: "t", count: 40)]),
+        ]
+    )
+    func normalizedTags(raw: [String], expected: [String]) throws {
+        #expect(try TaskChanges.normalizeTags(raw).get() == expected)
+    }
+
+    @Test(
+        "a tag of 41 characters, a space inside, an empty tag or a # alone is refused",
+        arguments: [
+            [String(repeating: "t", count: 41)], ["a b"], [""], ["#"], ["   "], ["work!"],
+        ]
+    )
+    func refusedTags(raw: [String]) {
+        #expect(throws: FieldError.self) { try TaskChanges.normalizeTags(raw).get() }
+    }
+
+    @Test(
+        "trimmingWhitespace trims like Foundation's .whitespaces, keeping line breaks",
+        arguments: [
+            "a", " a", "a ", "\ta\t", "\u{a0}a\u{3000}", "a b", "", "  ", "\na\n", "é", "#x",
+        ]
+    )
+    func trimming(text: String) {
+        #expect(text.trimmingWhitespace == text.trimmingCharacters(in: .whitespaces))
+    }
+
     @Test("a full task reads every field")
     func fullTask() throws {
         let task = try create(

@@ -428,6 +428,22 @@ def test_chat_one_message_and_interactive(server, home):
     assert fresh.returncode == 0 and "which task" in fresh.stdout.lower(), fresh.stdout
 
 
+def test_chat_replies_read_as_terminal_text_in_the_terminals_language(server, home):
+    login(server, home)
+    assert run(server, home, "add", "Buy *special* milk | 2 tomorrow").returncode == 0
+    assert run(server, home, "add", "ring the plumber tomorrow 6pm").returncode == 0
+    listed = run(server, home, "chat", "--new", "what's due tomorrow?", env={"LC_ALL": "en_US.UTF-8"})
+    assert listed.returncode == 0, listed.stderr
+    # The assistant's Markdown table is an aligned table; a title's Markdown characters show as typed, unescaped.
+    assert "Buy *special* milk | 2" in listed.stdout and "**" not in listed.stdout, listed.stdout
+    assert "|---" not in listed.stdout and "\\" not in listed.stdout, listed.stdout
+    plumber = next(line for line in listed.stdout.splitlines() if "ring the plumber" in line)
+    assert "6:00 PM" in plumber and not plumber.startswith("|"), listed.stdout
+    # The terminal's locale says how times are written: 24-hour for en_GB.
+    british = run(server, home, "chat", "when is ring the plumber due?", env={"LC_ALL": "en_GB.UTF-8"})
+    assert british.returncode == 0 and "18:00" in british.stdout and "PM" not in british.stdout, british.stdout
+
+
 def test_errors_are_clear_and_non_zero(server, home):
     login(server, home)
     missing = run(server, home, "show", "999999")
