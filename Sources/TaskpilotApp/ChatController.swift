@@ -114,7 +114,9 @@ struct ChatController: Sendable {
         let language = request.headers[.acceptLanguage]
         let exchange = try await Timestamp.$hourCycle.withValue(HourCycle.preferred(acceptLanguage: language)) {
             try await Timestamp.$monthFirst.withValue(HourCycle.monthFirst(acceptLanguage: language)) {
-                try await chat.send(message, conversationID: conversationID, user: context.user, source: .assistant)
+                try await QuickAddParser.$dayFirst.withValue(HourCycle.dayFirst(acceptLanguage: language)) {
+                    try await chat.send(message, conversationID: conversationID, user: context.user, source: .assistant)
+                }
             }
         }
         return ReplyDTO(

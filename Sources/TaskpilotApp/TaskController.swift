@@ -61,7 +61,7 @@ struct TaskController: Sendable {
     func quickAdd(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<TaskDTO> {
         let user = context.user
         let now = Date()
-        let parsed = try await quickAddText(request).map { QuickAddParser(now: now, timeZone: user.timeZone).parse($0) }!
+        let parsed = try await parseQuickAdd(request, now: now, timeZone: user.timeZone)
         var changes = try parsed.changes.validated()
         if parsed.title.isEmpty {
             throw TaskpilotError.invalid("text", "has no words left for a title once the date and options are read; add what the task is")
@@ -81,7 +81,7 @@ struct TaskController: Sendable {
     func quickAddPreview(_ request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
         let user = context.user
         let now = Date()
-        let parsed = try await quickAddText(request).map { QuickAddParser(now: now, timeZone: user.timeZone).parse($0) }!
+        let parsed = try await parseQuickAdd(request, now: now, timeZone: user.timeZone)
         try Self.checkTitleLength(parsed.title)
         var changes = parsed.changes
         changes.title = parsed.title.isEmpty ? "-" : parsed.title
@@ -102,7 +102,15 @@ struct TaskController: Sendable {
         )
     }
 
-    private func quickAddText(_ request: Request) async throws -> String? {
+    /// The quick-add text of the request, parsed; slashed dates day first when the client's language writes so.
+    private func parseQuickAdd(_ request: Request, now: Date, timeZone: TimeZone) async throws -> QuickAddResult {
+        let text = try await quickAddText(request)
+        return QuickAddParser.$dayFirst.withValue(HourCycle.dayFirst(acceptLanguage: request.headers[.acceptLanguage])) {
+            QuickAddParser(now: now, timeZone: timeZone).parse(text)
+        }
+    }
+
+    private func quickAddText(_ request: Request) async throws -> String {
         var fields = JSONFields(try await request.jsonObject(limit: maxBodyBytes))
         fields.refuseUnknown(["text"])
         let raw = fields.string("text")
@@ -112,7 +120,7 @@ struct TaskController: Sendable {
         }
         // As sent, as the document's maxLength counts it (white space around it included).
         if let raw, raw.codePointCount > 1000 { fields.fail("text", "must be at most 1000 characters (got \(raw.codePointCount))") }
-        guard fields.errors.isEmpty else { throw TaskpilotError.validationFailed(fields.errors) }
+        guard fields.errors.isEmpty, let text else { throw TaskpilotError.validationFailed(fields.errors) }
         return text
     }
 

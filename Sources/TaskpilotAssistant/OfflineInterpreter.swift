@@ -226,6 +226,9 @@ public struct OfflineInterpreter: Sendable {
             return ids[0].int64Value
         }
 
+        /// Whether the last reply showed several tasks: a bare "due tomorrow" then asks for a list, it moves no task.
+        var listedLast: Bool { previous?["listed"] == .bool(true) }
+
         /// The ids of the last list shown in the conversation, in its order: what "the second one" counts in.
         var rows: [Int64] { (previous?["rows"]?.arrayValue ?? []).compactMap(\.int64Value) }
 
@@ -235,6 +238,7 @@ public struct OfflineInterpreter: Sendable {
             state["focus"] = previous?["focus"]
             state["rows"] = previous?["rows"]
             state["undo"] = previous?["undo"]
+            state["listed"] = previous?["listed"]
             return state.isEmpty ? nil : .object(state)
         }
 
@@ -279,6 +283,13 @@ public struct OfflineInterpreter: Sendable {
             var state: [String: JSONValue] = [:]
             if let ids { state["focus"] = .array(ids.map { .number(Double($0)) }) } else if let old = previous?["focus"] { state["focus"] = old }
             if let rows { state["rows"] = .array(rows.map { .number(Double($0)) }) } else if let old = previous?["rows"] { state["rows"] = old }
+            // This reply shows several tasks (a list, or a question of which), or says nothing of any task after one
+            // that did: see `listedLast`.
+            if let rows, ids?.count != 1, rows.count != 1 {
+                state["listed"] = .bool(true)
+            } else if ids == nil, rows == nil, let old = previous?["listed"] {
+                state["listed"] = old
+            }
             if let pending { state["pending"] = pending }
             if let question { state["question"] = question }
             // What "undo" takes back: this turn's changes, or else those of the last turn that made any.
@@ -735,6 +746,9 @@ public struct OfflineInterpreter: Sendable {
         let starters = [
             "list", "show", "display", "what", "which", "how many", "do i have", "have i", "any ", "find", "search", "give me", "tasks", "my tasks",
             "get ", "view", "count", "is there", "are there", "anything", "when", "tell me", "am i free", "am i busy", "did i",
+            // "due before friday", "overdue": what is due then (a bare "due friday" of a task just added moves it:
+            // `reschedule` reads it first).
+            "due ", "overdue",
         ]
         guard starters.contains(where: { lower.hasPrefix($0) }) || lower.hasSuffix(" tasks") || lower.hasSuffix(" tasks?") else { return nil }
         // "get my tasks for today" asks for a list; "get milk tomorrow", "get a haircut saturday" are things to do.
@@ -1736,9 +1750,14 @@ public struct OfflineInterpreter: Sendable {
             guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
             found = ("it", when)
         }
-        // "due next friday", "it's due at 5": said of the task in focus, when only a date or time follows (asked, it is a list).
+        // "due next friday", "it's due at 5": said of the task in focus, when only a date or time follows. Asked, said
+        // right after a list of several, or of a span ("due before friday", "due after the 10th"), it is a list.
         if found == nil, turn.focus != nil, !turn.typed.contains("?"),
-            let when = Self.capture(lower, text, [#"^(?:it(?:'s|’s|\s+is)\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#])
+            let when = Self.capture(lower, text, [#"^(?:it(?:'s|’s|\s+is)\s+)?due\s+(?:on\s+|at\s+|by\s+)?(.+)$"#]),
+            !lower.hasPrefix("due ") || !turn.listedLast,
+            !["before", "after", "between", "until", "till", "within", "since", "from"].contains(
+                when.split(separator: " ").first.map(String.init) ?? ""
+            )
         {
             let parsed = parser.parse(when)
             guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }

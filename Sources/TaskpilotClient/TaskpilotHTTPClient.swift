@@ -108,7 +108,7 @@ public struct TaskpilotHTTPClient: Sendable {
     /// The terminal's language as an `Accept-Language` value ("en_US.UTF-8" → "en-US"), from `LC_ALL`, `LC_TIME` or
     /// `LANG` as the C library reads them, so the assistant writes dates and times as the user's locale does ("Tue, Dec
     /// 8, 5:00 PM" for en-US); nil for the C/POSIX locale.
-    static func acceptLanguage(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    public static func acceptLanguage(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         let value = ["LC_ALL", "LC_TIME", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
         let tag = value.prefix { $0 != "." && $0 != "@" }.replacingOccurrences(of: "_", with: "-")
         guard !tag.isEmpty, tag != "C", tag != "POSIX", tag.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else { return nil }

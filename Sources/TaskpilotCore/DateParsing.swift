@@ -225,12 +225,20 @@ public enum HourCycle: Sendable, Equatable {
 
     /// Whether the language a client prefers most writes the month before the day ("en-US": "Dec 8"; "en-GB", "de":
     /// "8 Dec"); false without one.
-    public static func monthFirst(acceptLanguage header: String?) -> Bool {
+    public static func monthFirst(acceptLanguage header: String?) -> Bool { dateOrder(acceptLanguage: header) == .monthFirst }
+
+    /// Whether the language a client prefers most is known to write the day before the month ("en-GB", "de", "fr"),
+    /// so that "3/1" is the 3rd of January; false for "en-US" and without a language.
+    public static func dayFirst(acceptLanguage header: String?) -> Bool { dateOrder(acceptLanguage: header) == .dayFirst }
+
+    private enum DateOrder { case monthFirst, dayFirst }
+
+    private static func dateOrder(acceptLanguage header: String?) -> DateOrder? {
         guard let tag = preferredLanguage(header),
             let pattern = DateFormatter.dateFormat(fromTemplate: "MMMd", options: 0, locale: Locale(identifier: tag)),
             let month = pattern.firstIndex(of: "M"), let day = pattern.firstIndex(of: "d")
-        else { return false }
-        return month < day
+        else { return nil }
+        return month < day ? .monthFirst : .dayFirst
     }
 
     /// The language tag a client prefers most in an `Accept-Language` header, if it is a well-formed one.

@@ -5,9 +5,14 @@ import TaskpilotCore
 
 /// Runs a client call: prints its text, or one line on standard error and exit code 1.
 func runClient(_ body: (CommandLineClient) async throws(ClientError) -> String) async throws {
-    do {
-        print(try await body(CommandLineClient()))
-    } catch {
+    // Dates typed with slashes are read in the order the terminal's locale writes them, as the server reads them.
+    let dayFirst = HourCycle.dayFirst(acceptLanguage: TaskpilotHTTPClient.acceptLanguage())
+    let outcome = await QuickAddParser.$dayFirst.withValue(dayFirst) { () async -> Result<String, ClientError> in
+        do throws(ClientError) { return .success(try await body(CommandLineClient())) } catch { return .failure(error) }
+    }
+    switch outcome {
+    case .success(let text): print(text)
+    case .failure(let error):
         FileHandle.standardError.write(Data("taskpilot: \(error.description)\n".utf8))
         throw ExitCode(1)
     }

@@ -2103,4 +2103,51 @@ struct ChatInterpreterTests {
             #expect(try await me.get("/api/v1/tasks?status=all").decode(TaskListBody.self).items.count == 1)
         }
     }
+
+    @Test("a bare 'due …' after a list of several, or of a span ('due before friday'), lists; said of a task just added, moves it")
+    func dueAfterAList() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let gifts = try await me.chat("add buy gifts in 20 days")
+            let id = gifts.conversation_id
+            _ = try await me.chat("add pay rent in 10 days", in: id)
+            func dues() async throws -> [String?] { try await me.get("/api/v1/tasks?sort=title").decode(TaskListBody.self).items.map(\.due_at) }
+            let before = try await dues()
+            let span = try await me.chat("due before friday", in: id)
+            #expect(Self.changes(span).isEmpty && span.tool_calls.map(\.name) == ["list_tasks"], "\(span.response)")
+            _ = try await me.chat("what's due this month", in: id)
+            let listed = try await me.chat("due tomorrow", in: id)
+            #expect(Self.changes(listed).isEmpty, "\(listed.response)")
+            let puzzled = try await me.chat("hmm", in: id)
+            let still = try await me.chat("due in 3 days", in: id)
+            #expect(Self.changes(still).isEmpty, "after \(puzzled.response): \(still.response)")
+            #expect(try await dues() == before)
+
+            _ = try await me.chat("add call bob tomorrow", in: id)
+            let moved = try await me.chat("due friday 3pm", in: id)
+            #expect(Self.changes(moved) == ["update_task"] && moved.response.contains("Call bob"), "\(moved.response)")
+        }
+    }
+
+    @Test("slashed dates in chat and quick add are day first for a client whose language writes so")
+    func dayFirstForTheClientsLanguage() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            func chat(_ message: String, language: String) async throws -> ChatReplyBody {
+                let body = String(decoding: try JSONSerialization.data(withJSONObject: ["message": message]), as: UTF8.self)
+                return try await me.send(.post, "/api/v1/chat", json: body, headers: [.acceptLanguage: language]).decode(ChatReplyBody.self)
+            }
+            let british = try await chat("get haircut on 3/1", language: "en-GB,en;q=0.8")
+            #expect(british.response.contains("3 Jan"), "\(british.response)")
+            let american = try await chat("get flowers on 3/1", language: "en-US")
+            #expect(american.response.contains("Mar 1"), "\(american.response)")
+            let quick = try await me.send(
+                .post,
+                "/api/v1/tasks/quick/preview",
+                json: #"{"text": "dentist 4/2"}"#,
+                headers: [.acceptLanguage: "de-DE"]
+            )
+            #expect(try quick.decode(TaskBody.self).due_at?.contains("-02-04") == true, "\(quick.text)")
+        }
+    }
 }

@@ -37,6 +37,10 @@ struct QuickAddParserTests {
         Case(text: "school run tomorrow at quarter past 3", title: "school run", due: "2026-11-24 15:15"),
         Case(text: "train tomorrow at twenty to 8 am", title: "train", due: "2026-11-24 07:40"),
         Case(text: "leave tomorrow morning at quarter to 8", title: "leave", due: "2026-11-24 07:45"),
+        Case(text: "pick up laundry quarter to 8 tomorrow", title: "pick up laundry", due: "2026-11-24 07:45"),
+        Case(text: "bus twenty to 8 tomorrow", title: "bus", due: "2026-11-24 07:40"),
+        Case(text: "dinner quarter to 7 tomorrow", title: "dinner", due: "2026-11-24 18:45"),
+        Case(text: "lunch at quarter to 1 tomorrow", title: "lunch", due: "2026-11-24 12:45"),
         Case(text: "call mum at 5 past 6 tomorrow", title: "call mum", due: "2026-11-24 18:05"),
         Case(text: "pick up the kids at 3 o'clock tomorrow", title: "pick up the kids", due: "2026-11-24 15:00"),
         Case(text: "meeting tomorrow 10 to 12", title: "meeting 10 to 12", due: "2026-11-24"),
@@ -370,6 +374,12 @@ struct QuickAddParserTests {
         Case(text: "submit my weekly report friday", title: "submit my weekly report", due: "2026-11-27"),
         Case(text: "submit the report weekly on friday", title: "submit the report", due: "2026-11-27", rrule: "FREQ=WEEKLY;BYDAY=FR"),
         Case(text: "a weekly review on fridays at 4pm", title: "a review", due: "2026-11-27 16:00", rrule: "FREQ=WEEKLY;BYDAY=FR"),
+        // Before the thing it describes, a schedule word is part of the title, and the task is done once.
+        Case(text: "finish quarterly report by friday 5pm", title: "finish quarterly report", due: "2026-11-27 17:00"),
+        Case(text: "send weekly update to the team tomorrow", title: "send weekly update to the team", due: "2026-11-24"),
+        Case(text: "prepare monthly newsletter by friday", title: "prepare monthly newsletter", due: "2026-11-27"),
+        Case(text: "write daily log", title: "write daily log"),
+        Case(text: "call mom weekly tomorrow", title: "call mom", due: "2026-11-24", rrule: "FREQ=WEEKLY"),
         Case(text: "call Sam later today", title: "call Sam", due: "2026-11-23"),
         Case(text: "send invoice first thing tomorrow", title: "send invoice", due: "2026-11-24 09:00"),
         Case(text: "submit form by eod friday", title: "submit form", due: "2026-11-27"),
@@ -532,7 +542,28 @@ struct QuickAddParserTests {
         Case(text: "pay estimated taxes quarterly", title: "pay estimated taxes", due: "2026-11-23", rrule: "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=23"),
         Case(text: "water the lawn every fortnight", title: "water the lawn", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=2"),
         Case(text: "Quarterly review", title: "Quarterly review"),
+        // A day of the month that is today's is today, as "nov 23" is.
+        Case(text: "pay gas bill on the 23rd", title: "pay gas bill", due: "2026-11-23"),
+        Case(text: "pay gas bill on the 22nd", title: "pay gas bill", due: "2026-12-22"),
     ]
+
+    @Test("slashed dates are day first where the reader's language writes so, unless only the other order is a date")
+    func dayFirstDates() {
+        let paris = zone("Europe/Paris")
+        func due(_ text: String, dayFirst: Bool) -> String? {
+            QuickAddParser.$dayFirst.withValue(dayFirst) {
+                let result = QuickAddParser(now: Self.now, timeZone: paris).parse(text)
+                return result.dueAt.map { result.allDay ? String(wallClock($0, paris).prefix(10)) : wallClock($0, paris) }
+            }
+        }
+        #expect(due("dentist on 3/1 at 2pm", dayFirst: true) == "2027-01-03 14:00")
+        #expect(due("dentist on 3/1 at 2pm", dayFirst: false) == "2027-03-01 14:00")
+        #expect(due("haircut on 10/12", dayFirst: true) == "2026-12-10")
+        #expect(due("party on 12/25", dayFirst: true) == "2026-12-25")
+        #expect(due("party on 25/12", dayFirst: false) == "2026-12-25")
+        #expect(HourCycle.dayFirst(acceptLanguage: "en-GB,en;q=0.9") && HourCycle.dayFirst(acceptLanguage: "de-DE"))
+        #expect(!HourCycle.dayFirst(acceptLanguage: "en-US") && !HourCycle.dayFirst(acceptLanguage: nil))
+    }
 
     @Test("phrases people type", arguments: cases)
     func phrases(_ example: Case) {

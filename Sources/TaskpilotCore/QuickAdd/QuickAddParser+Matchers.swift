@@ -316,6 +316,7 @@ extension QuickAddParser {
             ]
             if adverbs.contains(word), index > 0,
                 ["the", "my", "our", "your", "his", "her", "their", "this", "next", "last"].contains(tokens.words[index - 1])
+                    || !["a", "an"].contains(tokens.words[index - 1]) && Self.describesNext(tokens, index)
             {
                 return nil
             }
@@ -1098,14 +1099,14 @@ extension QuickAddParser {
         }
         // "the 3rd of January": as "3rd of January".
         if word == "the", tokens.word(start + 2) == "of", let (day, used) = explicitDay(tokens, start + 1) { return (day, used + 1) }
-        // "the 15th": the next 15th.
+        // "the 15th": the next 15th, today on the 15th (as "dec 15" is).
         if word == "the", let day = Self.ordinal(tokens.word(start + 1)), tokens.word(start + 1).map({ Int($0) == nil }) == true,
             tokens.word(start + 2) != "of", Self.weekday(tokens.word(start + 2), allowShort: true) == nil
         {
             var candidate = today
             for _ in 0..<3 {
                 let length = RecurrenceRule.daysInMonth(year: candidate.year, month: candidate.month, calendar: calendar)
-                if day <= length, candidate.month != today.month || day > today.day {
+                if day <= length, candidate.month != today.month || day >= today.day {
                     return (Day(year: candidate.year, month: candidate.month, day: day), 2)
                 }
                 candidate = Day(year: candidate.year, month: candidate.month, day: 1).adding(months: 1, calendar)
@@ -1114,12 +1115,14 @@ extension QuickAddParser {
         return nil
     }
 
-    /// "12/25", "12/25/2026", "12/25/26": month first, as written in the US (the order the examples use; the user's
-    /// locale is not known), unless the first number cannot be a month ("25/12", "31/01/2027": day first). Without a
-    /// year, the next such date.
+    /// "12/25", "12/25/2026", "12/25/26": month first, as written in the US, or day first when the reader's language
+    /// writes the day first (`dayFirst`: "3/1" is the 3rd of January in en-GB), unless the first reading cannot be a
+    /// date ("25/12", "31/01/2027" are day first, "12/25" month first, whatever the language). Without a year, the
+    /// next such date.
     func numericDay(_ word: String) -> Day? {
         guard var (month, day, year, _) = Self.dateNumbers(word, separator: "/") else { return nil }
-        // "31/01/2027" can only be day first: a first number past 12 is no month.
+        if Self.dayFirst { (month, day) = (day, month) }
+        // "31/01/2027" can only be day first, "12/25" only month first: a number past 12 is no month.
         if month > 12, (1...12).contains(day) { (month, day) = (day, month) }
         guard (1...12).contains(month) else { return nil }
         return resolve(month: month, day: day, year: year)
@@ -1152,6 +1155,21 @@ extension QuickAddParser {
     }
 
     /// Words after which a number written as a date is one.
+    /// Whether the word after a schedule word ("weekly", "quarterly") is a thing it describes: "finish quarterly
+    /// report by friday", "send weekly update to the team tomorrow" are done once, while "water the plants weekly",
+    /// "pay rent monthly on the 1st" and "call mom weekly tomorrow" repeat ("a weekly review" is one that repeats:
+    /// the caller asks this only after other words). A plain word that says nothing of when.
+    static func describesNext(_ tokens: Tokens, _ index: Int) -> Bool {
+        guard let next = tokens.word(index + 1), !tokens.isConsumed(index + 1), next.allSatisfy(\.isLetter) else { return false }
+        let when: Set<String> = [
+            "at", "in", "every", "each", "and", "or", "for", "except", "excluding", "but", "not", "tomorrow", "today", "tonight", "this",
+            "next", "the", "around", "about", "between", "during", "throughout", "noon", "midnight", "midday", "weekdays", "weekends",
+            "forever", "indefinitely",
+        ]
+        return !when.contains(next) && !dateLeads.contains(next) && months[next] == nil && Weekday(parsing: next) == nil
+            && numberWords[next] == nil && partOfDay[next] == nil && dayOrdinals[next] == nil
+    }
+
     static let dateLeads: Set<String> = ["on", "due", "by", "until", "till", "before", "from", "starting", "after"]
 
     /// Whether a numeric date at `index` is meant as one: after "on", "due", "by", "until", … (or a command's first
@@ -1363,8 +1381,10 @@ extension QuickAddParser {
                 used += 1
                 return (Clock(hour: hour % 12 + (next.hasPrefix("p") ? 12 : 0), minute: minute), used)
             }
-            // As a bare number: "half 5" is 17:30, "quarter past 9" 9:15.
-            return (Clock(hour: (1...7).contains(hour) ? hour + 12 : hour % 24, minute: minute), used)
+            // As a bare number: "half 5" is 17:30, "quarter past 9" 9:15; the hour said decides, so "quarter to 8"
+            // (7:45) is in the morning like "8", and "quarter to 7" in the evening like "7".
+            let said = minute > 30 ? hour % 12 + 1 : hour
+            return (Clock(hour: (1...7).contains(said) ? hour % 12 + 12 : hour % 24, minute: minute), used)
         }
         // "19h30", "17h", "at 9h": the 24-hour clock as French and others write it ("5h" alone is a duration).
         if let h = word.firstIndex(of: "h"), h != word.startIndex, let hour = Int(word[..<h]), (0...23).contains(hour), word[..<h].count <= 2 {

@@ -83,6 +83,11 @@ public struct QuickAddParser: Sendable {
         var tags: [String] = []
     }
 
+    /// Whether dates written with slashes are read day first ("3/1" the 3rd of January), as the reader's language
+    /// writes them: set for a request by whoever knows it (`HourCycle.dayFirst(acceptLanguage:)`); month first
+    /// otherwise, as in the US.
+    @TaskLocal public static var dayFirst = false
+
     /// Words that, first in the text, name the thing rather than schedule it.
     static let titleLeadWords: Set<String> = [
         "hourly", "daily", "weekly", "monthly", "yearly", "annually", "weekend", "midnight", "noon", "midday", "weekdays", "biweekly", "bi-weekly",
