@@ -47,6 +47,10 @@ struct MCPController: Sendable {
                 message: "Invalid Request: the body is over \(maxBodyBytes) bytes; send less at once",
                 status: .contentTooLarge
             )
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return Self.rpcError(id: nil, code: -32700, message: "Parse error: " + Request.cutShort, status: .badRequest)
         }
         if let refusal = Self.invalidToolCall(Data(buffer.readableBytesView)) { return refusal }
         var headers: [String: String] = [:]

@@ -14,14 +14,23 @@ extension Request {
             buffer = try await body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw TaskpilotError.payloadTooLarge(limit: limit)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw TaskpilotError.invalidJSON(Self.cutShort)
         }
         return try JSONValue.parseObject(Data(buffer.readableBytesView))
     }
 
-    /// The query parameters as a dictionary (the last value of a repeated name wins).
+    /// Why a body that stopped arriving (fewer bytes than its Content-Length, a broken chunk) is refused: a client's
+    /// fault, answered 400 and not logged as the server's.
+    static let cutShort = "the request body ended before all of it arrived (fewer bytes than Content-Length, or a broken chunk); send it again whole"
+
+    /// The query parameters as a dictionary (the last value of a repeated name wins); pairs without a name
+    /// (`?&limit=1`, `?a=1&&b=2`) are left out.
     var queryParameters: [String: String] {
         var parameters: [String: String] = [:]
-        for (key, value) in uri.queryParameters { parameters[String(key)] = String(value) }
+        for (key, value) in uri.queryParameters where !key.isEmpty { parameters[String(key)] = String(value) }
         return parameters
     }
 
@@ -29,12 +38,10 @@ extension Request {
     /// (`?priority=high&priority=urgent`; lists are one value, comma-separated).
     func listParameters() throws -> [String: String] {
         var parameters: [String: String] = [:]
-        for (key, value) in uri.queryParameters {
+        for (key, value) in uri.queryParameters where !key.isEmpty {
             guard parameters.updateValue(String(value), forKey: String(key)) == nil else {
-                throw TaskpilotError.invalidParameter(
-                    field: String(key),
-                    message: "is given more than once; give it once (a list is comma-separated: priority=high,urgent)"
-                )
+                let list = TaskFilter.listNames.contains(String(key)) ? " (a list is comma-separated: \(key)=a,b)" : ""
+                throw TaskpilotError.invalidParameter(field: String(key), message: "is given more than once; give it once" + list)
             }
         }
         return parameters

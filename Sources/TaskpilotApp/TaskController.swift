@@ -211,6 +211,9 @@ struct TaskController: Sendable {
                         )
                     }
                 }
+                // A blank selection would act on every task.
+                for key in TaskFilter.blankSelections(parameters) { fields.fail("filter.\(key)", TaskFilter.blankSelectionMessage(parameter: true)) }
+                if object.values.allSatisfy({ $0 == .null }) { fields.fail("filter", TaskFilter.blankSelectionMessage(parameter: false)) }
                 do {
                     filter = try TaskFilter(parameters: parameters, timeZone: user.timeZone)
                 } catch {

@@ -129,7 +129,9 @@ public enum TaskTools {
         return id
     }
 
-    static func filter(_ arguments: [String: JSONValue], context: ToolContext, defaultStatus: String?) throws -> TaskQuery {
+    /// The query of a tool's filter arguments; `bulk` refuses a selection that names no tasks, or one with a blank
+    /// parameter (`TaskFilter.blankSelections`): either would act on every task.
+    static func filter(_ arguments: [String: JSONValue], context: ToolContext, defaultStatus: String?, bulk: Bool = false) throws -> TaskQuery {
         var parameters: [String: String] = [:]
         for (key, value) in arguments {
             let name = key == "query" ? "q" : key
@@ -145,6 +147,12 @@ public enum TaskTools {
         if parameters["status"] == nil, let defaultStatus { parameters["status"] = defaultStatus }
         parameters["action"] = nil
         parameters["confirm"] = nil
+        if bulk {
+            if let key = TaskFilter.blankSelections(parameters).first {
+                throw ToolError("Invalid argument filter.\(key == "q" ? "query" : key): " + TaskFilter.blankSelectionMessage(parameter: true) + ".")
+            }
+            if parameters.isEmpty { throw ToolError("Invalid argument filter: it " + TaskFilter.blankSelectionMessage(parameter: false) + ".") }
+        }
         do {
             return try TaskQuery(parameters: parameters, timeZone: context.user.timeZone)
         } catch .invalidParameter(field: "q", message: let message) {
@@ -335,7 +343,12 @@ public enum TaskTools {
             )
         }
         let filterArguments = arguments["filter"]?.objectValue ?? [:]
-        var query = try filter(filterArguments, context: context, defaultStatus: nil)
+        var query =
+            if arguments["filter"]?.objectValue != nil, arguments["ids"] == nil || arguments["ids"] == .null {
+                try filter(filterArguments, context: context, defaultStatus: nil, bulk: true)
+            } else {
+                try filter(filterArguments, context: context, defaultStatus: nil)
+            }
         if let value = arguments["ids"] {
             let items = value.arrayValue ?? []
             let ids = items.compactMap(\.int64Value).filter { $0 > 0 }

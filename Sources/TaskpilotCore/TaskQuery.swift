@@ -245,6 +245,20 @@ extension TaskFilter {
         repeating = try Self.flag(parameters, "repeating")
     }
 
+    /// The parameters of a bulk action's selection that select nothing as written ("", "  ", ",", an empty list): a
+    /// list reads them as absent, so a bulk action refuses them, or `"tags": ""` would act on every task.
+    public static func blankSelections(_ parameters: [String: String]) -> [String] {
+        parameters.filter { $0.value.split(separator: ",").allSatisfy { $0.allSatisfy(\.isWhitespace) } }.keys.sorted()
+    }
+
+    /// What a bulk action says of a blank parameter of its selection (`blankSelections`), or of a selection that names
+    /// no parameter at all (`parameter` false).
+    public static func blankSelectionMessage(parameter: Bool) -> String {
+        let every = "{\"status\": \"all\"} selects every task"
+        guard parameter else { return "names no tasks: give at least one parameter, e.g. {\"status\": \"completed\"} (\(every))" }
+        return "is empty, which would select every task: give a value or leave it out (\(every))"
+    }
+
     /// A true-or-false query parameter (`true`/`false`, `1`/`0`, `yes`/`no`, any case); nil when absent.
     public static func flag(_ parameters: [String: String], _ key: String) throws(TaskpilotError) -> Bool? {
         guard let text = parameters[key]?.lowercased() else { return nil }

@@ -244,6 +244,11 @@ struct TaskAPITests {
                 #"{"action": "delete", "ids": [0]}"#, #"{"action": "delete", "ids": [1.5]}"#, #"{"action": "delete", "ids": [1e30]}"#,
                 #"{"action": "delete", "filter": {"tags": 2.5}}"#, #"{"action": "delete", "filter": {"tags": [1]}}"#,
                 #"{"action": "delete", "filter": {"overdue": 1}}"#, #"{"action": "delete", "filter": {"q": true}}"#,
+                // A blank selection would be every task.
+                #"{"action": "delete", "filter": {}}"#, #"{"action": "delete", "filter": {"tags": null}}"#,
+                #"{"action": "delete", "filter": {"tags": [""]}}"#, #"{"action": "delete", "filter": {"tags": ""}}"#,
+                #"{"action": "delete", "filter": {"tags": ","}}"#, #"{"action": "delete", "filter": {"priority": []}}"#,
+                #"{"action": "delete", "filter": {"q": "   "}}"#, #"{"action": "delete", "filter": {"status": ""}}"#,
             ] {
                 let response = try await me.post("/api/v1/tasks/bulk", body)
                 #expect(response.status == .unprocessableContent, "\(body): \(response.text)")
@@ -273,7 +278,7 @@ struct TaskAPITests {
                 #expect(response.status == .notFound, "\(method) \(path)")
             }
             #expect(try await mallory.post("/api/v1/tasks/bulk", #"{"action": "delete", "ids": [\#(task.id)]}"#).text == #"{"affected":0}"#)
-            #expect(try await mallory.post("/api/v1/tasks/bulk", #"{"action": "complete", "filter": {}}"#).text == #"{"affected":0}"#)
+            #expect(try await mallory.post("/api/v1/tasks/bulk", #"{"action": "complete", "filter": {"status": "all"}}"#).text == #"{"affected":0}"#)
             #expect(try await mallory.get("/api/v1/tasks?q=secret").decode(TaskListBody.self).items.isEmpty)
             #expect(try await mallory.get("/api/v1/tags").text == "[]")
             let intact: TaskBody = try await alice.get("/api/v1/tasks/\(task.id)").decode()
@@ -391,6 +396,7 @@ struct TaskAPITests {
                 ("/api/v1/tasks?sort_by=title", "sort_by", "did you mean sort?"),
                 // A name given twice: one value would silently win.
                 ("/api/v1/tasks?priority=high&priority=urgent", "priority", "comma-separated"),
+                ("/api/v1/tasks?q=a&q=b", "q", "given more than once; give it once"),
             ] {
                 let response = try await me.get(path)
                 #expect(response.status == .badRequest, "\(path): \(response.text)")
@@ -398,6 +404,10 @@ struct TaskAPITests {
                 #expect(response.error?.message.contains(hint) == true, "\(path): \(response.text)")
             }
             #expect(try await me.get("/api/v1/tasks?_=1733300000&tag=x").status == .ok)
+            #expect(!(try await me.get("/api/v1/tasks?q=a&q=b").text.contains("comma-separated")))
+            // A pair without a name (a stray "&") says nothing: it is left out.
+            #expect(try await me.get("/api/v1/tasks?&limit=1").status == .ok)
+            #expect(try await me.get("/api/v1/tasks?limit=1&&status=all").status == .ok)
             // Quick add without its field still says which one it needs.
             let quick = try await me.post("/api/v1/tasks/quick", #"{"title": "call mom"}"#)
             #expect(quick.error?.details?.contains { $0.field == "text" } == true, "\(quick.text)")

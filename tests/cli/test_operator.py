@@ -268,3 +268,36 @@ def test_json_logs_are_one_object_per_line_with_the_request_id():
     assert len(logged) == 1, lines
     assert logged[0]["status"] == "401" and logged[0]["path"] == "/api/v1/tasks" and logged[0]["level"] == "info"
     assert logged[0]["ts"].endswith("Z")
+
+
+def test_a_body_cut_short_is_the_clients_error_not_the_servers():
+    """A body that stops before its Content-Length (a client that gave up, a broken proxy) answers 400, on the API and
+    on MCP, and is logged as such: the server did nothing wrong."""
+    import socket
+
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        process = serve(folder, port, TASKPILOT_LOG_FORMAT="json", TASKPILOT_LOG_LEVEL="info")
+        status, auth = call(f"http://127.0.0.1:{port}", "/api/v1/auth/register",
+                            {"email": "cut@example.com", "password": "correct horse battery"})
+        assert status == 201, auth
+
+        def cut(path: str, extra: str = "") -> str:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+                connection.sendall((f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {auth['token']}\r\n"
+                                    f"Content-Type: application/json\r\n{extra}Content-Length: 100\r\n\r\n" + '{"title":').encode())
+                connection.shutdown(socket.SHUT_WR)
+                answer = b""
+                while chunk := connection.recv(4096):
+                    answer += chunk
+            return answer.decode(errors="replace")
+
+        task = cut("/api/v1/tasks")
+        assert task.startswith("HTTP/1.1 400") and "invalid_json" in task and "ended before" in task, task
+        mcp = cut("/mcp", "Accept: application/json, text/event-stream\r\n")
+        assert mcp.startswith("HTTP/1.1 400") and "-32700" in mcp, mcp
+        status, listed = call(f"http://127.0.0.1:{port}", "/api/v1/tasks", token=auth["token"])
+        assert status == 200 and listed["items"] == []
+        assert stop(process) == 0
+        lines = [json.loads(line) for line in process.stderr.read().splitlines() if line.strip()]
+    assert not [line for line in lines if line["level"] == "error"], lines

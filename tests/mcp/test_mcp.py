@@ -95,6 +95,11 @@ async def exercise_every_tool(session: ClientSession, server: Server, other_toke
     # Which tasks must be said: a bulk action without filter or ids would act on every task.
     unsaid = await session.call_tool("bulk_tasks", {"action": "delete"})
     assert unsaid.is_error and "filter" in unsaid.content[0].text
+    # So would an empty filter, or one whose values are blank; nothing is completed.
+    for blank in [{}, {"tags": [""]}, {"query": "  "}, {"priority": []}, {"status": ""}]:
+        refused = await session.call_tool("bulk_tasks", {"action": "complete", "filter": blank})
+        assert refused.is_error and "every task" in refused.content[0].text, (blank, refused.content[0].text)
+    assert result_json(await session.call_tool("list_tasks", {"status": "completed"})) == []
     assert result_json(await session.call_tool("list_tasks", {"status": "all", "query": "rent"}))[0]["id"] == task_id
     # "none" removes the due date, as the CLI's `--due none` does; due_at is taken as another name for due.
     dated = result_json(await session.call_tool("add_task", {"title": "Dated", "due": "tomorrow 5pm"}))
