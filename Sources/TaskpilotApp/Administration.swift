@@ -31,6 +31,12 @@ public struct Administration: Sendable {
         case .failure(let error): errors.append(error)
         }
         if let error = AccountRules.password(password) { errors.append(error) }
+        // The name as the API takes it, or the account could not send its own profile back unchanged.
+        var name = name
+        switch AccountRules.name(name) {
+        case .success(let value): name = value
+        case .failure(let error): errors.append(error)
+        }
         var timezone = "UTC"
         switch AccountRules.timezone(rawTimezone) {
         case .success(let value): timezone = value

@@ -32,6 +32,8 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     var logger = logger ?? Logger(label: "taskpilot")
     logger.logLevel = settings.logLevel
     try settings.requireSharedSecret()
+    // Before the database opens: an unusable secret file stops start-up with nothing to close.
+    let secret = try settings.jwtSecret ?? JWTSecretStore.secret(for: settings)
     let database = try await TaskpilotDatabase(
         location: settings.database,
         logger: logger,
@@ -40,7 +42,6 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
     )
     let applied = try await database.migrate()
     if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
-    let secret = try settings.jwtSecret ?? JWTSecretStore.secret(for: settings)
     let accounts = SQLAccountRepository(database: database)
     let credentials = await Credentials(
         secret: secret,
@@ -230,7 +231,20 @@ enum JWTSecretStore {
         guard case .sqliteFile = settings.database else { return fresh }
         let folder = URL(fileURLWithPath: settings.dataDirectory)
         let file = folder.appendingPathComponent("jwt-secret")
-        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.count >= 32 {
+        if FileManager.default.fileExists(atPath: file.path) {
+            // A secret that is there but cannot be used is not replaced: a new one would log every user out, and the
+            // operator should know why.
+            let what = "\(file.path) (the secret that signs access tokens)"
+            guard let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw Settings.Invalid(key: "TASKPILOT_JWT_SECRET", problem: "\(what) cannot be read by this user: fix its owner or mode")
+            }
+            guard existing.count >= 32 else {
+                throw Settings.Invalid(
+                    key: "TASKPILOT_JWT_SECRET",
+                    problem: "\(what) holds \(existing.count) characters, at least 32 are needed: put the secret back, or delete the "
+                        + "file to make a new one (everyone then logs in again)"
+                )
+            }
             return existing
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -125,12 +125,11 @@ public struct Settings: Sendable {
         port = try integer("taskpilot.port", default: 8080, in: 0...65535)
         dataDirectory = text("taskpilot.data.dir") ?? "./data"
         let url = text("taskpilot.database.url") ?? "sqlite://\(dataDirectory)/taskpilot.sqlite"
-        guard let location = DatabaseLocation(url: url) else {
-            throw Invalid(
-                key: "TASKPILOT_DATABASE_URL",
-                problem: "'\(url)' is not sqlite://PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB"
-            )
+        if let problem = DatabaseLocation.problem(url: url) {
+            let shown = DatabaseLocation(url: url)?.redacted ?? url.replacing(/:[^:@\/]*@/, with: ":***@")
+            throw Invalid(key: "TASKPILOT_DATABASE_URL", problem: "'\(shown)' \(problem)")
         }
+        guard let location = DatabaseLocation(url: url) else { throw Invalid(key: "TASKPILOT_DATABASE_URL", problem: "is not readable") }
         database = location
         databaseMaxConnections = try integer("taskpilot.database.max.connections", default: 8, in: 1...1000)
         eventBus = try choice("taskpilot.event.bus", default: .inprocess, [.inprocess, .kafka, .dapr])

@@ -1,4 +1,5 @@
 public import Foundation
+import PostgresKit
 
 /// Where the data lives, read from `TASKPILOT_DATABASE_URL`.
 public enum DatabaseLocation: Sendable, Equatable {
@@ -28,6 +29,22 @@ public enum DatabaseLocation: Sendable, Equatable {
         } else {
             return nil
         }
+    }
+
+    /// Why `url` cannot be used, in words for a configuration error (without the URL, which may hold a password);
+    /// nil when it can. A PostgreSQL port past 65535 would be taken modulo 65536 by the driver (74474 is 8938).
+    public static func problem(url: String) -> String? {
+        guard let location = DatabaseLocation(url: url) else {
+            return "is not sqlite://PATH, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB"
+        }
+        guard case .postgres(let text) = location else { return nil }
+        guard let components = URLComponents(string: text) else { return "is not a URL: check its %-escapes" }
+        if let port = components.port, !(1...65535).contains(port) { return "has port \(port); a port is 1 to 65535" }
+        if (components.user ?? "").isEmpty { return "names no user: write postgres://USER:PASSWORD@HOST:PORT/DB" }
+        if (try? SQLPostgresConfiguration(url: text)) == nil {
+            return "cannot be read as a PostgreSQL URL: check its sslmode (disable, prefer or require) and its %-escapes"
+        }
+        return nil
     }
 
     /// Whether this is a PostgreSQL server.

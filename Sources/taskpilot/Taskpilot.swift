@@ -166,11 +166,28 @@ func bootstrapMetrics() -> ServerMetrics {
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending database migrations (or revert the last batch) and exit.")
 
-    @Flag(help: "Revert the last batch of migrations instead.")
+    @Flag(help: "Revert the last batch of migrations instead (after a first start that is every table: all data).")
     var revert = false
+    @Flag(help: "Revert without asking (needed when standard input is not a terminal).")
+    var yes = false
 
     func run() async throws {
         let settings = try await loadSettings()
+        if revert, !yes {
+            // Reverting drops the tables of the last batch, which after a first start is every table and all data.
+            guard isatty(STDIN_FILENO) != 0 else {
+                let message = "taskpilot: migrate --revert drops the tables of the last batch of migrations and their data; add --yes to do it\n"
+                FileHandle.standardError.write(Data(message.utf8))
+                throw ExitCode(1)
+            }
+            FileHandle.standardOutput.write(
+                Data("This drops the tables of the last batch of migrations with their data. Type 'revert' to go on: ".utf8)
+            )
+            guard readLine()?.trimmingCharacters(in: .whitespaces) == "revert" else {
+                print("Nothing was reverted.")
+                throw ExitCode(1)
+            }
+        }
         let logger = bootstrapLogging(settings)
         do {
             let applied = try await Administration(settings: settings, logger: logger).migrate(revert: revert)

@@ -105,9 +105,15 @@ def test_migrate_and_user_commands():
         taken = subprocess.run([BINARY, "user", "create", "--email", "admin@example.com", "--password", "long enough password"],
                                env=env, capture_output=True, text=True, timeout=60)
         assert taken.returncode == 1 and "already exists" in taken.stderr
-        reverted = subprocess.run([BINARY, "migrate", "--revert"], env=env, capture_output=True, text=True, timeout=60)
+        long_name = subprocess.run([BINARY, "user", "create", "--email", "n@example.com", "--password", "long enough password",
+                                    "--name", "n" * 101], env=env, capture_output=True, text=True, timeout=60)
+        assert long_name.returncode == 1 and "at most 100 characters" in long_name.stderr, long_name.stderr
+        # Reverting drops every table after a first start: without a terminal to ask on, it needs --yes.
+        unasked = subprocess.run([BINARY, "migrate", "--revert"], env=env, capture_output=True, text=True, timeout=60)
+        assert unasked.returncode != 0 and "--yes" in unasked.stderr and "Reverted" not in unasked.stdout, unasked
+        reverted = subprocess.run([BINARY, "migrate", "--revert", "--yes"], env=env, capture_output=True, text=True, timeout=60)
         assert reverted.returncode == 0 and "Reverted: " in reverted.stdout and "0001_create_accounts" in reverted.stdout, reverted.stdout
-        nothing = subprocess.run([BINARY, "migrate", "--revert"], env=env, capture_output=True, text=True, timeout=60)
+        nothing = subprocess.run([BINARY, "migrate", "--revert", "--yes"], env=env, capture_output=True, text=True, timeout=60)
         assert nothing.returncode == 0 and "Nothing to revert" in nothing.stdout, nothing.stdout
 
 
@@ -301,3 +307,19 @@ def test_a_body_cut_short_is_the_clients_error_not_the_servers():
         assert stop(process) == 0
         lines = [json.loads(line) for line in process.stderr.read().splitlines() if line.strip()]
     assert not [line for line in lines if line["level"] == "error"], lines
+
+
+def test_an_unusable_secret_or_database_url_stops_start_up_naming_it():
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "data").mkdir()
+        Path(folder, "data", "jwt-secret").write_text("tooshort")
+        started = subprocess.run([BINARY, "serve"], cwd=folder, env=environment(TASKPILOT_PORT=str(free_port())),
+                                 capture_output=True, text=True, timeout=60)
+        assert started.returncode != 0 and "jwt-secret" in started.stderr and "8 characters" in started.stderr, started.stderr
+        assert Path(folder, "data", "jwt-secret").read_text() == "tooshort", "an unusable secret is not replaced"
+        for url, said in [("postgres://tp:secretpw@127.0.0.1:74474/db", "a port is 1 to 65535"),
+                          ("postgres://127.0.0.1/db", "names no user"), ("postgres://tp:pw@127.0.0.1/db?sslmode=bogus", "sslmode")]:
+            bad = subprocess.run([BINARY, "serve"], cwd=folder, env=environment(TASKPILOT_DATABASE_URL=url),
+                                 capture_output=True, text=True, timeout=60)
+            assert bad.returncode != 0 and "TASKPILOT_DATABASE_URL" in bad.stderr and said in bad.stderr, (url, bad.stderr)
+            assert "secretpw" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
