@@ -55,7 +55,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         let duration = ContinuousClock.now - start
         response.headers[.requestID] = requestID
-        let route = context.endpointPath ?? "unmatched"
+        // Hummingbird names the fallback of a path no route matched "NotFound"; the documented label is `unmatched`.
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         metrics.record(method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
         let milliseconds = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
         context.logger.log(

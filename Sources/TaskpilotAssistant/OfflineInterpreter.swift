@@ -154,13 +154,14 @@ public struct OfflineInterpreter: Sendable {
         { $0.list },
     ]
 
-    /// Whether a message without a command word still describes a task: a title and a due date, a repetition or an
-    /// importance ("book flights asap"). Small talk ("see you tomorrow", "I'm busy today", "nothing today", "hello,
+    /// Whether a message without a command word still describes a task: a title and a due date, a repetition, an
+    /// importance ("book flights asap") or a tag ("buy stamps #errands"). Small talk ("see you tomorrow", "I'm busy today", "nothing today", "hello,
     /// it's urgent") and requests ("can you help me, it's urgent?") are not tasks.
     static func readsAsTask(_ text: String, context: ToolContext) -> Bool {
         let parsed = QuickAddParser(now: context.now, timeZone: context.user.timeZone).parse(text)
         let words = parsed.title.lowercased().split(separator: " ").map(String.init)
-        guard parsed.dueAt != nil || parsed.recurrence != nil || parsed.priority != nil, (1...12).contains(words.count), let first = words.first
+        guard parsed.dueAt != nil || parsed.recurrence != nil || parsed.priority != nil || !parsed.tags.isEmpty, (1...12).contains(words.count),
+            let first = words.first
         else { return false }
         guard !smallTalkOpeners.contains(first), !parsed.title.lowercased().hasPrefix("see you") else { return false }
         // "tag the first one family", "only the first two": rows of a list, not "the 1st" as a date; "no, I meant the
@@ -1084,6 +1085,14 @@ public struct OfflineInterpreter: Sendable {
                 while let filler = Self.searchFillers.first(where: { query.lowercased().hasPrefix($0) && query.count > $0.count }) {
                     query.removeFirst(filler.count)
                 }
+                // "find the dentist task", "search for my plumber tasks": the words before "task" name it.
+                for noun in [" tasks", " task"] where query.lowercased().hasSuffix(noun) && query.count > noun.count {
+                    query.removeLast(noun.count)
+                    if query.lowercased().hasPrefix("the ") || query.lowercased().hasPrefix("my ") {
+                        query.removeFirst(query.lowercased().hasPrefix("the ") ? 4 : 3)
+                    }
+                    break
+                }
                 if !query.isEmpty && !["tasks", "my tasks", "task"].contains(query.lowercased()) {
                     arguments["query"] = .string(query)
                     due += " matching “\(query)”"
@@ -1554,6 +1563,8 @@ public struct OfflineInterpreter: Sendable {
         let spoken = [
             #"^(?:show|display|view|open|get)(?:\s+me)?\s+(it|that|this|that one|this one|that task|this task|the task|it again)$"#,
             #"^(?:show|display|view|open|get)(?:\s+me)?\s+((?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)(?:\s+one|\s+task)?)$"#,
+            // "show number 3", "open row 2": a row of the last list.
+            #"^(?:show|display|view|open|get)(?:\s+me)?\s+((?:the\s+)?(?:number|no\.|nr\.?|row)\s*\d+)$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) ?? Self.capture(lower, text, spoken) else { return nil }
         return await act(on: reference, prefer: nil, turn: &turn) { task, turn in

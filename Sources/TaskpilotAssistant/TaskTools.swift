@@ -63,8 +63,10 @@ public enum TaskTools {
 
     // MARK: - Argument reading
 
-    /// The task fields of add_task/update_task as API input, with `due` and `recurrence` also read as words.
-    static func changes(_ arguments: [String: JSONValue], context: ToolContext) throws -> TaskChanges {
+    /// The task fields of add_task/update_task as API input, with `due` and `recurrence` also read as words. Words
+    /// that move the `current` task (update_task) keep what they do not say, as the chat and the CLI do: "friday"
+    /// keeps its time of day, "4pm" its day.
+    static func changes(_ arguments: [String: JSONValue], context: ToolContext, current: TaskItem? = nil) throws -> TaskChanges {
         var object = arguments
         object["task_id"] = nil
         object["confirm"] = nil
@@ -75,14 +77,27 @@ public enum TaskTools {
             if case .string(let text) = due, ["", "none", "never", "no"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
                 object["due_at"] = .null
             } else if case .string(let text) = due, Timestamp.parse(text, timeZone: zone) == nil {
-                let parsed = QuickAddParser(now: context.now, timeZone: zone).parse(text)
-                guard let date = parsed.dueAt, parsed.title.isEmpty else {
+                let parser = QuickAddParser(now: context.now, timeZone: zone)
+                let parsed = parser.parse(text)
+                guard var date = parsed.dueAt, parsed.title.isEmpty else {
                     throw ToolError(
                         "Invalid argument due: '\(text)' is not a date; use 2026-12-01T09:00:00Z, 2026-12-01 or words like \"tomorrow 5pm\"."
                     )
                 }
-                object["due_at"] = .string(parsed.allDay ? String(Timestamp.format(date).prefix(10)) : Timestamp.format(date))
-                if parsed.allDay {
+                var allDay = parsed.allDay
+                if let current,
+                    let moved = parser.movedDue(
+                        from: current.dueAt,
+                        allDay: current.allDay,
+                        to: parsed,
+                        onlyTime: parser.namesOnlyATime(text),
+                        said: text
+                    )
+                {
+                    (date, allDay) = moved
+                }
+                object["due_at"] = .string(Timestamp.format(date))
+                if allDay {
                     // A calendar day in the user's zone, not in UTC.
                     let parts = Calendar.taskpilot(zone).dateComponents([.year, .month, .day], from: date)
                     object["due_at"] = .string(String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!))
@@ -235,13 +250,17 @@ public enum TaskTools {
 
     static let completeTask = AssistantTool(
         name: "complete_task",
-        description: "Mark a task as completed. Returns {task_id, status: \"completed\", title}.",
+        description:
+            "Mark a task as completed. Returns {task_id, status: \"completed\", title}, or status \"already_completed\" (nothing changed) when it was.",
         inputSchema: schema(["task_id": taskID], required: ["task_id"]),
         readOnly: false,
         destructive: false
     ) { arguments, context in
+        let taskID = try id(arguments)
+        let before = try await context.tasks.get(id: taskID, userID: context.user.id, now: context.now)
+        if before.status == .completed { return summary(before, status: "already_completed") }
         let task = try await context.tasks.update(
-            id: try id(arguments),
+            id: taskID,
             userID: context.user.id,
             changes: TaskChanges(status: .completed),
             now: context.now,
@@ -252,13 +271,17 @@ public enum TaskTools {
 
     static let reopenTask = AssistantTool(
         name: "reopen_task",
-        description: "Mark a completed task as pending again. Returns {task_id, status: \"reopened\", title}.",
+        description:
+            "Mark a completed task as pending again. Returns {task_id, status: \"reopened\", title}, or status \"already_pending\" (nothing changed) when it was not completed.",
         inputSchema: schema(["task_id": taskID], required: ["task_id"]),
         readOnly: false,
         destructive: false
     ) { arguments, context in
+        let taskID = try id(arguments)
+        let before = try await context.tasks.get(id: taskID, userID: context.user.id, now: context.now)
+        if before.status == .pending { return summary(before, status: "already_pending") }
         let task = try await context.tasks.update(
-            id: try id(arguments),
+            id: taskID,
             userID: context.user.id,
             changes: TaskChanges(status: .pending),
             now: context.now,
@@ -294,10 +317,13 @@ public enum TaskTools {
         guard arguments.keys.contains(where: { $0 != "task_id" }) else {
             throw ToolError("Nothing to change: give at least one of title, description, due, priority, tags, recurrence or reminders.")
         }
+        // Due dates in words move the task as it stands.
+        let saidInWords = (arguments["due"] ?? arguments["due_at"])?.stringValue.map { Timestamp.parse($0, timeZone: context.user.timeZone) == nil }
+        let current = saidInWords == true ? try await context.tasks.get(id: taskID, userID: context.user.id, now: context.now) : nil
         let task = try await context.tasks.update(
             id: taskID,
             userID: context.user.id,
-            changes: try changes(arguments, context: context),
+            changes: try changes(arguments, context: context, current: current),
             now: context.now,
             timeZone: context.user.timeZone
         )

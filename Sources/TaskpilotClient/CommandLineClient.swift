@@ -126,6 +126,8 @@ public struct CommandLineClient: Sendable {
         if let priority = task["priority"]?.stringValue, priority != "none" { parts.append(priority) }
         let tags = (task["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
         if !tags.isEmpty { parts.append(tags.map { "#" + $0 }.joined(separator: " ")) }
+        let reminders = (task["reminders"]?.arrayValue ?? []).compactMap(output.reminder)
+        if !reminders.isEmpty { parts.append("reminder" + (reminders.count == 1 ? " " : "s ") + reminders.joined(separator: ", ")) }
         return parts.joined(separator: " · ")
     }
 
@@ -235,7 +237,23 @@ public struct CommandLineClient: Sendable {
             return "#\(id) \(before["title"]?.stringValue ?? "") was already \(done ? "completed" : "open"); nothing changed."
         }
         let task = try await api.call("POST", "/api/v1/tasks/\(id)/\(done ? "complete" : "reopen")")
-        return "\(done ? "Completed" : "Reopened") #\(id) \(task["title"]?.stringValue ?? "")"
+        let line = "\(done ? "Completed" : "Reopened") #\(id) \(task["title"]?.stringValue ?? "")"
+        guard done, task["recurrence"]?["rrule"]?.stringValue != nil else { return line }
+        // The server makes the next occurrence in a moment; when it will be due is known now.
+        let output = await renderer()
+        guard let next = Self.nextDue(after: task, timeZone: output.timeZone) else { return line + " · that was the last of the series" }
+        return line + " · the next one is due " + output.moment(next, allDay: task["all_day"] == .bool(true))
+    }
+
+    /// When the occurrence after a just-completed repeating task is due, as the server computes it; nil when the series
+    /// ends with it.
+    static func nextDue(after task: JSONValue, timeZone: TimeZone) -> Date? {
+        guard let text = task["recurrence"]?["rrule"]?.stringValue, var rule = try? RecurrenceRule(rrule: text, timeZone: timeZone),
+            let due = task["due_at"]?.stringValue.flatMap({ Timestamp.parse($0, timeZone: timeZone)?.date })
+        else { return nil }
+        rule.fromCompletion = task["recurrence"]?["from_completion"] == .bool(true)
+        let completed = task["completed_at"]?.stringValue.flatMap { Timestamp.parse($0, timeZone: timeZone)?.date } ?? Date()
+        return rule.nextDue(previousDue: due, completedAt: completed, occurrence: Int(task["occurrence"]?.int64Value ?? 1), timeZone: timeZone)
     }
 
     /// Changes fields of a task; `fields` uses the API's names. A `due_at` in words moves the task's due date the way

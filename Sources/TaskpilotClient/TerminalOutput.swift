@@ -70,23 +70,49 @@ public struct TerminalOutput: Sendable {
         }
     }
 
-    /// A table of tasks.
-    public func table(_ tasks: [JSONValue]) -> String {
+    /// A table of tasks, as wide as the terminal allows (`width`: titles and tags are cut to fit, down to
+    /// `minimumTitleColumns` for titles); titles take at most `titleColumns` when the width is not known.
+    public func table(_ tasks: [JSONValue], width: Int? = TerminalOutput.terminalWidth()) -> String {
         guard !tasks.isEmpty else { return "No tasks." }
-        let rows: [[String]] = tasks.map { task in
-            let done = task["completed"] == .bool(true)
-            let title = Self.truncated(task["title"]?.stringValue ?? "", columns: Self.titleColumns)
-            return [
-                String(task["id"]?.int64Value ?? 0), done ? "✓" : " ", done ? paint(title, "2") : title, due(task),
+        let header = ["ID", "", "TITLE", "DUE", "PRIORITY", "TAGS"]
+        var rows: [[String]] = tasks.map { task in
+            [
+                String(task["id"]?.int64Value ?? 0), task["completed"] == .bool(true) ? "✓" : " ", task["title"]?.stringValue ?? "", due(task),
                 priority(task["priority"]?.stringValue ?? "none"),
                 (task["tags"]?.arrayValue ?? []).compactMap(\.stringValue).map { "#" + $0 }.joined(separator: " "),
             ]
         }
-        return render(header: ["ID", "", "TITLE", "DUE", "PRIORITY", "TAGS"], rows: rows)
+        var titleLimit = Self.titleColumns
+        if let width {
+            // Two spaces between columns; the tags (last) get what the title leaves, at least a few of them.
+            func widest(_ column: Int) -> Int { (rows.map { Self.displayWidth($0[column]) } + [Self.displayWidth(header[column])]).max() ?? 0 }
+            let fixed = widest(0) + widest(1) + widest(3) + widest(4) + 2 * (header.count - 1)
+            let tagLimit = max(Self.displayWidth(header[5]), min(widest(5), 24))
+            titleLimit = min(Self.titleColumns, max(Self.minimumTitleColumns, width - fixed - tagLimit))
+            let tagsLeft = max(tagLimit, width - fixed - min(titleLimit, widest(2)))
+            for index in rows.indices { rows[index][5] = Self.truncated(rows[index][5], columns: tagsLeft) }
+        }
+        for index in rows.indices {
+            let title = Self.truncated(rows[index][2], columns: titleLimit)
+            rows[index][2] = rows[index][1] == "✓" ? paint(title, "2") : title
+        }
+        return render(header: header, rows: rows)
     }
 
     /// The most terminal columns a title takes in a table: one long title would otherwise pad every row to its width.
     static let titleColumns = 60
+    /// The fewest columns a title is cut to, however narrow the terminal.
+    static let minimumTitleColumns = 16
+
+    /// The width of the terminal standard output writes to (`COLUMNS` when set, as shells export it), or nil when it
+    /// is no terminal (a pipe or file gets whole lines).
+    public static func terminalWidth() -> Int? {
+        guard isatty(STDOUT_FILENO) != 0 else { return nil }
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 
     /// `text` cut to at most `columns` terminal columns, with "…" in the last one when it is cut.
     static func truncated(_ text: String, columns limit: Int) -> String {

@@ -24,17 +24,57 @@ struct Taskpilot: AsyncParsableCommand {
         ]
     )
 
-    static func main() async { await main(separatingText(Array(CommandLine.arguments.dropFirst()))) }
+    static func main() async {
+        // What the program creates is its user's alone: the data folder (0700), the SQLite database with its -wal
+        // and -shm files (0600: password hashes and tasks), the stored login and chat state.
+        umask(0o077)
+        await main(separatingText(Array(CommandLine.arguments.dropFirst())))
+    }
 
-    /// The arguments with the free text of `add` and `chat` after "--" when a piece of it starts with "-" and holds a
-    /// space (`add "-x marks the spot"`): parsed as options, it was a group of short flags with "-h" among them, and the
-    /// help was printed with success. Options (words starting with "-", no spaces) go first.
+    /// The options of `add` and `chat`: any other word starting with "-" is their text.
+    static let textCommandOptions: [String: Set<String>] = ["add": ["--json", "-h", "--help"], "chat": ["--new", "-h", "--help"]]
+
+    /// The arguments as ArgumentParser should read them, where it would take text for options:
+    /// - the free text of `add` and `chat` goes after "--" when a piece of it starts with "-" (`add "-x marks the
+    ///   spot"`, `add -urgent`): parsed as options, "-x marks the spot" was a group of short flags with "-h" among them
+    ///   and printed the help with success; their options go first;
+    /// - an option's value that starts with "-" is joined to it (`edit 4 --description "- buy eggs"` as
+    ///   `--description=- buy eggs`), when it holds a space or starts with "-" and a digit ("-5 degrees", "-5"): it was
+    ///   "missing a value";
+    /// - a task id written as the tables show it ("#42") is the id.
     static func separatingText(_ arguments: [String]) -> [String] {
-        guard let command = arguments.first, ["add", "chat"].contains(command), !arguments.contains("--") else { return arguments }
-        let rest = arguments.dropFirst()
-        func isOption(_ word: String) -> Bool { word.hasPrefix("-") && !word.contains(where: \.isWhitespace) }
-        guard rest.contains(where: { $0.hasPrefix("-") && !isOption($0) }) else { return arguments }
-        return [command] + rest.filter(isOption) + ["--"] + rest.filter { !isOption($0) }
+        guard let command = arguments.first else { return arguments }
+        if let options = textCommandOptions[command], !arguments.contains("--") {
+            let rest = arguments.dropFirst()
+            // Their options, and words that look like long options (an unknown one is refused, not added as text).
+            func isOption(_ word: String) -> Bool { options.contains(word) || word.hasPrefix("--") && !word.contains(where: \.isWhitespace) }
+            guard rest.contains(where: { $0.hasPrefix("-") && !isOption($0) }) else { return arguments }
+            return [command] + rest.filter(isOption) + ["--"] + rest.filter { !isOption($0) }
+        }
+        var result: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let word = arguments[index]
+            if word == "--" {
+                result += arguments[index...]
+                break
+            }
+            let next = index + 1 < arguments.endIndex ? arguments[index + 1] : nil
+            if word.hasPrefix("--"), !word.contains("="), let next, next.hasPrefix("-"),
+                next.contains(where: \.isWhitespace) || next.dropFirst().first?.isNumber == true
+            {
+                result.append(word + "=" + next)
+                index += 2
+                continue
+            }
+            if word.hasPrefix("#"), word.count > 1, word.dropFirst().allSatisfy(\.isNumber) {
+                result.append(String(word.dropFirst()))
+            } else {
+                result.append(word)
+            }
+            index += 1
+        }
+        return result
     }
 }
 

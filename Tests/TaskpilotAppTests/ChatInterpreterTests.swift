@@ -2150,4 +2150,22 @@ struct ChatInterpreterTests {
             #expect(try quick.decode(TaskBody.self).due_at?.contains("-02-04") == true, "\(quick.text)")
         }
     }
+
+    @Test("'show number 2' shows a row of the last list; 'find the dentist task' searches for dentist; 'buy stamps #errands' adds")
+    func rowsSearchesAndTaggedTasks() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            _ = try await me.createTask(#"{"title": "Book the dentist", "due_at": "2030-01-02"}"#)
+            _ = try await me.createTask(#"{"title": "Call the plumber", "due_at": "2030-01-03"}"#)
+            let listed = try await me.chat("list my tasks")
+            let shown = try await me.chat("show number 2", in: listed.conversation_id)
+            #expect(shown.response.contains("Call the plumber") && !shown.response.contains("not sure"), "\(shown.response)")
+            let found = try await me.chat("find the dentist task")
+            #expect(found.response.contains("Book the dentist"), "\(found.response)")
+            let tagged = try await me.chat("buy stamps #errands")
+            #expect(Self.changes(tagged) == ["add_task"], "\(tagged.response)")
+            let task = try #require(try await me.get("/api/v1/tasks?tags=errands").decode(TaskListBody.self).items.first)
+            #expect(task.title == "Buy stamps" && task.tags == ["errands"], "\(task)")
+        }
+    }
 }

@@ -20,7 +20,10 @@ struct OperationsAPITests {
             let (me, _) = try await api.registered()
             _ = try await me.get("/api/v1/tasks")
             _ = try await me.get("/api/v1/tasks/abc")
+            _ = try await me.get("/api/v1/no-such-route")
             let metrics = try await api.get("/metrics")
+            // A path no route matches is counted as `unmatched` (docs/metrics.md), not under Hummingbird's "NotFound".
+            #expect(metrics.text.contains(#"route="unmatched",status="404""#) && !metrics.text.contains("NotFound"), "\(metrics.text)")
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             #expect(metrics.text.contains(#"http_requests_total{method="GET",route="/api/v1/tasks",status="200"}"#))

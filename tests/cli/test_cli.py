@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import os
 import stat
 import subprocess
@@ -128,6 +129,64 @@ def test_text_that_starts_with_a_dash_is_the_title_not_options(server, home):
     assert unknown.returncode != 0 and "colour" in unknown.stderr, unknown.stderr
     for task in (json.loads(added.stdout), json.loads(bullet.stdout)):
         assert run(server, home, "rm", str(task["id"])).returncode == 0
+
+
+def test_option_values_and_ids_are_read_as_typed(server, home):
+    login(server, home)
+    added = json.loads(run(server, home, "add", "pack for the trip", "--json").stdout)
+    # A value that starts with a dash (a Markdown bullet, a negative number) is the option's value.
+    edited = run(server, home, "edit", str(added["id"]), "--description", "- socks\n- charger", "--title", "-5 degrees: pack a coat", "--json")
+    assert edited.returncode == 0, edited.stderr
+    task = json.loads(edited.stdout)
+    assert task["description"] == "- socks\n- charger" and task["title"] == "-5 degrees: pack a coat", task
+    # An id as the tables show it.
+    shown = run(server, home, "show", f"#{added['id']}")
+    assert shown.returncode == 0 and "pack a coat" in shown.stdout, shown.stderr
+    single = run(server, home, "add", "-urgent", "--json")
+    assert single.returncode == 0 and json.loads(single.stdout)["title"] == "-urgent", single.stderr
+    for task_id in (added["id"], json.loads(single.stdout)["id"]):
+        assert run(server, home, "rm", f"#{task_id}").returncode == 0
+
+
+def test_add_names_its_reminders_and_done_says_when_the_next_one_is_due(server, home):
+    login(server, home)
+    added = run(server, home, "add", "call the plumber tomorrow at 5pm remind me 1 hour before")
+    assert added.returncode == 0 and "reminder 1 hour before" in added.stdout, added.stdout
+    weekly = json.loads(run(server, home, "add", "water the ferns every monday at 9am", "--json").stdout)
+    done = run(server, home, "done", str(weekly["id"]))
+    assert done.returncode == 0 and "the next one is due" in done.stdout, done.stdout
+    last = json.loads(run(server, home, "add", "one more ferry every day for 1 times", "--json").stdout)
+    ended = run(server, home, "done", str(last["id"]))
+    assert ended.returncode == 0 and "last of the series" in ended.stdout, ended.stdout
+    for task in json.loads(run(server, home, "list", "--status", "all", "--json", "--limit", "200").stdout):
+        if task["title"].lower().startswith(("call the plumber", "water the ferns", "one more ferry")):
+            assert run(server, home, "rm", str(task["id"])).returncode == 0
+
+
+def test_a_table_fits_the_terminal_it_is_shown_on(server, home):
+    import pty
+
+    login(server, home)
+    long_title = "Renew the passport and the identity card before the long summer trip abroad"
+    added = json.loads(run(server, home, "add", long_title + " tomorrow #travel #paperwork #family", "--json").stdout)
+    primary, secondary = pty.openpty()
+    environment = client_environment(home, {"COLUMNS": "80"})
+    process = subprocess.run([server.binary, "list"], stdout=secondary, stderr=subprocess.PIPE, env=environment, timeout=60)
+    os.close(secondary)
+    output = b""
+    try:
+        while chunk := os.read(primary, 65536):
+            output += chunk
+    except OSError:
+        pass
+    os.close(primary)
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", output.decode()).splitlines()
+    assert process.returncode == 0 and any("Renew the passport" in line for line in lines), lines
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    # Piped, the table keeps whole lines (up to 60 columns of title) for the program reading them.
+    piped = run(server, home, "list").stdout
+    assert "Renew the passport and the identity card before the long su…" in piped, piped
+    assert run(server, home, "rm", str(added["id"])).returncode == 0
 
 
 def test_a_failed_login_says_to_check_what_was_typed(server, home):

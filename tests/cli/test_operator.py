@@ -75,6 +75,9 @@ def test_embedded_default_keeps_its_data_and_tokens_across_restarts():
         data = Path(folder, "data")
         assert (data / "taskpilot.sqlite").exists()
         assert stat.S_IMODE((data / "jwt-secret").stat().st_mode) == 0o600
+        # The data is its user's alone: password hashes and tasks are not for other accounts of the machine.
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in data.glob("taskpilot.sqlite*")), list(data.iterdir())
         second = serve(folder, port)
         try:
             status, page = call(url, "/api/v1/tasks", token=auth["token"])

@@ -60,6 +60,11 @@ async def exercise_every_tool(session: ClientSession, server: Server, other_toke
     call = result_json(await session.call_tool("add_task", {"title": "Call mom", "tags": ["family"]}))
     assert result_json(await session.call_tool("complete_task", {"task_id": call["task_id"]}))["status"] == "completed"
     assert result_json(await session.call_tool("reopen_task", {"task_id": call["task_id"]}))["status"] == "reopened"
+    # Asked of a task that already is, they say so instead of claiming a change.
+    assert result_json(await session.call_tool("reopen_task", {"task_id": call["task_id"]}))["status"] == "already_pending"
+    assert result_json(await session.call_tool("complete_task", {"task_id": call["task_id"]}))["status"] == "completed"
+    assert result_json(await session.call_tool("complete_task", {"task_id": call["task_id"]}))["status"] == "already_completed"
+    assert result_json(await session.call_tool("reopen_task", {"task_id": call["task_id"]}))["status"] == "reopened"
     tags = result_json(await session.call_tool("list_tags", {}))
     tags = tags["result"] if isinstance(tags, dict) else tags
     assert sorted((tag["name"], tag["count"]) for tag in tags) == [("family", 1), ("home", 1)]
@@ -102,6 +107,15 @@ async def exercise_every_tool(session: ClientSession, server: Server, other_toke
     assert result_json(await session.call_tool("list_tasks", {"status": "completed"})) == []
     assert result_json(await session.call_tool("list_tasks", {"status": "all", "query": "rent"}))[0]["id"] == task_id
     # "none" removes the due date, as the CLI's `--due none` does; due_at is taken as another name for due.
+    # A due date in words moves the task as it stands: a day keeps its time, a time keeps its day.
+    moving = result_json(await session.call_tool("add_task", {"title": "Moving", "due": "2030-12-03T09:30:00Z"}))
+    assert not (await session.call_tool("update_task", {"task_id": moving["task_id"], "due": "friday"})).is_error
+    day_kept = result_json(await session.call_tool("list_tasks", {"query": "moving"}))[0]["due_at"]
+    assert day_kept.endswith("T09:30:00Z") and not day_kept.startswith("2030-12-03"), day_kept
+    assert not (await session.call_tool("update_task", {"task_id": moving["task_id"], "due": "4pm"})).is_error
+    time_kept = result_json(await session.call_tool("list_tasks", {"query": "moving"}))[0]["due_at"]
+    assert time_kept == day_kept[:10] + "T16:00:00Z", (day_kept, time_kept)
+    assert result_json(await session.call_tool("delete_task", {"task_id": moving["task_id"]}))["status"] == "deleted"
     dated = result_json(await session.call_tool("add_task", {"title": "Dated", "due": "tomorrow 5pm"}))
     cleared = await session.call_tool("update_task", {"task_id": dated["task_id"], "due": "none"})
     assert not cleared.is_error, cleared.content[0].text
