@@ -58,7 +58,13 @@ public struct Administration: Sendable {
 
     /// Every account.
     public func listUsers() async throws -> [User] {
-        try await withDatabase { database in
+        // Reading creates nothing: a mistyped data folder is named, not answered with a new, empty database.
+        if case .sqliteFile(let path) = settings.database, !FileManager.default.fileExists(atPath: path) {
+            throw DatabaseSetupError(
+                "there is no database at \(path): check TASKPILOT_DATA_DIR or TASKPILOT_DATABASE_URL (`taskpilot serve` or `migrate` creates it)"
+            )
+        }
+        return try await withDatabase { database in
             try await database.migrate()
             return try await SQLAccountRepository(database: database).all()
         }

@@ -87,16 +87,32 @@ public struct CommandLineClient: Sendable {
             "Logged in to \(server) as \(auth["user"]?["email"]?.stringValue ?? email). A personal API token (\(created["prefix"]?.stringValue ?? "tp_…")…) is stored in \(ClientConfiguration.storeURL().path)."
     }
 
-    /// Revokes the personal API token `secret` when it is one of the account's (found by its prefix).
-    private func revoke(_ secret: String, on client: TaskpilotHTTPClient, token jwt: String) async {
-        guard let listed = try? await client.call("GET", "/api/v1/tokens", token: jwt) else { return }
+    /// Revokes the personal API token `secret` when it is one of the account's (found by its prefix); whether it was.
+    @discardableResult
+    private func revoke(_ secret: String, on client: TaskpilotHTTPClient, token jwt: String) async -> Bool {
+        guard let listed = try? await client.call("GET", "/api/v1/tokens", token: jwt) else { return false }
         let tokens = listed.arrayValue ?? listed["items"]?.arrayValue ?? []
+        var revoked = false
         for item in tokens {
             guard let prefix = item["prefix"]?.stringValue, !prefix.isEmpty, secret.hasPrefix(prefix),
                 let id = item["id"]?.stringValue ?? item["id"]?.int64Value.map(String.init)
             else { continue }
-            _ = try? await client.call("DELETE", "/api/v1/tokens/\(id)", token: jwt)
+            if (try? await client.call("DELETE", "/api/v1/tokens/\(id)", token: jwt)) != nil { revoked = true }
         }
+        return revoked
+    }
+
+    /// Revokes this machine's stored token on its server and forgets it (the server's address is kept for the next
+    /// `login`), with the chat conversation it was having.
+    public func logout() async throws(ClientError) -> String {
+        let stored = ClientConfiguration.load(environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKPILOT_") })
+        guard let secret = stored.token else { return "Not logged in on this machine; nothing to do." }
+        let revoked = await revoke(secret, on: TaskpilotHTTPClient(configuration: stored), token: secret)
+        try save(ClientConfiguration(serverURL: stored.serverURL, token: nil))
+        try? FileManager.default.removeItem(at: ClientConfiguration.storeURL().deletingLastPathComponent().appendingPathComponent("chat.json"))
+        if revoked { return "Logged out of \(stored.serverURL): this machine's token is revoked and forgotten." }
+        return "Forgot this machine's token, but \(stored.serverURL) could not revoke it (unreachable, or the token was revoked "
+            + "already): if it may still work, revoke it in the web app (Account settings, API tokens)."
     }
 
     /// The server's message followed by what to do about it, as two sentences.
@@ -385,8 +401,11 @@ public struct CommandLineClient: Sendable {
     }
 
     /// Deletes a task.
-    public func remove(_ id: Int64) async throws(ClientError) -> String {
+    /// Deletes a task; `confirm` is asked first with the task's title (on a terminal), and false keeps it.
+    public func remove(_ id: Int64, confirm: (@Sendable (String) -> Bool)? = nil) async throws(ClientError) -> String {
         let task = try await api.call("GET", "/api/v1/tasks/\(id)")
+        let title = task["title"]?.stringValue ?? ""
+        if let confirm, !confirm("Delete #\(id) \(title)?") { return "Kept #\(id) \(title)." }
         try await api.call("DELETE", "/api/v1/tasks/\(id)")
         return "Deleted #\(id) \(task["title"]?.stringValue ?? "")"
     }

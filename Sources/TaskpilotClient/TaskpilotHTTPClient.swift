@@ -66,7 +66,9 @@ public struct TaskpilotHTTPClient: Sendable {
         if authenticated {
             guard let bearer = token ?? configuration.token else {
                 let stored = ClientConfiguration.storeURL().path
-                if FileManager.default.fileExists(atPath: stored) {
+                // A file that reads as a login without a token is one `logout` left: simply not logged in.
+                let readable = FileManager.default.contents(atPath: stored).flatMap { try? JSONDecoder().decode(ClientConfiguration.self, from: $0) }
+                if FileManager.default.fileExists(atPath: stored), readable == nil {
                     throw ClientError("\(stored) cannot be read as a stored login: run `taskpilot login` again (it rewrites the file)")
                 }
                 throw ClientError("not logged in: run `taskpilot login`, or set TASKPILOT_TOKEN to a personal API token")
@@ -99,6 +101,7 @@ public struct TaskpilotHTTPClient: Sendable {
             var sentence = message
             // Only a call made with stored credentials is fixed by logging in again; `login` words its own advice.
             if status == 401 && authenticated && token == nil { sentence += " — run `taskpilot login` (or check TASKPILOT_TOKEN)" }
+            if status == 404 && path.hasPrefix("/api/v1/tasks/") { sentence += " `taskpilot list --status all` shows your tasks' ids." }
             if details.count > 1 { sentence += " (" + details.joined(separator: "; ") + ")" }
             throw ClientError(sentence, status: status)
         }

@@ -311,7 +311,7 @@ public struct DatabaseSetupError: Error, CustomStringConvertible {
     /// What went wrong.
     public let description: String
 
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 extension DatabaseSetupError {

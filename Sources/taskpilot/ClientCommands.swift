@@ -23,6 +23,14 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of a table: the task as the server answers it, or for list the array of tasks.") var json = false
 }
 
+struct Logout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Revoke this machine's stored token on the server and forget it.")
+
+    func run() async throws {
+        try await runClient { client throws(ClientError) in try await client.logout() }
+    }
+}
+
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Log in to a server and store a personal API token (mode 0600).")
 
@@ -155,10 +163,22 @@ struct Edit: AsyncParsableCommand {
 }
 
 struct Remove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a task.")
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a task (asking first on a terminal).")
     @Argument(help: "The task id.") var id: Int64
+    @Flag(help: "Delete without asking.") var yes = false
 
-    func run() async throws { try await runClient { client throws(ClientError) in try await client.remove(id) } }
+    func run() async throws {
+        // On a terminal a person typed it: a mistyped id deletes nothing without a yes. Scripts are not asked.
+        let ask: (@Sendable (String) -> Bool)? = yes || isatty(STDIN_FILENO) == 0 ? nil : Self.askYes
+        let id = self.id
+        try await runClient { client throws(ClientError) in try await client.remove(id, confirm: ask) }
+    }
+
+    /// Asks a yes-or-no question on the terminal; only "y" or "yes" is a yes.
+    @Sendable static func askYes(_ question: String) -> Bool {
+        FileHandle.standardOutput.write(Data("\(question) [y/N] ".utf8))
+        return ["y", "yes"].contains(readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
+    }
 }
 
 struct Tags: AsyncParsableCommand {

@@ -18,7 +18,8 @@ struct Taskpilot: AsyncParsableCommand {
         commandName: "taskpilot",
         abstract: "A self-hostable task manager with an AI assistant.",
         subcommands: [
-            Serve.self, Worker.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Add.self, List.self, Show.self, Done.self,
+            Serve.self, Worker.self, Migrate.self, UserCommand.self, MCPCommand.self, Login.self, Logout.self, Add.self, List.self, Show.self,
+            Done.self,
             Reopen.self,
             Edit.self, Remove.self, Tags.self, Chat.self,
         ]

@@ -189,6 +189,44 @@ def test_a_table_fits_the_terminal_it_is_shown_on(server, home):
     assert run(server, home, "rm", str(added["id"])).returncode == 0
 
 
+def test_rm_asks_on_a_terminal_and_logout_revokes_the_token(server, home):
+    import pty
+    import urllib.error
+    import urllib.request
+
+    login(server, home)
+    added = json.loads(run(server, home, "add", "keep me unless told", "--json").stdout)
+
+    def typing(answer: str, *args: str) -> subprocess.CompletedProcess:
+        primary, secondary = pty.openpty()
+        os.write(primary, answer.encode())
+        try:
+            return subprocess.run([server.binary, *args], stdin=secondary, capture_output=True, encoding="utf-8",
+                                  env=client_environment(home), timeout=60)
+        finally:
+            os.close(secondary)
+            os.close(primary)
+
+    kept = typing("n\n", "rm", str(added["id"]))
+    assert kept.returncode == 0 and "[y/N]" in kept.stdout and "Kept" in kept.stdout, kept.stdout + kept.stderr
+    assert run(server, home, "show", str(added["id"])).returncode == 0
+    deleted = typing("y\n", "rm", str(added["id"]))
+    assert deleted.returncode == 0 and "Deleted" in deleted.stdout, deleted.stdout + deleted.stderr
+    gone = run(server, home, "show", str(added["id"]))
+    assert gone.returncode == 1 and "taskpilot list --status all" in gone.stderr, gone.stderr
+
+    token = json.loads(Path(home, ".config", "taskpilot", "config.json").read_text())["token"]
+    out = run(server, home, "logout")
+    assert out.returncode == 0 and "revoked" in out.stdout, out.stdout + out.stderr
+    request = urllib.request.Request(server.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 401
+    after = run(server, home, "list")
+    assert after.returncode == 1 and "not logged in" in after.stderr, after.stderr
+    assert "nothing to do" in run(server, home, "logout").stdout
+
+
 def test_a_failed_login_says_to_check_what_was_typed(server, home):
     wrong = run(server, home, "login", "--server", server.url, "--email", "cli@example.com", stdin="wrong password!\n")
     assert wrong.returncode == 1 and "check the email and password" in wrong.stderr.lower()

@@ -108,6 +108,9 @@ def test_migrate_and_user_commands():
         taken = subprocess.run([BINARY, "user", "create", "--email", "admin@example.com", "--password", "long enough password"],
                                env=env, capture_output=True, text=True, timeout=60)
         assert taken.returncode == 1 and "already exists" in taken.stderr
+        typo = subprocess.run([BINARY, "user", "list"], env=environment(TASKPILOT_DATABASE_URL=f"sqlite://{folder}/typo/ops.sqlite"),
+                              capture_output=True, text=True, timeout=60)
+        assert typo.returncode == 1 and "no database at" in typo.stderr and not Path(folder, "typo").exists(), typo.stderr
         long_name = subprocess.run([BINARY, "user", "create", "--email", "n@example.com", "--password", "long enough password",
                                     "--name", "n" * 101], env=env, capture_output=True, text=True, timeout=60)
         assert long_name.returncode == 1 and "at most 100 characters" in long_name.stderr, long_name.stderr
