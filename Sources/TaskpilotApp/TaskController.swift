@@ -196,7 +196,7 @@ struct TaskController: Sendable {
                 var parameters: [String: String] = [:]
                 for (key, value) in object where !filterFields.failed(key) {
                     switch value {
-                    case .string(let text): parameters[key] = text
+                    case .string(let text) where !flags.contains(key): parameters[key] = text
                     case .bool(let flag) where flags.contains(key): parameters[key] = flag ? "true" : "false"
                     case .array(let items) where lists.contains(key) && items.allSatisfy({ $0.stringValue != nil }):
                         parameters[key] = items.compactMap(\.stringValue).joined(separator: ",")

@@ -134,6 +134,24 @@ public struct OfflineInterpreter: Sendable {
         )
     }
 
+    /// A time or date left in a title because no calendar has it ("at 25:00", "feb 30", "31st of april"), to say so
+    /// rather than add the task as if it had been read.
+    static func impossibleWhen(in title: String) -> String? {
+        let lower = title.lowercased()
+        if let clock = lower.firstMatch(of: /\b(\d{1,2}):(\d{2})\b/), let hour = Int(clock.1), let minute = Int(clock.2), hour > 24 || minute > 59 {
+            return String(clock.0)
+        }
+        func tooLate(_ monthName: Substring, _ dayText: Substring) -> Bool {
+            guard let month = QuickAddParser.months[String(monthName)], let day = Int(dayText) else { return false }
+            return day > [1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31][month, default: 31]
+        }
+        if let said = lower.firstMatch(of: /\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b/), tooLate(said.1, said.2) { return String(said.0) }
+        if let said = lower.firstMatch(of: /\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\b/), tooLate(said.2, said.1) {
+            return String(said.0)
+        }
+        return nil
+    }
+
     /// Whether a message adds to what was said before ("and also …", "plus …"), and says more than "that's all".
     static func followsOn(_ message: String) -> Bool {
         let lower = message.trimmingCharacters(in: .whitespaces).lowercased()
@@ -633,7 +651,11 @@ public struct OfflineInterpreter: Sendable {
             guard let id = result["task_id"]?.int64Value else { return turn.reply("The task was not created.") }
             let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
             let details = task.map { Self.describe($0, zone: turn.context.user.timeZone) } ?? ""
-            return turn.reply("Added **\(Self.escape(title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")", focus: [id])
+            var reply = "Added **\(Self.escape(title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")"
+            if let impossible = Self.impossibleWhen(in: title) {
+                reply += " “\(impossible)” is no time or date a calendar has, so it stays in the title: say “move it to …” to give it one."
+            }
+            return turn.reply(reply, focus: [id])
         case .failure(let error):
             // The plain message already says "I couldn't do that: …": it is not said twice.
             let why = error.message.replacingOccurrences(of: "I couldn't do that: ", with: "")

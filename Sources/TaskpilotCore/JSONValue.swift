@@ -189,9 +189,9 @@ public struct JSONFields {
     public mutating func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = object[key], value != .null else { return nil }
         guard case .number(let number) = value, number.rounded() == number, abs(number) < 9e15 else {
-            // 1.5 is a number, just not a whole one.
+            // 1.5 is a number, just not a whole one; 1e308 a whole one far out of range.
             let found = if case .number = value { "" } else { ", not \(value.typeName)" }
-            fail(key, "must be a whole number" + found)
+            fail(key, "must be a whole number between \(range.lowerBound) and \(range.upperBound)" + found)
             return nil
         }
         guard range.contains(Int(number)) else {

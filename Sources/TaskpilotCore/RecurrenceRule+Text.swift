@@ -47,6 +47,10 @@ extension RecurrenceRule {
     public init(rrule text: String, field: String = "recurrence.rrule", timeZone: TimeZone = TimeZone(identifier: "UTC")!) throws(TaskpilotError) {
         var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if body.uppercased().hasPrefix("RRULE:") { body.removeFirst(6) }
+        // An iCalendar block (DTSTART, EXDATE, RDATE lines) is more than one rule.
+        if body.contains(where: \.isNewline) {
+            throw .invalid(field, "must be one RRULE line such as FREQ=WEEKLY;BYDAY=MO; DTSTART, EXDATE and other lines are not taken")
+        }
         var frequency: RecurrenceFrequency?
         var rule = RecurrenceRule(frequency: .daily)
         var time: [String: Int] = [:]

@@ -2168,4 +2168,18 @@ struct ChatInterpreterTests {
             #expect(task.title == "Buy stamps" && task.tags == ["errands"], "\(task)")
         }
     }
+
+    @Test(
+        "a time or date no calendar has is said back as left in the title",
+        arguments: ["call bob at 25:00", "meeting on feb 30", "rent on the 31st of april"]
+    )
+    func impossibleWhen(_ said: String) async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/London")
+            let reply = try await me.chat("add " + said)
+            #expect(Self.changes(reply) == ["add_task"] && reply.response.contains("no time or date a calendar has"), "\(reply.response)")
+            let plain = try await me.chat("add call bob at 11:00")
+            #expect(!plain.response.contains("calendar"), "\(plain.response)")
+        }
+    }
 }

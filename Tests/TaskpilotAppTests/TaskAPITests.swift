@@ -244,6 +244,7 @@ struct TaskAPITests {
                 #"{"action": "delete", "ids": [0]}"#, #"{"action": "delete", "ids": [1.5]}"#, #"{"action": "delete", "ids": [1e30]}"#,
                 #"{"action": "delete", "filter": {"tags": 2.5}}"#, #"{"action": "delete", "filter": {"tags": [1]}}"#,
                 #"{"action": "delete", "filter": {"overdue": 1}}"#, #"{"action": "delete", "filter": {"q": true}}"#,
+                #"{"action": "delete", "filter": {"overdue": "yes"}}"#, #"{"action": "delete", "filter": {"has_due": "false"}}"#,
                 // A blank selection would be every task.
                 #"{"action": "delete", "filter": {}}"#, #"{"action": "delete", "filter": {"tags": null}}"#,
                 #"{"action": "delete", "filter": {"tags": [""]}}"#, #"{"action": "delete", "filter": {"tags": ""}}"#,

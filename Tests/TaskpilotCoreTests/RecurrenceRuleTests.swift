@@ -213,6 +213,16 @@ struct RecurrenceRuleTests {
         )
     }
 
+    @Test("an iCalendar block of several lines is refused as more than one rule, not for its FREQ")
+    func severalLines() {
+        #expect {
+            try RecurrenceRule(rrule: "FREQ=DAILY\nEXDATE:20261224T090000Z")
+        } throws: { error in
+            guard case TaskpilotError.validationFailed(let errors) = error else { return false }
+            return errors.first?.message.contains("one RRULE line") == true
+        }
+    }
+
     @Test("an hourly rule counts elapsed hours, across a daylight-saving change, and goes on after a late completion")
     func hourly() throws {
         let newYork = zone("America/New_York")
