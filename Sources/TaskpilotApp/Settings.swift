@@ -2,6 +2,7 @@ public import Configuration
 public import Foundation
 public import Logging
 import SystemPackage
+import TaskpilotCore
 public import TaskpilotStore
 public import TaskpilotWorkers
 
@@ -17,6 +18,8 @@ public struct Settings: Sendable {
     /// The log line format.
     public enum LogFormat: String, Sendable { case text, json }
 
+    /// The environment names of every setting (`TASKPILOT_PORT`, …), for `unknownSettings(in:)`.
+    public private(set) var settingNames: Set<String> = []
     public var host: String
     public var port: Int
     public var database: DatabaseLocation
@@ -93,7 +96,9 @@ public struct Settings: Sendable {
 
     /// Reads the settings; throws ``Invalid`` naming the first bad key.
     public init(reader: ConfigReader) throws(Invalid) {
+        var read: Set<String> = ["TASKPILOT_SMTP_FROM"]
         func text(_ key: String) -> String? {
+            read.insert(envName(key))
             guard let value = reader.string(forKey: ConfigKey(key)), !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
             return value.trimmingCharacters(in: .whitespaces)
         }
@@ -251,6 +256,7 @@ public struct Settings: Sendable {
             default: database.isPostgres ? max(1, cores) : max(1, cores / 2),
             in: 1...256
         )
+        settingNames = read
     }
 
     /// What serving the API needs beyond the settings themselves: with PostgreSQL (several replicas), a JWT secret
@@ -282,6 +288,26 @@ public struct Settings: Sendable {
     }
 
     /// The environment, a `.env` file in the working directory if there is one (see ``DotEnv``), and nothing else.
+    /// The names of the variables and `.env` lines that look like settings (`TASKPILOT_…`) but are none, each with the
+    /// setting it most likely means ("TASKPILOT_PROT" → "TASKPILOT_PORT"): a misspelt setting is otherwise silently
+    /// ignored. The client's own (`TASKPILOT_SERVER_URL`, `TASKPILOT_TOKEN`), Docker Compose's `TASKPILOT_PUBLISH` and the
+    /// test suites' are known too.
+    public func unknownSettings(in names: some Sequence<String>) -> [(name: String, meant: String?)] {
+        let known = settingNames.union(["TASKPILOT_SERVER_URL", "TASKPILOT_TOKEN", "TASKPILOT_BIN", "TASKPILOT_PUBLISH"])
+        return names.filter { $0.hasPrefix("TASKPILOT_") && !$0.hasPrefix("TASKPILOT_TEST_") && !known.contains($0) }.sorted().map { name in
+            (name, JSONFields.closest(to: name, among: known.sorted()))
+        }
+    }
+
+    /// The names of the variables in the environment and `.env` (as `environmentReader` reads them).
+    public static func givenNames() -> [String] {
+        var names = Array(ProcessInfo.processInfo.environment.keys)
+        if let contents = try? String(contentsOfFile: ".env", encoding: .utf8), let parsed = try? DotEnv.parse(contents) {
+            names += parsed.keys
+        }
+        return names
+    }
+
     public static func environmentReader() async throws -> ConfigReader {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
         if FileManager.default.fileExists(atPath: ".env") {

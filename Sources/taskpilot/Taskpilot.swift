@@ -135,6 +135,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try await loadSettings(serving: true)
         let logger = bootstrapLogging(settings)
+        for (name, meant) in settings.unknownSettings(in: Settings.givenNames()) {
+            logger.warning(
+                "\(name) is no setting and is ignored\(meant.map { "; did you mean \($0)?" } ?? "")",
+                metadata: ["setting": .string(name)]
+            )
+        }
         let metrics = bootstrapMetrics()
         let server: TaskpilotServer
         do {

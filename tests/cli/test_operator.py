@@ -329,3 +329,14 @@ def test_an_unusable_secret_or_database_url_stops_start_up_naming_it():
                                  capture_output=True, text=True, timeout=60)
             assert bad.returncode != 0 and "TASKPILOT_DATABASE_URL" in bad.stderr and said in bad.stderr, (url, bad.stderr)
             assert "secretpw" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+
+
+def test_a_misspelt_setting_is_named_with_the_one_it_likely_means():
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, ".env").write_text("TASKPILOT_LOG_LEVLE=debug\n")
+        process = serve(folder, free_port(), TASKPILOT_PROT="8935")
+        assert stop(process) == 0
+        log = process.stderr.read()
+    assert "TASKPILOT_PROT is no setting and is ignored; did you mean TASKPILOT_PORT?" in log, log
+    assert "TASKPILOT_LOG_LEVLE is no setting and is ignored; did you mean TASKPILOT_LOG_LEVEL?" in log, log
+    assert "TASKPILOT_BCRYPT_COST is no setting" not in log and "TASKPILOT_PORT is no setting" not in log, log
