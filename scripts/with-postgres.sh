@@ -6,6 +6,7 @@
 # tests create one database per test) and database `taskpilot` owned by it, exports
 #
 #   TASKPILOT_TEST_POSTGRES_URL=postgres://taskpilot:taskpilot@127.0.0.1:PORT/taskpilot
+#   TASKPILOT_TEST_POSTGRES_IPV6=1 when it also listens on ::1 (the machine has IPv6 loopback)
 #
 # runs CMD, and always stops the cluster and deletes the temp dir afterwards (also on Ctrl-C or
 # SIGTERM). Exits with CMD's exit code. Tuned for tests, not for data: fsync is off.
@@ -106,10 +107,16 @@ as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scr
     cat "$tmp/initdb.log" >&2
     fail "initdb failed"
 }
+# ::1 too where the machine has IPv6 loopback (a test connects with an IPv6 literal in the URL).
+listen="127.0.0.1"
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    listen="127.0.0.1,::1"
+    export TASKPILOT_TEST_POSTGRES_IPV6=1
+fi
 as_pg tee -a "$data/postgresql.conf" >/dev/null <<EOF
 
 # scripts/with-postgres.sh: a throwaway cluster for tests
-listen_addresses = '127.0.0.1'
+listen_addresses = '$listen'
 unix_socket_directories = '$sock'
 max_connections = 300
 fsync = off

@@ -79,7 +79,21 @@ public final class TaskpilotDatabase: Service, Sendable {
                 databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
                 flavor = .sqlite
             case .postgres(let url):
-                let configuration = try SQLPostgresConfiguration(url: url)
+                var configuration = try SQLPostgresConfiguration(url: url)
+                // An IPv6 literal (postgres://u:p@[::1]:5432/db) is its address without the brackets of URL syntax.
+                let core = configuration.coreConfiguration
+                if let host = core.host, host.hasPrefix("["), host.hasSuffix("]") {
+                    configuration = SQLPostgresConfiguration(
+                        coreConfiguration: .init(
+                            host: String(host.dropFirst().dropLast()),
+                            port: core.port ?? SQLPostgresConfiguration.ianaPortNumber,
+                            username: core.username,
+                            password: core.password,
+                            database: core.database,
+                            tls: core.tls
+                        )
+                    )
+                }
                 let servingLoops = eventLoopGroup.map { Array($0.makeIterator()) } ?? []
                 // At most `maxConnections` serving loops hold connections (FluentKit opens them on demand); the loops past
                 // them share theirs in turn.

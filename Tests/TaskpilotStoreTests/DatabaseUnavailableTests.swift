@@ -50,4 +50,27 @@ struct DatabaseUnavailableTests {
         }
         await database.shutdown()
     }
+
+    @Test(
+        "a PostgreSQL URL with an IPv6 literal ([::1]) connects to that address",
+        .enabled(
+            if: TestBackend.postgresURL != nil && ProcessInfo.processInfo.environment["TASKPILOT_TEST_POSTGRES_IPV6"] == "1",
+            "needs the test PostgreSQL listening on ::1 (scripts/with-postgres.sh, where the machine has IPv6 loopback)"
+        )
+    )
+    func ipv6Literal() async throws {
+        let admin = try #require(TestBackend.postgresURL)
+        var components = try #require(URLComponents(string: admin))
+        components.host = "[::1]"
+        let url = try #require(components.string)
+        let location = try #require(DatabaseLocation(url: url))
+        let database = try await TaskpilotDatabase(
+            location: location,
+            logger: TestBackend.logger,
+            maxConnections: 1
+        )
+        let one = try await database.sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self)
+        #expect(one == 1)
+        await database.shutdown()
+    }
 }
