@@ -1348,6 +1348,8 @@ def test_markdown_renderer_is_safe_and_renders_tables(driver):
             '- <img src=x onerror=alert(1)>',
             '',
             '[bad](javascript:alert(1)) and ~~gone~~',
+            '',
+            '[Foo](https://en.wikipedia.org/wiki/Foo_(bar)) and (see https://example.org/a_(b)).',
           ].join('\\n')));
           done({
             html: box.innerHTML,
@@ -1368,7 +1370,8 @@ def test_markdown_renderer_is_safe_and_renders_tables(driver):
     assert result["scripts"] == 0
     assert result["heads"] == ["ID", "Title", "Due"]
     assert result["cells"][1] == "<script>alert(1)</script>"
-    assert result["links"] == ["https://example.com"]
+    # Parentheses inside an address are kept when they balance; one that closes the sentence is not the address's.
+    assert result["links"] == ["https://example.com", "https://en.wikipedia.org/wiki/Foo_(bar)", "https://example.org/a_(b)"]
     assert (result["strong"], result["em"], result["code"], result["del"]) == ("your tasks", "notes", "code", "gone")
     assert result["nested"] == 1
     assert result["rightAligned"] == "align-right"

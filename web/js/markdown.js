@@ -282,9 +282,17 @@ const INLINE = [
       return code;
     },
   },
-  { re: /\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/, make: (m) => link(m[1], m[2]) },
+  // A destination may hold balanced parentheses: [Foo](https://en.wikipedia.org/wiki/Foo_(bar)).
+  {
+    re: /\[([^\]]+)\]\(\s*<?((?:\([^()\s>]*\)|[^()\s>])+)>?(?:\s+"[^"]*")?\s*\)/,
+    make: (m) => link(m[1], m[2]),
+  },
   { re: /<((?:https?:|mailto:)[^\s>]+)>/, make: (m) => link(document.createTextNode(m[1]), m[1]) },
-  { re: /\bhttps?:\/\/[^\s<]*[^\s<.,:;"')\]!?*_~]/, make: (m) => link(document.createTextNode(m[0]), m[0]) },
+  // A bare address ends before trailing punctuation, and before a ")" it does not open: "(see https://x.io/a)".
+  {
+    re: /\bhttps?:\/\/(?:\([^\s<()]*\)|[^\s<()])*(?:\([^\s<()]*\)|[^\s<.,:;"'()\]!?*_~])/,
+    make: (m) => link(document.createTextNode(m[0]), m[0]),
+  },
   { re: /\*\*([^\s*](?:[\s\S]*?[^\s])?)\*\*/, make: (m) => wrap("strong", m[1]) },
   { re: /(?<![\w\\])__([^\s_](?:[\s\S]*?[^\s])?)__(?!\w)/, make: (m) => wrap("strong", m[1]) },
   { re: /~~([^\s~](?:[\s\S]*?[^\s~])?)~~/, make: (m) => wrap("del", m[1]) },
