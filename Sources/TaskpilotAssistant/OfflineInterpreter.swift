@@ -1761,9 +1761,8 @@ public struct OfflineInterpreter: Sendable {
             }
         }
         // "change the standup to 10am": a change to a date or time; to anything else ("to high priority") it is not one.
-        if found == nil, let (reference, when) = Self.captures(lower, text, [#"^(?:change|update|switch)\s+(.+?)\s+to\s+(.+)$"#]) {
-            let parsed = parser.parse(when)
-            guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
+        if found == nil, let (reference, said) = Self.captures(lower, text, [#"^(?:change|update|switch)\s+(.+?)\s+to\s+(.+)$"#]) {
+            guard let when = Self.onlyWhen(said, parser: parser) else { return nil }
             found = (reference, when)
         }
         // "make it 10am", "set it for friday", "(sorry,) I meant 9am": a change of the task in focus when what follows
@@ -1776,12 +1775,13 @@ public struct OfflineInterpreter: Sendable {
                     #"^(?:make|set|have)\s+(?:it|that|this)(?:\s+one)?\s+(?:for\s+|on\s+)?(.+)$"#, #"^(?:i\s+)?mean[t]?\s+(?:for\s+|on\s+)?(.+)$"#,
                     // "no, I meant Thursday", "no, thursday", "no wait, 3pm": a correction of the task in focus.
                     #"^(?:no|nope)(?:[,.!]?\s+wait)?[,.!]?\s+(?:i\s+mean[t]?\s+)?(?:for\s+|on\s+)?(.+)$"#,
+                    // "at 11 instead", "thursday instead please".
+                    #"^(?:(?:make|set|move)\s+it\s+(?:to\s+|for\s+)?)?(.+?)\s+instead(?:\s+please)?$"#,
                 ]
             )
         {
-            let parsed = parser.parse(when)
-            guard parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil else { return nil }
-            found = ("it", when)
+            guard let reading = Self.onlyWhen(when, parser: parser) else { return nil }
+            found = ("it", reading)
         }
         // "due next friday", "it's due at 5": said of the task in focus, when only a date or time follows. Asked, said
         // right after a list of several, or of a span ("due before friday", "due after the 10th"), it is a list.
@@ -1826,6 +1826,17 @@ public struct OfflineInterpreter: Sendable {
             case .failure(let error): return turn.reply(error.message)
             }
         }
+    }
+
+    /// `said` as a date or time to move a task to, when it says only that; a bare hour ("change it to 9", "make it
+    /// 10:30") is read as "at 9", the nearer such time within the task's day (`movedDue`).
+    static func onlyWhen(_ said: String, parser: QuickAddParser) -> String? {
+        let bareHour = said.wholeMatch(of: /\d{1,2}(?::\d{2})?/) != nil
+        for when in bareHour ? ["at " + said] : [said] {
+            let parsed = parser.parse(when)
+            if parsed.dueAt != nil, parsed.title.isEmpty, parsed.recurrence == nil { return when }
+        }
+        return nil
     }
 
     /// "postpone it by 2 days", "push the report back a week", "delay it 3 hours": the due date moves by that much;

@@ -2182,4 +2182,25 @@ struct ChatInterpreterTests {
             #expect(!plain.response.contains("calendar"), "\(plain.response)")
         }
     }
+
+    @Test("'change it to 9', 'make it 10', 'at 11 instead', 'thursday instead' move the task in focus; 'put the kettle on' keeps its on")
+    func bareHoursAndInstead() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            let added = try await me.chat("add dentist tomorrow at 3pm")
+            let id = added.conversation_id
+            func due() async throws -> String? { try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.first?.due_at }
+            let first = try #require(try await due())
+            for (message, time) in [("change it to 9", "T09:00"), ("make it 10", "T10:00"), ("at 11 instead", "T11:00"), ("make it 4:30", "T16:30")] {
+                let reply = try await me.chat(message, in: id)
+                #expect(Self.changes(reply) == ["update_task"], "\(message): \(reply.response)")
+                let now = try #require(try await due())
+                #expect(now.hasPrefix(String(first.prefix(10))) && now.contains(time), "\(message): \(now)")
+            }
+            let moved = try await me.chat("thursday instead", in: id)
+            #expect(Self.changes(moved) == ["update_task"] && moved.response.contains("Thu"), "\(moved.response)")
+            let kettle = try await me.chat("put the kettle on")
+            #expect(kettle.response.contains("Put the kettle on"), "\(kettle.response)")
+        }
+    }
 }

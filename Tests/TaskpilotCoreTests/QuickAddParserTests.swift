@@ -542,6 +542,12 @@ struct QuickAddParserTests {
         Case(text: "pay estimated taxes quarterly", title: "pay estimated taxes", due: "2026-11-23", rrule: "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=23"),
         Case(text: "water the lawn every fortnight", title: "water the lawn", due: "2026-11-23", rrule: "FREQ=WEEKLY;INTERVAL=2"),
         Case(text: "Quarterly review", title: "Quarterly review"),
+        Case(text: "put the kettle on", title: "put the kettle on"),
+        Case(text: "remember to log in", title: "remember to log in"),
+        Case(text: "turn the heating on", title: "turn the heating on"),
+        Case(text: "pay rent on friday", title: "pay rent", due: "2026-11-27"),
+        Case(text: "water plants every tuesday eve", title: "water plants", due: "2026-11-24 18:00", rrule: "FREQ=WEEKLY;BYDAY=TU"),
+        Case(text: "call grandma friday eve", title: "call grandma", due: "2026-11-27 18:00"),
         // A day of the month that is today's is today, as "nov 23" is.
         Case(text: "pay gas bill on the 23rd", title: "pay gas bill", due: "2026-11-23"),
         Case(text: "pay gas bill on the 22nd", title: "pay gas bill", due: "2026-12-22"),

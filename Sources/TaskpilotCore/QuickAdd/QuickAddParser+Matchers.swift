@@ -63,15 +63,19 @@ struct Tokens {
         for index in range where index < consumed.count { consumed[index] = false }
     }
 
-    /// The words not understood, with dangling connectors ("on", "at", "by") trimmed from the ends.
+    /// The words not understood, with dangling connectors ("on", "at", "by") trimmed from the end: those left
+    /// before words that were read ("pay rent on" of "pay rent on friday"). An "on" or "in" that ends the text is the
+    /// title's ("put the kettle on", "check in").
     func remainingTitle() -> String {
-        var kept = raw.indices.filter { !consumed[$0] }.map { raw[$0] }
+        let keptIndices = raw.indices.filter { !consumed[$0] }
+        let ownLast = keptIndices.count > 1 && keptIndices.last == raw.indices.last && ["on", "in"].contains(raw[raw.count - 1].lowercased())
+        var kept = keptIndices.map { raw[$0] }
         // A list's bullet pasted with the line ("- buy eggs", "• call mom", "[ ] pay rent") is no part of the title.
         if kept.count > 1, ["-", "–", "—", "*", "•", "·"].contains(kept[0]) { kept.removeFirst() }
         if kept.count > 2, kept[0] == "[", kept[1] == "]" { kept.removeFirst(2) }
         if kept.count > 1, kept[0] == "[]" || kept[0] == "[x]" { kept.removeFirst() }
         let connectors: Set<String> = ["on", "at", "by", "due", "for", "in", "from", "starting", "and", "-", "–", ",", "to", "with"]
-        while let last = kept.last, connectors.contains(last.lowercased().trimmingCharacters(in: .punctuationCharacters)) || last == "-" {
+        while !ownLast, let last = kept.last, connectors.contains(last.lowercased().trimmingCharacters(in: .punctuationCharacters)) || last == "-" {
             kept.removeLast()
         }
         var title = kept.joined(separator: " ")
@@ -1239,9 +1243,10 @@ extension QuickAddParser {
             setPartOfDay(clock, &found)
             return 2
         }
-        // "friday evening"; "every week on sunday evening" (the part of day right after the repetition).
+        // "friday evening"; "every week on sunday evening" (the part of day right after the repetition); "tuesday eve"
+        // (after a day, "eve" is its evening; "christmas eve" is a day of its own, read before).
         if found.day != nil || (found.rule != nil && index > 0 && tokens.isConsumed(index - 1)), let part = tokens.word(index),
-            let clock = Self.partOfDay[part]
+            let clock = Self.partOfDay[part == "eve" ? "evening" : part]
         {
             setPartOfDay(clock, &found)
             return 1
