@@ -88,12 +88,19 @@ extension OfflineInterpreter {
                     _ = await turn.run("complete_task", ["task_id": .number(Double(id))])
                 }
             case .failure(let error):
-                let head = done.isEmpty ? "" : "I " + done.joined(separator: ", ") + ", but "
+                let head = done.isEmpty ? "" : "I " + Self.undoneList(done) + ", but "
                 return turn.reply(head + "I couldn't undo the rest: \(error.message)")
             }
         }
         guard !done.isEmpty else { return turn.reply("There is nothing to undo in this conversation yet.") }
         let ids = turn.calls.compactMap { $0.arguments["task_id"]?.int64Value ?? $0.result["task_id"]?.int64Value }
-        return turn.reply("Undone: I " + done.joined(separator: ", ") + ".", focus: ids.count == 1 ? ids : nil)
+        return turn.reply("Undone: I " + Self.undoneList(done) + ".", focus: ids.count == 1 ? ids : nil)
+    }
+
+    /// What an undo did, in words: every change up to eight, else the first five and how many more (an undo of a
+    /// change to 125 tasks named each of them, thousands of characters).
+    static func undoneList(_ done: [String]) -> String {
+        guard done.count > 8 else { return done.joined(separator: ", ") }
+        return done.prefix(5).joined(separator: ", ") + " and \(done.count - 5) more (\(done.count) changes in all)"
     }
 }

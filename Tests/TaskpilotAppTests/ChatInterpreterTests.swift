@@ -2203,4 +2203,20 @@ struct ChatInterpreterTests {
             #expect(kettle.response.contains("Put the kettle on"), "\(kettle.response)")
         }
     }
+
+    @Test("undoing a change to many tasks names the first few and counts the rest")
+    func undoOfManyIsShort() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            for index in 1...12 { _ = try await me.createTask(#"{"title": "batch item \#(index)", "tags": ["batch"]}"#) }
+            let asked = try await me.chat("make all batch tasks urgent")
+            var changed = asked
+            if Self.changes(asked).isEmpty { changed = try await me.chat("yes", in: asked.conversation_id) }
+            #expect(Self.changes(changed).filter { $0 == "update_task" }.count == 12, "\(changed.response)")
+            let undone = try await me.chat("undo", in: asked.conversation_id)
+            #expect(undone.response.contains("and 7 more (12 changes in all)") && undone.response.count < 800, "\(undone.response)")
+            let items = try await me.get("/api/v1/tasks?tags=batch").decode(TaskListBody.self).items
+            #expect(items.count == 12 && items.allSatisfy { $0.priority == "none" }, "\(items.map(\.priority))")
+        }
+    }
 }
