@@ -92,6 +92,12 @@ extension OfflineInterpreter {
         // A task the change can apply to is meant before any it cannot, however well the other's name fits.
         if let favoring, scored.contains(where: { favoring($0.task) }) { scored.removeAll { !favoring($0.task) } }
         guard let best = scored.map(\.score).max() else {
+            // "move monday to tuesday": a day is no task's name, but the day's tasks may be meant.
+            if Weekday(parsing: phrase) != nil || ["today", "tomorrow"].contains(phrase) {
+                return .missing(
+                    "No task is called “\(Self.clip(reference))”. To change the tasks due then, say for example “move \(phrase)'s tasks to friday”."
+                )
+            }
             return .missing("I couldn't find a task matching “\(Self.clip(reference))”. Say “list tasks” to see them.")
         }
         let top = scored.filter { $0.score == best }.map(\.task)
