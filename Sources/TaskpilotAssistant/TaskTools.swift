@@ -469,11 +469,15 @@ public enum TaskTools {
 
     static let listTags = AssistantTool(
         name: "list_tags",
-        description: "The user's tags with how many tasks carry each. Returns [{name, count}].",
+        description: "The user's tags with how many tasks carry each, and how many of those are pending. Returns [{name, count, open}].",
         inputSchema: schema([:]),
         readOnly: true,
         destructive: false
     ) { _, context in
-        .array(try await context.tasks.tags(userID: context.user.id).map { .object(["name": .string($0.name), "count": .number(Double($0.count))]) })
+        .array(
+            try await context.tasks.tags(userID: context.user.id).map {
+                .object(["name": .string($0.name), "count": .number(Double($0.count)), "open": .number(Double($0.open))])
+            }
+        )
     }
 }

@@ -54,7 +54,9 @@ extension TaskItem {
                 }
                 // A new reminder at a time that has passed would fire at once: not what anyone asks for.
                 if case .at(let date) = trigger, date <= now {
-                    errors.append(FieldError("reminders[\(index)].at", "\(Timestamp.format(date)) has passed; give a time to come"))
+                    // Said in the user's zone, as they gave it ("yesterday 08:00"), not in UTC.
+                    let when = Timestamp.describe(date, allDay: false, timeZone: timeZone, now: now)
+                    errors.append(FieldError("reminders[\(index)].at", "\(when) (\(timeZone.identifier)) has passed; give a time to come"))
                 }
                 return Reminder(id: 0, trigger: trigger, fireAt: fireAt, firedAt: nil)
             }

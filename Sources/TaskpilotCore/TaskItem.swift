@@ -149,11 +149,15 @@ public struct TaskItem: Sendable, Equatable {
 /// How many pending and completed tasks carry a tag.
 public struct TagCount: Sendable, Equatable, Codable {
     public var name: String
+    /// The tasks carrying it, pending and completed.
     public var count: Int
+    /// The pending ones among them: what a list of the tag shows by default.
+    public var open: Int
 
     /// Creates a tag count.
-    public init(name: String, count: Int) {
+    public init(name: String, count: Int, open: Int) {
         self.name = name
         self.count = count
+        self.open = open
     }
 }

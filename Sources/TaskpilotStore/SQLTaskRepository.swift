@@ -282,12 +282,20 @@ public struct SQLTaskRepository: TaskRepository {
         let rows = try await store.read {
             try await $0.raw(
                 """
-                SELECT tag, COUNT(*) AS uses FROM task_tags WHERE user_id = \(bind: userID.storageKey)
-                GROUP BY tag ORDER BY uses DESC, tag ASC
+                SELECT tt.tag, COUNT(*) AS uses, SUM(CASE WHEN t.status = 'pending' THEN 1 ELSE 0 END) AS pending
+                FROM task_tags tt JOIN tasks t ON t.id = tt.task_id
+                WHERE tt.user_id = \(bind: userID.storageKey)
+                GROUP BY tt.tag ORDER BY uses DESC, tt.tag ASC
                 """
             ).all()
         }
-        return try rows.map { TagCount(name: try $0.decode(column: "tag", as: String.self), count: try $0.decode(column: "uses", as: Int.self)) }
+        return try rows.map {
+            TagCount(
+                name: try $0.decode(column: "tag", as: String.self),
+                count: try $0.decode(column: "uses", as: Int.self),
+                open: try $0.decode(column: "pending", as: Int.self)
+            )
+        }
     }
 
     // MARK: - SQL pieces

@@ -601,4 +601,15 @@ extension TaskAPITests {
             #expect(read.recurrence == task.recurrence)
         }
     }
+
+    @Test("a reminder at a time that has passed is refused, said in the user's time zone")
+    func pastReminderInTheUsersZone() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let response = try await me.post("/api/v1/tasks", #"{"title": "late", "reminders": [{"at": "2020-01-01T13:00:00Z"}]}"#)
+            #expect(response.status == .unprocessableContent)
+            let message = response.error?.details?.first { $0.field == "reminders[0].at" }?.message ?? ""
+            #expect(message.contains("08:00 (America/New_York) has passed") && !message.contains("13:00"), "\(response.text)")
+        }
+    }
 }
