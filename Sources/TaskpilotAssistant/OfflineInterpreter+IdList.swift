@@ -31,6 +31,24 @@ extension OfflineInterpreter {
         guard ids.count <= Self.maxListedIDs else {
             return turn.reply("That is more than \(Self.maxListedIDs) tasks at once; say “\(action) all tasks tagged …” or name fewer.")
         }
+        // Deleting many at once ("delete all of them" after a list of 7) asks first, as "delete completed tasks" does.
+        if action == "delete", ids.count > TaskTools.confirmationThreshold {
+            var tasks: [TaskItem] = []
+            for id in ids {
+                if let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now) { tasks.append(task) }
+            }
+            if tasks.count > TaskTools.confirmationThreshold {
+                let table = Self.table(tasks.prefix(10).map(TaskTools.listItem), zone: turn.context.user.timeZone, now: turn.context.now)
+                let more = tasks.count > 10 ? "\n\n…and \(tasks.count - 10) more." : ""
+                let pending: JSONValue = .object([
+                    "action": "delete", "ids": .array(tasks.map { .number(Double($0.id)) }), "filter": .object(["status": "all"]),
+                ])
+                return turn.reply(
+                    "This will permanently delete **\(tasks.count)** tasks:\n\n\(table)\(more)\n\nReply **yes** to delete them or **no** to keep them.",
+                    pending: pending
+                )
+            }
+        }
         let tool = action == "complete" ? "complete_task" : action == "reopen" ? "reopen_task" : "delete_task"
         var done: [String] = []
         var failed: [String] = []

@@ -1273,6 +1273,22 @@ public struct OfflineInterpreter: Sendable {
                 : "This will mark \(amount) as completed:\n\n\(preview)\(more)\n\nReply **yes** to complete \(them) or **no** to leave \(them) open."
             return turn.reply(question, pending: pending)
         }
+        if count <= TaskTools.confirmationThreshold {
+            // A few tasks are changed one by one: named in the answer, and "undo" takes each change back.
+            let tool = ["delete": "delete_task", "complete": "complete_task", "reopen": "reopen_task"][action.rawValue] ?? "bulk_tasks"
+            var names: [String] = []
+            for item in items {
+                guard let id = item["id"]?.int64Value else { continue }
+                switch await turn.run(tool, ["task_id": .number(Double(id))]) {
+                case .success: names.append("**\(Self.escape(item["title"]?.stringValue ?? "task \(id)"))**")
+                case .failure(let error):
+                    let done = names.isEmpty ? "" : " (\(Self.verbPast(action.rawValue)) \(Self.listed(names)) before that)"
+                    return turn.reply("That didn't work\(done): \(error.message)")
+                }
+            }
+            let ids = items.compactMap { $0["id"]?.int64Value }
+            return turn.reply("Done: \(Self.verbPast(action.rawValue)) \(Self.listed(names)).", focus: ids.count == 1 ? ids : nil)
+        }
         switch await turn.run("bulk_tasks", ["action": .string(action.rawValue), "filter": .object(arguments), "confirm": true]) {
         case .success(let result):
             let affected = Int(result["affected"]?.int64Value ?? 0)
@@ -1624,6 +1640,14 @@ public struct OfflineInterpreter: Sendable {
                 + #"\s+(.+?)(?:\s+(?:already|today|just now))?$"#,
         ]
         guard let reference = Self.capture(lower, text, patterns) else { return nil }
+        // "mark it as done" right after completing a repeating task ("I watered the ferns") is the same task, done
+        // already: not its next occurrence, which "it" would otherwise stand for.
+        if ["it", "that", "this", "that one", "this one", "that task", "this task"].contains(reference.lowercased()), let id = turn.focus,
+            let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now),
+            task.status == .completed, let completed = task.completedAt, turn.context.now.timeIntervalSince(completed) < 600
+        {
+            return turn.reply("**\(Self.escape(task.title))** was already completed; nothing changed.", focus: [task.id])
+        }
         let resolution = await resolve(reference, prefer: .pending, turn: turn)
         // "mark the report and the slides as done": two tasks, when no one task is called that and each name fits one.
         if case .missing = resolution, let tasks = await resolveEach(reference, prefer: .pending, turn: turn) {

@@ -137,7 +137,7 @@ struct ChatAPITests {
             // "cancel everything tagged …" is a bulk delete of those tasks.
             _ = try await me.createTask(#"{"title": "standup", "tags": ["work"]}"#)
             let cancel = try await me.chat("cancel everything tagged work")
-            #expect(cancel.tool_calls.map(\.name) == ["list_tasks", "bulk_tasks"], "\(cancel.response)")
+            #expect(cancel.tool_calls.map(\.name) == ["list_tasks", "delete_task"], "\(cancel.response)")
             #expect(try await me.get("/api/v1/tasks?tags=work").decode(TaskListBody.self).items.isEmpty)
         }
     }

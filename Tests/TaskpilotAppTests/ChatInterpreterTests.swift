@@ -106,8 +106,9 @@ struct ChatInterpreterTests {
 
             let reply = try await me.chat(message)
 
-            #expect(reply.tool_calls.map(\.name) == ["list_tasks", "bulk_tasks"], "\(reply.response)")
-            #expect(reply.response.contains("completed 3 tasks"), "\(reply.response)")
+            // Three tasks are completed one by one, named, so that "undo" takes each back.
+            #expect(reply.tool_calls.map(\.name) == ["list_tasks", "complete_task", "complete_task", "complete_task"], "\(reply.response)")
+            #expect(reply.response.contains("completed **one**, **two** and **three**"), "\(reply.response)")
             #expect(try await me.get("/api/v1/tasks?status=pending").decode(TaskListBody.self).items.isEmpty)
         }
     }
@@ -121,7 +122,7 @@ struct ChatInterpreterTests {
             _ = try await me.createTask(#"{"title": "laundry", "tags": ["home"]}"#)
 
             let tagged = try await me.chat("complete all tasks tagged work")
-            #expect(tagged.response.contains("completed 2 tasks"), "\(tagged.response)")
+            #expect(tagged.response.contains("**standup**") && tagged.response.contains("**review**"), "\(tagged.response)")
             #expect(try await me.get("/api/v1/tasks?status=pending").decode(TaskListBody.self).items.map(\.title) == ["laundry"])
 
             var shown: [Int64] = []
@@ -1032,8 +1033,9 @@ struct ChatInterpreterTests {
 
             _ = try await me.chat("complete it", in: id)
             _ = try await me.chat("delete completed tasks", in: id)
+            // A few tasks deleted by a filter are deleted one by one: "undo" brings them back.
             let bulk = try await me.chat("undo", in: id)
-            #expect(bulk.tool_calls.isEmpty && bulk.response.contains("bulk"), "\(bulk.response)")
+            #expect(Self.changes(bulk).contains("add_task"), "\(bulk.response)")
         }
     }
 
@@ -1919,10 +1921,10 @@ struct ChatInterpreterTests {
             let counted = try await me.chat("delete these 3 tasks")
             #expect(Self.changes(counted).isEmpty && counted.response.hasPrefix("Which tasks"), "\(counted.response)")
             let shopping = try await me.chat("complete the shopping tasks")
-            #expect(Self.changes(shopping) == ["bulk_tasks"], "\(shopping.response)")
+            #expect(Self.changes(shopping) == ["complete_task", "complete_task"], "\(shopping.response)")
             #expect(try await titles("completed") == ["eggs", "milk"])
             let dentist = try await me.chat("delete both dentist tasks")
-            #expect(Self.changes(dentist) == ["bulk_tasks"], "\(dentist.response)")
+            #expect(Self.changes(dentist) == ["delete_task", "delete_task"], "\(dentist.response)")
             #expect(try await titles("all") == ["eggs", "milk", "report", "slides"])
             let work = try await me.chat("mark my work tasks as done")
             #expect(try await titles("pending") == ["slides"], "\(work.response)")
@@ -2235,6 +2237,34 @@ struct ChatInterpreterTests {
             let day = try await me.chat("move monday to tuesday")
             #expect(day.tool_calls.isEmpty && day.response.contains("move monday's tasks"), "\(day.response)")
             #expect(try await me.get("/api/v1/tasks").decode(TaskListBody.self).items.count == 2)
+        }
+    }
+
+    @Test("a few tasks changed by a filter are named and undone; 'delete all of them' after a long list asks; 'mark it as done' twice says so")
+    func fewManyAndTwice() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            _ = try await me.createTask(#"{"title": "passport scan", "tags": ["travel"]}"#)
+            _ = try await me.createTask(#"{"title": "book hotel", "tags": ["travel"]}"#)
+            let deleted = try await me.chat("delete everything tagged travel")
+            #expect(deleted.response.contains("**Passport scan**") || deleted.response.contains("**passport scan**"), "\(deleted.response)")
+            let undone = try await me.chat("undo", in: deleted.conversation_id)
+            #expect(Self.changes(undone).count == 2, "\(undone.response)")
+            #expect(try await me.get("/api/v1/tasks?tags=travel").decode(TaskListBody.self).items.count == 2)
+
+            for index in 1...5 { _ = try await me.createTask(#"{"title": "chore \#(index)", "tags": ["chores"]}"#) }
+            let listed = try await me.chat("list tasks tagged chores")
+            let asked = try await me.chat("delete all of them", in: listed.conversation_id)
+            #expect(Self.changes(asked).isEmpty && asked.response.contains("Reply **yes**"), "\(asked.response)")
+            _ = try await me.chat("no", in: listed.conversation_id)
+            #expect(try await me.get("/api/v1/tasks?tags=chores").decode(TaskListBody.self).items.count == 5)
+
+            let ferns = try await me.chat("add water the ferns every day at 8am")
+            _ = try await me.chat("I watered the ferns", in: ferns.conversation_id)
+            let twice = try await me.chat("mark it as done", in: ferns.conversation_id)
+            #expect(Self.changes(twice).isEmpty && twice.response.contains("already completed"), "\(twice.response)")
+            let completed = try await me.get("/api/v1/tasks?status=completed&q=ferns").decode(TaskListBody.self).items
+            #expect(completed.count == 1, "only the occurrence said done is completed: \(completed)")
         }
     }
 }
