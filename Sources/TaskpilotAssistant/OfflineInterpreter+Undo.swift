@@ -5,7 +5,8 @@ import TaskpilotCore
 ///
 /// Each change made through a tool records its inverse in the reply's state (`undo`: the calls that restore what was,
 /// last change first): adding deletes the task again, completing reopens it, a change of fields writes their former
-/// values back, deleting adds the task anew (with a new id). A bulk action has no inverse: `undo` then says so.
+/// values back, deleting adds the task anew (with a new id). A bulk action has no inverse: `undo` then says so. A task
+/// changed since the change (elsewhere) is left as it is.
 extension OfflineInterpreter {
     /// Tools that change tasks.
     static let changingTools: Set<String> = [
@@ -79,8 +80,20 @@ extension OfflineInterpreter {
             return turn.reply("I can't undo \(what); I can undo changes to single tasks (adding, completing, editing, deleting).")
         }
         var done: [String] = []
+        var kept: [String] = []
         for step in record.arrayValue ?? [] {
             guard let tool = step["tool"]?.stringValue, let arguments = step["arguments"]?.objectValue else { continue }
+            // A task changed since (in the web app, another conversation, the API) keeps that change: undoing would
+            // write the old values over it.
+            if let expected = step["expect"], let id = arguments["task_id"]?.int64Value {
+                guard let current = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now) else {
+                    continue
+                }
+                if Self.undoState(of: current, zone: turn.context.user.timeZone) != expected {
+                    kept.append("**\(Self.escape(current.title))**")
+                    continue
+                }
+            }
             switch await turn.run(tool, arguments) {
             case .success(let result):
                 done.append(step["summary"]?.stringValue ?? tool)
@@ -92,9 +105,21 @@ extension OfflineInterpreter {
                 return turn.reply(head + "I couldn't undo the rest: \(error.message)")
             }
         }
-        guard !done.isEmpty else { return turn.reply("There is nothing to undo in this conversation yet.") }
+        let changedSince =
+            kept.isEmpty
+            ? "" : "\(Self.listed(kept)) changed since, so I left \(kept.count == 1 ? "it" : "them") as \(kept.count == 1 ? "it is" : "they are")."
+        guard !done.isEmpty else {
+            return turn.reply(kept.isEmpty ? "There is nothing to undo in this conversation yet." : "I undid nothing: " + changedSince)
+        }
         let ids = turn.calls.compactMap { $0.arguments["task_id"]?.int64Value ?? $0.result["task_id"]?.int64Value }
-        return turn.reply("Undone: I " + Self.undoneList(done) + ".", focus: ids.count == 1 ? ids : nil)
+        return turn.reply("Undone: I " + Self.undoneList(done) + "." + (kept.isEmpty ? "" : " " + changedSince), focus: ids.count == 1 ? ids : nil)
+    }
+
+    /// What of a task an undo checks is as the change left it: its fields as the tools take them, and its status.
+    static func undoState(of task: TaskItem, zone: TimeZone) -> JSONValue {
+        var state = fields(of: task, zone: zone)
+        state["status"] = .string(task.status.rawValue)
+        return .object(state)
     }
 
     /// What an undo did, in words: every change up to eight, else the first five and how many more (an undo of a

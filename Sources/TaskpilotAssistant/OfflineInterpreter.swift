@@ -274,13 +274,21 @@ public struct OfflineInterpreter: Sendable {
                 let result = try await tool.call(arguments, context: context)
                 calls.append(ToolCallRecord(name: name, arguments: .object(arguments), result: result))
                 if changing {
-                    let inverse = OfflineInterpreter.inverse(
+                    var inverse = OfflineInterpreter.inverse(
                         of: name,
                         arguments: arguments,
                         result: result,
                         before: before,
                         zone: context.user.timeZone
                     )
+                    // The task as this change left it: "undo" leaves it alone if it has changed since (elsewhere).
+                    if var step = inverse?.objectValue, name != "delete_task",
+                        let id = arguments["task_id"]?.int64Value ?? result["task_id"]?.int64Value,
+                        let after = try? await context.tasks.get(id: id, userID: context.user.id, now: context.now)
+                    {
+                        step["expect"] = OfflineInterpreter.undoState(of: after, zone: context.user.timeZone)
+                        inverse = .object(step)
+                    }
                     if let inverse { undo.insert(inverse, at: 0) } else { undoBlocked = name }
                 }
                 return .success(result)

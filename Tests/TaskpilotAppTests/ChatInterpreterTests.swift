@@ -2267,4 +2267,19 @@ struct ChatInterpreterTests {
             #expect(completed.count == 1, "only the occurrence said done is completed: \(completed)")
         }
     }
+
+    @Test("'undo' leaves a task that changed since (elsewhere) as it is, and says so")
+    func undoLeavesLaterChanges() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            let run = try await me.createTask(#"{"title": "morning run", "due_at": "2030-01-07T07:00:00Z"}"#)
+            let moved = try await me.chat("move the morning run to 2030-01-08 7am")
+            #expect(Self.changes(moved) == ["update_task"], "\(moved.response)")
+            _ = try await me.patch("/api/v1/tasks/\(run.id)", #"{"due_at": "2030-01-10T06:30:00Z"}"#)
+            let undone = try await me.chat("undo", in: moved.conversation_id)
+            #expect(Self.changes(undone).isEmpty && undone.response.contains("changed since"), "\(undone.response)")
+            let task: TaskBody = try await me.get("/api/v1/tasks/\(run.id)").decode()
+            #expect(task.due_at == "2030-01-10T06:30:00Z")
+        }
+    }
 }
