@@ -937,6 +937,20 @@ public struct OfflineInterpreter: Sendable {
         return days <= 366 ? days : nil
     }
 
+    /// The hours a sentence looks ahead: "in the next 2 hours", "within the hour", "in the next hour" (1).
+    static func comingHours(_ padded: String) -> Int? {
+        if padded.contains(/\ (?:in|within|over)\s+the\s+(?:next\s+)?hour\ /) { return 1 }
+        guard
+            let match = padded.firstMatch(
+                of:
+                    /\ (?:(?:in|over|during|for)\s+the\s+)?(?:next|coming|within)\s+(?:the\s+)?(?:next\s+)?(\d+|an?|one|two|three|four|five|six|few|couple\s+of)\s+(?:hours?|hrs?)\ /
+            )
+        else { return nil }
+        let said = String(match.output.1)
+        let number = said == "few" ? 3 : said.hasPrefix("couple") ? 2 : Int(said) ?? QuickAddParser.numberWords[said]
+        return number.flatMap { (1...72).contains($0) ? $0 : nil }
+    }
+
     /// Whether a period is named that "coming up" or "upcoming" only qualifies: "what's coming up next week?" is next
     /// week, "upcoming tasks tomorrow" tomorrow ("in the next week" is the next seven days).
     static func namesPeriod(_ padded: String) -> Bool {
@@ -1054,6 +1068,14 @@ public struct OfflineInterpreter: Sendable {
         if has("overdue") || has("late") || has("past due") || has("missed") || has("miss") {
             arguments["overdue"] = true
             due = "overdue "
+        } else if let hours = Self.comingHours(padded) {
+            // "what's due in the next 2 hours?": up to that moment, with what is already late.
+            arguments["due_before"] = .string(Timestamp.format(now.addingTimeInterval(Double(hours) * 3600)))
+            due = hours == 1 ? " due in the next hour" : " due in the next \(hours) hours"
+        } else if padded.contains(/\ (?:before|by|until|till)\ midnight\ /) {
+            // Midnight as people mean it here: the end of today (the parser's "midnight" is the start of a day).
+            arguments["due_before"] = .string(Timestamp.format(day(1)))
+            due = " due before midnight"
         } else if let days = Self.comingDays(padded) ?? (Self.soon(padded) && !Self.namesPeriod(padded) ? 7 : nil) {
             // Like "today", the days to come include what is already late.
             arguments["due_before"] = .string(Timestamp.format(day(days + 1)))

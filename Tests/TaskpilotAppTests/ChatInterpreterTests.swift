@@ -2282,4 +2282,21 @@ struct ChatInterpreterTests {
             #expect(task.due_at == "2030-01-10T06:30:00Z")
         }
     }
+
+    @Test("'what's due in the next 2 hours?' looks 2 hours ahead; 'before midnight' is the end of today")
+    func hoursAheadAndMidnight() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            func at(_ seconds: Double) -> String { Timestamp.format(Date().addingTimeInterval(seconds)) }
+            _ = try await me.createTask(#"{"title": "soon one", "due_at": "\#(at(90 * 60))"}"#)
+            _ = try await me.createTask(#"{"title": "later one", "due_at": "\#(at(5 * 3600))"}"#)
+            _ = try await me.createTask(#"{"title": "late one", "due_at": "\#(at(-3600))"}"#)
+            _ = try await me.createTask(#"{"title": "far one", "due_at": "\#(at(2 * 86400))"}"#)
+            let hours = try await me.chat("what's due in the next 2 hours?")
+            #expect(hours.response.contains("next 2 hours") && hours.response.contains("soon one") && hours.response.contains("late one"))
+            #expect(!hours.response.contains("later one") && !hours.response.contains("far one"), "\(hours.response)")
+            let midnight = try await me.chat("what's due before midnight?")
+            #expect(midnight.response.contains("late one") && !midnight.response.contains("far one"), "\(midnight.response)")
+        }
+    }
 }
