@@ -1807,8 +1807,18 @@ public struct OfflineInterpreter: Sendable {
         let scheduling = [#"^(?:do|schedule)\s+(.+?)\s+(tomorrow|today|tonight|next\s+\w+|on\s+.+|at\s+.+)$"#]
         // "set the due date for the passport to march 1" names its task before the first pattern takes it all as a date.
         let named = #"^(?:change|set|update|move)\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:for|of|on)\s+(.+?)\s+to\s+(.+)$"#
+        // "move pay for parking to friday 3pm": a title may hold "for" or "to" itself; the last one that leaves only a
+        // date after it splits title and date.
+        let lastSplit = #"^(?:move|reschedule|postpone|push|defer|shift|delay|snooze|bump)\s+(.+)\s+(?:to|until|till|for|by)\s+(.+?)$"#
+        let parser = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone)
+        let titled = Self.captures(lower, text, [lastSplit]).flatMap { reference, when in
+            // Only when the first such word leaves no date ("move the report to friday for review" keeps the first).
+            Self.onlyWhen(when, parser: parser) != nil
+                && Self.captures(lower, text, [patterns[1]]).flatMap { Self.onlyWhen($0.1, parser: parser) } == nil
+                ? (reference, when) : nil
+        }
         var found =
-            Self.captures(lower, text, [named]) ?? Self.capture(lower, text, [patterns[0]]).map { ("it", $0) }
+            Self.captures(lower, text, [named]) ?? Self.capture(lower, text, [patterns[0]]).map { ("it", $0) } ?? titled
             ?? Self.captures(lower, text, Array(patterns.dropFirst()))
         var resolution: Resolution?
         if found == nil, let (reference, when) = Self.captures(lower, text, scheduling) {
@@ -1817,7 +1827,6 @@ public struct OfflineInterpreter: Sendable {
             found = (reference, when)
         }
         let zone = turn.context.user.timeZone
-        let parser = QuickAddParser(now: turn.context.now, timeZone: zone)
         // "the tesco delivery is wednesday not today", "the dentist is actually at 4, not 3": a correction of a task's date.
         let correcting = [#"^(.+?)\s+is\s+(?:actually\s+|really\s+)?(?:on\s+|at\s+|due\s+)?(.+?),?\s+not\s+(?:on\s+|at\s+)?\S.*$"#]
         if found == nil, let (reference, said) = Self.captures(lower, text, correcting) {

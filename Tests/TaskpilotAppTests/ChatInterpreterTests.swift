@@ -2299,4 +2299,17 @@ struct ChatInterpreterTests {
             #expect(midnight.response.contains("late one") && !midnight.response.contains("far one"), "\(midnight.response)")
         }
     }
+
+    @Test("a title holding 'for' or 'to' moves as a whole: 'move pay for parking to friday 3pm'")
+    func titlesWithConnectors() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "UTC")
+            let parking = try await me.createTask(#"{"title": "pay for parking"}"#)
+            let run = try await me.createTask(#"{"title": "go for a run"}"#)
+            for (message, id) in [("move pay for parking to friday 3pm", parking.id), ("move go for a run to monday", run.id)] {
+                let reply = try await me.chat(message)
+                #expect(Self.changes(reply) == ["update_task"] && reply.tool_calls.last?.arguments["task_id"]?.int64Value == id, "\(reply.response)")
+            }
+        }
+    }
 }
