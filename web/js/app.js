@@ -2,12 +2,12 @@
 // (#/inbox, #/today, #/upcoming, #/overdue, #/completed, #/tag/NAME), keyboard shortcuts and live updates.
 
 import * as api from "./api.js";
-import { $, $$, isTyping, toast, toastError } from "./dom.js";
+import { $, $$, isTyping, returnFocus, toast, toastError } from "./dom.js";
 import { setTimeZone, timeZone, todayKey } from "./dates.js";
 import { initAuth, resetAuthForms, showAuth } from "./views/auth.js";
 import * as tasks from "./views/tasks.js";
 import { initTaskDialog, openTaskDialog } from "./views/taskDialog.js";
-import { focusQuickAdd, initQuickAdd, setQuickAddFeatures } from "./views/quickAdd.js";
+import { focusQuickAdd, initQuickAdd, refreshQuickPreview, setQuickAddFeatures } from "./views/quickAdd.js";
 import { chatAvailable, initChat, isChatOpen, resetChat, setChatFeatures, toggleChat } from "./views/chat.js";
 import * as notifications from "./views/notifications.js";
 import { initSettings, openSettings } from "./views/settings.js";
@@ -15,6 +15,8 @@ import { initSettings, openSettings } from "./views/settings.js";
 const VIEWS = ["inbox", "today", "upcoming", "overdue", "completed"];
 let started = false;
 let authMessage = null;
+// What had the focus when the shortcuts dialog opened: it gets it back.
+let helpOpener = null;
 
 // ---------------------------------------------------------------------------------------------
 // Routing
@@ -57,6 +59,8 @@ function route() {
     history.replaceState(null, "", "#/inbox");
     tasks.showView("inbox");
   }
+  // Quick add takes the view's day or tag: what the preview says follows the view.
+  refreshQuickPreview();
   setNav(false);
 }
 
@@ -72,10 +76,7 @@ function startApp() {
   started = true;
   showScreen("app");
   showUser(api.currentUser());
-  api
-    .me()
-    .then(applyUser)
-    .catch(() => {});
+  refreshProfile();
   tasks.refreshTags();
   api.capabilities().then((found) => {
     if (!started) return;
@@ -104,7 +105,20 @@ function applyUser(user) {
   if (started && timeZone() !== before) {
     tasks.reload();
     notifications.load();
+    refreshQuickPreview();
   }
+}
+
+let profileRequest = null;
+
+/** Reads the account again (its time zone or name may have changed in another session, the CLI…) and shows it. */
+function refreshProfile() {
+  if (!started || profileRequest) return;
+  profileRequest = api
+    .me()
+    .then(applyUser)
+    .catch(() => {})
+    .finally(() => (profileRequest = null));
 }
 
 function openSettingsDialog() {
@@ -161,6 +175,9 @@ function onLiveStatus(status, info) {
   const label = { live: "Live", connecting: "Connecting…", offline: "Reconnecting…", off: "Offline" }[status] || status;
   indicator.querySelector(".live-label").textContent = label;
   indicator.title = status === "live" ? "Changes from other devices appear instantly" : "Live updates paused; reconnecting";
+  $("#offline-banner").hidden = status !== "offline";
+  // Connected (again): the account may have changed meanwhile, and no event says so.
+  if (status === "live") refreshProfile();
   if (status === "live" && info.reconnected) {
     // Events sent while we were away are gone: catch up.
     tasks.reload();
@@ -204,8 +221,16 @@ function setNav(open) {
 }
 
 function openHelp() {
+  helpOpener = document.activeElement;
   $("#account-menu").open = false;
   $("#help-dialog").showModal();
+}
+
+/** The shortcuts dialog closed: the focus goes back to what opened it (the account menu when that was in it). */
+function helpClosed() {
+  const menu = helpOpener && helpOpener.closest && helpOpener.closest("#account-menu");
+  returnFocus($("#help-dialog"), helpOpener, menu && menu.querySelector("summary"), $("#main"));
+  helpOpener = null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +244,7 @@ function onKeydown(event) {
   if (document.querySelector("dialog[open]")) return;
   if (event.key === "Escape") {
     if (isTyping(event.target)) return;
-    if (notifications.isPanelOpen()) notifications.togglePanel(false);
+    if (notifications.isPanelOpen()) notifications.dismissPanel();
     else if ($("#account-menu").open) $("#account-menu").open = false;
     else if ($("#filter-priority").open) $("#filter-priority").open = false;
     else if (document.body.classList.contains("nav-open")) setNav(false);
@@ -275,8 +300,9 @@ function init() {
   initQuickAdd({
     created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task), tasks.whereIs(task)),
     edit: (task) => openTaskDialog(task),
-    // Added in Today without a date, a task is due today (as it would be in Todoist).
+    // Added in Today without a date, a task is due today (as it would be in Todoist); in a tag's view, it has that tag.
     defaultDay: () => (tasks.currentView() === "today" ? "today" : null),
+    defaultTag: () => (tasks.currentView() === "tag" ? tasks.currentTag() : null),
   });
   initChat({
     toolsRan: () => {
@@ -294,11 +320,14 @@ function init() {
   $("#shortcuts-btn").addEventListener("click", openHelp);
   initSettings({ userChanged: applyUser });
   $("#settings-btn").addEventListener("click", openSettingsDialog);
-  // The account may have changed elsewhere (its time zone through the CLI, say): look again when the tab comes back.
+  // The account may have changed elsewhere (its time zone through the CLI, another window): look again when the tab
+  // comes back or the window gets the focus.
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && started) api.me().then(applyUser).catch(() => {});
+    if (document.visibilityState === "visible") refreshProfile();
   });
+  window.addEventListener("focus", refreshProfile);
   $("#help-link").addEventListener("click", openHelp);
+  $("#help-dialog").addEventListener("close", helpClosed);
   for (const button of $$("#help-dialog [data-close]")) button.addEventListener("click", () => $("#help-dialog").close());
   $("#nav-toggle").addEventListener("click", () => setNav(!document.body.classList.contains("nav-open")));
   $("#scrim").addEventListener("click", () => setNav(false));

@@ -45,6 +45,28 @@ export function icon(name, className = "") {
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
 
+/** Whether the focus can go to `element`: on the page, shown and enabled (the body is no place for it). */
+export function canFocus(element) {
+  return (
+    element instanceof HTMLElement &&
+    element !== document.body &&
+    element.isConnected &&
+    !element.disabled &&
+    element.checkVisibility({ visibilityProperty: true })
+  );
+}
+
+/**
+ * After `container` (a dialog, a panel) closed: when the focus was left nowhere (on the body, or inside the closed
+ * container), gives it to the first of `candidates` that can take it (the control that opened it, then neighbours).
+ */
+export function returnFocus(container, ...candidates) {
+  const active = document.activeElement;
+  if (active && active !== document.body && !container.contains(active)) return;
+  const target = candidates.find(canFocus);
+  if (target) target.focus();
+}
+
 /** True when keyboard input goes to a text field (shortcuts must stay out of the way). */
 export function isTyping(target) {
   if (!target || !(target instanceof Element)) return false;
@@ -143,7 +165,7 @@ export function showFormErrors(form, error) {
     if (slot) {
       slot.textContent = (slot.textContent ? slot.textContent + " " : "") + humanField(detail.field) + " " + detail.message;
       slot.hidden = false;
-      const input = slot.closest(".field")?.querySelector("input, textarea, select");
+      const input = controlOf(slot, detail.field);
       if (input) input.setAttribute("aria-invalid", "true");
     } else {
       unplaced.push(humanField(detail.field) + " " + detail.message);
@@ -157,6 +179,41 @@ export function showFormErrors(form, error) {
     // Only pointing at the fields: it goes with the last of their errors (see `clearErrorsOnEdit`).
     if (!unplaced.length && placed) box.dataset.pointer = "true";
   }
+}
+
+/**
+ * The control an error placed in `slot` is about: the first of its `.field` or `[data-error-scope]`; in a list
+ * (`reminders[1].at`), the control of its item (the second `[data-error-item]`) named by `data-part="at"`, else the
+ * item's first.
+ */
+function controlOf(slot, field) {
+  const scope = slot.closest(".field, [data-error-scope]");
+  if (!scope) return null;
+  const item = /\[(\d+)\](?:\.(\w+))?/.exec(String(field || ""));
+  const items = scope.querySelectorAll("[data-error-item]");
+  if (item && items.length) {
+    const owner = items[Number(item[1])];
+    return owner ? (item[2] && owner.querySelector(`[data-part="${item[2]}"]`)) || owner.querySelector("input, textarea, select") : null;
+  }
+  return scope.querySelector("input, textarea, select");
+}
+
+/**
+ * After a refused submit: brings the first field marked invalid into view (with its error) and gives it the focus;
+ * without one, shows the form's error box and focuses `fallback`. The focus never drops to the page.
+ */
+export function revealFormErrors(form, fallback) {
+  const field = Array.from(form.querySelectorAll('[aria-invalid="true"]')).find(canFocus);
+  if (field) {
+    // The field's whole block (its error below it included), then the field itself when the block is taller than the view.
+    field.closest(".field, [data-error-scope]")?.scrollIntoView({ block: "nearest" });
+    field.scrollIntoView({ block: "nearest" });
+    field.focus({ preventScroll: true });
+    return;
+  }
+  const box = form.querySelector(".form-error:not([hidden])");
+  if (box) box.scrollIntoView({ block: "nearest" });
+  if (canFocus(fallback)) fallback.focus({ preventScroll: Boolean(box) });
 }
 
 export function clearFormErrors(form) {

@@ -1,8 +1,11 @@
 // Log in and sign up.
 
 import * as api from "../api.js";
-import { $, clearFormErrors, showFormErrors } from "../dom.js";
+import { $, clearFormErrors, revealFormErrors, showFormErrors } from "../dom.js";
 import { browserTimeZone } from "../dates.js";
+
+// An address as the server takes one: something, "@", and a domain with a dot ("ada@example.com").
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 let onSignedIn = () => {};
 
@@ -25,21 +28,32 @@ export function initAuth({ signedIn }) {
   $("#signup-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.currentTarget;
+    const email = $("#signup-email").value.trim();
     const password = $("#signup-password").value;
-    if (password.length < 10) {
-      showFormErrors(form, { details: [{ field: "password", message: "must be at least 10 characters" }] });
-      $("#signup-password").focus();
+    const problems = signupProblems(email, password);
+    if (problems.length) {
+      showFormErrors(form, { details: problems });
+      revealFormErrors(form);
       return;
     }
     submit(form, () =>
       api.register({
-        email: $("#signup-email").value.trim(),
+        email,
         password,
         name: $("#signup-name").value.trim(),
         timezone: browserTimeZone(),
       }),
     );
   });
+}
+
+/** Everything wrong with a sign-up before it is sent, all at once, in the server's words (`[{field, message}]`). */
+function signupProblems(email, password) {
+  const problems = [];
+  if (!email) problems.push({ field: "email", message: "is required" });
+  else if (!EMAIL.test(email)) problems.push({ field: "email", message: "must be an email address like ada@example.com" });
+  if (password.length < 10) problems.push({ field: "password", message: "must be at least 10 characters" });
+  return problems;
 }
 
 /** Empties both forms (after a log out). */
@@ -67,6 +81,14 @@ export function showAuth(mode, message) {
   requestAnimationFrame(() => first.focus());
 }
 
+/** The field an answer without field errors is about: the password of a refused log in, the email of an address
+ * already taken, else the email. */
+function problemField(form, error) {
+  const email = form.querySelector('input[type="email"]');
+  const password = form.querySelector('input[type="password"]');
+  return error.status === 401 && password ? password : email;
+}
+
 async function submit(form, action) {
   clearFormErrors(form);
   const button = form.querySelector('button[type="submit"]');
@@ -88,6 +110,8 @@ async function submit(form, action) {
       const box = form.querySelector(".form-error");
       box.textContent = message;
     }
+    // The focus goes to the field to fix, not to the page: the one named, else the one the answer is about.
+    revealFormErrors(form, problemField(form, error));
   } finally {
     button.disabled = false;
     form.removeAttribute("aria-busy");

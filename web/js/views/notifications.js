@@ -2,7 +2,7 @@
 // notifications once the user allowed them.
 
 import * as api from "../api.js";
-import { $, el, icon, toast, toastError } from "../dom.js";
+import { $, el, icon, returnFocus, toast, toastError } from "../dom.js";
 import { describeDue, localTimes, timeAgo } from "../dates.js";
 
 let available = false;
@@ -46,8 +46,7 @@ export function initNotifications({ openTask }) {
   $("#notif-panel").addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      togglePanel(false);
-      $("#notif-btn").focus();
+      dismissPanel();
     }
   });
 }
@@ -77,6 +76,12 @@ export function togglePanel(open = $("#notif-panel").hidden) {
     syncPermission();
     load();
   }
+}
+
+/** Closes the tray as Escape does: the focus, when it was in the tray or nowhere, goes back to the bell. */
+export function dismissPanel() {
+  togglePanel(false);
+  returnFocus($("#notif-panel"), $("#notif-btn"));
 }
 
 function syncPermission() {

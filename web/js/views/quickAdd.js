@@ -4,25 +4,28 @@
 
 import * as api from "../api.js";
 import { $, el, icon, toast, toastError } from "../dom.js";
-import { describeDue, formatClock, localTimes } from "../dates.js";
+import { describeDue, formatClock, localTimes, todayKey } from "../dates.js";
 import { sentenceCase } from "../recurrence.js";
+import { isValidTag } from "../tags.js";
 
 const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" };
 
 let features = { quickAdd: false, quickPreview: false };
 let timer = null;
 let controller = null;
-// What the preview understood of the last text it read: `{text, task}`, or `{text, problem}` when adding it would be
-// refused (no title left, a title too long). Enter reuses it, and sends nothing that has a problem.
+// What the preview understood of the last text it read in the view's context: `{text, context, sent, task}` (`sent`: the
+// text with the view's defaults, as it is added), or `{text, context, problem}` when adding it would be refused (no
+// title left, a title too long). Enter reuses it, and sends nothing that has a problem.
 let understood = null;
 const NO_TITLE =
   "there’s nothing left for a title once the date, priority and tags are read. Add what the task is, e.g. “Water the plants tomorrow #home”.";
-let hooks = { created: () => {}, edit: () => {}, defaultDay: () => null };
+let hooks = { created: () => {}, edit: () => {}, defaultDay: () => null, defaultTag: () => null };
 
 /** Wires the bar; `created(task)` is told about each new task and answers where it is (see tasks.whereIs), `edit(task)`
- * opens the dialog. */
-export function initQuickAdd({ created, edit, defaultDay = () => null }) {
-  hooks = { created, edit, defaultDay };
+ * opens the dialog; `defaultDay()` ("today" or null) and `defaultTag()` (a tag or null) are the view's, for a text that
+ * says none of its own. */
+export function initQuickAdd({ created, edit, defaultDay = () => null, defaultTag = () => null }) {
+  hooks = { created, edit, defaultDay, defaultTag };
   const input = $("#quick-input");
   input.addEventListener("input", () => schedulePreview());
   input.addEventListener("keydown", (event) => {
@@ -56,6 +59,14 @@ function syncPlaceholder() {
     features.quickAdd && !narrow.matches ? "Add a task — try “Pay rent every month on the 1st 9am p1 #home”" : "Add a task";
 }
 
+/** Reads the text again (the view's day or tag, or the time zone, changed): the preview says what Enter would add now. */
+export function refreshQuickPreview() {
+  if (controller) controller.abort();
+  controller = null;
+  understood = null;
+  schedulePreview();
+}
+
 export function focusQuickAdd() {
   const input = $("#quick-input");
   input.focus();
@@ -84,25 +95,39 @@ async function preview(text) {
 }
 
 /**
- * What quick add would make of `text` (the last preview's answer when it was for the same text): `{text, task}`,
- * `{text, problem}` for what adding would refuse, said before Enter ("text leaves a title of 205 characters…", no
- * title at all), or null when the preview could not tell.
+ * What quick add would make of `text` in this view (the last preview's answer when it was for the same text and view):
+ * `{text, sent, task}` with the view's defaults applied (see withDefaults), `{text, problem}` for what adding would
+ * refuse, said before Enter ("text leaves a title of 205 characters…", no title at all), or null when the preview
+ * could not tell.
  */
 async function understand(text, signal) {
-  if (understood && understood.text === text) return understood;
+  const context = JSON.stringify([hooks.defaultDay(), hooks.defaultTag()]);
+  if (understood && understood.text === text && understood.context === context) return understood;
+  let found = await read(text, signal);
+  if (found && found.task) {
+    // The view's day or tag goes in when the text says none: the preview shows the task as it will be added.
+    const sent = withDefaults(text, found.task);
+    if (sent !== text) found = await read(sent, signal);
+    if (found) found.sent = sent;
+  }
+  if (!found) return null;
+  understood = { ...found, text, context };
+  return understood;
+}
+
+/** The preview of `text`: `{task}`, `{problem}`, or null when it could not tell. */
+async function read(text, signal) {
   try {
     const task = await api.quickPreview(text, signal);
-    understood = task.title ? { text, task } : { text, problem: NO_TITLE };
+    return task.title ? { task } : { problem: NO_TITLE };
   } catch (error) {
     if (error.name === "AbortError") return null;
     if (error.status === 404) {
       api.disableFeature("quickPreview");
       features.quickPreview = false;
     }
-    if (error.status !== 422) return null;
-    understood = { text, problem: error.message };
+    return error.status === 422 ? { problem: error.message } : null;
   }
-  return understood;
 }
 
 function showPreviewProblem(message) {
@@ -154,10 +179,26 @@ function offsetText(minutes, allDay) {
   return `${minutes} min before`;
 }
 
-/** The text with the view's day ("today" in Today) when it says no date of its own, as the preview read it. */
-function withDefaultDay(text, found) {
+/**
+ * The text with the view's defaults that `task` (the text as the preview read it) does not say itself: the day in
+ * Today ("… today"), the tag in a tag's view ("… #work") when the text names no tag.
+ */
+function withDefaults(text, task) {
   const day = hooks.defaultDay();
-  return day && found && found.task && !found.task.due_at ? `${text} ${day}` : text;
+  const tag = hooks.defaultTag();
+  let sent = text;
+  if (day && !task.due_at) sent += ` ${day}`;
+  if (tag && isValidTag(tag) && !(task.tags || []).length) sent += ` #${tag}`;
+  return sent;
+}
+
+/** A task of `text` as its title, for a server without quick add: in the view's day and tag. */
+function plainTask(text) {
+  const tag = hooks.defaultTag();
+  const fields = { title: text };
+  if (hooks.defaultDay() === "today") Object.assign(fields, { due_at: todayKey(), all_day: true });
+  if (tag && isValidTag(tag)) fields.tags = [tag];
+  return fields;
 }
 
 async function submit() {
@@ -176,8 +217,11 @@ async function submit() {
         showPreviewProblem(found.problem);
         return;
       }
+      // Without a preview nothing tells whether the text names a date: only a tag is added, when it names none.
+      const tag = hooks.defaultTag();
+      const sent = found ? found.sent : tag && isValidTag(tag) && !/(^|\s)#\S/.test(text) ? `${text} #${tag}` : text;
       try {
-        task = await api.quickAdd(withDefaultDay(text, found));
+        task = await api.quickAdd(sent);
       } catch (error) {
         if (error.status === 422 && error.details.some((detail) => detail.field === "text")) {
           showPreviewProblem(error.message);
@@ -186,10 +230,10 @@ async function submit() {
         if (error.status !== 404) throw error;
         api.disableFeature("quickAdd");
         features.quickAdd = false;
-        task = await api.createTask({ title: text });
+        task = await api.createTask(plainTask(text));
       }
     } else {
-      task = await api.createTask({ title: text });
+      task = await api.createTask(plainTask(text));
     }
     input.value = "";
     hidePreview();

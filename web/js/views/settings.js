@@ -153,17 +153,28 @@ async function saveProfile(event) {
 // Personal API tokens
 
 let tokens = [];
+// The id of the token whose secret is shown (once, after it was made), or null.
+let secretOf = null;
+let tokenLoads = 0;
 
-async function loadTokens() {
+/** Lists the tokens as the server has them now ("last used" included). `quiet`: the rows shown stay until the answer
+ * (a refresh after a change), and a failure leaves them. */
+async function loadTokens({ quiet = false } = {}) {
   const empty = $("#token-empty");
-  $("#token-list").replaceChildren();
-  empty.hidden = false;
-  empty.textContent = "Loading your tokens…";
+  const load = ++tokenLoads;
+  if (!quiet) {
+    $("#token-list").replaceChildren();
+    empty.hidden = false;
+    empty.textContent = "Loading your tokens…";
+  }
   try {
-    tokens = (await api.listTokens()) || [];
+    const listed = (await api.listTokens()) || [];
+    // An answer older than one asked for since is of no use.
+    if (load !== tokenLoads) return;
+    tokens = listed;
     renderTokens();
   } catch (error) {
-    if (error.status !== 401) empty.textContent = `Couldn’t load your tokens: ${error.message}`;
+    if (!quiet && load === tokenLoads && error.status !== 401) empty.textContent = `Couldn’t load your tokens: ${error.message}`;
   }
 }
 
@@ -213,7 +224,8 @@ async function createToken(event) {
     const { token: secret, ...listed } = created;
     tokens = [listed, ...tokens.filter((token) => token.id !== listed.id)];
     renderTokens();
-    showSecret(secret);
+    showSecret(secret, listed.id);
+    loadTokens({ quiet: true });
   } catch (error) {
     showFormErrors(form, error);
   } finally {
@@ -221,7 +233,8 @@ async function createToken(event) {
   }
 }
 
-function showSecret(secret) {
+function showSecret(secret, id) {
+  secretOf = id;
   const input = $("#token-secret");
   input.value = secret;
   $("#token-copy").lastElementChild.textContent = "Copy";
@@ -231,6 +244,7 @@ function showSecret(secret) {
 }
 
 function hideSecret() {
+  secretOf = null;
   $("#token-secret").value = "";
   $("#token-created").hidden = true;
 }
@@ -273,7 +287,10 @@ async function revoke(id, name, prefix) {
       return;
     }
   }
+  // A secret that no longer works is not offered for copying.
+  if (id === secretOf) hideSecret();
   tokens = tokens.filter((token) => token.id !== id);
   renderTokens();
+  loadTokens({ quiet: true });
   $("#token-name").focus();
 }

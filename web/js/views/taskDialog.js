@@ -2,7 +2,20 @@
 // reminders and a recurrence editor that previews the rule's sentence as it is edited.
 
 import * as api from "../api.js";
-import { $, $$, clearErrorsOnEdit, clearFormErrors, confirmAction, el, icon, showFormErrors, toast, toastError } from "../dom.js";
+import {
+  $,
+  $$,
+  clearErrorsOnEdit,
+  clearFormErrors,
+  confirmAction,
+  el,
+  icon,
+  returnFocus,
+  revealFormErrors,
+  showFormErrors,
+  toast,
+  toastError,
+} from "../dom.js";
 import { addDays, dayKey, formatClock, localTimes, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
 import { renderMarkdown } from "../markdown.js";
 import { WEEKDAYS, describe, firstMatchingDay, listWords, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
@@ -39,6 +52,10 @@ let invalidTags = [];
 // other days.
 let monthDaysUntouched = null;
 let reminderSeq = 0;
+// What had the focus when the dialog opened (`element`; in the list, its task's id and its role there, as the list may
+// have been drawn again meanwhile), and the task the dialog was last about: the focus goes back there on close.
+let opener = { element: null, id: null, role: null };
+let focusTaskId = null;
 let hooks = { saved: () => {}, deleted: () => {}, tagNames: () => [] };
 
 /** Wires the dialog. `saved(task, created)` and `deleted(id)` report what happened. */
@@ -59,7 +76,9 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
   });
   dialog.addEventListener("close", () => {
     // The event is queued: the dialog may already be open again for another task.
-    if (!dialog.open) editing = null;
+    if (dialog.open) return;
+    editing = null;
+    focusBack();
   });
 
   clearErrorsOnEdit(form);
@@ -206,7 +225,9 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
 
 /** Opens the dialog for `task`, or for a new task (with optional `defaults` such as {title}). */
 export function openTaskDialog(task = null, defaults = {}) {
+  if (!dialog.open) rememberOpener();
   editing = task;
+  focusTaskId = task ? task.id : null;
   clearFormErrors(form);
   const source = task || { title: "", description: "", priority: "none", tags: [], due_at: null, all_day: false, reminders: [], recurrence: null, ...defaults };
   $("#task-dialog-title").textContent = task ? "Edit task" : "New task";
@@ -263,6 +284,25 @@ export function openTaskDialog(task = null, defaults = {}) {
 
 export function isOpen() {
   return dialog && dialog.open;
+}
+
+function rememberOpener() {
+  const element = document.activeElement;
+  const row = element && element.closest ? element.closest("#task-list .task") : null;
+  opener = { element, id: row ? row.dataset.id : null, role: row ? (element === row ? "row" : element.dataset.role || null) : null };
+}
+
+/**
+ * After the dialog closed, when the focus was left nowhere: back to what opened it; when the list was drawn again, to
+ * the same control of its task's row; then to the row of the task saved (a dialog opened with `n`), else the list.
+ */
+function focusBack() {
+  const inList = (id, role) => {
+    const row = id != null ? $(`#task-list .task[data-id="${id}"]`) : null;
+    return row && role && role !== "row" ? row.querySelector(`[data-role="${role}"]`) : row;
+  };
+  returnFocus(dialog, opener.element, inList(opener.id, opener.role), inList(focusTaskId, "row"), $("#main"));
+  opener = { element: null, id: null, role: null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,7 +417,7 @@ function minutesLabel(minutes) {
 
 function addReminderRow(reminder) {
   const index = ++reminderSeq;
-  const select = el("select", { class: "rem-kind", id: `reminder-kind-${index}`, "aria-label": "Remind me" });
+  const select = el("select", { class: "rem-kind", id: `reminder-kind-${index}`, "aria-label": "Remind me", dataset: { part: "offset_minutes" } });
   const offsets = [...REMINDER_OFFSETS];
   if (reminder.offset_minutes != null && !offsets.some(([minutes]) => minutes === reminder.offset_minutes)) {
     offsets.push([reminder.offset_minutes, minutesLabel(reminder.offset_minutes)]);
@@ -385,7 +425,7 @@ function addReminderRow(reminder) {
   }
   for (const [minutes, label] of offsets) select.append(el("option", { value: String(minutes), text: label }));
   select.append(el("option", { value: "at", text: "At a specific time…" }));
-  const at = el("input", { type: "datetime-local", class: "rem-at", "aria-label": "Reminder time" });
+  const at = el("input", { type: "datetime-local", class: "rem-at", "aria-label": "Reminder time", dataset: { part: "at" } });
   if (reminder.at) {
     select.value = "at";
     const date = new Date(reminder.at);
@@ -419,8 +459,11 @@ function addReminderRow(reminder) {
         "aria-label": "Remove reminder",
         on: {
           click: () => {
+            // The focus stays in the reminders: on the next one, else on "Add reminder".
+            const next = row.nextElementSibling;
             row.remove();
             syncReminderHint();
+            (next ? next.querySelector(".rem-kind") : $("#add-reminder")).focus();
           },
         },
       },
@@ -432,13 +475,14 @@ function addReminderRow(reminder) {
   return row;
 }
 
+/** The reminders of the form; a row without a time is left out. The rows read carry `data-error-item`, so that the
+ * server's errors about `reminders[n]` find their row (see showFormErrors). */
 function readReminders() {
   return $$("#reminder-list .reminder-row").flatMap((row) => {
     const kind = row.querySelector(".rem-kind").value;
-    if (kind === "at") {
-      const value = row.querySelector(".rem-at").value;
-      return value ? [{ at: value }] : [];
-    }
+    const value = row.querySelector(".rem-at").value;
+    row.toggleAttribute("data-error-item", kind !== "at" || Boolean(value));
+    if (kind === "at") return value ? [{ at: value }] : [];
     return [{ offset_minutes: Number(kind) }];
   });
 }
@@ -710,6 +754,7 @@ async function save() {
   button.disabled = true;
   try {
     const task = original ? await api.updateTask(original.id, changes) : await api.createTask(fields);
+    focusTaskId = task.id;
     dialog.close();
     hooks.saved(task, !original);
   } catch (error) {
@@ -718,9 +763,9 @@ async function save() {
       hooks.deleted(original.id);
       toast("That task no longer exists.", { kind: "error" });
     } else {
+      // Said next to the field, which is brought into view with the focus (the box at the top may be scrolled away).
       showFormErrors(form, error);
-      const invalid = form.querySelector("[aria-invalid]");
-      if (invalid) invalid.focus();
+      revealFormErrors(form, $("#task-title"));
     }
   } finally {
     button.disabled = false;

@@ -6,7 +6,7 @@ import { $, $$, confirmAction, el, icon, toast, toastError } from "../dom.js";
 import { dayKey, describeDue, dueRange, groupLabel, localTimes, longDate, todayKey } from "../dates.js";
 import { plainFirstLine } from "../markdown.js";
 import { sentenceCase } from "../recurrence.js";
-import { TAG_RULE, isValidTag } from "../tags.js";
+import { TAG_RULE, isValidTag, normalizeTag } from "../tags.js";
 
 const PAGE_SIZE = 50;
 const PRIORITY_LABELS = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low", none: "No priority" };
@@ -202,6 +202,11 @@ export function currentView() {
   return state.view;
 }
 
+/** The tag whose view is shown ("" outside a tag's view). */
+export function currentTag() {
+  return state.tag;
+}
+
 /** Forgets everything loaded (on log out). */
 export function resetTasks() {
   dropLoaded({ loaded: false });
@@ -295,13 +300,30 @@ function syncControls() {
   $("#clear-filters").hidden = !isFiltered();
 }
 
+/**
+ * A search as the list asks for it: its "#words" that are tags ("#work") filter on those tags, the other words are
+ * searched in the text. `{text, tags}`.
+ */
+function searchTerms(q) {
+  const words = [];
+  const tags = [];
+  for (const word of q.split(/\s+/).filter(Boolean)) {
+    const tag = word.startsWith("#") ? normalizeTag(word) : "";
+    if (isValidTag(tag)) tags.push(tag);
+    else words.push(word);
+  }
+  return { text: words.join(" "), tags };
+}
+
 /** The list parameters of API v1 for the current filters. */
 function query() {
   const filters = state.filters;
   const params = { status: filters.status, sort: filters.sort, limit: PAGE_SIZE };
   if (filters.priorities.length) params.priority = filters.priorities.join(",");
-  if (filters.tag) params.tags = filters.tag;
-  if (filters.q) params.q = filters.q;
+  const search = searchTerms(filters.q);
+  const tags = [...new Set([filters.tag, ...search.tags].filter(Boolean))];
+  if (tags.length) params.tags = tags.join(",");
+  if (search.text) params.q = search.text;
   Object.assign(params, dueRange(filters.due));
   return params;
 }
@@ -912,7 +934,8 @@ export async function refreshTags() {
           { href: `#/tag/${encodeURIComponent(tag.name)}`, dataset: { tag: tag.name }, "aria-current": state.view === "tag" && state.tag === tag.name ? "page" : null },
           icon("hash"),
           el("span", { class: "nav-text", text: tag.name }),
-          el("span", { class: "nav-count", text: String(tag.count), "aria-label": `${tag.count} tasks` }),
+          // Open tasks, as the tag's view lists them (a server without `open` counts every task).
+          el("span", { class: "nav-count", text: String(tag.open ?? tag.count), "aria-label": `${tag.open ?? tag.count} open tasks` }),
         ),
       ),
     ),
