@@ -219,6 +219,12 @@ extension OfflineInterpreter {
     /// "make the dentist repeat every 6 months", "the standup repeats every weekday", "repeat it every monday", "change
     /// the trash to every monday": a task gets a repetition (and, without a due date, the rule's first day as one).
     func repeating(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
+        // "make it every two weeks instead", "make it weekly again": the same change, said as a correction.
+        var (text, lower) = (text, lower)
+        for ending in [" instead please", " instead", " again"] where lower.hasSuffix(ending) && lower.count > ending.count {
+            (text, lower) = (String(text.dropLast(ending.count)), String(lower.dropLast(ending.count)))
+            break
+        }
         let rule = #"((?:every!?|each)\s+.+|daily|weekly|monthly|yearly|annually|every\s+day|every\s+week)"#
         let patterns = [
             #"^(?:make|set)\s+(.+?)\s+(?:to\s+)?(?:a\s+recurring\s+task|recurring|repeating|repeat|recur)\s+"# + rule + "$",

@@ -138,7 +138,9 @@ public struct OfflineInterpreter: Sendable {
     /// rather than add the task as if it had been read.
     static func impossibleWhen(in title: String) -> String? {
         let lower = title.lowercased()
-        if let clock = lower.firstMatch(of: /\b(\d{1,2}):(\d{2})\b/), let hour = Int(clock.1), let minute = Int(clock.2), hour > 24 || minute > 59 {
+        if let clock = lower.firstMatch(of: /\b(\d{1,2}):(\d{2})\b/), let hour = Int(clock.1), let minute = Int(clock.2),
+            hour > 24 || minute > 59 || hour == 24 && minute > 0
+        {
             return String(clock.0)
         }
         func tooLate(_ monthName: Substring, _ dayText: Substring) -> Bool {
@@ -173,8 +175,8 @@ public struct OfflineInterpreter: Sendable {
     ]
 
     /// Whether a message without a command word still describes a task: a title and a due date, a repetition, an
-    /// importance ("book flights asap") or a tag ("buy stamps #errands"). Small talk ("see you tomorrow", "I'm busy today", "nothing today", "hello,
-    /// it's urgent") and requests ("can you help me, it's urgent?") are not tasks.
+    /// importance ("book flights asap") or a tag ("buy stamps #errands"). Small talk ("see you tomorrow", "I'm busy
+    /// today", "nothing today", "hello, it's urgent") and requests ("can you help me, it's urgent?") are not tasks.
     static func readsAsTask(_ text: String, context: ToolContext) -> Bool {
         let parsed = QuickAddParser(now: context.now, timeZone: context.user.timeZone).parse(text)
         let words = parsed.title.lowercased().split(separator: " ").map(String.init)

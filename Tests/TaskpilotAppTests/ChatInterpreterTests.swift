@@ -2174,7 +2174,7 @@ struct ChatInterpreterTests {
 
     @Test(
         "a time or date no calendar has is said back as left in the title",
-        arguments: ["call bob at 25:00", "meeting on feb 30", "rent on the 31st of april"]
+        arguments: ["call bob at 25:00", "call bob at 24:30", "meeting on feb 30", "rent on the 31st of april"]
     )
     func impossibleWhen(_ said: String) async throws {
         try await withAPI(.sqlite) { api in
@@ -2200,6 +2200,8 @@ struct ChatInterpreterTests {
                 let now = try #require(try await due())
                 #expect(now.hasPrefix(String(first.prefix(10))) && now.contains(time), "\(message): \(now)")
             }
+            let rule = try await me.chat("make it every two weeks instead", in: id)
+            #expect(Self.changes(rule) == ["update_task"] && rule.response.contains("2 weeks"), "\(rule.response)")
             let moved = try await me.chat("thursday instead", in: id)
             #expect(Self.changes(moved) == ["update_task"] && moved.response.contains("Thu"), "\(moved.response)")
             let kettle = try await me.chat("put the kettle on")

@@ -1158,7 +1158,6 @@ extension QuickAddParser {
         return (first, second, written < 100 ? 2000 + written : written, parts[2].count == 4)
     }
 
-    /// Words after which a number written as a date is one.
     /// Whether the word after a schedule word ("weekly", "quarterly") is a thing it describes: "finish quarterly
     /// report by friday", "send weekly update to the team tomorrow" are done once, while "water the plants weekly",
     /// "pay rent monthly on the 1st" and "call mom weekly tomorrow" repeat ("a weekly review" is one that repeats:
@@ -1174,6 +1173,7 @@ extension QuickAddParser {
             && numberWords[next] == nil && partOfDay[next] == nil && dayOrdinals[next] == nil
     }
 
+    /// Words after which a number written as a date is one.
     static let dateLeads: Set<String> = ["on", "due", "by", "until", "till", "before", "from", "starting", "after"]
 
     /// Whether a numeric date at `index` is meant as one: after "on", "due", "by", "until", … (or a command's first
