@@ -68,7 +68,10 @@ struct Taskpilot: AsyncParsableCommand {
                 index += 2
                 continue
             }
-            if word.hasPrefix("#"), word.count > 1, word.dropFirst().allSatisfy(\.isNumber) {
+            // An option's value is left as it is ("--title '#1'" is a title); after a flag or the command it is an id.
+            let previous = result.last ?? ""
+            let optionValue = previous.hasPrefix("-") && !previous.contains("=") && !["--json", "--yes", "--new", "--help", "-h"].contains(previous)
+            if word.hasPrefix("#"), word.count > 1, word.dropFirst().allSatisfy(\.isNumber), !optionValue {
                 result.append(String(word.dropFirst()))
             } else {
                 result.append(word)

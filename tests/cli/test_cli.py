@@ -142,6 +142,9 @@ def test_option_values_and_ids_are_read_as_typed(server, home):
     # An id as the tables show it.
     shown = run(server, home, "show", f"#{added['id']}")
     assert shown.returncode == 0 and "pack a coat" in shown.stdout, shown.stderr
+    # An option's value stays as typed: "#1" is a title there, not an id.
+    titled = run(server, home, "edit", f"#{added['id']}", "--title", "#1", "--json")
+    assert titled.returncode == 0 and json.loads(titled.stdout)["title"] == "#1", titled.stdout + titled.stderr
     single = run(server, home, "add", "-urgent", "--json")
     assert single.returncode == 0 and json.loads(single.stdout)["title"] == "-urgent", single.stderr
     for task_id in (added["id"], json.loads(single.stdout)["id"]):
