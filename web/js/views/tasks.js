@@ -320,7 +320,7 @@ function query() {
   const filters = state.filters;
   const params = { status: filters.status, sort: filters.sort, limit: PAGE_SIZE };
   if (filters.priorities.length) params.priority = filters.priorities.join(",");
-  const search = searchTerms(filters.q);
+  const search = searchTerms(filters.q || "");
   const tags = [...new Set([filters.tag, ...search.tags].filter(Boolean))];
   if (tags.length) params.tags = tags.join(",");
   if (search.text) params.q = search.text;
