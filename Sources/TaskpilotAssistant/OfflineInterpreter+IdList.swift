@@ -49,7 +49,7 @@ extension OfflineInterpreter {
                 )
             }
         }
-        let tool = action == "complete" ? "complete_task" : action == "reopen" ? "reopen_task" : "delete_task"
+        let tool = Self.singleTool(action)
         var done: [String] = []
         var failed: [String] = []
         var changed: [Int64] = []
@@ -79,5 +79,10 @@ extension OfflineInterpreter {
         }
         if !failed.isEmpty { sentences.append((done.isEmpty ? "Nothing was changed: " : "Not changed: ") + failed.joined(separator: "; ") + ".") }
         return turn.reply(sentences.joined(separator: " "), focus: changed.count == 1 ? changed : nil)
+    }
+
+    /// The tool that does a bulk action ("complete", "reopen", "delete") to one task.
+    static func singleTool(_ action: String) -> String {
+        action == "complete" ? "complete_task" : action == "reopen" ? "reopen_task" : "delete_task"
     }
 }

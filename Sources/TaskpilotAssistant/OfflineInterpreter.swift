@@ -145,7 +145,8 @@ public struct OfflineInterpreter: Sendable {
         }
         func tooLate(_ monthName: Substring, _ dayText: Substring) -> Bool {
             guard let month = QuickAddParser.months[String(monthName)], let day = Int(dayText) else { return false }
-            return day > [1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31][month, default: 31]
+            // Of a leap year: "feb 29" is a date some years have.
+            return day > RecurrenceRule.daysInMonth(year: 2028, month: month, calendar: Calendar.taskpilot(.gmt))
         }
         if let said = lower.firstMatch(of: /\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b/), tooLate(said.1, said.2) { return String(said.0) }
         if let said = lower.firstMatch(of: /\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\b/), tooLate(said.2, said.1) {
@@ -1307,7 +1308,7 @@ public struct OfflineInterpreter: Sendable {
         }
         if count <= TaskTools.confirmationThreshold {
             // A few tasks are changed one by one: named in the answer, and "undo" takes each change back.
-            let tool = ["delete": "delete_task", "complete": "complete_task", "reopen": "reopen_task"][action.rawValue] ?? "bulk_tasks"
+            let tool = Self.singleTool(action.rawValue)
             var names: [String] = []
             for item in items {
                 guard let id = item["id"]?.int64Value else { continue }
