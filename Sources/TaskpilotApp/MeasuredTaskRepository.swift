@@ -49,6 +49,10 @@ struct MeasuredTaskRepository: TaskRepository {
         try await measured("list") { try await base.list(query, userID: userID, now: now) }
     }
 
+    func listJSON(_ query: TaskQuery, userID: UUID, now: Date, timeZone: TimeZone) async throws -> TaskJSONPage {
+        try await measured("list") { try await base.listJSON(query, userID: userID, now: now, timeZone: timeZone) }
+    }
+
     func bulk(_ action: BulkAction, filter: TaskFilter, userID: UUID, now: Date) async throws -> Int {
         try await measured("bulk") { try await base.bulk(action, filter: filter, userID: userID, now: now) }
     }

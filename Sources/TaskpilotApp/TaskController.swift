@@ -40,8 +40,8 @@ struct TaskController: Sendable {
         }
         let query = try TaskQuery(parameters: parameters, timeZone: user.timeZone)
         let now = Date()
-        let page = try await tasks.list(query, userID: user.id, now: now)
-        return TaskListDTO(items: page.items.map { TaskDTO($0, now: now, timeZone: user.timeZone) }, nextCursor: page.nextCursor?.encoded)
+        let page = try await tasks.listJSON(query, userID: user.id, now: now, timeZone: user.timeZone)
+        return TaskListDTO(items: page.items, now: now, nextCursor: page.nextCursor?.encoded)
     }
 
     func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<TaskDTO> {

@@ -43,15 +43,17 @@ enum JSONBody {
 
 /// A page of tasks.
 struct TaskListDTO: ResponseGenerator, Sendable {
-    let items: [TaskDTO]
+    let items: [TaskJSONFragment]
+    /// When the page is shown (for `overdue`).
+    let now: Date
     let nextCursor: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var writer = JSONWriter(capacity: 1024 * max(1, items.count))
+        var writer = JSONWriter(capacity: 64 + items.reduce(0) { $0 + $1.size + 8 })
         writer.beginObject()
         writer.key("items")
         writer.beginArray()
-        for item in items { item.task.writeAPIJSON(into: &writer, now: item.now, timeZone: item.timeZone) }
+        for item in items { item.write(into: &writer, now: now) }
         writer.endArray()
         writer.key("next_cursor")
         writer.string(nextCursor)

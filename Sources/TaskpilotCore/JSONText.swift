@@ -84,6 +84,13 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// One value written elsewhere: `write` appends its text, which must be one complete JSON value.
+    public mutating func written(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        write(&bytes)
+        needsComma = true
+    }
+
     /// A string, escaped as JSON requires.
     public mutating func string(_ text: String) {
         separate()

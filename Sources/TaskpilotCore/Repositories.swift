@@ -17,6 +17,9 @@ public protocol TaskRepository: Sendable {
     func delete(id: Int64, userID: UUID) async throws -> TaskItem
     /// One page of the user's tasks.
     func list(_ query: TaskQuery, userID: UUID, now: Date) async throws -> TaskPage
+    /// One page of the user's tasks as `list` finds it, written as the API shows them in `timeZone` (the REST list,
+    /// which may keep written tasks between requests).
+    func listJSON(_ query: TaskQuery, userID: UUID, now: Date, timeZone: TimeZone) async throws -> TaskJSONPage
     /// Applies an action to every task of the user that matches the filter; returns how many changed.
     func bulk(_ action: BulkAction, filter: TaskFilter, userID: UUID, now: Date) async throws -> Int
     /// The user's tags with the number of tasks carrying each.

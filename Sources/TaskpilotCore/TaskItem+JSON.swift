@@ -11,6 +11,35 @@ extension TaskItem {
 
     /// Writes the task as the API shows it, members in key order, straight into `writer` (the list path).
     public func writeAPIJSON(into writer: inout JSONWriter, now: Date, timeZone: TimeZone) {
+        writeMembersBeforeOverdue(into: &writer)
+        writer.bool(isOverdue(now: now))
+        writeMembersAfterOverdue(into: &writer, timeZone: timeZone)
+    }
+
+    /// The task as the API shows it in `timeZone` at any time: everything but `overdue` written once (see
+    /// `TaskJSONFragment`).
+    public func apiJSONFragment(timeZone: TimeZone) -> TaskJSONFragment {
+        var writer = JSONWriter(capacity: 768)
+        writeMembersBeforeOverdue(into: &writer)
+        let head = writer.bytes.count
+        writer.bool(false)
+        let tail = writer.bytes.count
+        writeMembersAfterOverdue(into: &writer, timeZone: timeZone)
+        var overdueAfter: Int64?
+        if status == .pending, let dueAt {
+            // `isOverdue`: due before `overdueThreshold(now:allDay:)`, that is `now` past the due instant (a day past it
+            // for an all-day task).
+            overdueAfter = dueAt.millisecondsSince1970 + (allDay ? 86_400_000 : 0)
+        }
+        return TaskJSONFragment(
+            beforeOverdue: Array(writer.bytes[..<head]),
+            afterOverdue: Array(writer.bytes[tail...]),
+            overdueAfterMilliseconds: overdueAfter
+        )
+    }
+
+    /// `{` and the members up to the name of `overdue`.
+    private func writeMembersBeforeOverdue(into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("all_day")
         writer.bool(allDay)
@@ -29,7 +58,10 @@ extension TaskItem {
         writer.key("occurrence")
         writer.int(occurrence)
         writer.key("overdue")
-        writer.bool(isOverdue(now: now))
+    }
+
+    /// The members after `overdue`'s value, and `}`.
+    private func writeMembersAfterOverdue(into writer: inout JSONWriter, timeZone: TimeZone) {
         writer.key("priority")
         writer.string(priority.rawValue)
         writer.key("recurrence")
@@ -100,4 +132,28 @@ extension TaskItem {
         writer.timestamp(updatedAt)
         writer.endObject()
     }
+}
+
+/// A task written as the API shows it except for `overdue`, which depends on the time it is shown at: what a cache of
+/// written tasks keeps (see `SQLTaskRepository.listJSON`).
+public struct TaskJSONFragment: Sendable {
+    /// `{` up to `"overdue":`.
+    public let beforeOverdue: [UInt8]
+    /// From the `,` after the value of `overdue` to `}`.
+    public let afterOverdue: [UInt8]
+    /// The instant in milliseconds since 1970 after which the task is overdue; `nil` when it cannot be.
+    public let overdueAfterMilliseconds: Int64?
+
+    /// Writes the task as it is at `now` as the next value of `writer`.
+    public func write(into writer: inout JSONWriter, now: Date) {
+        let overdue = overdueAfterMilliseconds.map { now.timeIntervalSince1970 * 1000 > Double($0) } ?? false
+        writer.written { bytes in
+            bytes.append(contentsOf: beforeOverdue)
+            bytes.append(contentsOf: (overdue ? "true" : "false").utf8)
+            bytes.append(contentsOf: afterOverdue)
+        }
+    }
+
+    /// How many bytes it keeps.
+    public var size: Int { beforeOverdue.count + afterOverdue.count }
 }

@@ -386,6 +386,18 @@ public struct TaskCursor: Sendable, Equatable, Codable {
 }
 
 /// One page of tasks and the cursor of the next page, nil on the last page.
+/// A page of tasks written as the API shows them, but for `overdue` (see `TaskJSONFragment`).
+public struct TaskJSONPage: Sendable {
+    public var items: [TaskJSONFragment]
+    public var nextCursor: TaskCursor?
+
+    /// Creates a page.
+    public init(items: [TaskJSONFragment], nextCursor: TaskCursor?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
 public struct TaskPage: Sendable, Equatable {
     public var items: [TaskItem]
     public var nextCursor: TaskCursor?

@@ -34,6 +34,8 @@ public struct SQLTaskRepository: TaskRepository {
     ]
     private static func columnList(_ alias: String) -> String { columnNames.map { alias + "." + $0 }.joined(separator: ", ") }
     private static let columns = SQLQueryString(columnList("t"))
+    /// What a page read for `listJSON` selects of each task.
+    private static let versionColumns: SQLQueryString = "t.id, t.version"
 
     /// The columns of tasks read with their reminders (`u` names the tasks in the union of `list`, PostgreSQL only). On
     /// PostgreSQL the reminders come in the same row, as one text column (`reminder_list`, read by
@@ -167,18 +169,61 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     public func list(_ query: TaskQuery, userID: UUID, now: Date) async throws -> TaskPage {
-        try await store.read { try await list(query, userID: userID, now: now, on: $0) }
+        try await store.read { sql in
+            let keys = query.sort.map { SortKey(sort: $0) }
+            let rows = try await sql.raw(pageStatement(query, keys: keys, userID: userID, now: now, full: true, on: sql)).all()
+            var tasks = try rows.prefix(query.limit).map { try Self.task(from: $0, userID: userID) }
+            try await Self.attachReminders(to: &tasks, rows: rows.prefix(query.limit), on: sql)
+            return TaskPage(items: tasks, nextCursor: try nextCursor(after: rows, keys: keys, query: query))
+        }
     }
 
-    private func list(_ query: TaskQuery, userID: UUID, now: Date, on sql: any SQLDatabase) async throws -> TaskPage {
-        let keys = query.sort.map { SortKey(sort: $0) }
+    /// The page as `list` finds it, its tasks written as the API shows them in `timeZone`. The page's statement reads
+    /// only the ids and versions of its tasks; those written before from the same version in the same zone come from
+    /// the database's `WrittenTaskCache`, the others are read (one statement for all of them), written and kept. A
+    /// task deleted between the two statements is left out; one changed between them is shown as it is now.
+    public func listJSON(_ query: TaskQuery, userID: UUID, now: Date, timeZone: TimeZone) async throws -> TaskJSONPage {
+        let cache = store.writtenTasks
+        let zone = timeZone.identifier
+        return try await store.read { sql in
+            let keys = query.sort.map { SortKey(sort: $0) }
+            let rows = try await sql.raw(pageStatement(query, keys: keys, userID: userID, now: now, full: false, on: sql)).all()
+            let page = try rows.prefix(query.limit).map {
+                (id: try $0.decode(column: "id", as: Int64.self), version: try $0.decode(column: "version", as: Int64.self))
+            }
+            var found = cache.fragments(page, timeZone: zone)
+            let missing = page.map(\.id).filter { found[$0] == nil }
+            if !missing.isEmpty {
+                var written: [(id: Int64, entry: WrittenTaskCache.Entry)] = []
+                for (task, version) in try await Self.fetchMany(ids: missing, userID: userID, versions: true, on: sql) {
+                    let fragment = task.apiJSONFragment(timeZone: timeZone)
+                    found[task.id] = fragment
+                    written.append((task.id, .init(version: version, timeZone: zone, fragment: fragment)))
+                }
+                cache.keep(written)
+            }
+            return TaskJSONPage(items: page.compactMap { found[$0.id] }, nextCursor: try nextCursor(after: rows, keys: keys, query: query))
+        }
+    }
+
+    /// The statement of one page of `query` and the row after it (which says whether another page follows), with the
+    /// values of the sort `keys` as `s0`, `s1`, …: every column of the tasks (and on PostgreSQL their reminders) when
+    /// `full`, else their ids and versions.
+    private func pageStatement(
+        _ query: TaskQuery,
+        keys: [SortKey],
+        userID: UUID,
+        now: Date,
+        full: Bool,
+        on sql: any SQLDatabase
+    ) async throws -> SQLQueryString {
         let matches = try await Self.rareMatches(of: query.filter, userID: userID, flavor: store.flavor, on: sql)
         let idDirection = keys.first?.descending == true ? "DESC" : "ASC"
         let keyOrder = keys.enumerated().map { "s\($0.offset) \($0.element.descending ? "DESC" : "ASC")" }
         /// The page's SELECT over tasks narrowed by `filter`, in the order asked for; an `inner` one leaves out the
         /// reminders.
         func select(_ filter: TaskFilter, inner: Bool = false) -> SQLQueryString {
-            var statement: SQLQueryString = "SELECT " + (inner ? Self.columns : Self.readColumns(on: sql))
+            var statement: SQLQueryString = "SELECT " + (!full ? Self.versionColumns : inner ? Self.columns : Self.readColumns(on: sql))
             for (index, key) in keys.enumerated() {
                 statement += ", \(unsafeRaw: key.expression) AS s\(unsafeRaw: String(index))"
             }
@@ -192,36 +237,37 @@ public struct SQLTaskRepository: TaskRepository {
             return statement + " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
         }
         let priorities = query.filter.priorities.reduce(into: [TaskPriority]()) { if !$0.contains($1) { $0.append($1) } }
-        let statement: SQLQueryString
-        if store.flavor == .postgres, priorities.count > 1, let first = query.sort.first, first.field == .dueAt, !first.descending {
-            // PostgreSQL before 17 checks `priority IN (…)` on the heap row of each task an ordered index scan passes
-            // (ten rows read for each one kept): one ordered scan per priority, on an index that has the priority before
-            // the due date, merged, reads only the rows it keeps.
-            let branches = priorities.map { priority -> SQLQueryString in
-                var filter = query.filter
-                filter.priorities = [priority]
-                return "(" + select(filter, inner: true) + ")"
-            }
-            statement =
-                "SELECT " + Self.readColumns(on: sql, inUnion: true) + ", \(unsafeRaw: keys.indices.map { "u.s\($0)" }.joined(separator: ", "))"
-                + " FROM (" + branches.joined(separator: " UNION ALL ")
-                + ") u ORDER BY \(unsafeRaw: (keyOrder + ["id \(idDirection)"]).joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
-        } else {
-            statement = select(query.filter)
+        guard store.flavor == .postgres, priorities.count > 1, let first = query.sort.first, first.field == .dueAt, !first.descending else {
+            return select(query.filter)
         }
-        let rows = try await sql.raw(statement).all()
-        var tasks = try rows.prefix(query.limit).map { try Self.task(from: $0, userID: userID) }
-        try await Self.attachReminders(to: &tasks, rows: rows.prefix(query.limit), on: sql)
-        var next: TaskCursor?
-        if rows.count > query.limit, let last = rows.prefix(query.limit).last, let lastTask = tasks.last {
-            let values = try keys.enumerated().map { index, key -> TaskCursor.CursorValue in
-                key.isText
-                    ? .string(try last.decode(column: "s\(index)", as: String.self))
-                    : .int(try last.decode(column: "s\(index)", as: Int64.self))
-            }
-            next = TaskCursor(values: values, id: lastTask.id, sort: TaskSort.text(query.sort), filter: query.filter.fingerprint)
+        // PostgreSQL before 17 checks `priority IN (…)` on the heap row of each task an ordered index scan passes
+        // (ten rows read for each one kept): one ordered scan per priority, on an index that has the priority before
+        // the due date, merged, reads only the rows it keeps.
+        let branches = priorities.map { priority -> SQLQueryString in
+            var filter = query.filter
+            filter.priorities = [priority]
+            return "(" + select(filter, inner: true) + ")"
         }
-        return TaskPage(items: tasks, nextCursor: next)
+        return "SELECT " + (full ? Self.readColumns(on: sql, inUnion: true) : "u.id, u.version")
+            + ", \(unsafeRaw: keys.indices.map { "u.s\($0)" }.joined(separator: ", "))"
+            + " FROM (" + branches.joined(separator: " UNION ALL ")
+            + ") u ORDER BY \(unsafeRaw: (keyOrder + ["id \(idDirection)"]).joined(separator: ", ")) LIMIT \(bind: query.limit + 1)"
+    }
+
+    /// The cursor of the page after `rows` (a page and, when another follows, one row more) read by `pageStatement`.
+    private func nextCursor(after rows: [any SQLRow], keys: [SortKey], query: TaskQuery) throws -> TaskCursor? {
+        guard rows.count > query.limit, let last = rows.prefix(query.limit).last else { return nil }
+        let values = try keys.enumerated().map { index, key -> TaskCursor.CursorValue in
+            key.isText
+                ? .string(try last.decode(column: "s\(index)", as: String.self))
+                : .int(try last.decode(column: "s\(index)", as: Int64.self))
+        }
+        return TaskCursor(
+            values: values,
+            id: try last.decode(column: "id", as: Int64.self),
+            sort: TaskSort.text(query.sort),
+            filter: query.filter.fingerprint
+        )
     }
 
     public func bulk(_ action: BulkAction, filter: TaskFilter, userID: UUID, now: Date) async throws -> Int {
@@ -515,14 +561,20 @@ public struct SQLTaskRepository: TaskRepository {
     }
 
     static func fetchMany(ids: [Int64], userID: UUID, on sql: any SQLDatabase) async throws -> [TaskItem] {
+        try await fetchMany(ids: ids, userID: userID, versions: false, on: sql).map(\.task)
+    }
+
+    /// The user's tasks of `ids` that exist, in id order, each with its `version` when `versions` is set (else 0).
+    static func fetchMany(ids: [Int64], userID: UUID, versions: Bool, on sql: any SQLDatabase) async throws -> [(task: TaskItem, version: Int64)] {
         guard !ids.isEmpty else { return [] }
         let rows = try await sql.raw(
-            "SELECT " + readColumns(on: sql) + " FROM tasks t WHERE t.user_id = \(bind: userID.storageKey) AND t.id " + oneOf(ids, on: sql)
-                + " ORDER BY t.id"
+            "SELECT " + readColumns(on: sql) + (versions ? ", t.version" : "")
+                + " FROM tasks t WHERE t.user_id = \(bind: userID.storageKey) AND t.id "
+                + oneOf(ids, on: sql) + " ORDER BY t.id"
         ).all()
         var tasks = try rows.map { try task(from: $0, userID: userID) }
         try await attachReminders(to: &tasks, rows: rows, on: sql)
-        return tasks
+        return try zip(tasks, rows).map { ($0, versions ? try $1.decode(column: "version", as: Int64.self) : 0) }
     }
 
     /// The task of a row selected with `columns`, for the user the query was scoped to.

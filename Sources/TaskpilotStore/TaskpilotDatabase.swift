@@ -39,6 +39,8 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let background: PostgresNamedStatementDatabase?
     /// Set when `shutdown` begins (PostgreSQL only; the SQLite pools refuse work themselves).
     private let closing: ClosingFlag
+    /// Tasks as the list writes them (see `SQLTaskRepository.listJSON`).
+    let writtenTasks = WrittenTaskCache()
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections

@@ -19,7 +19,7 @@ struct MigrationTests {
                     "0001_create_accounts", "0002_create_tasks", "0003_create_task_search", "0004_create_conversations", "0005_create_events",
                     "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs", "0009_index_due_order_priority",
                     "0010_index_priority_scans", "0011_key_search_by_user", "0012_fold_accents_in_search",
-                    "0013_all_day_reminders_in_the_morning",
+                    "0013_all_day_reminders_in_the_morning", "0014_version_tasks",
                 ]
             )
             #expect(await database.ping())

@@ -17,6 +17,7 @@ enum TaskpilotMigrations {
         M0011KeySearchByUser(),
         M0012FoldAccentsInSearch(),
         M0013AllDayRemindersInTheMorning(),
+        M0014VersionTasks(),
     ]
 }
 
