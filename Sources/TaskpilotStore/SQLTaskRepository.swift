@@ -435,7 +435,12 @@ public struct SQLTaskRepository: TaskRepository {
     private func filterClause(_ filter: TaskFilter, userID: UUID, now: Date, matches: String? = nil) -> SQLQueryString {
         // With the matches known, `+` keeps the planner off the user's indexes so it reads the few matches by id.
         let user: SQLQueryString = matches == nil ? "t.user_id = " : "+t.user_id = "
-        var parts: [SQLQueryString] = [user + "\(bind: userID.storageKey)"]
+        // A PostgreSQL search reads the user's matches through the word index whatever the user and the words, but
+        // with their values in sight the planner estimates each statement anew and keeps planning it again at every
+        // run (a custom plan, as costly as running it). As subqueries, it estimates the same for any of them, so a
+        // named statement keeps one generic plan.
+        let opaque = store.flavor == .postgres && filter.text != nil && !filter.wordTerms.isEmpty
+        var parts: [SQLQueryString] = [user + (opaque ? "(SELECT \(bind: userID.storageKey)::text)" : "\(bind: userID.storageKey)")]
         if let status = filter.status { parts.append("t.status = \(bind: status.rawValue)") }
         if !filter.priorities.isEmpty { parts.append("t.priority IN (\(binds: filter.priorities.map(\.rank)))") }
         for tag in filter.tags {
@@ -458,7 +463,7 @@ public struct SQLTaskRepository: TaskRepository {
                 parts.append("t.id IN (" + Self.userMatches(match, userID: userID) + ")")
             } else {
                 let query = words.map { Self.isPrefix($0) ? "\($0):*" : $0 }.joined(separator: " & ")
-                parts.append("t.search @@ to_tsquery('simple', taskpilot_fold(\(bind: query)))")
+                parts.append("t.search @@ (SELECT to_tsquery('simple', taskpilot_fold(\(bind: query))))")
             }
             // Terms without spaces between words are looked for in the text itself (the user's tasks, read in full).
             let find = store.flavor == .sqlite ? "instr" : "strpos"
