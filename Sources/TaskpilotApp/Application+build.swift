@@ -40,6 +40,23 @@ public func buildServer(settings: Settings, logger: Logger? = nil, metrics: Serv
         maxConnections: settings.databaseMaxConnections,
         eventLoopGroup: ServerEventLoops.group(threads: settings.eventLoopThreads)
     )
+    do {
+        return try await assembleServer(settings: settings, logger: logger, metrics: metrics, database: database, secret: secret)
+    } catch {
+        // A pool dropped without being shut down stops the process in debug builds (AsyncKit asserts in `deinit`).
+        await database.shutdown()
+        throw error
+    }
+}
+
+/// The server over an open database: migrations, repositories, workers and routes.
+private func assembleServer(
+    settings: Settings,
+    logger: Logger,
+    metrics: ServerMetrics,
+    database: TaskpilotDatabase,
+    secret: String
+) async throws -> TaskpilotServer {
     let applied = try await database.migrate()
     if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
     let accounts = SQLAccountRepository(database: database)
@@ -248,7 +265,13 @@ enum JWTSecretStore {
             return existing
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: file.path, contents: Data(fresh.utf8), attributes: [.posixPermissions: 0o600])
+        // Not kept, a new secret at every start would log everyone out at every restart.
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(fresh.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw Settings.Invalid(
+                key: "TASKPILOT_JWT_SECRET",
+                problem: "\(file.path) (the secret that signs access tokens) cannot be written: make \(folder.path) writable by this user"
+            )
+        }
         return fresh
     }
 }

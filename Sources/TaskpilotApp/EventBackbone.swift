@@ -138,9 +138,16 @@ public func buildWorker(
         )
     }
     let database = try await TaskpilotDatabase(location: settings.database, logger: logger, maxConnections: settings.databaseMaxConnections)
-    let applied = try await database.migrate()
-    if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
-    let events = try EventBackbone(settings: settings, database: database, signal: OutboxSignal(), logger: logger)
+    let events: EventBackbone
+    do {
+        let applied = try await database.migrate()
+        if !applied.isEmpty { logger.info("database migrated", metadata: ["applied": .array(applied.map { .string($0) })]) }
+        events = try EventBackbone(settings: settings, database: database, signal: OutboxSignal(), logger: logger)
+    } catch {
+        // A pool dropped without being shut down stops the process in debug builds (AsyncKit asserts in `deinit`).
+        await database.shutdown()
+        throw error
+    }
     let services = await events.services(running: [role])
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {

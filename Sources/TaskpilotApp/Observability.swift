@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 public import Logging
+public import Metrics
 public import Prometheus
 import TaskpilotCore
 
@@ -138,4 +139,73 @@ public struct StandardErrorLogHandler: LogHandler {
             line.endObject()
         }
     }
+}
+
+/// swift-metrics' metrics on the Prometheus registry with their `# HELP` lines: Prometheus' own factory gives every
+/// metric an empty help text, and `promtool check metrics` warns about each. Metrics it has no text for are made as
+/// that factory makes them.
+public struct DocumentedMetricsFactory: MetricsFactory {
+    /// The factory for everything but the help text (its buckets per label apply here too).
+    public var base: PrometheusMetricsFactory
+
+    /// What each metric measures, as docs/metrics.md says.
+    public static let helpTexts: [String: String] = [
+        "taskpilot_db_query_duration_seconds": "Duration of one task store operation, by operation.",
+        "taskpilot_outbox_depth": "Outbox rows not yet published.",
+        "taskpilot_outbox_publish_duration_seconds": "Time to publish one outbox event to the bus, acknowledgement included.",
+        "taskpilot_outbox_publish_failures_total": "Publish attempts that failed (the event stays in the outbox and is retried).",
+        "taskpilot_events_consumed_total": "Events handled by a consumer, by topic, consumer and outcome.",
+        "taskpilot_events_received_total": "Messages a Kafka consumer received, repeats included.",
+        "taskpilot_consumer_lag": "Messages of the topic not yet consumed over the partitions assigned to this process.",
+        "taskpilot_reminder_lateness_seconds": "Time a reminder fired minus its fire_at.",
+        "taskpilot_llm_request_duration_seconds": "One Chat Completions round trip to the LLM.",
+        "taskpilot_llm_errors_total": "LLM requests that failed, by reason.",
+        "taskpilot_websocket_sessions": "Open realtime WebSocket sessions of this replica.",
+        "taskpilot_webhook_deliveries_total": "Webhook delivery attempts, by outcome.",
+        "taskpilot_webhook_delivery_duration_seconds": "One webhook POST, from sending to the answer or the timeout.",
+        "taskpilot_webhooks_disabled_total": "Webhooks disabled after repeated failed deliveries.",
+        "taskpilot_emails_sent_total": "Reminder email attempts, by outcome.",
+    ]
+
+    /// A factory over `base`'s registry.
+    public init(base: PrometheusMetricsFactory) { self.base = base }
+
+    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        guard let help = Self.helpTexts[label] else { return base.makeCounter(label: label, dimensions: dimensions) }
+        return base.registry.makeCounter(descriptor: Self.descriptor(label, help), labels: dimensions)
+    }
+
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        guard let help = Self.helpTexts[label] else { return base.makeFloatingPointCounter(label: label, dimensions: dimensions) }
+        return base.registry.makeCounter(descriptor: Self.descriptor(label, help), labels: dimensions)
+    }
+
+    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        guard let help = Self.helpTexts[label], !aggregate else {
+            return base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        }
+        return base.registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
+    }
+
+    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        guard let help = Self.helpTexts[label] else { return base.makeMeter(label: label, dimensions: dimensions) }
+        return base.registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
+    }
+
+    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        guard let help = Self.helpTexts[label] else { return base.makeTimer(label: label, dimensions: dimensions) }
+        let buckets = base.durationHistogramBuckets[label] ?? base.defaultDurationHistogramBuckets
+        return base.registry.makeDurationHistogram(descriptor: Self.descriptor(label, help), labels: dimensions, buckets: buckets)
+    }
+
+    /// The full name `label` with its help text.
+    private static func descriptor(_ label: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: help)
+    }
+
+    public func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
+    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }
+    public func destroyRecorder(_ handler: any RecorderHandler) { base.destroyRecorder(handler) }
+    public func destroyMeter(_ handler: any MeterHandler) { base.destroyMeter(handler) }
+    public func destroyTimer(_ handler: any TimerHandler) { base.destroyTimer(handler) }
 }

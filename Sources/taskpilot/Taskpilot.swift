@@ -209,7 +209,7 @@ func bootstrapMetrics() -> ServerMetrics {
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(60),
         .seconds(120),
     ]
-    MetricsSystem.bootstrap(factory)
+    MetricsSystem.bootstrap(DocumentedMetricsFactory(base: factory))
     return metrics
 }
 

@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import Metrics
+import Prometheus
 import TaskpilotAPI
 import TaskpilotApp
 import TaskpilotStore
@@ -9,6 +11,42 @@ import Yams
 
 @Suite("Health, metrics and the OpenAPI contract")
 struct OperationsAPITests {
+    @Test("every metric of docs/metrics.md has its help text; each kind swift-metrics makes is written with it")
+    func metricHelp() throws {
+        let docs = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("docs/metrics.md"),
+            encoding: .utf8
+        )
+        let documented = Set(
+            docs.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("| `") else { return nil }
+                return line.dropFirst(3).split(separator: "`").first.map(String.init)
+            }
+        )
+        // The HTTP metrics are made with their help text by `ServerMetrics`; every other one through swift-metrics (the
+        // alerts' table names alerts, not metrics).
+        let metrics = documented.filter { $0.hasPrefix("taskpilot_") }
+        #expect(metrics.count > 10 && documented.contains("http_requests_total"))
+        #expect(Set(DocumentedMetricsFactory.helpTexts.keys) == metrics)
+        let registry = PrometheusCollectorRegistry()
+        let factory = DocumentedMetricsFactory(base: PrometheusMetricsFactory(registry: registry))
+        factory.makeCounter(label: "taskpilot_events_consumed_total", dimensions: [("topic", "task-events"), ("outcome", "ok")]).increment(by: 1)
+        factory.makeRecorder(label: "taskpilot_outbox_depth", dimensions: [], aggregate: false).record(Int64(3))
+        factory.makeMeter(label: "taskpilot_websocket_sessions", dimensions: []).set(Int64(2))
+        factory.makeTimer(label: "taskpilot_reminder_lateness_seconds", dimensions: []).recordNanoseconds(5_000_000)
+        factory.makeCounter(label: "some_library_total", dimensions: []).increment(by: 1)
+        let text = registry.emitToString()
+        for name in [
+            "taskpilot_events_consumed_total", "taskpilot_outbox_depth", "taskpilot_websocket_sessions", "taskpilot_reminder_lateness_seconds",
+        ] {
+            #expect(text.contains("# HELP \(name) \(DocumentedMetricsFactory.helpTexts[name]!)\n"), "\(text)")
+            #expect(text.contains("# TYPE \(name) "), "\(text)")
+        }
+        // A metric without a text (a library's) is still made, as Prometheus' own factory makes it.
+        #expect(text.contains("some_library_total 1") && !text.contains("# HELP some_library_total"), "\(text)")
+    }
+
     @Test("health, readiness and metrics", arguments: TestBackend.available)
     func health(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in

@@ -86,6 +86,9 @@ def test_embedded_default_keeps_its_data_and_tokens_across_restarts():
             with urllib.request.urlopen(url + "/metrics", timeout=5) as response:
                 metrics = response.read().decode()
             assert 'taskpilot_db_query_duration_seconds_count{operation="task_list"} 1' in metrics, metrics
+            # Every family has its help text (`promtool check metrics` warns about each one without).
+            families = [line.split()[2] for line in metrics.splitlines() if line.startswith("# TYPE ")]
+            assert families and all(f"# HELP {name} " in metrics for name in families), metrics
         finally:
             assert stop(second) == 0
 
@@ -181,6 +184,27 @@ def test_an_unreachable_postgresql_is_named_with_what_to_check():
     assert result.returncode != 0
     assert "cannot be reached" in result.stderr and "TASKPILOT_DATABASE_URL" in result.stderr, result.stderr
     assert "Generic description" not in result.stderr, result.stderr
+
+
+def test_serve_and_a_worker_stop_cleanly_when_postgresql_cannot_be_reached():
+    # The pool opened before the migrations failed is closed before the process ends (a debug build asserted on it).
+    unreachable = "postgres://u:p@127.0.0.1:1/db"
+    for command, settings in [
+        (["serve"], {"TASKPILOT_PORT": str(free_port())}),
+        (["worker", "audit"], {"TASKPILOT_PORT": str(free_port()), "TASKPILOT_EVENT_BUS": "kafka", "TASKPILOT_KAFKA_BROKERS": "127.0.0.1:1"}),
+    ]:
+        with tempfile.TemporaryDirectory() as folder:
+            result = subprocess.run(
+                [BINARY, *command],
+                cwd=folder,
+                env=environment(TASKPILOT_DATABASE_URL=unreachable, TASKPILOT_JWT_SECRET="0123456789abcdef0123456789abcdef", **settings),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        assert result.returncode == 1, (command, result.returncode, result.stderr[-3000:])
+        assert "crashed" not in result.stderr and "Assertion failed" not in result.stderr, result.stderr[-3000:]
+        assert "cannot be reached" in result.stderr and "TASKPILOT_DATABASE_URL" in result.stderr, result.stderr
 
 
 def test_what_serve_needs_of_the_machine_is_checked_first_with_one_line_naming_the_key():
