@@ -20,6 +20,7 @@ struct MigrationTests {
                     "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs", "0009_index_due_order_priority",
                     "0010_index_priority_scans", "0011_key_search_by_user", "0012_fold_accents_in_search",
                     "0013_all_day_reminders_in_the_morning", "0014_version_tasks",
+                    "0015_fold_ascii_without_table",
                 ]
             )
             #expect(await database.ping())
@@ -45,6 +46,23 @@ struct MigrationTests {
                 _ = try await tasks.create(task)
                 let query = try TaskQuery(parameters: ["q": "invoice"], timeZone: TimeZone(identifier: "UTC")!)
                 #expect(try await tasks.list(query, userID: user.id, now: Date()).items.map(\.title) == ["Send the invoice"])
+            }
+        }
+    }
+
+    @Test("PostgreSQL: migration 0015 folds every text exactly as the accent table of 0012 does")
+    func foldUnchanged() async throws {
+        guard TestBackend.available.contains(.postgres) else { return }
+        try await TestBackend.postgres.withDatabase { database in
+            for text in [
+                "", "Plain ASCII Text 42", "Café Réunion ÉTÉ", "Straße ø đ ł", "Tiếng Việt có dấu", "日本語のテキスト", "MiXeD ascii and ñ",
+                "tab\tand\nnewline", "ǅ ǈ ǋ", "emoji 🎉 party",
+            ] {
+                let table = M0015FoldASCIIWithoutTable.table.replacingOccurrences(of: "$1", with: "v.x")
+                let row = try await database.sql.raw(
+                    "SELECT taskpilot_fold(v.x) AS now, \(unsafeRaw: table) AS table FROM (SELECT CAST(\(bind: text) AS text) AS x) v"
+                ).first()
+                #expect(try row?.decode(column: "now", as: String.self) == row?.decode(column: "table", as: String.self), "\(text)")
             }
         }
     }

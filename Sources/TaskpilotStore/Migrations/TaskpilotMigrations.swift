@@ -18,6 +18,7 @@ enum TaskpilotMigrations {
         M0012FoldAccentsInSearch(),
         M0013AllDayRemindersInTheMorning(),
         M0014VersionTasks(),
+        M0015FoldASCIIWithoutTable(),
     ]
 }
 
