@@ -338,6 +338,24 @@ struct QuickAddParserTests {
         Case(text: "Ship it day after tomorrow", title: "Ship it", due: "2026-11-25"),
         Case(text: "Pay invoice #bills p3 due friday", title: "Pay invoice", due: "2026-11-27", priority: .medium, tags: ["bills"]),
         Case(text: "Backup remind me 30m before tomorrow 8am", title: "Backup", due: "2026-11-24 08:00", reminders: [30]),
+        // Without "me", several at once, and said again after "and".
+        Case(text: "Dentist tomorrow 3pm remind 15 min before", title: "Dentist", due: "2026-11-24 15:00", reminders: [15]),
+        Case(text: "Flight friday 6am remind me 1 day and 2 hours before", title: "Flight", due: "2026-11-27 06:00", reminders: [1440, 120]),
+        Case(
+            text: "Flight friday 6am remind me 1 day before and again 1 hour before",
+            title: "Flight",
+            due: "2026-11-27 06:00",
+            reminders: [1440, 60]
+        ),
+        Case(text: "Call mom tomorrow 5pm remind me 30m, 10m before", title: "Call mom", due: "2026-11-24 17:00", reminders: [30, 10]),
+        Case(
+            text: "Exam monday 9am reminders 1 week, 1 day and 1 hour before",
+            title: "Exam",
+            due: "2026-11-30 09:00",
+            reminders: [10_080, 1440, 60]
+        ),
+        Case(text: "Remind John about the budget tomorrow", title: "Remind John about the budget", due: "2026-11-24"),
+        Case(text: "Remind the team at standup friday", title: "Remind the team at standup", due: "2026-11-27"),
         Case(text: "Call the bank in 45 minutes", title: "Call the bank", due: "2026-11-23 10:45"),
         Case(text: "Check in 1 hour", title: "Check", due: "2026-11-23 11:00"),
         Case(text: "Sat with the cat", title: "Sat with the cat"),

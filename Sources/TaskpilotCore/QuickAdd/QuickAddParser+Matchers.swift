@@ -230,18 +230,34 @@ extension QuickAddParser {
     // MARK: - Reminders
 
     /// "remind me 2 hours before", "remind me 30 minutes early", "remind me the day before", "remind me at 8am",
-    /// "reminder 1 day before".
+    /// "reminder 1 day before", "remind me 1 day and 1 hour before", "remind 15 min before".
     func matchReminder(_ tokens: inout Tokens, _ index: Int, _ found: inout Findings) -> Int? {
         var start = index
         // "ping me 2 hours before", "nudge me the day before", "alert me at 8am": as "remind me".
         if ["remind", "ping", "nudge", "alert"].contains(tokens.word(index) ?? ""), tokens.word(index + 1) == "me" {
             start += 2
-        } else if tokens.word(index) == "reminder" || tokens.word(index) == "alert" {
+        } else if ["reminder", "reminders", "alert", "alerts", "remind"].contains(tokens.word(index) ?? "") {
+            // "remind 15 min before": only with what a reminder says right after it ("remind John" stays a title).
             start += 1
         } else {
             return nil
         }
         let cursor = start
+        // "30 minutes before", "1 day and 1 hour before", "2h, 30m before", then "… and (again) 10 minutes before".
+        if let (minutes, used) = Self.durationsBefore(tokens, cursor) {
+            var end = cursor + used
+            var all = minutes
+            while ["and", "&", "plus"].contains(tokens.word(end) ?? "") {
+                let next = end + (tokens.word(end + 1) == "again" ? 2 : 1)
+                guard let (more, moreUsed) = Self.durationsBefore(tokens, next) else { break }
+                all += more
+                end = next + moreUsed
+            }
+            for minutes in all where !found.reminders.contains(.beforeDue(minutes: minutes)) {
+                found.reminders.append(.beforeDue(minutes: minutes))
+            }
+            return end - index
+        }
         // "the day before", "the week before".
         if tokens.word(cursor) == "the", let unit = ["day": 1440, "week": 10_080][tokens.word(cursor + 1) ?? ""],
             ["before", "earlier"].contains(tokens.word(cursor + 2) ?? "")
@@ -258,18 +274,6 @@ extension QuickAddParser {
                 return cursor + 3 - index
             }
         }
-        if let amount = Self.count(tokens.word(cursor)), let unit = Self.minutes(unit: tokens.word(cursor + 1)),
-            ["before", "early", "earlier", "ahead", "prior"].contains(tokens.word(cursor + 2) ?? "")
-        {
-            found.reminders.append(.beforeDue(minutes: amount * unit))
-            return cursor + 3 - index
-        }
-        if let (compact, unit) = Self.compactDuration(tokens.word(cursor)),
-            ["before", "early", "earlier", "ahead"].contains(tokens.word(cursor + 1) ?? "")
-        {
-            found.reminders.append(.beforeDue(minutes: compact * unit))
-            return cursor + 2 - index
-        }
         // "remind me at 9am": that time of the due day, placed once the due date is known (a series' first day is
         // known only then); without a due date, the next 9:00.
         if tokens.word(cursor) == "at", let (clock, used) = clock(tokens, cursor + 1, requireMarker: false) {
@@ -277,6 +281,28 @@ extension QuickAddParser {
             return cursor + 1 + used - index
         }
         return nil
+    }
+
+    /// Durations before the due time from `start`: "30 minutes before", "2h early", "1 day and 1 hour before", "1 day,
+    /// 2 hours and 30 minutes prior": each one's minutes and the words read, or nil unless a word like "before" ends
+    /// them.
+    static func durationsBefore(_ tokens: Tokens, _ start: Int) -> ([Int], Int)? {
+        var minutes: [Int] = []
+        var cursor = start
+        while true {
+            if let amount = count(tokens.word(cursor)), let unit = self.minutes(unit: tokens.word(cursor + 1)) {
+                minutes.append(amount * unit)
+                cursor += 2
+            } else if let (amount, unit) = compactDuration(tokens.word(cursor)) {
+                minutes.append(amount * unit)
+                cursor += 1
+            } else {
+                return nil
+            }
+            if ["before", "early", "earlier", "ahead", "prior"].contains(tokens.word(cursor) ?? "") { return (minutes, cursor + 1 - start) }
+            // "1 day and 1 hour before", "1 day, 1 hour before" (the comma is gone from the word).
+            if ["and", "&", "plus"].contains(tokens.word(cursor) ?? "") { cursor += 1 }
+        }
     }
 
     /// `30m`, `2h`, `1d` → (30, 1), (2, 60), (1, 1440).
