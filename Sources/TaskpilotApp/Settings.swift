@@ -160,6 +160,13 @@ public struct Settings: Sendable {
             throw Invalid(key: "TASKPILOT_DAPR_HTTP_ENDPOINT", problem: "'\(daprEndpoint)' is not an http(s) URL like http://127.0.0.1:3500")
         }
         daprPubsub = text("taskpilot.dapr.pubsub") ?? "taskpilot-pubsub"
+        // The name goes into the sidecar's URL path (`/v1.0/publish/{pubsub}/{topic}`); Dapr names components so.
+        guard daprPubsub.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }), daprPubsub.count <= 253 else {
+            throw Invalid(
+                key: "TASKPILOT_DAPR_PUBSUB",
+                problem: "'\(daprPubsub)' is not a Dapr component name (letters, digits, '.', '_' and '-'; the pubsub component's metadata.name)"
+            )
+        }
         daprAPIToken = text("taskpilot.dapr.api.token")
         daprAppToken = text("taskpilot.dapr.app.token")
         reminderScheduler = try choice("taskpilot.reminder.scheduler", default: .database, [.database, .daprJobs])

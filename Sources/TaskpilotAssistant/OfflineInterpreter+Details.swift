@@ -143,20 +143,24 @@ extension OfflineInterpreter {
             }
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
             case .success:
-                // The recurring worker makes the next occurrence; the rule says now when it will be due.
-                let zone = turn.context.user.timeZone
-                let now = turn.context.now
-                let next = task.dueAt.flatMap { due in
-                    task.recurrence?.nextDue(previousDue: due, completedAt: now, occurrence: task.occurrence, timeZone: zone)
-                }
-                let following =
-                    next.map { "the next one is due " + Self.formatDue($0, allDay: task.allDay, zone: zone, now: now) }
-                    ?? "that was the last one of the series"
+                let following = Self.nextOccurrence(of: task, turn: turn).map { "the next one is due " + $0 } ?? "that was the last one of the series"
                 // "it" stays the series: a change said next goes to the occurrence still to do (see `resolve`).
                 return turn.reply("Skipped this **\(title)** (marked done); \(following).", focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
             }
         }
+    }
+
+    /// When the occurrence after `task` (a repeating task completed now) is due, as the reply says it; nil when the
+    /// task does not repeat or its series ends with it. The recurring worker makes that occurrence a moment later; the
+    /// rule says now when it will be due.
+    static func nextOccurrence(of task: TaskItem, turn: Turn) -> String? {
+        let zone = turn.context.user.timeZone
+        let now = turn.context.now
+        guard let due = task.dueAt,
+            let next = task.recurrence?.nextDue(previousDue: due, completedAt: now, occurrence: task.occurrence, timeZone: zone)
+        else { return nil }
+        return formatDue(next, allDay: task.allDay, zone: zone, now: now)
     }
 
     /// "add a note to the report: include Q3", "change the description of the report to …", "describe the report as …".

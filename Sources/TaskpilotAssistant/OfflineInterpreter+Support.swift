@@ -11,7 +11,11 @@ extension OfflineInterpreter {
         case missing(String)
     }
 
-    static let pronouns: Set<String> = ["it", "that", "this", "this one", "that one", "the task", "that task", "this task", "the last one", "same"]
+    /// Words that name the task in focus; "one" and "next" as left of "the next one" ("when is the next one?", "skip the
+    /// next one": after a repeating task is completed, its occurrence still to do).
+    static let pronouns: Set<String> = [
+        "it", "that", "this", "this one", "that one", "the task", "that task", "this task", "the last one", "same", "one", "next", "next occurrence",
+    ]
     static let stopwords: Set<String> = ["the", "a", "an", "my", "task", "to", "for", "of", "on", "one", "todo", "item", "about"]
 
     /// The tasks of "the report and the slides", each name fitting exactly one task; nil unless there are several

@@ -1704,7 +1704,9 @@ public struct OfflineInterpreter: Sendable {
                 return turn.reply("**\(Self.escape(task.title))** was already completed; nothing changed.", focus: [task.id])
             }
             switch await turn.run("complete_task", ["task_id": .number(Double(task.id))]) {
-            case .success: return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅", focus: [task.id])
+            case .success:
+                let next = Self.nextOccurrence(of: task, turn: turn).map { " The next one is due \($0)." } ?? ""
+                return turn.reply("Marked **\(Self.escape(task.title))** as completed. ✅" + next, focus: [task.id])
             case .failure(let error): return turn.reply(error.message)
             }
         }

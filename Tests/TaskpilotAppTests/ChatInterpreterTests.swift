@@ -1903,6 +1903,30 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("completing a repeating task says when the next one is due; 'when is the next one?' and 'skip the next one' mean it")
+    func nextOne() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "Europe/London")
+            let added = try await me.chat("water the plants every monday at 8am")
+            #expect(added.response.hasPrefix("Added **Water the plants**"), "\(added.response)")
+            let done = try await me.chat("done with it", in: added.conversation_id)
+            #expect(Self.changes(done) == ["complete_task"], "\(done.response)")
+            #expect(done.response.contains("as completed. ✅ The next one is due ") && done.response.hasSuffix(" 08:00."), "\(done.response)")
+            let when = try await me.chat("when is the next one?", in: added.conversation_id)
+            #expect(when.response.hasPrefix("**Water the plants** is due ") && when.response.contains("08:00"), "\(when.response)")
+            let pending = try await me.get("/api/v1/tasks?q=plants&status=pending").decode(TaskListBody.self).items
+            #expect(pending.count == 1 && pending[0].occurrence == 2, "\(pending)")
+            let skipped = try await me.chat("skip the next one", in: added.conversation_id)
+            #expect(Self.changes(skipped) == ["complete_task"], "\(skipped.response)")
+            #expect(skipped.tool_calls.first?.arguments["task_id"]?.int64Value == pending[0].id, "\(skipped.tool_calls)")
+            #expect(skipped.response.hasPrefix("Skipped this **Water the plants** (marked done); the next one is due "), "\(skipped.response)")
+            // A task that does not repeat says nothing of a next one.
+            let once = try await me.chat("add buy stamps")
+            let plain = try await me.chat("done with it", in: once.conversation_id)
+            #expect(plain.response == "Marked **Buy stamps** as completed. ✅", "\(plain.response)")
+        }
+    }
+
     @Test("'complete the shopping tasks' and 'delete both dentist tasks' act on those only; 'delete the first two tasks' asks")
     func bulkQualifiers() async throws {
         try await withAPI(.sqlite) { api in

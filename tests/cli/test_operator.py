@@ -130,7 +130,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_the_key():
     cases = {
         "TASKPILOT_PORT": "abc", "TASKPILOT_DATABASE_URL": "mysql://nope", "TASKPILOT_LOG_LEVEL": "loud",
         "TASKPILOT_JWT_SECRET": "short", "TASKPILOT_WORKERS": "recurring,cooking", "TASKPILOT_EVENT_LOOP_THREADS": "0",
-        "TASKPILOT_DATABASE_MAX_CONNECTIONS": "many",
+        "TASKPILOT_DATABASE_MAX_CONNECTIONS": "many", "TASKPILOT_DAPR_PUBSUB": "pub/sub",
     }
     for key, value in cases.items():
         result = subprocess.run([BINARY, "serve"], env=environment(**{key: value}), capture_output=True, text=True, timeout=30)
