@@ -105,6 +105,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response(status: .notFound, code: "not_found", message: message, details: nil)
         case .conflict(let code, let message):
             response(status: .conflict, code: code, message: message, details: nil)
+        case .preconditionFailed(let message):
+            response(status: .preconditionFailed, code: "precondition_failed", message: message, details: nil)
         case .payloadTooLarge(let limit):
             response(status: .contentTooLarge, code: "payload_too_large", message: "The request body is larger than \(limit) bytes.", details: nil)
         case .rateLimited(let retryAfter):

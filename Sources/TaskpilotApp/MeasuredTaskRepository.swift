@@ -39,11 +39,15 @@ struct MeasuredTaskRepository: TaskRepository {
         try await measured("get") { try await base.get(id: id, userID: userID, now: now) }
     }
 
-    func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem {
-        try await measured("update") { try await base.update(id: id, userID: userID, changes: changes, now: now, timeZone: timeZone) }
+    func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone, expected: TaskPrecondition?) async throws -> TaskItem {
+        try await measured("update") {
+            try await base.update(id: id, userID: userID, changes: changes, now: now, timeZone: timeZone, expected: expected)
+        }
     }
 
-    func delete(id: Int64, userID: UUID) async throws -> TaskItem { try await measured("delete") { try await base.delete(id: id, userID: userID) } }
+    func delete(id: Int64, userID: UUID, expected: TaskPrecondition?) async throws -> TaskItem {
+        try await measured("delete") { try await base.delete(id: id, userID: userID, expected: expected) }
+    }
 
     func list(_ query: TaskQuery, userID: UUID, now: Date) async throws -> TaskPage {
         try await measured("list") { try await base.list(query, userID: userID, now: now) }

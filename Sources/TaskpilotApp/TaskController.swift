@@ -89,7 +89,7 @@ struct TaskController: Sendable {
         changes = try changes.validated()
         var draft = try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: user.timeZone)
         draft.title = parsed.title
-        return TaskDTO(draft, now: now, timeZone: user.timeZone)
+        return TaskDTO(draft, now: now, timeZone: user.timeZone, stored: false)
     }
 
     /// A title past the limit is refused (by quick add as by its preview, so the preview says what adding would),
@@ -135,12 +135,19 @@ struct TaskController: Sendable {
         let id = try context.parameters.taskID()
         let changes = try TaskChanges(json: try await request.jsonObject(limit: maxBodyBytes), timeZone: user.timeZone)
         let now = Date()
-        let task = try await tasks.update(id: id, userID: user.id, changes: changes, now: now, timeZone: user.timeZone)
+        let task = try await tasks.update(
+            id: id,
+            userID: user.id,
+            changes: changes,
+            now: now,
+            timeZone: user.timeZone,
+            expected: try request.taskPrecondition()
+        )
         return TaskDTO(task, now: now, timeZone: user.timeZone)
     }
 
     func delete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        _ = try await tasks.delete(id: try context.parameters.taskID(), userID: context.user.id)
+        _ = try await tasks.delete(id: try context.parameters.taskID(), userID: context.user.id, expected: try request.taskPrecondition())
         return Response(status: .noContent)
     }
 
@@ -152,7 +159,14 @@ struct TaskController: Sendable {
     func change(_ changes: TaskChanges, request: Request, context: AuthenticatedContext) async throws -> TaskDTO {
         let user = context.user
         let now = Date()
-        let task = try await tasks.update(id: try context.parameters.taskID(), userID: user.id, changes: changes, now: now, timeZone: user.timeZone)
+        let task = try await tasks.update(
+            id: try context.parameters.taskID(),
+            userID: user.id,
+            changes: changes,
+            now: now,
+            timeZone: user.timeZone,
+            expected: try request.taskPrecondition()
+        )
         return TaskDTO(task, now: now, timeZone: user.timeZone)
     }
 
@@ -228,5 +242,14 @@ struct TaskController: Sendable {
 
     func tags(_ request: Request, context: AuthenticatedContext) async throws -> ListDTO<TagCount> {
         ListDTO(try await tasks.tags(userID: context.user.id))
+    }
+}
+
+extension Request {
+    /// The precondition of the request's `If-Match` header (nil without one, or for `*`).
+    func taskPrecondition() throws -> TaskPrecondition? {
+        let values = headers[values: .ifMatch]
+        guard !values.isEmpty else { return nil }
+        return try TaskPrecondition.parse(ifMatch: values.joined(separator: ", "))
     }
 }

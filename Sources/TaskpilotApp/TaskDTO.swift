@@ -12,11 +12,14 @@ struct TaskDTO: ResponseGenerator, Encodable, Sendable {
     let task: TaskItem
     let now: Date
     let timeZone: TimeZone
+    /// A task that is stored, whose answer carries its ETag (not a preview).
+    let stored: Bool
 
-    init(_ task: TaskItem, now: Date, timeZone: TimeZone) {
+    init(_ task: TaskItem, now: Date, timeZone: TimeZone, stored: Bool = true) {
         self.task = task
         self.now = now
         self.timeZone = timeZone
+        self.stored = stored
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -26,7 +29,9 @@ struct TaskDTO: ResponseGenerator, Encodable, Sendable {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var writer = JSONWriter(capacity: 1024)
         task.writeAPIJSON(into: &writer, now: now, timeZone: timeZone)
-        return JSONBody.response(writer)
+        var response = JSONBody.response(writer)
+        if stored { response.headers[.eTag] = TaskPrecondition.etag(of: task) }
+        return response
     }
 }
 

@@ -11,10 +11,11 @@ public protocol TaskRepository: Sendable {
     func create(_ task: TaskItem) async throws -> TaskItem
     /// The task with this id owned by the user.
     func get(id: Int64, userID: UUID, now: Date) async throws -> TaskItem
-    /// Applies validated changes to the user's task atomically and returns the new state.
-    func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem
-    /// Deletes the user's task and returns it as it was.
-    func delete(id: Int64, userID: UUID) async throws -> TaskItem
+    /// Applies validated changes to the user's task atomically and returns the new state; with `expected`, only if the
+    /// task is still a version it accepts (else `preconditionFailed`, nothing written).
+    func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone, expected: TaskPrecondition?) async throws -> TaskItem
+    /// Deletes the user's task and returns it as it was; with `expected`, only if it is still a version it accepts.
+    func delete(id: Int64, userID: UUID, expected: TaskPrecondition?) async throws -> TaskItem
     /// One page of the user's tasks.
     func list(_ query: TaskQuery, userID: UUID, now: Date) async throws -> TaskPage
     /// One page of the user's tasks as `list` finds it, written as the API shows them in `timeZone` (the REST list,
@@ -24,6 +25,18 @@ public protocol TaskRepository: Sendable {
     func bulk(_ action: BulkAction, filter: TaskFilter, userID: UUID, now: Date) async throws -> Int
     /// The user's tags with the number of tasks carrying each.
     func tags(userID: UUID) async throws -> [TagCount]
+}
+
+extension TaskRepository {
+    /// Applies validated changes to the user's task atomically, whatever version it is, and returns the new state.
+    public func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem {
+        try await update(id: id, userID: userID, changes: changes, now: now, timeZone: timeZone, expected: nil)
+    }
+
+    /// Deletes the user's task, whatever version it is, and returns it as it was.
+    public func delete(id: Int64, userID: UUID) async throws -> TaskItem {
+        try await delete(id: id, userID: userID, expected: nil)
+    }
 }
 
 /// Storage of accounts.

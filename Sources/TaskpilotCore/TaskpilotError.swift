@@ -34,6 +34,8 @@ public enum TaskpilotError: Error, Sendable, Equatable {
     case payloadTooLarge(limit: Int)
     /// Too many attempts; retry after the given number of seconds.
     case rateLimited(retryAfter: Int)
+    /// The resource changed since the version the request was made against (`If-Match`).
+    case preconditionFailed(String)
 
     /// A validation failure of a single field.
     public static func invalid(_ field: String, _ message: String) -> TaskpilotError {
@@ -48,7 +50,7 @@ extension TaskpilotError: LocalizedError {
         case .invalidJSON(let message): "Invalid JSON: \(message)"
         case .invalidParameter(let field, let message): "Invalid parameter \(field): \(message)"
         case .validationFailed(let errors): errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        case .unauthorized(let message), .forbidden(let message), .notFound(let message): message
+        case .unauthorized(let message), .forbidden(let message), .notFound(let message), .preconditionFailed(let message): message
         case .conflict(_, let message): message
         case .payloadTooLarge(let limit): "The request body is larger than \(limit) bytes."
         case .rateLimited(let retryAfter): "Too many attempts; try again in \(Self.wait(retryAfter))."

@@ -96,11 +96,19 @@ public struct SQLTaskRepository: TaskRepository {
         try await store.read { try await Self.fetch(id: id, userID: userID, on: $0, lock: false) }
     }
 
-    public func update(id: Int64, userID: UUID, changes: TaskChanges, now: Date, timeZone: TimeZone) async throws -> TaskItem {
+    public func update(
+        id: Int64,
+        userID: UUID,
+        changes: TaskChanges,
+        now: Date,
+        timeZone: TimeZone,
+        expected: TaskPrecondition?
+    ) async throws -> TaskItem {
         let lock = store.flavor == .postgres
         let source = self.source
         return try await write { sql in
             let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: lock)
+            try expected?.check(current)
             let next = try current.applying(changes, now: now, timeZone: timeZone)
             // A change to what the task already is writes nothing: no new updated_at, no event.
             var unchanged = next
@@ -153,10 +161,13 @@ public struct SQLTaskRepository: TaskRepository {
         return OutboxEvent.taskChange(.deleted, task: next, before: next, source: .system, now: now)
     }
 
-    public func delete(id: Int64, userID: UUID) async throws -> TaskItem {
+    public func delete(id: Int64, userID: UUID, expected: TaskPrecondition?) async throws -> TaskItem {
         let source = self.source
+        // Checked and deleted as one: on PostgreSQL the row is locked between the two.
+        let lock = expected != nil && store.flavor == .postgres
         return try await write { sql in
-            let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: false)
+            let current = try await Self.fetch(id: id, userID: userID, on: sql, lock: lock)
+            try expected?.check(current)
             try await sql.raw("DELETE FROM tasks WHERE id = \(bind: id) AND user_id = \(bind: userID.storageKey)").run()
             let now = Date()
             try await OutboxWriter.append(

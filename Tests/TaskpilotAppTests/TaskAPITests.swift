@@ -263,6 +263,60 @@ struct TaskAPITests {
         }
     }
 
+    @Test(
+        "a task's ETag guards its changes: If-Match of an older read answers 412 and changes nothing; * or the current one passes",
+        arguments: TestBackend.available
+    )
+    func ifMatch(_ backend: TestBackend) async throws {
+        try await withAPI(backend) { api in
+            let (me, _) = try await api.registered()
+            let created = try await me.post("/api/v1/tasks", #"{"title": "Draft the plan"}"#)
+            let etag = try #require(created.headers[.eTag])
+            #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""), "\(etag)")
+            let id = try created.decode(TaskBody.self).id
+            let read = try await me.get("/api/v1/tasks/\(id)")
+            #expect(read.headers[.eTag] == etag)
+            // Another tab saves first.
+            try await Task.sleep(for: .milliseconds(5))
+            let first = try await me.send(.patch, "/api/v1/tasks/\(id)", json: #"{"priority": "high"}"#, headers: [.ifMatch: etag])
+            #expect(first.status == .ok, "\(first.text)")
+            let newer = try #require(first.headers[.eTag])
+            #expect(newer != etag)
+            // This tab's save, made against the read before, is refused and writes nothing; so are delete and complete.
+            let stale = try await me.send(.patch, "/api/v1/tasks/\(id)", json: #"{"title": "Old title"}"#, headers: [.ifMatch: etag])
+            #expect(stale.status == .preconditionFailed, "\(stale.text)")
+            #expect(stale.text.contains(#""code":"precondition_failed""#) && stale.text.contains("changed since you read it"), "\(stale.text)")
+            #expect(try await me.send(.delete, "/api/v1/tasks/\(id)", headers: [.ifMatch: etag]).status == .preconditionFailed)
+            #expect(try await me.send(.post, "/api/v1/tasks/\(id)/complete", headers: [.ifMatch: etag]).status == .preconditionFailed)
+            let now = try await me.get("/api/v1/tasks/\(id)").decode(TaskBody.self)
+            #expect(now.title == "Draft the plan" && now.priority == "high" && now.status == "pending")
+            // Weak tags never match (If-Match compares strongly); a list passes when one of its tags is current.
+            #expect(
+                try await me.send(.patch, "/api/v1/tasks/\(id)", json: #"{"title": "x"}"#, headers: [.ifMatch: "W/\(newer)"]).status
+                    == .preconditionFailed
+            )
+            let listed = try await me.send(.post, "/api/v1/tasks/\(id)/complete", headers: [.ifMatch: "\(etag), \(newer)"])
+            #expect(listed.status == .ok && listed.headers[.eTag] != newer, "\(listed.text)")
+            // `*` is any version of a task that exists; a malformed header is the client's error, named.
+            #expect(try await me.send(.post, "/api/v1/tasks/\(id)/reopen", headers: [.ifMatch: "*"]).status == .ok)
+            let malformed = try await me.send(.patch, "/api/v1/tasks/\(id)", json: #"{"title": "x"}"#, headers: [.ifMatch: "12345"])
+            #expect(malformed.status == .badRequest && malformed.text.contains("If-Match"), "\(malformed.text)")
+            for value in ["", " ", "\"1\",", "\"a\"b\""] {
+                let refused = try await me.send(.post, "/api/v1/tasks/\(id)/complete", headers: [.ifMatch: value])
+                #expect(refused.status == .badRequest, "'\(value)': \(refused.text)")
+            }
+            // Without If-Match a change is made as before; then a delete with the current ETag deletes.
+            let plain = try await me.patch("/api/v1/tasks/\(id)", #"{"title": "Plan"}"#)
+            #expect(plain.status == .ok)
+            let current = try #require(plain.headers[.eTag])
+            #expect(try await me.send(.delete, "/api/v1/tasks/\(id)", headers: [.ifMatch: current]).status == .noContent)
+            #expect(try await me.send(.delete, "/api/v1/tasks/\(id)", headers: [.ifMatch: "*"]).status == .notFound)
+            // A preview is no stored task: no ETag.
+            let preview = try await me.post("/api/v1/tasks/quick/preview", #"{"text": "call mom tomorrow"}"#)
+            #expect(preview.status == .ok && preview.headers[.eTag] == nil)
+        }
+    }
+
     @Test("another user's tasks answer 404 and stay untouched", arguments: TestBackend.available)
     func isolation(_ backend: TestBackend) async throws {
         try await withAPI(backend) { api in
