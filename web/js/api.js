@@ -72,7 +72,11 @@ export function clearSession() {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-async function request(method, path, { body, query, signal, auth = true } = {}) {
+/**
+ * Calls API v1. With `keepalive` the request outlives the page (a delete sent as the page is left); its body must stay
+ * small (browsers cap a page's keepalive requests at 64 KB in all).
+ */
+async function request(method, path, { body, query, signal, keepalive = false, auth = true } = {}) {
   let url = BASE + path;
   if (query) {
     // Spaces as %20, not "+": the server reads a "+" as itself (a tag may hold one).
@@ -99,6 +103,7 @@ async function request(method, path, { body, query, signal, auth = true } = {}) 
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
+      keepalive,
       cache: "no-store",
     });
   } catch (error) {
@@ -166,11 +171,12 @@ export const listTasks = (query, signal) => request("GET", "/tasks", { query, si
 export const getTask = (id) => request("GET", `/tasks/${id}`);
 export const createTask = (fields) => request("POST", "/tasks", { body: fields });
 export const updateTask = (id, changes) => request("PATCH", `/tasks/${id}`, { body: changes });
-export const deleteTask = (id) => request("DELETE", `/tasks/${id}`);
+/** `keepalive`: see `request`. */
+export const deleteTask = (id, { keepalive = false } = {}) => request("DELETE", `/tasks/${id}`, { keepalive });
 export const completeTask = (id) => request("POST", `/tasks/${id}/complete`);
 export const reopenTask = (id) => request("POST", `/tasks/${id}/reopen`);
-/** `action` is complete, reopen or delete; answers `{affected}`. */
-export const bulkTasks = (action, ids) => request("POST", "/tasks/bulk", { body: { action, ids } });
+/** `action` is complete, reopen or delete; answers `{affected}`. `keepalive`: see `request`. */
+export const bulkTasks = (action, ids, { keepalive = false } = {}) => request("POST", "/tasks/bulk", { body: { action, ids }, keepalive });
 export const listTags = () => request("GET", "/tags");
 
 /** Natural-language quick add; answers the created task. */

@@ -148,6 +148,8 @@ function initialsOf(text) {
 }
 
 function logOut(message) {
+  // Deletes still in their Undo window go while the session is there to send them.
+  tasks.flushDeletes();
   api.clearSession();
   stopApp();
   resetAuthForms();
@@ -280,6 +282,7 @@ function onKeydown(event) {
     e: () => tasks.editFocused(),
     x: () => tasks.selectFocused(),
     d: () => tasks.completeFocused(),
+    z: () => tasks.undoLastDelete(),
     g: () => (pendingG = Date.now()),
   };
   const action = actions[event.key];
@@ -296,7 +299,12 @@ function init() {
   api.onUnauthorized(() => logOut("Your session has ended. Please log in again."));
   initAuth({ signedIn: () => go("#/inbox") });
   tasks.initTasks({ edit: (task) => openTaskDialog(task) });
-  initTaskDialog({ saved: taskSaved, deleted: (id) => tasks.removeTask(id), tagNames: () => tasks.tagNames() });
+  initTaskDialog({
+    saved: taskSaved,
+    deleted: (id) => tasks.removeTask(id),
+    deleteTask: (task) => tasks.deleteTasks([task]),
+    tagNames: () => tasks.tagNames(),
+  });
   initQuickAdd({
     created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task), tasks.whereIs(task)),
     edit: (task) => openTaskDialog(task),

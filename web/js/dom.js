@@ -80,8 +80,24 @@ export function isTyping(target) {
 // ---------------------------------------------------------------------------------------------
 // Toasts
 
-/** Shows a short message; `action` is `{label, run}` (e.g. Undo). `kind` is info | error | success. */
-export function toast(message, { kind = "info", action, timeout = 5000 } = {}) {
+/** How long a toast offering to undo something stays, unless the page sets `data-undo-ms` on the toast region. */
+const UNDO_WINDOW_MS = 6000;
+
+/** The time (ms) to undo a change in its toast: the toast region's `data-undo-ms`, else 6 seconds. */
+export function undoWindow() {
+  const set = Number(document.getElementById("toasts")?.dataset.undoMs);
+  return set > 0 ? set : UNDO_WINDOW_MS;
+}
+
+// The toasts on screen, each with the function that closes it: one pushed out by newer ones closes as if it timed out.
+const toastClosers = new WeakMap();
+
+/**
+ * Shows a short message; `action` is `{label, run}` (e.g. Undo). `kind` is info | error | success. `onExpire` is called
+ * once when the toast goes without its action taken (it timed out, was dismissed, pushed out or closed by the caller).
+ * The toast waits while the pointer or the focus is on it. Returns a function that closes it.
+ */
+export function toast(message, { kind = "info", action, timeout = 5000, onExpire } = {}) {
   const region = document.getElementById("toasts");
   const item = el("div", { class: `toast toast-${kind}` });
   item.append(icon(kind === "error" ? "alert" : kind === "success" ? "check" : "bell"), el("span", { class: "toast-text", text: message }));
@@ -93,25 +109,60 @@ export function toast(message, { kind = "info", action, timeout = 5000 } = {}) {
         text: action.label,
         on: {
           click: () => {
-            dismiss();
+            close(true);
             action.run();
           },
         },
       }),
     );
   }
-  item.append(el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", on: { click: () => dismiss() } }, icon("x")));
+  item.append(el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", on: { click: () => close() } }, icon("x")));
+  let closed = false;
+  let hovered = false;
+  let focused = false;
+  let timer = setTimeout(close, timeout);
   region.append(item);
-  while (region.children.length > 4) region.firstElementChild.remove();
-  let timer = setTimeout(dismiss, timeout);
-  item.addEventListener("mouseenter", () => clearTimeout(timer));
-  item.addEventListener("mouseleave", () => (timer = setTimeout(dismiss, 2000)));
-  function dismiss() {
+  toastClosers.set(item, () => close());
+  const shown = Array.from(region.children).filter((toast) => !toast.classList.contains("leaving"));
+  for (const old of shown.slice(0, Math.max(0, shown.length - 4))) {
+    const closeOld = toastClosers.get(old);
+    if (closeOld) closeOld();
+    else old.remove();
+  }
+  // Held while the user is about to act on it (Undo within reach of the pointer or of the keyboard).
+  const hold = () => clearTimeout(timer);
+  const release = () => {
+    if (closed || hovered || focused) return;
     clearTimeout(timer);
+    timer = setTimeout(close, 2000);
+  };
+  item.addEventListener("mouseenter", () => {
+    hovered = true;
+    hold();
+  });
+  item.addEventListener("mouseleave", () => {
+    hovered = false;
+    release();
+  });
+  item.addEventListener("focusin", () => {
+    focused = true;
+    hold();
+  });
+  item.addEventListener("focusout", (event) => {
+    if (item.contains(event.relatedTarget)) return;
+    focused = false;
+    release();
+  });
+  function close(acted = false) {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    toastClosers.delete(item);
     item.classList.add("leaving");
     setTimeout(() => item.remove(), 160);
+    if (!acted && onExpire) onExpire();
   }
-  return dismiss;
+  return () => close();
 }
 
 /** Shows an API or network error as a toast. */

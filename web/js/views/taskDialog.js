@@ -14,7 +14,6 @@ import {
   revealFormErrors,
   showFormErrors,
   toast,
-  toastError,
 } from "../dom.js";
 import { addDays, dayKey, formatClock, localTimes, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
 import { renderMarkdown } from "../markdown.js";
@@ -56,11 +55,14 @@ let reminderSeq = 0;
 // have been drawn again meanwhile), and the task the dialog was last about: the focus goes back there on close.
 let opener = { element: null, id: null, role: null };
 let focusTaskId = null;
-let hooks = { saved: () => {}, deleted: () => {}, tagNames: () => [] };
+let hooks = { saved: () => {}, deleted: () => {}, deleteTask: () => {}, tagNames: () => [] };
 
-/** Wires the dialog. `saved(task, created)` and `deleted(id)` report what happened. */
-export function initTaskDialog({ saved, deleted, tagNames }) {
-  hooks = { saved, deleted, tagNames };
+/**
+ * Wires the dialog. `saved(task, created)` and `deleted(id)` (the server no longer has it) report what happened;
+ * `deleteTask(task)` deletes the task the user chose to delete (with an Undo: the list does it).
+ */
+export function initTaskDialog({ saved, deleted, deleteTask, tagNames }) {
+  hooks = { saved, deleted, deleteTask, tagNames };
   dialog = $("#task-dialog");
   form = $("#task-form");
 
@@ -207,19 +209,17 @@ export function initTaskDialog({ saved, deleted, tagNames }) {
     syncRepeat();
   });
 
-  $("#task-delete").addEventListener("click", async () => {
+  // No question first: the toast that says the task was deleted offers to undo it.
+  $("#task-delete").addEventListener("click", () => {
     if (!editing) return;
     const task = editing;
-    const ok = await confirmAction({ title: "Delete task?", text: `“${task.title}” will be deleted. This can’t be undone.` });
-    if (!ok) return;
-    try {
-      await api.deleteTask(task.id);
-      dialog.close();
-      hooks.deleted(task.id);
-      toast(`Deleted “${task.title}”`);
-    } catch (error) {
-      toastError(error, "Couldn’t delete the task");
-    }
+    // Its row leaves the list: the focus goes to the row now in its place (or the one before) when the dialog closes.
+    const listed = $$("#task-list .task");
+    const index = listed.findIndex((row) => row.dataset.id === String(task.id));
+    const neighbour = index >= 0 ? listed[index + 1] || listed[index - 1] : null;
+    focusTaskId = neighbour ? neighbour.dataset.id : null;
+    dialog.close();
+    hooks.deleteTask(task);
   });
 }
 

@@ -2,7 +2,7 @@
 // paging, completion, multi-select with bulk actions, and live changes applied in place.
 
 import * as api from "../api.js";
-import { $, $$, confirmAction, el, icon, toast, toastError } from "../dom.js";
+import { $, $$, confirmAction, el, icon, toast, toastError, undoWindow } from "../dom.js";
 import { dayKey, describeDue, dueRange, groupLabel, localTimes, longDate, todayKey } from "../dates.js";
 import { plainFirstLine } from "../markdown.js";
 import { sentenceCase } from "../recurrence.js";
@@ -57,6 +57,16 @@ function isStale(task) {
 function remember(task) {
   versions.set(task.id, Math.max(versions.get(task.id) ?? 0, versionOf(task)));
 }
+
+// A delete waits out the Undo window of its toast before the DELETE is sent: until then its tasks are only hidden here,
+// so Undo puts them back as they were (same id, reminders, rule) with nothing to recreate. Each delete (one task, or
+// the tasks of a bulk delete) is a batch: `{tasks: Map of id → newest version, shown: ids that were in the list,
+// list: the list they were in (see listKey), state: waiting | sending | undone | dropped, close: closes its toast}`.
+const pendingDeletes = new Map();
+// The batches still waiting, oldest first (z undoes the last).
+let waitingBatches = [];
+// Bumped when the session ends: answers to deletes sent before then no longer touch the list.
+let deleteGeneration = 0;
 let tagListeners = [];
 
 // ---------------------------------------------------------------------------------------------
@@ -129,6 +139,14 @@ export function initTasks({ edit }) {
   list.addEventListener("change", onListChange);
   list.addEventListener("click", onListClick);
   list.addEventListener("keydown", onListKeydown);
+
+  // Leaving the page ends every Undo window: the deletes waiting go at once. So does hiding it (another tab, the
+  // phone's home screen), after which the page may be ended without a pagehide. No beforeunload: it keeps pages out of
+  // the back/forward cache, and pagehide comes in every case it would.
+  window.addEventListener("pagehide", flushDeletes);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") flushDeletes();
+  });
 }
 
 /** Shows a view: inbox, today, upcoming, overdue, completed, or tag with `tag`. Resets filters to the view's. */
@@ -209,6 +227,13 @@ export function currentTag() {
 
 /** Forgets everything loaded (on log out). */
 export function resetTasks() {
+  deleteGeneration++;
+  for (const batch of waitingBatches) {
+    batch.state = "dropped";
+    batch.close();
+  }
+  waitingBatches = [];
+  pendingDeletes.clear();
   dropLoaded({ loaded: false });
   state.selected.clear();
   state.selecting = false;
@@ -401,7 +426,9 @@ async function load({ append = false } = {}) {
     if (seq !== state.seq) return;
     const fresh = page.items.filter((task) => !isStale(task));
     for (const task of fresh) remember(task);
-    state.items = append ? dedupe(state.items.concat(fresh)) : fresh;
+    // Tasks deleted a moment ago are still on the server until their Undo window ends: not shown.
+    const shown = fresh.filter((task) => !pendingDeletes.has(task.id));
+    state.items = append ? dedupe(state.items.concat(shown)) : shown;
     state.nextCursor = page.next_cursor || null;
     state.loaded = true;
     // Changes that happened while the page was on its way win over it.
@@ -456,7 +483,10 @@ export function upsertTask(task, { flash = true } = {}) {
 /** Puts `task` where it belongs in the loaded items (or out); returns whether the items changed. */
 function placeTask(task) {
   const index = state.items.findIndex((item) => item.id === task.id);
-  if (versions.get(task.id) === Infinity) {
+  const batch = pendingDeletes.get(task.id);
+  // Changed while its delete waits (another tab, a reminder that fired): it stays hidden, and Undo brings this version.
+  if (batch) batch.tasks.set(task.id, task);
+  if (batch || versions.get(task.id) === Infinity) {
     if (index >= 0) state.items.splice(index, 1);
     return index >= 0;
   }
@@ -487,7 +517,15 @@ export function whereIs(task) {
   return state.nextCursor ? " — further down the list" : "";
 }
 
+/** Takes a task that is gone from the server out of the list (and out of a delete waiting to be sent). */
 export function removeTask(id) {
+  const batch = pendingDeletes.get(id);
+  if (batch) {
+    pendingDeletes.delete(id);
+    batch.tasks.delete(id);
+    // Deleted elsewhere meanwhile: nothing is left for its Undo to bring back.
+    if (!batch.tasks.size) batch.close();
+  }
   versions.set(id, Infinity);
   changedWhileLoading.delete(id);
   const index = state.items.findIndex((item) => item.id === id);
@@ -737,7 +775,7 @@ function onListClick(event) {
   const task = taskOf(target);
   if (!task) return;
   if (target.dataset.role === "title" || target.dataset.role === "edit") hooks.edit(task);
-  else if (target.dataset.role === "delete") deleteOne(task);
+  else if (target.dataset.role === "delete") deleteTasks([task]);
 }
 
 function onListKeydown(event) {
@@ -815,31 +853,32 @@ async function setCompleted(task, completed) {
   }
 }
 
-async function deleteOne(task) {
-  const ok = await confirmAction({ title: "Delete task?", text: `“${task.title}” will be deleted. This can’t be undone.`, confirm: "Delete" });
-  if (!ok) return;
-  try {
-    await api.deleteTask(task.id);
-    removeTask(task.id);
-    toast(`Deleted “${task.title}”`);
-    scheduleTagRefresh();
-  } catch (error) {
-    toastError(error, "Couldn’t delete the task");
-  }
-}
-
 async function bulk(action) {
   const ids = [...state.selected];
   if (!ids.length) return;
   const noun = ids.length === 1 ? "task" : "tasks";
   if (action === "delete") {
-    const ok = await confirmAction({ title: `Delete ${ids.length} ${noun}?`, text: `The selected ${noun} will be deleted. This can’t be undone.`, confirm: "Delete" });
+    // A selection is asked about first (a task deleted from its row or its dialog is not: its toast offers Undo).
+    const ok = await confirmAction({
+      title: `Delete ${ids.length} ${noun}?`,
+      text: `The selected ${noun} will be deleted. You can undo this for a few seconds.`,
+      confirm: "Delete",
+    });
     if (!ok) return;
+    const chosen = state.items.filter((task) => state.selected.has(task.id));
+    state.selected.clear();
+    state.selecting = false;
+    deleteTasks(chosen);
+    // The bar that held the focus is gone with the selection: the focus goes to the list.
+    if (!document.activeElement || document.activeElement === document.body || document.activeElement.closest("#bulk-bar")) {
+      (rows()[0] || $("#main")).focus({ preventScroll: true });
+    }
+    return;
   }
   try {
     const result = await api.bulkTasks(action, ids);
     const affected = result ? result.affected : ids.length;
-    const verb = { complete: "Completed", reopen: "Reopened", delete: "Deleted" }[action];
+    const verb = { complete: "Completed", reopen: "Reopened" }[action];
     state.selected.clear();
     state.selecting = false;
     toast(`${verb} ${affected} ${affected === 1 ? "task" : "tasks"}`, {
@@ -854,6 +893,127 @@ async function bulk(action) {
   } catch (error) {
     toastError(error, "Couldn’t update the tasks");
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deleting, with a few seconds to undo (see pendingDeletes)
+
+/** The list shown, as far as where a task goes in it is concerned. */
+function listKey() {
+  return JSON.stringify([state.view, query()]);
+}
+
+/**
+ * Deletes `chosen` tasks the way a user expects: they leave the list at once and a toast says so with an Undo; the
+ * server deletes them when the toast's window ends (or the page is left), and puts them back if it refuses.
+ */
+export function deleteTasks(chosen) {
+  const tasks = chosen
+    .map((task) => state.items.find((item) => item.id === task.id) || task)
+    .filter((task) => !pendingDeletes.has(task.id));
+  if (!tasks.length) return;
+  const batch = { tasks: new Map(), shown: new Set(), list: listKey(), state: "waiting", close: () => {} };
+  for (const task of tasks) {
+    batch.tasks.set(task.id, task);
+    if (state.items.some((item) => item.id === task.id)) batch.shown.add(task.id);
+    pendingDeletes.set(task.id, batch);
+    changedWhileLoading.delete(task.id);
+    state.selected.delete(task.id);
+  }
+  state.items = state.items.filter((task) => !pendingDeletes.has(task.id));
+  waitingBatches.push(batch);
+  render();
+  batch.close = toast(tasks.length === 1 ? `Deleted “${tasks[0].title}”` : `Deleted ${tasks.length} tasks`, {
+    kind: "success",
+    timeout: undoWindow(),
+    action: { label: "Undo", run: () => undoDelete(batch) },
+    onExpire: () => sendDelete(batch),
+  });
+}
+
+/**
+ * The Undo window of `batch` is over: its DELETE goes, in a request that outlives the page (left while the request is
+ * on its way, or left at once: see flushDeletes).
+ */
+function sendDelete(batch) {
+  if (batch.state !== "waiting") return;
+  batch.state = "sending";
+  waitingBatches = waitingBatches.filter((waiting) => waiting !== batch);
+  const ids = [...batch.tasks.keys()];
+  if (!ids.length) return;
+  const generation = deleteGeneration;
+  const sent = ids.length === 1 ? api.deleteTask(ids[0], { keepalive: true }) : api.bulkTasks("delete", ids, { keepalive: true });
+  sent
+    .catch((error) => {
+      // Already gone (deleted in another tab meanwhile): what was asked is done.
+      if (error.status === 404) return null;
+      throw error;
+    })
+    .then(
+      () => {
+        if (generation !== deleteGeneration) return;
+        for (const id of ids) {
+          if (pendingDeletes.get(id) === batch) pendingDeletes.delete(id);
+          versions.set(id, Infinity);
+        }
+        scheduleTagRefresh();
+      },
+      (error) => {
+        if (generation !== deleteGeneration) return;
+        putBack(batch);
+        toastError(error, ids.length === 1 ? "Couldn’t delete the task" : "Couldn’t delete the tasks");
+      },
+    );
+}
+
+/** Undo: the tasks of `batch` come back (nothing was sent). Returns whether there was anything to undo. */
+function undoDelete(batch) {
+  if (batch.state !== "waiting") return false;
+  batch.state = "undone";
+  waitingBatches = waitingBatches.filter((waiting) => waiting !== batch);
+  // Undone with z: the toast goes too (closed now, it sends nothing).
+  batch.close();
+  const active = document.activeElement;
+  const restored = putBack(batch);
+  // The Undo button leaves with its toast: the focus goes to the task back in the list, not to the page.
+  if (!active || active === document.body || active.closest("#toasts")) {
+    const row = rows().find((item) => restored.includes(Number(item.dataset.id)));
+    if (row) row.focus();
+  }
+  return true;
+}
+
+/** Shows the tasks of `batch` again where they were (the list's order puts them back in place); returns their ids. */
+function putBack(batch) {
+  const sameList = batch.list === listKey();
+  for (const [id, task] of batch.tasks) {
+    if (pendingDeletes.get(id) !== batch) continue;
+    pendingDeletes.delete(id);
+    if (state.loading) changedWhileLoading.set(id, task);
+    // A row that was shown goes back even when it was the last one loaded (the next page starts after it).
+    if (sameList && batch.shown.has(id) && matches(task, query()) && !state.items.some((item) => item.id === id)) state.items.push(task);
+    else placeTask(task);
+  }
+  state.items.sort(compare);
+  render();
+  const restored = [...batch.tasks.keys()].filter((id) => state.items.some((item) => item.id === id));
+  for (const id of restored) flashRow(id);
+  scheduleTagRefresh();
+  return restored;
+}
+
+/** Undoes the last delete whose Undo window is still open (the z shortcut). Returns whether there was one. */
+export function undoLastDelete() {
+  const batch = waitingBatches[waitingBatches.length - 1];
+  return batch ? undoDelete(batch) : false;
+}
+
+/**
+ * Ends every Undo window now, which sends its delete: the page is being left (or hidden, after which it may be ended
+ * without notice), or the user logs out.
+ */
+export function flushDeletes() {
+  for (const batch of [...waitingBatches]) batch.close();
 }
 
 // ---------------------------------------------------------------------------------------------
