@@ -349,6 +349,13 @@ struct QuickAddParserTests {
         ),
         Case(text: "Call mom tomorrow 5pm remind me 30m, 10m before", title: "Call mom", due: "2026-11-24 17:00", reminders: [30, 10]),
         Case(
+            text: "Call mom tomorrow 5pm remind me 1 day before, 2 hours before",
+            title: "Call mom",
+            due: "2026-11-24 17:00",
+            reminders: [1440, 120]
+        ),
+        Case(text: "Walk remind me 1 day before 5 min walk tomorrow", title: "Walk 5 min walk", due: "2026-11-24", reminders: [1440]),
+        Case(
             text: "Exam monday 9am reminders 1 week, 1 day and 1 hour before",
             title: "Exam",
             due: "2026-11-30 09:00",

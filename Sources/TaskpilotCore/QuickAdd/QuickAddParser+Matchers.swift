@@ -243,12 +243,15 @@ extension QuickAddParser {
             return nil
         }
         let cursor = start
-        // "30 minutes before", "1 day and 1 hour before", "2h, 30m before", then "… and (again) 10 minutes before".
+        // "30 minutes before", "1 day and 1 hour before", "2h, 30m before".
         if let (minutes, used) = Self.durationsBefore(tokens, cursor) {
             var end = cursor + used
             var all = minutes
-            while ["and", "&", "plus"].contains(tokens.word(end) ?? "") {
-                let next = end + (tokens.word(end + 1) == "again" ? 2 : 1)
+            // "… before and (again) 1 hour before", "… before, 1 hour before" (the comma is gone from the word).
+            while true {
+                var next = end
+                if ["and", "&", "plus"].contains(tokens.word(next) ?? "") { next += 1 }
+                if tokens.word(next) == "again" { next += 1 }
                 guard let (more, moreUsed) = Self.durationsBefore(tokens, next) else { break }
                 all += more
                 end = next + moreUsed
