@@ -11,9 +11,12 @@ export class ApiError extends Error {
     super(error.message || (status === 0 ? "Can’t reach the server. Check your connection." : `Request failed (${status})`));
     this.name = "ApiError";
     this.status = status;
-    this.code = error.code || (status === 0 ? "network" : "http_" + status);
+    this.code = error.code || (status === 0 ? "network" : status === 412 ? "precondition_failed" : "http_" + status);
     this.details = Array.isArray(error.details) ? error.details : [];
     this.retryAfter = retryAfter;
+    // A change sent with `ifMatch` was refused because the task changed since that version was read: nothing was
+    // written (read the task again, and make the change on what it is now).
+    this.preconditionFailed = status === 412 || this.code === "precondition_failed";
   }
 }
 
@@ -74,9 +77,10 @@ export function clearSession() {
 
 /**
  * Calls API v1. With `keepalive` the request outlives the page (a delete sent as the page is left); its body must stay
- * small (browsers cap a page's keepalive requests at 64 KB in all).
+ * small (browsers cap a page's keepalive requests at 64 KB in all). `headers` are sent besides the usual ones (an
+ * `If-Match`); one without a value is left out.
  */
-async function request(method, path, { body, query, signal, keepalive = false, auth = true } = {}) {
+async function request(method, path, { body, query, signal, keepalive = false, auth = true, headers: extra } = {}) {
   let url = BASE + path;
   if (query) {
     // Spaces as %20, not "+": the server reads a "+" as itself (a tag may hold one).
@@ -95,6 +99,9 @@ async function request(method, path, { body, query, signal, keepalive = false, a
     throw new ApiError(401, { error: { code: "unauthorized", message: "You are signed out." } });
   }
   if (bearer) headers.Authorization = "Bearer " + bearer;
+  for (const [name, value] of Object.entries(extra || {})) {
+    if (value !== undefined && value !== null && value !== "") headers[name] = String(value);
+  }
 
   let response;
   try {
@@ -170,7 +177,11 @@ export const revokeToken = (id) => request("DELETE", `/tokens/${encodeURICompone
 export const listTasks = (query, signal) => request("GET", "/tasks", { query, signal });
 export const getTask = (id) => request("GET", `/tasks/${id}`);
 export const createTask = (fields) => request("POST", "/tasks", { body: fields });
-export const updateTask = (id, changes) => request("PATCH", `/tasks/${id}`, { body: changes });
+/**
+ * Changes a task. With `ifMatch` (an `etagOf` a version of it) the change is made only if the task is still that
+ * version: else the server writes nothing and the ApiError has `preconditionFailed` (412, precondition_failed).
+ */
+export const updateTask = (id, changes, { ifMatch } = {}) => request("PATCH", `/tasks/${id}`, { body: changes, headers: { "If-Match": ifMatch } });
 /** `keepalive`: see `request`. */
 export const deleteTask = (id, { keepalive = false } = {}) => request("DELETE", `/tasks/${id}`, { keepalive });
 export const completeTask = (id) => request("POST", `/tasks/${id}/complete`);
@@ -178,6 +189,16 @@ export const reopenTask = (id) => request("POST", `/tasks/${id}/reopen`);
 /** `action` is complete, reopen or delete; answers `{affected}`. `keepalive`: see `request`. */
 export const bulkTasks = (action, ids, { keepalive = false } = {}) => request("POST", "/tasks/bulk", { body: { action, ids }, keepalive });
 export const listTags = () => request("GET", "/tags");
+
+/**
+ * The version of `task` as the server's `ETag` and `If-Match` name it: its `updated_at` in milliseconds, quoted (the
+ * server answers it with every task; a task of a list, which has no header per task, gives the same). Null when the
+ * task has no readable `updated_at`.
+ */
+export function etagOf(task) {
+  const ms = task ? Date.parse(task.updated_at) : NaN;
+  return Number.isFinite(ms) ? `"${ms}"` : null;
+}
 
 /** Natural-language quick add; answers the created task. */
 export const quickAdd = (text) => request("POST", "/tasks/quick", { body: { text } });

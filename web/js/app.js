@@ -304,6 +304,11 @@ function init() {
     deleted: (id) => tasks.removeTask(id),
     deleteTask: (task) => tasks.deleteTasks([task]),
     tagNames: () => tasks.tagNames(),
+    // Read again after a save was refused (changed elsewhere): the list shows it as it is, even with live updates off.
+    refreshed: (task) => {
+      tasks.upsertTask(task, { flash: false });
+      tasks.scheduleTagRefresh();
+    },
   });
   initQuickAdd({
     created: (task) => (tasks.scheduleTagRefresh(), tasks.upsertTask(task), tasks.whereIs(task)),

@@ -15,7 +15,7 @@ import {
   showFormErrors,
   toast,
 } from "../dom.js";
-import { addDays, dayKey, formatClock, localTimes, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
+import { addDays, dayKey, describeDue, formatClock, localTimes, shortDate, timeAgo, timeKey, todayKey, weekdayOf } from "../dates.js";
 import { renderMarkdown } from "../markdown.js";
 import { WEEKDAYS, describe, firstMatchingDay, listWords, normalize, positionOfDay, sentenceCase, unitOf } from "../recurrence.js";
 import { MAX_TAGS, TAG_RULE, isValidTag, normalizeTag } from "../tags.js";
@@ -43,6 +43,9 @@ let editing = null;
 let opened = null;
 // The form as it stood when the dialog opened (see `snapshot`): closing it changed asks before the changes are lost.
 let initial = null;
+// The version of the task that a save is made on: `etag` (sent as If-Match) and the task as it was then. First the one
+// the form was filled from; after a refused save (the task changed elsewhere meanwhile), the one read then. See `send`.
+let base = null;
 let tags = [];
 // Tags typed that the server would refuse, shown marked until removed: saving waits for them.
 let invalidTags = [];
@@ -55,14 +58,27 @@ let reminderSeq = 0;
 // have been drawn again meanwhile), and the task the dialog was last about: the focus goes back there on close.
 let opener = { element: null, id: null, role: null };
 let focusTaskId = null;
-let hooks = { saved: () => {}, deleted: () => {}, deleteTask: () => {}, tagNames: () => [] };
+let hooks = { saved: () => {}, deleted: () => {}, deleteTask: () => {}, tagNames: () => [], refreshed: () => {} };
+
+const FIELD_LABELS = {
+  title: "Title",
+  description: "Description",
+  priority: "Priority",
+  tags: "Tags",
+  due_at: "Due date",
+  all_day: "Due date",
+  reminders: "Reminders",
+  recurrence: "Repeat",
+};
+const PRIORITY_NAMES = { none: "none", low: "Low", medium: "Medium", high: "High", urgent: "Urgent" };
 
 /**
  * Wires the dialog. `saved(task, created)` and `deleted(id)` (the server no longer has it) report what happened;
- * `deleteTask(task)` deletes the task the user chose to delete (with an Undo: the list does it).
+ * `deleteTask(task)` deletes the task the user chose to delete (with an Undo: the list does it); `refreshed(task)`
+ * hands on a task read again because it changed elsewhere.
  */
-export function initTaskDialog({ saved, deleted, deleteTask, tagNames }) {
-  hooks = { saved, deleted, deleteTask, tagNames };
+export function initTaskDialog({ saved, deleted, deleteTask, tagNames, refreshed = () => {} }) {
+  hooks = { saved, deleted, deleteTask, tagNames, refreshed };
   dialog = $("#task-dialog");
   form = $("#task-form");
 
@@ -80,8 +96,12 @@ export function initTaskDialog({ saved, deleted, deleteTask, tagNames }) {
     // The event is queued: the dialog may already be open again for another task.
     if (dialog.open) return;
     editing = null;
+    base = null;
+    hideConflict();
     focusBack();
   });
+  $("#task-conflict-overwrite").addEventListener("click", () => save());
+  $("#task-conflict-reload").addEventListener("click", reloadTask);
 
   clearErrorsOnEdit(form);
   $("#reminder-day-hint").textContent = `Without a time, reminders count from ${formatClock(9)} on the day.`;
@@ -228,7 +248,9 @@ export function openTaskDialog(task = null, defaults = {}) {
   if (!dialog.open) rememberOpener();
   editing = task;
   focusTaskId = task ? task.id : null;
+  base = task ? { etag: api.etagOf(task), task: structuredClone(task) } : null;
   clearFormErrors(form);
+  hideConflict();
   const source = task || { title: "", description: "", priority: "none", tags: [], due_at: null, all_day: false, reminders: [], recurrence: null, ...defaults };
   $("#task-dialog-title").textContent = task ? "Edit task" : "New task";
   $("#task-save").textContent = task ? "Save" : "Add task";
@@ -751,12 +773,18 @@ async function save() {
     dialog.close();
     return;
   }
-  button.disabled = true;
+  const buttons = [button, $("#task-conflict-overwrite"), $("#task-conflict-reload")];
+  for (const control of buttons) control.disabled = true;
   try {
-    const task = original ? await api.updateTask(original.id, changes) : await api.createTask(fields);
-    focusTaskId = task.id;
+    const answer = original ? await send(original.id, changes) : { task: await api.createTask(fields) };
+    if (answer.conflict) {
+      // Unless the dialog went meanwhile (closed, or opened on another task): nothing was saved, nothing to say.
+      if (editing === original && dialog.open) showConflict(answer.conflict, answer.fields);
+      return;
+    }
+    focusTaskId = answer.task.id;
     dialog.close();
-    hooks.saved(task, !original);
+    hooks.saved(answer.task, !original);
   } catch (error) {
     if (error.status === 404 && original) {
       dialog.close();
@@ -768,6 +796,115 @@ async function save() {
       revealFormErrors(form, $("#task-title"));
     }
   } finally {
-    button.disabled = false;
+    for (const control of buttons) control.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changed elsewhere meanwhile
+
+/**
+ * Sends `changes` made on the version of the task in `base` (If-Match): a change made meanwhile elsewhere (another
+ * tab or device, the assistant, the terminal) is never written over unseen. When the server refuses (the task changed
+ * since), the task is read again and becomes the base: changed there only in fields this save leaves alone (its
+ * priority set, a reminder added, the task completed), the same changes are sent again, made on it; changed in one
+ * of them too, answers `{conflict: task as it is now, fields: [names of those fields]}` for the user to choose, and
+ * a save after that is made on what they were shown. Else answers `{task}`, as saved.
+ */
+async function send(id, changes) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { task: await api.updateTask(id, changes, { ifMatch: base && base.etag }) };
+    } catch (error) {
+      if (!error.preconditionFailed) throw error;
+    }
+    const current = await api.getTask(id);
+    hooks.refreshed(current);
+    const fields = changedBetween(base && base.task, current, Object.keys(changes));
+    base = { etag: api.etagOf(current), task: structuredClone(current) };
+    // Changed again and again as fast as it is read: the user decides.
+    if (fields.length || attempt >= 3) return { conflict: current, fields };
+  }
+}
+
+/** What a task's field holds, made comparable between two versions of it (the parts of it the form edits). */
+function comparable(task, key) {
+  const value = task ? task[key] : undefined;
+  if (key === "due_at") return value ? Date.parse(value) : null;
+  if (key === "tags") return [...(value || [])].sort();
+  if (key === "reminders") return (value || []).map((reminder) => [reminder.offset_minutes ?? null, reminder.at ? Date.parse(reminder.at) : null]);
+  return value ?? null;
+}
+
+/** The labels of the fields among `keys` that differ between `before` and `after` (each once). */
+function changedBetween(before, after, keys) {
+  const changed = keys.filter((key) => JSON.stringify(comparable(before, key)) !== JSON.stringify(comparable(after, key)));
+  return [...new Set(changed.map((key) => FIELD_LABELS[key] || key))];
+}
+
+/** A field of `task` as it is now, in words ("Title — now “Call the bank”"). */
+function fieldNow(label, task) {
+  const now = {
+    Title: () => `“${task.title}”`,
+    Priority: () => PRIORITY_NAMES[task.priority] || task.priority,
+    Tags: () => (task.tags && task.tags.length ? task.tags.map((tag) => "#" + tag).join(" ") : "none"),
+    "Due date": () => {
+      const due = describeDue(task);
+      return due ? due.title : "none";
+    },
+    Repeat: () => (task.recurrence ? localTimes(task.recurrence.text || task.recurrence.frequency) : "never"),
+    Reminders: () => {
+      const count = (task.reminders || []).length;
+      return count ? `${count} reminder${count === 1 ? "" : "s"}` : "none";
+    },
+  }[label];
+  return now ? `${label} — now ${now()}` : label;
+}
+
+/** Says in the dialog that the task changed elsewhere since the form was filled, and offers what to do. */
+function showConflict(current, fields) {
+  const box = $("#task-conflict");
+  box.hidden = false;
+  // Filled once shown: the alert region announces its new text.
+  $("#task-conflict-text").textContent =
+    "Your changes are not saved: this task was changed somewhere else (another tab or device, or the assistant) while you were editing it." +
+    (fields.length ? " Changed there that you changed too:" : "");
+  $("#task-conflict-fields").replaceChildren(...fields.map((label) => el("li", { text: fieldNow(label, current) })));
+  $("#task-conflict-fields").hidden = !fields.length;
+  box.scrollIntoView({ block: "nearest" });
+  box.focus({ preventScroll: true });
+}
+
+function hideConflict() {
+  const box = $("#task-conflict");
+  if (!box) return;
+  box.hidden = true;
+  $("#task-conflict-text").textContent = "";
+  $("#task-conflict-fields").replaceChildren();
+}
+
+/** "Discard mine and reload": the form shows the task as it is now, and a save is made on that. */
+async function reloadTask() {
+  const task = editing;
+  if (!task) return;
+  const controls = [$("#task-save"), $("#task-conflict-overwrite"), $("#task-conflict-reload")];
+  for (const control of controls) control.disabled = true;
+  try {
+    const current = await api.getTask(task.id);
+    if (editing !== task || !dialog.open) return;
+    hooks.refreshed(current);
+    openTaskDialog(current);
+  } catch (error) {
+    if (editing !== task || !dialog.open) return;
+    if (error.status === 404) {
+      dialog.close();
+      hooks.deleted(task.id);
+      toast("That task no longer exists.", { kind: "error" });
+    } else {
+      showFormErrors(form, error);
+      revealFormErrors(form, $("#task-conflict-reload"));
+    }
+  } finally {
+    for (const control of controls) control.disabled = false;
   }
 }
