@@ -25,16 +25,10 @@ extension TaskItem {
         writer.bool(false)
         let tail = writer.bytes.count
         writeMembersAfterOverdue(into: &writer, timeZone: timeZone)
-        var overdueAfter: Int64?
-        if status == .pending, let dueAt {
-            // `isOverdue`: due before `overdueThreshold(now:allDay:)`, that is `now` past the due instant (a day past it
-            // for an all-day task).
-            overdueAfter = dueAt.millisecondsSince1970 + (allDay ? 86_400_000 : 0)
-        }
         return TaskJSONFragment(
             beforeOverdue: Array(writer.bytes[..<head]),
             afterOverdue: Array(writer.bytes[tail...]),
-            overdueAfterMilliseconds: overdueAfter
+            overdueAfter: overdueAfter
         )
     }
 
@@ -141,12 +135,12 @@ public struct TaskJSONFragment: Sendable {
     public let beforeOverdue: [UInt8]
     /// From the `,` after the value of `overdue` to `}`.
     public let afterOverdue: [UInt8]
-    /// The instant in milliseconds since 1970 after which the task is overdue; `nil` when it cannot be.
-    public let overdueAfterMilliseconds: Int64?
+    /// The task's `overdueAfter`: `overdue` is true at a time past it.
+    public let overdueAfter: Date?
 
     /// Writes the task as it is at `now` as the next value of `writer`.
     public func write(into writer: inout JSONWriter, now: Date) {
-        let overdue = overdueAfterMilliseconds.map { now.timeIntervalSince1970 * 1000 > Double($0) } ?? false
+        let overdue = overdueAfter.map { now > $0 } ?? false
         writer.written { bytes in
             bytes.append(contentsOf: beforeOverdue)
             bytes.append(contentsOf: (overdue ? "true" : "false").utf8)

@@ -136,8 +136,14 @@ public struct TaskItem: Sendable, Equatable {
 
     /// Whether the task is pending and its due time (the end of the day, for all-day tasks) has passed.
     public func isOverdue(now: Date) -> Bool {
-        guard status == .pending, let dueAt else { return false }
-        return TaskItem.overdueThreshold(now: now, allDay: allDay) > dueAt
+        overdueAfter.map { now > $0 } ?? false
+    }
+
+    /// The instant after which the task is overdue (`overdueThreshold` past its due date); nil when it cannot be (done,
+    /// or without a due date).
+    public var overdueAfter: Date? {
+        guard status == .pending, let dueAt else { return nil }
+        return allDay ? dueAt.addingTimeInterval(86_400) : dueAt
     }
 
     /// The due instant before which a pending task is overdue at `now`.
