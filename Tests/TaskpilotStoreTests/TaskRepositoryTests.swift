@@ -17,9 +17,7 @@ struct TaskRepositoryTests {
     }
 
     func add(_ tasks: SQLTaskRepository, _ user: User, _ json: String, at time: Date? = nil) async throws -> TaskItem {
-        let moment = time ?? now
-        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
-        return try await tasks.create(try TaskItem.blank(userID: user.id, now: moment).applying(changes, now: moment, timeZone: utc))
+        try await tasks.add(json, for: user, at: time ?? now)
     }
 
     @Test("a task is stored and read back with its tags, reminders and rule", arguments: TestBackend.available)
@@ -465,5 +463,14 @@ struct TaskRepositoryTests {
             // The full-text index follows deletes.
             #expect(try await tasks.list(try TaskQuery(parameters: ["q": "a"], timeZone: utc), userID: user.id, now: now).items.isEmpty)
         }
+    }
+}
+
+extension SQLTaskRepository {
+    /// Creates the user's task from its JSON as the API takes it (in UTC), made at `time`.
+    func add(_ json: String, for user: User, at time: Date) async throws -> TaskItem {
+        let utc = TimeZone(identifier: "UTC")!
+        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
+        return try await create(try TaskItem.blank(userID: user.id, now: time).applying(changes, now: time, timeZone: utc))
     }
 }

@@ -12,8 +12,7 @@ struct WrittenListTests {
     let now = Date(timeIntervalSince1970: 1_795_435_200) // 2026-11-23T12:00:00Z
 
     func add(_ tasks: SQLTaskRepository, _ user: User, _ json: String) async throws -> TaskItem {
-        let changes = try TaskChanges(json: try JSONValue.parseObject(Data(json.utf8)), timeZone: utc)
-        return try await tasks.create(try TaskItem.blank(userID: user.id, now: now).applying(changes, now: now, timeZone: utc))
+        try await tasks.add(json, for: user, at: now)
     }
 
     /// The items of `listJSON` as text, and those of `list` written one by one: what the API answered before the cache.

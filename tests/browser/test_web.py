@@ -507,6 +507,19 @@ def test_a_save_is_made_on_the_version_the_dialog_showed(driver, server, creds):
         drop_task(driver, server, creds, task["id"])
 
 
+def save_over_a_change_made_elsewhere(driver, server, token, task, theirs, typed_title):
+    """Opens `task` in the dialog, changes it through the API as another session would (`theirs`), types `typed_title`
+    and saves: the save meets the other session's change."""
+    wait_has_title(driver, task["title"])
+    click_row(driver, task["title"], ".task-title")
+    visible(driver, "#task-dialog")
+    server.api("PATCH", f"/api/v1/tasks/{task['id']}", theirs, token=token)
+    title = css(driver, "#task-title")
+    title.clear()
+    title.send_keys(typed_title)
+    css(driver, "#task-save").click()
+
+
 def test_a_save_over_a_change_made_elsewhere_asks_and_can_overwrite_it(driver, server, creds):
     """Renamed in another session while the dialog was open, the task is not renamed over unseen: the dialog stays
     open with what was typed, says what changed there (the title, not the priority this save leaves alone), and
@@ -514,14 +527,7 @@ def test_a_save_over_a_change_made_elsewhere_asks_and_can_overwrite_it(driver, s
     t = creds["token"]
     task = server.api("POST", "/api/v1/tasks", {"title": "Agenda draft", "priority": "low"}, token=t)
     try:
-        wait_has_title(driver, "Agenda draft")
-        click_row(driver, "Agenda draft", ".task-title")
-        visible(driver, "#task-dialog")
-        server.api("PATCH", f"/api/v1/tasks/{task['id']}", {"title": "Agenda (final)", "priority": "urgent"}, token=t)
-        title = css(driver, "#task-title")
-        title.clear()
-        title.send_keys("Agenda for Monday")
-        css(driver, "#task-save").click()
+        save_over_a_change_made_elsewhere(driver, server, t, task, {"title": "Agenda (final)", "priority": "urgent"}, "Agenda for Monday")
         box = visible(driver, "#task-conflict")
         assert driver.execute_script("return document.getElementById('task-dialog').open")
         alert = box.find_element(By.CSS_SELECTOR, "[role=alert]")
@@ -549,14 +555,7 @@ def test_discarding_mine_after_a_conflict_shows_the_task_as_it_is_now(driver, se
     t = creds["token"]
     task = server.api("POST", "/api/v1/tasks", {"title": "Reading list", "description": "one book"}, token=t)
     try:
-        wait_has_title(driver, "Reading list")
-        click_row(driver, "Reading list", ".task-title")
-        visible(driver, "#task-dialog")
-        server.api("PATCH", f"/api/v1/tasks/{task['id']}", {"title": "Reading list 2027", "description": "two books"}, token=t)
-        title = css(driver, "#task-title")
-        title.clear()
-        title.send_keys("Reading list (mine)")
-        css(driver, "#task-save").click()
+        save_over_a_change_made_elsewhere(driver, server, t, task, {"title": "Reading list 2027", "description": "two books"}, "Reading list (mine)")
         visible(driver, "#task-conflict")
         css(driver, "#task-conflict-reload").click()
         gone(driver, "#task-conflict")
