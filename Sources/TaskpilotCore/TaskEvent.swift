@@ -46,7 +46,7 @@ public struct OutboxEvent: Sendable, Equatable {
     /// A CloudEvents 1.0 envelope.
     public static func cloudEvent(type: String, subject: String, time: Date, data: JSONValue) -> JSONValue {
         [
-            "specversion": "1.0", "id": .string(UUID.random().uuidString.lowercased()), "source": "/taskpilot", "type": .string(type),
+            "specversion": "1.0", "id": .string(UUID.timeOrdered().uuidString.lowercased()), "source": "/taskpilot", "type": .string(type),
             "subject": .string(subject), "time": .string(Timestamp.format(time)), "datacontenttype": "application/json", "data": data,
         ]
     }

@@ -27,7 +27,7 @@ public struct SQLEmailQueue: EmailQueue {
         let rows = try await store.sql.raw(
             """
             INSERT INTO email_deliveries (id, user_id, event_id, to_address, subject, body, attempt, status, next_attempt_at, created_at)
-            VALUES (\(bind: UUID.random().storageKey), \(bind: user.storageKey), \(bind: event.id), \(bind: try row.decode(column: "email", as: String.self)),
+            VALUES (\(bind: UUID.timeOrdered().storageKey), \(bind: user.storageKey), \(bind: event.id), \(bind: try row.decode(column: "email", as: String.self)),
                 \(bind: "Reminder: \(title)"), \(bind: body), 0, 'pending', \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
             ON CONFLICT (event_id) DO NOTHING RETURNING id
             """

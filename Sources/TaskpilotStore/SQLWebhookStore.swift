@@ -100,7 +100,7 @@ public struct SQLWebhookStore: WebhookRepository, WebhookDeliveryStore {
                 let inserted = try await store.sql.raw(
                     """
                     INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, attempt, status, next_attempt_at, created_at)
-                    VALUES (\(bind: UUID.random().storageKey), \(bind: target.id), \(bind: event.id), \(bind: name), \(bind: event.envelope.jsonText), 0, 'pending',
+                    VALUES (\(bind: UUID.timeOrdered().storageKey), \(bind: target.id), \(bind: event.id), \(bind: name), \(bind: event.envelope.jsonText), 0, 'pending',
                         \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
                     ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id
                     """

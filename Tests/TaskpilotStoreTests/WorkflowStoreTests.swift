@@ -63,6 +63,9 @@ struct WorkflowStoreTests {
             #expect(events.filter { $0.topic == .taskUpdates }.count == 4)
             #expect(taskEvents.allSatisfy { $0.data["source"] == "mcp" && $0.key == String(created.id) && $0.envelope["specversion"] == "1.0" })
             #expect(Set(events.map(\.id)).count == events.count)
+            // Time-ordered ids (version 7), so the audit log's unique index of them grows at its end.
+            #expect(events.allSatisfy { Array($0.id)[14] == "7" && UUID(uuidString: $0.id) != nil })
+            #expect(events.map(\.id).map { $0.prefix(13) } == events.map(\.id).map { $0.prefix(13) }.sorted())
             // A failed write queues nothing.
             var bad = TaskItem.blank(userID: owner.id, now: Date())
             bad.title = "dup"
