@@ -1,5 +1,6 @@
 import FluentKit
 public import Foundation
+import PostgresNIO
 import SQLKit
 public import TaskpilotCore
 
@@ -60,7 +61,12 @@ public struct SQLTaskRepository: TaskRepository {
     public func create(_ task: TaskItem) async throws -> TaskItem {
         let source = self.source
         if store.flavor == .postgres, task.reminders.isEmpty {
-            return try await createInOneStatement(task)
+            let (store, signal) = (self.store, self.signal)
+            return try await store.creates.create(CreateBatcher.Job(task: task, source: source)) { jobs in
+                let created = await Self.create(jobs, on: store.sql)
+                signal?.notify()
+                return created
+            }
         }
         return try await write { sql in
             let created = try await Self.insert(task, on: sql)
@@ -69,17 +75,46 @@ public struct SQLTaskRepository: TaskRepository {
         }
     }
 
+    /// Tasks without reminders on PostgreSQL (see `CreateBatcher`): one alone, or several in one statement; when that
+    /// statement fails (one bad task fails it for all), each is created alone, so that only a bad one fails.
+    private static func create(_ jobs: [CreateBatcher.Job], on sql: any SQLDatabase) async -> [Result<TaskItem, any Error>] {
+        if jobs.count > 1 {
+            do {
+                return try await createTogether(jobs, on: sql).map { .success($0) }
+            } catch let error as PSQLError where error.code == .server {
+                // PostgreSQL refused the statement and wrote nothing: each alone, below.
+            } catch {
+                // The connection failed: whether the statement was written is unknown, so none is written again.
+                return jobs.map { _ in .failure(error) }
+            }
+        }
+        var results: [Result<TaskItem, any Error>] = []
+        for job in jobs {
+            do {
+                results.append(.success(try await createInOneStatement(job, on: sql)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    /// The next `count` task ids.
+    private static func nextIDs(_ count: Int, on sql: any SQLDatabase) async throws -> [Int64] {
+        let ids = try await sql.raw(
+            "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) AS id FROM generate_series(1, \(bind: count))"
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }
+        guard ids.count == count else { throw DatabaseSetupError("the task id sequence answered \(ids.count) ids for \(count)") }
+        return ids.sorted()
+    }
+
     /// A task without reminders on PostgreSQL: its id first, then its row, its tags and its events in one statement
     /// (atomic by itself), two round trips to the server instead of five (BEGIN, three INSERTs, COMMIT). The statement
     /// has one text whatever the tags, so it is prepared once per connection (a named write).
-    private func createInOneStatement(_ task: TaskItem) async throws -> TaskItem {
-        let sql = store.sql
-        guard
-            let id = try await sql.raw("SELECT nextval(pg_get_serial_sequence('tasks', 'id')) AS id").first()?
-                .decode(column: "id", as: Int64.self)
-        else { throw DatabaseSetupError("the task id sequence answered nothing") }
+    private static func createInOneStatement(_ job: CreateBatcher.Job, on sql: any SQLDatabase) async throws -> TaskItem {
+        let (task, id) = (job.task, try await nextIDs(1, on: sql)[0])
         let created = Self.stored(task, id: id)
-        let events = OutboxEvent.taskCreated(created, source: source)
+        let events = OutboxEvent.taskCreated(created, source: job.source)
         var parts: [SQLQueryString] = [
             "t AS (" + Self.rowInsert(task, id: id) + ")",
             "g AS (INSERT INTO task_tags (task_id, user_id, tag) SELECT \(bind: id), \(bind: task.userID.storageKey), unnest(\(bind: task.tags)::text[]))",
@@ -88,7 +123,79 @@ public struct SQLTaskRepository: TaskRepository {
             parts.append("o\(unsafeRaw: String(index)) AS (" + chunk + ")")
         }
         try await sql.raw("\(unsafeRaw: NamedStatements.write)WITH " + parts.joined(separator: ", ") + " SELECT 1 AS done").run()
-        signal?.notify()
+        return created
+    }
+
+    /// Several tasks without reminders on PostgreSQL in one statement, atomic by itself: the rows, the tags and the
+    /// events as parallel arrays, so that the text is the same for any number of tasks (prepared once per connection).
+    /// Arrays carry no NULLs here: an absent value goes as a stand-in that `NULLIF` turns back.
+    private static func createTogether(_ jobs: [CreateBatcher.Job], on sql: any SQLDatabase) async throws -> [TaskItem] {
+        let ids = try await nextIDs(jobs.count, on: sql)
+        let none = Int64.min
+        var rows = (users: [String](), titles: [String](), descriptions: [String](), statuses: [String](), priorities: [Int64]())
+        var more = (tags: [String](), due: [Int64](), allDay: [Int64](), rules: [String](), fromCompletion: [Int64]())
+        var rest = (series: [Int64](), occurrences: [Int64](), completed: [Int64](), createdAt: [Int64](), updatedAt: [Int64]())
+        var tags = (tasks: [Int64](), users: [String](), names: [String]())
+        var events = (topics: [String](), keys: [String](), texts: [String](), times: [Int64]())
+        var created: [TaskItem] = []
+        for (job, id) in zip(jobs, ids) {
+            let task = job.task
+            let stored = Self.stored(task, id: id)
+            rows.users.append(task.userID.storageKey)
+            rows.titles.append(task.title)
+            rows.descriptions.append(task.description)
+            rows.statuses.append(task.status.rawValue)
+            rows.priorities.append(Int64(task.priority.rank))
+            more.tags.append(task.tags.joined(separator: ","))
+            more.due.append(task.dueAt?.millisecondsSince1970 ?? none)
+            more.allDay.append(task.allDay ? 1 : 0)
+            more.rules.append(task.recurrence?.rrule ?? "")
+            more.fromCompletion.append(task.recurrence?.fromCompletion == true ? 1 : 0)
+            rest.series.append(task.seriesID ?? (task.recurrence != nil ? id : 0))
+            rest.occurrences.append(Int64(task.occurrence))
+            rest.completed.append(task.completedAt?.millisecondsSince1970 ?? none)
+            rest.createdAt.append(task.createdAt.millisecondsSince1970)
+            rest.updatedAt.append(task.updatedAt.millisecondsSince1970)
+            for tag in task.tags {
+                tags.tasks.append(id)
+                tags.users.append(task.userID.storageKey)
+                tags.names.append(tag)
+            }
+            for event in OutboxEvent.taskCreated(stored, source: job.source) {
+                events.topics.append(event.topic.rawValue)
+                events.keys.append(event.key)
+                events.texts.append(event.envelope.jsonText)
+                events.times.append(stored.updatedAt.millisecondsSince1970)
+            }
+            created.append(stored)
+        }
+        try await sql.raw(
+            """
+            \(unsafeRaw: NamedStatements.write)WITH t AS (
+                INSERT INTO tasks (id, user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
+                    recurrence_from_completion, series_id, occurrence, completed_at, created_at, updated_at)
+                SELECT id, user_id, title, description, status, priority::smallint, tags, NULLIF(due_at, \(bind: none)),
+                    all_day::smallint, NULLIF(rule, ''), from_completion::smallint, NULLIF(series_id, 0), occurrence::integer,
+                    NULLIF(completed_at, \(bind: none)), created_at, updated_at
+                FROM unnest(\(bind: ids)::bigint[], \(bind: rows.users)::text[], \(bind: rows.titles)::text[],
+                    \(bind: rows.descriptions)::text[], \(bind: rows.statuses)::text[], \(bind: rows.priorities)::bigint[],
+                    \(bind: more.tags)::text[], \(bind: more.due)::bigint[], \(bind: more.allDay)::bigint[], \(bind: more.rules)::text[],
+                    \(bind: more.fromCompletion)::bigint[], \(bind: rest.series)::bigint[], \(bind: rest.occurrences)::bigint[],
+                    \(bind: rest.completed)::bigint[], \(bind: rest.createdAt)::bigint[], \(bind: rest.updatedAt)::bigint[])
+                    AS r(id, user_id, title, description, status, priority, tags, due_at, all_day, rule, from_completion, series_id,
+                    occurrence, completed_at, created_at, updated_at)
+            ), g AS (
+                INSERT INTO task_tags (task_id, user_id, tag)
+                SELECT * FROM unnest(\(bind: tags.tasks)::bigint[], \(bind: tags.users)::text[], \(bind: tags.names)::text[])
+            ), o AS (
+                INSERT INTO outbox (topic, event_key, event, created_at)
+                SELECT topic, event_key, event, created_at
+                FROM unnest(\(bind: events.topics)::text[], \(bind: events.keys)::text[], \(bind: events.texts)::text[],
+                    \(bind: events.times)::bigint[]) WITH ORDINALITY AS e(topic, event_key, event, created_at, position)
+                ORDER BY position
+            ) SELECT 1 AS done
+            """
+        ).run()
         return created
     }
 

@@ -41,6 +41,10 @@ public final class TaskpilotDatabase: Service, Sendable {
     private let closing: ClosingFlag
     /// Tasks as the list writes them (see `SQLTaskRepository.listJSON`).
     let writtenTasks = WrittenTaskCache()
+    /// New tasks written together on PostgreSQL (`SQLTaskRepository.create`).
+    let creates = CreateBatcher()
+    /// Batches of new tasks written and the tasks they held, for tests.
+    var createBatchCounts: (batches: Int, jobs: Int) { creates.counts }
 
     /// Opens a pool on the location. A SQLite file runs in WAL mode with a busy timeout: one connection writes (on a
     /// thread of its own; FluentKit's connection only runs migrations), and `readConnections` read-only connections
