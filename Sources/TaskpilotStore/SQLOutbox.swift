@@ -1,5 +1,6 @@
 import FluentKit
 public import Foundation
+import Logging
 import SQLKit
 public import TaskpilotCore
 
@@ -50,25 +51,42 @@ public struct SQLOutboxStore: OutboxStore, BusEpochStore {
         return outcome.published
     }
 
+    /// The topics the relay publishes.
+    private static let topics = EventTopic.allCases.map(\.rawValue)
+    private static let logger = Logger(label: "taskpilot.outbox")
+
     private struct RelayOutcome: Sendable {
         let published: Int
         let failure: (any Error)?
     }
 
     private func relay(on sql: any SQLDatabase, limit: Int, publish: @Sendable ([OutboxEvent]) async throws -> Int) async throws -> RelayOutcome {
+        // Only the topics this version knows: an event of a newer one (a replica of the next version writing it during
+        // a rolling upgrade) waits for a relay that knows it, without holding up the others.
         let rows = try await sql.raw(
-            "SELECT id, topic, event_key, event FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \(bind: limit)"
+            "SELECT id, topic, event_key, event FROM outbox WHERE published_at IS NULL AND topic IN (\(binds: Self.topics)) "
+                + "ORDER BY id LIMIT \(bind: limit)"
         ).all()
-        let events: [OutboxEvent] = try rows.compactMap { row in
+        var events: [OutboxEvent] = []
+        var unreadable: [Int64] = []
+        for row in rows {
+            let id = try row.decode(column: "id", as: Int64.self)
             guard let topic = EventTopic(rawValue: try row.decode(column: "topic", as: String.self)),
-                let envelope = JSONValue.parse(try row.decode(column: "event", as: String.self))
-            else { return nil }
-            return OutboxEvent(
-                sequence: try row.decode(column: "id", as: Int64.self),
-                topic: topic,
-                key: try row.decode(column: "event_key", as: String.self),
-                envelope: envelope
+                let envelope = JSONValue.parse(try row.decode(column: "event", as: String.self)), envelope.objectValue != nil
+            else {
+                unreadable.append(id)
+                continue
+            }
+            events.append(OutboxEvent(sequence: id, topic: topic, key: try row.decode(column: "event_key", as: String.self), envelope: envelope))
+        }
+        if !unreadable.isEmpty {
+            // A row that is not a JSON event (written by hand, or damaged) can never be published: left unpublished it would
+            // be read again at every turn, and a relay's worth of them would stop the outbox for good.
+            Self.logger.error(
+                "outbox rows that are not a JSON event were skipped; they stay in the outbox, marked published",
+                metadata: ["ids": .string(unreadable.map(String.init).joined(separator: ","))]
             )
+            try await mark(unreadable, on: sql)
         }
         guard !events.isEmpty else { return RelayOutcome(published: 0, failure: nil) }
         // Publish in order; what was published before a failure is marked, the rest waits for the next attempt.

@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import Synchronization
 import TaskpilotCore
 import TaskpilotStore
 import TaskpilotTestSupport
@@ -91,6 +92,41 @@ struct WorkflowStoreTests {
             let published = try await store.claimUnpublished(limit: 100) { events in events.count }
             #expect(published == 4)
             #expect(try await store.depth() == 0)
+        }
+    }
+
+    @Test(
+        "an event of an unknown topic waits for a relay that knows it; one that is not JSON is skipped; neither holds up the rest",
+        arguments: TestBackend.available
+    )
+    func relaySkipsWhatItCannotRead(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { database in
+            // Ahead of the real events: more unreadable rows than one turn of the relay reads, and a newer topic.
+            for index in 0..<30 {
+                try await database.sql.raw(
+                    "INSERT INTO outbox (topic, event_key, event, created_at) VALUES ('task-events', \(bind: "k\(index)"), \(bind: index == 0 ? "[1, 2]" : "{not json"), 0)"
+                ).run()
+            }
+            try await database.sql.raw(
+                "INSERT INTO outbox (topic, event_key, event, created_at) VALUES ('task-comments', 'k', '{\"specversion\": \"1.0\"}', 0)"
+            ).run()
+            let owner = try await database.newTestUser()
+            let created = try await task(SQLTaskRepository(database: database), owner, #"{"title": "after the bad ones"}"#)
+            let store = SQLOutboxStore(database: database)
+            let delivered = Mutex<[OutboxEvent]>([])
+            for _ in 0..<3 {
+                _ = try await store.claimUnpublished(limit: 20) { events in
+                    delivered.withLock { $0 += events }
+                    return events.count
+                }
+            }
+            #expect(delivered.withLock { $0.map(\.key) } == [String(created.id), String(created.id)])
+            // What is left unpublished is the newer topic's event alone.
+            let left = try await database.sql.raw("SELECT topic FROM outbox WHERE published_at IS NULL").all().map {
+                try $0.decode(column: "topic", as: String.self)
+            }
+            #expect(left == ["task-comments"])
+            #expect(try await store.depth() == 1)
         }
     }
 
