@@ -10,9 +10,10 @@ extension OfflineInterpreter {
         #"^(?:complete|finish|close|check off|tick off|mark|set|delete|remove|drop|trash|erase|reopen|re-open|uncomplete|move|reschedule|push|postpone|change|make|tag|untag|prioriti[sz]e|snooze|put)\s+(?:all\s+)?"#
         + listedReferences + #"(?=$|[\s,.!?])"#
 
-    /// The words that point at several listed tasks ("them", "both", "all three", "these tasks").
+    /// The words that point at several listed tasks ("them", "both", "all three", "these tasks", "the last two").
     static let listedReferences =
         #"(them all|all of them|all of these|all of those|both of them|both of these|both of those|the two of them|each of them|"#
+        + #"(?:the\s+)?(?:first|last|top|bottom)\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?:\s+(?:tasks|ones|items|of them))?|"#
         + #"all (?:two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?: of them)?|(?:these|those) (?:tasks|ones|two|three)|"#
         + #"the ones (?:above|listed|you (?:just )?(?:listed|showed|found))|them|both|these|those)"#
 
@@ -45,6 +46,17 @@ extension OfflineInterpreter {
         return nil
     }
 
+    /// How many rows "the first two", "the last 3", "top three" take, and whether from the bottom of the list.
+    static func countedRows(_ reference: String) -> (count: Int, fromEnd: Bool)? {
+        let words = reference.split(separator: " ").map(String.init).filter { $0 != "the" }
+        guard words.count >= 2, let count = QuickAddParser.numberWords[words[1]] ?? Int(words[1]), count > 0 else { return nil }
+        switch words[0] {
+        case "first", "top": return (count, false)
+        case "last", "bottom": return (count, true)
+        default: return nil
+        }
+    }
+
     /// "mark all as done", "complete all", "delete all": right after a list, its tasks.
     static let allListedPattern =
         #"^(?:(?:mark|set)\s+(all)\s+(?:as\s+)?(?:done|complete|completed|finished)|(?:complete|finish|delete|remove|reopen)\s+(all))[.!]?$"#
@@ -69,19 +81,24 @@ extension OfflineInterpreter {
         // "delete both dentist tasks", "complete these work items": tasks named by what they share, not the list.
         let after = text[said.upperBound...].lowercased()
         if after.range(of: #"^\s+(?:[\w'-]+\s+){1,3}(?:tasks?|ones|todos?|items?)\b"#, options: .regularExpression) != nil { return nil }
-        let rows = turn.rows
+        var rows = turn.rows
         guard !rows.isEmpty else {
             return turn.reply(
                 "Which tasks do you mean by “\(reference)”? Show them first (“list tasks tagged work”) or name them by id "
                     + "(“complete 3 and 4”). Nothing was changed."
             )
         }
-        // "both", "all three": a number that must match the list's.
+        // "the first two", "the last 3": that many rows from the top or the bottom of the list, which "both" and
+        // "them" then mean. "both", "all three": a number that must match the list's.
+        let counted = Self.countedRows(reference)
         let expected =
-            reference.hasPrefix("both") || reference.contains("two")
-            ? 2
-            : reference.split(separator: " ").lazy.compactMap { QuickAddParser.numberWords[String($0)] ?? Int($0) }.first
-        if let expected, expected != rows.count {
+            counted.map(\.count)
+            ?? (reference.hasPrefix("both") || reference.contains("two")
+                ? 2
+                : reference.split(separator: " ").lazy.compactMap { QuickAddParser.numberWords[String($0)] ?? Int($0) }.first)
+        if let counted, counted.count <= rows.count {
+            rows = counted.fromEnd ? Array(rows.suffix(counted.count)) : Array(rows.prefix(counted.count))
+        } else if let expected, expected != rows.count {
             return turn.reply(
                 "The last list I showed has \(Self.plural(rows.count, "task")), not \(expected). Which ones do you mean? "
                     + "Name them by id (“complete 3 and 4”). Nothing was changed."
@@ -93,7 +110,15 @@ extension OfflineInterpreter {
         // Completing, reopening and deleting take the ids in one message ("complete #3 #4").
         let ids = rows.map { "#\($0)" }.joined(separator: " ")
         let together = text.replacingCharacters(in: said, with: ids)
-        if let reply = await idList(together, together.lowercased(), &turn) { return reply }
+        if var reply = await idList(together, together.lowercased(), &turn) {
+            // After "complete the last two", "both" and "them" mean those two.
+            if counted != nil {
+                var state = reply.state?.objectValue ?? [:]
+                state["rows"] = .array(rows.map { .number(Double($0)) })
+                reply.state = .object(state)
+            }
+            return reply
+        }
         // Any other change is made to each task in turn, as if said of it alone ("move #3 to sunday").
         var chain = history
         var texts: [String] = []

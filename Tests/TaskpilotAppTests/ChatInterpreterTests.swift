@@ -581,6 +581,36 @@ struct ChatInterpreterTests {
         }
     }
 
+    @Test("'complete the last two', 'make the first 2 urgent': rows from the bottom or the top of the last list; 'both' then means them")
+    func countedListedTasks() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            for title in ["alpha", "bravo", "charlie", "delta"] { _ = try await me.createTask("{\"title\": \"\(title)\", \"tags\": [\"abc\"]}") }
+            let list = try await me.chat("list tasks tagged abc")
+            let rows = Self.rows(list.response)
+            #expect(rows.count == 4, "\(list.response)")
+            let id = list.conversation_id
+            let tooMany = try await me.chat("complete the first 5", in: id)
+            #expect(Self.changes(tooMany).isEmpty && tooMany.response.contains("has 4 tasks"), "\(tooMany.response)")
+            let done = try await me.chat("complete the last two", in: id)
+            #expect(Self.changes(done) == ["complete_task", "complete_task"], "\(done.response)")
+            let urgent = try await me.chat("make both urgent", in: id)
+            #expect(Self.changes(urgent) == ["update_task", "update_task"], "\(urgent.response)")
+            for (index, task) in rows.enumerated() {
+                let body = try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self)
+                #expect((body.status == "completed") == (index >= 2) && (body.priority == "urgent") == (index >= 2), "\(index): \(body)")
+            }
+            let again = try await me.chat("list tasks tagged abc", in: id)
+            let top = try await me.chat("make the top 2 tasks high priority", in: again.conversation_id)
+            #expect(Self.changes(top) == ["update_task", "update_task"], "\(top.response)")
+            let shown = Self.rows(again.response)
+            for (index, task) in shown.enumerated() {
+                let body = try await me.get("/api/v1/tasks/\(task)").decode(TaskBody.self)
+                #expect((body.priority == "high") == (index < 2), "\(index): \(body)")
+            }
+        }
+    }
+
     @Test("'remind me an hour before' of a task due all day today, early in the morning, is 8:00 that day, not refused")
     func allDayReminderEarly() async throws {
         // A zone where it is 2 a.m. now (Etc/GMT zones cover every hour; their sign is reversed).
