@@ -24,7 +24,7 @@ import VaporCSQLite
 final class SQLiteCheckpointer: @unchecked Sendable {
     /// The log's size, in pages, that asks for a checkpoint: SQLite's own default.
     static let threshold: Int32 = 1000
-    /// The most pages a background run may leave behind for the writer to copy in its commit.
+    /// What the writer copies in its commit without asking the background for another run first, in pages.
     static let catchUp: Int32 = 64
     /// The log's size, in pages, past which the writer checkpoints in its commit whatever is left.
     static let backstop: Int32 = 10 * threshold
