@@ -1282,6 +1282,36 @@ def test_tag_counts_are_of_open_tasks(driver, server, creds):
     wait_titles(driver, OPEN)
 
 
+def test_tag_counts_leave_out_a_delete_waiting_for_its_undo(driver, server, creds):
+    """A task deleted with its Undo on offer has left the list: the sidebar counts it out at once (a tag it alone had
+    goes), and Undo counts it back."""
+    made = [
+        server.api("POST", "/api/v1/tasks", {"title": title, "tags": tags}, token=creds["token"])
+        for title, tags in (("Undo count one", ["undocount", "undosolo"]), ("Undo count two", ["undocount"]))
+    ]
+
+    def count(d, tag):
+        return d.execute_script("return document.querySelector(`#tag-list a[data-tag=${arguments[0]}] .nav-count`)?.textContent ?? null", tag)
+
+    undo_window(driver, 30000)
+    try:
+        wait_has_title(driver, "Undo count one")
+        wait(driver, lambda d: count(d, "undocount") == "2" and count(d, "undosolo") == "1", message="counts before the delete")
+        click_row(driver, "Undo count one", "[data-role=delete]")
+        wait_no_title(driver, "Undo count one")
+        wait(driver, lambda d: count(d, "undocount") == "1" and count(d, "undosolo") is None, message="counts while Undo is on offer")
+        assert on_server(server, creds, made[0]["id"])
+        toast_saying(driver, "Deleted “Undo count one”").find_element(By.CSS_SELECTOR, ".toast-action").click()
+        pointer_away(driver)
+        wait_has_title(driver, "Undo count one")
+        wait(driver, lambda d: count(d, "undocount") == "2" and count(d, "undosolo") == "1", message="counts after Undo")
+    finally:
+        undo_window(driver, None)
+        for task in made:
+            server.api("DELETE", f"/api/v1/tasks/{task['id']}", token=creds["token"])
+    wait_titles(driver, OPEN)
+
+
 def test_sidebar_views(driver, server, fixtures):
     css(driver, "#sidebar a[data-view=overdue]").click()
     wait(driver, lambda d: css(d, "#view-title").text == "Overdue")

@@ -206,7 +206,8 @@ async function refreshOverdueBanner() {
     // Overdue from earlier days: today's tasks whose time has passed are in the list itself.
     const page = await api.listTasks({ status: "pending", overdue: "true", due_before: todayKey(), limit: 100, sort: "due_at:asc" });
     if (state.view !== "today") return;
-    const count = page.items.length;
+    // A task deleted with its Undo still on offer is not counted: it has left the list already.
+    const count = page.items.filter((task) => !waitingDelete(task.id)).length;
     $("#overdue-banner-text").textContent =
       count === 0 ? "" : `${count}${page.next_cursor ? "+" : ""} overdue ${count === 1 ? "task" : "tasks"} from earlier days`;
     banner.hidden = count === 0;
@@ -923,6 +924,9 @@ export function deleteTasks(chosen) {
   state.items = state.items.filter((task) => !pendingDeletes.has(task.id));
   waitingBatches.push(batch);
   render();
+  // The sidebar's counts and Today's overdue banner leave the deleted tasks out from now on.
+  scheduleTagRefresh();
+  refreshOverdueBanner();
   batch.close = toast(tasks.length === 1 ? `Deleted “${tasks[0].title}”` : `Deleted ${tasks.length} tasks`, {
     kind: "success",
     timeout: undoWindow(),
@@ -999,7 +1003,39 @@ function putBack(batch) {
   const restored = [...batch.tasks.keys()].filter((id) => state.items.some((item) => item.id === id));
   for (const id of restored) flashRow(id);
   scheduleTagRefresh();
+  refreshOverdueBanner();
   return restored;
+}
+
+/** The task of `id` if it is deleted and its Undo still on offer (nothing sent yet). */
+function waitingDelete(id) {
+  const batch = pendingDeletes.get(id);
+  return batch && batch.state === "waiting" ? batch.tasks.get(id) : undefined;
+}
+
+/**
+ * The server's tag counts without the tasks deleted whose Undo is still on offer (the server still has them): a tag
+ * left with none goes, as it will once the delete is sent.
+ */
+function withoutWaitingDeletes(tags) {
+  const gone = new Map();
+  for (const id of pendingDeletes.keys()) {
+    const task = waitingDelete(id);
+    for (const name of task?.tags || []) {
+      const counts = gone.get(name) || { count: 0, open: 0 };
+      counts.count += 1;
+      if (task.status === "pending") counts.open += 1;
+      gone.set(name, counts);
+    }
+  }
+  if (!gone.size) return tags;
+  return tags
+    .map((tag) => {
+      const less = gone.get(tag.name);
+      if (!less) return tag;
+      return { ...tag, count: tag.count - less.count, ...(tag.open == null ? {} : { open: tag.open - less.open }) };
+    })
+    .filter((tag) => tag.count > 0);
 }
 
 /** Undoes the last delete whose Undo window is still open (the z shortcut). Returns whether there was one. */
@@ -1078,7 +1114,7 @@ export function scheduleTagRefresh() {
 export async function refreshTags() {
   try {
     const tags = await api.listTags();
-    state.tags = Array.isArray(tags) ? tags : [];
+    state.tags = withoutWaitingDeletes(Array.isArray(tags) ? tags : []);
   } catch (error) {
     if (error.status !== 401) console.warn("tags", error);
     return;
