@@ -66,10 +66,8 @@ final class CreateBatcher: Sendable {
         let jobs = [job] + others.map(\.job)
         // A batch of others is written whatever becomes of this job's request (a client that hung up cancels it).
         let results = others.isEmpty ? await write(jobs) : await Task { await write(jobs) }.value
-        for (index, waiting) in others.enumerated() {
-            let result = index + 1 < results.count ? results[index + 1] : .failure(DatabaseSetupError("a batch of new tasks lost a task"))
-            waiting.continuation.resume(returning: .done(result))
-        }
+        precondition(results.count == jobs.count, "a batch of new tasks is answered task by task")
+        for (waiting, result) in zip(others, results.dropFirst()) { waiting.continuation.resume(returning: .done(result)) }
         // The next in line writes what queued up meanwhile.
         let next = state.withLock { state -> Waiting? in
             guard !state.queue.isEmpty else {
@@ -79,7 +77,6 @@ final class CreateBatcher: Sendable {
             return state.queue.removeFirst()
         }
         next?.continuation.resume(returning: .lead)
-        guard let mine = results.first else { throw DatabaseSetupError("a batch of new tasks lost a task") }
-        return try mine.get()
+        return try results[0].get()
     }
 }

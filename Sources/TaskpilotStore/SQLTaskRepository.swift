@@ -75,23 +75,22 @@ public struct SQLTaskRepository: TaskRepository {
         }
     }
 
-    /// Tasks without reminders on PostgreSQL (see `CreateBatcher`): one alone, or several in one statement; when that
-    /// statement fails (one bad task fails it for all), each is created alone, so that only a bad one fails.
+    /// Tasks without reminders on PostgreSQL (see `CreateBatcher`), in one statement; when PostgreSQL refuses it for
+    /// several (one bad task fails it for all), each goes alone, so that only a bad one fails.
     private static func create(_ jobs: [CreateBatcher.Job], on sql: any SQLDatabase) async -> [Result<TaskItem, any Error>] {
-        if jobs.count > 1 {
-            do {
-                return try await createTogether(jobs, on: sql).map { .success($0) }
-            } catch let error as PSQLError where error.code == .server {
-                // PostgreSQL refused the statement and wrote nothing: each alone, below.
-            } catch {
-                // The connection failed: whether the statement was written is unknown, so none is written again.
-                return jobs.map { _ in .failure(error) }
-            }
+        do {
+            return try await createInOneStatement(jobs, on: sql).map { .success($0) }
+        } catch let error as PSQLError where error.code == .server && jobs.count > 1 {
+            // PostgreSQL refused the statement and wrote nothing: each alone, below.
+        } catch {
+            // A single task's own failure, or a lost connection (whether the statement was written is unknown, so none
+            // is written again).
+            return jobs.map { _ in .failure(error) }
         }
         var results: [Result<TaskItem, any Error>] = []
         for job in jobs {
             do {
-                results.append(.success(try await createInOneStatement(job, on: sql)))
+                results.append(.success(try await createInOneStatement([job], on: sql)[0]))
             } catch {
                 results.append(.failure(error))
             }
@@ -108,28 +107,12 @@ public struct SQLTaskRepository: TaskRepository {
         return ids.sorted()
     }
 
-    /// A task without reminders on PostgreSQL: its id first, then its row, its tags and its events in one statement
-    /// (atomic by itself), two round trips to the server instead of five (BEGIN, three INSERTs, COMMIT). The statement
-    /// has one text whatever the tags, so it is prepared once per connection (a named write).
-    private static func createInOneStatement(_ job: CreateBatcher.Job, on sql: any SQLDatabase) async throws -> TaskItem {
-        let (task, id) = (job.task, try await nextIDs(1, on: sql)[0])
-        let created = Self.stored(task, id: id)
-        let events = OutboxEvent.taskCreated(created, source: job.source)
-        var parts: [SQLQueryString] = [
-            "t AS (" + Self.rowInsert(task, id: id) + ")",
-            "g AS (INSERT INTO task_tags (task_id, user_id, tag) SELECT \(bind: id), \(bind: task.userID.storageKey), unnest(\(bind: task.tags)::text[]))",
-        ]
-        for (index, chunk) in OutboxWriter.inserts(events, now: created.updatedAt).enumerated() {
-            parts.append("o\(unsafeRaw: String(index)) AS (" + chunk + ")")
-        }
-        try await sql.raw("\(unsafeRaw: NamedStatements.write)WITH " + parts.joined(separator: ", ") + " SELECT 1 AS done").run()
-        return created
-    }
-
-    /// Several tasks without reminders on PostgreSQL in one statement, atomic by itself: the rows, the tags and the
-    /// events as parallel arrays, so that the text is the same for any number of tasks (prepared once per connection).
-    /// Arrays carry no NULLs here: an absent value goes as a stand-in that `NULLIF` turns back.
-    private static func createTogether(_ jobs: [CreateBatcher.Job], on sql: any SQLDatabase) async throws -> [TaskItem] {
+    /// Tasks without reminders on PostgreSQL: their ids first, then their rows, tags and events in one statement (atomic
+    /// by itself), two round trips to the server for any number of tasks instead of five for each (BEGIN, three
+    /// INSERTs, COMMIT). Rows, tags and events go as parallel arrays, so the text is the same for any number of tasks
+    /// and tags (prepared once per connection). Arrays carry no NULLs here: an absent value goes as a stand-in that
+    /// `NULLIF` turns back.
+    private static func createInOneStatement(_ jobs: [CreateBatcher.Job], on sql: any SQLDatabase) async throws -> [TaskItem] {
         let ids = try await nextIDs(jobs.count, on: sql)
         let none = Int64.min
         var rows = (users: [String](), titles: [String](), descriptions: [String](), statuses: [String](), priorities: [Int64]())
@@ -631,7 +614,7 @@ public struct SQLTaskRepository: TaskRepository {
     /// Inserts a task with its tags and reminders and returns it as a read would (ids assigned, times to the stored
     /// millisecond); a recurring task without a series starts its own.
     static func insert(_ task: TaskItem, on sql: any SQLDatabase) async throws -> TaskItem {
-        let row = try await sql.raw(rowInsert(task, id: nil) + " RETURNING id").first()
+        let row = try await sql.raw(rowInsert(task) + " RETURNING id").first()
         guard let id = try row?.decode(column: "id", as: Int64.self) else { throw DatabaseSetupError("the insert returned no id") }
         if task.recurrence != nil && task.seriesID == nil {
             try await sql.raw("UPDATE tasks SET series_id = \(bind: id) WHERE id = \(bind: id)").run()
@@ -648,19 +631,15 @@ public struct SQLTaskRepository: TaskRepository {
         return stored
     }
 
-    /// The INSERT of a task's row, with `id` when it is known beforehand (a recurring task without a series then
-    /// starts its own in the same row).
-    private static func rowInsert(_ task: TaskItem, id: Int64?) -> SQLQueryString {
-        let seriesID = task.seriesID ?? (task.recurrence != nil ? id : nil)
-        let idColumn: SQLQueryString = id == nil ? "" : "id, "
-        let idValue: SQLQueryString = id.map { "\(bind: $0), " } ?? ""
+    /// The INSERT of a task's row (a recurring task without a series is given its own by `insert`, once it has an id).
+    private static func rowInsert(_ task: TaskItem) -> SQLQueryString {
         return """
-            INSERT INTO tasks (\(idColumn)user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
+            INSERT INTO tasks (user_id, title, description, status, priority, tags, due_at, all_day, recurrence,
                 recurrence_from_completion, series_id, occurrence, completed_at, created_at, updated_at)
-            VALUES (\(idValue)\(bind: task.userID.storageKey), \(bind: task.title), \(bind: task.description), \(bind: task.status.rawValue),
+            VALUES (\(bind: task.userID.storageKey), \(bind: task.title), \(bind: task.description), \(bind: task.status.rawValue),
                 \(bind: task.priority.rank), \(bind: task.tags.joined(separator: ",")), \(bind: task.dueAt?.millisecondsSince1970),
                 \(bind: task.allDay ? 1 : 0), \(bind: task.recurrence?.rrule), \(bind: task.recurrence?.fromCompletion == true ? 1 : 0),
-                \(bind: seriesID), \(bind: task.occurrence), \(bind: task.completedAt?.millisecondsSince1970),
+                \(bind: task.seriesID), \(bind: task.occurrence), \(bind: task.completedAt?.millisecondsSince1970),
                 \(bind: task.createdAt.millisecondsSince1970), \(bind: task.updatedAt.millisecondsSince1970))
             """
     }
