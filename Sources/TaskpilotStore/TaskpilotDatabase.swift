@@ -1,3 +1,4 @@
+import AsyncKit
 public import FluentKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
@@ -54,11 +55,13 @@ public final class TaskpilotDatabase: Service, Sendable {
     /// its loops, and a statement run on one of those loops' threads takes a connection of that loop, so it never
     /// leaves the thread. Statements run anywhere else (workers, the outbox relay, commands) have a loop and
     /// connections of their own (`maxConnections` without a serving group, else a quarter of it, at least two), so
-    /// they never queue behind requests for a connection.
+    /// they never queue behind requests for a connection. A statement that waits `connectionWait` for one fails
+    /// (`DatabaseUnavailable`: the API answers 503).
     public init(
         location: DatabaseLocation,
         logger: Logger,
         maxConnections: Int = 8,
+        connectionWait: TimeAmount = .seconds(10),
         readConnections: Int? = nil,
         eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws {
@@ -108,6 +111,7 @@ public final class TaskpilotDatabase: Service, Sendable {
                     .postgres(
                         configuration: configuration,
                         maxConnectionsPerEventLoop: servingLoops.isEmpty ? max(1, maxConnections) : max(2, maxConnections / 4),
+                        connectionPoolTimeout: connectionWait,
                         sqlLogLevel: .trace
                     ),
                     as: .psql
@@ -118,6 +122,7 @@ public final class TaskpilotDatabase: Service, Sendable {
                         .postgres(
                             configuration: configuration,
                             maxConnectionsPerEventLoop: max(1, maxConnections / holders.count),
+                            connectionPoolTimeout: connectionWait,
                             sqlLogLevel: .trace
                         ),
                         as: .psql
@@ -387,6 +392,9 @@ public struct DatabaseUnavailable: Sendable {
     public init?(_ error: any Error) {
         if error is DatabaseClosed {
             (full, reason) = (false, "the database is shutting down")
+        } else if error is ConnectionPoolTimeoutError {
+            // Every connection stayed busy for the pool's 10 s (a burst on one row, a slow database): not this request.
+            (full, reason) = (false, "the database is busy (no connection came free in time)")
         } else if let error = error as? SQLiteDirectError {
             // The primary result code: extended codes (SQLITE_IOERR_WRITE, …) keep it in their low byte.
             switch error.code & 0xFF {

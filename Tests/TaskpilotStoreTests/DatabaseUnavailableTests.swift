@@ -1,5 +1,7 @@
+import AsyncKit
 import Foundation
 import Logging
+import NIOCore
 import SQLKit
 import TaskpilotTestSupport
 import Testing
@@ -49,6 +51,35 @@ struct DatabaseUnavailableTests {
             #expect(DatabaseUnavailable(error) != nil, "\(String(reflecting: error))")
         }
         await database.shutdown()
+    }
+
+    @Test(
+        "PostgreSQL whose connections all stay busy past the wait is unavailable (the API's 503), and the work holding them is kept",
+        .enabled(if: TestBackend.postgresURL != nil, "needs TASKPILOT_TEST_POSTGRES_URL (make test starts PostgreSQL)")
+    )
+    func poolStaysBusy() async throws {
+        #expect(DatabaseUnavailable(ConnectionPoolTimeoutError.connectionRequestTimeout)?.full == false)
+        try await TestBackend.postgres.withFreshDatabaseURL { url in
+            let database = try await TaskpilotDatabase(
+                location: try #require(DatabaseLocation(url: url)),
+                logger: TestBackend.logger,
+                maxConnections: 1,
+                connectionWait: .milliseconds(200)
+            )
+            // The only connection sleeps in a transaction; a statement beside it waits 200 ms for it, then fails.
+            async let held: Void = database.transaction { sql in try await sql.raw("SELECT pg_sleep(1.5)").run() }
+            try await Task.sleep(for: .milliseconds(300))
+            do {
+                try await database.sql.raw("SELECT 1 AS one").run()
+                Issue.record("a statement ran while the only connection was busy")
+            } catch {
+                let failure = try #require(DatabaseUnavailable(error), "\(String(reflecting: error))")
+                #expect(failure.full == false && failure.reason.contains("busy"))
+            }
+            try await held
+            #expect(try await database.sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self) == 1)
+            await database.shutdown()
+        }
     }
 
     @Test(
