@@ -51,13 +51,13 @@ struct HandshakeRefusal: Sendable {
         return .dontUpgrade
     }
 
-    /// Takes the refusal answer out of an upgraded `channel` (WebSocket frames are not HTTP parts); call before
-    /// answering `.upgrade`.
+    /// Takes the refusal answer and the upgrade filter out of an upgraded `channel` (WebSocket frames are not HTTP
+    /// parts); call before answering `.upgrade`.
     static func accept(on channel: any Channel) {
         channel.eventLoop.execute {
-            if let answer = try? channel.pipeline.syncOperations.handler(type: HandshakeRefusalAnswer.self) {
-                channel.pipeline.syncOperations.removeHandler(answer, promise: nil)
-            }
+            let pipeline = channel.pipeline.syncOperations
+            if let answer = try? pipeline.handler(type: HandshakeRefusalAnswer.self) { pipeline.removeHandler(answer, promise: nil) }
+            if let filter = try? pipeline.handler(type: UpgradeRequestFilter.self) { pipeline.removeHandler(filter, promise: nil) }
         }
     }
 }
@@ -93,7 +93,73 @@ final class HandshakeRefusalAnswer: ChannelOutboundHandler, RemovableChannelHand
     }
 }
 
-/// `HTTP1WebSocketUpgradeChannel` with a `HandshakeRefusalAnswer` on each connection.
+/// Serves a request that asks for an upgrade this server does not make as the plain HTTP request it also is.
+///
+/// NIO's upgrade handler, given a request with an `Upgrade` header that no upgrader takes (`h2c`, which `curl --http2`
+/// and Java's HTTP client send; a WebSocket handshake without its key or version 13), hands on the rest of the request
+/// without its head, and the connection closes unanswered. Here such a request loses `Upgrade` before that handler
+/// sees it, and the connection closes after its answer, which says so (`Connection: close`): NIO's decoder, having read
+/// an upgrade request, reads no request after it on that connection. A WebSocket handshake that is not whole also
+/// carries what it lacks in `problemHeader`, so that `/api/v1/ws` answers 400 saying so (a client's own header of that
+/// name is dropped).
+final class UpgradeRequestFilter: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let problemHeader = "Taskpilot-WebSocket-Problem"
+
+    /// Whether an upgrade request was read: its answer, the connection's last, says that it closes.
+    private var closing = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
+        }
+        head.headers.remove(name: Self.problemHeader)
+        let asked = head.headers[canonicalForm: "upgrade"].map { $0.lowercased() }
+        if !asked.isEmpty || head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" }) {
+            if let problem = Self.problem(of: head, asked: asked) {
+                head.headers.remove(name: "Upgrade")
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
+                closing = true
+                if asked.contains("websocket") { head.headers.add(name: Self.problemHeader, value: problem) }
+            }
+        }
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard closing, case .head(var head) = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
+        }
+        head.headers.replaceOrAdd(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
+    }
+
+    /// What keeps `head` from being a WebSocket handshake NIO's upgrader takes (RFC 6455 §4.2.1); nil when nothing does.
+    static func problem(of head: HTTPRequestHead, asked: [String]) -> String? {
+        guard asked.contains("websocket") else {
+            return asked.isEmpty
+                ? "Connection: upgrade without an Upgrade header" : "an upgrade to \(asked.joined(separator: ", ")), which is not served"
+        }
+        guard head.method == .GET else { return "a WebSocket handshake must be a GET" }
+        guard head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" }) else {
+            return "the Connection header must hold 'Upgrade'"
+        }
+        let keys = head.headers["Sec-WebSocket-Key"]
+        guard keys.count == 1, !keys[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+            return keys.isEmpty ? "Sec-WebSocket-Key is missing" : "Sec-WebSocket-Key must be given once"
+        }
+        guard head.headers["Sec-WebSocket-Version"] == ["13"] else { return "Sec-WebSocket-Version must be 13" }
+        return nil
+    }
+}
+
+/// `HTTP1WebSocketUpgradeChannel` with a `HandshakeRefusalAnswer` and an `UpgradeRequestFilter` on each connection.
 struct HandshakeRefusalAnsweringChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
     let base: HTTP1WebSocketUpgradeChannel
@@ -103,6 +169,7 @@ struct HandshakeRefusalAnsweringChannel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(HandshakeRefusalAnswer(), position: .after(decoder))
+            try pipeline.addHandler(UpgradeRequestFilter(), position: .after(decoder))
             return value
         }
     }

@@ -136,6 +136,15 @@ actor RealtimeHub {
     /// valid credentials (in any of the handshake's three places) it answers 401 naming them; with them, 400.
     static func addRoute(to group: RouterGroup<AppRequestContext>, credentials: Credentials) {
         group.get("ws") { request, _ -> Response in
+            if let problem = request.headers[HTTPField.Name(UpgradeRequestFilter.problemHeader)!] {
+                return ErrorMiddleware<AppRequestContext>.response(
+                    status: .badRequest,
+                    code: "bad_request",
+                    message: "Not a WebSocket handshake this server can take: \(problem). Connect with a WebSocket client "
+                        + "(RFC 6455) to /api/v1/ws?access_token=<token>.",
+                    details: nil
+                )
+            }
             guard let (token, _) = bearer(request.head) else { throw TaskpilotError.unauthorized(HandshakeRefusal.noToken.message) }
             _ = try await credentials.authenticate(bearer: token)
             return ErrorMiddleware<AppRequestContext>.response(

@@ -2,6 +2,7 @@
 WebSocket client and the HTTP API."""
 
 import asyncio
+import http.client
 import json
 import sys
 from pathlib import Path
@@ -70,6 +71,43 @@ async def test_a_bad_token_gets_no_socket(server):
     # The connection that was refused is not the server's last: a good token still gets its socket.
     async with websockets.connect(f"{base}?access_token={user['token']}") as socket:
         assert (await next_message(socket, {"hello"}))["type"] == "hello"
+
+
+def test_upgrades_the_server_does_not_make_are_answered_as_plain_requests(server):
+    """A request asking for an upgrade other than a whole WebSocket handshake (h2c, as `curl --http2` and Java's HTTP
+    client send; a handshake without its key or version) gets an answer, not a connection closed unanswered, and the
+    connection closes after it (the client opens another for its next request); at /api/v1/ws a handshake that is not
+    whole is told what it lacks."""
+    user = server.register("upgrades@example.com")
+    h2c = {"Connection": "Upgrade, HTTP2-Settings", "Upgrade": "h2c", "HTTP2-Settings": "AAMAAABkAARAAAAAAAIAAAAA"}
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for path, status in (("/health/live", 200), ("/api/v1/tasks", 200), ("/api/v1/nothing", 404)):
+        connection.request("GET", path, headers={**h2c, "Authorization": f"Bearer {user['token']}"})
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == status, (path, response.status, body)
+        assert response.getheader("Upgrade") is None and response.getheader("Connection") == "close"
+    # A POST asking for h2c creates its task once.
+    connection.request("POST", "/api/v1/tasks", body=json.dumps({"title": "over h2c"}), headers={
+        **h2c, "Authorization": f"Bearer {user['token']}", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 201 and json.loads(response.read())["title"] == "over h2c"
+    connection.close()
+    handshake = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for missing, says in (("Sec-WebSocket-Key", "Sec-WebSocket-Key is missing"), ("Sec-WebSocket-Version", "Sec-WebSocket-Version must be 13")):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        headers = {name: value for name, value in handshake.items() if name != missing}
+        connection.request("GET", f"/api/v1/ws?access_token={user['token']}", headers=headers)
+        response = connection.getresponse()
+        error = json.loads(response.read())["error"]
+        assert response.status == 400 and error["code"] == "bad_request" and says in error["message"], (missing, error)
+        connection.close()
+    # A client cannot make a whole handshake look broken (the server's own header is its own).
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", f"/api/v1/ws?access_token={user['token']}", headers={"Taskpilot-WebSocket-Problem": "made up"})
+    response = connection.getresponse()
+    assert response.status == 400 and json.loads(response.read())["error"]["code"] == "upgrade_required"
+    connection.close()
 
 
 async def test_a_revoked_token_ends_its_open_session(server):
