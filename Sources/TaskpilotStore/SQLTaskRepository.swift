@@ -534,13 +534,15 @@ public struct SQLTaskRepository: TaskRepository {
     /// The WHERE clause of a filter; `matches` is the JSON array of a rare full-text term's matches (see `rareMatches`),
     /// which the caller's FROM joins (`list`): the clause then leaves the text out.
     private func filterClause(_ filter: TaskFilter, userID: UUID, now: Date, matches: String? = nil) -> SQLQueryString {
-        // With the matches known, `+` keeps the planner off the user's indexes so it reads the few matches by id.
-        let user: SQLQueryString = matches == nil ? "t.user_id = " : "+t.user_id = "
         // A PostgreSQL search reads the user's matches through the word index whatever the user and the words, but
         // with their values in sight the planner estimates each statement anew and keeps planning it again at every
         // run (a custom plan, as costly as running it). As subqueries, it estimates the same for any of them, so a
         // named statement keeps one generic plan.
         let opaque = store.flavor == .postgres && filter.text != nil && !filter.wordTerms.isEmpty
+        // With the matches known (SQLite) or found by the index of the user's words (PostgreSQL, migration 0016), `+`
+        // and `|| ''` keep the planner off the user's indexes: it would intersect the few matches with all the user's
+        // tasks. The owner is still checked on each row.
+        let user: SQLQueryString = matches != nil ? "+t.user_id = " : opaque ? "t.user_id || '' = " : "t.user_id = "
         var parts: [SQLQueryString] = [user + (opaque ? "(SELECT \(bind: userID.storageKey)::text)" : "\(bind: userID.storageKey)")]
         if let status = filter.status { parts.append("t.status = \(bind: status.rawValue)") }
         if !filter.priorities.isEmpty { parts.append("t.priority IN (\(binds: filter.priorities.map(\.rank)))") }
@@ -563,8 +565,14 @@ public struct SQLTaskRepository: TaskRepository {
             } else if store.flavor == .sqlite, let match = Self.ftsMatch(words) {
                 parts.append("t.id IN (" + Self.userMatches(match, userID: userID) + ")")
             } else {
+                // The words as the index of each user's words keys them (migration 0016): with the user's key.
                 let query = words.map { Self.isPrefix($0) ? "\($0):*" : $0 }.joined(separator: " & ")
-                parts.append("t.search @@ (SELECT to_tsquery('simple', taskpilot_fold(\(bind: query))))")
+                parts.append(
+                    """
+                    taskpilot_user_words(t.user_id, t.search) @@ \
+                    (SELECT taskpilot_user_query(\(bind: userID.storageKey), to_tsquery('simple', taskpilot_fold(\(bind: query)))))
+                    """
+                )
             }
             // Terms without spaces between words are looked for in the text itself (the user's tasks, read in full).
             let find = store.flavor == .sqlite ? "instr" : "strpos"

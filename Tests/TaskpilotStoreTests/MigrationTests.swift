@@ -20,14 +20,14 @@ struct MigrationTests {
                     "0006_index_due_order", "0007_create_deliveries", "0008_create_bus_epochs", "0009_index_due_order_priority",
                     "0010_index_priority_scans", "0011_key_search_by_user", "0012_fold_accents_in_search",
                     "0013_all_day_reminders_in_the_morning", "0014_version_tasks",
-                    "0015_fold_ascii_without_table",
+                    "0015_fold_ascii_without_table", "0016_key_search_words_by_user",
                 ]
             )
             #expect(await database.ping())
         }
     }
 
-    @Test("PostgreSQL: when the search index over user and words cannot be made, migration 0010 goes on and search works")
+    @Test("PostgreSQL: when the search index over user and words cannot be made, migration 0010 goes on; 0016 indexes each user's words")
     func withoutUserSearchIndex() async throws {
         guard TestBackend.available.contains(.postgres) else { return }
         try await TestBackend.postgres.withFreshDatabaseURL { url in
@@ -35,10 +35,15 @@ struct MigrationTests {
                 // A table holding the index's name makes its creation fail, as a missing btree_gin extension would.
                 try await database.sql.raw("CREATE TABLE tasks_user_search (x INTEGER)").run()
                 #expect(try await database.migrate().contains("0010_index_priority_scans"))
-                let options = try await database.sql.raw(
-                    "SELECT array_to_string(reloptions, ',') AS options FROM pg_class WHERE relname = 'tasks_search' AND relkind = 'i'"
-                ).first()
-                #expect(try options?.decode(column: "options", as: String.self) == "fastupdate=off")
+                // Migration 0016 replaced whichever index 0010 left by one that needs no extension.
+                let indexes = try await database.sql.raw(
+                    """
+                    SELECT relname, array_to_string(reloptions, ',') AS options FROM pg_class
+                    WHERE relname IN ('tasks_search', 'tasks_user_search', 'tasks_user_words') AND relkind = 'i'
+                    """
+                ).all()
+                #expect(try indexes.map { try $0.decode(column: "relname", as: String.self) } == ["tasks_user_words"])
+                #expect(try indexes.first?.decode(column: "options", as: String.self) == "fastupdate=off")
                 let user = try await database.newTestUser()
                 let tasks = SQLTaskRepository(database: database)
                 var task = TaskItem.blank(userID: user.id, now: Date())

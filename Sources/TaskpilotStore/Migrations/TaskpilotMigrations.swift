@@ -19,6 +19,7 @@ enum TaskpilotMigrations {
         M0013AllDayRemindersInTheMorning(),
         M0014VersionTasks(),
         M0015FoldASCIIWithoutTable(),
+        M0016KeySearchWordsByUser(),
     ]
 }
 
