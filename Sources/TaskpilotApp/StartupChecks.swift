@@ -66,14 +66,19 @@ extension Settings {
         // `descriptor` is deliberately never closed: the lock lasts as long as this process.
     }
 
-    /// The host and port can be listened on: bound once and released.
+    /// The host and port can be listened on: bound once, as the server binds (`SO_REUSEADDR`, so only a socket
+    /// listening there refuses it), and released without listening. A check that listened took the connections of
+    /// clients that came that early into a socket nothing read, and they waited for an answer that never came.
     public func checkListenAddress() throws(Invalid) {
         guard port != 0 else { return }
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
         do {
-            let channel = try bootstrap.bind(host: host, port: port).wait()
-            try? channel.close().wait()
+            let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            let descriptor = socket(address.protocolFamily, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+            defer { close(descriptor) }
+            var on: Int32 = 1
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+            guard address.withSockAddr({ bind(descriptor, $0, socklen_t($1)) }) == 0 else { throw IOError(errnoCode: errno, reason: "bind") }
         } catch {
             throw listenFailure(error)
         }
