@@ -120,7 +120,8 @@ final class UpgradeRequestFilter: ChannelDuplexHandler, RemovableChannelHandler 
         }
         head.headers.remove(name: Self.problemHeader)
         let asked = head.headers[canonicalForm: "upgrade"].map { $0.lowercased() }
-        if !asked.isEmpty || head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" }) {
+        // `Connection: upgrade` alone asks for nothing (proxies send it): that request goes on as it is.
+        if !asked.isEmpty {
             if let problem = Self.problem(of: head, asked: asked) {
                 head.headers.remove(name: "Upgrade")
                 head.headers.replaceOrAdd(name: "Connection", value: "close")
@@ -142,10 +143,7 @@ final class UpgradeRequestFilter: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// What keeps `head` from being a WebSocket handshake NIO's upgrader takes (RFC 6455 §4.2.1); nil when nothing does.
     static func problem(of head: HTTPRequestHead, asked: [String]) -> String? {
-        guard asked.contains("websocket") else {
-            return asked.isEmpty
-                ? "Connection: upgrade without an Upgrade header" : "an upgrade to \(asked.joined(separator: ", ")), which is not served"
-        }
+        guard asked.contains("websocket") else { return "an upgrade to \(asked.joined(separator: ", ")), which is not served" }
         guard head.method == .GET else { return "a WebSocket handshake must be a GET" }
         guard head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "upgrade" }) else {
             return "the Connection header must hold 'Upgrade'"

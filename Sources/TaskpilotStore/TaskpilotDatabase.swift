@@ -393,7 +393,7 @@ public struct DatabaseUnavailable: Sendable {
         if error is DatabaseClosed {
             (full, reason) = (false, "the database is shutting down")
         } else if error is ConnectionPoolTimeoutError {
-            // Every connection stayed busy for the pool's 10 s (a burst on one row, a slow database): not this request.
+            // Every connection stayed busy for the whole wait (a burst on one row, a slow database): not this request.
             (full, reason) = (false, "the database is busy (no connection came free in time)")
         } else if let error = error as? SQLiteDirectError {
             // The primary result code: extended codes (SQLITE_IOERR_WRITE, …) keep it in their low byte.

@@ -64,22 +64,46 @@ struct DatabaseUnavailableTests {
                 location: try #require(DatabaseLocation(url: url)),
                 logger: TestBackend.logger,
                 maxConnections: 1,
-                connectionWait: .milliseconds(200)
+                connectionWait: .seconds(1)
             )
-            // The only connection sleeps in a transaction; a statement beside it waits 200 ms for it, then fails.
-            async let held: Void = database.transaction { sql in try await sql.raw("SELECT pg_sleep(1.5)").run() }
-            try await Task.sleep(for: .milliseconds(300))
+            // A pool dropped without `shutdown` stops the test process (AsyncKit asserts in `deinit`): whatever happens.
             do {
-                try await database.sql.raw("SELECT 1 AS one").run()
-                Issue.record("a statement ran while the only connection was busy")
+                try await Self.busyPool(database)
             } catch {
-                let failure = try #require(DatabaseUnavailable(error), "\(String(reflecting: error))")
-                #expect(failure.full == false && failure.reason.contains("busy"))
+                await database.shutdown()
+                throw error
             }
-            try await held
-            #expect(try await database.sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self) == 1)
             await database.shutdown()
         }
+    }
+
+    /// The only connection of `database` sleeps in a transaction; a statement beside it waits 1 s for it, then fails.
+    private static func busyPool(_ database: TaskpilotDatabase) async throws {
+        // The connection opened first (on a loaded machine opening it may itself outlast the wait), then held.
+        for attempt in 1...10 {
+            do {
+                try await database.sql.raw("SELECT 1 AS one").run()
+                break
+            } catch  where attempt < 10 {
+                continue
+            }
+        }
+        let (started, began) = AsyncStream<Void>.makeStream()
+        async let held: Void = database.transaction { sql in
+            began.yield()
+            try await sql.raw("SELECT pg_sleep(3)").run()
+        }
+        // Once the transaction holds the connection (however slow the machine was to get it there).
+        for await _ in started { break }
+        do {
+            try await database.sql.raw("SELECT 1 AS one").run()
+            Issue.record("a statement ran while the only connection was busy")
+        } catch {
+            let failure = try #require(DatabaseUnavailable(error), "\(String(reflecting: error))")
+            #expect(failure.full == false && failure.reason.contains("busy"))
+        }
+        try await held
+        #expect(try await database.sql.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self) == 1)
     }
 
     @Test(

@@ -87,6 +87,14 @@ def test_upgrades_the_server_does_not_make_are_answered_as_plain_requests(server
         body = response.read()
         assert response.status == status, (path, response.status, body)
         assert response.getheader("Upgrade") is None and response.getheader("Connection") == "close"
+    # `Connection: Upgrade` without an Upgrade header asks for nothing: the connection is kept for the next request.
+    keep = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for _ in range(2):
+        keep.request("GET", "/health/live", headers={"Connection": "Upgrade"})
+        response = keep.getresponse()
+        response.read()
+        assert response.status == 200 and response.getheader("Connection") is None
+    keep.close()
     # A POST asking for h2c creates its task once.
     connection.request("POST", "/api/v1/tasks", body=json.dumps({"title": "over h2c"}), headers={
         **h2c, "Authorization": f"Bearer {user['token']}", "Content-Type": "application/json"})
