@@ -662,6 +662,10 @@ public struct OfflineInterpreter: Sendable {
         if let list, let items = Self.listItems(body) {
             return await addItems(items, tag: list, &turn)
         }
+        // "add buy milk and call the bank": one task for each thing to do ("buy milk and eggs" is one).
+        if list == nil, !lower.hasPrefix("remind me"), let items = Self.separateActions(body) {
+            return await addItems(items, tag: nil, &turn)
+        }
         let parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(body)
         guard !parsed.title.isEmpty else {
             return turn.reply("What should the task be called? For example: “add call the dentist tomorrow 10am”.")
@@ -690,13 +694,13 @@ public struct OfflineInterpreter: Sendable {
         }
     }
 
-    /// Adds each of several things as its own task carrying the list's tag.
-    func addItems(_ items: [String], tag: String, _ turn: inout Turn) async -> AssistantReply {
+    /// Adds each of several things as its own task, carrying the list's tag if they were said of a list.
+    func addItems(_ items: [String], tag: String?, _ turn: inout Turn) async -> AssistantReply {
         var added: [(id: Int64, title: String)] = []
         for item in items {
             var parsed = QuickAddParser(now: turn.context.now, timeZone: turn.context.user.timeZone).parse(item)
             if parsed.title.isEmpty { parsed.title = item }
-            if !parsed.tags.contains(tag) { parsed.tags.append(tag) }
+            if let tag, !parsed.tags.contains(tag) { parsed.tags.append(tag) }
             let arguments = Self.addArguments(parsed, zone: turn.context.user.timeZone)
             switch await turn.run("add_task", arguments) {
             case .success(let result):
@@ -707,7 +711,63 @@ public struct OfflineInterpreter: Sendable {
             }
         }
         let names = added.map { "**\(Self.escape($0.title))** (task \($0.id))" }
-        return turn.reply("Added \(Self.listed(names)) to #\(tag).", focus: added.map(\.id))
+        return turn.reply("Added \(Self.listed(names))\(tag.map { " to #\($0)" } ?? "").", focus: added.map(\.id))
+    }
+
+    /// Verbs a thing to do starts with, after the first: "and call the bank" is another task, "and eggs" is not. Verbs
+    /// that mostly go on with the same errand ("and get milk", "and ask about the leak", "and check the balance") are
+    /// not among them.
+    static let actionVerbs: Set<String> = [
+        "bake", "book", "buy", "call", "cancel", "charge", "clean", "collect", "contact", "cook", "do", "draft", "drop", "email", "e-mail",
+        "feed", "file", "finish", "fix", "go", "iron", "mail", "make", "meet", "mow", "order", "pack", "pay", "phone", "pick", "post",
+        "prepare", "print", "read", "renew", "repair", "reply", "return", "review", "ring", "send", "sign", "sort", "study", "submit",
+        "text", "tidy", "update", "vacuum", "visit", "walk", "wash", "water", "write",
+    ]
+
+    /// The things to do in one added text, when several follow one another: "buy milk and call the bank", "email Sam,
+    /// pay rent and book a table". A part after ", " or " and " starts another only when it starts with a verb of
+    /// `actionVerbs` and names nothing of the one before ("buy a card and send it to mom" is one); otherwise it belongs
+    /// to the one before ("buy milk and eggs", "call mom and dad"). A thing of one word is no task of its own ("read and
+    /// reply to emails" is one). Nil for one thing.
+    static func separateActions(_ body: String) -> [String]? {
+        let separator = try! Regex(#"\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+(?:then\s+)?"#).ignoresCase()
+        // The parts and, before each but the first, the separator that came before it.
+        var parts: [(separator: String, text: String)] = []
+        var rest = Substring(body)
+        var before = ""
+        while let match = rest.firstMatch(of: separator) {
+            parts.append((before, String(rest[..<match.range.lowerBound])))
+            before = String(rest[match.range])
+            rest = rest[match.range.upperBound...]
+        }
+        parts.append((before, String(rest)))
+        guard parts.count > 1 else { return nil }
+        var items: [String] = []
+        for (index, part) in parts.enumerated() {
+            let words = part.text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") })
+            let startsAnother =
+                index > 0 && words.first.map { actionVerbs.contains(String($0)) } == true
+                && !words.contains { ["it", "them", "him", "her", "there", "those", "these"].contains($0) }
+            if index == 0 || startsAnother {
+                items.append(part.text)
+            } else {
+                items[items.count - 1] += part.separator + part.text
+            }
+        }
+        // One word alone joins the thing after it (or, last, the one before).
+        var merged: [String] = []
+        var carried: String?
+        for item in items.map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            let joined = carried.map { $0 + " and " + item } ?? item
+            carried = nil
+            if joined.split(separator: " ").count < 2 {
+                carried = joined
+            } else {
+                merged.append(joined)
+            }
+        }
+        if let carried, !merged.isEmpty { merged[merged.count - 1] += " and " + carried }
+        return merged.count > 1 && merged.count <= 20 ? merged : nil
     }
 
     /// The add_task arguments of a parsed task; its title capitalised (a task list reads better so; the rest stays as

@@ -62,7 +62,8 @@ struct ChatAPITests {
             #expect(dentist?.priority == "high")
             #expect(dentist?.reminders.map(\.offset_minutes) == [0])
 
-            let week = try await me.chat("what's due this week?", in: id)
+            // The next seven days: "this week" ends on Sunday, and on a Sunday "tomorrow at 10am" is next week's.
+            let week = try await me.chat("what's due in the next week?", in: id)
             #expect(week.tool_calls.map(\.name) == ["list_tasks"])
             #expect(week.response.contains("| ID | Task |") && week.response.contains("dentist"))
 

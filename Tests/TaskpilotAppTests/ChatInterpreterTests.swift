@@ -1175,6 +1175,31 @@ struct ChatInterpreterTests {
     }
 
     @Test(
+        "'add buy milk and call the bank' adds two tasks; 'buy milk and eggs', 'call mom and dad', 'read and reply to emails' and 'buy a card and send it to mom' stay one"
+    )
+    func severalThingsToDo() async throws {
+        try await withAPI(.sqlite) { api in
+            let (me, _) = try await api.registered(timezone: "America/New_York")
+            let two = try await me.chat("add buy milk and call the bank")
+            #expect(two.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Buy milk", "Call the bank"], "\(two.response)")
+            #expect(two.response.contains("Added **Buy milk**") && !two.response.contains("#"), "\(two.response)")
+            let three = try await me.chat("i need to email Sam, pay rent tomorrow and book a table friday")
+            #expect(three.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Email Sam", "Pay rent", "Book a table"], "\(three.response)")
+            #expect(three.tool_calls.map { $0.arguments["due"] != nil } == [false, true, true], "\(three.tool_calls)")
+            for (said, title) in [
+                ("add buy milk and eggs", "Buy milk and eggs"), ("add call mom and dad", "Call mom and dad"),
+                ("add read and reply to emails", "Read and reply to emails"), ("add buy a card and send it to mom", "Buy a card and send it to mom"),
+                ("add go to the store and get milk", "Go to the store and get milk"),
+            ] {
+                let one = try await me.chat(said)
+                #expect(one.tool_calls.map { $0.arguments["title"]?.stringValue } == [title], "\(said): \(one.response)")
+            }
+            let titles = try await me.get("/api/v1/tasks?limit=50").decode(TaskListBody.self).items.map(\.title)
+            #expect(titles.count == 10, "\(titles)")
+        }
+    }
+
+    @Test(
         "'add eggs, bread and butter to my shopping list' (or '… to groceries') adds three tasks tagged shopping; 'what's on my shopping list?' lists them; 'I bought the eggs' completes one"
     )
     func namedLists() async throws {
