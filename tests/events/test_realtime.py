@@ -110,7 +110,7 @@ def test_upgrades_the_server_does_not_make_are_answered_as_plain_requests(server
         error = json.loads(response.read())["error"]
         assert response.status == 400 and error["code"] == "bad_request" and says in error["message"], (missing, error)
         connection.close()
-    # A client cannot make a whole handshake look broken (the server's own header is its own).
+    # A client's own Taskpilot-WebSocket-Problem header is dropped: its plain GET is answered as one.
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     connection.request("GET", f"/api/v1/ws?access_token={user['token']}", headers={"Taskpilot-WebSocket-Problem": "made up"})
     response = connection.getresponse()
