@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
@@ -109,6 +110,8 @@ final class UpgradeRequestFilter: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPServerResponsePart
 
     static let problemHeader = "Taskpilot-WebSocket-Problem"
+    /// `problemHeader` as the router reads it.
+    static let problemField = HTTPField.Name(problemHeader)!
 
     /// Whether an upgrade request was read: its answer, the connection's last, says that it closes.
     private var closing = false
@@ -121,13 +124,11 @@ final class UpgradeRequestFilter: ChannelDuplexHandler, RemovableChannelHandler 
         head.headers.remove(name: Self.problemHeader)
         let asked = head.headers[canonicalForm: "upgrade"].map { $0.lowercased() }
         // `Connection: upgrade` alone asks for nothing (proxies send it): that request goes on as it is.
-        if !asked.isEmpty {
-            if let problem = Self.problem(of: head, asked: asked) {
-                head.headers.remove(name: "Upgrade")
-                head.headers.replaceOrAdd(name: "Connection", value: "close")
-                closing = true
-                if asked.contains("websocket") { head.headers.add(name: Self.problemHeader, value: problem) }
-            }
+        if !asked.isEmpty, let problem = Self.problem(of: head, asked: asked) {
+            head.headers.remove(name: "Upgrade")
+            head.headers.replaceOrAdd(name: "Connection", value: "close")
+            closing = true
+            if asked.contains("websocket") { head.headers.add(name: Self.problemHeader, value: problem) }
         }
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }

@@ -136,7 +136,7 @@ actor RealtimeHub {
     /// valid credentials (in any of the handshake's three places) it answers 401 naming them; with them, 400.
     static func addRoute(to group: RouterGroup<AppRequestContext>, credentials: Credentials) {
         group.get("ws") { request, _ -> Response in
-            if let problem = request.headers[HTTPField.Name(UpgradeRequestFilter.problemHeader)!] {
+            if let problem = request.headers[UpgradeRequestFilter.problemField] {
                 return ErrorMiddleware<AppRequestContext>.response(
                     status: .badRequest,
                     code: "bad_request",

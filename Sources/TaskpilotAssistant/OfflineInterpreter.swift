@@ -724,18 +724,23 @@ public struct OfflineInterpreter: Sendable {
         "text", "tidy", "update", "vacuum", "visit", "walk", "wash", "water", "write",
     ]
 
+    /// What sets things to do apart: ", ", ", and ", " and ", " & ", " and then ".
+    nonisolated(unsafe) static let actionSeparator = try! Regex(#"\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+(?:then\s+)?"#).ignoresCase()
+
+    /// Words that name something of the thing before: "buy a card and send it to mom" is one thing to do.
+    static let backReferences: Set<Substring> = ["it", "them", "him", "her", "there", "those", "these"]
+
     /// The things to do in one added text, when several follow one another: "buy milk and call the bank", "email Sam,
     /// pay rent and book a table". A part after ", " or " and " starts another only when it starts with a verb of
     /// `actionVerbs` and names nothing of the one before ("buy a card and send it to mom" is one); otherwise it belongs
     /// to the one before ("buy milk and eggs", "call mom and dad"). A thing of one word is no task of its own ("read and
     /// reply to emails" is one). Nil for one thing.
     static func separateActions(_ body: String) -> [String]? {
-        let separator = try! Regex(#"\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+(?:then\s+)?"#).ignoresCase()
         // The parts and, before each but the first, the separator that came before it.
         var parts: [(separator: String, text: String)] = []
         var rest = Substring(body)
         var before = ""
-        while let match = rest.firstMatch(of: separator) {
+        while let match = rest.firstMatch(of: actionSeparator) {
             parts.append((before, String(rest[..<match.range.lowerBound])))
             before = String(rest[match.range])
             rest = rest[match.range.upperBound...]
@@ -747,7 +752,7 @@ public struct OfflineInterpreter: Sendable {
             let words = part.text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") })
             let startsAnother =
                 index > 0 && words.first.map { actionVerbs.contains(String($0)) } == true
-                && !words.contains { ["it", "them", "him", "her", "there", "those", "these"].contains($0) }
+                && !words.contains(where: backReferences.contains)
             if index == 0 || startsAnother {
                 items.append(part.text)
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 import TaskpilotApp
 import TaskpilotTestSupport
@@ -32,16 +33,10 @@ struct StartupCheckTests {
         // Connections tried all the while: one that gets through reached a socket that nothing would ever read.
         var connected = 0
         var tries = 0
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
         while checking.load(ordering: .acquiring) {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if result == 0 { connected += 1 }
+            if address.withSockAddr({ connect(descriptor, $0, socklen_t($1)) }) == 0 { connected += 1 }
             close(descriptor)
             tries += 1
             await Task.yield()

@@ -303,6 +303,13 @@ struct TaskRepositoryTests {
             }
             #expect(try await found("paste", tasks, user) == ["Paste the blob", "Paste the key"])
             #expect(try await found("base64 done", tasks, user) == ["Paste the blob", "Paste the key"])
+            if backend == .postgres {
+                // A lexeme over 2,047 bytes would be cut short without a word (2,052 bytes → 4: a piece of the key).
+                let cut = try await database.sql.raw(
+                    "SELECT COUNT(*) AS n FROM tasks t, unnest(taskpilot_user_words(t.user_id, t.search)) w WHERE octet_length(w.lexeme) <= 8"
+                ).first()?.decode(column: "n", as: Int.self)
+                #expect(cut == 0)
+            }
         }
     }
 
