@@ -112,7 +112,7 @@ extension OfflineInterpreter {
         ]
         if let said = Self.capture(bare, text, asking), !Self.matches(said, listWords) {
             return await act(on: said, prefer: nil, turn: &turn) { task, turn in
-                turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+                turn.reply(Self.details(task, zone: turn.context.user.timeZone, now: turn.context.now), focus: [task.id])
             }
         }
         // "show the report": only a task that is there; anything else may be a list.
@@ -120,7 +120,7 @@ extension OfflineInterpreter {
             let resolution = await resolve(said, prefer: nil, turn: turn)
             if case .missing = resolution { return nil }
             return await act(on: said, resolved: resolution, turn: &turn) { task, turn in
-                turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+                turn.reply(Self.details(task, zone: turn.context.user.timeZone, now: turn.context.now), focus: [task.id])
             }
         }
         return nil
@@ -434,7 +434,7 @@ extension OfflineInterpreter {
             case .success(let result):
                 guard let id = result["task_id"]?.int64Value else { return turn.reply("The copy was not created.") }
                 let copy = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
-                let details = copy.map { Self.describe($0, zone: zone) } ?? ""
+                let details = copy.map { Self.describe($0, zone: zone, now: turn.context.now) } ?? ""
                 return turn.reply(
                     "Copied **\(Self.escape(task.title))** as task \(id)\(details.isEmpty ? "." : " — " + details + ".")",
                     focus: [id]

@@ -355,9 +355,9 @@ extension OfflineInterpreter {
     }
 
     /// "due tomorrow 17:00, repeats every week on Monday, priority high, #home".
-    static func describe(_ task: TaskItem, zone: TimeZone) -> String {
+    static func describe(_ task: TaskItem, zone: TimeZone, now: Date) -> String {
         var parts: [String] = []
-        if let due = task.dueAt { parts.append("due " + formatDue(due, allDay: task.allDay, zone: zone, now: Date())) }
+        if let due = task.dueAt { parts.append("due " + formatDue(due, allDay: task.allDay, zone: zone, now: now)) }
         if let rule = task.recurrence { parts.append("repeats " + rule.text(timeZone: zone, due: task.dueAt)) }
         if task.priority != .none { parts.append("priority \(task.priority.rawValue)") }
         if !task.tags.isEmpty { parts.append(task.tags.map { "#" + $0 }.joined(separator: " ")) }
@@ -368,8 +368,8 @@ extension OfflineInterpreter {
     }
 
     /// "**Pay rent** (task 12) — pending, due tomorrow 09:00, priority high, #home." and the description below.
-    static func details(_ task: TaskItem, zone: TimeZone) -> String {
-        let described = describe(task, zone: zone)
+    static func details(_ task: TaskItem, zone: TimeZone, now: Date) -> String {
+        let described = describe(task, zone: zone, now: now)
         let status = task.status == .completed ? "completed" : "pending"
         var text = "**\(escape(task.title))** (task \(task.id)) — \(status)\(described.isEmpty ? "" : ", " + described)."
         let notes = task.description.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -607,7 +607,7 @@ public struct OfflineInterpreter: Sendable {
     func row(_ text: String, _ lower: String, _ turn: inout Turn) async -> AssistantReply? {
         guard Self.rowReference(text, rows: turn.rows) != nil else { return nil }
         return await act(on: text, prefer: nil, turn: &turn) { task, turn in
-            turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+            turn.reply(Self.details(task, zone: turn.context.user.timeZone, now: turn.context.now), focus: [task.id])
         }
     }
 
@@ -681,7 +681,7 @@ public struct OfflineInterpreter: Sendable {
         case .success(let result):
             guard let id = result["task_id"]?.int64Value else { return turn.reply("The task was not created.") }
             let task = try? await turn.context.tasks.get(id: id, userID: turn.context.user.id, now: turn.context.now)
-            let details = task.map { Self.describe($0, zone: turn.context.user.timeZone) } ?? ""
+            let details = task.map { Self.describe($0, zone: turn.context.user.timeZone, now: turn.context.now) } ?? ""
             var reply = "Added **\(Self.escape(title))** (task \(id))\(details.isEmpty ? "." : " — " + details + ".")"
             if let impossible = Self.impossibleWhen(in: title) {
                 reply += " “\(impossible)” is no time or date a calendar has, so it stays in the title: say “move it to …” to give it one."
@@ -1720,7 +1720,7 @@ public struct OfflineInterpreter: Sendable {
         ]
         guard let reference = Self.capture(lower, text, patterns) ?? Self.capture(lower, text, spoken) else { return nil }
         return await act(on: reference, prefer: nil, turn: &turn) { task, turn in
-            turn.reply(Self.details(task, zone: turn.context.user.timeZone), focus: [task.id])
+            turn.reply(Self.details(task, zone: turn.context.user.timeZone, now: turn.context.now), focus: [task.id])
         }
     }
 
