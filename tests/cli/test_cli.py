@@ -61,15 +61,37 @@ def test_login_stores_a_private_token(server, home):
     assert wrong.returncode == 1 and "wrong" in wrong.stderr
 
 
-def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
+def login_at_a_terminal(server: Server, home: str) -> tuple[int, int]:
+    """`taskpilot login` in a pseudo-terminal: its pid and the terminal's other end."""
     import pty
-    import select
-    import signal
-    import termios
 
     pid, fd = pty.fork()
     if pid == 0:
         os.execve(server.binary, [server.binary, "login", "--server", server.url, "--email", "cli@example.com"], client_environment(home))
+    return pid, fd
+
+
+def exit_status(pid: int, deadline: float, read=lambda: True) -> int | None:
+    """The command's wait status once it ends (reading its output meanwhile), or None, killed, if it is still running
+    at the deadline."""
+    import signal
+
+    while time.monotonic() < deadline:
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            return status
+        if not read():
+            time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
+    import select
+    import termios
+
+    pid, fd = login_at_a_terminal(server, home)
     # Output stopped (^S) until echo goes off: the prompt cannot show before the terminal hides what is typed. The
     # other order lost a password typed as soon as the prompt showed (TCSAFLUSH dropped it) and left login waiting.
     os.write(fd, b"\x13")
@@ -96,15 +118,7 @@ def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
     while b"Password:" not in output and time.monotonic() < deadline and read_some():
         pass
     os.write(fd, b"correct horse battery\n")
-    status = None
-    while status is None and time.monotonic() < deadline:
-        if not read_some():
-            time.sleep(0.01)
-        finished, waited = os.waitpid(pid, os.WNOHANG)
-        status = waited if finished else None
-    if status is None:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+    status = exit_status(pid, deadline, read_some)
     os.close(fd)
     text = output.decode(errors="replace")
     assert status is not None, f"login still waiting 30 s after the password was typed: {text!r}"
@@ -112,6 +126,27 @@ def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "Password:" in text and "Logged in" in text, text
     assert "correct horse battery" not in text, text
+
+
+def test_ctrl_c_at_the_password_prompt_gives_the_terminal_back_with_echo(server, home):
+    import select
+    import signal
+    import termios
+
+    pid, fd = login_at_a_terminal(server, home)
+    output = b""
+    deadline = time.monotonic() + 30
+    while b"Password:" not in output and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.5)[0]:
+            output += os.read(fd, 1024)
+    assert not termios.tcgetattr(fd)[3] & termios.ECHO, output
+    os.write(fd, b"secr\x03")  # part of a password, then Ctrl-C
+    status = exit_status(pid, deadline)
+    # The terminal outlives the command: the shell it goes back to must show what is typed again.
+    echo = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+    os.close(fd)
+    assert status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT, status
+    assert echo, "echo still off after Ctrl-C at the password prompt"
 
 
 def test_logging_in_again_revokes_the_token_it_replaces(server, home):
