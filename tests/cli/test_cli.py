@@ -71,9 +71,9 @@ def login_at_a_terminal(server: Server, home: str) -> tuple[int, int]:
     return pid, fd
 
 
-def exit_status(pid: int, deadline: float, read=lambda: True) -> int | None:
-    """The command's wait status once it ends (reading its output meanwhile), or None, killed, if it is still running
-    at the deadline."""
+def exit_status(pid: int, deadline: float, read=lambda: False) -> int | None:
+    """The command's wait status once it ends, or None, killed, if it is still running at the deadline. `read` takes
+    the command's output meanwhile; while it reads nothing, the wait sleeps a little between looks."""
     import signal
 
     while time.monotonic() < deadline:
