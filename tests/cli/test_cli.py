@@ -139,12 +139,13 @@ def test_ctrl_c_at_the_password_prompt_gives_the_terminal_back_with_echo(server,
     while b"Password:" not in output and time.monotonic() < deadline:
         if select.select([fd], [], [], 0.5)[0]:
             output += os.read(fd, 1024)
-    assert not termios.tcgetattr(fd)[3] & termios.ECHO, output
+    echo_at_prompt = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
     os.write(fd, b"secr\x03")  # part of a password, then Ctrl-C
     status = exit_status(pid, deadline)
     # The terminal outlives the command: the shell it goes back to must show what is typed again.
     echo = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
     os.close(fd)
+    assert not echo_at_prompt, output
     assert status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT, status
     assert echo, "echo still off after Ctrl-C at the password prompt"
 
