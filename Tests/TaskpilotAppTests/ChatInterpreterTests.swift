@@ -31,7 +31,7 @@ struct ChatInterpreterTests {
     static func weekdayName(in days: Int) -> String {
         let calendar = Calendar.taskpilot(newYork)
         let day = calendar.date(byAdding: .day, value: days, to: Date())!
-        return ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][calendar.component(.weekday, from: day) - 1]
+        return calendar.weekdaySymbols[calendar.component(.weekday, from: day) - 1].lowercased()
     }
 
     /// The due date of a task as a day and a time of day in New York.
@@ -50,6 +50,11 @@ struct ChatInterpreterTests {
     /// The names of the tools that change tasks, among a reply's calls.
     static func changes(_ reply: ChatReplyBody) -> [String] {
         reply.tool_calls.map(\.name).filter { $0 != "list_tasks" }
+    }
+
+    /// The titles a reply's tool calls were given (nil for a call without one).
+    static func titles(_ reply: ChatReplyBody) -> [String?] {
+        reply.tool_calls.map { $0.arguments["title"]?.stringValue }
     }
 
     /// The second occurrence of the series that a search finds, once the recurring worker has made it (up to 5 s).
@@ -1194,10 +1199,10 @@ struct ChatInterpreterTests {
         try await withAPI(.sqlite) { api in
             let (me, _) = try await api.registered(timezone: "America/New_York")
             let two = try await me.chat("add buy milk and call the bank")
-            #expect(two.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Buy milk", "Call the bank"], "\(two.response)")
+            #expect(Self.titles(two) == ["Buy milk", "Call the bank"], "\(two.response)")
             #expect(two.response.contains("Added **Buy milk**") && !two.response.contains("#"), "\(two.response)")
             let three = try await me.chat("i need to email Sam, pay rent tomorrow and book a table friday")
-            #expect(three.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Email Sam", "Pay rent", "Book a table"], "\(three.response)")
+            #expect(Self.titles(three) == ["Email Sam", "Pay rent", "Book a table"], "\(three.response)")
             #expect(three.tool_calls.map { $0.arguments["due"] != nil } == [false, true, true], "\(three.tool_calls)")
             for (said, title) in [
                 ("add buy milk and eggs", "Buy milk and eggs"), ("add call mom and dad", "Call mom and dad"),
@@ -1205,7 +1210,7 @@ struct ChatInterpreterTests {
                 ("add go to the store and get milk", "Go to the store and get milk"),
             ] {
                 let one = try await me.chat(said)
-                #expect(one.tool_calls.map { $0.arguments["title"]?.stringValue } == [title], "\(said): \(one.response)")
+                #expect(Self.titles(one) == [title], "\(said): \(one.response)")
             }
             let titles = try await me.get("/api/v1/tasks?limit=50").decode(TaskListBody.self).items.map(\.title)
             #expect(titles.count == 10, "\(titles)")
@@ -1219,9 +1224,9 @@ struct ChatInterpreterTests {
         try await withAPI(.sqlite) { api in
             let (me, _) = try await api.registered(timezone: "America/New_York")
             let added = try await me.chat("add eggs, bread and butter to my shopping list")
-            #expect(added.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Eggs", "Bread", "Butter"], "\(added.response)")
+            #expect(Self.titles(added) == ["Eggs", "Bread", "Butter"], "\(added.response)")
             let single = try await me.chat("add salt and pepper to the shopping list")
-            #expect(single.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Salt and pepper"], "\(single.response)")
+            #expect(Self.titles(single) == ["Salt and pepper"], "\(single.response)")
             _ = try await me.chat("add call mom to my to-do list")
             let shopping = try await me.get("/api/v1/tasks?tags=shopping").decode(TaskListBody.self).items
             #expect(shopping.map(\.title).sorted() == ["Bread", "Butter", "Eggs", "Salt and pepper"])
@@ -1229,7 +1234,7 @@ struct ChatInterpreterTests {
             #expect(untagged.map(\.title) == ["Call mom"] && untagged.first?.tags == [])
             // A word that names a list by itself needs no "list": "to groceries"; "go to gym" stays a title.
             let groceries = try await me.chat("add milk, flour and sugar to groceries")
-            #expect(groceries.tool_calls.map { $0.arguments["title"]?.stringValue } == ["Milk", "Flour", "Sugar"], "\(groceries.response)")
+            #expect(Self.titles(groceries) == ["Milk", "Flour", "Sugar"], "\(groceries.response)")
             #expect(groceries.tool_calls.allSatisfy { $0.arguments["tags"] == ["groceries"] }, "\(groceries.tool_calls)")
             let gym = try await me.chat("add go to gym")
             #expect(gym.tool_calls.first?.arguments["title"]?.stringValue == "Go to gym", "\(gym.response)")

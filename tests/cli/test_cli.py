@@ -71,6 +71,35 @@ def login_at_a_terminal(server: Server, home: str) -> tuple[int, int]:
     return pid, fd
 
 
+class TerminalOutput:
+    """What a command wrote to its pseudo-terminal, read as it comes."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.output = b""
+
+    def read(self) -> bool:
+        """Reads what comes within half a second; False once the command's side is closed."""
+        import select
+
+        if not select.select([self.fd], [], [], 0.5)[0]:
+            return True
+        try:
+            chunk = os.read(self.fd, 1024)
+        except OSError:
+            return False
+        self.output += chunk
+        return bool(chunk)
+
+    def until(self, text: bytes, deadline: float) -> None:
+        while text not in self.output and time.monotonic() < deadline and self.read():
+            pass
+
+    @property
+    def text(self) -> str:
+        return self.output.decode(errors="replace")
+
+
 def exit_status(pid: int, deadline: float, read=lambda: False) -> int | None:
     """The command's wait status once it ends, or None, killed, if it is still running at the deadline. `read` takes
     the command's output meanwhile; while it reads nothing, the wait sleeps a little between looks."""
@@ -88,7 +117,6 @@ def exit_status(pid: int, deadline: float, read=lambda: False) -> int | None:
 
 
 def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
-    import select
     import termios
 
     pid, fd = login_at_a_terminal(server, home)
@@ -100,27 +128,13 @@ def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
         time.sleep(0.01)
     echo_before_prompt = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
     os.write(fd, b"\x11")
-    output = b""
+    terminal = TerminalOutput(fd)
     deadline = time.monotonic() + 30
-
-    def read_some() -> bool:
-        nonlocal output
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            return True
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            return False
-        output += chunk
-        return bool(chunk)
-
-    while b"Password:" not in output and time.monotonic() < deadline and read_some():
-        pass
+    terminal.until(b"Password:", deadline)
     os.write(fd, b"correct horse battery\n")
-    status = exit_status(pid, deadline, read_some)
+    status = exit_status(pid, deadline, terminal.read)
     os.close(fd)
-    text = output.decode(errors="replace")
+    text = terminal.text
     assert status is not None, f"login still waiting 30 s after the password was typed: {text!r}"
     assert not echo_before_prompt, f"echo still on 10 s after the prompt was written: {text!r}"
     assert os.waitstatus_to_exitcode(status) == 0, text
@@ -129,23 +143,20 @@ def test_a_password_typed_at_a_terminal_is_not_shown(server, home):
 
 
 def test_ctrl_c_at_the_password_prompt_gives_the_terminal_back_with_echo(server, home):
-    import select
     import signal
     import termios
 
     pid, fd = login_at_a_terminal(server, home)
-    output = b""
+    terminal = TerminalOutput(fd)
     deadline = time.monotonic() + 30
-    while b"Password:" not in output and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.5)[0]:
-            output += os.read(fd, 1024)
+    terminal.until(b"Password:", deadline)
     echo_at_prompt = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
     os.write(fd, b"secr\x03")  # part of a password, then Ctrl-C
     status = exit_status(pid, deadline)
     # The terminal outlives the command: the shell it goes back to must show what is typed again.
     echo = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
     os.close(fd)
-    assert not echo_at_prompt, output
+    assert "Password:" in terminal.text and not echo_at_prompt, terminal.text
     assert status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT, status
     assert echo, "echo still off after Ctrl-C at the password prompt"
 
